@@ -1,0 +1,45 @@
+# Two commands: `make run` serves, `make test` checks everything. Both set up .venv first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+CATALOGS := $(wildcard locales/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+
+.PHONY: run test install lint i18n-extract i18n-update i18n-compile clean
+
+run: install
+	$(BIN)/pakn serve
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+install: $(INSTALLED) $(COMPILED)
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+# Translations: extract the strings from the code, merge them into each language's
+# catalog (translate the new ones there), compile for use.
+i18n-extract: $(INSTALLED)
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k ngettext:1,2 --no-location --sort-output \
+		--project pakn-bot --copyright-holder "PAKN bot" -o locales/messages.pot .
+
+i18n-update: i18n-extract
+	$(BIN)/pybabel update -D messages -i locales/messages.pot -d locales --no-fuzzy-matching
+
+i18n-compile: $(COMPILED)
+
+locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(INSTALLED)
+	$(BIN)/pybabel compile -D messages -d locales -l $*
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	find . -name __pycache__ -prune -exec rm -rf {} +
+	rm -f $(COMPILED)

@@ -1,0 +1,1 @@
+"""The PAKN bot service: channels, conversations, delivery and the web server."""

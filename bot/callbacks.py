@@ -1,0 +1,107 @@
+"""Typed button payloads: a short prefix and fields, packed into Telegram's 64 bytes.
+
+Handlers match on these types, never on translated labels. Anything that does not
+unpack (a forged or outdated payload) is reported as None and refused politely.
+"""
+
+from dataclasses import astuple, dataclass, fields
+from typing import Any, ClassVar
+
+LIMIT = 64
+_REGISTRY: dict[str, type["Payload"]] = {}
+
+
+class Payload:
+    prefix: ClassVar[str]
+
+    def __init_subclass__(cls, prefix: str = "", **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if prefix in _REGISTRY:
+            raise ValueError(f"payload prefix {prefix!r} used twice")
+        cls.prefix = prefix
+        _REGISTRY[prefix] = cls
+
+    def pack(self) -> str:
+        parts = [self.prefix, *(str(value) for value in astuple(self))]  # type: ignore[call-overload]
+        if any(":" in part for part in parts[1:]):
+            raise ValueError("payload fields may not contain ':'")
+        packed = ":".join(parts)
+        if len(packed.encode()) > LIMIT:
+            raise ValueError(f"payload {packed!r} is longer than {LIMIT} bytes")
+        return packed
+
+
+def unpack(data: str | None) -> Payload | None:
+    if not data:
+        return None
+    prefix, *values = data.split(":")
+    cls = _REGISTRY.get(prefix)
+    if cls is None:
+        return None
+    spec = fields(cls)  # type: ignore[arg-type]
+    if len(values) != len(spec):
+        return None
+    try:
+        converted = [int(v) if f.type in (int, "int") else v for f, v in zip(spec, values,
+                                                                                 strict=True)]
+    except ValueError:
+        return None
+    return cls(*converted)
+
+
+# --- conversation steps ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Choose(Payload, prefix="ch"):
+    """An option chosen in a dialog step; valid only while the chat is at that step."""
+
+    step: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Menu(Payload, prefix="mn"):
+    """A main-menu shortcut: file, status, help, language."""
+
+    action: str
+
+
+@dataclass(frozen=True)
+class Consent(Payload, prefix="cs"):
+    version: str
+
+
+@dataclass(frozen=True)
+class Language(Payload, prefix="lg"):
+    code: str
+
+
+# --- case actions ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CaseAction(Payload, prefix="ca"):
+    """A button on a case card: claim, reply, ask, transfer, resolve, open."""
+
+    action: str
+    case_id: int
+
+
+@dataclass(frozen=True)
+class TransferTo(Payload, prefix="tt"):
+    case_id: int
+    unit: str
+
+
+@dataclass(frozen=True)
+class AnswerCase(Payload, prefix="ac"):
+    """Citizen's button under a question from staff: my next message answers it."""
+
+    case_id: int
+
+
+@dataclass(frozen=True)
+class StaffStep(Payload, prefix="ss"):
+    """A button in a staff dialog about a case: confirm the final answer, or cancel."""
+
+    step: str
+    case_id: int

@@ -1,0 +1,1 @@
+"""Channel adapters: wire formats to IncomingMessage, and Reply to wire formats."""

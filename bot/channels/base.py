@@ -1,0 +1,50 @@
+"""What every channel's sender promises the outbox dispatcher."""
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from storage.records import Queued
+
+
+@dataclass(frozen=True)
+class Sent:
+    external_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RetryLater:
+    """Try again after `seconds`; `flood` when the channel asked us to slow down (429)."""
+
+    seconds: float
+    reason: str
+    flood: bool = False
+
+
+@dataclass(frozen=True)
+class Undeliverable:
+    """Never deliverable (blocked by the user, chat gone, refused): recorded, not retried."""
+
+    reason: str
+
+
+Outcome = Sent | RetryLater | Undeliverable
+
+
+class Sender(Protocol):
+    channel: str
+    rate_per_second: float | None
+    """Overall sending rate the channel allows, or None for no limit."""
+    per_chat_interval: float
+    """Seconds to leave between two messages to the same chat."""
+
+    async def deliver(self, item: Queued) -> Outcome: ...
+
+
+class MediaStore(Protocol):
+    """Photos kept by the service, for channels that need to send or show them."""
+
+    async def photo(self, attachment_id: int) -> tuple[str | None, bytes | None, str]:
+        """(Telegram file id, bytes, mime type); either of the first two may be missing."""
+        ...
+
+    async def remember_telegram_file(self, attachment_id: int, file_id: str) -> None: ...

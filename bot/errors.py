@@ -1,0 +1,27 @@
+"""Domain errors as words for the person who caused them: the one place they are mapped."""
+
+from bot.i18n import _
+from complaints.errors import ComplaintsError, InvalidTransition, NotAllowed, ValidationError
+
+
+def explain(error: ComplaintsError) -> str:
+    if isinstance(error, NotAllowed):
+        return _("Sorry, you cannot do that on this case.")
+    if isinstance(error, InvalidTransition):
+        return {
+            "already_yours": _("You are already handling this case."),
+            "claimed_by_other": _("Another colleague is already handling this case."),
+            "same_unit": _("The case is already with that unit."),
+            "resolved": _("This case has already been resolved; nothing was changed."),
+        }.get(error.status, _("That action is no longer possible for this case."))
+    if isinstance(error, ValidationError):
+        if error.code == "text_too_short":
+            return _("That is too short: please write at least {minimum} characters "
+                     "(you wrote {length}).").format(**error.details)
+        if error.code == "text_too_long":
+            return _("That is too long: please keep it under {maximum} characters "
+                     "(you wrote {length}).").format(**error.details)
+        if error.code == "phone_invalid":
+            return _("That does not look like a Vietnamese phone number. Please write it "
+                     "like 0912 345 678 (mobile) or 0251 3871 234 (landline).")
+    return _("Sorry, that could not be done.")

@@ -1,0 +1,125 @@
+"""How cases look in a chat: the staff card with its buttons, the citizen's view, labels."""
+
+from zoneinfo import ZoneInfo
+
+from bot.callbacks import CaseAction
+from bot.i18n import _, current_language, format_date, format_datetime
+from bot.messages import Button, Reply, rows
+from complaints.case import Case, Event, EventKind, Status, can_handle
+from complaints.directory import Directory
+from complaints.people import Actor
+from complaints.phone import format_phone
+
+
+def status_label(status: Status) -> str:
+    return {
+        Status.RECEIVED: _("Received, waiting to be taken up"),
+        Status.IN_PROGRESS: _("Being handled"),
+        Status.AWAITING_CITIZEN: _("Waiting for more information from the sender"),
+        Status.RESOLVED: _("Resolved"),
+    }[status]
+
+
+def field_name(directory: Directory, code: str) -> str:
+    return directory.field(code).name.in_language(current_language()) \
+        if directory.has_field(code) else code
+
+
+def unit_name(directory: Directory, code: str) -> str:
+    return directory.unit(code).name.in_language(current_language()) \
+        if directory.has_unit(code) else code
+
+
+def area_name(directory: Directory, code: str | None) -> str:
+    if code is None:
+        return _("District level / not sure")
+    return directory.area(code).name.in_language(current_language()) \
+        if directory.has_area(code) else code
+
+
+def map_link(latitude: float, longitude: float) -> str:
+    return (f"https://www.openstreetmap.org/?mlat={latitude:.6f}&mlon={longitude:.6f}"
+            f"#map=17/{latitude:.6f}/{longitude:.6f}")
+
+
+def case_card(case: Case, reader: Actor, directory: Directory, tz: ZoneInfo,
+              assignee: str | None, photos: int) -> Reply:
+    """The card staff see: everything needed to act, and the buttons the reader may use."""
+    status = status_label(case.status)
+    if case.status is not Status.RESOLVED and assignee:
+        status = _("{status} by {name}").format(status=status, name=assignee)
+    lines = [
+        _("PAKN {code} · {field}").format(code=case.code, field=field_name(directory, case.field)),
+        _("Area: {area}").format(area=area_name(directory, case.area)),
+        _("Unit: {unit}").format(unit=unit_name(directory, case.unit)),
+        _("Status: {status}").format(status=status),
+        _("Received: {received} · Due: {due}").format(
+            received=format_datetime(case.received_at, tz), due=format_date(case.due_at, tz)),
+        _("Sender: {name} · {phone}").format(name=case.contact.name,
+                                            phone=format_phone(case.contact.phone)),
+        _("Address: {address}").format(address=case.contact.address),
+    ]
+    if case.location:
+        lines.append(_("Location: {link}").format(
+            link=map_link(case.location.latitude, case.location.longitude)))
+    if photos:
+        lines.append(_("Photos: {count}").format(count=photos))
+    lines += ["", case.text]
+    if case.status is Status.RESOLVED and case.answer:
+        lines += ["", _("Answer: {answer}").format(answer=case.answer)]
+    if not can_handle(reader, case):
+        if case.is_open:
+            lines += ["", _("Now with: {unit}").format(unit=unit_name(directory, case.unit))]
+        return Reply("\n".join(lines))
+    return Reply("\n".join(lines), buttons=case_buttons(case, reader))
+
+
+def case_buttons(case: Case, reader: Actor) -> tuple[tuple[Button, ...], ...]:
+    if not case.is_open:
+        return ()
+    assert case.id is not None
+    buttons = []
+    if case.assignee_id != reader.account_id:
+        buttons.append(Button(_("Take this case"), CaseAction("claim", case.id).pack()))
+    buttons += [
+        Button(_("Reply"), CaseAction("reply", case.id).pack()),
+        Button(_("Ask for information"), CaseAction("ask", case.id).pack()),
+        Button(_("Transfer"), CaseAction("transfer", case.id).pack()),
+        Button(_("Resolve"), CaseAction("resolve", case.id).pack()),
+    ]
+    return rows(buttons, 2)
+
+
+def citizen_view(case: Case, directory: Directory, tz: ZoneInfo) -> list[str]:
+    lines = [
+        _("PAKN {code} · {field}").format(code=case.code, field=field_name(directory, case.field)),
+        _("Unit: {unit}").format(unit=unit_name(directory, case.unit)),
+        _("Status: {status}").format(status=status_label(case.status)),
+        _("Received: {received} · Due: {due}").format(
+            received=format_datetime(case.received_at, tz), due=format_date(case.due_at, tz)),
+    ]
+    if case.status is Status.RESOLVED and case.answer:
+        lines += ["", _("Answer: {answer}").format(answer=case.answer)]
+    return lines
+
+
+def event_line(event: Event, directory: Directory, tz: ZoneInfo, for_staff: bool) -> str:
+    """One line of a case's history. Citizens see what happened; staff also see who."""
+    when = format_datetime(event.at, tz)
+    data = event.data
+    text = {
+        EventKind.RECEIVED: _("received and sent to {unit}").format(
+            unit=unit_name(directory, event.unit)),
+        EventKind.CLAIMED: _("taken up by {unit}").format(unit=unit_name(directory, event.unit)),
+        EventKind.REPLIED: _("message to the sender: {text}").format(text=data.get("text", "")),
+        EventKind.INFO_REQUESTED: _("more information asked: {text}").format(
+            text=data.get("text", "")),
+        EventKind.INFO_PROVIDED: _("sender added information"),
+        EventKind.TRANSFERRED: _("transferred from {source} to {target}").format(
+            source=unit_name(directory, data.get("from_unit", "")),
+            target=unit_name(directory, data.get("to_unit", ""))),
+        EventKind.RESOLVED: _("resolved"),
+    }[event.kind]
+    if for_staff and event.kind is EventKind.TRANSFERRED and data.get("reason"):
+        text += " — " + _("reason: {reason}").format(reason=data["reason"])
+    return f"{when}: {text}"

@@ -1,0 +1,93 @@
+"""Shared steps of case handling: saving a change, redrawing the cards, telling people."""
+
+from collections.abc import Callable
+from functools import partial
+
+from bot.context import Context
+from bot.handlers.cards import case_card
+from bot.i18n import _
+from bot.messages import Reply
+from bot.ports import Chat
+from complaints.case import Case
+from complaints.people import Account
+
+
+async def assignee_name(ctx: Context, case: Case) -> str | None:
+    if case.assignee_id is None:
+        return None
+    account = await ctx.uow.accounts.get(case.assignee_id)
+    return account.name if account else None
+
+
+async def card_for(ctx: Context, case: Case, reader: Account) -> Callable[[], Reply]:
+    """A builder of the reader's card, to be called in the reader's language."""
+    assert case.id is not None
+    assignee = await assignee_name(ctx, case)
+    photos = len(await ctx.uow.attachments.of_case(case.id))
+    return lambda: case_card(case, reader.as_actor(), ctx.directory, ctx.tz, assignee, photos)
+
+
+async def show_card(ctx: Context, case: Case) -> None:
+    """Show the card (with its photos) to the person writing."""
+    assert case.id is not None
+    build = await card_for(ctx, case, ctx.account)
+    await ctx.reply(build(), card_case_id=case.id)
+    await _send_photos(ctx, case, ctx.account, [ctx.chat])
+
+
+async def send_card_to_unit(ctx: Context, case: Case) -> list[Account]:
+    """Put a new or transferred case in front of its unit's staff. A unit nobody has
+    joined yet falls back to the focal point's staff, so no case goes unseen."""
+    assert case.id is not None
+    readers = await ctx.uow.accounts.members(case.unit)
+    if not readers and case.unit != ctx.directory.focal_unit:
+        readers = await ctx.uow.accounts.members(ctx.directory.focal_unit)
+    for reader in readers:
+        chats = await ctx.notify(reader, await card_for(ctx, case, reader), case_id=case.id,
+                                 card_case_id=case.id)
+        await _send_photos(ctx, case, reader, chats)
+    return readers
+
+
+async def _send_photos(ctx: Context, case: Case, reader: Account, chats: list[Chat]) -> None:
+    assert case.id is not None
+    photos = await ctx.uow.attachments.of_case(case.id)
+    for number, attachment_id in enumerate(photos, start=1):
+        await ctx.notify(reader, partial(_photo, case.code, number, len(photos), attachment_id),
+                         case_id=case.id, chats=chats)
+
+
+def _photo(code: str, number: int, total: int, attachment_id: int) -> Reply:
+    return Reply(_("{code}: photo {number} of {total}").format(code=code, number=number,
+                                                               total=total),
+                 photo_attachment=attachment_id)
+
+
+async def save_and_refresh(ctx: Context, case: Case) -> None:
+    """Store the change and redraw every card of the case for whoever reads it."""
+    assert case.id is not None
+    await ctx.uow.cases.save(case)
+    for outbox_id, chat, reader_id in await ctx.uow.outbox.cards(case.id):
+        reader = await ctx.uow.accounts.get(reader_id)
+        if reader is not None:
+            await ctx.edit(outbox_id, chat, reader, await card_for(ctx, case, reader),
+                           case_id=case.id)
+
+
+async def notify_citizen(ctx: Context, case: Case, build: Callable[[], Reply]) -> None:
+    """Write to the citizen in the chat they filed from."""
+    citizen = await ctx.uow.accounts.get(case.citizen_id)
+    if citizen is not None:
+        await ctx.notify(citizen, build, case_id=case.id,
+                         chats=[Chat(case.channel, case.chat_id)])
+
+
+async def notify_handlers(ctx: Context, case: Case, build: Callable[[], Reply]) -> None:
+    """Tell the staff handling a case: its assignee, else everyone in the unit."""
+    if case.assignee_id is not None:
+        assignee = await ctx.uow.accounts.get(case.assignee_id)
+        readers = [assignee] if assignee else []
+    else:
+        readers = await ctx.uow.accounts.members(case.unit)
+    for reader in readers:
+        await ctx.notify(reader, build, case_id=case.id)

@@ -1,0 +1,141 @@
+"""First contact, consent, help, language, the menu, cancelling, and anything unexpected."""
+
+from bot.callbacks import Consent, Language, Menu, Payload
+from bot.context import Context
+from bot.handlers.cards import unit_name
+from bot.i18n import _, set_language
+from bot.invites import PREFIX as INVITE_PREFIX
+from bot.invites import token_hash
+from bot.messages import Button, Reply
+from bot.routing import Router
+from complaints.people import STAFF_ROLES, Role
+
+router = Router()
+
+
+def has_consented(ctx: Context) -> bool:
+    return ctx.account.consent_version == ctx.settings.notice_version
+
+
+def menu_buttons(ctx: Context) -> tuple[tuple[Button, ...], ...]:
+    first = [Button(_("Send a PAKN"), Menu("file").pack()),
+             Button(_("Follow a PAKN"), Menu("status").pack())]
+    if ctx.account.role in STAFF_ROLES or ctx.account.role is Role.ADMIN:
+        first.append(Button(_("Open cases"), Menu("inbox").pack()))
+    return (tuple(first), (Button(_("Help"), Menu("help").pack()),
+                           Button(_("Language"), Menu("language").pack())))
+
+
+def notice_text(ctx: Context) -> str:
+    return _(
+        "Personal data notice (version {version})\n"
+        "To receive and answer your PAKN, {authority} needs your full name, phone number "
+        "and contact address, and keeps what you send: the description, photos and the "
+        "location if you share them.\n"
+        "Purpose: to receive, route, handle and answer your PAKN and to contact you about "
+        "it; figures published from it carry no personal data.\n"
+        "Who processes it: the units of {authority} that handle your PAKN.\n"
+        "Your rights: you may withdraw consent and ask to see, correct or delete your data "
+        "at any time by writing to us here; we answer within 72 hours. Data the authority "
+        "must keep for its legal duties is then kept without your contact details.\n"
+        "Press \"I agree\" to consent. Without it you can still read the help, but not "
+        "send a PAKN."
+    ).format(version=ctx.settings.notice_version,
+             authority=ctx.directory.name.in_language(ctx.language))
+
+
+async def ask_consent(ctx: Context, then: str | None = None) -> None:
+    ctx.dialog.reset("consent", then=then)
+    await ctx.reply(Reply(notice_text(ctx), buttons=((
+        Button(_("I agree"), Consent(ctx.settings.notice_version).pack()),),)))
+
+
+def help_text(ctx: Context) -> str:
+    lines = [
+        _("What I can do:"),
+        _("/phananh — send a PAKN (phản ánh, kiến nghị) about administrative procedures "
+          "or how an office handled them"),
+        _("/tracuu CODE — follow a PAKN you sent, e.g. /tracuu PA-2026-000042"),
+        _("/ngonngu — choose Vietnamese or English"),
+        _("/huy — cancel what you are doing"),
+        "",
+        _("Complaints and denunciations (khiếu nại, tố cáo) follow their own laws and are "
+          "not received here: file them with the citizen reception office of the "
+          "authority concerned."),
+    ]
+    if ctx.account.role in STAFF_ROLES or ctx.account.role is Role.ADMIN:
+        lines += ["", _("For staff:"),
+                  _("/hopthu — open cases of your unit, the nearest deadline first"),
+                  _("Use the buttons on a case card to take it, reply, ask for "
+                    "information, transfer or resolve it.")]
+    if ctx.account.role is Role.ADMIN:
+        lines += [_("/moi ROLE [UNIT] — invite a person: ROLE is staff, head or admin, "
+                    "UNIT a unit code, e.g. /moi staff PTNMT")]
+    return "\n".join(lines)
+
+
+@router.command("start")
+async def start(ctx: Context) -> None:
+    if ctx.message.args.startswith(INVITE_PREFIX):
+        await redeem_invite(ctx, ctx.message.args)
+        return
+    ctx.dialog.reset()
+    welcome = _("Hello! This is the PAKN service of {authority}: send your feedback and "
+                "recommendations on administrative procedures, follow them, and get the "
+                "answer here.").format(authority=ctx.directory.name.in_language(ctx.language))
+    await ctx.reply(Reply(welcome, buttons=menu_buttons(ctx)))
+    if not has_consented(ctx) and ctx.account.role is Role.CITIZEN:
+        await ask_consent(ctx)
+
+
+async def redeem_invite(ctx: Context, token: str) -> None:
+    invite = await ctx.uow.invites.redeem(token_hash(token.strip()), ctx.account.id, ctx.now)
+    if invite is None:
+        await ctx.reply(Reply(_("This invite is not valid: it may have been used already or "
+                                "have expired. Ask an administrator for a new one.")))
+        return
+    role = Role(invite.role)
+    await ctx.uow.accounts.set_role(ctx.account.id, role, invite.unit)
+    if not ctx.account.name:
+        await ctx.uow.accounts.set_name(ctx.account.id, ctx.message.profile_name)
+    ctx.dialog.reset()
+    if role is Role.ADMIN:
+        text = _("Welcome! You are now an administrator. Send /trogiup to see what you "
+                 "can do.")
+    else:
+        title = _("head") if role is Role.HEAD else _("staff member")
+        text = _("Welcome! You are now {role} of {unit}. New cases of your unit will come "
+                 "here; send /hopthu to see the open ones.").format(
+            role=title, unit=unit_name(ctx.directory, invite.unit or ""))
+    await ctx.reply(Reply(text))
+
+
+@router.command("trogiup", "help")
+async def show_help(ctx: Context) -> None:
+    await ctx.reply(Reply(help_text(ctx), buttons=menu_buttons(ctx)))
+
+
+@router.command("ngonngu", "language")
+async def choose_language(ctx: Context) -> None:
+    await ctx.reply(Reply(_("Choose your language:"), buttons=((
+        Button("Tiếng Việt", Language("vi").pack()), Button("English", Language("en").pack())),)))
+
+
+@router.button(Language)
+async def language_chosen(ctx: Context, payload: Payload) -> None:
+    assert isinstance(payload, Language)
+    if payload.code not in ("vi", "en"):
+        return
+    await ctx.uow.accounts.set_language(ctx.account.id, payload.code)
+    ctx.language = payload.code
+    set_language(payload.code)
+    await ctx.reply(Reply(_("I will write to you in English from now on."),
+                          buttons=menu_buttons(ctx)))
+
+
+@router.command("huy", "cancel")
+async def cancel(ctx: Context) -> None:
+    was_busy = ctx.dialog.state != "idle"
+    ctx.dialog.reset()
+    text = _("Cancelled. Nothing was sent.") if was_busy else _("There is nothing to cancel.")
+    await ctx.reply(Reply(text, buttons=menu_buttons(ctx), remove_keyboard=True))

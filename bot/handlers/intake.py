@@ -1,0 +1,318 @@
+"""Filing a PAKN: field, area, description, photos and location, contact, confirmation.
+
+Every step keeps its answers in the chat's dialog row, so a conversation survives a
+restart and any worker can take the next message. Nothing is filed before "Send".
+"""
+
+from typing import Any
+
+from bot.callbacks import Choose, Consent, Payload
+from bot.context import Context
+from bot.handlers.cards import area_name, field_name, map_link, unit_name
+from bot.handlers.casework import send_card_to_unit
+from bot.handlers.common import ask_consent, has_consented, menu_buttons
+from bot.i18n import _, format_date
+from bot.messages import Button, ButtonKind, Kind, Reply, rows
+from bot.routing import Router
+from complaints.case import Case, Contact, Location, check_text, open_case
+from complaints.errors import NotAllowed
+from complaints.phone import format_phone, normalize_phone
+
+router = Router()
+
+MAX_PHOTOS = 5
+NAME_MIN, NAME_MAX = 2, 100
+ADDRESS_MIN, ADDRESS_MAX = 5, 300
+NO_AREA = "-"
+
+
+def _choose(step: str, value: str) -> str:
+    return Choose(step, value).pack()
+
+
+def _cancel_button() -> Button:
+    return Button(_("Cancel"), _choose("intake", "cancel"))
+
+
+# --- starting --------------------------------------------------------------------------
+
+@router.command("phananh", "feedback")
+async def file_command(ctx: Context) -> None:
+    await begin_intake(ctx)
+
+
+async def begin_intake(ctx: Context) -> None:
+    if not has_consented(ctx):
+        await ask_consent(ctx, then="intake")
+        return
+    ctx.dialog.reset("intake.field")
+    await _ask_field(ctx, intro=_(
+        "Send a PAKN (phản ánh, kiến nghị) about administrative rules or how an office "
+        "applied them: delays, harassment, wrong application, unfit rules, proposals.\n"
+        "Complaints and denunciations (khiếu nại, tố cáo) are not received here."))
+
+
+@router.button(Consent)
+async def consent(ctx: Context, payload: Payload) -> None:
+    assert isinstance(payload, Consent)
+    then = ctx.dialog.data.get("then") if ctx.dialog.state == "consent" else None
+    if payload.version != ctx.settings.notice_version:
+        await ask_consent(ctx, then)
+        return
+    if not has_consented(ctx):
+        await ctx.uow.accounts.record_consent(ctx.account.id, payload.version,
+                                              ctx.message.channel, ctx.now)
+        ctx.account = await ctx.uow.accounts.get(ctx.account.id) or ctx.account
+    ctx.dialog.reset()
+    await ctx.reply(Reply(_("Thank you. Your consent was recorded.")))
+    if then == "intake":
+        await begin_intake(ctx)
+
+
+# --- the steps -------------------------------------------------------------------------
+
+async def _ask_field(ctx: Context, intro: str | None = None) -> None:
+    ctx.dialog.state = "intake.field"
+    buttons = [Button(f.name.in_language(ctx.language), _choose("field", f.code))
+               for f in ctx.directory.fields]
+    question = _("Which field is it about?")
+    await ctx.reply(Reply(f"{intro}\n\n{question}" if intro else question,
+                          buttons=(*rows(buttons, 2), (_cancel_button(),))))
+
+
+async def _ask_area(ctx: Context) -> None:
+    ctx.dialog.state = "intake.area"
+    buttons = [Button(a.name.in_language(ctx.language), _choose("area", a.code))
+               for a in ctx.directory.areas]
+    buttons.append(Button(_("District level / not sure"), _choose("area", NO_AREA)))
+    await ctx.reply(Reply(_("Which commune or town is it about?"),
+                          buttons=(*rows(buttons, 2), (_cancel_button(),))))
+
+
+async def _ask_text(ctx: Context) -> None:
+    ctx.dialog.state = "intake.text"
+    await ctx.reply(Reply(_("Describe the problem in one message: what happened, where and "
+                            "when, and what you propose (at least 20 characters)."),
+                          buttons=((_cancel_button(),),)))
+
+
+def _attach_buttons() -> tuple[tuple[Button, ...], ...]:
+    return ((Button(_("Share my location"), kind=ButtonKind.SHARE_LOCATION),),
+            (Button(_("Continue"), _choose("attach", "done")),))
+
+
+async def _ask_attachments(ctx: Context) -> None:
+    ctx.dialog.state = "intake.attach"
+    await ctx.reply(Reply(_("You may add up to {count} photos and the location. Press "
+                            "\"Continue\" when you are done, or to skip.").format(
+                                count=MAX_PHOTOS), buttons=_attach_buttons()))
+
+
+async def _ask_name(ctx: Context) -> None:
+    ctx.dialog.state = "intake.name"
+    previous = await ctx.uow.cases.last_of_citizen(ctx.account.id)
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    text = _("Your full name:")
+    if previous is not None and not ctx.dialog.data.get("editing"):
+        ctx.dialog.data["previous_contact"] = [previous.contact.name, previous.contact.phone,
+                                               previous.contact.address]
+        text = _("Your full name? Or use the details of your last PAKN: {name}, {phone}, "
+                 "{address}.").format(name=previous.contact.name,
+                                      phone=format_phone(previous.contact.phone),
+                                      address=previous.contact.address)
+        buttons = ((Button(_("Use these details"), _choose("contact", "same")),),)
+    await ctx.reply(Reply(text, buttons=buttons, remove_keyboard=not buttons))
+
+
+async def _ask_phone(ctx: Context) -> None:
+    ctx.dialog.state = "intake.phone"
+    await ctx.reply(Reply(_("Your phone number (press the button to share it, or type it):"),
+                          buttons=((Button(_("Share my phone number"),
+                                           kind=ButtonKind.SHARE_CONTACT),),)))
+
+
+async def _ask_address(ctx: Context) -> None:
+    ctx.dialog.state = "intake.address"
+    await ctx.reply(Reply(_("Your contact address (house number, street or hamlet, commune):"),
+                          remove_keyboard=True))
+
+
+def _summary(ctx: Context) -> str:
+    data = ctx.dialog.data
+    lines = [
+        _("Please check your PAKN:"),
+        _("Field: {field}").format(field=field_name(ctx.directory, data["field"])),
+        _("Area: {area}").format(area=area_name(ctx.directory, data.get("area"))),
+        _("Name: {name}").format(name=data["name"]),
+        _("Phone: {phone}").format(phone=format_phone(data["phone"])),
+        _("Address: {address}").format(address=data["address"]),
+    ]
+    if data.get("photos"):
+        lines.append(_("Photos: {count}").format(count=len(data["photos"])))
+    if data.get("location"):
+        lines.append(_("Location: {link}").format(link=map_link(*data["location"])))
+    lines += ["", data["text"]]
+    return "\n".join(lines)
+
+
+async def _ask_confirm(ctx: Context) -> None:
+    ctx.dialog.state = "intake.confirm"
+    ctx.dialog.data.pop("editing", None)
+    await ctx.reply(Reply(_summary(ctx) + "\n\n" + _("Send it?"), buttons=((
+        Button(_("Send"), _choose("confirm", "send")),
+        Button(_("Edit"), _choose("confirm", "edit")),
+        Button(_("Cancel"), _choose("intake", "cancel"))),)))
+
+
+async def _next(ctx: Context, default: Any) -> None:
+    """After a step: back to the summary when editing one part, else the next step."""
+    if ctx.dialog.data.get("editing"):
+        await _ask_confirm(ctx)
+    else:
+        await default(ctx)
+
+
+# --- answers by button -----------------------------------------------------------------
+
+@router.button(Choose)
+async def chosen(ctx: Context, payload: Payload) -> None:
+    assert isinstance(payload, Choose)
+    state, data = ctx.dialog.state, ctx.dialog.data
+    step, value = payload.step, payload.value
+    if step == "intake" and value == "cancel" and state.startswith("intake."):
+        ctx.dialog.reset()
+        await ctx.reply(Reply(_("Cancelled. Nothing was sent."), buttons=menu_buttons(ctx),
+                              remove_keyboard=True))
+    elif step == "field" and state == "intake.field" and ctx.directory.has_field(value):
+        data["field"] = value
+        await _next(ctx, _ask_area)
+    elif step == "area" and state == "intake.area" and (
+            value == NO_AREA or ctx.directory.has_area(value)):
+        data["area"] = None if value == NO_AREA else value
+        await _next(ctx, _ask_text)
+    elif step == "attach" and state == "intake.attach":
+        await _next(ctx, _ask_name)
+    elif step == "contact" and state == "intake.name" and data.get("previous_contact"):
+        data["name"], data["phone"], data["address"] = data.pop("previous_contact")
+        await _ask_confirm(ctx)
+    elif step == "confirm" and state == "intake.confirm" and value == "send":
+        await _file(ctx)
+    elif step == "confirm" and state == "intake.confirm" and value == "edit":
+        await _ask_edit(ctx)
+    elif step == "edit" and state == "intake.edit" and value in _EDITABLE:
+        data["editing"] = True
+        await _EDITABLE[value](ctx)
+    else:
+        await ctx.reply(Reply(_("This button is no longer valid. Send /trogiup to see what "
+                                "you can do.")))
+
+
+_EDITABLE = {"field": _ask_field, "area": _ask_area, "text": _ask_text,
+             "attach": _ask_attachments, "name": _ask_name, "phone": _ask_phone,
+             "address": _ask_address}
+
+
+async def _ask_edit(ctx: Context) -> None:
+    ctx.dialog.state = "intake.edit"
+    labels = {"field": _("Field"), "area": _("Area"), "text": _("Description"),
+              "attach": _("Photos and location"), "name": _("Name"), "phone": _("Phone"),
+              "address": _("Address")}
+    buttons = [Button(label, _choose("edit", key)) for key, label in labels.items()]
+    await ctx.reply(Reply(_("What do you want to change?"), buttons=rows(buttons, 2)))
+
+
+# --- answers typed or sent -------------------------------------------------------------
+
+@router.state("intake")
+async def typed(ctx: Context) -> None:
+    state, message, data = ctx.dialog.state, ctx.message, ctx.dialog.data
+    if state == "intake.text" and message.kind is Kind.TEXT:
+        data["text"] = check_text(message.text or "")
+        await _next(ctx, _ask_attachments)
+    elif state == "intake.attach":
+        await _attachment(ctx)
+    elif state == "intake.name" and message.kind is Kind.TEXT:
+        data["name"] = check_text(message.text or "", NAME_MIN, NAME_MAX)
+        await _next(ctx, _ask_phone)
+    elif state == "intake.phone" and message.kind is Kind.CONTACT and message.contact:
+        if not message.contact.is_own:
+            await ctx.reply(Reply(_("Please share your own number, or type it.")))
+            return
+        data["phone"] = normalize_phone(message.contact.phone)
+        await _next(ctx, _ask_address)
+    elif state == "intake.phone" and message.kind is Kind.TEXT:
+        data["phone"] = normalize_phone(message.text or "")
+        await _next(ctx, _ask_address)
+    elif state == "intake.address" and message.kind is Kind.TEXT:
+        data["address"] = check_text(message.text or "", ADDRESS_MIN, ADDRESS_MAX)
+        await _ask_confirm(ctx)
+    else:
+        await ctx.reply(Reply(_("Please answer the question above, use its buttons, or "
+                                "send /huy to cancel.")))
+
+
+async def _attachment(ctx: Context) -> None:
+    message, data = ctx.message, ctx.dialog.data
+    if message.kind is Kind.PHOTO and message.photo:
+        photos = data.setdefault("photos", [])
+        if len(photos) >= MAX_PHOTOS:
+            await ctx.reply(Reply(_("You have already added {count} photos, the most I can "
+                                    "take. Press \"Continue\".").format(count=MAX_PHOTOS)))
+            return
+        photos.append(await store_photo(ctx))
+        await ctx.reply(Reply(_("Photo {number} of at most {count} received.").format(
+            number=len(photos), count=MAX_PHOTOS)))
+    elif message.kind is Kind.LOCATION and message.location:
+        data["location"] = list(message.location)
+        await ctx.reply(Reply(_("Location received.")))
+    elif message.kind is Kind.TEXT and message.text:
+        data["text"] = check_text(f"{data['text']}\n{message.text}")
+        await ctx.reply(Reply(_("Added to your description.")))
+    else:
+        await ctx.reply(Reply(_("Send photos or the location, or press \"Continue\"."),
+                              buttons=_attach_buttons()))
+
+
+async def store_photo(ctx: Context) -> int:
+    """Keep a reference to the photo: Telegram's file id, or the upload already stored."""
+    photo = ctx.message.photo
+    assert photo is not None
+    if photo.attachment_id is not None:
+        stored = await ctx.uow.attachments.get(photo.attachment_id)
+        if stored is None or stored.owner_id != ctx.account.id or stored.case_id is not None:
+            raise NotAllowed("photo")
+        return photo.attachment_id
+    return await ctx.uow.attachments.add(ctx.account.id, ctx.message.channel, ctx.now,
+                                         telegram_file_id=photo.telegram_file_id)
+
+
+# --- filing ----------------------------------------------------------------------------
+
+async def _file(ctx: Context) -> None:
+    data = ctx.dialog.data
+    directory = ctx.directory
+    unit = directory.route(data["field"], data.get("area"))
+    field = directory.field(data["field"])
+    local_year = ctx.now.astimezone(ctx.tz).year
+    location = Location(*data["location"]) if data.get("location") else None
+    case = Case(
+        code=await ctx.uow.cases.next_code(local_year),
+        channel=ctx.message.channel, chat_id=ctx.message.chat_id, citizen_id=ctx.account.id,
+        contact=Contact(data["name"], data["phone"], data["address"]),
+        field=field.code, area=data.get("area"), unit=unit.code, text=data["text"],
+        received_at=ctx.now,
+        due_at=ctx.deadline_rules.deadline(ctx.calendar(), ctx.now, field.resolve_days),
+        location=location,
+    )
+    open_case(case, ctx.now)
+    await ctx.uow.cases.add(case)
+    assert case.id is not None
+    await ctx.uow.attachments.link(data.get("photos", []), case.id)
+    ctx.dialog.reset()
+    await ctx.reply(Reply(
+        _("Your PAKN was received.\nTracking code: {code}\nSent to: {unit}\nDue by: {due}\n"
+          "I will tell you here when it is taken up and answered. To follow it, send "
+          "/tracuu {code}").format(code=case.code, unit=unit_name(directory, unit.code),
+                                   due=format_date(case.due_at, ctx.tz)),
+        buttons=menu_buttons(ctx)), case_id=case.id)
+    await send_card_to_unit(ctx, case)

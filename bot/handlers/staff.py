@@ -1,0 +1,273 @@
+"""Staff handling a case from their chat: take it, reply, ask for information, transfer,
+resolve; and the citizen's side of a request for information."""
+
+from bot.callbacks import AnswerCase, CaseAction, Payload, StaffStep, TransferTo
+from bot.context import Context
+from bot.handlers.cards import unit_name
+from bot.handlers.casework import (
+    notify_citizen,
+    notify_handlers,
+    save_and_refresh,
+    send_card_to_unit,
+    show_card,
+)
+from bot.handlers.intake import store_photo
+from bot.handlers.status import show_status
+from bot.i18n import _, format_date
+from bot.messages import Button, Kind, Reply, rows
+from bot.routing import Router
+from complaints import case as lifecycle
+from complaints.case import Case, Location, can_handle, can_view
+from complaints.errors import InvalidTransition, NotAllowed
+from complaints.people import STAFF_ROLES, Role
+
+router = Router()
+INBOX_SIZE = 30
+
+
+def _cancel(case_id: int) -> Button:
+    return Button(_("Cancel"), StaffStep("cancel", case_id).pack())
+
+
+async def _load(ctx: Context, case_id: int) -> Case:
+    case = await ctx.uow.cases.get(case_id)
+    if case is None:
+        raise NotAllowed("unknown case")
+    return case
+
+
+@router.button(CaseAction)
+async def case_action(ctx: Context, payload: Payload) -> None:
+    assert isinstance(payload, CaseAction)
+    case = await _load(ctx, payload.case_id)
+    action = payload.action
+    if action == "open":
+        if can_handle(ctx.actor, case):
+            await show_card(ctx, case)
+        elif can_view(ctx.actor, case):
+            await show_status(ctx, case.code)
+        else:
+            raise NotAllowed("open")
+    elif action == "claim":
+        lifecycle.claim(case, ctx.actor, ctx.now)
+        await save_and_refresh(ctx, case)
+        await ctx.reply(Reply(_("You took {code}.").format(code=case.code)))
+        await notify_citizen(ctx, case, lambda: Reply(
+            _("Your PAKN {code} is now being handled by {unit}.").format(
+                code=case.code, unit=unit_name(ctx.directory, case.unit))))
+    elif action in ("reply", "ask", "resolve"):
+        lifecycle.require_handler(ctx.actor, case, action)
+        ctx.dialog.reset(f"staff.{action}", case_id=case.id)
+        prompt = {
+            "reply": _("Write your message to the sender of {code}:"),
+            "ask": _("What information do you need from the sender of {code}? Their next "
+                     "message will be added to the case."),
+            "resolve": _("Write the final answer for {code}. It will be sent to the sender "
+                         "and the case closed."),
+        }[action]
+        assert case.id is not None
+        await ctx.reply(Reply(prompt.format(code=case.code), buttons=((_cancel(case.id),),)))
+    elif action == "transfer":
+        lifecycle.require_handler(ctx.actor, case, action)
+        await _ask_transfer_target(ctx, case)
+    else:
+        raise InvalidTransition(action, case.status)
+
+
+async def _ask_transfer_target(ctx: Context, case: Case) -> None:
+    assert case.id is not None
+    ctx.dialog.reset("staff.transfer", case_id=case.id)
+    if case.transfers >= lifecycle.MAX_TRANSFERS and case.unit != ctx.directory.focal_unit:
+        focal = ctx.directory.focal_unit
+        ctx.dialog.reset("staff.transfer_reason", case_id=case.id, unit=focal)
+        await ctx.reply(Reply(_("{code} has been transferred {count} times already, so it "
+                                "can only go to the focal point, {unit}. Why are you "
+                                "transferring it?").format(
+            code=case.code, count=case.transfers, unit=unit_name(ctx.directory, focal)),
+            buttons=((_cancel(case.id),),)))
+        return
+    buttons = [Button(unit.name.in_language(ctx.language), TransferTo(case.id, unit.code).pack())
+               for unit in ctx.directory.units if unit.code != case.unit]
+    await ctx.reply(Reply(_("Transfer {code} to which unit?").format(code=case.code),
+                          buttons=(*rows(buttons, 2), (_cancel(case.id),))))
+
+
+@router.button(TransferTo)
+async def transfer_target(ctx: Context, payload: Payload) -> None:
+    assert isinstance(payload, TransferTo)
+    if (ctx.dialog.state != "staff.transfer" or ctx.dialog.data.get("case_id") != payload.case_id
+            or not ctx.directory.has_unit(payload.unit)):
+        await ctx.reply(Reply(_("This button is no longer valid. Send /trogiup to see what "
+                                "you can do.")))
+        return
+    case = await _load(ctx, payload.case_id)
+    lifecycle.require_handler(ctx.actor, case, "transfer")
+    ctx.dialog.reset("staff.transfer_reason", case_id=case.id, unit=payload.unit)
+    assert case.id is not None
+    await ctx.reply(Reply(_("Why transfer {code} to {unit}? The reason is kept with the "
+                            "case.").format(code=case.code,
+                                            unit=unit_name(ctx.directory, payload.unit)),
+                          buttons=((_cancel(case.id),),)))
+
+
+@router.button(StaffStep)
+async def staff_step(ctx: Context, payload: Payload) -> None:
+    assert isinstance(payload, StaffStep)
+    current = ctx.dialog.data.get("case_id") == payload.case_id
+    if payload.step == "cancel" and current and ctx.dialog.state.startswith("staff."):
+        ctx.dialog.reset()
+        await ctx.reply(Reply(_("Cancelled. Nothing was sent.")))
+    elif payload.step == "resolve" and current and ctx.dialog.state == "staff.resolve_confirm":
+        await _resolve(ctx, await _load(ctx, payload.case_id), ctx.dialog.data["answer"])
+    else:
+        await ctx.reply(Reply(_("This button is no longer valid. Send /trogiup to see what "
+                                "you can do.")))
+
+
+@router.state("staff")
+async def staff_typed(ctx: Context) -> None:
+    message, state = ctx.message, ctx.dialog.state
+    if message.kind is not Kind.TEXT or not message.text:
+        await ctx.reply(Reply(_("Please write your answer as text, or send /huy to cancel.")))
+        return
+    case = await _load(ctx, ctx.dialog.data["case_id"])
+    text = message.text
+    if state == "staff.reply":
+        event = lifecycle.reply(case, ctx.actor, text, ctx.now)
+        await save_and_refresh(ctx, case)
+        ctx.dialog.reset()
+        await ctx.reply(Reply(_("Sent to the sender of {code}.").format(code=case.code)))
+        await notify_citizen(ctx, case, lambda: Reply(
+            _("Message from {unit} about your PAKN {code}:\n{text}").format(
+                unit=unit_name(ctx.directory, case.unit), code=case.code,
+                text=event.data["text"])))
+    elif state == "staff.ask":
+        await _ask_citizen(ctx, case, text)
+    elif state == "staff.transfer_reason":
+        await _transfer(ctx, case, ctx.dialog.data["unit"], text)
+    elif state == "staff.resolve":
+        answer = lifecycle.check_text(text, lifecycle.ANSWER_MIN, lifecycle.ANSWER_MAX)
+        lifecycle.require_handler(ctx.actor, case, "resolve")
+        assert case.id is not None
+        ctx.dialog.reset("staff.resolve_confirm", case_id=case.id, answer=answer)
+        await ctx.reply(Reply(_("This answer will be sent to the sender and {code} closed:"
+                                "\n\n{answer}").format(code=case.code, answer=answer),
+                              buttons=((Button(_("Send final answer"),
+                                               StaffStep("resolve", case.id).pack()),
+                                        _cancel(case.id)),)))
+    else:
+        ctx.dialog.reset()
+        await ctx.reply(Reply(_("Please use the buttons on the case card.")))
+
+
+async def _ask_citizen(ctx: Context, case: Case, question: str) -> None:
+    event = lifecycle.request_info(case, ctx.actor, question, ctx.now)
+    await save_and_refresh(ctx, case)
+    ctx.dialog.reset()
+    assert case.id is not None
+    await ctx.reply(Reply(_("Your question was sent to the sender of {code}.").format(
+        code=case.code)))
+    case_id = case.id
+    await notify_citizen(ctx, case, lambda: Reply(
+        _("{unit} needs more information about your PAKN {code}:\n{text}\n\nYour next "
+          "message here (text, photo or location) will be added to the case.").format(
+            unit=unit_name(ctx.directory, case.unit), code=case.code, text=event.data["text"]),
+        buttons=((Button(_("Answer"), AnswerCase(case_id).pack()),),)))
+    citizen_dialog = await ctx.uow.dialogs.load(case.channel, case.chat_id)
+    if citizen_dialog.state == "idle" and (case.channel, case.chat_id) != (
+            ctx.message.channel, ctx.message.chat_id):
+        citizen_dialog.reset("case.info", case_id=case.id)
+        await ctx.uow.dialogs.save(citizen_dialog, ctx.now)
+
+
+async def _transfer(ctx: Context, case: Case, unit: str, reason: str) -> None:
+    event = lifecycle.transfer(case, ctx.actor, unit, reason, ctx.directory.focal_unit, ctx.now)
+    await save_and_refresh(ctx, case)
+    ctx.dialog.reset()
+    target = unit_name(ctx.directory, case.unit)
+    note = _("{code} was transferred to {unit}.").format(code=case.code, unit=target)
+    if event.data["forced_to_focal"]:
+        note += " " + _("It had reached the limit of transfers, so it went to the focal "
+                        "point.")
+    await ctx.reply(Reply(note))
+    await send_card_to_unit(ctx, case)
+    await notify_citizen(ctx, case, lambda: Reply(
+        _("Your PAKN {code} was transferred to {unit}, which is responsible for it.").format(
+            code=case.code, unit=unit_name(ctx.directory, case.unit))))
+
+
+async def _resolve(ctx: Context, case: Case, answer: str) -> None:
+    lifecycle.resolve(case, ctx.actor, answer, ctx.now)
+    await save_and_refresh(ctx, case)
+    ctx.dialog.reset()
+    await ctx.reply(Reply(_("{code} is resolved and the answer was sent.").format(
+        code=case.code)))
+    await notify_citizen(ctx, case, lambda: Reply(
+        _("Your PAKN {code} has been resolved by {unit}.\nAnswer:\n{answer}").format(
+            code=case.code, unit=unit_name(ctx.directory, case.unit), answer=answer)))
+
+
+# --- the citizen answers a request for information ---------------------------------------
+
+@router.button(AnswerCase)
+async def answer_case(ctx: Context, payload: Payload) -> None:
+    assert isinstance(payload, AnswerCase)
+    case = await _load(ctx, payload.case_id)
+    if case.citizen_id != ctx.account.id:
+        raise NotAllowed("answer")
+    if not case.is_open:
+        raise InvalidTransition("answer", case.status)
+    ctx.dialog.reset("case.info", case_id=case.id)
+    await ctx.reply(Reply(_("Write your answer for {code} (text, photo or location):").format(
+        code=case.code)))
+
+
+@router.state("case.info")
+async def citizen_info(ctx: Context) -> None:
+    message = ctx.message
+    case = await _load(ctx, ctx.dialog.data["case_id"])
+    attachments: tuple[int, ...] = ()
+    location = None
+    if message.kind is Kind.PHOTO and message.photo:
+        attachments = (await store_photo(ctx),)
+    elif message.kind is Kind.LOCATION and message.location:
+        location = Location(*message.location)
+    elif message.kind is not Kind.TEXT:
+        await ctx.reply(Reply(_("Please send text, a photo or a location, or /huy to cancel.")))
+        return
+    text = message.text if message.kind is Kind.TEXT else None
+    lifecycle.provide_info(case, ctx.actor, text, ctx.now, attachments, location)
+    assert case.id is not None
+    await ctx.uow.attachments.link(list(attachments), case.id)
+    await save_and_refresh(ctx, case)
+    ctx.dialog.reset()
+    await ctx.reply(Reply(_("Added to your PAKN {code}. Thank you.").format(code=case.code)))
+
+    def build() -> Reply:
+        body = text or (_("a photo") if attachments else _("a location"))
+        return Reply(_("The sender added to {code}:\n{text}").format(code=case.code, text=body),
+                     photo_attachment=attachments[0] if attachments else None)
+    await notify_handlers(ctx, case, build)
+
+
+# --- the inbox -----------------------------------------------------------------------
+
+@router.command("hopthu", "inbox")
+async def inbox(ctx: Context) -> None:
+    account = ctx.account
+    if account.role not in STAFF_ROLES and account.role is not Role.ADMIN:
+        await ctx.reply(Reply(_("This command is for staff of the units.")))
+        return
+    unit = None if account.role is Role.ADMIN else account.unit
+    cases = await ctx.uow.cases.open_cases(unit, INBOX_SIZE)
+    if not cases:
+        await ctx.reply(Reply(_("No open cases. Well done!")))
+        return
+    lines = [_("Open cases, the nearest deadline first:")]
+    buttons = []
+    for case in cases:
+        assert case.id is not None
+        lines.append(_("{code} · due {date}").format(code=case.code,
+                                                      date=format_date(case.due_at, ctx.tz)))
+        buttons.append(Button(case.code, CaseAction("open", case.id).pack()))
+    await ctx.reply(Reply("\n".join(lines), buttons=rows(buttons, 2)))

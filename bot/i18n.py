@@ -1,0 +1,76 @@
+"""Translations (Babel gettext catalogs) and locale-aware formatting.
+
+The locale is resolved per message and kept in a ContextVar, so code that builds text
+calls `_()` without passing the language around; `use_locale` switches it while
+building a message for someone else (a citizen notified of a staff action).
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import dates, support
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+DOMAIN = "messages"
+LANGUAGES = ("vi", "en")
+
+_current: ContextVar[str] = ContextVar("locale", default="vi")
+
+
+@cache
+def _catalog(language: str) -> support.NullTranslations:
+    return support.Translations.load(str(LOCALES_DIR), [language], DOMAIN)
+
+
+def _(message: str) -> str:
+    """Translate into the current locale (msgids are English)."""
+    return _catalog(_current.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _catalog(_current.get()).ngettext(singular, plural, n)
+
+
+def current_language() -> str:
+    return _current.get()
+
+
+def set_language(language: str) -> None:
+    _current.set(language if language in LANGUAGES else "vi")
+
+
+@contextmanager
+def use_locale(language: str) -> Iterator[None]:
+    token = _current.set(language if language in LANGUAGES else "vi")
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def resolve_language(chosen: str | None, client_code: str | None, default: str) -> str:
+    """The person's choice, else their app's language if we speak it, else the default."""
+    if chosen in LANGUAGES:
+        return chosen
+    if client_code:
+        primary = client_code.split("-")[0].lower()
+        if primary in LANGUAGES:
+            return primary
+    return default
+
+
+def format_datetime(moment: datetime, timezone: ZoneInfo) -> str:
+    """A UTC moment as local date and time, in the current locale's conventions."""
+    return dates.format_datetime(moment.astimezone(timezone), "HH:mm dd/MM/yyyy",
+                                 locale=_current.get())
+
+
+def format_date(moment: datetime, timezone: ZoneInfo) -> str:
+    local = moment.astimezone(timezone)
+    pattern = "EEEE, dd/MM/yyyy"
+    return dates.format_date(local.date(), pattern, locale=_current.get())

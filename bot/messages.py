@@ -1,0 +1,125 @@
+"""Channel-neutral messages: what a person sent, and what the bot says back."""
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class Kind(StrEnum):
+    TEXT = "text"
+    COMMAND = "command"
+    BUTTON = "button"
+    PHOTO = "photo"
+    LOCATION = "location"
+    CONTACT = "contact"
+    UNSUPPORTED = "unsupported"
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A photo as the channel knows it: a Telegram file id, or an upload we stored."""
+
+    telegram_file_id: str | None = None
+    attachment_id: int | None = None
+    size: int = 0
+
+
+@dataclass(frozen=True)
+class SharedContact:
+    phone: str
+    name: str
+    is_own: bool
+    """True when the contact shared is the sender's own (Telegram's request_contact)."""
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    channel: str
+    update_key: str
+    """Dedupe key: the same update delivered twice has the same key."""
+    chat_id: str
+    user_id: str
+    kind: Kind
+    text: str | None = None
+    command: str | None = None
+    args: str = ""
+    payload: str | None = None
+    photo: Photo | None = None
+    location: tuple[float, float] | None = None
+    contact: SharedContact | None = None
+    profile_name: str = ""
+    language_code: str | None = None
+    callback_id: str | None = None
+    """Telegram's callback query id, to stop the button's spinner."""
+
+    def log_data(self) -> dict[str, Any]:
+        """What is kept of the message besides its text, for the inbound record."""
+        data: dict[str, Any] = {}
+        if self.command:
+            data["command"] = self.command
+            data["args"] = self.args
+        if self.payload:
+            data["payload"] = self.payload
+        if self.photo:
+            data["photo"] = {"telegram_file_id": self.photo.telegram_file_id,
+                             "attachment_id": self.photo.attachment_id}
+        if self.location:
+            data["location"] = list(self.location)
+        if self.contact:
+            data["contact"] = {"phone": self.contact.phone, "name": self.contact.name,
+                               "is_own": self.contact.is_own}
+        return data
+
+
+class ButtonKind(StrEnum):
+    CALLBACK = "callback"
+    SHARE_CONTACT = "contact"
+    SHARE_LOCATION = "location"
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    payload: str | None = None
+    kind: ButtonKind = ButtonKind.CALLBACK
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    photo_attachment: int | None = None
+    remove_keyboard: bool = False
+
+    @property
+    def options(self) -> list[tuple[str, str]]:
+        """(label, payload) of every callback button, in reading order."""
+        return [(b.label, b.payload) for row in self.buttons for b in row
+                if b.kind is ButtonKind.CALLBACK and b.payload]
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"text": self.text}
+        if self.buttons:
+            body["buttons"] = [[{"label": b.label, "payload": b.payload, "kind": b.kind.value}
+                                for b in row] for row in self.buttons]
+        if self.photo_attachment is not None:
+            body["photo_attachment"] = self.photo_attachment
+        if self.remove_keyboard:
+            body["remove_keyboard"] = True
+        return body
+
+    @classmethod
+    def from_json(cls, body: dict[str, Any]) -> "Reply":
+        return cls(
+            text=body["text"],
+            buttons=tuple(tuple(Button(label=b["label"], payload=b.get("payload"),
+                                       kind=ButtonKind(b.get("kind", "callback")))
+                                for b in row) for row in body.get("buttons", [])),
+            photo_attachment=body.get("photo_attachment"),
+            remove_keyboard=body.get("remove_keyboard", False),
+        )
+
+
+def rows(buttons: list[Button], per_row: int) -> tuple[tuple[Button, ...], ...]:
+    """Lay buttons out in rows of `per_row`."""
+    return tuple(tuple(buttons[i:i + per_row]) for i in range(0, len(buttons), per_row))

@@ -1,0 +1,169 @@
+"""The outbox dispatcher: delivers owed messages, durably and within each channel's limits.
+
+Rows are leased in batches: only the oldest pending message of a chat is eligible, so a
+chat's messages keep their order; a 429 delays that chat only; transient failures back
+off exponentially; a permanent refusal (blocked by the user, chat gone) is recorded as
+undeliverable with its reason. Nothing is dropped without a trace.
+"""
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bot.channels.base import Outcome, RetryLater, Sender, Sent, Undeliverable
+from bot.ports import OutboxQueue, Queued
+from storage.errors import StorageError
+
+log = logging.getLogger(__name__)
+
+BATCH = 200
+LEASE_SECONDS = 60.0
+MAX_ATTEMPTS = 40
+"""With backoff capped at 10 minutes, about five hours of trying before giving up."""
+MAX_BACKOFF = 600.0
+
+
+class QueueStore(Protocol):
+    def outbox_queue(self) -> AbstractAsyncContextManager[OutboxQueue]: ...
+
+
+class RateLimiter:
+    """A token bucket: at most `rate` acquisitions per second, with bursts of `burst`."""
+
+    def __init__(self, rate: float, burst: float | None = None) -> None:
+        self.rate = rate
+        self.capacity = burst if burst is not None else rate
+        self.tokens = self.capacity
+        self.updated = time.monotonic()
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        async with self._lock:
+            while True:
+                now = time.monotonic()
+                self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+                self.updated = now
+                if self.tokens >= 1:
+                    self.tokens -= 1
+                    return
+                await asyncio.sleep((1 - self.tokens) / self.rate)
+
+
+class OutboxDispatcher:
+    """Claims due messages and delivers each in its own task, so a slow chat (paced, or
+    waiting out a 429) never holds up the others; each outcome is recorded as soon as
+    it is known, and finishing a message wakes the loop for that chat's next one."""
+
+    def __init__(self, store: QueueStore, senders: list[Sender],
+                 clock: Callable[[], datetime], poll_interval: float = 1.0,
+                 max_in_flight: int = 64) -> None:
+        self.store = store
+        self.senders = {sender.channel: sender for sender in senders}
+        self.clock = clock
+        self.poll_interval = poll_interval
+        self.max_in_flight = max_in_flight
+        self._limits = {s.channel: RateLimiter(s.rate_per_second)
+                        for s in senders if s.rate_per_second}
+        self._last_sent: dict[tuple[str, str], float] = {}
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """New messages were committed: look now rather than at the next poll."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        try:
+            while True:
+                try:
+                    await self.claim_and_start()
+                except StorageError as exc:
+                    log.warning("outbox: database unavailable (%s)", exc)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+                self._wake.clear()
+        finally:
+            await self.drain()
+
+    async def claim_and_start(self) -> int:
+        """Lease what is due and start delivering it; returns how many were started."""
+        room = self.max_in_flight - len(self._in_flight)
+        if room <= 0 or not self.senders:
+            return 0
+        async with self.store.outbox_queue() as queue:
+            batch = await queue.claim_due(self.clock(), min(room, BATCH), LEASE_SECONDS,
+                                          list(self.senders))
+        for item in batch:
+            task = asyncio.create_task(self._deliver_and_record(item))
+            self._in_flight.add(task)
+            task.add_done_callback(self._finished)
+        return len(batch)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        self._wake.set()
+
+    async def drain(self) -> None:
+        """Wait for the deliveries under way (at shutdown, or in tests)."""
+        while self._in_flight:
+            await asyncio.gather(*list(self._in_flight), return_exceptions=True)
+
+    async def deliver_all(self) -> None:
+        """Deliver until nothing is due (tests and command-line tools)."""
+        while await self.claim_and_start() or self._in_flight:
+            await self.drain()
+
+    async def _deliver_and_record(self, item: Queued) -> None:
+        sender = self.senders[item.chat.channel]
+        await self._pace(sender, item)
+        try:
+            outcome = await sender.deliver(item)
+        except Exception as exc:  # a sender bug must not stall the queue
+            log.exception("outbox: sending %s failed unexpectedly", item.id)
+            outcome = RetryLater(0, f"internal error: {exc.__class__.__name__}")
+        self._last_sent[(item.chat.channel, item.chat.chat_id)] = time.monotonic()
+        try:
+            async with self.store.outbox_queue() as queue:
+                await self._record(queue, item, outcome, self.clock())
+        except StorageError as exc:
+            # The lease runs out and the message is tried again: a message already
+            # delivered may then be delivered twice, never lost.
+            log.warning("outbox: could not record outcome of %s (%s)", item.id, exc)
+
+    async def _pace(self, sender: Sender, item: Queued) -> None:
+        last = self._last_sent.get((item.chat.channel, item.chat.chat_id))
+        if last is not None and sender.per_chat_interval:
+            wait = last + sender.per_chat_interval - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+        limiter = self._limits.get(sender.channel)
+        if limiter is not None:
+            await limiter.acquire()
+
+    async def _record(self, queue: OutboxQueue, item: Queued, outcome: Outcome,
+                      now: datetime) -> None:
+        if isinstance(outcome, Sent):
+            await queue.mark_sent(item.id, outcome.external_id, now)
+        elif isinstance(outcome, Undeliverable):
+            log.warning("outbox: message %s to %s undeliverable: %s", item.id,
+                        item.chat.channel, outcome.reason)
+            await queue.mark_undeliverable(item.id, outcome.reason, now)
+        elif not outcome.flood and item.attempts + 1 >= MAX_ATTEMPTS:
+            reason = f"gave up after {item.attempts + 1} attempts: {outcome.reason}"
+            log.warning("outbox: message %s %s", item.id, reason)
+            await queue.mark_undeliverable(item.id, reason, now)
+        else:
+            delay = outcome.seconds if outcome.flood else backoff(item.attempts)
+            await queue.mark_retry(item.id, now + timedelta(seconds=delay), outcome.reason)
+
+
+def backoff(attempts: int) -> float:
+    """Seconds before the next try after `attempts` failures: 1, 2, 4 ... 600, jittered."""
+    base: float = min(MAX_BACKOFF, 2.0 ** attempts)
+    return base * random.uniform(0.8, 1.2)

@@ -1,0 +1,139 @@
+"""Configuration from the environment (and an optional .env file).
+
+Every setting is validated at start; a bad one stops the service with one line that
+names the variable.
+"""
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import time
+from pathlib import Path
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+LANGUAGES = ("vi", "en")
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite+aiosqlite:///./pakn.db"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    telegram_token: str | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    public_url: str | None = None
+    telegram_webhook_secret: str | None = None
+    default_language: str = "vi"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    cutoff: time = time(15, 0)
+    end_of_day: time = time(17, 0)
+    invite_days: int = 7
+    notice_version: str = "2026-01"
+
+    @property
+    def webhook_mode(self) -> bool:
+        return self.telegram_token is not None and self.public_url is not None
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None,
+                 dotenv: Path | None = Path(".env")) -> "Settings":
+        values = dict(read_dotenv(dotenv)) if dotenv and dotenv.is_file() else {}
+        values.update(os.environ if env is None else env)
+
+        def get(name: str) -> str | None:
+            return (values.get(name) or "").strip() or None
+
+        defaults = cls()
+        database_url = get("PAKN_DATABASE_URL") or defaults.database_url
+        if not database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise SettingsError("PAKN_DATABASE_URL: use sqlite+aiosqlite:///PATH or "
+                                "postgresql+asyncpg://USER@HOST/DB")
+        port = _integer("PAKN_PORT", get("PAKN_PORT"), defaults.port, 1, 65535)
+        api_url = (get("PAKN_TELEGRAM_API_URL") or defaults.telegram_api_url).rstrip("/")
+        _url("PAKN_TELEGRAM_API_URL", api_url)
+        public_url = get("PAKN_PUBLIC_URL")
+        if public_url:
+            public_url = public_url.rstrip("/")
+            _url("PAKN_PUBLIC_URL", public_url)
+        token = get("PAKN_TELEGRAM_TOKEN")
+        if token and ":" not in token:
+            raise SettingsError("PAKN_TELEGRAM_TOKEN: not a bot token (expected 123456:ABC...)")
+        secret = get("PAKN_TELEGRAM_WEBHOOK_SECRET")
+        if token and public_url:
+            if not secret:
+                raise SettingsError("PAKN_TELEGRAM_WEBHOOK_SECRET: required when "
+                                    "PAKN_PUBLIC_URL is set (webhook mode)")
+            if not all(c.isalnum() or c in "_-" for c in secret) or not 1 <= len(secret) <= 256:
+                raise SettingsError("PAKN_TELEGRAM_WEBHOOK_SECRET: 1-256 characters of "
+                                    "A-Z, a-z, 0-9, _ and -")
+        language = get("PAKN_DEFAULT_LANGUAGE") or defaults.default_language
+        if language not in LANGUAGES:
+            raise SettingsError(f"PAKN_DEFAULT_LANGUAGE: must be one of {', '.join(LANGUAGES)}")
+        timezone = get("PAKN_TIMEZONE") or defaults.timezone
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(f"PAKN_TIMEZONE: unknown time zone '{timezone}'") from None
+        return cls(
+            database_url=database_url,
+            host=get("PAKN_HOST") or defaults.host,
+            port=port,
+            telegram_token=token,
+            telegram_api_url=api_url,
+            public_url=public_url,
+            telegram_webhook_secret=secret,
+            default_language=language,
+            timezone=timezone,
+            cutoff=_clock("PAKN_CUTOFF", get("PAKN_CUTOFF"), defaults.cutoff),
+            end_of_day=_clock("PAKN_END_OF_DAY", get("PAKN_END_OF_DAY"), defaults.end_of_day),
+            invite_days=_integer("PAKN_INVITE_DAYS", get("PAKN_INVITE_DAYS"),
+                                 defaults.invite_days, 1, 365),
+        )
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines; blank lines and # comments ignored; optional quotes stripped."""
+    values = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, value = line.split("=", 1)
+        values[key.strip().removeprefix("export ").strip()] = value.strip().strip("'\"")
+    return values
+
+
+def _integer(name: str, raw: str | None, default: int, low: int, high: int) -> int:
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}: must be a whole number, got '{raw}'") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name}: must be between {low} and {high}, got {value}")
+    return value
+
+
+def _clock(name: str, raw: str | None, default: time) -> time:
+    if raw is None:
+        return default
+    try:
+        return time.fromisoformat(raw)
+    except ValueError:
+        raise SettingsError(f"{name}: must be a time like 15:00, got '{raw}'") from None
+
+
+def _url(name: str, value: str) -> None:
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SettingsError(f"{name}: must be an http(s) URL, got '{value}'")

@@ -1,0 +1,66 @@
+"""HTTP routes: health, the Telegram webhook, the web chat page and its endpoints."""
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from aiohttp import web
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from bot.channels.webchat import WebChatChannel, ensure_visitor
+from bot.i18n import _, ngettext, resolve_language, use_locale
+from storage.db import Database
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+STATIC = Path(__file__).resolve().parent / "static"
+MAX_REQUEST = 6 << 20
+
+
+def templates() -> Environment:
+    env = Environment(loader=PackageLoader("bot"), autoescape=select_autoescape(),
+                      extensions=["jinja2.ext.i18n"])
+    env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the i18n extension
+        gettext=_, ngettext=ngettext, newstyle=True)
+    return env
+
+
+class Routes:
+    def __init__(self, database: Database, webchat: WebChatChannel, default_language: str,
+                 telegram_webhook: Handler | None = None) -> None:
+        self.database = database
+        self.webchat = webchat
+        self.default_language = default_language
+        self.telegram_webhook = telegram_webhook
+        self.env = templates()
+
+    def install(self, app: web.Application) -> None:
+        app.router.add_get("/healthz", self.health)
+        if self.telegram_webhook is not None:
+            app.router.add_post("/webhook/telegram", self.telegram_webhook)
+        app.router.add_get("/", self.chat_page)
+        app.router.add_get("/chat/ws", self.webchat.websocket)
+        app.router.add_post("/chat/upload", self.webchat.upload)
+        app.router.add_get("/chat/media/{attachment_id}", self.webchat.media)
+        app.router.add_static("/static/", STATIC, append_version=True, name="static")
+
+    async def health(self, request: web.Request) -> web.Response:
+        database = await self.database.ping()
+        return web.json_response({"status": "ok" if database else "degraded",
+                                  "database": "ok" if database else "unavailable"},
+                                 status=200 if database else 503)
+
+    async def chat_page(self, request: web.Request) -> web.Response:
+        language = resolve_language(request.query.get("lang"),
+                                    request.headers.get("Accept-Language", "").split(",")[0],
+                                    self.default_language)
+        with use_locale(language):
+            html = self.env.get_template("chat.html").render(
+                language=language,
+                static=lambda name: request.app.router["static"].url_for(filename=name))
+        response = web.Response(text=html, content_type="text/html")
+        ensure_visitor(request, response)
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'self'; img-src 'self' blob: data:; connect-src 'self'; "
+            "style-src 'self'; script-src 'self'; frame-ancestors 'self'")
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        return response

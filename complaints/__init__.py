@@ -1,0 +1,1 @@
+"""PAKN lifecycle domain: cases, routing, deadlines. Pure Python, no I/O."""

@@ -1,0 +1,97 @@
+"""The Vietnamese working calendar and deadline counting.
+
+Rules (Bộ luật Dân sự 2015 arts. 147-148; Nghị định 61/2018 art. 18):
+- the day of receipt is not counted: counting starts the next working day;
+- an item received on a non-working day, or after the cut-off hour of a working day,
+  is deemed received on the next working day;
+- a deadline is the end of the working day (end-of-day hour, local time) reached by
+  counting the time limit in working days only, so it never falls on a day off.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import holidays
+
+SATURDAY, SUNDAY = 5, 6
+
+
+@dataclass(frozen=True)
+class WorkingCalendar:
+    days_off: frozenset[date] = frozenset()
+    """Public holidays and extra days off that fall on weekdays or weekends."""
+    extra_workdays: frozenset[date] = frozenset()
+    """Weekend days declared working days (a swapped "làm bù" Saturday)."""
+    weekend: frozenset[int] = field(default=frozenset({SATURDAY, SUNDAY}))
+
+    def is_working_day(self, day: date) -> bool:
+        if day in self.extra_workdays:
+            return True
+        return day.weekday() not in self.weekend and day not in self.days_off
+
+    def next_working_day(self, day: date) -> date:
+        """The first working day strictly after `day`."""
+        day += timedelta(days=1)
+        while not self.is_working_day(day):
+            day += timedelta(days=1)
+        return day
+
+
+def vietnam_calendar(
+    years: Iterable[int],
+    extra_days_off: Iterable[date] = (),
+    extra_workdays: Iterable[date] = (),
+) -> WorkingCalendar:
+    """Public holidays of Vietnam (lunar Tết and Giỗ Tổ included) plus local overrides."""
+    official = holidays.country_holidays("VN", years=list(years))
+    days_off = set(official.keys()) | set(extra_days_off)
+    workdays = set(official.weekend_workdays) | set(extra_workdays)
+    return WorkingCalendar(
+        days_off=frozenset(days_off - set(extra_workdays)),
+        extra_workdays=frozenset(workdays - set(extra_days_off)),
+    )
+
+
+def add_working_days(calendar: WorkingCalendar, start: date, days: int) -> date:
+    """The `days`-th working day after `start` (start itself is not counted)."""
+    if days < 0:
+        raise ValueError("days must not be negative")
+    current = start
+    for _ in range(days):
+        current = calendar.next_working_day(current)
+    return current
+
+
+def working_days_between(calendar: WorkingCalendar, start: date, end: date) -> int:
+    """Working days in (start, end]: how many days of a time limit have been used."""
+    if end <= start:
+        return -working_days_between(calendar, end, start) if end < start else 0
+    count, current = 0, start
+    while current < end:
+        current += timedelta(days=1)
+        if calendar.is_working_day(current):
+            count += 1
+    return count
+
+
+@dataclass(frozen=True)
+class DeadlineRules:
+    timezone: str = "Asia/Ho_Chi_Minh"
+    cutoff: time = time(15, 0)
+    end_of_day: time = time(17, 0)
+
+    def receipt_day(self, calendar: WorkingCalendar, received_at: datetime) -> date:
+        """The working day on which an item received at `received_at` counts as received."""
+        local = received_at.astimezone(ZoneInfo(self.timezone))
+        day = local.date()
+        if calendar.is_working_day(day) and local.time() < self.cutoff:
+            return day
+        return calendar.next_working_day(day)
+
+    def deadline(self, calendar: WorkingCalendar, received_at: datetime, days: int) -> datetime:
+        """The moment (UTC) a time limit of `days` working days runs out."""
+        due_day = add_working_days(calendar, self.receipt_day(calendar, received_at), days)
+        local_end = datetime.combine(due_day, self.end_of_day, tzinfo=ZoneInfo(self.timezone))
+        return local_end.astimezone(UTC)

@@ -1,0 +1,212 @@
+"""A PAKN case and the events of its life.
+
+Every change to a case is an append-only event; the case row holds the current state
+for queries, the events are the record of who did what and when.
+"""
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from complaints.errors import InvalidTransition, NotAllowed, ValidationError
+from complaints.people import Actor, Role
+
+MAX_TRANSFERS = 3
+TEXT_MIN, TEXT_MAX = 20, 3000
+ANSWER_MIN, ANSWER_MAX = 2, 3000
+
+
+class Status(StrEnum):
+    RECEIVED = "received"
+    """Routed to a unit, nobody has claimed it yet."""
+    IN_PROGRESS = "in_progress"
+    AWAITING_CITIZEN = "awaiting_citizen"
+    """Staff asked the citizen for more information."""
+    RESOLVED = "resolved"
+
+
+OPEN_STATUSES = frozenset({Status.RECEIVED, Status.IN_PROGRESS, Status.AWAITING_CITIZEN})
+
+
+class EventKind(StrEnum):
+    RECEIVED = "received"
+    CLAIMED = "claimed"
+    REPLIED = "replied"
+    INFO_REQUESTED = "info_requested"
+    INFO_PROVIDED = "info_provided"
+    TRANSFERRED = "transferred"
+    RESOLVED = "resolved"
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    phone: str
+    address: str
+
+
+@dataclass(frozen=True)
+class Location:
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: EventKind
+    at: datetime
+    actor_id: int | None
+    unit: str
+    data: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+@dataclass
+class Case:
+    code: str
+    channel: str
+    chat_id: str
+    citizen_id: int
+    contact: Contact
+    field: str
+    area: str | None
+    unit: str
+    text: str
+    received_at: datetime
+    due_at: datetime
+    location: Location | None = None
+    status: Status = Status.RECEIVED
+    assignee_id: int | None = None
+    transfers: int = 0
+    resolved_at: datetime | None = None
+    answer: str | None = None
+    id: int | None = None
+    events: list[Event] = dataclasses.field(default_factory=list)
+    """Events produced since the case was loaded, for the repository to append."""
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+def check_text(text: str, minimum: int = TEXT_MIN, maximum: int = TEXT_MAX) -> str:
+    cleaned = text.strip()
+    if len(cleaned) < minimum:
+        raise ValidationError("text_too_short", minimum=minimum, length=len(cleaned))
+    if len(cleaned) > maximum:
+        raise ValidationError("text_too_long", maximum=maximum, length=len(cleaned))
+    return cleaned
+
+
+def can_view(actor: Actor, case: Case) -> bool:
+    """The sender, staff of the assigned unit (head included), and administrators."""
+    return actor.account_id == case.citizen_id or actor.is_admin or actor.works_for(case.unit)
+
+
+def can_handle(actor: Actor, case: Case) -> bool:
+    return actor.is_admin or actor.works_for(case.unit)
+
+
+def require_handler(actor: Actor, case: Case, action: str) -> None:
+    if not can_handle(actor, case):
+        raise NotAllowed(action)
+    if not case.is_open:
+        raise InvalidTransition(action, case.status)
+
+
+def _record(case: Case, kind: EventKind, actor: Actor | None, now: datetime,
+            **data: Any) -> Event:
+    event = Event(kind=kind, at=now, actor_id=actor.account_id if actor else None,
+                  unit=case.unit, data=data)
+    case.events.append(event)
+    return event
+
+
+def open_case(case: Case, now: datetime) -> Event:
+    """Record receipt of a newly built case."""
+    return _record(case, EventKind.RECEIVED, None, now)
+
+
+def claim(case: Case, actor: Actor, now: datetime) -> Event:
+    require_handler(actor, case, "claim")
+    if case.assignee_id == actor.account_id:
+        raise InvalidTransition("claim", "already_yours")
+    if case.assignee_id is not None and not (actor.is_admin or actor.role is Role.HEAD):
+        raise InvalidTransition("claim", "claimed_by_other")
+    case.assignee_id = actor.account_id
+    if case.status is Status.RECEIVED:
+        case.status = Status.IN_PROGRESS
+    return _record(case, EventKind.CLAIMED, actor, now)
+
+
+def _claim_if_unclaimed(case: Case, actor: Actor, now: datetime) -> None:
+    if case.assignee_id is None:
+        claim(case, actor, now)
+
+
+def reply(case: Case, actor: Actor, text: str, now: datetime) -> Event:
+    """An interim message to the citizen; the case stays open."""
+    require_handler(actor, case, "reply")
+    text = check_text(text, ANSWER_MIN, ANSWER_MAX)
+    _claim_if_unclaimed(case, actor, now)
+    return _record(case, EventKind.REPLIED, actor, now, text=text)
+
+
+def request_info(case: Case, actor: Actor, question: str, now: datetime) -> Event:
+    require_handler(actor, case, "request_info")
+    question = check_text(question, ANSWER_MIN, ANSWER_MAX)
+    _claim_if_unclaimed(case, actor, now)
+    case.status = Status.AWAITING_CITIZEN
+    return _record(case, EventKind.INFO_REQUESTED, actor, now, text=question)
+
+
+def provide_info(case: Case, citizen: Actor, text: str | None, now: datetime,
+                 attachments: tuple[int, ...] = (),
+                 location: Location | None = None) -> Event:
+    """The citizen adds to their case; accepted while it is open."""
+    if citizen.account_id != case.citizen_id:
+        raise NotAllowed("provide_info")
+    if not case.is_open:
+        raise InvalidTransition("provide_info", case.status)
+    if text is not None:
+        text = check_text(text, 1, TEXT_MAX)
+    if case.status is Status.AWAITING_CITIZEN:
+        case.status = Status.IN_PROGRESS
+    data: dict[str, Any] = {"text": text, "attachments": list(attachments)}
+    if location is not None:
+        data["location"] = [location.latitude, location.longitude]
+    return _record(case, EventKind.INFO_PROVIDED, citizen, now, **data)
+
+
+def transfer(case: Case, actor: Actor, to_unit: str, reason: str, focal_unit: str,
+             now: datetime) -> Event:
+    """Move the case to another unit.
+
+    After MAX_TRANSFERS a case can only go to the focal point, which places it itself:
+    transfers made by the focal point are not capped.
+    """
+    require_handler(actor, case, "transfer")
+    reason = check_text(reason, ANSWER_MIN, ANSWER_MAX)
+    forced = case.transfers >= MAX_TRANSFERS and case.unit != focal_unit
+    if forced:
+        to_unit = focal_unit
+    if to_unit == case.unit:
+        raise InvalidTransition("transfer", "same_unit")
+    event = _record(case, EventKind.TRANSFERRED, actor, now, from_unit=case.unit,
+                    to_unit=to_unit, reason=reason, forced_to_focal=forced)
+    case.unit = to_unit
+    case.transfers += 1
+    case.assignee_id = None
+    case.status = Status.RECEIVED
+    return event
+
+
+def resolve(case: Case, actor: Actor, answer: str, now: datetime) -> Event:
+    require_handler(actor, case, "resolve")
+    answer = check_text(answer, ANSWER_MIN, ANSWER_MAX)
+    _claim_if_unclaimed(case, actor, now)
+    case.status = Status.RESOLVED
+    case.resolved_at = now
+    case.answer = answer
+    return _record(case, EventKind.RESOLVED, actor, now, text=answer)

@@ -1,0 +1,33 @@
+"""Vietnamese phone numbers: validation and normalisation.
+
+Mobile numbers have ten digits starting 03, 05, 07, 08 or 09 (after the 2018
+renumbering); landlines have eleven digits starting 02 (area code 2xx). Both may be
+written with the country code +84 / 84 instead of the leading 0.
+"""
+
+import re
+
+from complaints.errors import ValidationError
+
+_SEPARATORS = re.compile(r"[\s.\-()]")
+_MOBILE = re.compile(r"0[35789]\d{8}")
+_LANDLINE = re.compile(r"02\d{9}")
+
+
+def normalize_phone(raw: str) -> str:
+    """Return the number in national form (0xxxxxxxxx) or raise ValidationError."""
+    digits = _SEPARATORS.sub("", raw.strip())
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("84") and len(digits) in (11, 12):
+        digits = "0" + digits[2:]
+    if _MOBILE.fullmatch(digits) or _LANDLINE.fullmatch(digits):
+        return digits
+    raise ValidationError("phone_invalid", value=raw)
+
+
+def format_phone(national: str) -> str:
+    """Group the digits the way Vietnamese numbers are usually printed."""
+    if len(national) == 10:
+        return f"{national[:4]} {national[4:7]} {national[7:]}"
+    return f"{national[:3]} {national[3:7]} {national[7:]}"

@@ -1,0 +1,120 @@
+"""Cases and their events."""
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from complaints.case import OPEN_STATUSES, Case, Contact, Event, EventKind, Location, Status
+from complaints.codes import tracking_code
+from storage.models import CaseEventRow, CaseRow, Counter
+from storage.upsert import insert_for
+
+
+class SqlCaseRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def next_code(self, year: int) -> str:
+        """Number cases per year; the counter row is locked by the update until commit."""
+        stmt = insert_for(self.session, Counter.__table__).values(name=f"case:{year}", value=1)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["name"], set_={"value": Counter.__table__.c.value + 1}
+        ).returning(Counter.__table__.c.value)
+        number = (await self.session.execute(stmt)).scalar_one()
+        return tracking_code(year, number)
+
+    async def add(self, case: Case) -> Case:
+        row = CaseRow(updated_at=case.received_at)
+        _to_row(case, row)
+        self.session.add(row)
+        await self.session.flush()
+        case.id = row.id
+        await self._append_events(case)
+        return case
+
+    async def get(self, case_id: int) -> Case | None:
+        row = await self.session.get(CaseRow, case_id, populate_existing=True)
+        return _from_row(row) if row else None
+
+    async def get_by_code(self, code: str) -> Case | None:
+        row = (await self.session.execute(
+            select(CaseRow).where(CaseRow.code == code))).scalar_one_or_none()
+        return _from_row(row) if row else None
+
+    async def save(self, case: Case) -> None:
+        assert case.id is not None
+        row = await self.session.get(CaseRow, case.id)
+        assert row is not None
+        _to_row(case, row)
+        if case.events:
+            row.updated_at = case.events[-1].at
+        await self._append_events(case)
+        await self.session.flush()
+
+    async def history(self, case_id: int) -> list[Event]:
+        rows = (await self.session.execute(
+            select(CaseEventRow).where(CaseEventRow.case_id == case_id)
+            .order_by(CaseEventRow.id))).scalars()
+        return [Event(kind=EventKind(r.kind), at=r.at, actor_id=r.actor_id, unit=r.unit_code,
+                      data=dict(r.data)) for r in rows]
+
+    async def open_cases(self, unit: str | None, limit: int) -> list[Case]:
+        stmt = select(CaseRow).where(CaseRow.status.in_([s.value for s in OPEN_STATUSES]))
+        if unit is not None:
+            stmt = stmt.where(CaseRow.unit_code == unit)
+        stmt = stmt.order_by(CaseRow.due_at, CaseRow.id).limit(limit)
+        return [_from_row(r) for r in (await self.session.execute(stmt)).scalars()]
+
+    async def of_citizen(self, citizen_id: int, limit: int) -> list[Case]:
+        stmt = (select(CaseRow).where(CaseRow.citizen_id == citizen_id)
+                .order_by(CaseRow.id.desc()).limit(limit))
+        return [_from_row(r) for r in (await self.session.execute(stmt)).scalars()]
+
+    async def last_of_citizen(self, citizen_id: int) -> Case | None:
+        cases = await self.of_citizen(citizen_id, 1)
+        return cases[0] if cases else None
+
+    async def _append_events(self, case: Case) -> None:
+        assert case.id is not None
+        for event in case.events:
+            self.session.add(CaseEventRow(case_id=case.id, at=event.at, actor_id=event.actor_id,
+                                          kind=event.kind.value, unit_code=event.unit,
+                                          data=event.data))
+        case.events.clear()
+
+
+def _to_row(case: Case, row: CaseRow) -> None:
+    row.code = case.code
+    row.channel = case.channel
+    row.chat_id = case.chat_id
+    row.citizen_id = case.citizen_id
+    row.contact_name = case.contact.name
+    row.contact_phone = case.contact.phone
+    row.contact_address = case.contact.address
+    row.field_code = case.field
+    row.area_code = case.area
+    row.unit_code = case.unit
+    row.text = case.text
+    row.latitude = case.location.latitude if case.location else None
+    row.longitude = case.location.longitude if case.location else None
+    row.status = case.status.value
+    row.received_at = case.received_at
+    row.due_at = case.due_at
+    row.assignee_id = case.assignee_id
+    row.transfers = case.transfers
+    row.resolved_at = case.resolved_at
+    row.answer = case.answer
+
+
+def _from_row(row: CaseRow) -> Case:
+    location = None
+    if row.latitude is not None and row.longitude is not None:
+        location = Location(row.latitude, row.longitude)
+    return Case(
+        id=row.id, code=row.code, channel=row.channel, chat_id=row.chat_id,
+        citizen_id=row.citizen_id,
+        contact=Contact(row.contact_name, row.contact_phone, row.contact_address),
+        field=row.field_code, area=row.area_code, unit=row.unit_code, text=row.text,
+        received_at=row.received_at, due_at=row.due_at, location=location,
+        status=Status(row.status), assignee_id=row.assignee_id, transfers=row.transfers,
+        resolved_at=row.resolved_at, answer=row.answer,
+    )

@@ -1,0 +1,83 @@
+"""Conversation state per chat, and the record of every update received."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import DialogRow, InboundRow, OutboxRow
+from storage.records import Dialog
+from storage.upsert import insert_for
+
+
+class SqlDialogRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def load(self, channel: str, chat_id: str) -> Dialog:
+        row = await self.session.get(DialogRow, (channel, chat_id), populate_existing=True)
+        if row is None:
+            return Dialog(channel=channel, chat_id=chat_id)
+        return Dialog(channel=channel, chat_id=chat_id, state=row.state, data=dict(row.data),
+                      version=row.version)
+
+    async def save(self, dialog: Dialog, now: datetime) -> None:
+        """Write the state back. The row's version column makes a concurrent change by
+        another worker fail this transaction (StaleDataError, or IntegrityError for a
+        first message), and the dispatcher processes the message again."""
+        row = await self.session.get(DialogRow, (dialog.channel, dialog.chat_id))
+        if row is None:
+            row = DialogRow(channel=dialog.channel, chat_id=dialog.chat_id)
+            self.session.add(row)
+        row.state, row.data, row.updated_at = dialog.state, dict(dialog.data), now
+        await self.session.flush()
+        dialog.version = row.version
+
+
+class SqlInboundRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def record(self, channel: str, update_key: str, chat_id: str, account_id: int | None,
+                     kind: str, text: str | None, data: dict[str, Any], now: datetime) -> bool:
+        """Store an update; False when this update was stored before (a redelivery)."""
+        stmt = insert_for(self.session, InboundRow.__table__).values(
+            channel=channel, update_key=update_key, chat_id=chat_id, account_id=account_id,
+            kind=kind, text=text, data=data, received_at=now,
+        ).on_conflict_do_nothing(index_elements=["channel", "update_key"]).returning(
+            InboundRow.__table__.c.id)
+        return (await self.session.execute(stmt)).first() is not None
+
+
+async def transcript(session: AsyncSession, channel: str, chat_id: str,
+                     limit: int) -> list[dict[str, Any]]:
+    """The last messages of a chat, both ways, oldest first, with edits applied: what a
+    web chat tab shows when it opens."""
+    inbound = (await session.execute(
+        select(InboundRow).where(InboundRow.channel == channel, InboundRow.chat_id == chat_id)
+        .order_by(InboundRow.id.desc()).limit(limit))).scalars().all()
+    outbound = (await session.execute(
+        select(OutboxRow).where(OutboxRow.channel == channel, OutboxRow.chat_id == chat_id)
+        .order_by(OutboxRow.id.desc()).limit(limit * 2))).scalars().all()
+    items: list[tuple[datetime, int, dict[str, Any]]] = []
+    sent: dict[int, dict[str, Any]] = {}
+    for row in sorted(outbound, key=lambda r: r.id):
+        if row.kind == "edit":
+            if row.edit_of in sent:
+                sent[row.edit_of].update(row.body)
+            continue
+        item = {"type": "message", "id": row.id, **row.body}
+        sent[row.id] = item
+        items.append((row.created_at, 1, item))
+    for received in inbound:
+        if received.kind == "button":
+            continue
+        item = {"type": "mine", "kind": received.kind, "text": received.text}
+        if received.data.get("photo"):
+            item["photo_attachment"] = received.data["photo"].get("attachment_id")
+        if received.data.get("location"):
+            item["location"] = received.data["location"]
+        items.append((received.received_at, 0, item))
+    items.sort(key=lambda entry: (entry[0], entry[1]))
+    return [item for _, _, item in items[-limit:]]

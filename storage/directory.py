@@ -1,0 +1,111 @@
+"""The directory tables, read through a per-process cache keyed by a version stamp."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from complaints.directory import (
+    Area,
+    Directory,
+    Field,
+    Name,
+    Procedure,
+    RoutingRule,
+    Unit,
+    UnitKind,
+)
+from storage.models import AreaRow, FieldRow, Meta, ProcedureRow, RoutingRuleRow, UnitRow
+
+VERSION_KEY = "directory_version"
+INFO_KEYS = ("directory_code", "directory_name_vi", "directory_name_en", "focal_unit")
+
+
+@dataclass
+class DirectoryCache:
+    """Shared by every unit of work of one process."""
+
+    version: str | None = None
+    directory: Directory | None = field(default=None)
+
+
+class SqlDirectoryRepository:
+    def __init__(self, session: AsyncSession, cache: DirectoryCache) -> None:
+        self.session = session
+        self.cache = cache
+
+    async def load(self) -> Directory:
+        version = await self._meta(VERSION_KEY)
+        if version is not None and version == self.cache.version and self.cache.directory:
+            return self.cache.directory
+        directory = await self._read()
+        self.cache.version, self.cache.directory = version, directory
+        return directory
+
+    async def is_empty(self) -> bool:
+        return await self._meta(VERSION_KEY) is None
+
+    async def replace(self, directory: Directory, now: datetime) -> None:
+        """Load a whole directory. Entries no longer listed are deactivated, not deleted,
+        because cases and ratings keep referring to them."""
+        s = self.session
+        for model in (AreaRow, UnitRow, FieldRow, ProcedureRow):
+            await s.execute(update(model).values(active=False))
+        await s.execute(delete(RoutingRuleRow))
+        for pos, area in enumerate(directory.areas):
+            await s.merge(AreaRow(code=area.code, name_vi=area.name.vi, name_en=area.name.en,
+                                  position=pos, active=True))
+        for pos, unit in enumerate(directory.units):
+            await s.merge(UnitRow(code=unit.code, name_vi=unit.name.vi, name_en=unit.name.en,
+                                  kind=unit.kind.value, area_code=unit.area, position=pos,
+                                  active=True))
+        for pos, f in enumerate(directory.fields):
+            await s.merge(FieldRow(code=f.code, name_vi=f.name.vi, name_en=f.name.en,
+                                   satisfaction_target=f.satisfaction_target,
+                                   resolve_days=f.resolve_days, transfer_days=f.transfer_days,
+                                   position=pos, active=True))
+        for pos, p in enumerate(directory.procedures):
+            await s.merge(ProcedureRow(code=p.code, name_vi=p.name.vi, name_en=p.name.en,
+                                       field_code=p.field, level=p.level, position=pos,
+                                       active=True))
+        for rule in directory.rules:
+            s.add(RoutingRuleRow(field_code=rule.field, area_code=rule.area, unit_code=rule.unit,
+                                 to_area_unit=rule.to_area_unit))
+        info = {"directory_code": directory.code, "directory_name_vi": directory.name.vi,
+                "directory_name_en": directory.name.en or "", "focal_unit": directory.focal_unit,
+                VERSION_KEY: now.isoformat()}
+        for key, value in info.items():
+            await s.merge(Meta(key=key, value=value))
+        await s.flush()
+
+    async def _meta(self, key: str) -> str | None:
+        row = await self.session.get(Meta, key)
+        return row.value if row else None
+
+    async def _read(self) -> Directory:
+        s = self.session
+
+        async def active(model: Any) -> list[Any]:
+            stmt = select(model).where(model.active.is_(True)).order_by(model.position)
+            return list((await s.execute(stmt)).scalars())
+
+        areas = [Area(r.code, Name(r.name_vi, r.name_en)) for r in await active(AreaRow)]
+        units = [Unit(r.code, Name(r.name_vi, r.name_en), UnitKind(r.kind), r.area_code)
+                 for r in await active(UnitRow)]
+        fields = [Field(r.code, Name(r.name_vi, r.name_en), r.satisfaction_target,
+                        r.resolve_days, r.transfer_days) for r in await active(FieldRow)]
+        procedures = [Procedure(r.code, Name(r.name_vi, r.name_en), r.field_code, r.level)
+                      for r in await active(ProcedureRow)]
+        rules = [RoutingRule(r.field_code, r.area_code, r.unit_code, r.to_area_unit)
+                 for r in (await s.execute(select(RoutingRuleRow).order_by(RoutingRuleRow.id)))
+                 .scalars()]
+        info = {k: await self._meta(k) for k in INFO_KEYS}
+        return Directory(
+            code=info["directory_code"] or "",
+            name=Name(info["directory_name_vi"] or "", info["directory_name_en"] or None),
+            focal_unit=info["focal_unit"] or "",
+            areas=tuple(areas), units=tuple(units), fields=tuple(fields),
+            procedures=tuple(procedures), rules=tuple(rules),
+        )

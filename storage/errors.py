@@ -1,0 +1,9 @@
+"""Storage failures as the bot layer sees them, without SQLAlchemy types."""
+
+
+class StorageError(Exception):
+    """The database failed or is unreachable; the message should be retried later."""
+
+
+class Conflict(StorageError):
+    """A concurrent change won (row version moved, unique key taken): process again."""

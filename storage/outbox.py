@@ -1,0 +1,107 @@
+"""The outbox: messages owed to chats, delivered in order per chat by the dispatcher."""
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from storage.models import IdentityRow, OutboxRow
+from storage.records import Chat, Outgoing, Queued
+from storage.upsert import dialect_name, insert_for
+
+PENDING, SENT, UNDELIVERABLE = "pending", "sent", "undeliverable"
+
+
+class SqlOutboxRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def enqueue(self, message: Outgoing, now: datetime) -> int | None:
+        """Add a message; None when a message with this idempotency key already exists."""
+        stmt = insert_for(self.session, OutboxRow.__table__).values(
+            idem_key=message.idem_key, channel=message.chat.channel,
+            chat_id=message.chat.chat_id, kind=message.kind, body=message.body,
+            status=PENDING, attempts=0, next_attempt_at=now, created_at=now,
+            case_id=message.case_id, card_case_id=message.card_case_id,
+            edit_of=message.edit_of,
+        ).on_conflict_do_nothing(index_elements=["idem_key"]).returning(OutboxRow.__table__.c.id)
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def cards(self, case_id: int) -> list[tuple[int, Chat, int]]:
+        """The cards shown for a case (delivered or on their way): outbox id, chat, and
+        the account that reads that chat, so each card is redrawn for its reader."""
+        rows = await self.session.execute(
+            select(OutboxRow.id, OutboxRow.channel, OutboxRow.chat_id, IdentityRow.account_id)
+            .join(IdentityRow, and_(IdentityRow.channel == OutboxRow.channel,
+                                    IdentityRow.chat_id == OutboxRow.chat_id))
+            .where(OutboxRow.card_case_id == case_id, OutboxRow.kind == "send",
+                   OutboxRow.status != UNDELIVERABLE)
+            .order_by(OutboxRow.id))
+        return [(row_id, Chat(channel, chat_id), account_id)
+                for row_id, channel, chat_id, account_id in rows]
+
+    # --- the dispatcher's side --------------------------------------------------------
+
+    async def claim_due(self, now: datetime, limit: int, lease_seconds: float,
+                        channels: list[str]) -> list[Queued]:
+        """Lease the next message of each chat that is due.
+
+        Only the oldest pending message of a chat is eligible, so a chat's messages go
+        out in order even with several workers; a lease (not a status change) marks a
+        row taken, so a worker that dies leaves it to be taken again when the lease ends.
+        """
+        earlier = aliased(OutboxRow)
+        stmt = (
+            select(OutboxRow)
+            .where(
+                OutboxRow.status == PENDING,
+                OutboxRow.channel.in_(channels),
+                OutboxRow.next_attempt_at <= now,
+                or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until <= now),
+                ~exists().where(and_(earlier.channel == OutboxRow.channel,
+                                     earlier.chat_id == OutboxRow.chat_id,
+                                     earlier.status == PENDING,
+                                     earlier.id < OutboxRow.id)),
+            )
+            .order_by(OutboxRow.id)
+            .limit(limit)
+        )
+        if dialect_name(self.session) == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True, of=OutboxRow)
+        rows = list((await self.session.execute(stmt)).scalars())
+        lease = now + timedelta(seconds=lease_seconds)
+        targets = await self._edit_targets([r.edit_of for r in rows if r.edit_of])
+        result = []
+        for row in rows:
+            row.lease_until = lease
+            result.append(Queued(id=row.id, chat=Chat(row.channel, row.chat_id), kind=row.kind,
+                                 body=dict(row.body), attempts=row.attempts,
+                                 edit_target=targets.get(row.edit_of) if row.edit_of else None))
+        await self.session.flush()
+        return result
+
+    async def _edit_targets(self, ids: list[int]) -> dict[int, str | None]:
+        if not ids:
+            return {}
+        rows = await self.session.execute(
+            select(OutboxRow.id, OutboxRow.external_id).where(OutboxRow.id.in_(ids)))
+        return {row_id: external_id for row_id, external_id in rows}
+
+    async def mark_sent(self, delivery_id: int, external_id: str | None, now: datetime) -> None:
+        await self.session.execute(
+            update(OutboxRow).where(OutboxRow.id == delivery_id)
+            .values(status=SENT, sent_at=now, external_id=external_id, lease_until=None,
+                    attempts=OutboxRow.attempts + 1, last_error=None))
+
+    async def mark_retry(self, delivery_id: int, at: datetime, error: str) -> None:
+        await self.session.execute(
+            update(OutboxRow).where(OutboxRow.id == delivery_id)
+            .values(next_attempt_at=at, lease_until=None, attempts=OutboxRow.attempts + 1,
+                    last_error=error[:1000]))
+
+    async def mark_undeliverable(self, delivery_id: int, reason: str, now: datetime) -> None:
+        await self.session.execute(
+            update(OutboxRow).where(OutboxRow.id == delivery_id)
+            .values(status=UNDELIVERABLE, sent_at=now, lease_until=None,
+                    attempts=OutboxRow.attempts + 1, last_error=reason[:1000]))

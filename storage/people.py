@@ -1,0 +1,123 @@
+"""Accounts, their channel identities, consent records and invites."""
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from complaints.people import Account, Role
+from storage.models import AccountRow, ConsentRow, IdentityRow, InviteRow
+from storage.records import Chat, Invite
+
+
+class SqlAccountRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def identify(self, channel: str, external_id: str, chat_id: str, profile_name: str,
+                       language_code: str | None, now: datetime) -> Account:
+        """The account behind a channel user, created on first contact."""
+        stmt = (select(AccountRow, IdentityRow)
+                .join(IdentityRow, IdentityRow.account_id == AccountRow.id)
+                .where(IdentityRow.channel == channel, IdentityRow.external_id == external_id))
+        found = (await self.session.execute(stmt)).first()
+        if found is None:
+            account = AccountRow(role=Role.CITIZEN.value, display_name=profile_name,
+                                 created_at=now)
+            self.session.add(account)
+            await self.session.flush()
+            self.session.add(IdentityRow(account_id=account.id, channel=channel,
+                                         external_id=external_id, chat_id=chat_id,
+                                         profile_name=profile_name,
+                                         language_code=language_code, created_at=now))
+            return _account(account)
+        account, identity = found
+        if (identity.chat_id, identity.profile_name, identity.language_code) != (
+                chat_id, profile_name, language_code):
+            identity.chat_id, identity.profile_name = chat_id, profile_name
+            identity.language_code = language_code
+        return _account(account)
+
+    async def find(self, channel: str, external_id: str) -> Account | None:
+        row = (await self.session.execute(
+            select(AccountRow).join(IdentityRow, IdentityRow.account_id == AccountRow.id)
+            .where(IdentityRow.channel == channel, IdentityRow.external_id == external_id))
+        ).scalar_one_or_none()
+        return _account(row) if row else None
+
+    async def get(self, account_id: int) -> Account | None:
+        row = await self.session.get(AccountRow, account_id)
+        return _account(row) if row else None
+
+    async def set_language(self, account_id: int, language: str) -> None:
+        await self.session.execute(
+            update(AccountRow).where(AccountRow.id == account_id).values(language=language))
+
+    async def record_consent(self, account_id: int, notice_version: str, channel: str,
+                             now: datetime) -> None:
+        self.session.add(ConsentRow(account_id=account_id, notice_version=notice_version,
+                                    channel=channel, given_at=now))
+        await self.session.execute(
+            update(AccountRow).where(AccountRow.id == account_id)
+            .values(consent_version=notice_version, consent_at=now))
+
+    async def set_role(self, account_id: int, role: Role, unit: str | None) -> None:
+        await self.session.execute(
+            update(AccountRow).where(AccountRow.id == account_id)
+            .values(role=role.value, unit_code=unit))
+
+    async def set_name(self, account_id: int, name: str) -> None:
+        await self.session.execute(
+            update(AccountRow).where(AccountRow.id == account_id).values(display_name=name))
+
+    async def chats(self, account_id: int) -> list[Chat]:
+        rows = await self.session.execute(
+            select(IdentityRow.channel, IdentityRow.chat_id)
+            .where(IdentityRow.account_id == account_id).order_by(IdentityRow.id))
+        return [Chat(channel, chat_id) for channel, chat_id in rows]
+
+    async def members(self, unit: str) -> list[Account]:
+        rows = await self.session.execute(
+            select(AccountRow).where(AccountRow.unit_code == unit,
+                                     AccountRow.role.in_([Role.STAFF.value, Role.HEAD.value]))
+            .order_by(AccountRow.id))
+        return [_account(r) for r in rows.scalars()]
+
+    async def admins(self) -> list[Account]:
+        rows = await self.session.execute(
+            select(AccountRow).where(AccountRow.role == Role.ADMIN.value).order_by(AccountRow.id))
+        return [_account(r) for r in rows.scalars()]
+
+    async def language_code(self, account_id: int) -> str | None:
+        """The language the person's app reports, for accounts that never chose one."""
+        return (await self.session.execute(
+            select(IdentityRow.language_code).where(IdentityRow.account_id == account_id)
+            .order_by(IdentityRow.id.desc()).limit(1))).scalar_one_or_none()
+
+
+class SqlInviteRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def create(self, token_hash: str, role: Role, unit: str | None,
+                     created_by: int | None, now: datetime, expires_at: datetime) -> None:
+        self.session.add(InviteRow(token_hash=token_hash, role=role.value, unit_code=unit,
+                                   created_by=created_by, created_at=now,
+                                   expires_at=expires_at))
+        await self.session.flush()
+
+    async def redeem(self, token_hash: str, account_id: int, now: datetime) -> Invite | None:
+        """Use an invite once: the conditional update makes a second use find nothing."""
+        result = await self.session.execute(
+            update(InviteRow)
+            .where(InviteRow.token_hash == token_hash, InviteRow.used_at.is_(None),
+                   InviteRow.expires_at > now)
+            .values(used_at=now, used_by=account_id)
+            .returning(InviteRow.role, InviteRow.unit_code))
+        found = result.first()
+        return Invite(found.role, found.unit_code) if found else None
+
+
+def _account(row: AccountRow) -> Account:
+    return Account(id=row.id, role=Role(row.role), unit=row.unit_code, name=row.display_name,
+                   language=row.language, consent_version=row.consent_version)

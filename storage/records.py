@@ -1,0 +1,70 @@
+"""Plain records that storage hands to the bot layer. No SQLAlchemy here, so the
+channel-neutral handlers can use them without depending on the database."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Dialog:
+    """Conversation state of one chat."""
+
+    channel: str
+    chat_id: str
+    state: str = "idle"
+    data: dict[str, Any] = field(default_factory=dict)
+    version: int = 0
+    """0 for a chat never seen; the store bumps it on every save."""
+
+    def reset(self, state: str = "idle", **data: Any) -> None:
+        self.state = state
+        self.data = dict(data)
+
+
+@dataclass(frozen=True)
+class Chat:
+    channel: str
+    chat_id: str
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message to put in the outbox. `idem_key` makes enqueueing it twice a no-op."""
+
+    chat: Chat
+    body: dict[str, Any]
+    idem_key: str
+    kind: str = "send"
+    case_id: int | None = None
+    card_case_id: int | None = None
+    edit_of: int | None = None
+
+
+@dataclass(frozen=True)
+class Queued:
+    """An outbox row claimed for delivery."""
+
+    id: int
+    chat: Chat
+    kind: str
+    body: dict[str, Any]
+    attempts: int
+    edit_target: str | None = None
+    """For an edit: the channel's id of the message to change, once it is known."""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    id: int
+    owner_id: int
+    case_id: int | None
+    channel: str
+    telegram_file_id: str | None
+    content: bytes | None
+    mime: str
+
+
+@dataclass(frozen=True)
+class Invite:
+    role: str
+    unit: str | None

@@ -1,0 +1,74 @@
+"""The unit of work: every repository over one session, in one transaction."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from storage.attachments import SqlAttachmentRepository, SqlMetaRepository
+from storage.cases import SqlCaseRepository
+from storage.conversation import SqlDialogRepository, SqlInboundRepository, transcript
+from storage.db import Database
+from storage.directory import DirectoryCache, SqlDirectoryRepository
+from storage.errors import Conflict, StorageError
+from storage.outbox import SqlOutboxRepository
+from storage.people import SqlAccountRepository, SqlInviteRepository
+
+
+class SqlUnitOfWork:
+    def __init__(self, session: AsyncSession, directory_cache: DirectoryCache) -> None:
+        self.session = session
+        self.cases = SqlCaseRepository(session)
+        self.directory = SqlDirectoryRepository(session, directory_cache)
+        self.accounts = SqlAccountRepository(session)
+        self.invites = SqlInviteRepository(session)
+        self.dialogs = SqlDialogRepository(session)
+        self.inbound = SqlInboundRepository(session)
+        self.outbox = SqlOutboxRepository(session)
+        self.attachments = SqlAttachmentRepository(session)
+        self.meta = SqlMetaRepository(session)
+
+    async def transcript(self, channel: str, chat_id: str, limit: int) -> list[dict[str, Any]]:
+        return await transcript(self.session, channel, chat_id, limit)
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """Undo what the block wrote if it raises, keeping the rest of the transaction."""
+        nested = await self.session.begin_nested()
+        try:
+            yield
+        except (StaleDataError, IntegrityError) as exc:
+            raise Conflict(str(exc)) from exc
+        except DBAPIError as exc:
+            raise StorageError(str(exc)) from exc
+        except BaseException:
+            await nested.rollback()
+            raise
+        await nested.commit()
+
+
+class Store:
+    """Opens units of work on a database; one per process, shared by all requests."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.directory_cache = DirectoryCache()
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[SqlUnitOfWork]:
+        """One transaction; database failures come out as Conflict or StorageError."""
+        try:
+            async with self.database.transaction() as session:
+                yield SqlUnitOfWork(session, self.directory_cache)
+        except (StaleDataError, IntegrityError) as exc:
+            raise Conflict(str(exc)) from exc
+        except (DBAPIError, OSError) as exc:
+            raise StorageError(str(exc)) from exc
+
+    @asynccontextmanager
+    async def outbox_queue(self) -> AsyncIterator[SqlOutboxRepository]:
+        async with self.unit_of_work() as uow:
+            yield uow.outbox

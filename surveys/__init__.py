@@ -1,0 +1,1 @@
+"""Ratings of procedures and of PAKN handling, and the indicators computed from them."""
