@@ -33,6 +33,33 @@ class QueueStore(Protocol):
     def outbox_queue(self) -> AbstractAsyncContextManager[OutboxQueue]: ...
 
 
+class ChatPacer:
+    """Per-chat token buckets: a chat gets `burst` messages at once (a reply to what
+    the person just did), then one per `interval` seconds, as Telegram asks."""
+
+    def __init__(self, interval: float, burst: int = 3) -> None:
+        self.interval = interval
+        self.burst = float(burst)
+        self._buckets: dict[tuple[str, str], tuple[float, float]] = {}
+
+    def delay(self, chat: tuple[str, str]) -> float:
+        """Take a token for `chat`; returns how long to wait before sending."""
+        now = time.monotonic()
+        tokens, updated = self._buckets.get(chat, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - updated) / self.interval)
+        wait = 0.0 if tokens >= 1 else (1 - tokens) * self.interval
+        self._buckets[chat] = (tokens - 1, now)
+        if len(self._buckets) > 50_000:
+            self._forget_full(now)
+        return wait
+
+    def _forget_full(self, now: float) -> None:
+        """Drop chats whose bucket has refilled: they are as good as new."""
+        full_after = self.burst * self.interval
+        self._buckets = {chat: state for chat, state in self._buckets.items()
+                         if now - state[1] < full_after}
+
+
 class RateLimiter:
     """A token bucket: at most `rate` acquisitions per second, with bursts of `burst`."""
 
@@ -70,7 +97,8 @@ class OutboxDispatcher:
         self.max_in_flight = max_in_flight
         self._limits = {s.channel: RateLimiter(s.rate_per_second)
                         for s in senders if s.rate_per_second}
-        self._last_sent: dict[tuple[str, str], float] = {}
+        self._pacers = {s.channel: ChatPacer(s.per_chat_interval)
+                        for s in senders if s.per_chat_interval}
         self._in_flight: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
 
@@ -127,7 +155,6 @@ class OutboxDispatcher:
         except Exception as exc:  # a sender bug must not stall the queue
             log.exception("outbox: sending %s failed unexpectedly", item.id)
             outcome = RetryLater(0, f"internal error: {exc.__class__.__name__}")
-        self._last_sent[(item.chat.channel, item.chat.chat_id)] = time.monotonic()
         try:
             async with self.store.outbox_queue() as queue:
                 await self._record(queue, item, outcome, self.clock())
@@ -137,9 +164,9 @@ class OutboxDispatcher:
             log.warning("outbox: could not record outcome of %s (%s)", item.id, exc)
 
     async def _pace(self, sender: Sender, item: Queued) -> None:
-        last = self._last_sent.get((item.chat.channel, item.chat.chat_id))
-        if last is not None and sender.per_chat_interval:
-            wait = last + sender.per_chat_interval - time.monotonic()
+        pacer = self._pacers.get(sender.channel)
+        if pacer is not None:
+            wait = pacer.delay((item.chat.channel, item.chat.chat_id))
             if wait > 0:
                 await asyncio.sleep(wait)
         limiter = self._limits.get(sender.channel)

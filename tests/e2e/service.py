@@ -1,0 +1,84 @@
+"""The real service in its own process, as `make run` starts it."""
+
+import asyncio
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+SECRET = "webhook-secret-for-tests"
+TOKEN = "123456789:TEST-token_for-the-fake-api"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class ServiceProcess:
+    def __init__(self, workdir: Path, database_url: str, **env: str) -> None:
+        self.workdir = workdir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("PAKN_")}
+        self.env.update(PAKN_DATABASE_URL=database_url, PAKN_HOST="127.0.0.1",
+                        PAKN_PORT=str(self.port), PYTHONUNBUFFERED="1", **env)
+        self.output: list[str] = []
+        self._process: asyncio.subprocess.Process | None = None
+        self._reader: asyncio.Task[None] | None = None
+
+    async def start(self, timeout: float = 60.0) -> "ServiceProcess":
+        self._process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "serve", cwd=self.workdir, env=self.env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        self._reader = asyncio.create_task(self._read())
+        deadline = asyncio.get_running_loop().time() + timeout
+        async with aiohttp.ClientSession() as session:
+            while True:
+                if self._process.returncode is not None:
+                    raise RuntimeError("service exited:\n" + self.log())
+                with contextlib.suppress(aiohttp.ClientError):
+                    async with session.get(f"{self.url}/healthz") as response:
+                        if response.status == 200:
+                            return self
+                if asyncio.get_running_loop().time() > deadline:
+                    raise RuntimeError("service did not become healthy:\n" + self.log())
+                await asyncio.sleep(0.1)
+
+    async def _read(self) -> None:
+        assert self._process is not None and self._process.stdout is not None
+        async for line in self._process.stdout:
+            self.output.append(line.decode(errors="replace").rstrip())
+
+    def log(self) -> str:
+        return "\n".join(self.output[-80:])
+
+    async def stop(self) -> None:
+        if self._process is None or self._process.returncode is not None:
+            return
+        self._process.terminate()
+        try:
+            await asyncio.wait_for(self._process.wait(), 15)
+        except TimeoutError:
+            self._process.kill()
+            await self._process.wait()
+        if self._reader:
+            await self._reader
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run `pakn ARGS` against the same database and settings."""
+        return subprocess.run([sys.executable, "-m", "bot", *args], cwd=self.workdir,
+                              env=self.env, capture_output=True, text=True, timeout=120,
+                              check=False)
+
+    async def post_update(self, update: dict[str, Any], secret: str | None = SECRET) -> int:
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
+        async with aiohttp.ClientSession() as session, session.post(
+                f"{self.url}/webhook/telegram", json=update, headers=headers) as response:
+            return response.status
