@@ -150,7 +150,12 @@ def _invite(settings: Settings, args: argparse.Namespace) -> int:
     upgrade(settings.database_url)
 
     async def make() -> tuple[str, str | None, bool]:
-        async with _store(settings) as store, store.unit_of_work() as uow:
+        async with _store(settings) as store:
+            await seed_directory(store, utcnow())
+            return await _create(store)
+
+    async def _create(store: Store) -> tuple[str, str | None, bool]:
+        async with store.unit_of_work() as uow:
             directory = await uow.directory.load()
             if role is not Role.ADMIN and not directory.has_unit(args.unit):
                 return "", None, False

@@ -28,6 +28,6 @@ def normalize_phone(raw: str) -> str:
 
 def format_phone(national: str) -> str:
     """Group the digits the way Vietnamese numbers are usually printed."""
-    if len(national) == 10:
+    if len(national) == 10:  # mobile: 0912 345 678
         return f"{national[:4]} {national[4:7]} {national[7:]}"
-    return f"{national[:3]} {national[3:7]} {national[7:]}"
+    return f"{national[:4]} {national[4:8]} {national[8:]}"  # landline: 0251 3871 234
