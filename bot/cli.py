@@ -5,7 +5,8 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from aiohttp import web
@@ -177,17 +178,14 @@ def _invite(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-class _store:
+@asynccontextmanager
+async def _store(settings: Settings) -> AsyncIterator[Store]:
     """A Store on its own database connection, for one command."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.database = Database(settings.database_url)
-
-    async def __aenter__(self) -> Store:
-        return Store(self.database)
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.database.dispose()
+    database = Database(settings.database_url)
+    try:
+        yield Store(database)
+    finally:
+        await database.dispose()
 
 
 def directory_json(directory: Directory) -> dict[str, object]:

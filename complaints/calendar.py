@@ -65,15 +65,12 @@ def add_working_days(calendar: WorkingCalendar, start: date, days: int) -> date:
 
 
 def working_days_between(calendar: WorkingCalendar, start: date, end: date) -> int:
-    """Working days in (start, end]: how many days of a time limit have been used."""
-    if end <= start:
-        return -working_days_between(calendar, end, start) if end < start else 0
-    count, current = 0, start
-    while current < end:
-        current += timedelta(days=1)
-        if calendar.is_working_day(current):
-            count += 1
-    return count
+    """Working days in (start, end]: how many days of a time limit have been used.
+    Negative when `end` comes first (days left before a deadline)."""
+    if end < start:
+        return -working_days_between(calendar, end, start)
+    return sum(1 for offset in range(1, (end - start).days + 1)
+               if calendar.is_working_day(start + timedelta(days=offset)))
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Conversation state per chat, and the record of every update received."""
 
+import copy
 from datetime import datetime
 from typing import Any
 
@@ -19,8 +20,10 @@ class SqlDialogRepository:
         row = await self.session.get(DialogRow, (channel, chat_id), populate_existing=True)
         if row is None:
             return Dialog(channel=channel, chat_id=chat_id)
-        return Dialog(channel=channel, chat_id=chat_id, state=row.state, data=dict(row.data),
-                      version=row.version)
+        # A deep copy: the handler may change nested lists, and the row must keep what
+        # was loaded for SQLAlchemy to see the change.
+        return Dialog(channel=channel, chat_id=chat_id, state=row.state,
+                      data=copy.deepcopy(row.data), version=row.version)
 
     async def save(self, dialog: Dialog, now: datetime) -> None:
         """Write the state back. The row's version column makes a concurrent change by

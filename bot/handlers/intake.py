@@ -4,7 +4,7 @@ Every step keeps its answers in the chat's dialog row, so a conversation survive
 restart and any worker can take the next message. Nothing is filed before "Send".
 """
 
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 from bot.callbacks import Choose, Consent, Payload
 from bot.context import Context
@@ -164,7 +164,7 @@ async def _ask_confirm(ctx: Context) -> None:
         Button(_("Cancel"), _choose("intake", "cancel"))),)))
 
 
-async def _next(ctx: Context, default: Any) -> None:
+async def _next(ctx: Context, default: Callable[[Context], Awaitable[None]]) -> None:
     """After a step: back to the summary when editing one part, else the next step."""
     if ctx.dialog.data.get("editing"):
         await _ask_confirm(ctx)

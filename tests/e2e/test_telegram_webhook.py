@@ -104,9 +104,8 @@ async def test_pakn_end_to_end_over_telegram(service: ServiceProcess, fake_api: 
     row = await case_row(database_url, code.group(0))
     assert (row.unit_code, row.status, row.latitude) == ("PTNMT", "received", 10.9312)
 
-    card_id = int(card.params.get("_message_id", 0)) or 1
     mark = len(fake_api.calls)
-    taken = await staff.press(card.callback("ca:claim:"), card_id)
+    taken = await staff.press(card.callback("ca:claim:"))
     assert code.group(0) in taken.text
     told = await fake_api.next_to(CITIZEN.id, mark)
     assert code.group(0) in told.text
@@ -173,3 +172,19 @@ async def test_bad_input_gets_an_answer(service: ServiceProcess, fake_api: FakeB
     assert (await chat.say("/khonglenh")).text
     assert await service.post_update({"update_id": "x"}) == 400
     assert await service.post_update({"nonsense": True}) == 400
+
+
+async def test_a_restart_loses_no_conversation(service: ServiceProcess, fake_api: FakeBotApi,
+                                               database_url: str) -> None:
+    citizen = Chat(service, fake_api, CITIZEN)
+    await citizen.say("/phananh")
+    await citizen.press(fake_api.sent_to(CITIZEN.id)[-1].callback("cs:"))
+    await citizen.press("ch:field:ho_tich")
+    await citizen.press("ch:area:26431")
+
+    await service.stop()
+    await service.start()
+    attach = await citizen.say("Giấy khai sinh của con tôi ghi sai tên đệm, cần cải chính.")
+    assert any(b.get("request_location") for b in attach.buttons()), \
+        "the conversation resumes at the step it had reached"
+    assert await count(database_url, CaseRow) == 0
