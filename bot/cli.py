@@ -4,6 +4,7 @@ import argparse
 import asyncio
 import json
 import logging
+import re
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -93,11 +94,14 @@ def _banner(settings: Settings) -> str:
         f"  web chat:  {base}/",
         f"  health:    {base}/healthz",
         f"  telegram:  {telegram}",
-        f"  database:  {settings.database_url}",
-        "Make the first administrator with:  pakn invite --role admin",
-        "(or .venv/bin/pakn ...), then open the link it prints or send its /start code "
-        "in the web chat.",
+        f"  database:  {_without_password(settings.database_url)}",
+        "Make the first administrator:  .venv/bin/pakn invite --role admin",
+        "then open the Telegram link it prints, or send its /start code in the web chat.",
     ])
+
+
+def _without_password(url: str) -> str:
+    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:

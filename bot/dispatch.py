@@ -71,7 +71,7 @@ class Dispatcher:
         account = await uow.accounts.identify(message.channel, message.user_id, message.chat_id,
                                               message.profile_name, message.language_code, now)
         if not await uow.inbound.record(message.channel, message.update_key, message.chat_id,
-                                        account.id, message.kind.value, message.text,
+                                        account.id, message.kind.value, message.log_text(),
                                         message.log_data(), now):
             return False
         language = resolve_language(account.language, message.language_code,

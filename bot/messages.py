@@ -1,8 +1,11 @@
 """Channel-neutral messages: what a person sent, and what the bot says back."""
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+_INVITE_TOKEN = re.compile(r"inv_[A-Za-z0-9_-]+")
 
 
 class Kind(StrEnum):
@@ -52,12 +55,19 @@ class IncomingMessage:
     callback_id: str | None = None
     """Telegram's callback query id, to stop the button's spinner."""
 
+    def log_text(self) -> str | None:
+        """The text as kept in the inbound record: invite tokens are secrets, and an invite
+        is stored only as a hash, so the token is blanked here too."""
+        if self.text is None:
+            return None
+        return _INVITE_TOKEN.sub("inv_…", self.text)
+
     def log_data(self) -> dict[str, Any]:
         """What is kept of the message besides its text, for the inbound record."""
         data: dict[str, Any] = {}
         if self.command:
             data["command"] = self.command
-            data["args"] = self.args
+            data["args"] = _INVITE_TOKEN.sub("inv_…", self.args)
         if self.payload:
             data["payload"] = self.payload
         if self.photo:

@@ -3,7 +3,7 @@
 from sqlalchemy import select
 
 from complaints.people import Role
-from storage.models import AccountRow, OutboxRow
+from storage.models import AccountRow, InboundRow, OutboxRow
 from tests.conversation.harness import Clock, Harness, one, to
 from tests.conversation.test_pakn_flow import CITIZEN, STAFF, file_pakn
 
@@ -131,3 +131,11 @@ async def test_invites_are_single_use_and_admin_only(bot: Harness, clock: Clock)
     new_token = made.text.split("/start ")[1].split()[0]
     welcome = one(HEAD, await bot.text(HEAD, f"/start {new_token}"))
     assert "head of Justice Office" in welcome.text
+
+
+async def test_invite_tokens_are_not_kept_in_clear(bot: Harness) -> None:
+    token = await bot.invite(Role.STAFF, "PTNMT")
+    await bot.text(STAFF, f"/start {token}")
+    async with bot.database.reading() as session:
+        kept = (await session.execute(select(InboundRow.text, InboundRow.data))).all()
+    assert token not in str(kept) and "inv_…" in str(kept)
