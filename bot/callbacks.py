@@ -41,11 +41,16 @@ def unpack(data: str | None) -> Payload | None:
     spec = fields(cls)  # type: ignore[arg-type]
     if len(values) != len(spec):
         return None
-    try:
-        converted = [int(v) if f.type in (int, "int") else v for f, v in zip(spec, values,
-                                                                                 strict=True)]
-    except ValueError:
-        return None
+    converted: list[int | str] = []
+    for spec_field, value in zip(spec, values, strict=True):
+        if spec_field.type in (int, "int"):
+            # Plain ASCII digits only: int() would also take signs, blanks, "_" and
+            # other scripts' digits, which no payload we make contains.
+            if not (value.isascii() and value.isdigit()):
+                return None
+            converted.append(int(value))
+        else:
+            converted.append(value)
     return cls(*converted)
 
 

@@ -2,12 +2,12 @@
 chat's dialog state, and ways to answer them and to notify others."""
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.i18n import resolve_language, use_locale
-from bot.messages import IncomingMessage, Reply
+from bot.messages import TEXT_LIMITS, IncomingMessage, Reply, fit
 from bot.ports import Chat, Dialog, Outgoing, UnitOfWork
 from bot.settings import Settings
 from complaints.calendar import DeadlineRules, WorkingCalendar
@@ -56,9 +56,17 @@ class Context:
         """Answer in the chat the message came from."""
         if reply.options:
             self.options = reply.options
-        await self.uow.outbox.enqueue(
-            Outgoing(self.chat, reply.to_json(), self._key(), case_id=case_id,
-                     card_case_id=card_case_id), self.now)
+        await self._send(self.chat, reply, case_id, card_case_id)
+
+    async def _send(self, chat: Chat, reply: Reply, case_id: int | None,
+                    card_case_id: int | None) -> None:
+        parts = fit(reply, chat.channel)
+        for number, part in enumerate(parts, start=1):
+            # A card is the part with the buttons: the one later changes redraw.
+            await self.uow.outbox.enqueue(
+                Outgoing(chat, part.to_json(), self._key(), case_id=case_id,
+                         card_case_id=card_case_id if number == len(parts) else None),
+                self.now)
 
     async def language_of(self, account: Account) -> str:
         if account.id == self.account.id:
@@ -78,16 +86,18 @@ class Context:
             if chat == self.chat:
                 await self.reply(reply, case_id=case_id, card_case_id=card_case_id)
             else:
-                await self.uow.outbox.enqueue(
-                    Outgoing(chat, reply.to_json(), self._key(), case_id=case_id,
-                             card_case_id=card_case_id), self.now)
+                await self._send(chat, reply, case_id, card_case_id)
         return targets
 
     async def edit(self, outbox_id: int, chat: Chat, reader: Account,
                    build: Callable[[], Reply], case_id: int | None = None) -> None:
-        """Redraw a message already sent (a case card) for the person who reads it."""
+        """Redraw a message already sent (a case card) for the person who reads it; a
+        message can only be redrawn whole, so a text grown past the limit is shortened."""
         with use_locale(await self.language_of(reader)):
             reply = build()
+        limit = TEXT_LIMITS.get(chat.channel)
+        if limit is not None and len(reply.text) > limit:
+            reply = replace(reply, text=reply.text[:limit - 1] + "…")
         await self.uow.outbox.enqueue(
             Outgoing(chat, reply.to_json(), self._key(), kind="edit", case_id=case_id,
                      edit_of=outbox_id), self.now)

@@ -1,7 +1,7 @@
 """Channel-neutral messages: what a person sent, and what the bot says back."""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -133,3 +133,37 @@ class Reply:
 def rows(buttons: list[Button], per_row: int) -> tuple[tuple[Button, ...], ...]:
     """Lay buttons out in rows of `per_row`."""
     return tuple(tuple(buttons[i:i + per_row]) for i in range(0, len(buttons), per_row))
+
+
+# What each channel takes in one message (characters). Replies are cut to fit when they
+# are put in the outbox, so that every outbox row is one message: it is paced, ordered
+# and retried on its own, and a failure never sends a part twice.
+TEXT_LIMITS = {"telegram": 4096}
+CAPTION_LIMITS = {"telegram": 1024}
+
+
+def fit(reply: Reply, channel: str) -> list[Reply]:
+    """The reply as messages the channel accepts: a long text in parts cut at line
+    breaks, the buttons on the last part; a photo whose caption is too long goes first,
+    without it, and the text follows."""
+    caption_limit = CAPTION_LIMITS.get(channel)
+    if reply.photo_attachment is not None and caption_limit and len(reply.text) > caption_limit:
+        photo = Reply("", photo_attachment=reply.photo_attachment)
+        return [photo, *fit(replace(reply, photo_attachment=None), channel)]
+    limit = TEXT_LIMITS.get(channel)
+    if limit is None or len(reply.text) <= limit:
+        return [reply]
+    parts = split_text(reply.text, limit)
+    return [Reply(part) for part in parts[:-1]] + [replace(reply, text=parts[-1])]
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Cut a text into pieces of at most `limit` characters, at line breaks if possible."""
+    pieces = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit + 1)
+        cut = cut if cut > limit // 2 else limit
+        pieces.append(text[:cut])
+        text = text[cut:].removeprefix("\n")
+    pieces.append(text)
+    return pieces

@@ -61,11 +61,12 @@ class ChatPacer:
 
 
 class RateLimiter:
-    """A token bucket: at most `rate` acquisitions per second, with bursts of `burst`."""
+    """A token bucket: at most `rate` acquisitions per second after a burst of `burst`
+    (by default none: sends are spread evenly, never more than `rate` in any second)."""
 
-    def __init__(self, rate: float, burst: float | None = None) -> None:
+    def __init__(self, rate: float, burst: float = 1.0) -> None:
         self.rate = rate
-        self.capacity = burst if burst is not None else rate
+        self.capacity = burst
         self.tokens = self.capacity
         self.updated = time.monotonic()
         self._lock = asyncio.Lock()
@@ -185,9 +186,12 @@ class OutboxDispatcher:
             reason = f"gave up after {item.attempts + 1} attempts: {outcome.reason}"
             log.warning("outbox: message %s %s", item.id, reason)
             await queue.mark_undeliverable(item.id, reason, now)
+        elif outcome.flood:
+            await queue.mark_retry(item.id, now + timedelta(seconds=outcome.seconds),
+                                   outcome.reason, counted=False)
         else:
-            delay = outcome.seconds if outcome.flood else backoff(item.attempts)
-            await queue.mark_retry(item.id, now + timedelta(seconds=delay), outcome.reason)
+            await queue.mark_retry(item.id, now + timedelta(seconds=backoff(item.attempts)),
+                                   outcome.reason)
 
 
 def backoff(attempts: int) -> float:

@@ -5,6 +5,7 @@ names the variable.
 """
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time
@@ -72,7 +73,7 @@ class Settings:
             if not secret:
                 raise SettingsError("PAKN_TELEGRAM_WEBHOOK_SECRET: required when "
                                     "PAKN_PUBLIC_URL is set (webhook mode)")
-            if not all(c.isalnum() or c in "_-" for c in secret) or not 1 <= len(secret) <= 256:
+            if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
                 raise SettingsError("PAKN_TELEGRAM_WEBHOOK_SECRET: 1-256 characters of "
                                     "A-Z, a-z, 0-9, _ and -")
         language = get("PAKN_DEFAULT_LANGUAGE") or defaults.default_language
@@ -108,7 +109,12 @@ def read_dotenv(path: Path) -> dict[str, str]:
         if not line or line.startswith("#") or "=" not in line:
             continue
         key, value = line.split("=", 1)
-        values[key.strip().removeprefix("export ").strip()] = value.strip().strip("'\"")
+        value = value.strip()
+        if value[:1] in "'\"" and value[:1] and value.count(value[0]) >= 2:
+            value = value[1:value.index(value[0], 1)]
+        else:
+            value = value.split(" #", 1)[0].strip()
+        values[key.strip().removeprefix("export ").strip()] = value
     return values
 
 
@@ -128,9 +134,13 @@ def _clock(name: str, raw: str | None, default: time) -> time:
     if raw is None:
         return default
     try:
-        return time.fromisoformat(raw)
+        value = time.fromisoformat(raw)
     except ValueError:
-        raise SettingsError(f"{name}: must be a time like 15:00, got '{raw}'") from None
+        value = None
+    if value is None or value.tzinfo is not None:
+        # A local hour: the time zone is PAKN_TIMEZONE's.
+        raise SettingsError(f"{name}: must be a local time like 15:00, got '{raw}'")
+    return value
 
 
 def _url(name: str, value: str) -> None:

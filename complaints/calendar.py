@@ -81,6 +81,8 @@ class DeadlineRules:
 
     def receipt_day(self, calendar: WorkingCalendar, received_at: datetime) -> date:
         """The working day on which an item received at `received_at` counts as received."""
+        if received_at.tzinfo is None:
+            raise ValueError("received_at must carry its time zone")
         local = received_at.astimezone(ZoneInfo(self.timezone))
         day = local.date()
         if calendar.is_working_day(day) and local.time() < self.cutoff:

@@ -188,6 +188,7 @@ def transfer(case: Case, actor: Actor, to_unit: str, reason: str, focal_unit: st
     """
     require_handler(actor, case, "transfer")
     reason = check_text(reason, ANSWER_MIN, ANSWER_MAX)
+    # The limit applies whatever unit was asked for; the event records that it did.
     forced = case.transfers >= MAX_TRANSFERS and case.unit != focal_unit
     if forced:
         to_unit = focal_unit

@@ -2,7 +2,9 @@
 
 import re
 
-_CODE = re.compile(r"PA-(\d{4})-(\d{6})")
+# People type codes with stray spaces ("PA - 2026 - 000 042"); the number must end
+# after its six digits, so a longer number is not mistaken for another case's code.
+_CODE = re.compile(r"P\s*A\s*-\s*((?:\d\s*){3}\d)\s*-\s*((?:\d\s*){5}\d)(?!\d)", re.ASCII)
 
 
 def tracking_code(year: int, number: int) -> str:
@@ -13,6 +15,8 @@ def tracking_code(year: int, number: int) -> str:
 
 def parse_tracking_code(text: str) -> str | None:
     """Find a tracking code in what a person typed; tolerant of case and spaces."""
-    compact = re.sub(r"\s+", "", text.upper())
-    match = _CODE.search(compact)
-    return match.group(0) if match else None
+    match = _CODE.search(text.upper())
+    if match is None:
+        return None
+    year, number = (int(re.sub(r"\s", "", group)) for group in match.groups())
+    return tracking_code(year, number) if number else None

@@ -90,20 +90,32 @@ class Directory:
     def has_unit(self, code: str) -> bool:
         return code in self._units_by_code
 
+    @cached_property
+    def _fields_by_code(self) -> dict[str, Field]:
+        return {f.code: f for f in self.fields}
+
+    @cached_property
+    def _areas_by_code(self) -> dict[str, Area]:
+        return {a.code: a for a in self.areas}
+
+    @cached_property
+    def _units_by_area(self) -> dict[str, Unit]:
+        return {u.area: u for u in self.units if u.area is not None}
+
     def field(self, code: str) -> Field:
-        return next(f for f in self.fields if f.code == code)
+        return self._fields_by_code[code]
 
     def has_field(self, code: str) -> bool:
-        return any(f.code == code for f in self.fields)
+        return code in self._fields_by_code
 
     def area(self, code: str) -> Area:
-        return next(a for a in self.areas if a.code == code)
+        return self._areas_by_code[code]
 
     def has_area(self, code: str) -> bool:
-        return any(a.code == code for a in self.areas)
+        return code in self._areas_by_code
 
     def unit_for_area(self, area: str) -> Unit | None:
-        return next((u for u in self.units if u.area == area), None)
+        return self._units_by_area.get(area)
 
     def route(self, field_code: str, area_code: str | None) -> Unit:
         """The unit responsible for a PAKN: the most specific rule wins, else the focal point.

@@ -100,7 +100,7 @@ def parse_directory(text: str) -> Directory:
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         raise DirectoryError(f"not valid YAML: {exc.problem}", line) from None
-    if root is None:
+    if root is None or _is_null(root):
         raise DirectoryError("the file is empty")
     top = _Entry(root, "directory")
     top.check_keys({"code", "name", "focal_unit", "areas", "units", "fields", "procedures",
@@ -120,9 +120,17 @@ def parse_directory(text: str) -> Directory:
     field_codes = {f.code for f, _ in fields}
     if not fields:
         raise DirectoryError("at least one field is required", top.line)
+    governed: dict[str, str] = {}
     for unit, line in units:
         if unit.area is not None and unit.area not in area_codes:
             raise DirectoryError(f"unit {unit.code}: unknown area '{unit.area}'", line)
+        if unit.kind is UnitKind.COMMUNE and unit.area is None:
+            raise DirectoryError(f"unit {unit.code}: a commune unit needs its area", line)
+        if unit.area is not None and unit.area in governed:
+            raise DirectoryError(f"unit {unit.code}: area '{unit.area}' already belongs to "
+                                 f"unit {governed[unit.area]}", line)
+        if unit.area is not None:
+            governed[unit.area] = unit.code
     for procedure, line in procedures:
         if procedure.field not in field_codes:
             raise DirectoryError(

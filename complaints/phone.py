@@ -12,6 +12,7 @@ from complaints.errors import ValidationError
 _SEPARATORS = re.compile(r"[\s.\-()]")
 _MOBILE = re.compile(r"0[35789]\d{8}")
 _LANDLINE = re.compile(r"02\d{9}")
+_THREE_DIGIT_AREAS = ("024", "028")
 
 
 def normalize_phone(raw: str) -> str:
@@ -30,4 +31,6 @@ def format_phone(national: str) -> str:
     """Group the digits the way Vietnamese numbers are usually printed."""
     if len(national) == 10:  # mobile: 0912 345 678
         return f"{national[:4]} {national[4:7]} {national[7:]}"
-    return f"{national[:4]} {national[4:8]} {national[8:]}"  # landline: 0251 3871 234
+    if national[:3] in _THREE_DIGIT_AREAS:  # Hà Nội, TP HCM: 024 3825 1234
+        return f"{national[:3]} {national[3:7]} {national[7:]}"
+    return f"{national[:4]} {national[4:8]} {national[8:]}"  # elsewhere: 0251 3871 234

@@ -94,10 +94,14 @@ class SqlOutboxRepository:
             .values(status=SENT, sent_at=now, external_id=external_id, lease_until=None,
                     attempts=OutboxRow.attempts + 1, last_error=None))
 
-    async def mark_retry(self, delivery_id: int, at: datetime, error: str) -> None:
+    async def mark_retry(self, delivery_id: int, at: datetime, error: str,
+                         counted: bool = True) -> None:
+        """Try again at `at`. A delay the channel asked for (flood control) is not a
+        failure and is not `counted` toward giving up."""
         await self.session.execute(
             update(OutboxRow).where(OutboxRow.id == delivery_id)
-            .values(next_attempt_at=at, lease_until=None, attempts=OutboxRow.attempts + 1,
+            .values(next_attempt_at=at, lease_until=None,
+                    attempts=OutboxRow.attempts + (1 if counted else 0),
                     last_error=error[:1000]))
 
     async def mark_undeliverable(self, delivery_id: int, reason: str, now: datetime) -> None:

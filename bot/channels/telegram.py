@@ -18,8 +18,8 @@ from aiohttp import web
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     KeyboardButton,
-    Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
 ALLOWED_UPDATES = ["message", "callback_query"]
-TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024
+_EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
 MAX_BODY = 1 << 20
 Handle = Callable[[IncomingMessage], Awaitable[bool]]
 
@@ -185,13 +185,7 @@ class TelegramChannel:
                 return await self._edit(chat_id, item.edit_target, reply)
             if reply.photo_attachment is not None:
                 return await self._send_photo(chat_id, reply)
-            sent: Message | None = None
-            chunks = _split(reply.text, TEXT_LIMIT)
-            for index, chunk in enumerate(chunks):
-                last = index == len(chunks) - 1
-                sent = await self.bot.send_message(chat_id, chunk,
-                                                   reply_markup=_markup(reply) if last else None)
-            assert sent is not None
+            sent = await self.bot.send_message(chat_id, reply.text, reply_markup=_markup(reply))
             return Sent(str(sent.message_id))
         except RetryAfter as exc:
             wait = exc.retry_after
@@ -211,17 +205,20 @@ class TelegramChannel:
             return Undeliverable("the message to update was never delivered")
         markup = _markup(reply)
         await self.bot.edit_message_text(
-            _split(reply.text, TEXT_LIMIT)[0], chat_id=chat_id, message_id=int(target),
+            reply.text, chat_id=chat_id, message_id=int(target),
             reply_markup=markup if isinstance(markup, InlineKeyboardMarkup) else None)
         return Sent(target)
 
     async def _send_photo(self, chat_id: int, reply: Reply) -> Outcome:
         assert reply.photo_attachment is not None
-        file_id, content, _mime = await self.media.photo(reply.photo_attachment)
-        if file_id is None and content is None:
+        file_id, content, mime = await self.media.photo(reply.photo_attachment)
+        if file_id is not None:
+            photo: str | InputFile = file_id
+        elif content is not None:
+            photo = InputFile(content, filename="photo" + _EXTENSIONS.get(mime, ".jpg"))
+        else:
             return Undeliverable("the photo is no longer stored")
-        sent = await self.bot.send_photo(chat_id, photo=file_id or content,
-                                         caption=reply.text[:CAPTION_LIMIT] or None,
+        sent = await self.bot.send_photo(chat_id, photo=photo, caption=reply.text or None,
                                          reply_markup=_markup(reply))
         if file_id is None and sent.photo:
             await self.media.remember_telegram_file(reply.photo_attachment,
@@ -298,18 +295,6 @@ def _markup(reply: Reply) -> Markup | None:
                          request_location=b.kind is ButtonKind.SHARE_LOCATION or None)
           for b in row] for row in reply.buttons],
         resize_keyboard=True, one_time_keyboard=True)
-
-
-def _split(text: str, limit: int) -> list[str]:
-    """Cut a long text into messages, at line breaks where possible."""
-    chunks = []
-    while len(text) > limit:
-        cut = text.rfind("\n", 0, limit)
-        cut = cut if cut > limit // 2 else limit
-        chunks.append(text[:cut])
-        text = text[cut:].lstrip("\n")
-    chunks.append(text)
-    return chunks
 
 
 def _json(body: bytes) -> dict[str, Any]:

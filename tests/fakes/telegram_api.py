@@ -17,6 +17,7 @@ from aiohttp import web
 
 BOT_ID = 7000000001
 BOT_USERNAME = "xuanloc_pakn_bot"
+TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024  # what Telegram accepts
 
 
 @dataclass
@@ -130,6 +131,10 @@ class FakeBotApi:
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             return _error(404, "Not Found: method not found")
+        if len(str(params.get("text", ""))) > TEXT_LIMIT or len(
+                str(params.get("caption", ""))) > CAPTION_LIMIT:
+            await self._record(Call(method, params | {"_failed": 400}, files))
+            return _error(400, "Bad Request: message is too long")
         if method == "getUpdates":
             return _ok(await handler(params))
         await self._record(Call(method, params, files))

@@ -106,10 +106,6 @@ def test_a_provincial_landline_is_printed_with_its_four_digit_area_code_first() 
     assert format_phone("02513871234") == "0251 3871 234"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: format_phone prints every landline as 4+4+3 digits; Hà Nội (024) and "
-    "TP HCM (028) have a three-digit area code and an eight-digit subscriber number, "
-    "so 02438251234 comes out as '0243 8251 234', splitting the area code"))
 @pytest.mark.parametrize(("national", "printed"), [
     ("02438251234", "024 3825 1234"),
     ("02838221234", "028 3822 1234"),

@@ -1,0 +1,102 @@
+"""Telegram's limits, with the real clock: about 30 messages a second overall, and per
+chat a burst of 3 then one a second. Small tolerances for scheduling noise."""
+
+import asyncio
+import itertools
+import time
+
+from bot.channels.telegram import TelegramChannel
+from bot.messages import Reply
+from bot.outbox import ChatPacer, OutboxDispatcher, RateLimiter
+from storage.uow import Store
+from tests.delivery.conftest import Clock, RecordingBotApi, enqueue, outbox_rows
+
+SLACK = 0.1
+"""Seconds a deadline may be missed by (HTTP round trip, event loop scheduling)."""
+
+
+async def test_the_rate_limiter_allows_about_30_acquisitions_a_second() -> None:
+    limiter = RateLimiter(30)
+    began = time.monotonic()
+    times = []
+
+    async def take() -> None:
+        await limiter.acquire()
+        times.append(time.monotonic() - began)
+
+    await asyncio.gather(*(take() for _ in range(90)))
+
+    elapsed = time.monotonic() - began
+    assert 89 / 30 - SLACK <= elapsed < 89 / 30 + 0.5
+    times.sort()
+    assert times[0] < 0.05  # the first at once,
+    for k in range(1, 90):  # then one each 1/30 s: never more than 30 in any second
+        assert times[k] >= k / 30 - 0.02, (k, times[k])
+    assert all(times[k + 30] - times[k] >= 1.0 - 0.02 for k in range(60))
+
+
+async def test_the_chat_pacer_gives_a_burst_of_three_then_one_a_second() -> None:
+    pacer = ChatPacer(1.0, burst=3)
+    chat = ("telegram", "42")
+    began = time.monotonic()
+    waits, sent_at = [], []
+    for _ in range(6):  # as the dispatcher does: one message of a chat at a time
+        wait = pacer.delay(chat)
+        waits.append(wait)
+        await asyncio.sleep(wait)
+        sent_at.append(time.monotonic() - began)
+
+    assert waits[:3] == [0.0, 0.0, 0.0]
+    assert all(abs(wait - 1.0) < 0.05 for wait in waits[3:]), waits
+    assert sent_at[2] < 0.05
+    intervals = [later - earlier for earlier, later in itertools.pairwise(sent_at[2:])]
+    assert all(1.0 - 0.02 <= gap <= 1.0 + SLACK for gap in intervals), intervals
+    assert pacer.delay(("telegram", "43")) == 0.0  # other chats have their own bucket
+    assert pacer.delay(("webchat", "42")) == 0.0
+
+
+async def test_the_dispatcher_paces_each_chat_without_holding_up_the_others(
+        store: Store, dispatcher: OutboxDispatcher, fake_api: RecordingBotApi,
+        clock: Clock) -> None:
+    for n in range(5):
+        await enqueue(store, 9001, Reply(f"A{n}"), f"pace-a{n}", clock())
+    for n in range(3):
+        await enqueue(store, 9002, Reply(f"B{n}"), f"pace-b{n}", clock())
+
+    await dispatcher.deliver_all()
+
+    a = fake_api.to_chat(9001)
+    b = fake_api.to_chat(9002)
+    assert [c.params["text"] for c in a] == [f"A{n}" for n in range(5)]
+    assert [c.params["text"] for c in b] == [f"B{n}" for n in range(3)]
+    first = a[0].at
+    assert a[2].at - first < 0.5  # the burst
+    assert a[3].at - first >= 1.0 - SLACK
+    assert a[4].at - first >= 2.0 - SLACK
+    assert a[4].at - a[3].at >= 1.0 - SLACK
+    assert b[2].at - first < 0.5  # chat B did not wait behind chat A's pacing
+    rows = await outbox_rows(store)
+    assert {(r.status, r.attempts, r.last_error) for r in rows} == {("sent", 1, None)}
+    assert all(r.external_id for r in rows)
+
+
+async def test_the_dispatcher_sends_about_30_messages_a_second_overall(
+        store: Store, telegram: TelegramChannel, fake_api: RecordingBotApi,
+        clock: Clock) -> None:
+    chats = range(9100, 9160)
+    for chat in chats:
+        await enqueue(store, chat, Reply(f"Khảo sát {chat}"), f"rate-{chat}", clock())
+    dispatcher = OutboxDispatcher(store, [telegram], clock)
+
+    await dispatcher.deliver_all()
+
+    calls = sorted((c for c in fake_api.calls if c.method == "sendMessage"),
+                   key=lambda c: c.at)
+    assert len(calls) == len(chats)
+    first = calls[0].at
+    for k, call in enumerate(calls):
+        assert call.at - first >= k / 30 - SLACK, (k, call.at - first)
+    assert calls[-1].at - first >= 59 / 30 - SLACK
+    rows = await outbox_rows(store)
+    assert {(r.status, r.attempts, r.last_error) for r in rows} == {("sent", 1, None)}
+    assert sorted(int(r.external_id or 0) for r in rows) == list(range(1, len(chats) + 1))
