@@ -3,7 +3,7 @@ bot owes each chat from the outbox: whole conversations as transcripts."""
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -19,19 +19,10 @@ from complaints.people import Role
 from storage.db import Database
 from storage.models import CaseRow, DialogRow, InboundRow, OutboxRow
 from storage.uow import Store
+from tests.clock import Clock
 
 CHANNEL = "telegram"
 
-
-class Clock:
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @dataclass

@@ -5,7 +5,7 @@ real OutboxDispatcher driven with a clock the test controls."""
 
 import base64
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -19,6 +19,7 @@ from storage.db import Database
 from storage.models import AttachmentRow, OutboxRow
 from storage.records import Chat, Outgoing
 from storage.uow import Store
+from tests.clock import Clock
 from tests.fakes.telegram_api import Call, FakeBotApi
 
 TOKEN = "123456789:TEST-token_for-the-delivery-tests"
@@ -28,21 +29,6 @@ START = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # a Monday, 09:00 in Hà Nội
 PNG_BYTES = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
 
-
-class Clock:
-    """The dispatcher's notion of now; tests move it instead of sleeping."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-    def set(self, when: datetime) -> None:
-        self.now = when
 
 
 class RecordingBotApi(FakeBotApi):
