@@ -8,11 +8,11 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
-from functools import lru_cache
 from importlib import resources
 
 from aiohttp import web
 
+from bot.calendars import Calendars
 from bot.channels.base import Sender
 from bot.channels.telegram import TelegramChannel, build_application
 from bot.channels.webchat import WebChatChannel
@@ -21,9 +21,9 @@ from bot.handlers import build_router
 from bot.handlers.admin import BOT_USERNAME_KEY
 from bot.media import Media
 from bot.outbox import OutboxDispatcher
+from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.web import MAX_REQUEST, Routes
-from complaints.calendar import WorkingCalendar, vietnam_calendar
 from complaints.directory_file import parse_directory
 from storage.db import Database
 from storage.uow import Store
@@ -44,13 +44,6 @@ async def seed_directory(store: Store, now: datetime) -> None:
             log.info("loaded the bundled directory")
 
 
-@lru_cache(maxsize=4)
-def _calendar_around(year: int) -> WorkingCalendar:
-    # Deadlines reach into the next year; a case received in late December counts
-    # working days of January.
-    return vietnam_calendar(range(year - 1, year + 3))
-
-
 class Service:
     def __init__(self, settings: Settings, clock: Callable[[], datetime] = utcnow) -> None:
         self.settings = settings
@@ -58,7 +51,8 @@ class Service:
         self.database = Database(settings.database_url)
         self.store = Store(self.database)
         self.media = Media(self.store, clock)
-        self.dispatcher = Dispatcher(self.store, build_router(), settings, self.calendar,
+        self.calendars = Calendars()
+        self.dispatcher = Dispatcher(self.store, build_router(), settings, self.calendars,
                                      clock, on_commit=lambda: self.outbox.wake())
         self.webchat = WebChatChannel(self.dispatcher.handle, self.media)
         self.telegram: TelegramChannel | None = None
@@ -70,9 +64,8 @@ class Service:
             self.media.download = self.telegram.download
             senders.append(self.telegram)
         self.outbox = OutboxDispatcher(self.store, senders, clock)
-
-    def calendar(self) -> WorkingCalendar:
-        return _calendar_around(self.clock().astimezone(self.settings.tz).year)
+        self.scheduler = Scheduler(self.store, settings, self.calendars, clock,
+                                   on_commit=self.outbox.wake)
 
     async def prepare(self) -> None:
         await seed_directory(self.store, self.clock())
@@ -87,7 +80,8 @@ class Service:
 
     async def _lifecycle(self, app: web.Application) -> AsyncIterator[None]:
         await self.prepare()
-        tasks = [asyncio.create_task(self.outbox.run(), name="outbox")]
+        tasks = [asyncio.create_task(self.outbox.run(), name="outbox"),
+                 asyncio.create_task(self.scheduler.run(), name="scheduler")]
         if self.telegram is not None:
             tasks.append(asyncio.create_task(self._connect_telegram(), name="telegram"))
         yield

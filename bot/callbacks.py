@@ -110,3 +110,19 @@ class StaffStep(Payload, prefix="ss"):
 
     step: str
     case_id: int
+
+
+# --- the citizen rates the handling --------------------------------------------------------
+
+@dataclass(frozen=True)
+class Rate(Payload, prefix="rt"):
+    case_id: int
+    score: int
+
+
+@dataclass(frozen=True)
+class RateStep(Payload, prefix="rs"):
+    """After a rating: a reason for a low one, reopen or not, skip the comment."""
+
+    step: str
+    case_id: int

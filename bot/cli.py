@@ -8,15 +8,19 @@ import re
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import date, timedelta
 from pathlib import Path
 
+import holidays
 from aiohttp import web
 
 from bot.app import Service, seed_directory
+from bot.calendars import bundled_decisions
 from bot.dispatch import utcnow
 from bot.handlers.admin import BOT_USERNAME_KEY
 from bot.invites import create_invite, telegram_link
 from bot.settings import Settings, SettingsError
+from complaints.calendar import DayRule, calendar_with_rules
 from complaints.directory import Directory
 from complaints.directory_file import parse_directory
 from complaints.errors import DirectoryError
@@ -24,6 +28,7 @@ from complaints.people import Role
 from storage.db import Database
 from storage.errors import StorageError
 from storage.migrate import upgrade
+from storage.records import Override
 from storage.uow import Store
 
 
@@ -63,6 +68,20 @@ def _parser() -> argparse.ArgumentParser:
     showing = directory_commands.add_parser("show", help="print the directory in use")
     showing.add_argument("--json", action="store_true", help="machine-readable output")
     showing.set_defaults(run=_directory_show)
+
+    calendar = commands.add_parser("calendar", help="the working calendar: holidays and "
+                                   "declared days")
+    calendar_commands = calendar.add_subparsers(title="calendar commands", required=True)
+    for name, kind, what in (("add-holiday", "off", "declare a day off"),
+                             ("add-workday", "work", "declare a working day (a swapped "
+                                                     "Saturday)")):
+        adding = calendar_commands.add_parser(name, help=what)
+        adding.add_argument("day", type=_iso_day, help="YYYY-MM-DD")
+        adding.add_argument("reason", help="the decision, e.g. 'Công văn 123/VPCP-KGVX'")
+        adding.set_defaults(run=_calendar_add, kind=kind)
+    showing_year = calendar_commands.add_parser("show", help="the days off of a year")
+    showing_year.add_argument("year", type=int)
+    showing_year.set_defaults(run=_calendar_show)
 
     invite = commands.add_parser("invite", help="make a one-time invite for staff or admins")
     invite.add_argument("--role", required=True, choices=[r.value for r in Role
@@ -147,6 +166,67 @@ def _directory_show(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _iso_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2026-09-01") from None
+
+
+def _calendar_add(settings: Settings, args: argparse.Namespace) -> int:
+    upgrade(settings.database_url)
+    reason = args.reason.strip()
+    if not reason:
+        print("pakn: give the reason (the decision) for the day", file=sys.stderr)
+        return 2
+
+    async def add() -> None:
+        async with _store(settings) as store, store.unit_of_work() as uow:
+            await uow.calendar.set(Override(args.day, args.kind, reason), utcnow())
+    asyncio.run(add())
+    what = "a day off" if args.kind == "off" else "a working day"
+    print(f"{args.day:%d/%m/%Y} ({args.day:%A}) is now {what}: {reason}")
+    print("Deadlines already given keep their dates; new ones count with this day.")
+    return 0
+
+
+def _calendar_show(settings: Settings, args: argparse.Namespace) -> int:
+    upgrade(settings.database_url)
+    year: int = args.year
+
+    async def load() -> list[Override]:
+        async with _store(settings) as store, store.unit_of_work() as uow:
+            return await uow.calendar.overrides()
+    overrides = asyncio.run(load())
+    print("\n".join(calendar_text(year, bundled_decisions(), overrides)))
+    return 0
+
+
+def calendar_text(year: int, decisions: list[DayRule], overrides: list[Override]) -> list[str]:
+    """The year's days off and declared working days, with where each comes from, and
+    the working days of each month."""
+    rules = decisions + [DayRule(o.day, o.kind, o.reason) for o in overrides]
+    calendar = calendar_with_rules([year], rules)
+    public = holidays.country_holidays("VN", years=[year])
+    declared = {rule.day: rule for rule in rules if rule.day.year == year}
+    lines = [f"Working calendar {year} (weekends: Saturday, Sunday)", ""]
+    days = sorted({d for d in public if d.year == year} | set(declared)
+                  | {d for d in calendar.extra_workdays if d.year == year})
+    for day in days:
+        state = "working day" if calendar.is_working_day(day) else "day off"
+        source = declared[day].reason if day in declared else public.get(day) or \
+            "swapped working day (public decision)"
+        lines.append(f"  {day:%d/%m/%Y} {day:%a}  {state:<11}  {source}")
+    lines += ["", "Working days per month:"]
+    for month in range(1, 13):
+        first = date(year, month, 1)
+        last = date(year + month // 12, month % 12 + 1, 1)
+        count = sum(1 for n in range((last - first).days)
+                    if calendar.is_working_day(first + timedelta(days=n)))
+        lines.append(f"  {first:%m/%Y}: {count}")
+    return lines
+
+
 def _invite(settings: Settings, args: argparse.Namespace) -> int:
     role = Role(args.role)
     if role is not Role.ADMIN and not args.unit:
@@ -196,7 +276,8 @@ def directory_json(directory: Directory) -> dict[str, object]:
     def name(n: object) -> dict[str, str | None]:
         return {"vi": n.vi, "en": n.en}  # type: ignore[attr-defined]
     return {
-        "code": directory.code, "name": name(directory.name), "focal_unit": directory.focal_unit,
+        "code": directory.code, "name": name(directory.name), "place": directory.place,
+        "focal_unit": directory.focal_unit,
         "areas": [{"code": a.code, "name": name(a.name)} for a in directory.areas],
         "units": [{"code": u.code, "name": name(u.name), "kind": u.kind.value, "area": u.area}
                   for u in directory.units],

@@ -8,6 +8,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import Protocol
 
+from bot.calendars import Calendars
 from bot.callbacks import unpack
 from bot.context import Context
 from bot.errors import explain
@@ -16,7 +17,6 @@ from bot.messages import IncomingMessage, Kind, Reply
 from bot.ports import UnitOfWork
 from bot.routing import Router
 from bot.settings import Settings
-from complaints.calendar import WorkingCalendar
 from complaints.errors import ComplaintsError
 from storage.errors import Conflict, StorageError
 
@@ -36,13 +36,13 @@ def utcnow() -> datetime:
 
 class Dispatcher:
     def __init__(self, store: Store, router: Router, settings: Settings,
-                 calendar: Callable[[], WorkingCalendar],
+                 calendars: Calendars,
                  clock: Callable[[], datetime] = utcnow,
                  on_commit: Callable[[], None] = lambda: None) -> None:
         self.store = store
         self.router = router
         self.settings = settings
-        self.calendar = calendar
+        self.calendars = calendars
         self.clock = clock
         self.on_commit = on_commit
 
@@ -80,7 +80,7 @@ class Dispatcher:
         dialog = await uow.dialogs.load(message.channel, message.chat_id)
         ctx = Context(uow=uow, message=message, account=account, dialog=dialog,
                       directory=await uow.directory.load(), settings=self.settings, now=now,
-                      language=language, calendar=self.calendar)
+                      language=language, calendars=self.calendars)
         offered = dialog.data.get(OPTIONS_KEY)
         state_before, data_before = dialog.state, copy.deepcopy(dialog.data)
         try:

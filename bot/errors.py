@@ -13,6 +13,9 @@ def explain(error: ComplaintsError) -> str:
             "claimed_by_other": _("Another colleague is already handling this case."),
             "same_unit": _("The case is already with that unit."),
             "resolved": _("This case has already been resolved; nothing was changed."),
+            "already_extended": _("A new date was already given once for this case; the "
+                                  "rules allow only one."),
+            "already_reopened": _("This case was already reopened once."),
         }.get(error.status, _("That action is no longer possible for this case."))
     if isinstance(error, ValidationError):
         if error.code == "text_too_short":
@@ -24,4 +27,12 @@ def explain(error: ComplaintsError) -> str:
         if error.code == "phone_invalid":
             return _("That does not look like a Vietnamese phone number. Please write it "
                      "like 0912 345 678 (mobile) or 0251 3871 234 (landline).")
+        if error.code == "date_invalid":
+            return _("Please write the date as dd/mm/yyyy, e.g. 23/03/2026.")
+        if error.code == "date_not_working_day":
+            return _("That day is not a working day. Please choose a working day.")
+        if error.code == "new_date_too_early":
+            return _("The new date must come after the date now promised.")
+        if error.code == "score_invalid":
+            return _("Please choose one of the five answers.")
     return _("Sorry, that could not be done.")

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
+from bot.channels.base import StoredFile
 from complaints.case import can_view
 from storage.uow import Store
 
@@ -25,12 +26,12 @@ class Media:
 
     # --- for the Telegram sender ---------------------------------------------------------
 
-    async def photo(self, attachment_id: int) -> tuple[str | None, bytes | None, str]:
+    async def file(self, attachment_id: int) -> StoredFile | None:
         async with self.store.unit_of_work() as uow:
             found = await uow.attachments.get(attachment_id)
         if found is None:
-            return None, None, "image/jpeg"
-        return found.telegram_file_id, found.content, found.mime
+            return None
+        return StoredFile(found.telegram_file_id, found.content, found.mime, found.filename)
 
     async def remember_telegram_file(self, attachment_id: int, file_id: str) -> None:
         async with self.store.unit_of_work() as uow:
@@ -50,8 +51,9 @@ class Media:
             return await uow.attachments.add(account.id, CHANNEL, self.clock(),
                                              content=content, mime=mime)
 
-    async def media(self, chat_id: str, attachment_id: int) -> tuple[bytes, str] | None:
-        """The photo, if this chat's person sent it or may see the case it belongs to."""
+    async def media(self, chat_id: str, attachment_id: int) -> StoredFile | None:
+        """The file, if this chat's person sent it (or it was made for them) or may see
+        the case it belongs to."""
         async with self.store.unit_of_work() as uow:
             account = await uow.accounts.find(CHANNEL, chat_id)
             found = await uow.attachments.get(attachment_id)
@@ -64,10 +66,10 @@ class Media:
         if not allowed:
             return None
         if found.content is not None:
-            return found.content, found.mime
+            return StoredFile(None, found.content, found.mime, found.filename)
         if found.telegram_file_id is None or self.download is None:
             return None
         content = await self.download(found.telegram_file_id)
         async with self.store.unit_of_work() as uow:
             await uow.attachments.store_content(attachment_id, content, "image/jpeg")
-        return content, "image/jpeg"
+        return StoredFile(None, content, "image/jpeg", found.filename)

@@ -99,6 +99,8 @@ class Reply:
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     photo_attachment: int | None = None
+    document: int | None = None
+    """An attachment sent as a file the person keeps (an apology's PDF)."""
     remove_keyboard: bool = False
 
     @property
@@ -114,6 +116,8 @@ class Reply:
                                 for b in row] for row in self.buttons]
         if self.photo_attachment is not None:
             body["photo_attachment"] = self.photo_attachment
+        if self.document is not None:
+            body["document"] = self.document
         if self.remove_keyboard:
             body["remove_keyboard"] = True
         return body
@@ -126,6 +130,7 @@ class Reply:
                                        kind=ButtonKind(b.get("kind", "callback")))
                                 for b in row) for row in body.get("buttons", [])),
             photo_attachment=body.get("photo_attachment"),
+            document=body.get("document"),
             remove_keyboard=body.get("remove_keyboard", False),
         )
 
@@ -144,12 +149,13 @@ CAPTION_LIMITS = {"telegram": 1024}
 
 def fit(reply: Reply, channel: str) -> list[Reply]:
     """The reply as messages the channel accepts: a long text in parts cut at line
-    breaks, the buttons on the last part; a photo whose caption is too long goes first,
-    without it, and the text follows."""
+    breaks, the buttons on the last part; a photo or document whose caption is too long
+    goes first, without it, and the text follows."""
     caption_limit = CAPTION_LIMITS.get(channel)
-    if reply.photo_attachment is not None and caption_limit and len(reply.text) > caption_limit:
-        photo = Reply("", photo_attachment=reply.photo_attachment)
-        return [photo, *fit(replace(reply, photo_attachment=None), channel)]
+    has_file = reply.photo_attachment is not None or reply.document is not None
+    if has_file and caption_limit and len(reply.text) > caption_limit:
+        file = Reply("", photo_attachment=reply.photo_attachment, document=reply.document)
+        return [file, *fit(replace(reply, photo_attachment=None, document=None), channel)]
     limit = TEXT_LIMITS.get(channel)
     if limit is None or len(reply.text) <= limit:
         return [reply]

@@ -13,6 +13,9 @@ from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from complaints.calendar import DeadlineRules
+from complaints.deadlines import ReminderPolicy
+
 LANGUAGES = ("vi", "en")
 
 
@@ -35,6 +38,18 @@ class Settings:
     end_of_day: time = time(17, 0)
     invite_days: int = 7
     notice_version: str = "2026-01"
+    reminder_days: tuple[int, ...] = (2, 0)
+    reminder_hour: time = time(8, 0)
+    scheduler_interval: float = 60.0
+    """Seconds between two rounds of the scheduler (reminders, escalation)."""
+
+    @property
+    def deadline_rules(self) -> DeadlineRules:
+        return DeadlineRules(self.timezone, self.cutoff, self.end_of_day)
+
+    @property
+    def reminder_policy(self) -> ReminderPolicy:
+        return ReminderPolicy(before_days=self.reminder_days)
 
     @property
     def webhook_mode(self) -> bool:
@@ -98,6 +113,13 @@ class Settings:
             end_of_day=_clock("PAKN_END_OF_DAY", get("PAKN_END_OF_DAY"), defaults.end_of_day),
             invite_days=_integer("PAKN_INVITE_DAYS", get("PAKN_INVITE_DAYS"),
                                  defaults.invite_days, 1, 365),
+            reminder_days=_days_list("PAKN_REMINDER_DAYS", get("PAKN_REMINDER_DAYS"),
+                                     defaults.reminder_days),
+            reminder_hour=_clock("PAKN_REMINDER_HOUR", get("PAKN_REMINDER_HOUR"),
+                                 defaults.reminder_hour),
+            scheduler_interval=_integer("PAKN_SCHEDULER_INTERVAL",
+                                        get("PAKN_SCHEDULER_INTERVAL"),
+                                        int(defaults.scheduler_interval), 1, 3600),
         )
 
 
@@ -128,6 +150,19 @@ def _integer(name: str, raw: str | None, default: int, low: int, high: int) -> i
     if not low <= value <= high:
         raise SettingsError(f"{name}: must be between {low} and {high}, got {value}")
     return value
+
+
+def _days_list(name: str, raw: str | None, default: tuple[int, ...]) -> tuple[int, ...]:
+    if raw is None:
+        return default
+    try:
+        days = tuple(sorted({int(part) for part in raw.split(",")}, reverse=True))
+    except ValueError:
+        raise SettingsError(f"{name}: must be whole numbers of working days separated by "
+                            f"commas, like 2,0; got '{raw}'") from None
+    if any(day < 0 or day > 30 for day in days):
+        raise SettingsError(f"{name}: days must be between 0 and 30, got '{raw}'")
+    return days
 
 
 def _clock(name: str, raw: str | None, default: time) -> time:

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
+import yaml
 
 SATURDAY, SUNDAY = 5, 6
 
@@ -94,3 +95,33 @@ class DeadlineRules:
         due_day = add_working_days(calendar, self.receipt_day(calendar, received_at), days)
         local_end = datetime.combine(due_day, self.end_of_day, tzinfo=ZoneInfo(self.timezone))
         return local_end.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class DayRule:
+    """A day declared off or working by a decision or an administrator."""
+
+    day: date
+    kind: str
+    reason: str
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("off", "work"):
+            raise ValueError(f"a day is declared 'off' or 'work', not {self.kind!r}")
+
+
+def parse_day_rules(text: str) -> list[DayRule]:
+    """A list of {day, kind, reason} entries (the bundled government decisions)."""
+    entries = yaml.safe_load(text) or []
+    return [DayRule(date.fromisoformat(str(e["day"])), str(e["kind"]), str(e["reason"]))
+            for e in entries]
+
+
+def calendar_with_rules(years: Iterable[int], rules: Iterable[DayRule]) -> WorkingCalendar:
+    """Public holidays plus day rules; for a day named twice, the later rule wins."""
+    by_day = {rule.day: rule for rule in rules}
+    return vietnam_calendar(
+        years,
+        extra_days_off=[d for d, r in by_day.items() if r.kind == "off"],
+        extra_workdays=[d for d, r in by_day.items() if r.kind == "work"],
+    )

@@ -16,6 +16,7 @@ from complaints.people import Actor, Role
 MAX_TRANSFERS = 3
 TEXT_MIN, TEXT_MAX = 20, 3000
 ANSWER_MIN, ANSWER_MAX = 2, 3000
+REASON_MIN = 5
 
 
 class Status(StrEnum):
@@ -38,6 +39,9 @@ class EventKind(StrEnum):
     INFO_PROVIDED = "info_provided"
     TRANSFERRED = "transferred"
     RESOLVED = "resolved"
+    APOLOGISED = "apologised"
+    REOPENED = "reopened"
+    RATED = "rated"
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,13 @@ class Case:
     transfers: int = 0
     resolved_at: datetime | None = None
     answer: str | None = None
+    routed_at: datetime | None = None
+    """When the case reached its current unit (receipt, or the last transfer)."""
+    transfer_due_at: datetime | None = None
+    """Until when the current unit may forward a case outside its authority."""
+    extended_due_at: datetime | None = None
+    """The one new date given with a written apology; `due_at` stays the original."""
+    reopened_at: datetime | None = None
     id: int | None = None
     events: list[Event] = dataclasses.field(default_factory=list)
     """Events produced since the case was loaded, for the repository to append."""
@@ -88,6 +99,11 @@ class Case:
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def effective_due_at(self) -> datetime:
+        """The date the citizen is now promised: the new date if one was given."""
+        return self.extended_due_at or self.due_at
 
 
 def check_text(text: str, minimum: int = TEXT_MIN, maximum: int = TEXT_MAX) -> str:
@@ -123,8 +139,9 @@ def _record(case: Case, kind: EventKind, actor: Actor | None, now: datetime,
     return event
 
 
-def open_case(case: Case, now: datetime) -> Event:
+def open_case(case: Case, now: datetime, transfer_due_at: datetime) -> Event:
     """Record receipt of a newly built case."""
+    case.routed_at, case.transfer_due_at = now, transfer_due_at
     return _record(case, EventKind.RECEIVED, None, now)
 
 
@@ -180,7 +197,7 @@ def provide_info(case: Case, citizen: Actor, text: str | None, now: datetime,
 
 
 def transfer(case: Case, actor: Actor, to_unit: str, reason: str, focal_unit: str,
-             now: datetime) -> Event:
+             now: datetime, transfer_due_at: datetime) -> Event:
     """Move the case to another unit.
 
     After MAX_TRANSFERS a case can only go to the focal point, which places it itself:
@@ -194,12 +211,14 @@ def transfer(case: Case, actor: Actor, to_unit: str, reason: str, focal_unit: st
         to_unit = focal_unit
     if to_unit == case.unit:
         raise InvalidTransition("transfer", "same_unit")
+    in_time = case.transfer_due_at is None or now <= case.transfer_due_at
     event = _record(case, EventKind.TRANSFERRED, actor, now, from_unit=case.unit,
-                    to_unit=to_unit, reason=reason, forced_to_focal=forced)
+                    to_unit=to_unit, reason=reason, forced_to_focal=forced, in_time=in_time)
     case.unit = to_unit
     case.transfers += 1
     case.assignee_id = None
     case.status = Status.RECEIVED
+    case.routed_at, case.transfer_due_at = now, transfer_due_at
     return event
 
 
@@ -211,3 +230,44 @@ def resolve(case: Case, actor: Actor, answer: str, now: datetime) -> Event:
     case.resolved_at = now
     case.answer = answer
     return _record(case, EventKind.RESOLVED, actor, now, text=answer)
+
+
+def extend(case: Case, actor: Actor, reason: str, new_due_at: datetime, now: datetime) -> Event:
+    """A written apology with the one new date the rules allow. The original deadline is
+    kept: the case still counts as late."""
+    require_handler(actor, case, "extend")
+    if case.extended_due_at is not None:
+        raise InvalidTransition("extend", "already_extended")
+    reason = check_text(reason, REASON_MIN, ANSWER_MAX)
+    if new_due_at <= case.due_at or new_due_at <= now:
+        raise ValidationError("new_date_too_early")
+    case.extended_due_at = new_due_at
+    return _record(case, EventKind.APOLOGISED, actor, now, by="staff", reason=reason,
+                   new_due_at=new_due_at.isoformat())
+
+
+def apologise_automatically(case: Case, now: datetime) -> Event:
+    """The deadline passed with no apology: one is sent on the unit's behalf."""
+    if not case.is_open:
+        raise InvalidTransition("apologise", case.status)
+    return _record(case, EventKind.APOLOGISED, None, now, by="automatic")
+
+
+def reopen(case: Case, citizen: Actor, now: datetime) -> Event:
+    """The sender, unhappy with the answer, reopens the case: once."""
+    if citizen.account_id != case.citizen_id:
+        raise NotAllowed("reopen")
+    if case.status is not Status.RESOLVED:
+        raise InvalidTransition("reopen", case.status)
+    if case.reopened_at is not None:
+        raise InvalidTransition("reopen", "already_reopened")
+    case.status = Status.IN_PROGRESS if case.assignee_id else Status.RECEIVED
+    case.reopened_at = now
+    case.resolved_at = None
+    return _record(case, EventKind.REOPENED, citizen, now)
+
+
+def record_rating(case: Case, citizen: Actor, score: int, now: datetime) -> Event:
+    if citizen.account_id != case.citizen_id:
+        raise NotAllowed("rate")
+    return _record(case, EventKind.RATED, citizen, now, score=score)

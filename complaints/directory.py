@@ -74,6 +74,8 @@ class Directory:
     code: str
     name: Name
     focal_unit: str
+    place: str = ""
+    """The place papers are dated at ("Xuân Lộc, ngày ..."); the name if not given."""
     areas: tuple[Area, ...] = ()
     units: tuple[Unit, ...] = ()
     fields: tuple[Field, ...] = ()

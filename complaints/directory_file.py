@@ -103,8 +103,8 @@ def parse_directory(text: str) -> Directory:
     if root is None or _is_null(root):
         raise DirectoryError("the file is empty")
     top = _Entry(root, "directory")
-    top.check_keys({"code", "name", "focal_unit", "areas", "units", "fields", "procedures",
-                    "routing"})
+    top.check_keys({"code", "name", "place", "focal_unit", "areas", "units", "fields",
+                    "procedures", "routing"})
 
     areas = _items(top, "areas", _area)
     units = _items(top, "units", _unit)
@@ -147,9 +147,11 @@ def parse_directory(text: str) -> Directory:
     if focal not in unit_codes:
         raise DirectoryError(f"focal_unit '{focal}' is not a unit of the directory",
                              _line(top.values["focal_unit"]))
+    name = top.name()
     return Directory(
         code=top.required_text("code"),
-        name=top.name(),
+        name=name,
+        place=top.text("place", required=False) or name.vi,
         focal_unit=focal,
         areas=tuple(a for a, _ in areas),
         units=tuple(u for u, _ in units),

@@ -5,8 +5,9 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import AttachmentRow, Meta
+from storage.models import AttachmentRow, Counter, Meta
 from storage.records import Attachment
+from storage.upsert import increment
 
 
 class SqlAttachmentRepository:
@@ -15,10 +16,11 @@ class SqlAttachmentRepository:
 
     async def add(self, owner_id: int, channel: str, now: datetime, *,
                   telegram_file_id: str | None = None, content: bytes | None = None,
-                  mime: str = "image/jpeg") -> int:
+                  mime: str = "image/jpeg", filename: str | None = None,
+                  case_id: int | None = None) -> int:
         row = AttachmentRow(owner_id=owner_id, channel=channel, telegram_file_id=telegram_file_id,
                             content=content, mime=mime, size=len(content or b""),
-                            created_at=now)
+                            filename=filename, case_id=case_id, created_at=now)
         self.session.add(row)
         await self.session.flush()
         return row.id
@@ -29,7 +31,7 @@ class SqlAttachmentRepository:
             return None
         return Attachment(id=row.id, owner_id=row.owner_id, case_id=row.case_id,
                           channel=row.channel, telegram_file_id=row.telegram_file_id,
-                          content=row.content, mime=row.mime)
+                          content=row.content, mime=row.mime, filename=row.filename)
 
     async def link(self, attachment_ids: list[int], case_id: int) -> None:
         if attachment_ids:
@@ -38,8 +40,10 @@ class SqlAttachmentRepository:
                 .values(case_id=case_id))
 
     async def of_case(self, case_id: int) -> list[int]:
+        """The photos of a case (not the documents the bot made for it)."""
         rows = await self.session.execute(
-            select(AttachmentRow.id).where(AttachmentRow.case_id == case_id)
+            select(AttachmentRow.id).where(AttachmentRow.case_id == case_id,
+                                           AttachmentRow.mime.like("image/%"))
             .order_by(AttachmentRow.id))
         return list(rows.scalars())
 
@@ -64,3 +68,7 @@ class SqlMetaRepository:
 
     async def set(self, key: str, value: str) -> None:
         await self.session.merge(Meta(key=key, value=value))
+
+    async def next_number(self, counter: str) -> int:
+        """The next number of a register (apologies of a unit in a year, ...)."""
+        return await increment(self.session, Counter.__table__, counter)

@@ -1,12 +1,14 @@
 """Cases and their events."""
 
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from complaints.case import OPEN_STATUSES, Case, Contact, Event, EventKind, Location, Status
 from complaints.codes import tracking_code
 from storage.models import CaseEventRow, CaseRow, Counter
-from storage.upsert import insert_for
+from storage.upsert import dialect_name, increment
 
 
 class SqlCaseRepository:
@@ -14,13 +16,9 @@ class SqlCaseRepository:
         self.session = session
 
     async def next_code(self, year: int) -> str:
-        """Number cases per year; the counter row is locked by the update until commit."""
-        stmt = insert_for(self.session, Counter.__table__).values(name=f"case:{year}", value=1)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["name"], set_={"value": Counter.__table__.c.value + 1}
-        ).returning(Counter.__table__.c.value)
-        number = (await self.session.execute(stmt)).scalar_one()
-        return tracking_code(year, number)
+        """Cases are numbered per year of receipt."""
+        return tracking_code(year, await increment(self.session, Counter.__table__,
+                                                    f"case:{year}"))
 
     async def add(self, case: Case) -> Case:
         row = CaseRow(updated_at=case.received_at)
@@ -58,11 +56,43 @@ class SqlCaseRepository:
                       data=dict(r.data)) for r in rows]
 
     async def open_cases(self, unit: str | None, limit: int) -> list[Case]:
+        """Open cases, the nearest date the citizen is promised first."""
+        effective_due = func.coalesce(CaseRow.extended_due_at, CaseRow.due_at)
         stmt = select(CaseRow).where(CaseRow.status.in_([s.value for s in OPEN_STATUSES]))
         if unit is not None:
             stmt = stmt.where(CaseRow.unit_code == unit)
-        stmt = stmt.order_by(CaseRow.due_at, CaseRow.id).limit(limit)
+        stmt = stmt.order_by(effective_due, CaseRow.id).limit(limit)
         return [_from_row(r) for r in (await self.session.execute(stmt)).scalars()]
+
+    async def needing_attention(self, due_before: datetime, limit: int) -> list[Case]:
+        """Open cases due (on their current date) before `due_before`, or not yet taken:
+        the ones a scheduler round may owe a reminder."""
+        effective_due = func.coalesce(CaseRow.extended_due_at, CaseRow.due_at)
+        stmt = (select(CaseRow)
+                .where(CaseRow.status.in_([s.value for s in OPEN_STATUSES]),
+                       or_(effective_due < due_before, CaseRow.status == Status.RECEIVED.value))
+                .order_by(CaseRow.id).limit(limit))
+        return [_from_row(r) for r in (await self.session.execute(stmt)).scalars()]
+
+    async def late(self, now: datetime, unit: str | None, limit: int) -> list[Case]:
+        """Open cases past the date they are now promised for, the longest late first."""
+        effective_due = func.coalesce(CaseRow.extended_due_at, CaseRow.due_at)
+        stmt = select(CaseRow).where(CaseRow.status.in_([s.value for s in OPEN_STATUSES]),
+                                     effective_due < now)
+        if unit is not None:
+            stmt = stmt.where(CaseRow.unit_code == unit)
+        stmt = stmt.order_by(effective_due, CaseRow.id).limit(limit)
+        return [_from_row(r) for r in (await self.session.execute(stmt)).scalars()]
+
+    async def lock(self, case_id: int) -> Case | None:
+        """The case, locked until commit where the database can (PostgreSQL): two workers
+        acting on one case take turns."""
+        stmt = select(CaseRow).where(CaseRow.id == case_id).execution_options(
+            populate_existing=True)
+        if dialect_name(self.session) == "postgresql":
+            stmt = stmt.with_for_update()
+        row = (await self.session.execute(stmt)).scalar_one_or_none()
+        return _from_row(row) if row else None
 
     async def of_citizen(self, citizen_id: int, limit: int) -> list[Case]:
         stmt = (select(CaseRow).where(CaseRow.citizen_id == citizen_id)
@@ -103,6 +133,10 @@ def _to_row(case: Case, row: CaseRow) -> None:
     row.transfers = case.transfers
     row.resolved_at = case.resolved_at
     row.answer = case.answer
+    row.routed_at = case.routed_at
+    row.transfer_due_at = case.transfer_due_at
+    row.extended_due_at = case.extended_due_at
+    row.reopened_at = case.reopened_at
 
 
 def _from_row(row: CaseRow) -> Case:
@@ -116,5 +150,7 @@ def _from_row(row: CaseRow) -> Case:
         field=row.field_code, area=row.area_code, unit=row.unit_code, text=row.text,
         received_at=row.received_at, due_at=row.due_at, location=location,
         status=Status(row.status), assignee_id=row.assignee_id, transfers=row.transfers,
-        resolved_at=row.resolved_at, answer=row.answer,
+        resolved_at=row.resolved_at, answer=row.answer, routed_at=row.routed_at,
+        transfer_due_at=row.transfer_due_at, extended_due_at=row.extended_due_at,
+        reopened_at=row.reopened_at,
     )

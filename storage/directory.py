@@ -20,7 +20,8 @@ from complaints.directory import (
 from storage.models import AreaRow, FieldRow, Meta, ProcedureRow, RoutingRuleRow, UnitRow
 
 VERSION_KEY = "directory_version"
-INFO_KEYS = ("directory_code", "directory_name_vi", "directory_name_en", "focal_unit")
+INFO_KEYS = ("directory_code", "directory_name_vi", "directory_name_en", "directory_place",
+             "focal_unit")
 
 
 @dataclass
@@ -74,7 +75,8 @@ class SqlDirectoryRepository:
             s.add(RoutingRuleRow(field_code=rule.field, area_code=rule.area, unit_code=rule.unit,
                                  to_area_unit=rule.to_area_unit))
         info = {"directory_code": directory.code, "directory_name_vi": directory.name.vi,
-                "directory_name_en": directory.name.en or "", "focal_unit": directory.focal_unit,
+                "directory_name_en": directory.name.en or "",
+                "directory_place": directory.place, "focal_unit": directory.focal_unit,
                 VERSION_KEY: now.isoformat()}
         for key, value in info.items():
             await s.merge(Meta(key=key, value=value))
@@ -106,6 +108,7 @@ class SqlDirectoryRepository:
             code=info["directory_code"] or "",
             name=Name(info["directory_name_vi"] or "", info["directory_name_en"] or None),
             focal_unit=info["focal_unit"] or "",
+            place=info["directory_place"] or info["directory_name_vi"] or "",
             areas=tuple(areas), units=tuple(units), fields=tuple(fields),
             procedures=tuple(procedures), rules=tuple(rules),
         )

@@ -1,12 +1,13 @@
 """Tables. Times are stored in UTC (timezone-aware columns; SQLite keeps them as UTC text)."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -136,6 +137,8 @@ class AccountRow(Base):
     role: Mapped[str] = mapped_column(String(16), default="citizen")
     unit_code: Mapped[str | None] = mapped_column(String(32))
     display_name: Mapped[str] = mapped_column(String(200), default="")
+    title: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    """Job title for signed papers (an apology), as the person gave it."""
     language: Mapped[str | None] = mapped_column(String(8))
     consent_version: Mapped[str | None] = mapped_column(String(32))
     consent_at: Mapped[datetime | None]
@@ -209,6 +212,10 @@ class CaseRow(Base):
     transfers: Mapped[int] = mapped_column(Integer, default=0)
     resolved_at: Mapped[datetime | None]
     answer: Mapped[str | None] = mapped_column(Text)
+    routed_at: Mapped[datetime | None]
+    transfer_due_at: Mapped[datetime | None]
+    extended_due_at: Mapped[datetime | None]
+    reopened_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -216,6 +223,7 @@ class CaseRow(Base):
     __table_args__ = (
         Index("ix_cases_unit_status_due", "unit_code", "status", "due_at"),
         Index("ix_cases_due_at", "due_at"),
+        Index("ix_cases_status_due", "status", "due_at"),
     )
 
 
@@ -231,7 +239,8 @@ class CaseEventRow(Base):
 
 
 class AttachmentRow(Base):
-    """A photo a person sent: kept as Telegram's file id, as bytes, or both."""
+    """A photo a person sent (kept as Telegram's file id, as bytes, or both), or a document
+    the bot made for a person."""
 
     __tablename__ = "attachments"
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -241,6 +250,8 @@ class AttachmentRow(Base):
     telegram_file_id: Mapped[str | None] = mapped_column(String(256))
     content: Mapped[bytes | None] = mapped_column(LargeBinary)
     mime: Mapped[str] = mapped_column(String(64), default="image/jpeg")
+    filename: Mapped[str | None] = mapped_column(String(200))
+    """For documents the bot made (an apology's PDF): the name it is sent under."""
     size: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]
 
@@ -309,3 +320,55 @@ class OutboxRow(Base):
         Index("ix_outbox_chat", "channel", "chat_id", "status", "id"),
         Index("ix_outbox_card", "card_case_id"),
     )
+
+
+# --- deadlines, apologies, ratings ----------------------------------------------------------
+
+class CalendarOverrideRow(Base):
+    """A day an administrator declared off or working, on top of the public holidays."""
+
+    __tablename__ = "calendar_overrides"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime]
+
+
+class ApologyRow(Base):
+    """A written apology sent to a citizen (Mẫu số 04), with its document."""
+
+    __tablename__ = "apologies"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    number: Mapped[str] = mapped_column(String(40))
+    unit_code: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    new_due_at: Mapped[datetime | None]
+    official_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    official_name: Mapped[str] = mapped_column(String(200))
+    official_title: Mapped[str] = mapped_column(String(200))
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"))
+    issued_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("case_id", "kind"),)
+
+
+class HandlingRatingRow(Base):
+    """The citizen's rating of how their PAKN was handled. The unit and the official are
+    frozen when the rating is asked, so a later change of staff does not move it."""
+
+    __tablename__ = "handling_ratings"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    unit_code: Mapped[str] = mapped_column(String(32))
+    field_code: Mapped[str] = mapped_column(String(64))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    asked_at: Mapped[datetime]
+    score: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(String(32))
+    comment: Mapped[str | None] = mapped_column(Text)
+    rated_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_handling_ratings_pending", "rated_at", "asked_at"),)

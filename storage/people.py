@@ -66,6 +66,20 @@ class SqlAccountRepository:
             update(AccountRow).where(AccountRow.id == account_id)
             .values(role=role.value, unit_code=unit))
 
+    async def set_title(self, account_id: int, title: str) -> None:
+        await self.session.execute(
+            update(AccountRow).where(AccountRow.id == account_id).values(title=title))
+
+    async def title(self, account_id: int) -> str:
+        return (await self.session.execute(
+            select(AccountRow.title).where(AccountRow.id == account_id))).scalar_one_or_none() or ""
+
+    async def heads(self, unit: str) -> list[Account]:
+        rows = await self.session.execute(
+            select(AccountRow).where(AccountRow.unit_code == unit,
+                                     AccountRow.role == Role.HEAD.value).order_by(AccountRow.id))
+        return [_account(r) for r in rows.scalars()]
+
     async def set_name(self, account_id: int, name: str) -> None:
         await self.session.execute(
             update(AccountRow).where(AccountRow.id == account_id).values(display_name=name))

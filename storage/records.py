@@ -2,6 +2,7 @@
 channel-neutral handlers can use them without depending on the database."""
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 
@@ -62,9 +63,47 @@ class Attachment:
     telegram_file_id: str | None
     content: bytes | None
     mime: str
+    filename: str | None = None
 
 
 @dataclass(frozen=True)
 class Invite:
     role: str
     unit: str | None
+
+
+@dataclass(frozen=True)
+class Override:
+    day: date
+    kind: str
+    """"off" or "work"."""
+    reason: str
+
+
+@dataclass(frozen=True)
+class ApologyRecord:
+    case_id: int
+    kind: str
+    number: str
+    unit: str
+    reason: str
+    new_due_at: datetime | None
+    official_id: int | None
+    official_name: str
+    official_title: str
+    document_id: int | None
+    issued_at: datetime
+
+
+@dataclass(frozen=True)
+class RatingRecord:
+    case_id: int
+    unit: str
+    field: str
+    staff_id: int | None
+    asked_at: datetime
+    score: int | None = None
+    reason: str | None = None
+    comment: str | None = None
+    rated_at: datetime | None = None
+    reminded_at: datetime | None = None

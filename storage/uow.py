@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -12,10 +13,12 @@ from storage.attachments import SqlAttachmentRepository, SqlMetaRepository
 from storage.cases import SqlCaseRepository
 from storage.conversation import SqlDialogRepository, SqlInboundRepository, transcript
 from storage.db import Database
+from storage.deadlines import SqlApologyRepository, SqlCalendarRepository, SqlRatingRepository
 from storage.directory import DirectoryCache, SqlDirectoryRepository
 from storage.errors import Conflict, StorageError
 from storage.outbox import SqlOutboxRepository
 from storage.people import SqlAccountRepository, SqlInviteRepository
+from storage.upsert import dialect_name
 
 
 class SqlUnitOfWork:
@@ -30,6 +33,19 @@ class SqlUnitOfWork:
         self.outbox = SqlOutboxRepository(session)
         self.attachments = SqlAttachmentRepository(session)
         self.meta = SqlMetaRepository(session)
+        self.calendar = SqlCalendarRepository(session)
+        self.apologies = SqlApologyRepository(session)
+        self.ratings = SqlRatingRepository(session)
+
+    async def try_lead(self, name: str) -> bool:
+        """Whether this transaction may do a job meant for one worker at a time. On
+        PostgreSQL a transaction-scoped advisory lock elects it (the others skip their
+        round); on SQLite the write lock every transaction takes already does."""
+        if dialect_name(self.session) != "postgresql":
+            return True
+        result = await self.session.execute(
+            text("SELECT pg_try_advisory_xact_lock(hashtext(:name))"), {"name": name})
+        return bool(result.scalar_one())
 
     async def transcript(self, channel: str, chat_id: str, limit: int) -> list[dict[str, Any]]:
         return await transcript(self.session, channel, chat_id, limit)

@@ -17,3 +17,13 @@ def insert_for(session: AsyncSession, table: Any) -> Any:
     if dialect_name(session) == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
+
+
+async def increment(session: AsyncSession, counter: Any, name: str) -> int:
+    """The next number of a named counter, starting at 1; the row stays locked by the
+    update until commit, so concurrent transactions number in turn."""
+    stmt = insert_for(session, counter).values(name=name, value=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["name"], set_={"value": counter.c.value + 1}
+    ).returning(counter.c.value)
+    return int((await session.execute(stmt)).scalar_one())

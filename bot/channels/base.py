@@ -40,11 +40,20 @@ class Sender(Protocol):
     async def deliver(self, item: Queued) -> Outcome: ...
 
 
-class MediaStore(Protocol):
-    """Photos kept by the service, for channels that need to send or show them."""
+@dataclass(frozen=True)
+class StoredFile:
+    """A photo or document kept by the service: by Telegram's file id, by its bytes, or
+    both."""
 
-    async def photo(self, attachment_id: int) -> tuple[str | None, bytes | None, str]:
-        """(Telegram file id, bytes, mime type); either of the first two may be missing."""
-        ...
+    telegram_file_id: str | None
+    content: bytes | None
+    mime: str
+    filename: str | None
+
+
+class MediaStore(Protocol):
+    """Files kept by the service, for channels that need to send or show them."""
+
+    async def file(self, attachment_id: int) -> StoredFile | None: ...
 
     async def remember_telegram_file(self, attachment_id: int, file_id: str) -> None: ...

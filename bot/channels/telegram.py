@@ -183,8 +183,8 @@ class TelegramChannel:
         try:
             if item.kind == "edit":
                 return await self._edit(chat_id, item.edit_target, reply)
-            if reply.photo_attachment is not None:
-                return await self._send_photo(chat_id, reply)
+            if reply.photo_attachment is not None or reply.document is not None:
+                return await self._send_file(chat_id, reply)
             sent = await self.bot.send_message(chat_id, reply.text, reply_markup=_markup(reply))
             return Sent(str(sent.message_id))
         except RetryAfter as exc:
@@ -209,20 +209,32 @@ class TelegramChannel:
             reply_markup=markup if isinstance(markup, InlineKeyboardMarkup) else None)
         return Sent(target)
 
-    async def _send_photo(self, chat_id: int, reply: Reply) -> Outcome:
-        assert reply.photo_attachment is not None
-        file_id, content, mime = await self.media.photo(reply.photo_attachment)
-        if file_id is not None:
-            photo: str | InputFile = file_id
-        elif content is not None:
-            photo = InputFile(content, filename="photo" + _EXTENSIONS.get(mime, ".jpg"))
+    async def _send_file(self, chat_id: int, reply: Reply) -> Outcome:
+        """A photo, or a document the person keeps; uploaded once, then sent by the file
+        id Telegram gave it."""
+        attachment_id = reply.document if reply.document is not None else reply.photo_attachment
+        assert attachment_id is not None
+        stored = await self.media.file(attachment_id)
+        if stored is None or (stored.telegram_file_id is None and stored.content is None):
+            return Undeliverable("the file is no longer stored")
+        upload: str | InputFile
+        if stored.telegram_file_id is not None:
+            upload = stored.telegram_file_id
         else:
-            return Undeliverable("the photo is no longer stored")
-        sent = await self.bot.send_photo(chat_id, photo=photo, caption=reply.text or None,
-                                         reply_markup=_markup(reply))
-        if file_id is None and sent.photo:
-            await self.media.remember_telegram_file(reply.photo_attachment,
-                                                    sent.photo[-1].file_id)
+            assert stored.content is not None
+            name = stored.filename or "photo" + _EXTENSIONS.get(stored.mime, ".jpg")
+            upload = InputFile(stored.content, filename=name)
+        caption, markup = reply.text or None, _markup(reply)
+        if reply.document is not None:
+            sent = await self.bot.send_document(chat_id, upload, caption=caption,
+                                                reply_markup=markup)
+            file_id = sent.document.file_id if sent.document else None
+        else:
+            sent = await self.bot.send_photo(chat_id, upload, caption=caption,
+                                             reply_markup=markup)
+            file_id = sent.photo[-1].file_id if sent.photo else None
+        if stored.telegram_file_id is None and file_id:
+            await self.media.remember_telegram_file(attachment_id, file_id)
         return Sent(str(sent.message_id))
 
     async def download(self, file_id: str) -> bytes:

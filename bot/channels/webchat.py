@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from aiohttp import BodyPartReader, WSMsgType, web
 
-from bot.channels.base import Outcome, Sent
+from bot.channels.base import Outcome, Sent, StoredFile
 from bot.messages import IncomingMessage, Kind, Photo
 from storage.errors import StorageError
 from storage.records import Queued
@@ -40,7 +40,7 @@ class WebChatBackend(Protocol):
     async def history(self, chat_id: str, limit: int) -> list[dict[str, Any]]: ...
     async def store_upload(self, chat_id: str, language: str | None, content: bytes,
                            mime: str) -> int: ...
-    async def media(self, chat_id: str, attachment_id: int) -> tuple[bytes, str] | None: ...
+    async def media(self, chat_id: str, attachment_id: int) -> StoredFile | None: ...
 
 
 def chat_id_of(token: str) -> str:
@@ -175,9 +175,11 @@ class WebChatChannel:
         found = await self.backend.media(chat_id_of(token), attachment_id) if token else None
         if found is None:
             raise web.HTTPNotFound()
-        content, mime = found
-        return web.Response(body=content, content_type=mime,
-                            headers={"Cache-Control": "private, max-age=86400"})
+        headers = {"Cache-Control": "private, max-age=86400",
+                   "X-Content-Type-Options": "nosniff"}
+        if found.filename:
+            headers["Content-Disposition"] = f'attachment; filename="{found.filename}"'
+        return web.Response(body=found.content, content_type=found.mime, headers=headers)
 
 
 def _to_incoming(data: dict[str, Any], chat_id: str, language: str | None) -> IncomingMessage:

@@ -1,5 +1,6 @@
 """How cases look in a chat: the staff card with its buttons, the citizen's view, labels."""
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.callbacks import CaseAction
@@ -42,8 +43,20 @@ def map_link(latitude: float, longitude: float) -> str:
             f"#map=17/{latitude:.6f}/{longitude:.6f}")
 
 
+def due_line(case: Case, tz: ZoneInfo, now: datetime) -> str:
+    """The dates the citizen was promised: the original one, and the one new date given
+    with an apology; marked when it has passed."""
+    line = _("Due: {due}").format(due=format_date(case.due_at, tz))
+    if case.extended_due_at is not None:
+        line += " · " + _("new date after apology: {date}").format(
+            date=format_date(case.extended_due_at, tz))
+    if case.is_open and now > case.effective_due_at:
+        line += " · " + _("LATE")
+    return line
+
+
 def case_card(case: Case, reader: Actor, directory: Directory, tz: ZoneInfo,
-              assignee: str | None, photos: int) -> Reply:
+              assignee: str | None, photos: int, now: datetime) -> Reply:
     """The card staff see: everything needed to act, and the buttons the reader may use."""
     status = status_label(case.status)
     if case.status is not Status.RESOLVED and assignee:
@@ -53,8 +66,13 @@ def case_card(case: Case, reader: Actor, directory: Directory, tz: ZoneInfo,
         _("Area: {area}").format(area=area_name(directory, case.area)),
         _("Unit: {unit}").format(unit=unit_name(directory, case.unit)),
         _("Status: {status}").format(status=status),
-        _("Received: {received} · Due: {due}").format(
-            received=format_datetime(case.received_at, tz), due=format_date(case.due_at, tz)),
+        _("Received: {received}").format(received=format_datetime(case.received_at, tz)),
+        due_line(case, tz, now),
+    ]
+    if case.is_open and case.transfer_due_at is not None and now <= case.transfer_due_at:
+        lines.append(_("If it is not for your unit, transfer it by {date}.").format(
+            date=format_date(case.transfer_due_at, tz)))
+    lines += [
         _("Sender: {name} · {phone}").format(name=case.contact.name,
                                             phone=format_phone(case.contact.phone)),
         _("Address: {address}").format(address=case.contact.address),
@@ -87,16 +105,19 @@ def case_buttons(case: Case, reader: Actor) -> tuple[tuple[Button, ...], ...]:
         Button(_("Transfer"), CaseAction("transfer", case.id).pack()),
         Button(_("Resolve"), CaseAction("resolve", case.id).pack()),
     ]
+    if case.extended_due_at is None:
+        buttons.append(Button(_("Late: apologise, set a new date"),
+                              CaseAction("apologise", case.id).pack()))
     return rows(buttons, 2)
 
 
-def citizen_view(case: Case, directory: Directory, tz: ZoneInfo) -> list[str]:
+def citizen_view(case: Case, directory: Directory, tz: ZoneInfo, now: datetime) -> list[str]:
     lines = [
         _("PAKN {code} · {field}").format(code=case.code, field=field_name(directory, case.field)),
         _("Unit: {unit}").format(unit=unit_name(directory, case.unit)),
         _("Status: {status}").format(status=status_label(case.status)),
-        _("Received: {received} · Due: {due}").format(
-            received=format_datetime(case.received_at, tz), due=format_date(case.due_at, tz)),
+        _("Received: {received}").format(received=format_datetime(case.received_at, tz)),
+        due_line(case, tz, now),
     ]
     if case.status is Status.RESOLVED and case.answer:
         lines += ["", _("Answer: {answer}").format(answer=case.answer)]
@@ -119,6 +140,11 @@ def event_line(event: Event, directory: Directory, tz: ZoneInfo, for_staff: bool
             source=unit_name(directory, data.get("from_unit", "")),
             target=unit_name(directory, data.get("to_unit", ""))),
         EventKind.RESOLVED: _("resolved"),
+        EventKind.APOLOGISED: _("written apology sent, new date {date}").format(
+            date=format_date(datetime.fromisoformat(data["new_due_at"]), tz))
+        if data.get("new_due_at") else _("written apology sent on the unit's behalf"),
+        EventKind.REOPENED: _("reopened by the sender"),
+        EventKind.RATED: _("the sender rated the handling"),
     }[event.kind]
     if for_staff and event.kind is EventKind.TRANSFERRED and data.get("reason"):
         text += " — " + _("reason: {reason}").format(reason=data["reason"])

@@ -24,7 +24,8 @@ async def card_for(ctx: Context, case: Case, reader: Account) -> Callable[[], Re
     assert case.id is not None
     assignee = await assignee_name(ctx, case)
     photos = len(await ctx.uow.attachments.of_case(case.id))
-    return lambda: case_card(case, reader.as_actor(), ctx.directory, ctx.tz, assignee, photos)
+    return lambda: case_card(case, reader.as_actor(), ctx.directory, ctx.tz, assignee, photos,
+                             ctx.now)
 
 
 async def show_card(ctx: Context, case: Case) -> None:

@@ -127,7 +127,7 @@ async def language_chosen(ctx: Context, payload: Payload) -> None:
     if payload.code not in ("vi", "en"):
         return
     await ctx.uow.accounts.set_language(ctx.account.id, payload.code)
-    ctx.language = payload.code
+    ctx.set_language(payload.code)
     set_language(payload.code)
     await ctx.reply(Reply(_("I will write to you in English from now on."),
                           buttons=menu_buttons(ctx)))

@@ -294,6 +294,7 @@ async def _file(ctx: Context) -> None:
     unit = directory.route(data["field"], data.get("area"))
     field = directory.field(data["field"])
     local_year = ctx.now.astimezone(ctx.tz).year
+    calendar = await ctx.calendar()
     location = Location(*data["location"]) if data.get("location") else None
     case = Case(
         code=await ctx.uow.cases.next_code(local_year),
@@ -301,10 +302,10 @@ async def _file(ctx: Context) -> None:
         contact=Contact(data["name"], data["phone"], data["address"]),
         field=field.code, area=data.get("area"), unit=unit.code, text=data["text"],
         received_at=ctx.now,
-        due_at=ctx.deadline_rules.deadline(ctx.calendar(), ctx.now, field.resolve_days),
+        due_at=ctx.deadline_rules.deadline(calendar, ctx.now, field.resolve_days),
         location=location,
     )
-    open_case(case, ctx.now)
+    open_case(case, ctx.now, ctx.deadline_rules.deadline(calendar, ctx.now, field.transfer_days))
     await ctx.uow.cases.add(case)
     assert case.id is not None
     await ctx.uow.attachments.link(data.get("photos", []), case.id)

@@ -1,8 +1,11 @@
 """Staff handling a case from their chat: take it, reply, ask for information, transfer,
-resolve; and the citizen's side of a request for information."""
+resolve, apologise for a delay; and the citizen's side of a request for information."""
+
+from datetime import datetime
 
 from bot.callbacks import AnswerCase, CaseAction, Payload, StaffStep, TransferTo
 from bot.context import Context
+from bot.handlers import apology, rating
 from bot.handlers.cards import unit_name
 from bot.handlers.casework import (
     notify_citizen,
@@ -18,6 +21,7 @@ from bot.messages import Button, Kind, Reply, rows
 from bot.routing import Router
 from complaints import case as lifecycle
 from complaints.case import Case, Location, can_handle, can_view
+from complaints.deadlines import Standing, standing
 from complaints.errors import InvalidTransition, NotAllowed
 from complaints.people import STAFF_ROLES, Role
 
@@ -70,6 +74,8 @@ async def case_action(ctx: Context, payload: Payload) -> None:
     elif action == "transfer":
         lifecycle.require_handler(ctx.actor, case, action)
         await _ask_transfer_target(ctx, case)
+    elif action == "apologise":
+        await apology.begin(ctx, case)
     else:
         raise InvalidTransition(action, case.status)
 
@@ -114,14 +120,28 @@ async def transfer_target(ctx: Context, payload: Payload) -> None:
 async def staff_step(ctx: Context, payload: Payload) -> None:
     assert isinstance(payload, StaffStep)
     current = ctx.dialog.data.get("case_id") == payload.case_id
-    if payload.step == "cancel" and current and ctx.dialog.state.startswith("staff."):
+    state, step = ctx.dialog.state, payload.step
+    if step == "cancel" and current and state.startswith(("staff.", "apology.")):
         ctx.dialog.reset()
         await ctx.reply(Reply(_("Cancelled. Nothing was sent.")))
-    elif payload.step == "resolve" and current and ctx.dialog.state == "staff.resolve_confirm":
+    elif step == "resolve" and current and state == "staff.resolve_confirm":
         await _resolve(ctx, await _load(ctx, payload.case_id), ctx.dialog.data["answer"])
+    elif step.startswith("d") and current and state == "apology.date":
+        day = datetime.strptime(step[1:], "%Y%m%d").date()
+        await apology.date_chosen(ctx, await _load(ctx, payload.case_id), day)
+    elif step == "apology" and current and state == "apology.confirm":
+        await apology.confirm(ctx, await _load(ctx, payload.case_id))
     else:
         await ctx.reply(Reply(_("This button is no longer valid. Send /trogiup to see what "
                                 "you can do.")))
+
+
+@router.state("apology")
+async def apology_typed(ctx: Context) -> None:
+    if ctx.message.kind is not Kind.TEXT or not ctx.message.text:
+        await ctx.reply(Reply(_("Please write your answer as text, or send /huy to cancel.")))
+        return
+    await apology.typed(ctx, await _load(ctx, ctx.dialog.data["case_id"]), ctx.message.text)
 
 
 @router.state("staff")
@@ -181,7 +201,11 @@ async def _ask_citizen(ctx: Context, case: Case, question: str) -> None:
 
 
 async def _transfer(ctx: Context, case: Case, unit: str, reason: str) -> None:
-    event = lifecycle.transfer(case, ctx.actor, unit, reason, ctx.directory.focal_unit, ctx.now)
+    days = ctx.directory.field(case.field).transfer_days if ctx.directory.has_field(
+        case.field) else 5
+    transfer_due = ctx.deadline_rules.deadline(await ctx.calendar(), ctx.now, days)
+    event = lifecycle.transfer(case, ctx.actor, unit, reason, ctx.directory.focal_unit, ctx.now,
+                               transfer_due)
     await save_and_refresh(ctx, case)
     ctx.dialog.reset()
     target = unit_name(ctx.directory, case.unit)
@@ -205,6 +229,7 @@ async def _resolve(ctx: Context, case: Case, answer: str) -> None:
     await notify_citizen(ctx, case, lambda: Reply(
         _("Your PAKN {code} has been resolved by {unit}.\nAnswer:\n{answer}").format(
             code=case.code, unit=unit_name(ctx.directory, case.unit), answer=answer)))
+    await rating.ask(ctx, case)
 
 
 # --- the citizen answers a request for information ---------------------------------------
@@ -263,11 +288,18 @@ async def inbox(ctx: Context) -> None:
     if not cases:
         await ctx.reply(Reply(_("No open cases. Well done!")))
         return
+    calendar = await ctx.calendar()
     lines = [_("Open cases, the nearest deadline first:")]
     buttons = []
     for case in cases:
         assert case.id is not None
-        lines.append(_("{code} · due {date}").format(code=case.code,
-                                                      date=format_date(case.due_at, ctx.tz)))
+        line = _("{code} · due {date}").format(code=case.code,
+                                               date=format_date(case.effective_due_at, ctx.tz))
+        mark = standing(case, ctx.now, calendar, ctx.tz)
+        if mark is Standing.LATE:
+            line = "⚠ " + line + " · " + _("LATE")
+        elif mark is Standing.DUE_SOON:
+            line = "⏰ " + line + " · " + _("due soon")
+        lines.append(line)
         buttons.append(Button(case.code, CaseAction("open", case.id).pack()))
     await ctx.reply(Reply("\n".join(lines), buttons=rows(buttons, 2)))

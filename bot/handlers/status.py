@@ -36,7 +36,7 @@ async def show_status(ctx: Context, text: str) -> None:
     assert case.id is not None
     staff = can_handle(ctx.actor, case)
     history = await ctx.uow.cases.history(case.id)
-    lines = citizen_view(case, ctx.directory, ctx.tz)
+    lines = citizen_view(case, ctx.directory, ctx.tz, ctx.now)
     lines += ["", _("History:")]
     lines += [event_line(e, ctx.directory, ctx.tz, staff) for e in history[-HISTORY_LINES:]]
     await ctx.reply(Reply("\n".join(lines)))

@@ -60,6 +60,14 @@
     li.dataset.id = id;
     if (item.photo_attachment) li.append(image(item.photo_attachment, item.text));
     li.append(document.createTextNode(item.text || ""));
+    if (item.document) {
+      const link = document.createElement("a");
+      link.className = "document";
+      link.href = `/chat/media/${item.document}`;
+      link.textContent = t.document;
+      link.setAttribute("download", "");
+      li.append(link);
+    }
     const buttons = (item.buttons || []).flat().filter((b) => b.kind !== "contact");
     if (buttons.length) {
       const box = document.createElement("div");

@@ -9,12 +9,13 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.app import seed_directory
+from bot.calendars import Calendars
 from bot.dispatch import Dispatcher
 from bot.handlers import build_router
 from bot.invites import create_invite
 from bot.messages import IncomingMessage, Kind, Photo, SharedContact
+from bot.scheduler import Scheduler
 from bot.settings import Settings
-from complaints.calendar import vietnam_calendar
 from complaints.people import Role
 from storage.db import Database
 from storage.models import CaseRow, DialogRow, InboundRow, OutboxRow
@@ -35,6 +36,7 @@ class Out:
     text: str
     buttons: list[dict[str, Any]] = field(default_factory=list)
     photo: int | None = None
+    document: int | None = None
     edit_of: int | None = None
 
     def payload(self, prefix: str) -> str:
@@ -57,9 +59,11 @@ class Harness:
         self.database = Database(url)
         self.store = Store(self.database)
         self.clock = clock
-        calendar = vietnam_calendar(range(2025, 2029))
+        self.calendars = Calendars()
         self.dispatcher = Dispatcher(self.store, build_router(), self.settings,
-                                     lambda: calendar, clock)
+                                     self.calendars, clock)
+        self.scheduler = Scheduler(self.store, self.settings, self.calendars, clock,
+                                   on_commit=lambda: None)
         self._updates = itertools.count(1)
         self._seen = 0
 
@@ -101,6 +105,11 @@ class Harness:
         return await self.send(chat, Kind.CONTACT,
                                contact=SharedContact(phone=phone, name="X", is_own=own))
 
+    async def tick(self) -> list[Out]:
+        """One round of the scheduler at the clock's time; what it owed people."""
+        await self.scheduler.tick()
+        return await self.new_messages()
+
     # --- set-up shortcuts -------------------------------------------------------------
 
     async def invite(self, role: Role, unit: str | None) -> str:
@@ -121,7 +130,8 @@ class Harness:
             self._seen = rows[-1].id
         return [Out(id=r.id, chat=r.chat_id, kind=r.kind, text=r.body["text"],
                     buttons=[b for row in r.body.get("buttons", []) for b in row],
-                    photo=r.body.get("photo_attachment"), edit_of=r.edit_of) for r in rows]
+                    photo=r.body.get("photo_attachment"), document=r.body.get("document"),
+                    edit_of=r.edit_of) for r in rows]
 
     async def count(self, model: Any) -> int:
         async with self.database.reading() as session:

@@ -120,8 +120,9 @@ async def test_citizen_files_and_staff_resolve(bot: Harness) -> None:
     await bot.press(STAFF, card.payload("ca:resolve:"))
     check = one(STAFF, await bot.text(STAFF, "The drain was cleared on 5 March."))
     resolved = await bot.press(STAFF, check.payload("ss:resolve:"))
-    answer = one(CITIZEN, resolved)
+    answer, rate = to(CITIZEN, resolved)
     assert "has been resolved" in answer.text and "drain was cleared" in answer.text
+    assert "How satisfied" in rate.text and len(rate.buttons) == 5
     row = await bot.case("PA-2026-000001")
     assert row.status == "resolved" and row.answer == "The drain was cleared on 5 March."
 

@@ -183,6 +183,21 @@ class FakeBotApi:
             message["caption"] = params["caption"]
         return message
 
+    def _api_sendDocument(self, params: dict[str, Any],
+                          files: dict[str, bytes]) -> dict[str, Any]:
+        document = params.get("document")
+        if files:
+            file_id = f"document-{next(self._file_ids)}"
+            self.files[file_id] = next(iter(files.values()))
+        else:
+            file_id = str(document)
+        message = self._message(params) | {"document": {
+            "file_id": file_id, "file_unique_id": f"u-{file_id}",
+            "file_size": len(self.files.get(file_id, b""))}}
+        if params.get("caption"):
+            message["caption"] = params["caption"]
+        return message
+
     def _api_getFile(self, params: dict[str, Any], files: dict[str, bytes]) -> dict[str, Any]:
         file_id = str(params["file_id"])
         return {"file_id": file_id, "file_unique_id": f"u-{file_id}",

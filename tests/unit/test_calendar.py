@@ -9,10 +9,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.calendars import bundled_decisions
 from complaints.calendar import (
+    DayRule,
     DeadlineRules,
     WorkingCalendar,
     add_working_days,
+    calendar_with_rules,
     vietnam_calendar,
     working_days_between,
 )
@@ -335,15 +338,19 @@ OFFICIAL_NEW_YEAR_2026 = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (calendar data): Công văn 12729/VPCP-KGVX (25/12/2025) gave state employees "
-    "Friday 2/1/2026 off in exchange for working Saturday 10/1/2026; holidays 0.109 has "
-    "neither, so vietnam_calendar counts 2/1 as worked and 10/1 as rest, and a PAKN "
-    "received Wednesday 31/12/2025 with 1 day is due Friday 2/1 instead of Monday 5/1"))
-def test_new_year_2026_swap_is_known() -> None:
-    assert not CAL.is_working_day(date(2026, 1, 2))
-    assert CAL.is_working_day(date(2026, 1, 10))
-    assert RULES.deadline(CAL, local(2025, 12, 31), 1) == due(2026, 1, 5)
+def test_new_year_2026_swap_is_known_from_the_bundled_decisions() -> None:
+    # Công văn 12729/VPCP-KGVX (25/12/2025): Friday 2/1/2026 off, Saturday 10/1 worked.
+    # The holidays package does not carry it; the bundled decisions do.
+    cal = calendar_with_rules([2025, 2026], bundled_decisions())
+    assert not cal.is_working_day(date(2026, 1, 2))
+    assert cal.is_working_day(date(2026, 1, 10))
+    assert RULES.deadline(cal, local(2025, 12, 31), 1) == due(2026, 1, 5)
+
+
+def test_an_administrators_rule_wins_over_a_bundled_decision() -> None:
+    mine = DayRule(date(2026, 1, 2), "work", "Trực Tết")
+    cal = calendar_with_rules([2026], [*bundled_decisions(), mine])
+    assert cal.is_working_day(date(2026, 1, 2))
 
 
 def test_the_new_year_2026_swap_can_be_entered_as_overrides() -> None:

@@ -31,6 +31,7 @@ from complaints.errors import InvalidTransition, NotAllowed, ValidationError
 from complaints.people import Account, Actor, Role
 
 T0 = datetime(2025, 3, 4, 2, 0, tzinfo=UTC)
+TRANSFER_DUE = datetime(2025, 3, 11, 10, 0, tzinfo=UTC)  # 5 working days later, 17:00
 FOCAL = "VP"
 
 CITIZEN = Actor(1, Role.CITIZEN, name="Nguyễn Văn A")
@@ -79,7 +80,7 @@ def test_a_new_case_is_received_unassigned_and_open() -> None:
 
 def test_open_case_records_receipt_by_nobody_at_the_unit() -> None:
     case = new_case()
-    event = open_case(case, T0)
+    event = open_case(case, T0, TRANSFER_DUE)
     assert case.events == [event]
     assert event == Event(EventKind.RECEIVED, T0, None, "PTP", {})
     assert case.status is Status.RECEIVED
@@ -337,7 +338,7 @@ def test_provide_info_is_refused_on_a_resolved_case() -> None:
 def test_a_transfer_moves_the_case_and_resets_it() -> None:
     case = new_case()
     claim(case, STAFF, at(1))
-    event = transfer(case, STAFF, "PTNMT", " Thuộc lĩnh vực đất đai. ", FOCAL, at(2))
+    event = transfer(case, STAFF, "PTNMT", " Thuộc lĩnh vực đất đai. ", FOCAL, at(2), TRANSFER_DUE)
     assert case.unit == "PTNMT"
     assert case.transfers == 1
     assert case.assignee_id is None
@@ -345,18 +346,19 @@ def test_a_transfer_moves_the_case_and_resets_it() -> None:
     assert case.is_open
     assert event == Event(EventKind.TRANSFERRED, at(2), STAFF.account_id, "PTP",
                           {"from_unit": "PTP", "to_unit": "PTNMT",
-                           "reason": "Thuộc lĩnh vực đất đai.", "forced_to_focal": False})
+                           "reason": "Thuộc lĩnh vực đất đai.", "forced_to_focal": False,
+                           "in_time": True})
 
 
 def test_a_transfer_does_not_claim_first() -> None:
     case = new_case()
-    transfer(case, HEAD, "PTNMT", "Sai đơn vị.", FOCAL, at(1))
+    transfer(case, HEAD, "PTNMT", "Sai đơn vị.", FOCAL, at(1), TRANSFER_DUE)
     assert kinds(case) == [EventKind.TRANSFERRED]
 
 
 def test_after_a_transfer_only_the_new_unit_handles_the_case() -> None:
     case = new_case()
-    transfer(case, STAFF, "PTNMT", "Sai đơn vị.", FOCAL, at(1))
+    transfer(case, STAFF, "PTNMT", "Sai đơn vị.", FOCAL, at(1), TRANSFER_DUE)
     with pytest.raises(NotAllowed):
         claim(case, STAFF, at(2))
     claim(case, OTHER_STAFF, at(3))
@@ -366,7 +368,7 @@ def test_after_a_transfer_only_the_new_unit_handles_the_case() -> None:
 def test_a_transfer_while_awaiting_the_citizen_resets_to_received() -> None:
     case = new_case()
     request_info(case, STAFF, "Xin cho biết thêm.", at(1))
-    transfer(case, STAFF, "PTNMT", "Sai đơn vị.", FOCAL, at(2))
+    transfer(case, STAFF, "PTNMT", "Sai đơn vị.", FOCAL, at(2), TRANSFER_DUE)
     assert case.status is Status.RECEIVED
     assert case.assignee_id is None
 
@@ -374,7 +376,7 @@ def test_a_transfer_while_awaiting_the_citizen_resets_to_received() -> None:
 def test_a_transfer_to_the_same_unit_is_refused() -> None:
     case = new_case()
     with pytest.raises(InvalidTransition) as caught:
-        transfer(case, STAFF, "PTP", "Nhầm.", FOCAL, at(1))
+        transfer(case, STAFF, "PTP", "Nhầm.", FOCAL, at(1), TRANSFER_DUE)
     assert (caught.value.action, caught.value.status) == ("transfer", "same_unit")
     assert case.transfers == 0
     assert case.events == []
@@ -383,7 +385,7 @@ def test_a_transfer_to_the_same_unit_is_refused() -> None:
 def test_a_transfer_needs_a_reason() -> None:
     case = new_case()
     with pytest.raises(ValidationError):
-        transfer(case, STAFF, "PTNMT", " ", FOCAL, at(1))
+        transfer(case, STAFF, "PTNMT", " ", FOCAL, at(1), TRANSFER_DUE)
     assert case.unit == "PTP"
 
 
@@ -391,7 +393,7 @@ def test_a_transfer_needs_a_reason() -> None:
 def test_only_the_unit_or_an_admin_may_transfer(actor: Actor) -> None:
     case = new_case()
     with pytest.raises(NotAllowed):
-        transfer(case, actor, "PTNMT", "Sai đơn vị.", FOCAL, at(1))
+        transfer(case, actor, "PTNMT", "Sai đơn vị.", FOCAL, at(1), TRANSFER_DUE)
     assert case.unit == "PTP"
 
 
@@ -399,14 +401,14 @@ def test_a_resolved_case_cannot_be_transferred() -> None:
     case = new_case()
     resolve(case, STAFF, "Đã xong.", at(1))
     with pytest.raises(InvalidTransition):
-        transfer(case, STAFF, "PTNMT", "Sai đơn vị.", FOCAL, at(2))
+        transfer(case, STAFF, "PTNMT", "Sai đơn vị.", FOCAL, at(2), TRANSFER_DUE)
 
 
 def _bounce(case: Case, times: int) -> None:
     """Transfer the case `times` times between PTP and PTNMT, by staff of each."""
     for n in range(times):
         here, there = (STAFF, "PTNMT") if case.unit == "PTP" else (OTHER_STAFF, "PTP")
-        transfer(case, here, there, "Không thuộc thẩm quyền.", FOCAL, at(n))
+        transfer(case, here, there, "Không thuộc thẩm quyền.", FOCAL, at(n), TRANSFER_DUE)
 
 
 def test_up_to_max_transfers_go_where_asked() -> None:
@@ -424,17 +426,20 @@ def test_after_max_transfers_a_unit_can_only_send_the_case_to_the_focal_unit() -
     case = new_case()
     _bounce(case, MAX_TRANSFERS)
     assert case.unit == "PTNMT"
-    event = transfer(case, OTHER_STAFF, "PTP", "Không thuộc thẩm quyền.", FOCAL, at(10))
+    event = transfer(case, OTHER_STAFF, "PTP", "Không thuộc thẩm quyền.", FOCAL, at(10),
+                     TRANSFER_DUE)
     assert case.unit == FOCAL
     assert case.transfers == 4
     assert event.data == {"from_unit": "PTNMT", "to_unit": FOCAL,
-                          "reason": "Không thuộc thẩm quyền.", "forced_to_focal": True}
+                          "reason": "Không thuộc thẩm quyền.", "forced_to_focal": True,
+                          "in_time": True}
     assert event.unit == "PTNMT"
 
 
 def test_the_focal_unit_may_transfer_further_after_max_transfers() -> None:
     case = new_case(unit=FOCAL, transfers=MAX_TRANSFERS + 1)
-    event = transfer(case, FOCAL_STAFF, "PTP", "Giao Phòng Tư pháp xử lý.", FOCAL, at(1))
+    event = transfer(case, FOCAL_STAFF, "PTP", "Giao Phòng Tư pháp xử lý.", FOCAL, at(1),
+                     TRANSFER_DUE)
     assert case.unit == "PTP"
     assert case.transfers == MAX_TRANSFERS + 2
     assert event.data["forced_to_focal"] is False
@@ -444,7 +449,7 @@ def test_the_focal_unit_may_transfer_further_after_max_transfers() -> None:
 def test_a_forced_transfer_applies_to_admins_too() -> None:
     # Even an admin acting on a case at a non-focal unit is redirected to the focal unit.
     case = new_case(transfers=MAX_TRANSFERS)
-    event = transfer(case, ADMIN, "PTNMT", "Chuyển tiếp.", FOCAL, at(1))
+    event = transfer(case, ADMIN, "PTNMT", "Chuyển tiếp.", FOCAL, at(1), TRANSFER_DUE)
     assert case.unit == FOCAL
     assert event.actor_id == ADMIN.account_id
     assert event.data["forced_to_focal"] is True
@@ -510,7 +515,7 @@ def test_who_may_view_and_handle(actor: Actor, view: bool, handle: bool) -> None
 
 def test_access_follows_the_case_to_its_new_unit() -> None:
     case = new_case()
-    transfer(case, STAFF, "PTNMT", "Sai đơn vị.", FOCAL, at(1))
+    transfer(case, STAFF, "PTNMT", "Sai đơn vị.", FOCAL, at(1), TRANSFER_DUE)
     assert not can_view(STAFF, case)
     assert can_view(OTHER_STAFF, case) and can_handle(OTHER_HEAD, case)
     assert can_view(CITIZEN, case)
@@ -537,9 +542,9 @@ def test_an_account_acts_with_its_role_and_unit() -> None:
 
 def test_a_whole_life_is_recorded_with_actors_and_units() -> None:
     case = new_case()
-    open_case(case, at(0))
+    open_case(case, at(0), TRANSFER_DUE)
     claim(case, STAFF, at(1))
-    transfer(case, STAFF, "PTNMT", "Thuộc lĩnh vực đất đai.", FOCAL, at(2))
+    transfer(case, STAFF, "PTNMT", "Thuộc lĩnh vực đất đai.", FOCAL, at(2), TRANSFER_DUE)
     request_info(case, OTHER_STAFF, "Xin gửi số thửa đất.", at(3))
     provide_info(case, CITIZEN, "Thửa số 123, tờ bản đồ 45.", at(4))
     reply(case, OTHER_STAFF, "Đã nhận, đang kiểm tra.", at(5))

@@ -1,0 +1,196 @@
+"""The citizen rates how their PAKN was handled, on the five-level scale.
+
+One rating per case, asked when it is resolved; the unit and the official are frozen
+into it then. A low rating asks why, offers to reopen the case once, and tells the
+unit's head. Buttons carry the case, so they work whatever the citizen is doing."""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from bot.callbacks import Payload, Rate, RateStep
+from bot.context import Context
+from bot.handlers.cards import unit_name
+from bot.handlers.casework import notify_handlers, save_and_refresh
+from bot.i18n import _
+from bot.messages import Button, Kind, Reply
+from bot.notify import Notifier
+from bot.ports import Chat, RatingRecord, UnitOfWork
+from bot.routing import Router
+from complaints import case as lifecycle
+from complaints.case import Case, check_text
+from complaints.directory import Directory
+from complaints.errors import InvalidTransition, NotAllowed
+from complaints.rating import LowReason, Score, score
+
+router = Router()
+COMMENT_MAX = 1000
+
+
+def score_label(value: Score) -> str:
+    return {
+        Score.VERY_DISSATISFIED: _("Very dissatisfied"),
+        Score.DISSATISFIED: _("Dissatisfied"),
+        Score.NEUTRAL: _("Neither satisfied nor dissatisfied"),
+        Score.SATISFIED: _("Satisfied"),
+        Score.VERY_SATISFIED: _("Very satisfied"),
+    }[value]
+
+
+def reason_label(reason: LowReason) -> str:
+    return {
+        LowReason.TOO_SLOW: _("It took too long"),
+        LowReason.UNCLEAR: _("The answer is not clear"),
+        LowReason.NOT_SOLVED: _("The problem is not solved"),
+        LowReason.ATTITUDE: _("The staff's attitude"),
+        LowReason.OTHER: _("Another reason"),
+    }[reason]
+
+
+def question(case: Case, directory: Directory) -> Reply:
+    assert case.id is not None
+    return Reply(
+        _("How satisfied are you with how {unit} handled your PAKN {code}?").format(
+            unit=unit_name(directory, case.unit), code=case.code),
+        buttons=tuple((Button(score_label(value), Rate(case.id, int(value)).pack()),)
+                      for value in reversed(Score)))
+
+
+async def ask(ctx: Context, case: Case) -> None:
+    """Open the case's one rating, freezing who handled it, and ask the sender."""
+    assert case.id is not None
+    if not await ctx.uow.ratings.ask(RatingRecord(case.id, case.unit, case.field,
+                                                  case.assignee_id, ctx.now)):
+        return
+    citizen = await ctx.uow.accounts.get(case.citizen_id)
+    if citizen is not None:
+        await ctx.notify(citizen, lambda: question(case, ctx.directory), case_id=case.id,
+                         chats=[Chat(case.channel, case.chat_id)])
+
+
+async def remind(uow: UnitOfWork, notifier: Notifier, directory: Directory, case: Case,
+                 now: datetime) -> bool:
+    """The one reminder to a sender who has not rated; False if already sent."""
+    assert case.id is not None
+    if not await uow.ratings.reminded(case.id, now):
+        return False
+    citizen = await uow.accounts.get(case.citizen_id)
+    if citizen is None:
+        return False
+
+    def build() -> Reply:
+        asked = question(case, directory)
+        return Reply(_("A reminder: your opinion helps the units improve.") + "\n" + asked.text,
+                     buttons=asked.buttons)
+    await notifier.notify(citizen, build, case_id=case.id,
+                          chats=[Chat(case.channel, case.chat_id)], key=f"rate-remind:{case.id}")
+    return True
+
+
+async def _own_case(ctx: Context, case_id: int) -> Case:
+    case = await ctx.uow.cases.get(case_id)
+    if case is None or case.citizen_id != ctx.account.id:
+        raise NotAllowed("rate")
+    return case
+
+
+@router.button(Rate)
+async def rated(ctx: Context, payload: Payload) -> None:
+    assert isinstance(payload, Rate)
+    case = await _own_case(ctx, payload.case_id)
+    value = score(payload.score)
+    if not await ctx.uow.ratings.rate(payload.case_id, int(value), ctx.now):
+        await ctx.reply(Reply(_("You have already rated {code}. Thank you!").format(
+            code=case.code)))
+        return
+    lifecycle.record_rating(case, ctx.actor, int(value), ctx.now)
+    await ctx.uow.cases.save(case)
+    if value.is_low:
+        await _tell_head(ctx, case, lambda: _("{code} was rated \"{score}\" by its sender.")
+                         .format(code=case.code, score=score_label(value)))
+        ctx.dialog.reset("rating.reason", case_id=case.id)
+        assert case.id is not None
+        await ctx.reply(Reply(_("We are sorry. What went wrong?"), buttons=tuple(
+            (Button(reason_label(reason), RateStep(reason.value, case.id).pack()),)
+            for reason in LowReason)))
+        return
+    await _ask_comment(ctx, case, _("Thank you for your rating!"))
+
+
+async def _ask_comment(ctx: Context, case: Case, thanks: str) -> None:
+    assert case.id is not None
+    ctx.dialog.reset("rating.comment", case_id=case.id)
+    await ctx.reply(Reply(thanks + " " + _("You may add a comment, or press \"Skip\"."),
+                          buttons=((Button(_("Skip"), RateStep("skip", case.id).pack()),),)))
+
+
+@router.button(RateStep)
+async def rating_step(ctx: Context, payload: Payload) -> None:
+    assert isinstance(payload, RateStep)
+    case = await _own_case(ctx, payload.case_id)
+    record = await ctx.uow.ratings.get(payload.case_id)
+    if record is None or record.score is None:
+        raise InvalidTransition("rate", "not_rated")
+    low = Score(record.score).is_low
+    if payload.step in {reason.value for reason in LowReason} and low and record.reason is None:
+        await _reason_given(ctx, case, LowReason(payload.step))
+    elif payload.step == "reopen" and low:
+        await _reopen(ctx, case)
+    elif payload.step == "keep" and low:
+        await _ask_comment(ctx, case, _("Understood."))
+    elif payload.step == "skip":
+        ctx.dialog.reset()
+        await ctx.reply(Reply(_("Thank you for your feedback.")))
+    else:
+        await ctx.reply(Reply(_("This button is no longer valid. Send /trogiup to see what "
+                                "you can do.")))
+
+
+async def _reason_given(ctx: Context, case: Case, reason: LowReason) -> None:
+    assert case.id is not None
+    await ctx.uow.ratings.explain(case.id, reason=reason.value)
+    await _tell_head(ctx, case, lambda: _("The sender's reason for the low rating of {code}: "
+                                          "{reason}.").format(code=case.code,
+                                                              reason=reason_label(reason)))
+    if case.reopened_at is not None or case.is_open:
+        await _ask_comment(ctx, case, _("Thank you for telling us."))
+        return
+    ctx.dialog.reset("rating.reopen", case_id=case.id)
+    await ctx.reply(Reply(_("Do you want to reopen {code} so that {unit} looks at it again? "
+                            "A case can be reopened once.").format(
+        code=case.code, unit=unit_name(ctx.directory, case.unit)),
+        buttons=((Button(_("Reopen the case"), RateStep("reopen", case.id).pack()),
+                  Button(_("No, thank you"), RateStep("keep", case.id).pack())),)))
+
+
+async def _reopen(ctx: Context, case: Case) -> None:
+    lifecycle.reopen(case, ctx.actor, ctx.now)
+    await save_and_refresh(ctx, case)
+    await notify_handlers(ctx, case, lambda: Reply(
+        _("The sender reopened {code}: they are not satisfied with the answer.").format(
+            code=case.code)))
+    await _tell_head(ctx, case, lambda: _("{code} was reopened by its sender.").format(
+        code=case.code))
+    await _ask_comment(ctx, case, _("{code} is open again; {unit} will get back to you.")
+                       .format(code=case.code, unit=unit_name(ctx.directory, case.unit)))
+
+
+async def _tell_head(ctx: Context, case: Case, text: Callable[[], str]) -> None:
+    """The unit's head is told of low ratings; without a head, the unit's staff are. The
+    text is built in each reader's language."""
+    readers = await ctx.uow.accounts.heads(case.unit) or await ctx.uow.accounts.members(
+        case.unit)
+    for reader in readers:
+        await ctx.notify(reader, lambda: Reply(text()), case_id=case.id)
+
+
+@router.state("rating")
+async def comment(ctx: Context) -> None:
+    if ctx.dialog.state != "rating.comment" or ctx.message.kind is not Kind.TEXT:
+        await ctx.reply(Reply(_("Please use the buttons above, or send /huy to cancel.")))
+        return
+    case = await _own_case(ctx, ctx.dialog.data["case_id"])
+    assert case.id is not None
+    text = check_text(ctx.message.text or "", 1, COMMENT_MAX)
+    await ctx.uow.ratings.explain(case.id, comment=text)
+    ctx.dialog.reset()
+    await ctx.reply(Reply(_("Thank you for your feedback.")))

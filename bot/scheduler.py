@@ -1,0 +1,192 @@
+"""The clock of the PAKN rules, inside the service: reminders before deadlines, a word
+to the whole unit about cases nobody took, the head told of late cases, an apology on
+the unit's behalf when a deadline passed without one, the daily digest of late cases,
+and the one reminder to rate.
+
+Nothing is kept in memory: each round reads the cases from the database and sends what
+they are owed under a key naming the case, the step and the date, so a message already
+sent is never sent again (by this worker after a restart, or by another one), and a
+round missed while the service was down is made up by the next."""
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.calendars import Calendars
+from bot.dispatch import Store
+from bot.handlers import apology, rating
+from bot.handlers.cards import unit_name
+from bot.i18n import _, format_date, ngettext
+from bot.messages import Reply
+from bot.notify import Notifier
+from bot.ports import UnitOfWork
+from bot.settings import Settings
+from complaints import case as lifecycle
+from complaints.calendar import WorkingCalendar
+from complaints.case import Case
+from complaints.deadlines import days_left, due_reminder, is_late, unclaimed_too_long
+from complaints.directory import Directory
+from complaints.people import Account
+from storage.errors import StorageError
+
+log = logging.getLogger(__name__)
+
+HORIZON_DAYS = 21
+"""Cases due further away than this (calendar days) owe no reminder yet."""
+BATCH = 2000
+
+
+@dataclass
+class Round:
+    """What one round of the scheduler works with."""
+
+    uow: UnitOfWork
+    notifier: Notifier
+    directory: Directory
+    calendar: WorkingCalendar
+    now: datetime
+    tz: ZoneInfo
+
+
+class Scheduler:
+    def __init__(self, store: Store, settings: Settings, calendars: Calendars,
+                 clock: Callable[[], datetime], on_commit: Callable[[], None]) -> None:
+        self.store = store
+        self.settings = settings
+        self.calendars = calendars
+        self.clock = clock
+        self.on_commit = on_commit
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.tick()
+            except StorageError as exc:
+                log.warning("scheduler: database unavailable (%s)", exc)
+            except Exception:
+                log.exception("scheduler round failed")
+            await asyncio.sleep(self.settings.scheduler_interval)
+
+    async def tick(self) -> bool:
+        """One round; False when it was not this worker's turn or not office hours."""
+        now = self.clock()
+        tz = self.settings.tz
+        async with self.store.unit_of_work() as uow:
+            if not await uow.try_lead("scheduler"):
+                return False
+            calendar = await self.calendars.around(uow.calendar, now, tz)
+            if not self._office_hours(now, calendar):
+                return False
+            work = Round(uow, Notifier(uow, self.settings.default_language, now, "scheduler"),
+                         await uow.directory.load(), calendar, now, tz)
+            for case in await uow.cases.needing_attention(now + timedelta(days=HORIZON_DAYS),
+                                                          BATCH):
+                await self._case(work, case)
+            await self._digest(work)
+            await self._rating_reminders(work)
+        self.on_commit()
+        return True
+
+    def _office_hours(self, now: datetime, calendar: WorkingCalendar) -> bool:
+        """People are written to on working days, from the reminder hour to the end of
+        the working day."""
+        local = now.astimezone(self.settings.tz)
+        return (calendar.is_working_day(local.date())
+                and self.settings.reminder_hour <= local.time() < self.settings.end_of_day)
+
+    async def _case(self, work: Round, case: Case) -> None:
+        policy = self.settings.reminder_policy
+        step = due_reminder(case, work.now, work.calendar, work.tz, policy)
+        due_day = case.effective_due_at.astimezone(work.tz).date()
+        if step is not None:
+            await self._remind_unit(work, case, f"due:{case.id}:{due_day}:{step}")
+        if unclaimed_too_long(case, work.now, work.calendar, work.tz, policy):
+            routed = (case.routed_at or case.received_at).isoformat()
+            await self._remind_unclaimed(work, case, f"unclaimed:{case.id}:{routed}")
+        if is_late(case, work.now):
+            await self._late(work, case, f"late:{case.id}:{due_day}")
+
+    async def _remind_unit(self, work: Round, case: Case, key: str) -> None:
+        """Open cases near their date: the one handling it, else the whole unit."""
+        readers = await self._handlers(work.uow, case)
+        left = days_left(case, work.now, work.calendar, work.tz)
+        for reader in readers:
+            await work.notifier.notify(reader, lambda: Reply(
+                (_("Reminder: {code} is due today ({date}).") if left == 0 else
+                 ngettext("Reminder: {code} is due in {days} working day ({date}).",
+                          "Reminder: {code} is due in {days} working days ({date}).", left)
+                 ).format(code=case.code, days=left,
+                          date=format_date(case.effective_due_at, work.tz))
+            ), case_id=case.id, key=key)
+
+    async def _remind_unclaimed(self, work: Round, case: Case, key: str) -> None:
+        for reader in await work.uow.accounts.members(case.unit):
+            await work.notifier.notify(reader, lambda: Reply(
+                _("Nobody has taken {code} yet, received {date}. Send /hopthu to see it.")
+                .format(code=case.code, date=format_date(case.routed_at or case.received_at,
+                                                         work.tz))), case_id=case.id, key=key)
+
+    async def _late(self, work: Round, case: Case, key: str) -> None:
+        """The head is told; the citizen gets an apology on the unit's behalf if none
+        was sent, and the head is told that too."""
+        assert case.id is not None
+        heads = await work.uow.accounts.heads(case.unit) or await self._handlers(work.uow, case)
+        for head in heads:
+            await work.notifier.notify(head, lambda: Reply(
+                _("{code} of {unit} is late: it was due {date}.").format(
+                    code=case.code, unit=unit_name(work.directory, case.unit),
+                    date=format_date(case.effective_due_at, work.tz))), case_id=case.id,
+                key=key)
+        if await work.uow.apologies.of_case(case.id):
+            return
+        locked = await work.uow.cases.lock(case.id)
+        if locked is None or not locked.is_open:
+            return
+        if await apology.issue(work.uow, work.notifier, work.directory, locked, work.now,
+                               work.tz, kind="automatic", reason=None, new_due=None,
+                               official=None, official_title=""):
+            lifecycle.apologise_automatically(locked, work.now)
+            await work.uow.cases.save(locked)
+            for head in heads:
+                await work.notifier.notify(head, lambda: Reply(
+                    _("An apology was sent to the sender of {code} on the unit's behalf. "
+                      "Give them the new date: press \"Late: apologise, set a new date\" on "
+                      "the case card.").format(code=case.code)), case_id=case.id,
+                    key=f"auto-apology-told:{case.id}")
+
+    async def _digest(self, work: Round) -> None:
+        """Once a working day: the late cases, to the administrators and the focal point."""
+        late = await work.uow.cases.late(work.now, None, 100)
+        if not late:
+            return
+        day = work.now.astimezone(work.tz).date()
+        readers = {a.id: a for a in await work.uow.accounts.admins()}
+        readers.update({a.id: a for a in
+                        await work.uow.accounts.members(work.directory.focal_unit)})
+
+        def build() -> Reply:
+            lines = [_("Late cases today ({count}):").format(count=len(late))]
+            lines += [_("{code} · {unit} · due {date}").format(
+                code=c.code, unit=unit_name(work.directory, c.unit),
+                date=format_date(c.effective_due_at, work.tz)) for c in late]
+            return Reply("\n".join(lines))
+        for reader in readers.values():
+            await work.notifier.notify(reader, build, key=f"digest:{day}:{reader.id}")
+
+    async def _rating_reminders(self, work: Round) -> None:
+        days = self.settings.reminder_policy.rating_reminder_days
+        for record in await work.uow.ratings.to_remind(work.now - timedelta(days=days), BATCH):
+            case = await work.uow.cases.get(record.case_id)
+            if case is not None:
+                await rating.remind(work.uow, work.notifier, work.directory, case, work.now)
+
+    @staticmethod
+    async def _handlers(uow: UnitOfWork, case: Case) -> list[Account]:
+        if case.assignee_id is not None:
+            assignee = await uow.accounts.get(case.assignee_id)
+            if assignee is not None:
+                return [assignee]
+        return await uow.accounts.members(case.unit)
