@@ -32,7 +32,8 @@ i18n-extract: $(INSTALLED)
 		--project pakn-bot --copyright-holder "PAKN bot" -o locales/messages.pot .
 
 i18n-update: i18n-extract
-	$(BIN)/pybabel update -D messages -i locales/messages.pot -d locales --no-fuzzy-matching
+	$(BIN)/pybabel update -D messages -i locales/messages.pot -d locales --no-fuzzy-matching \
+		--ignore-obsolete
 
 i18n-compile: $(COMPILED)
 

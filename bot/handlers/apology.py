@@ -1,6 +1,7 @@
 """The written apology with one new date (Mẫu số 04): asked by staff before a case is
 late, or sent on the unit's behalf when a deadline passed without one."""
 
+from dataclasses import replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -51,6 +52,11 @@ async def typed(ctx: Context, case: Case, text: str) -> None:
         await _ask_date(ctx, case)
     elif state == "apology.date":
         await date_chosen(ctx, case, _parse_date(text))
+    elif state == "apology.name":
+        name = check_text(text, TITLE_MIN, TITLE_MAX)
+        await ctx.uow.accounts.set_name(ctx.account.id, name)
+        ctx.account = replace(ctx.account, name=name)
+        await _ask_signature(ctx, case)
     elif state == "apology.title":
         title = check_text(text, TITLE_MIN, TITLE_MAX)
         await ctx.uow.accounts.set_title(ctx.account.id, title)
@@ -95,6 +101,15 @@ async def date_chosen(ctx: Context, case: Case, day: date) -> None:
     if day <= current:
         raise ValidationError("new_date_too_early")
     ctx.dialog.data["new_due"] = day.isoformat()
+    await _ask_signature(ctx, case)
+
+
+async def _ask_signature(ctx: Context, case: Case) -> None:
+    """The apology is signed with the official's name and title: asked once, kept."""
+    if not ctx.account.name:
+        ctx.dialog.state = "apology.name"
+        await ctx.reply(Reply(_("Your full name, as it should be signed on the apology:")))
+        return
     title = await ctx.uow.accounts.title(ctx.account.id)
     if not title:
         ctx.dialog.state = "apology.title"

@@ -104,10 +104,42 @@ async def test_pakn_in_the_web_chat(webchat: ServiceProcess, tmp_path: Path,
         await say(citizen, "Gần nhà số 45, đối diện trường tiểu học.")
         await expect(last_bot_message(staff)).to_contain_text("nhà số 45")
 
+        # A written apology with a new date: the citizen gets it with its PDF.
+        await card.get_by_role("button", name="Trễ hạn: xin lỗi, hẹn lại").click()
+        await expect(last_bot_message(staff)).to_contain_text("xin lỗi")
+        await say(staff, "Cần đo đạc lại thực địa cùng UBND xã.")
+        await expect(last_bot_message(staff)).to_contain_text("dd/mm/yyyy")
+        await last_bot_message(staff).get_by_role("button").first.click()
+        await expect(last_bot_message(staff)).to_contain_text("Họ và tên")
+        await say(staff, "Trần Văn Bình")
+        await expect(last_bot_message(staff)).to_contain_text("Chức danh")
+        await say(staff, "Phó Trưởng phòng")
+        await expect(last_bot_message(staff)).to_contain_text("PHIẾU XIN LỖI")
+        await press(staff, "Gửi phiếu xin lỗi")
+        document = citizen.get_by_role("link", name="Tải văn bản (PDF)")
+        await expect(document).to_have_count(1)
+        await expect(citizen.locator("#log li.bot").filter(
+            has_text="PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ").filter(
+            has_text="Phó Trưởng phòng: Trần Văn Bình")).to_have_count(1)
+        pdf = await citizen.request.get(webchat.url + str(await document.get_attribute("href")))
+        assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
+        assert (await pdf.body()).startswith(b"%PDF")
+        stranger = await (await browser.new_context()).new_page()
+        await stranger.goto(webchat.url + "/")
+        forbidden = await stranger.request.get(webchat.url + str(
+            await document.get_attribute("href")))
+        assert forbidden.status == 404, "another visitor cannot fetch it"
+
         await card.get_by_role("button", name="Giải quyết xong").click()
         await say(staff, "Đã nạo vét cống và thông tuyến thoát nước ngày 5/3.")
         await press(staff, "Gửi trả lời chính thức")
-        await expect(last_bot_message(citizen)).to_contain_text("nạo vét cống")
+        await expect(citizen.locator("#log li.bot").filter(has_text="nạo vét cống")
+                     ).not_to_have_count(0)
+        # The rating of the handling, with buttons.
+        await expect(last_bot_message(citizen)).to_contain_text("hài lòng")
+        await press(citizen, "Rất hài lòng")
+        await press(citizen, "Bỏ qua")
+        await expect(last_bot_message(citizen)).to_contain_text("Cảm ơn")
         await citizen.screenshot(path=str(shots / "citizen-answer.png"), full_page=True)
         await staff.screenshot(path=str(shots / "staff.png"), full_page=True)
 
@@ -115,4 +147,5 @@ async def test_pakn_in_the_web_chat(webchat: ServiceProcess, tmp_path: Path,
         await citizen.reload()
         log = citizen.locator("#log")
         await expect(log.locator("li.bot").filter(has_text="nạo vét cống")).not_to_have_count(0)
+        await expect(log.get_by_role("link", name="Tải văn bản (PDF)")).to_have_count(1)
         await expect(log.locator("li.mine").filter(has_text="Nguyễn Văn An")).to_have_count(1)
