@@ -63,6 +63,8 @@ async def test_reminders_escalation_and_the_apology_on_the_units_behalf(
     assert await bot.tick() == [], "the step was reached already"
     clock.set(local(14, 10))
     assert await bot.tick() == [], "Saturday"
+    inbox = one(STAFF, await bot.text(STAFF, "/hopthu"))
+    assert "due soon" in inbox.text and "LATE" not in inbox.text
     clock.set(local(16, 8, 30))
     assert "due today" in one(STAFF, await bot.tick()).text
 
@@ -78,6 +80,8 @@ async def test_reminders_escalation_and_the_apology_on_the_units_behalf(
     assert not to(STAFF, late), "the staff were reminded already"
 
     assert await bot.tick() == [], "a second round owes nothing"
+    assert "⚠" in one(STAFF, await bot.text(STAFF, "/hopthu")).text
+    await bot.new_messages()
     clock.set(local(17, 9))
     restarted = Scheduler(bot.store, bot.settings, bot.calendars, clock, lambda: None)
     await restarted.tick()

@@ -23,6 +23,7 @@ from tests.fakes.updates import User
 CITIZEN = User(515151, "An", "Nguyễn")
 STAFF = User(626262, "Bình", "Trần")
 HEAD = User(737373, "Cường", "Lê")
+BUILDER = User(848484, "Dung", "Phạm")
 
 
 @pytest.fixture
@@ -72,15 +73,24 @@ async def test_apology_late_case_and_rating(service: ServiceProcess, fake_api: F
     assert extended.extended_due_at is not None and extended.due_at == case.due_at
     del title
 
-    # A second case passes its deadline unnoticed: the scheduler in the service acts.
+    # A second case passes its deadline unnoticed, a third is due today: the scheduler
+    # in the service acts on both.
     late_code = await file_pakn(citizen, field="moi_truong")
+    near_code = await file_pakn(citizen, field="xay_dung")
+    await join(service, Chat(service, fake_api, BUILDER), "staff", "PKTHT")
     database = Database(database_url)
     try:
         async with database.transaction() as session:
             await session.execute(update(CaseRow).where(CaseRow.code == late_code).values(
                 due_at=datetime.now(UTC) - timedelta(hours=1)))
+            await session.execute(update(CaseRow).where(CaseRow.code == near_code).values(
+                due_at=datetime.now(UTC) + timedelta(minutes=30)))
     finally:
         await database.dispose()
+    reminder = await fake_api.wait_for(lambda calls: any(
+        c.chat_id == BUILDER.id and near_code in c.text for c in calls), timeout=20)
+    assert any(c.chat_id == BUILDER.id and near_code in c.text and "Nhắc việc" in c.text
+               for c in reminder), "the unit is reminded of a case due now"
 
     def escalated(calls: list) -> bool:  # type: ignore[type-arg]
         return (any(c.chat_id == HEAD.id and late_code in c.text for c in calls)
