@@ -126,3 +126,21 @@ class RateStep(Payload, prefix="rs"):
 
     step: str
     case_id: int
+
+
+# --- the satisfaction survey of a procedure --------------------------------------------------
+
+@dataclass(frozen=True)
+class SurveyChoice(Payload, prefix="sc"):
+    """A choice in the survey: field, procedure, place, resume or restart, skip, PAKN."""
+
+    step: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Answer(Payload, prefix="an"):
+    """A level of the five-level scale given to one question."""
+
+    question: str
+    score: int

@@ -3,6 +3,7 @@
 A deployment loads its own directory as data; nothing here names a real place.
 """
 
+import dataclasses
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
@@ -70,12 +71,24 @@ class RoutingRule:
 
 
 @dataclass(frozen=True)
+class Targets:
+    """The plan's yearly targets; a field's own satisfaction target is on the field."""
+
+    satisfaction: float = 0.92
+    pakn_on_time: float = 0.95
+    pakn_satisfaction: float = 0.90
+    minimum_responses: int = 30
+    """Below this many responses a rate is "not enough data", not pass or fail."""
+
+
+@dataclass(frozen=True)
 class Directory:
     code: str
     name: Name
     focal_unit: str
     place: str = ""
     """The place papers are dated at ("Xuân Lộc, ngày ..."); the name if not given."""
+    targets: Targets = dataclasses.field(default_factory=Targets)
     areas: tuple[Area, ...] = ()
     units: tuple[Unit, ...] = ()
     fields: tuple[Field, ...] = ()

@@ -16,6 +16,7 @@ from complaints.directory import (
     Name,
     Procedure,
     RoutingRule,
+    Targets,
     Unit,
     UnitKind,
 )
@@ -103,8 +104,8 @@ def parse_directory(text: str) -> Directory:
     if root is None or _is_null(root):
         raise DirectoryError("the file is empty")
     top = _Entry(root, "directory")
-    top.check_keys({"code", "name", "place", "focal_unit", "areas", "units", "fields",
-                    "procedures", "routing"})
+    top.check_keys({"code", "name", "place", "focal_unit", "targets", "areas", "units",
+                    "fields", "procedures", "routing"})
 
     areas = _items(top, "areas", _area)
     units = _items(top, "units", _unit)
@@ -152,6 +153,7 @@ def parse_directory(text: str) -> Directory:
         code=top.required_text("code"),
         name=name,
         place=top.text("place", required=False) or name.vi,
+        targets=_targets(top),
         focal_unit=focal,
         areas=tuple(a for a, _ in areas),
         units=tuple(u for u, _ in units),
@@ -159,6 +161,25 @@ def parse_directory(text: str) -> Directory:
         procedures=tuple(p for p, _ in procedures),
         rules=tuple(r for r, _ in rules),
     )
+
+
+def _targets(top: _Entry) -> Targets:
+    node = top.values.get("targets")
+    if node is None or _is_null(node):
+        return Targets()
+    entry = _Entry(node, "targets")
+    entry.check_keys({"satisfaction", "pakn_on_time", "pakn_satisfaction", "minimum_responses"})
+    defaults = Targets()
+    targets = Targets(
+        satisfaction=entry.number("satisfaction", defaults.satisfaction, float),
+        pakn_on_time=entry.number("pakn_on_time", defaults.pakn_on_time, float),
+        pakn_satisfaction=entry.number("pakn_satisfaction", defaults.pakn_satisfaction, float),
+        minimum_responses=entry.number("minimum_responses", defaults.minimum_responses, int))
+    rates = (targets.satisfaction, targets.pakn_on_time, targets.pakn_satisfaction)
+    if not all(0 < rate <= 1 for rate in rates) or targets.minimum_responses < 1:
+        raise DirectoryError("targets: rates must be in (0, 1] and minimum_responses at least 1",
+                             entry.line)
+    return targets
 
 
 def _items(top: _Entry, key: str, build: Callable[[_Entry], T]) -> list[tuple[T, int]]:

@@ -1,5 +1,7 @@
 """The directory tables, read through a per-process cache keyed by a version stamp."""
 
+import dataclasses
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,6 +16,7 @@ from complaints.directory import (
     Name,
     Procedure,
     RoutingRule,
+    Targets,
     Unit,
     UnitKind,
 )
@@ -21,7 +24,7 @@ from storage.models import AreaRow, FieldRow, Meta, ProcedureRow, RoutingRuleRow
 
 VERSION_KEY = "directory_version"
 INFO_KEYS = ("directory_code", "directory_name_vi", "directory_name_en", "directory_place",
-             "focal_unit")
+             "focal_unit", "targets")
 
 
 @dataclass
@@ -77,6 +80,7 @@ class SqlDirectoryRepository:
         info = {"directory_code": directory.code, "directory_name_vi": directory.name.vi,
                 "directory_name_en": directory.name.en or "",
                 "directory_place": directory.place, "focal_unit": directory.focal_unit,
+                "targets": json.dumps(dataclasses.asdict(directory.targets)),
                 VERSION_KEY: now.isoformat()}
         for key, value in info.items():
             await s.merge(Meta(key=key, value=value))
@@ -109,6 +113,7 @@ class SqlDirectoryRepository:
             name=Name(info["directory_name_vi"] or "", info["directory_name_en"] or None),
             focal_unit=info["focal_unit"] or "",
             place=info["directory_place"] or info["directory_name_vi"] or "",
+            targets=Targets(**json.loads(info["targets"])) if info["targets"] else Targets(),
             areas=tuple(areas), units=tuple(units), fields=tuple(fields),
             procedures=tuple(procedures), rules=tuple(rules),
         )

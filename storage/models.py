@@ -224,6 +224,7 @@ class CaseRow(Base):
         Index("ix_cases_unit_status_due", "unit_code", "status", "due_at"),
         Index("ix_cases_due_at", "due_at"),
         Index("ix_cases_status_due", "status", "due_at"),
+        Index("ix_cases_resolved_at", "resolved_at"),
     )
 
 
@@ -372,3 +373,56 @@ class HandlingRatingRow(Base):
     reminded_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_handling_ratings_pending", "rated_at", "asked_at"),)
+
+
+# --- surveys --------------------------------------------------------------------------------
+
+class RatingRow(Base):
+    """One response to the satisfaction survey of a procedure, anonymous: it keeps where
+    and how the procedure was done and the answers, never who answered."""
+
+    __tablename__ = "ratings"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    source: Mapped[str] = mapped_column(String(100))
+    """"bot" for answers given here, "import:<name>" for paper surveys imported."""
+    source_id: Mapped[str] = mapped_column(String(100))
+    rated_at: Mapped[datetime]
+    unit_code: Mapped[str] = mapped_column(String(32))
+    field_code: Mapped[str] = mapped_column(String(64))
+    procedure_code: Mapped[str | None] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))
+    score: Mapped[int] = mapped_column(Integer)
+    answers: Mapped[dict[str, Any]]
+    comment: Mapped[str | None] = mapped_column(Text)
+    dossier: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (
+        UniqueConstraint("source", "source_id"),
+        Index("ix_ratings_rated_at", "rated_at", "score"),
+        Index("ix_ratings_unit", "unit_code", "rated_at"),
+        Index("ix_ratings_field", "field_code", "rated_at"),
+    )
+
+
+class SurveyTokenRow(Base):
+    """What a QR code at a desk stands for: a procedure (and unit, desk), or a single
+    dossier, which may be rated once."""
+
+    __tablename__ = "survey_tokens"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    procedure_code: Mapped[str] = mapped_column(String(32))
+    unit_code: Mapped[str | None] = mapped_column(String(32))
+    desk: Mapped[str | None] = mapped_column(String(100))
+    dossier: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class SurveyDraftRow(Base):
+    """A survey left half-answered, to be resumed; deleted when it is finished."""
+
+    __tablename__ = "survey_drafts"
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    data: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]

@@ -107,3 +107,30 @@ class RatingRecord:
     comment: str | None = None
     rated_at: datetime | None = None
     reminded_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SurveyToken:
+    id: int
+    procedure: str
+    unit: str | None
+    desk: str | None
+    dossier: str | None
+    used_at: datetime | None
+
+
+@dataclass(frozen=True)
+class NewRating:
+    """A survey response to store; `source`/`source_id` make storing it twice a no-op."""
+
+    source: str
+    source_id: str
+    rated_at: datetime
+    unit: str
+    field: str
+    procedure: str | None
+    channel: str
+    score: int
+    answers: dict[str, Any]
+    comment: str | None = None
+    dossier: str | None = None

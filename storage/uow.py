@@ -16,8 +16,10 @@ from storage.db import Database
 from storage.deadlines import SqlApologyRepository, SqlCalendarRepository, SqlRatingRepository
 from storage.directory import DirectoryCache, SqlDirectoryRepository
 from storage.errors import Conflict, StorageError
+from storage.indicators import SqlIndicatorRepository
 from storage.outbox import SqlOutboxRepository
 from storage.people import SqlAccountRepository, SqlInviteRepository
+from storage.surveys import SqlSurveyRepository
 from storage.upsert import dialect_name
 
 
@@ -36,6 +38,8 @@ class SqlUnitOfWork:
         self.calendar = SqlCalendarRepository(session)
         self.apologies = SqlApologyRepository(session)
         self.ratings = SqlRatingRepository(session)
+        self.surveys = SqlSurveyRepository(session)
+        self.indicators = SqlIndicatorRepository(session)
 
     async def try_lead(self, name: str) -> bool:
         """Whether this transaction may do a job meant for one worker at a time. On

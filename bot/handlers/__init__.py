@@ -1,11 +1,11 @@
 """Conversations, channel-neutral: each module is a router for one feature."""
 
-from bot.handlers import admin, common, intake, menu, rating, staff, status
+from bot.handlers import admin, common, intake, menu, rating, staff, status, survey
 from bot.routing import Router
 
 
 def build_router() -> Router:
     router = Router()
-    for feature in (common, intake, status, staff, rating, admin, menu):
+    for feature in (common, intake, status, staff, rating, survey, admin, menu):
         router.include(feature.router)
     return router

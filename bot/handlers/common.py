@@ -4,7 +4,6 @@ from bot.callbacks import Consent, Language, Menu, Payload
 from bot.context import Context
 from bot.handlers.cards import unit_name
 from bot.i18n import _, set_language
-from bot.invites import PREFIX as INVITE_PREFIX
 from bot.invites import token_hash
 from bot.messages import Button, Reply
 from bot.routing import Router
@@ -19,7 +18,8 @@ def has_consented(ctx: Context) -> bool:
 
 def menu_buttons(ctx: Context) -> tuple[tuple[Button, ...], ...]:
     first = [Button(_("Send a PAKN"), Menu("file").pack()),
-             Button(_("Follow a PAKN"), Menu("status").pack())]
+             Button(_("Follow a PAKN"), Menu("status").pack()),
+             Button(_("Rate a procedure"), Menu("rate").pack())]
     if ctx.account.role in STAFF_ROLES or ctx.account.role is Role.ADMIN:
         first.append(Button(_("Open cases"), Menu("inbox").pack()))
     return (tuple(first), (Button(_("Help"), Menu("help").pack()),
@@ -44,8 +44,9 @@ def notice_text(ctx: Context) -> str:
              authority=ctx.directory.name.in_language(ctx.language))
 
 
-async def ask_consent(ctx: Context, then: str | None = None) -> None:
-    ctx.dialog.reset("consent", then=then)
+async def ask_consent(ctx: Context, then: str | None = None,
+                      prefill: dict[str, str | None] | None = None) -> None:
+    ctx.dialog.reset("consent", then=then, prefill=prefill or {})
     await ctx.reply(Reply(notice_text(ctx), buttons=((
         Button(_("I agree"), Consent(ctx.settings.notice_version).pack()),),)))
 
@@ -56,6 +57,7 @@ def help_text(ctx: Context) -> str:
         _("/phananh — send a PAKN (phản ánh, kiến nghị) about administrative procedures "
           "or how an office handled them"),
         _("/tracuu CODE — follow a PAKN you sent, e.g. /tracuu PA-2026-000042"),
+        _("/danhgia — rate an administrative procedure you used"),
         _("/ngonngu — choose Vietnamese or English"),
         _("/huy — cancel what you are doing"),
         "",
@@ -72,20 +74,6 @@ def help_text(ctx: Context) -> str:
         lines += [_("/moi ROLE [UNIT] — invite a person: ROLE is staff, head or admin, "
                     "UNIT a unit code, e.g. /moi staff PTNMT")]
     return "\n".join(lines)
-
-
-@router.command("start")
-async def start(ctx: Context) -> None:
-    if ctx.message.args.startswith(INVITE_PREFIX):
-        await redeem_invite(ctx, ctx.message.args)
-        return
-    ctx.dialog.reset()
-    welcome = _("Hello! This is the PAKN service of {authority}: send your feedback and "
-                "recommendations on administrative procedures, follow them, and get the "
-                "answer here.").format(authority=ctx.directory.name.in_language(ctx.language))
-    await ctx.reply(Reply(welcome, buttons=menu_buttons(ctx)))
-    if not has_consented(ctx) and ctx.account.role is Role.CITIZEN:
-        await ask_consent(ctx)
 
 
 async def redeem_invite(ctx: Context, token: str) -> None:
@@ -133,9 +121,3 @@ async def language_chosen(ctx: Context, payload: Payload) -> None:
                           buttons=menu_buttons(ctx)))
 
 
-@router.command("huy", "cancel")
-async def cancel(ctx: Context) -> None:
-    was_busy = ctx.dialog.state != "idle"
-    ctx.dialog.reset()
-    text = _("Cancelled. Nothing was sent.") if was_busy else _("There is nothing to cancel.")
-    await ctx.reply(Reply(text, buttons=menu_buttons(ctx), remove_keyboard=True))

@@ -41,11 +41,17 @@ async def file_command(ctx: Context) -> None:
     await begin_intake(ctx)
 
 
-async def begin_intake(ctx: Context) -> None:
+async def begin_intake(ctx: Context, field: str | None = None, text: str | None = None) -> None:
+    """Start filing; a PAKN offered after a low survey rating comes with its field and a
+    first description, which the citizen can still change at the summary."""
     if not has_consented(ctx):
-        await ask_consent(ctx, then="intake")
+        await ask_consent(ctx, then="intake", prefill={"field": field, "text": text})
         return
     ctx.dialog.reset("intake.field")
+    if field is not None and ctx.directory.has_field(field):
+        ctx.dialog.data.update(field=field, text=text)
+        await _ask_area(ctx)
+        return
     await _ask_field(ctx, intro=_(
         "Send a PAKN (phản ánh, kiến nghị) about administrative rules or how an office "
         "applied them: delays, harassment, wrong application, unfit rules, proposals.\n"
@@ -56,8 +62,9 @@ async def begin_intake(ctx: Context) -> None:
 async def consent(ctx: Context, payload: Payload) -> None:
     assert isinstance(payload, Consent)
     then = ctx.dialog.data.get("then") if ctx.dialog.state == "consent" else None
+    prefill = ctx.dialog.data.get("prefill") or {}
     if payload.version != ctx.settings.notice_version:
-        await ask_consent(ctx, then)
+        await ask_consent(ctx, then, prefill)
         return
     if not has_consented(ctx):
         await ctx.uow.accounts.record_consent(ctx.account.id, payload.version,
@@ -66,7 +73,7 @@ async def consent(ctx: Context, payload: Payload) -> None:
     ctx.dialog.reset()
     await ctx.reply(Reply(_("Thank you. Your consent was recorded.")))
     if then == "intake":
-        await begin_intake(ctx)
+        await begin_intake(ctx, **prefill)
 
 
 # --- the steps -------------------------------------------------------------------------
@@ -189,7 +196,7 @@ async def chosen(ctx: Context, payload: Payload) -> None:
     elif step == "area" and state == "intake.area" and (
             value == NO_AREA or ctx.directory.has_area(value)):
         data["area"] = None if value == NO_AREA else value
-        await _next(ctx, _ask_text)
+        await _next(ctx, _ask_attachments if data.get("text") else _ask_text)
     elif step == "attach" and state == "intake.attach":
         await _next(ctx, _ask_name)
     elif step == "contact" and state == "intake.name" and data.get("previous_contact"):

@@ -1,23 +1,64 @@
-"""The main-menu buttons, and what happens when a message fits no conversation."""
+"""The way in: /start (with an invite or a survey link), the main-menu buttons, /huy,
+and what happens when a message fits no conversation."""
 
 from bot.callbacks import Menu, Payload
 from bot.context import Context
-from bot.handlers.common import choose_language, menu_buttons, show_help
+from bot.handlers import survey
+from bot.handlers.common import (
+    ask_consent,
+    choose_language,
+    has_consented,
+    menu_buttons,
+    redeem_invite,
+    show_help,
+)
 from bot.handlers.intake import begin_intake
 from bot.handlers.staff import inbox
 from bot.handlers.status import list_own, looks_like_code, show_status
 from bot.i18n import _
+from bot.invites import PREFIX as INVITE_PREFIX
 from bot.messages import Kind, Reply
 from bot.routing import Router
+from complaints.people import Role
 
 router = Router()
+
+
+@router.command("start")
+async def start(ctx: Context) -> None:
+    args = ctx.message.args
+    if args.startswith(INVITE_PREFIX):
+        await redeem_invite(ctx, args)
+        return
+    if survey.is_survey_link(args):
+        await survey.from_link(ctx, args)
+        return
+    ctx.dialog.reset()
+    welcome = _("Hello! This is the PAKN service of {authority}: send your feedback and "
+                "recommendations on administrative procedures, follow them, and get the "
+                "answer here.").format(authority=ctx.directory.name.in_language(ctx.language))
+    await ctx.reply(Reply(welcome, buttons=menu_buttons(ctx)))
+    if not has_consented(ctx) and ctx.account.role is Role.CITIZEN:
+        await ask_consent(ctx)
+
+
+@router.command("huy", "cancel")
+async def cancel(ctx: Context) -> None:
+    if ctx.dialog.state.startswith("survey."):
+        await survey.cancel(ctx)
+        return
+    was_busy = ctx.dialog.state != "idle"
+    ctx.dialog.reset()
+    text = _("Cancelled. Nothing was sent.") if was_busy else _("There is nothing to cancel.")
+    await ctx.reply(Reply(text, buttons=menu_buttons(ctx), remove_keyboard=True))
 
 
 @router.button(Menu)
 async def menu(ctx: Context, payload: Payload) -> None:
     assert isinstance(payload, Menu)
     action = {"file": begin_intake, "status": list_own, "help": show_help,
-              "language": choose_language, "inbox": inbox}.get(payload.action)
+              "language": choose_language, "inbox": inbox,
+              "rate": survey.rate_command}.get(payload.action)
     if action is not None:
         await action(ctx)
 

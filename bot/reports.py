@@ -1,0 +1,117 @@
+"""The indicators report: counted by the database, computed by the domain, written out
+for a chat, a terminal or JSON."""
+
+from datetime import datetime
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from babel.numbers import format_decimal, format_percent
+
+from bot.i18n import _, current_language
+from complaints.directory import Directory
+from surveys.indicators import Counts, Indicators, Rate, Targets
+from surveys.periods import Period
+from surveys.report import Report, Scope, build_report
+
+
+class IndicatorSource(Protocol):
+    async def counts(self, start: datetime, end: datetime, now: datetime, scope: Scope,
+                     group: str | None, timezone: ZoneInfo) -> dict[str | None, Counts]: ...
+
+
+def targets_of(directory: Directory) -> Targets:
+    return Targets(satisfaction=directory.targets.satisfaction,
+                   pakn_on_time=directory.targets.pakn_on_time,
+                   pakn_satisfaction=directory.targets.pakn_satisfaction,
+                   minimum_count=directory.targets.minimum_responses,
+                   by_field={f.code: f.satisfaction_target for f in directory.fields})
+
+
+async def make_report(source: IndicatorSource, directory: Directory, period: Period,
+                      scope: Scope, now: datetime, timezone: ZoneInfo,
+                      groups: tuple[str, ...] = ("unit", "field")) -> Report:
+    start, end = period.bounds(timezone)
+    before_start, before_end = period.previous().bounds(timezone)
+    total = await source.counts(start, end, now, scope, None, timezone)
+    previous = await source.counts(before_start, before_end, now, scope, None, timezone)
+    by_group = {group: await source.counts(start, end, now, scope, group, timezone)
+                for group in groups}
+    months = await source.counts(start, end, now, scope, "month", timezone)
+    return build_report(period, scope, targets_of(directory), total.get(None, Counts()),
+                        previous.get(None, Counts()), by_group,
+                        sorted((str(k), v) for k, v in months.items() if k is not None))
+
+
+def percent(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return format_percent(value, "#,##0.0%", locale=current_language())
+
+
+def rate_line(rate: Rate) -> str:
+    """92,5% (185/200) · target 92% · met · 95% CI 88,1–95,7%"""
+    if rate.denominator == 0:
+        return _("no data yet") + " · " + _("target {target}").format(
+            target=percent(rate.target))
+    interval = rate.interval
+    assert interval is not None
+    verdict = {True: _("met"), False: _("not met"), None: _("not enough data")}[rate.met]
+    return " · ".join([
+        f"{percent(rate.rate)} ({rate.numerator}/{rate.denominator})",
+        _("target {target}").format(target=percent(rate.target)),
+        verdict,
+        _("95% CI {low}–{high}").format(low=percent(interval[0]), high=percent(interval[1])),
+    ])
+
+
+def indicator_names() -> dict[str, str]:
+    return {"satisfaction": _("Satisfaction with procedures"),
+            "pakn_on_time": _("PAKN handled on time"),
+            "pakn_satisfaction": _("Satisfaction with PAKN handling")}
+
+
+def report_text(report: Report, directory: Directory, language: str) -> str:
+    """The compact table of /thongke and `pakn stats`."""
+    period = report.period
+    lines = [_("Indicators for {label} ({first} to {last})").format(
+        label=period.label, first=period.first.strftime("%d/%m/%Y"),
+        last=period.last.strftime("%d/%m/%Y"))]
+    trends = report.trends()
+    for key, name in indicator_names().items():
+        line = f"{name}: {rate_line(getattr(report.overall, key))}"
+        change = trends[key]
+        if change is not None:
+            points = format_decimal(change, "+#,##0.0;-#,##0.0", locale=language)
+            line += " · " + _("{points} points on the previous period").format(points=points)
+        lines.append(line)
+    names = {"unit": {u.code: u.name.in_language(language) for u in directory.units},
+             "field": {f.code: f.name.in_language(language) for f in directory.fields},
+             "procedure": {p.code: p.name.in_language(language) for p in directory.procedures}}
+    headings = {"unit": _("By unit"), "field": _("By field"), "procedure": _("By procedure"),
+                "channel": _("By channel")}
+    for group, values in report.groups.items():
+        rows = [(names.get(group, {}).get(code, code), indicators)
+                for code, indicators in values.items() if _has_data(indicators)]
+        if not rows:
+            continue
+        lines += ["", headings[group] + ":"]
+        for label, indicators in rows:
+            lines.append(f"• {label}: " + "; ".join(
+                f"{short} {_short(getattr(indicators, key))}"
+                for key, short in _short_names().items()
+                if getattr(indicators, key).denominator))
+    return "\n".join(lines)
+
+
+def _short_names() -> dict[str, str]:
+    return {"satisfaction": _("satisfaction"), "pakn_on_time": _("on time"),
+            "pakn_satisfaction": _("PAKN satisfaction")}
+
+
+def _short(rate: Rate) -> str:
+    mark = {True: "✓", False: "✗", None: "…"}[rate.met]
+    return f"{percent(rate.rate)} ({rate.numerator}/{rate.denominator}) {mark}"
+
+
+def _has_data(indicators: Indicators) -> bool:
+    return any(getattr(indicators, key).denominator for key in _short_names())
