@@ -69,7 +69,7 @@ def apology_message(notice: ApologyNotice) -> str:
 
 
 @cache
-def _fonts() -> dict[str, str]:
+def fonts() -> dict[str, str]:
     """DejaVu Serif, which covers Vietnamese; matplotlib ships it with its data."""
     fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
     return {"": str(fonts / "DejaVuSerif.ttf"), "B": str(fonts / "DejaVuSerif-Bold.ttf"),
@@ -82,7 +82,7 @@ def apology_pdf(notice: ApologyNotice) -> bytes:
     pdf = FPDF(format="A4")
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
     pdf.set_auto_page_break(True, MARGIN)
-    for style, path in _fonts().items():
+    for style, path in fonts().items():
         pdf.add_font("Serif", style, path)
     pdf.set_title(_("Written apology and new date for the result"))
     pdf.set_creator(notice.unit_name)

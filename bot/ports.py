@@ -2,9 +2,11 @@
 so handlers and the dispatcher never import SQLAlchemy; the plain records they exchange
 live in `storage.records`, which imports no database code."""
 
+from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from complaints.people import Account, Role
 from complaints.ports import CaseRepository, DirectoryRepository
@@ -21,6 +23,8 @@ from storage.records import (
     RatingRecord,
     SurveyToken,
 )
+from surveys.indicators import Counts
+from surveys.report import Scope
 
 __all__ = ["ApologyRecord", "Attachment", "Chat", "Dialog", "Invite", "NewRating", "OutboxQueue",
            "Outgoing", "Override", "Queued", "RatingRecord", "SurveyToken", "UnitOfWork"]
@@ -110,6 +114,18 @@ class SurveyRepository(Protocol):
     async def drop_draft(self, account_id: int) -> None: ...
 
 
+class IndicatorSource(Protocol):
+    async def counts(self, start: datetime, end: datetime, now: datetime, scope: Scope,
+                     group: str | None, timezone: ZoneInfo) -> dict[str | None, Counts]: ...
+
+
+class ExportSource(Protocol):
+    def cases(self, start: datetime, end: datetime, unit: str | None = None,
+              field: str | None = None) -> AsyncIterator[tuple[Any, ...]]: ...
+    def ratings(self, start: datetime, end: datetime, unit: str | None = None,
+                field: str | None = None) -> AsyncIterator[tuple[Any, ...]]: ...
+
+
 class MetaRepository(Protocol):
     async def get(self, key: str) -> str | None: ...
     async def set(self, key: str, value: str) -> None: ...
@@ -146,6 +162,10 @@ class UnitOfWork(Protocol):
     def ratings(self) -> RatingRepository: ...
     @property
     def surveys(self) -> SurveyRepository: ...
+    @property
+    def indicators(self) -> IndicatorSource: ...
+    @property
+    def exports(self) -> ExportSource: ...
 
     def savepoint(self) -> AbstractAsyncContextManager[None]: ...
 

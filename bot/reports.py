@@ -2,21 +2,16 @@
 for a chat, a terminal or JSON."""
 
 from datetime import datetime
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal, format_percent
 
 from bot.i18n import _, current_language
+from bot.ports import IndicatorSource
 from complaints.directory import Directory
 from surveys.indicators import Counts, Indicators, Rate, Targets
 from surveys.periods import Period
 from surveys.report import Report, Scope, build_report
-
-
-class IndicatorSource(Protocol):
-    async def counts(self, start: datetime, end: datetime, now: datetime, scope: Scope,
-                     group: str | None, timezone: ZoneInfo) -> dict[str | None, Counts]: ...
 
 
 def targets_of(directory: Directory) -> Targets:

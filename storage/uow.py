@@ -16,6 +16,8 @@ from storage.db import Database
 from storage.deadlines import SqlApologyRepository, SqlCalendarRepository, SqlRatingRepository
 from storage.directory import DirectoryCache, SqlDirectoryRepository
 from storage.errors import Conflict, StorageError
+from storage.exports import SqlExportRepository
+from storage.imports import SqlImportRepository
 from storage.indicators import SqlIndicatorRepository
 from storage.outbox import SqlOutboxRepository
 from storage.people import SqlAccountRepository, SqlInviteRepository
@@ -40,6 +42,8 @@ class SqlUnitOfWork:
         self.ratings = SqlRatingRepository(session)
         self.surveys = SqlSurveyRepository(session)
         self.indicators = SqlIndicatorRepository(session)
+        self.exports = SqlExportRepository(session)
+        self.imports = SqlImportRepository(session)
 
     async def try_lead(self, name: str) -> bool:
         """Whether this transaction may do a job meant for one worker at a time. On

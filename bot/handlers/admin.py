@@ -1,14 +1,24 @@
-"""Administrators' commands in chat."""
+"""Administrators' commands in chat: invites, the indicators, exports."""
 
+from io import BytesIO, StringIO
+
+from bot.charts import report_chart
 from bot.context import Context
+from bot.exports import write_cases_csv, write_xlsx
 from bot.i18n import _
 from bot.invites import create_invite, telegram_link
 from bot.messages import Reply
+from bot.reports import make_report, report_text
 from bot.routing import Router
+from bot.surveys import questionnaire
 from complaints.people import Role
+from surveys.errors import PeriodError
+from surveys.periods import Period, parse_period
+from surveys.report import Scope
 
 router = Router()
 BOT_USERNAME_KEY = "telegram_username"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.command("moi", "invite")
@@ -39,3 +49,64 @@ async def invite(ctx: Context) -> None:
         lines.append(_("Telegram: {link}").format(link=telegram_link(username, token)))
     lines.append(_("Web chat: send /start {token}").format(token=token))
     await ctx.reply(Reply("\n".join(lines)))
+
+
+def default_period(ctx: Context) -> str:
+    """The current quarter, the period reports are made for."""
+    local = ctx.now.astimezone(ctx.tz)
+    return f"{local.year}-Q{(local.month - 1) // 3 + 1}"
+
+
+async def _period(ctx: Context) -> Period | None:
+    try:
+        return parse_period(ctx.message.args or default_period(ctx))
+    except PeriodError:
+        await ctx.reply(Reply(_("Write the period as 2026, 2026-Q1, 2026-H1, 2026-9M, 2026-03 "
+                                "or 2026-01-01..2026-03-31.")))
+        return None
+
+
+@router.command("thongke", "stats")
+async def stats(ctx: Context) -> None:
+    if ctx.account.role is not Role.ADMIN:
+        await ctx.reply(Reply(_("Only administrators can see the indicators.")))
+        return
+    period = await _period(ctx)
+    if period is None:
+        return
+    report = await make_report(ctx.uow.indicators, ctx.directory, period, Scope(), ctx.now,
+                               ctx.tz)
+    await ctx.reply(Reply(report_text(report, ctx.directory, ctx.language)))
+    chart = await ctx.uow.attachments.add(
+        ctx.account.id, ctx.message.channel, ctx.now,
+        content=report_chart(report, ctx.directory, ctx.language), mime="image/png")
+    await ctx.reply(Reply(_("Charts for {label}").format(label=period.label),
+                          photo_attachment=chart))
+
+
+@router.command("xuat", "export")
+async def export(ctx: Context) -> None:
+    if ctx.account.role is not Role.ADMIN:
+        await ctx.reply(Reply(_("Only administrators can export the data.")))
+        return
+    period = await _period(ctx)
+    if period is None:
+        return
+    report = await make_report(ctx.uow.indicators, ctx.directory, period, Scope(), ctx.now,
+                               ctx.tz)
+    workbook = BytesIO()
+    questions = [q.id for q in questionnaire().questions if q.kind == "scale"]
+    await write_xlsx(workbook, report, ctx.uow.exports, ctx.directory, ctx.language, ctx.tz,
+                     questions)
+    start, end = period.bounds(ctx.tz)
+    table = StringIO()
+    table.write("\ufeff")  # a BOM: spreadsheet programs then read the UTF-8 as such
+    await write_cases_csv(table, ctx.uow.exports.cases(start, end), ctx.directory,
+                          ctx.language, ctx.tz)
+    name = f"pakn-{period.label.replace('..', '_')}"
+    for content, mime, filename in (
+            (workbook.getvalue(), XLSX, f"{name}.xlsx"),
+            (table.getvalue().encode("utf-8"), "text/csv", f"{name}-cases.csv")):
+        document = await ctx.uow.attachments.add(ctx.account.id, ctx.message.channel, ctx.now,
+                                                 content=content, mime=mime, filename=filename)
+        await ctx.reply(Reply(filename, document=document))

@@ -142,7 +142,7 @@ def _procedure_name(ctx: Context, draft: dict[str, Any]) -> str:
         return procedure.name.in_language(ctx.language)
     field = ctx.directory.field(draft["field"]) if ctx.directory.has_field(
         draft["field"]) else None
-    return field.name.in_language(ctx.language) if field else _("a procedure")
+    return field.name.in_language(ctx.language) if field else _("(not specified)")
 
 
 # --- the questions ---------------------------------------------------------------------

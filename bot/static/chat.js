@@ -168,5 +168,13 @@
     send({ type: "photo", attachment_id });
   });
 
+  // A link from a QR code or an invite (/?start=sv_... or inv_...) starts the chat with
+  // it, once: the address is cleaned so that a reload does not send it again.
+  const start = new URLSearchParams(location.search).get("start");
+  if (start && /^(sv|inv)_[A-Za-z0-9_-]{8,64}$/.test(start)) {
+    send({ type: "text", text: `/start ${start}` });
+    history.replaceState(null, "", location.pathname);
+  }
+
   connect();
 })();

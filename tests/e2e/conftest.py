@@ -26,3 +26,11 @@ async def service(database_url: str, fake_api: FakeBotApi,
     await fake_api.wait_for(lambda calls: any(c.method == "setWebhook" for c in calls))
     yield process
     await process.stop()
+
+
+@pytest.fixture
+async def webchat(database_url: str, tmp_path: Path) -> AsyncIterator[ServiceProcess]:
+    """The service as `make run` starts it: web chat only, no Telegram."""
+    process = await ServiceProcess(tmp_path, database_url).start()
+    yield process
+    await process.stop()

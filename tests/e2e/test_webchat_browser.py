@@ -2,7 +2,6 @@
 staff through an invite takes it, asks for information and resolves it."""
 
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -13,14 +12,6 @@ from tests.e2e.service import ServiceProcess
 
 pytestmark = pytest.mark.browser
 CODE = re.compile(r"PA-\d{4}-\d{6}")
-
-
-@pytest.fixture
-async def webchat(database_url: str, tmp_path: Path) -> AsyncIterator[ServiceProcess]:
-    """The service as `make run` starts it: web chat only, no Telegram."""
-    process = await ServiceProcess(tmp_path, database_url).start()
-    yield process
-    await process.stop()
 
 
 def last_bot_message(page: Page):  # type: ignore[no-untyped-def]

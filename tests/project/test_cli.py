@@ -33,7 +33,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_show_loads_the_bundled_directory(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["directory", "show", "--json"]) == 0
+    assert main(["--lang", "en", "directory", "show", "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["code"] == "741" and shown["focal_unit"] == "VP"
     assert [a["code"] for a in shown["areas"]][:2] == ["26425", "26428"]
@@ -43,9 +43,9 @@ def test_show_loads_the_bundled_directory(env: Path, capsys: pytest.CaptureFixtu
 
 def test_import_replaces_the_directory(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (env / "test.yaml").write_text(GOOD, encoding="utf-8")
-    assert main(["directory", "import", "test.yaml"]) == 0
+    assert main(["--lang", "en", "directory", "import", "test.yaml"]) == 0
     assert "1 areas, 2 units, 1 fields" in capsys.readouterr().out
-    assert main(["directory", "show", "--json"]) == 0
+    assert main(["--lang", "en", "directory", "show", "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["name"]["vi"] == "Huyện Thử"
     assert [u["code"] for u in shown["units"]] == ["VP", "X1"]
@@ -56,19 +56,19 @@ def test_a_bad_file_is_rejected_whole_with_its_line(env: Path,
     bad = GOOD.replace("  - {field: ho_tich, unit: VP, to_area_unit: true}",
                        "  - {field: ho_tich, unit: NOWHERE}")
     (env / "bad.yaml").write_text(bad, encoding="utf-8")
-    assert main(["directory", "import", "bad.yaml"]) == 1
+    assert main(["--lang", "en", "directory", "import", "bad.yaml"]) == 1
     error = capsys.readouterr().err
     assert error.strip() == ("pakn: bad.yaml: line 13: routing: unknown unit 'NOWHERE' "
                              "(nothing was imported)")
-    assert main(["directory", "show", "--json"]) == 0
+    assert main(["--lang", "en", "directory", "show", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["code"] == "741", "the directory in use is kept"
 
 
 def test_invites(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["invite", "--role", "staff", "--unit", "PTNMT"]) == 0
+    assert main(["--lang", "en", "invite", "--role", "staff", "--unit", "PTNMT"]) == 0
     out = capsys.readouterr().out
     assert "/start inv_" in out and "PAKN_TELEGRAM_TOKEN" in out
-    assert main(["invite", "--role", "staff", "--unit", "NOPE"]) == 2
+    assert main(["--lang", "en", "invite", "--role", "staff", "--unit", "NOPE"]) == 2
     assert "unknown unit 'NOPE'" in capsys.readouterr().err
     assert main(["invite", "--role", "staff"]) == 2
     assert main(["invite", "--role", "admin"]) == 0

@@ -1,0 +1,1 @@
+"""The subcommands of `pakn`, one module per group; each adds its parsers."""

@@ -1,0 +1,105 @@
+"""`pakn import ratings FILE.csv` and `pakn import complaints FILE.csv`: history from
+before the bot. A bad row rejects the whole file; importing a file twice adds nothing."""
+
+import argparse
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from bot.calendars import Calendars
+from bot.commands.base import fail, migrate, open_store
+from bot.dispatch import utcnow
+from bot.i18n import _
+from bot.settings import Settings
+from complaints.directory import Directory
+from surveys.errors import ImportRejected
+from surveys.imports import parse_complaints, parse_ratings
+
+
+def register(commands: Any) -> None:
+    importing = commands.add_parser("import", help="figures kept before the bot (CSV)")
+    sub = importing.add_subparsers(title="what to import", required=True)
+    ratings = sub.add_parser("ratings", help="paper survey responses")
+    ratings.add_argument("file", type=Path)
+    ratings.add_argument("--source", help="name of the source (default: the file's name); "
+                                          "ids are unique per source")
+    ratings.set_defaults(run=import_ratings)
+    complaints = sub.add_parser("complaints", help="PAKN handled before the bot")
+    complaints.add_argument("file", type=Path)
+    complaints.set_defaults(run=import_complaints)
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def import_ratings(settings: Settings, args: argparse.Namespace) -> int:
+    text = _read(args.file)
+    if text is None:
+        return fail(_("cannot read {file} as UTF-8 text").format(file=args.file))
+    migrate(settings)
+    source = "import:" + (args.source or args.file.name)
+
+    async def run() -> tuple[int, int] | str:
+        async with open_store(settings) as store, store.unit_of_work() as uow:
+            directory = await uow.directory.load()
+            try:
+                rows = parse_ratings(text, directory, settings.tz)
+            except ImportRejected as exc:
+                return str(exc)
+            added = await uow.imports.ratings(source, [
+                {"source_id": r.id, "rated_at": r.rated_at, "unit_code": r.unit,
+                 "field_code": r.field, "procedure_code": r.procedure, "channel": "paper",
+                 "score": r.score, "answers": {"overall": r.score}, "comment": r.comment,
+                 "dossier": r.dossier} for r in rows])
+            return len(rows), added
+    return _report(args.file, asyncio.run(run()))
+
+
+def import_complaints(settings: Settings, args: argparse.Namespace) -> int:
+    text = _read(args.file)
+    if text is None:
+        return fail(_("cannot read {file} as UTF-8 text").format(file=args.file))
+    migrate(settings)
+
+    async def run() -> tuple[int, int] | str:
+        async with open_store(settings) as store, store.unit_of_work() as uow:
+            directory = await uow.directory.load()
+            try:
+                cases = parse_complaints(text, directory, settings.tz)
+            except ImportRejected as exc:
+                return str(exc)
+            calendars, rows = Calendars(), list[dict[str, object]]()
+            for case in cases:
+                due = case.due_at
+                if due is None:
+                    calendar = await calendars.around(uow.calendar, case.received_at,
+                                                      settings.tz)
+                    due = settings.deadline_rules.deadline(
+                        calendar, case.received_at, _resolve_days(directory, case.field))
+                rows.append({"code": case.code, "channel": "import", "field_code": case.field,
+                             "area_code": case.area, "unit_code": case.unit,
+                             "text": case.text, "received_at": case.received_at,
+                             "routed_at": case.received_at, "due_at": due,
+                             "resolved_at": case.resolved_at,
+                             "status": "resolved" if case.resolved_at else "in_progress"})
+            ratings = {case.code: case.rating for case in cases if case.rating is not None}
+            return len(rows), await uow.imports.cases(rows, ratings, utcnow())
+    return _report(args.file, asyncio.run(run()))
+
+
+def _resolve_days(directory: Directory, field: str) -> int:
+    return directory.field(field).resolve_days
+
+
+def _report(path: Path, outcome: tuple[int, int] | str) -> int:
+    if isinstance(outcome, str):
+        return fail(_("{file}: {error} (nothing was imported)").format(file=path,
+                                                                      error=outcome))
+    read, added = outcome
+    print(_("{file}: {read} rows read, {added} new, {old} already imported.").format(
+        file=path, read=read, added=added, old=read - added))
+    return 0

@@ -1,0 +1,50 @@
+"""`pakn invite --role staff|head|admin [--unit CODE]`."""
+
+import argparse
+import asyncio
+from typing import Any
+
+from bot.commands.base import fail, migrate, open_store
+from bot.dispatch import utcnow
+from bot.handlers.admin import BOT_USERNAME_KEY
+from bot.i18n import _
+from bot.invites import create_invite, telegram_link
+from bot.settings import Settings
+from complaints.people import Role
+
+
+def register(commands: Any) -> None:
+    invite = commands.add_parser("invite", help="make a one-time invite for staff or admins")
+    invite.add_argument("--role", required=True,
+                        choices=[r.value for r in Role if r is not Role.CITIZEN])
+    invite.add_argument("--unit", help="unit code (required for staff and head)")
+    invite.set_defaults(run=make_invite)
+
+
+def make_invite(settings: Settings, args: argparse.Namespace) -> int:
+    role = Role(args.role)
+    unit = None if role is Role.ADMIN else args.unit
+    if role is not Role.ADMIN and not unit:
+        return fail(_("--unit is required for staff and head"), 2)
+    migrate(settings)
+
+    async def make() -> tuple[str | None, str | None]:
+        async with open_store(settings) as store, store.unit_of_work() as uow:
+            if unit is not None and not (await uow.directory.load()).has_unit(unit):
+                return None, None
+            token = await create_invite(uow.invites, role, unit, None, utcnow(),
+                                        settings.invite_days)
+            return token, await uow.meta.get(BOT_USERNAME_KEY)
+    token, username = asyncio.run(make())
+    if token is None:
+        return fail(_("unknown unit '{unit}' (see: pakn directory show)").format(unit=unit), 2)
+    print(_("Invite for {role}{unit}, valid once for {days} days:").format(
+        role=role.value, unit=f" {unit}" if unit else "", days=settings.invite_days))
+    if username:
+        print("  " + _("Telegram: {link}").format(link=telegram_link(username, token)))
+    else:
+        print("  " + _("Telegram: start the service once with PAKN_TELEGRAM_TOKEN set to get "
+                       "a link"))
+    print("  " + _("Web chat: open {url} and send: /start {token}").format(
+        url=f"http://{settings.host}:{settings.port}/", token=token))
+    return 0

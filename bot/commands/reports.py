@@ -1,0 +1,93 @@
+"""`pakn stats --period P [--unit U] [--field F] [--json]` and
+`pakn export --period P --format xlsx|csv -o FILE`."""
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from bot.commands.base import fail, migrate, open_store
+from bot.dispatch import utcnow
+from bot.exports import write_cases_csv, write_xlsx
+from bot.i18n import _, current_language
+from bot.reports import make_report, report_text
+from bot.settings import Settings
+from bot.surveys import questionnaire
+from surveys.errors import PeriodError
+from surveys.periods import Period, parse_period
+from surveys.report import Scope
+
+
+def register(commands: Any) -> None:
+    stats = commands.add_parser("stats", help="the indicators of a period")
+    _common(stats)
+    stats.add_argument("--json", action="store_true", help="machine-readable output")
+    stats.set_defaults(run=stats_command)
+    export = commands.add_parser("export", help="the indicators and the data as a file")
+    _common(export)
+    export.add_argument("--format", choices=("xlsx", "csv"), default="xlsx")
+    export.add_argument("-o", "--output", type=Path, required=True)
+    export.set_defaults(run=export_command)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--period", required=True, type=_period,
+                        help="2026, 2026-Q1, 2026-H1, 2026-9M, 2026-03 or "
+                             "2026-01-01..2026-03-31")
+    parser.add_argument("--unit", help="only this unit (code)")
+    parser.add_argument("--field", help="only this field (code)")
+
+
+def _period(text: str) -> Period:
+    try:
+        return parse_period(text)
+    except PeriodError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def stats_command(settings: Settings, args: argparse.Namespace) -> int:
+    migrate(settings)
+    scope = Scope(unit=args.unit, field=args.field)
+
+    async def compute() -> str:
+        async with open_store(settings) as store, store.unit_of_work() as uow:
+            directory = await uow.directory.load()
+            report = await make_report(uow.indicators, directory, args.period, scope,
+                                       utcnow(), settings.tz)
+            if args.json:
+                return json.dumps(report.as_dict(), ensure_ascii=False, indent=2)
+            return report_text(report, directory, current_language())
+    print(asyncio.run(compute()))
+    return 0
+
+
+def export_command(settings: Settings, args: argparse.Namespace) -> int:
+    migrate(settings)
+    scope = Scope(unit=args.unit, field=args.field)
+
+    def progress(rows: int) -> None:
+        print(_("… {rows} rows").format(rows=rows), file=sys.stderr, flush=True)
+
+    async def write() -> int:
+        async with open_store(settings) as store, store.unit_of_work() as uow:
+            directory = await uow.directory.load()
+            language = current_language()
+            if args.format == "csv":
+                start, end = args.period.bounds(settings.tz)
+                with args.output.open("w", encoding="utf-8-sig", newline="") as target:
+                    return await write_cases_csv(
+                        target, uow.exports.cases(start, end, scope.unit, scope.field),
+                        directory, language, settings.tz, progress)
+            report = await make_report(uow.indicators, directory, args.period, scope,
+                                       utcnow(), settings.tz)
+            questions = [q.id for q in questionnaire().questions if q.kind == "scale"]
+            return await write_xlsx(str(args.output), report, uow.exports, directory,
+                                    language, settings.tz, questions, progress)
+    try:
+        rows = asyncio.run(write())
+    except OSError as exc:
+        return fail(_("cannot write {file}: {error}").format(file=args.output, error=exc))
+    print(_("Wrote {file} ({rows} rows).").format(file=args.output, rows=rows))
+    return 0

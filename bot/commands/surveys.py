@@ -1,0 +1,66 @@
+"""`pakn qr --procedure CODE [--unit CODE] [--desk NAME] [--dossier CODE] [-o DIR]`."""
+
+import argparse
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from bot.commands.base import fail, migrate, open_store
+from bot.dispatch import utcnow
+from bot.handlers.admin import BOT_USERNAME_KEY
+from bot.i18n import _, use_locale
+from bot.qr import poster_pdf, qr_png, qr_svg
+from bot.settings import Settings
+from bot.surveys import create_survey_link, telegram_link, web_link
+
+
+def register(commands: Any) -> None:
+    qr = commands.add_parser("qr", help="QR codes and an A5 poster for rating a procedure")
+    qr.add_argument("--procedure", required=True, help="procedure code, e.g. 1.001193")
+    qr.add_argument("--unit", help="unit code of the desk")
+    qr.add_argument("--desk", help="name of the desk, printed on the poster")
+    qr.add_argument("--dossier", help="a dossier code: the link then rates it once")
+    qr.add_argument("-o", "--output", type=Path, help="folder for the files")
+    qr.set_defaults(run=make_qr)
+
+
+def make_qr(settings: Settings, args: argparse.Namespace) -> int:
+    migrate(settings)
+
+    async def make() -> tuple[str, str | None, str, str | None] | str:
+        async with open_store(settings) as store, store.unit_of_work() as uow:
+            directory = await uow.directory.load()
+            procedure = next((p for p in directory.procedures if p.code == args.procedure),
+                             None)
+            if procedure is None:
+                return _("unknown procedure '{code}'").format(code=args.procedure)
+            if args.unit and not directory.has_unit(args.unit):
+                return _("unknown unit '{unit}'").format(unit=args.unit)
+            token = await create_survey_link(uow.surveys, procedure.code, args.unit,
+                                             args.desk, args.dossier, utcnow())
+            unit = directory.unit(args.unit).name.vi if args.unit else None
+            return token, await uow.meta.get(BOT_USERNAME_KEY), \
+                f"{procedure.name.vi} ({procedure.code})", unit
+    made = asyncio.run(make())
+    if isinstance(made, str):
+        return fail(made, 2)
+    token, username, procedure_name, unit_name = made
+    base = settings.public_url or f"http://{settings.host}:{settings.port}"
+    web = web_link(base, token)
+    telegram = telegram_link(username, token) if username else None
+    folder = args.output or Path(f"qr-{args.procedure}-{token[3:11]}")
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {"qr-web.png": qr_png(web), "qr-web.svg": qr_svg(web)}
+    if telegram:
+        files.update({"qr-telegram.png": qr_png(telegram), "qr-telegram.svg": qr_svg(telegram)})
+    with use_locale("vi"):  # the poster is for the desk: in Vietnamese
+        files["poster-a5.pdf"] = poster_pdf(procedure_name, unit_name, args.desk, telegram,
+                                            web, args.dossier)
+    for name, content in files.items():
+        (folder / name).write_bytes(content)
+    print(_("Survey link for {procedure}:").format(procedure=procedure_name))
+    if telegram:
+        print("  " + _("Telegram: {link}").format(link=telegram))
+    print("  " + _("Web chat: {link}").format(link=web))
+    print(_("Files in {folder}: {files}").format(folder=folder, files=", ".join(sorted(files))))
+    return 0

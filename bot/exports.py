@@ -1,0 +1,160 @@
+"""Exports for admins: an XLSX workbook (summary, by unit, by field, the cases, the
+anonymous ratings) and a CSV of the cases. Rows are streamed from the database into a
+write-only workbook, so memory stays flat whatever the number of rows."""
+
+import csv
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+from typing import IO, Any
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from bot.i18n import _
+from bot.ports import ExportSource
+from bot.reports import indicator_names
+from complaints.directory import Directory
+from complaints.privacy import scrub
+from surveys.indicators import Indicators, Rate
+from surveys.report import Report
+
+Progress = Callable[[int], None]
+PROGRESS_EVERY = 10_000
+
+
+def _local(moment: datetime | None, timezone: ZoneInfo) -> datetime | None:
+    """Spreadsheets know no time zones: local time, without one."""
+    return moment.astimezone(timezone).replace(tzinfo=None) if moment else None
+
+
+def case_header() -> list[str]:
+    return [_("Code"), _("Received"), _("Unit"), _("Field"), _("Area"), _("Channel"),
+            _("Status"), _("Due"), _("New date after apology"), _("Resolved on"),
+            _("On time"), _("Transfers"), _("Rating of the handling")]
+
+
+def _case_values(row: tuple[Any, ...], names: dict[str, dict[str, str]],
+                 timezone: ZoneInfo) -> list[Any]:
+    (code, received, unit, field, area, channel, status, due, extended, resolved, transfers,
+     score) = row
+    on_time = None if resolved is None else resolved <= due
+    return [code, _local(received, timezone), names["unit"].get(unit, unit),
+            names["field"].get(field, field), names["area"].get(area or "", area or ""),
+            channel, status, _local(due, timezone), _local(extended, timezone),
+            _local(resolved, timezone),
+            None if on_time is None else (_("yes") if on_time else _("no")), transfers, score]
+
+
+def rating_header(questions: list[str]) -> list[str]:
+    return [_("Rated"), _("Unit"), _("Field"), _("Procedure"), _("Channel"), _("Score"),
+            *questions, _("Comment")]
+
+
+def _rating_values(row: tuple[Any, ...], names: dict[str, dict[str, str]],
+                   timezone: ZoneInfo, questions: list[str]) -> list[Any]:
+    rated, unit, field, procedure, channel, score, answers, comment = row
+    return [_local(rated, timezone), names["unit"].get(unit, unit),
+            names["field"].get(field, field), procedure, channel, score,
+            *[(answers or {}).get(q) for q in questions], scrub(comment)]
+
+
+def _names(directory: Directory, language: str) -> dict[str, dict[str, str]]:
+    return {"unit": {u.code: u.name.in_language(language) for u in directory.units},
+            "field": {f.code: f.name.in_language(language) for f in directory.fields},
+            "area": {a.code: a.name.in_language(language) for a in directory.areas}}
+
+
+def _rate_cells(rate: Rate) -> list[Any]:
+    low, high = rate.interval or (None, None)
+    met = {True: _("met"), False: _("not met"), None: _("not enough data")}[rate.met]
+    return [rate.numerator, rate.denominator, rate.rate, rate.target, met, low, high]
+
+
+def _rate_header() -> list[str]:
+    return [_("Satisfied / on time"), _("Counted"), _("Rate"), _("Target"), _("Verdict"),
+            _("95% CI low"), _("95% CI high")]
+
+
+async def write_xlsx(target: str | IO[bytes], report: Report, source: ExportSource,
+                     directory: Directory, language: str, timezone: ZoneInfo,
+                     questions: list[str], progress: Progress | None = None) -> int:
+    """Write the workbook; returns the number of case and rating rows written."""
+    start, end = report.period.bounds(timezone)
+    names = _names(directory, language)
+    book = Workbook(write_only=True)
+    bold = Font(bold=True)
+
+    def header(sheet: WriteOnlyWorksheet, cells: list[str]) -> None:
+        row = []
+        for value in cells:
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.font = bold
+            row.append(cell)
+        sheet.append(row)
+
+    summary = book.create_sheet(_("Summary"))
+    summary.append([_("Indicators for {label} ({first} to {last})").format(
+        label=report.period.label, first=report.period.first.strftime("%d/%m/%Y"),
+        last=report.period.last.strftime("%d/%m/%Y"))])
+    header(summary, [_("Indicator"), *_rate_header(), _("Points on the previous period")])
+    trends = report.trends()
+    for key, name in indicator_names().items():
+        summary.append([name, *_rate_cells(getattr(report.overall, key)), trends[key]])
+
+    for group, title in (("unit", _("By unit")), ("field", _("By field"))):
+        sheet = book.create_sheet(title)
+        header(sheet, [_("Code"), _("Name of the unit or field"),
+                       *[f"{name}: {column}" for name in indicator_names().values()
+                         for column in (_("Rate"), _("Counted"), _("Verdict"))]])
+        for code, indicators in report.groups.get(group, {}).items():
+            sheet.append([code, names[group].get(code, code), *_group_cells(indicators)])
+
+    written = 0
+    cases = book.create_sheet(_("Cases"))
+    header(cases, case_header())
+    async for row in source.cases(start, end, report.scope.unit, report.scope.field):
+        cases.append(_case_values(row, names, timezone))
+        written = _tick(written, progress)
+
+    ratings = book.create_sheet(_("Ratings"))
+    header(ratings, rating_header(questions))
+    async for row in source.ratings(start, end, report.scope.unit, report.scope.field):
+        ratings.append(_rating_values(row, names, timezone, questions))
+        written = _tick(written, progress)
+    book.save(target)
+    return written
+
+
+def _group_cells(indicators: Indicators) -> list[Any]:
+    cells: list[Any] = []
+    for key in indicator_names():
+        rate: Rate = getattr(indicators, key)
+        cells += [rate.rate, rate.denominator,
+                  {True: _("met"), False: _("not met"), None: _("not enough data")}[rate.met]]
+    return cells
+
+
+async def write_cases_csv(target: IO[str], rows: AsyncIterator[tuple[Any, ...]],
+                          directory: Directory, language: str, timezone: ZoneInfo,
+                          progress: Progress | None = None) -> int:
+    """The case list as CSV (UTF-8; the caller writes a BOM for spreadsheet programs)."""
+    names = _names(directory, language)
+    writer = csv.writer(target)
+    writer.writerow(case_header())
+    written = 0
+    async for row in rows:
+        values = _case_values(row, names, timezone)
+        writer.writerow([v.strftime("%Y-%m-%d %H:%M") if isinstance(v, datetime) else
+                         "" if v is None else v for v in values])
+        written = _tick(written, progress)
+    return written
+
+
+def _tick(written: int, progress: Progress | None) -> int:
+    written += 1
+    if progress is not None and written % PROGRESS_EVERY == 0:
+        progress(written)
+    return written

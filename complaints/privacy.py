@@ -1,0 +1,15 @@
+"""Screening free text for personal numbers before it leaves the service in an export or
+a publication: phone numbers and identity card numbers are blanked out."""
+
+import re
+
+# Vietnamese phone numbers (with or without +84, with separators) and 9- or 12-digit
+# identity numbers (CMND, CCCD); runs of 9 or more digits in general.
+_NUMBERS = re.compile(r"(?<!\w)(?:\+?84|0)(?:[\s.\-]?\d){8,10}(?!\w)|(?<!\d)\d{9,12}(?!\d)")
+MASK = "[…]"
+
+
+def scrub(text: str | None) -> str | None:
+    if text is None:
+        return None
+    return _NUMBERS.sub(MASK, text)

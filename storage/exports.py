@@ -1,0 +1,65 @@
+"""Rows for exports, streamed from the database a batch at a time, so that memory does
+not grow with the number of rows."""
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import CaseRow, HandlingRatingRow, RatingRow
+
+BATCH = 2000
+
+
+async def case_rows(session: AsyncSession, start: datetime, end: datetime,
+                    unit: str | None = None, field: str | None = None
+                    ) -> AsyncIterator[tuple[Any, ...]]:
+    """Cases received in [start, end), with the rating of their handling, oldest first:
+    no contact details."""
+    stmt = (select(CaseRow.code, CaseRow.received_at, CaseRow.unit_code, CaseRow.field_code,
+                   CaseRow.area_code, CaseRow.channel, CaseRow.status, CaseRow.due_at,
+                   CaseRow.extended_due_at, CaseRow.resolved_at, CaseRow.transfers,
+                   HandlingRatingRow.score)
+            .outerjoin(HandlingRatingRow, HandlingRatingRow.case_id == CaseRow.id)
+            .where(CaseRow.received_at >= start, CaseRow.received_at < end)
+            .order_by(CaseRow.received_at, CaseRow.id))
+    if unit is not None:
+        stmt = stmt.where(CaseRow.unit_code == unit)
+    if field is not None:
+        stmt = stmt.where(CaseRow.field_code == field)
+    result = await session.stream(stmt.execution_options(yield_per=BATCH))
+    async for row in result:
+        yield tuple(row)
+
+
+async def rating_rows(session: AsyncSession, start: datetime, end: datetime,
+                      unit: str | None = None, field: str | None = None
+                      ) -> AsyncIterator[tuple[Any, ...]]:
+    """Survey responses given in [start, end): anonymous by construction."""
+    stmt = (select(RatingRow.rated_at, RatingRow.unit_code, RatingRow.field_code,
+                   RatingRow.procedure_code, RatingRow.channel, RatingRow.score,
+                   RatingRow.answers, RatingRow.comment)
+            .where(RatingRow.rated_at >= start, RatingRow.rated_at < end)
+            .order_by(RatingRow.rated_at, RatingRow.id))
+    if unit is not None:
+        stmt = stmt.where(RatingRow.unit_code == unit)
+    if field is not None:
+        stmt = stmt.where(RatingRow.field_code == field)
+    result = await session.stream(stmt.execution_options(yield_per=BATCH))
+    async for row in result:
+        yield tuple(row)
+
+
+class SqlExportRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def cases(self, start: datetime, end: datetime, unit: str | None = None,
+              field: str | None = None) -> AsyncIterator[tuple[Any, ...]]:
+        return case_rows(self.session, start, end, unit, field)
+
+    def ratings(self, start: datetime, end: datetime, unit: str | None = None,
+                field: str | None = None) -> AsyncIterator[tuple[Any, ...]]:
+        return rating_rows(self.session, start, end, unit, field)
