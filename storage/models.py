@@ -250,7 +250,7 @@ class AttachmentRow(Base):
     channel: Mapped[str] = mapped_column(String(16))
     telegram_file_id: Mapped[str | None] = mapped_column(String(256))
     content: Mapped[bytes | None] = mapped_column(LargeBinary)
-    mime: Mapped[str] = mapped_column(String(64), default="image/jpeg")
+    mime: Mapped[str] = mapped_column(String(128), default="image/jpeg")
     filename: Mapped[str | None] = mapped_column(String(200))
     """For documents the bot made (an apology's PDF): the name it is sent under."""
     size: Mapped[int] = mapped_column(Integer, default=0)
@@ -383,7 +383,7 @@ class RatingRow(Base):
 
     __tablename__ = "ratings"
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    source: Mapped[str] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(200))
     """"bot" for answers given here, "import:<name>" for paper surveys imported."""
     source_id: Mapped[str] = mapped_column(String(100))
     rated_at: Mapped[datetime]

@@ -17,7 +17,7 @@ from bot.settings import Settings
 from bot.surveys import questionnaire
 from surveys.errors import PeriodError
 from surveys.periods import Period, parse_period
-from surveys.report import Scope
+from surveys.report import GROUPS, Scope
 
 
 def register(commands: Any) -> None:
@@ -38,6 +38,13 @@ def _common(parser: argparse.ArgumentParser) -> None:
                              "2026-01-01..2026-03-31")
     parser.add_argument("--unit", help="only this unit (code)")
     parser.add_argument("--field", help="only this field (code)")
+    parser.add_argument("--procedure", help="only this procedure (code): satisfaction only")
+    parser.add_argument("--channel", help="only this channel (telegram, webchat, paper...)")
+
+
+def _scope(args: argparse.Namespace) -> Scope:
+    return Scope(unit=args.unit, field=args.field, procedure=args.procedure,
+                 channel=args.channel)
 
 
 def _period(text: str) -> Period:
@@ -49,13 +56,14 @@ def _period(text: str) -> Period:
 
 def stats_command(settings: Settings, args: argparse.Namespace) -> int:
     migrate(settings)
-    scope = Scope(unit=args.unit, field=args.field)
+    scope = _scope(args)
 
     async def compute() -> str:
         async with open_store(settings) as store, store.unit_of_work() as uow:
             directory = await uow.directory.load()
+            groups = GROUPS if args.json else ("unit", "field")
             report = await make_report(uow.indicators, directory, args.period, scope,
-                                       utcnow(), settings.tz)
+                                       utcnow(), settings.tz, groups)
             if args.json:
                 return json.dumps(report.as_dict(), ensure_ascii=False, indent=2)
             return report_text(report, directory, current_language())
@@ -65,7 +73,7 @@ def stats_command(settings: Settings, args: argparse.Namespace) -> int:
 
 def export_command(settings: Settings, args: argparse.Namespace) -> int:
     migrate(settings)
-    scope = Scope(unit=args.unit, field=args.field)
+    scope = _scope(args)
 
     def progress(rows: int) -> None:
         print(_("… {rows} rows").format(rows=rows), file=sys.stderr, flush=True)

@@ -78,6 +78,12 @@ def test_imported_history_gives_the_hand_counted_indicators(
     assert stats(capsys, "--period", "2024")["satisfaction"]["denominator"] == 1
     scoped = stats(capsys, "--period", "2025-Q4", "--unit", "PTNMT")
     assert scoped["satisfaction"]["denominator"] == 35
+    assert year["by_procedure"]["1.001193"]["satisfaction"]["denominator"] == 40
+    assert year["by_channel"]["paper"]["satisfaction"]["denominator"] == 75
+    assert year["by_channel"]["import"]["pakn_on_time"]["denominator"] == 5
+    birth = stats(capsys, "--period", "2025", "--procedure", "1.001193")
+    assert birth["satisfaction"]["denominator"] == 40 and birth["pakn_on_time"]["denominator"] == 0
+    assert [m for m in year["by_month"]][:2] == ["2025-01", "2025-02"]
 
     # The same files again add nothing.
     assert main(["--lang", "en", "import", "ratings", "ratings.csv"]) == 0

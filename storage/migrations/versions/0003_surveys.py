@@ -19,7 +19,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table('ratings',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('source', sa.String(length=100), nullable=False),
+    sa.Column('source', sa.String(length=200), nullable=False),
     sa.Column('source_id', sa.String(length=100), nullable=False),
     sa.Column('rated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('unit_code', sa.String(length=32), nullable=False),
@@ -60,9 +60,17 @@ def upgrade() -> None:
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.create_index('ix_cases_resolved_at', ['resolved_at'], unique=False)
 
+    # Office documents have long MIME types (an XLSX export's is 65 characters).
+    with op.batch_alter_table('attachments', schema=None) as batch_op:
+        batch_op.alter_column('mime', existing_type=sa.String(length=64),
+                              type_=sa.String(length=128), existing_nullable=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('attachments', schema=None) as batch_op:
+        batch_op.alter_column('mime', existing_type=sa.String(length=128),
+                              type_=sa.String(length=64), existing_nullable=False)
+
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index('ix_cases_resolved_at')
 
