@@ -6,8 +6,10 @@ outbox dispatcher, and the aiohttp application that owns their lifecycles.
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
+from functools import partial
 from importlib import resources
 
 from aiohttp import web
@@ -16,20 +18,27 @@ from bot.calendars import Calendars
 from bot.channels.base import Sender
 from bot.channels.telegram import TelegramChannel, build_application
 from bot.channels.webchat import WebChatChannel
+from bot.channels.zalo_bot import ZaloBotChannel, ZaloBotClient
+from bot.channels.zalo_oa import CHANNEL as ZALO_OA
+from bot.channels.zalo_oa import ZaloOAChannel
 from bot.dispatch import Dispatcher, utcnow
 from bot.handlers import build_router
 from bot.handlers.admin import BOT_USERNAME_KEY
+from bot.links import FileLinks
 from bot.media import Media
 from bot.outbox import OutboxDispatcher
 from bot.scheduler import Scheduler
 from bot.settings import Settings
-from bot.web import MAX_REQUEST, Routes
+from bot.web import MAX_REQUEST, Handler, Routes
+from bot.zalo_tokens import ZaloOAuth, ZaloTokenKeeper
 from complaints.directory_file import parse_directory
 from storage.db import Database
 from storage.uow import Store
 
 log = logging.getLogger(__name__)
-TELEGRAM_RETRY_SECONDS = 30
+RETRY_SECONDS = 30
+FILE_LINK_KEY = "file_link_key"
+ZALO_BOT_NAME_KEY = "zalo_bot_name"
 
 
 def bundled_directory_text() -> str:
@@ -52,62 +61,128 @@ class Service:
         self.store = Store(self.database)
         self.media = Media(self.store, clock)
         self.calendars = Calendars()
+        self.file_links: FileLinks | None = None
+        """Signs links to files for the channels that take files by URL; set at start."""
         self.dispatcher = Dispatcher(self.store, build_router(), settings, self.calendars,
                                      clock, on_commit=lambda: self.outbox.wake())
-        self.webchat = WebChatChannel(self.dispatcher.handle, self.media)
-        self.telegram: TelegramChannel | None = None
+        handle = self.dispatcher.handle
+        self.webchat = WebChatChannel(handle, self.media)
         senders: list[Sender] = [self.webchat]
+        self.telegram: TelegramChannel | None = None
         if settings.telegram_token:
             self.telegram = TelegramChannel(
                 build_application(settings.telegram_token, settings.telegram_api_url),
-                self.dispatcher.handle, self.media, settings.telegram_webhook_secret)
+                handle, self.media, settings.telegram_webhook_secret)
             self.media.download = self.telegram.download
             senders.append(self.telegram)
+        self.zalo_bot: ZaloBotChannel | None = None
+        if settings.zalo_bot_token:
+            self.zalo_bot = ZaloBotChannel(
+                ZaloBotClient(settings.zalo_bot_api_url, settings.zalo_bot_token), handle,
+                self.link, settings.zalo_bot_webhook_secret)
+            senders.append(self.zalo_bot)
+        self.zalo_oa: ZaloOAChannel | None = None
+        self.zalo_tokens: ZaloTokenKeeper | None = None
+        if settings.zalo_oa_app_id and settings.zalo_oa_secret_key and settings.zalo_app_secret:
+            self.zalo_tokens = ZaloTokenKeeper(self.store, ZaloOAuth(
+                settings.zalo_oauth_url, settings.zalo_oa_app_id, settings.zalo_app_secret),
+                clock)
+            self.zalo_oa = ZaloOAChannel(settings.zalo_oa_api_url, settings.zalo_oa_app_id,
+                                         settings.zalo_oa_secret_key, self.zalo_tokens, handle,
+                                         self.link, self.last_seen_on_zalo_oa, clock)
+            senders.append(self.zalo_oa)
         self.outbox = OutboxDispatcher(self.store, senders, clock)
         self.scheduler = Scheduler(self.store, settings, self.calendars, clock,
                                    on_commit=self.outbox.wake)
 
+    def link(self, attachment_id: int) -> str:
+        assert self.file_links is not None, "the service is not started"
+        return self.file_links.url(attachment_id, self.clock())
+
+    async def last_seen_on_zalo_oa(self, chat_id: str) -> datetime | None:
+        async with self.store.unit_of_work() as uow:
+            return await uow.inbound.last_seen(ZALO_OA, chat_id)
+
     async def prepare(self) -> None:
         await seed_directory(self.store, self.clock())
+        async with self.store.unit_of_work() as uow:
+            key = await uow.meta.get(FILE_LINK_KEY)
+            if key is None:
+                key = secrets.token_hex(32)
+                await uow.meta.set(FILE_LINK_KEY, key)
+        base = self.settings.public_url or f"http://{self.settings.host}:{self.settings.port}"
+        self.file_links = FileLinks(bytes.fromhex(key), base)
 
     def web_app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_REQUEST)
-        webhook = self.telegram.webhook if self.telegram and self.settings.webhook_mode else None
-        Routes(self.database, self.webchat, self.settings.default_language,
-               webhook).install(app)
+        public = self.settings.public_url is not None
+        webhooks: dict[str, Handler] = {}
+        if self.telegram is not None and self.settings.webhook_mode:
+            webhooks["telegram"] = self.telegram.webhook
+        if self.zalo_bot is not None and public:
+            webhooks["zalo-bot"] = self.zalo_bot.webhook
+        if self.zalo_oa is not None:
+            webhooks["zalo-oa"] = self.zalo_oa.webhook
+        Routes(self.database, self.webchat, self.settings.default_language, webhooks,
+               self.serve_file).install(app)
         app.cleanup_ctx.append(self._lifecycle)
         return app
+
+    async def serve_file(self, request: web.Request) -> web.StreamResponse:
+        """A file by its signed, short-lived link (what Zalo fetches)."""
+        try:
+            attachment_id = int(request.match_info["attachment_id"])
+        except ValueError:
+            raise web.HTTPNotFound() from None
+        links = self.file_links
+        if links is None or not links.valid(attachment_id, request.query.get("exp", ""),
+                                            request.query.get("sig", ""), self.clock()):
+            raise web.HTTPNotFound()
+        found = await self.media.with_content(attachment_id)
+        if found is None or found.content is None:
+            raise web.HTTPNotFound()
+        headers = {"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"}
+        if found.filename:
+            headers["Content-Disposition"] = f'attachment; filename="{found.filename}"'
+        return web.Response(body=found.content, content_type=found.mime, headers=headers)
 
     async def _lifecycle(self, app: web.Application) -> AsyncIterator[None]:
         await self.prepare()
         tasks = [asyncio.create_task(self.outbox.run(), name="outbox"),
                  asyncio.create_task(self.scheduler.run(), name="scheduler")]
+        public = self.settings.public_url
         if self.telegram is not None:
-            tasks.append(asyncio.create_task(self._connect_telegram(), name="telegram"))
+            webhook = f"{public}/webhook/telegram" if self.settings.webhook_mode else None
+            tasks.append(asyncio.create_task(self._connect(
+                "Telegram", partial(self.telegram.start, webhook), BOT_USERNAME_KEY)))
+        if self.zalo_bot is not None:
+            webhook = f"{public}/webhook/zalo-bot" if public else None
+            tasks.append(asyncio.create_task(self._connect(
+                "Zalo Bot", partial(self.zalo_bot.start, webhook), ZALO_BOT_NAME_KEY)))
+        if self.zalo_oa is not None:
+            await self.zalo_oa.start()
         yield
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await self.webchat.close_all()
-        if self.telegram is not None:
-            await self.telegram.stop()
+        for channel in (self.telegram, self.zalo_bot, self.zalo_oa):
+            if channel is not None:
+                await channel.stop()
         await self.database.dispose()
 
-    async def _connect_telegram(self) -> None:
-        """Connect to Telegram, retrying while it is unreachable; the web chat serves
-        meanwhile."""
-        assert self.telegram is not None
-        webhook = (f"{self.settings.public_url}/webhook/telegram"
-                   if self.settings.webhook_mode else None)
+    async def _connect(self, name: str, start: Callable[[], Awaitable[str]],
+                       meta_key: str) -> None:
+        """Connect a channel, retrying while it is unreachable; the others serve
+        meanwhile. Its account name is kept (for links)."""
         while True:
             try:
-                username = await self.telegram.start(webhook)
+                account = await start()
                 break
             except Exception as exc:
-                log.error("Telegram is unavailable (%s: %s); trying again in %d s",
-                          exc.__class__.__name__, exc, TELEGRAM_RETRY_SECONDS)
-                await asyncio.sleep(TELEGRAM_RETRY_SECONDS)
+                log.error("%s is unavailable (%s: %s); trying again in %d s", name,
+                          exc.__class__.__name__, exc, RETRY_SECONDS)
+                await asyncio.sleep(RETRY_SECONDS)
         async with self.store.unit_of_work() as uow:
-            await uow.meta.set(BOT_USERNAME_KEY, username)
-        log.info("Telegram connected as @%s (%s)", username,
-                 "webhook" if webhook else "long polling")
+            await uow.meta.set(meta_key, account)
+        log.info("%s connected as %s", name, account)

@@ -7,7 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.calendars import Calendars
-from bot.messages import IncomingMessage, Reply
+from bot.messages import NUMBERED_CHANNELS, IncomingMessage, Reply
 from bot.notify import Notifier
 from bot.ports import Chat, Dialog, UnitOfWork
 from bot.settings import Settings
@@ -83,4 +83,10 @@ class Context:
 
     async def edit(self, outbox_id: int, chat: Chat, reader: Account,
                    build: Callable[[], Reply], case_id: int | None = None) -> None:
-        await self.notifier.edit(outbox_id, chat, reader, build, case_id)
+        # This chat's state is saved from `dialog` when the message is done: its options
+        # go there, not through a second copy of the row.
+        here = chat == self.chat
+        reply = await self.notifier.edit(outbox_id, chat, reader, build, case_id,
+                                         remember_options=not here)
+        if here and reply.options and chat.channel in NUMBERED_CHANNELS:
+            self.options = reply.options

@@ -23,7 +23,6 @@ from storage.errors import Conflict, StorageError
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 4
-OPTIONS_KEY = "_options"
 
 
 class Store(Protocol):
@@ -81,12 +80,11 @@ class Dispatcher:
         ctx = Context(uow=uow, message=message, account=account, dialog=dialog,
                       directory=await uow.directory.load(), settings=self.settings, now=now,
                       language=language, calendars=self.calendars)
-        offered = dialog.data.get(OPTIONS_KEY)
+        offered = dialog.offered()
         state_before, data_before = dialog.state, copy.deepcopy(dialog.data)
         try:
             async with uow.savepoint():
-                await self._route(ctx, offered if offered and offered.get("state") ==
-                                  dialog.state else None)
+                await self._route(ctx, offered)
         except ComplaintsError as error:
             dialog.state, dialog.data = state_before, data_before
             await ctx.reply(Reply(explain(error)))
@@ -98,17 +96,17 @@ class Dispatcher:
             await ctx.reply(Reply(_("Sorry, something went wrong on our side. Your message "
                                     "was saved; please try again in a moment.")))
         if ctx.options is not None:
-            dialog.data[OPTIONS_KEY] = {"state": dialog.state, "items": ctx.options}
+            dialog.offer(ctx.options)
         elif dialog.state != state_before:
-            dialog.data.pop(OPTIONS_KEY, None)
+            dialog.forget_offer()
         await uow.dialogs.save(dialog, now)
         return True
 
-    async def _route(self, ctx: Context, offered: dict[str, object] | None) -> None:
+    async def _route(self, ctx: Context, offered: list[list[str]] | None) -> None:
         message = ctx.message
         payload_data = message.payload
         if message.kind is Kind.TEXT and offered and message.text:
-            payload_data = _typed_option(message.text, offered["items"])  # type: ignore[arg-type]
+            payload_data = _typed_option(message.text, offered)
         if message.kind is Kind.BUTTON or payload_data:
             payload = unpack(payload_data)
             handler = self.router.buttons.get(type(payload)) if payload else None

@@ -1,19 +1,25 @@
-"""Photos between channels, and the web chat's access to its history and uploads.
+"""Files between channels, and the web chat's access to its history and uploads.
 
-A photo sent on Telegram is kept as its file id and fetched (then cached) when someone
-reads the case in the web chat; a photo uploaded in the web chat is kept as bytes and
-uploaded to Telegram once, after which Telegram's file id is reused.
+A photo is kept the way its channel gave it: Telegram's file id, Zalo's link, or the
+bytes uploaded in the web chat. When another channel needs the bytes they are fetched
+once and kept; a file uploaded to Telegram once is then sent by the file id it got.
 """
 
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
+import aiohttp
+
 from bot.channels.base import StoredFile
+from bot.ports import Attachment
 from complaints.case import can_view
 from storage.uow import Store
 
+log = logging.getLogger(__name__)
 CHANNEL = "webchat"
+MAX_FETCH = 10 << 20
 Download = Callable[[str], Awaitable[bytes]]
 
 
@@ -24,14 +30,42 @@ class Media:
         self.download: Download | None = None
         """Set when Telegram is connected: fetches a photo by its file id."""
 
-    # --- for the Telegram sender ---------------------------------------------------------
-
     async def file(self, attachment_id: int) -> StoredFile | None:
+        """The file with its bytes when they can be had (for channels that upload)."""
         async with self.store.unit_of_work() as uow:
             found = await uow.attachments.get(attachment_id)
         if found is None:
             return None
+        if found.content is None and found.telegram_file_id is None:
+            return await self._fetched(found)
         return StoredFile(found.telegram_file_id, found.content, found.mime, found.filename)
+
+    async def with_content(self, attachment_id: int) -> StoredFile | None:
+        """The file with its bytes, fetched if need be (to serve it by a link)."""
+        async with self.store.unit_of_work() as uow:
+            found = await uow.attachments.get(attachment_id)
+        if found is None:
+            return None
+        if found.content is not None:
+            return StoredFile(found.telegram_file_id, found.content, found.mime, found.filename)
+        return await self._fetched(found)
+
+    async def _fetched(self, found: Attachment) -> StoredFile | None:
+        """Fetch (and keep) the bytes of a file known by its Telegram id or its link."""
+        content: bytes | None = None
+        try:
+            if found.telegram_file_id is not None and self.download is not None:
+                content = await self.download(found.telegram_file_id)
+            elif found.source_url is not None:
+                content = await fetch(found.source_url)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            log.warning("could not fetch attachment %s: %s", found.id, exc)
+            return None
+        if content is None:
+            return None
+        async with self.store.unit_of_work() as uow:
+            await uow.attachments.store_content(found.id, content, found.mime)
+        return StoredFile(found.telegram_file_id, content, found.mime, found.filename)
 
     async def remember_telegram_file(self, attachment_id: int, file_id: str) -> None:
         async with self.store.unit_of_work() as uow:
@@ -67,9 +101,17 @@ class Media:
             return None
         if found.content is not None:
             return StoredFile(None, found.content, found.mime, found.filename)
-        if found.telegram_file_id is None or self.download is None:
-            return None
-        content = await self.download(found.telegram_file_id)
-        async with self.store.unit_of_work() as uow:
-            await uow.attachments.store_content(attachment_id, content, "image/jpeg")
-        return StoredFile(None, content, "image/jpeg", found.filename)
+        return await self._fetched(found)
+
+
+async def fetch(url: str) -> bytes:
+    """A file from a channel's storage (a Zalo photo): bounded in size and time."""
+    timeout = aiohttp.ClientTimeout(total=30)
+    async with aiohttp.ClientSession(timeout=timeout) as session, session.get(url) as response:
+        response.raise_for_status()
+        if not response.content_type.startswith("image/"):
+            raise ValueError(f"not an image: {response.content_type}")
+        content = await response.content.read(MAX_FETCH + 1)
+    if len(content) > MAX_FETCH:
+        raise ValueError("file too large")
+    return content

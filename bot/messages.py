@@ -2,6 +2,7 @@
 
 import re
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -24,6 +25,8 @@ class Photo:
 
     telegram_file_id: str | None = None
     attachment_id: int | None = None
+    url: str | None = None
+    """Where the channel keeps it, for channels that give photos by link (Zalo)."""
     size: int = 0
 
 
@@ -72,7 +75,7 @@ class IncomingMessage:
             data["payload"] = self.payload
         if self.photo:
             data["photo"] = {"telegram_file_id": self.photo.telegram_file_id,
-                             "attachment_id": self.photo.attachment_id}
+                             "attachment_id": self.photo.attachment_id, "url": self.photo.url}
         if self.location:
             data["location"] = list(self.location)
         if self.contact:
@@ -143,7 +146,11 @@ def rows(buttons: list[Button], per_row: int) -> tuple[tuple[Button, ...], ...]:
 # What each channel takes in one message (characters). Replies are cut to fit when they
 # are put in the outbox, so that every outbox row is one message: it is paced, ordered
 # and retried on its own, and a failure never sends a part twice.
-TEXT_LIMITS = {"telegram": 4096}
+TEXT_LIMITS = {"telegram": 4096, "zalo_bot": 2000, "zalo_oa": 2000}
+NUMBERED_CHANNELS = frozenset({"zalo_bot", "zalo_oa"})
+REPLY_WINDOWS = {"zalo_oa": timedelta(days=7)}
+"""Channels that let the service write only for a while after the person last wrote."""
+"""Channels where options may come as a numbered list, answered by number or label."""
 CAPTION_LIMITS = {"telegram": 1024}
 
 
@@ -157,9 +164,15 @@ def fit(reply: Reply, channel: str) -> list[Reply]:
         file = Reply("", photo_attachment=reply.photo_attachment, document=reply.document)
         return [file, *fit(replace(reply, photo_attachment=None, document=None), channel)]
     limit = TEXT_LIMITS.get(channel)
-    if limit is None or len(reply.text) <= limit:
+    if limit is None:
+        return [reply]
+    # Where options become a numbered list, the list takes room in the last part.
+    listing = len(numbered(reply)) - len(reply.text) if channel in NUMBERED_CHANNELS else 0
+    if len(reply.text) + listing <= limit:
         return [reply]
     parts = split_text(reply.text, limit)
+    if len(parts[-1]) + listing > limit:
+        parts += [""]
     return [Reply(part) for part in parts[:-1]] + [replace(reply, text=parts[-1])]
 
 
@@ -173,3 +186,13 @@ def split_text(text: str, limit: int) -> list[str]:
         text = text[cut:].removeprefix("\n")
     pieces.append(text)
     return pieces
+
+
+def numbered(reply: Reply) -> str:
+    """The reply for a channel without buttons: its options as a numbered list, to be
+    answered by number or by label."""
+    options = reply.options
+    if not options:
+        return reply.text
+    listing = "\n".join(f"{n}. {label}" for n, (label, _payload) in enumerate(options, 1))
+    return f"{reply.text}\n\n{listing}"

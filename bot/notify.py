@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot.i18n import resolve_language, use_locale
-from bot.messages import TEXT_LIMITS, Reply, fit
+from bot.messages import NUMBERED_CHANNELS, TEXT_LIMITS, Reply, fit
 from bot.ports import Chat, Outgoing, UnitOfWork
 from complaints.people import Account
 
@@ -57,12 +57,23 @@ class Notifier:
         targets = chats if chats is not None else await self.uow.accounts.chats(account.id)
         for chat in targets:
             await self.send(chat, reply, case_id=case_id, card_case_id=card_case_id, key=key)
+            await self._remember_options(chat, reply)
         return targets
 
+    async def _remember_options(self, chat: Chat, reply: Reply) -> None:
+        """Where options come as a numbered list, the person answers with a number: keep
+        the list in their chat's state to read the answer against."""
+        if reply.options and chat.channel in NUMBERED_CHANNELS:
+            dialog = await self.uow.dialogs.load(chat.channel, chat.chat_id)
+            dialog.offer(reply.options)
+            await self.uow.dialogs.save(dialog, self.now)
+
     async def edit(self, outbox_id: int, chat: Chat, reader: Account,
-                   build: Callable[[], Reply], case_id: int | None = None) -> None:
+                   build: Callable[[], Reply], case_id: int | None = None,
+                   remember_options: bool = True) -> Reply:
         """Redraw a message already sent (a case card) for the person who reads it; a
-        message can only be redrawn whole, so a text grown past the limit is shortened."""
+        message can only be redrawn whole, so a text grown past the limit is shortened.
+        Returns the reply as redrawn."""
         with use_locale(await self.language_of(reader)):
             reply = build()
         limit = TEXT_LIMITS.get(chat.channel)
@@ -71,3 +82,6 @@ class Notifier:
         await self.uow.outbox.enqueue(
             Outgoing(chat, reply.to_json(), self._keys(chat, None)(1), kind="edit",
                      case_id=case_id, edit_of=outbox_id), self.now)
+        if remember_options:
+            await self._remember_options(chat, reply)
+        return reply

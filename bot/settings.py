@@ -42,6 +42,20 @@ class Settings:
     reminder_hour: time = time(8, 0)
     scheduler_interval: float = 60.0
     """Seconds between two rounds of the scheduler (reminders, escalation)."""
+    zalo_bot_token: str | None = None
+    zalo_bot_webhook_secret: str | None = None
+    zalo_bot_api_url: str = "https://bot-api.zaloplatforms.com"
+    zalo_oa_app_id: str | None = None
+    zalo_oa_secret_key: str | None = None
+    """The OA's secret key: checks the signature of the events Zalo posts."""
+    zalo_app_secret: str | None = None
+    """The Zalo app's secret: refreshes the OA's access token."""
+    zalo_oa_api_url: str = "https://openapi.zalo.me"
+    zalo_oauth_url: str = "https://oauth.zaloapp.com"
+
+    @property
+    def zalo_oa_enabled(self) -> bool:
+        return self.zalo_oa_app_id is not None
 
     @property
     def deadline_rules(self) -> DeadlineRules:
@@ -99,7 +113,33 @@ class Settings:
             ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError):
             raise SettingsError(f"PAKN_TIMEZONE: unknown time zone '{timezone}'") from None
+        zalo_bot_token = get("PAKN_ZALO_BOT_TOKEN")
+        zalo_bot_secret = get("PAKN_ZALO_BOT_WEBHOOK_SECRET")
+        if zalo_bot_token and public_url and not zalo_bot_secret:
+            raise SettingsError("PAKN_ZALO_BOT_WEBHOOK_SECRET: required when PAKN_PUBLIC_URL "
+                                "is set (webhook mode)")
+        if zalo_bot_secret and not re.fullmatch(r"[A-Za-z0-9_-]{8,256}", zalo_bot_secret):
+            raise SettingsError("PAKN_ZALO_BOT_WEBHOOK_SECRET: 8-256 characters of A-Z, a-z, "
+                                "0-9, _ and -")
+        oa_app_id = get("PAKN_ZALO_OA_APP_ID")
+        oa_secret, app_secret = get("PAKN_ZALO_OA_SECRET_KEY"), get("PAKN_ZALO_APP_SECRET")
+        if oa_app_id and not oa_secret:
+            raise SettingsError("PAKN_ZALO_OA_SECRET_KEY: required with PAKN_ZALO_OA_APP_ID "
+                                "(it checks the signature of Zalo's events)")
+        if oa_app_id and not app_secret:
+            raise SettingsError("PAKN_ZALO_APP_SECRET: required with PAKN_ZALO_OA_APP_ID "
+                                "(it refreshes the access token)")
+        zalo_urls = {}
+        for name, key in (("PAKN_ZALO_BOT_API_URL", "zalo_bot_api_url"),
+                          ("PAKN_ZALO_OA_API_URL", "zalo_oa_api_url"),
+                          ("PAKN_ZALO_OAUTH_URL", "zalo_oauth_url")):
+            url = (get(name) or getattr(defaults, key)).rstrip("/")
+            _url(name, url)
+            zalo_urls[key] = url
         return cls(
+            zalo_bot_token=zalo_bot_token, zalo_bot_webhook_secret=zalo_bot_secret,
+            zalo_oa_app_id=oa_app_id, zalo_oa_secret_key=oa_secret, zalo_app_secret=app_secret,
+            **zalo_urls,
             database_url=database_url,
             host=get("PAKN_HOST") or defaults.host,
             port=port,

@@ -25,17 +25,21 @@ def templates() -> Environment:
 
 class Routes:
     def __init__(self, database: Database, webchat: WebChatChannel, default_language: str,
-                 telegram_webhook: Handler | None = None) -> None:
+                 webhooks: dict[str, Handler] | None = None,
+                 files: Handler | None = None) -> None:
         self.database = database
         self.webchat = webchat
         self.default_language = default_language
-        self.telegram_webhook = telegram_webhook
+        self.webhooks = webhooks or {}
+        self.files = files
         self.env = templates()
 
     def install(self, app: web.Application) -> None:
         app.router.add_get("/healthz", self.health)
-        if self.telegram_webhook is not None:
-            app.router.add_post("/webhook/telegram", self.telegram_webhook)
+        for name, handler in self.webhooks.items():
+            app.router.add_post(f"/webhook/{name}", handler)
+        if self.files is not None:
+            app.router.add_get("/files/{attachment_id}", self.files)
         app.router.add_get("/", self.chat_page)
         app.router.add_get("/chat/ws", self.webchat.websocket)
         app.router.add_post("/chat/upload", self.webchat.upload)

@@ -17,10 +17,11 @@ class SqlAttachmentRepository:
     async def add(self, owner_id: int, channel: str, now: datetime, *,
                   telegram_file_id: str | None = None, content: bytes | None = None,
                   mime: str = "image/jpeg", filename: str | None = None,
-                  case_id: int | None = None) -> int:
+                  case_id: int | None = None, source_url: str | None = None) -> int:
         row = AttachmentRow(owner_id=owner_id, channel=channel, telegram_file_id=telegram_file_id,
                             content=content, mime=mime, size=len(content or b""),
-                            filename=filename, case_id=case_id, created_at=now)
+                            filename=filename, case_id=case_id, source_url=source_url,
+                            created_at=now)
         self.session.add(row)
         await self.session.flush()
         return row.id
@@ -31,7 +32,8 @@ class SqlAttachmentRepository:
             return None
         return Attachment(id=row.id, owner_id=row.owner_id, case_id=row.case_id,
                           channel=row.channel, telegram_file_id=row.telegram_file_id,
-                          content=row.content, mime=row.mime, filename=row.filename)
+                          content=row.content, mime=row.mime, filename=row.filename,
+                          source_url=row.source_url)
 
     async def link(self, attachment_ids: list[int], case_id: int) -> None:
         if attachment_ids:

@@ -4,7 +4,7 @@ import copy
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import DialogRow, InboundRow, OutboxRow
@@ -51,6 +51,13 @@ class SqlInboundRepository:
         ).on_conflict_do_nothing(index_elements=["channel", "update_key"]).returning(
             InboundRow.__table__.c.id)
         return (await self.session.execute(stmt)).first() is not None
+
+    async def last_seen(self, channel: str, chat_id: str) -> datetime | None:
+        """When the person of a chat last wrote (channels that limit replies to a window
+        after the person's last message)."""
+        return (await self.session.execute(
+            select(func.max(InboundRow.received_at))
+            .where(InboundRow.channel == channel, InboundRow.chat_id == chat_id))).scalar()
 
 
 async def transcript(session: AsyncSession, channel: str, chat_id: str,

@@ -249,6 +249,8 @@ class AttachmentRow(Base):
     owner_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     channel: Mapped[str] = mapped_column(String(16))
     telegram_file_id: Mapped[str | None] = mapped_column(String(256))
+    source_url: Mapped[str | None] = mapped_column(Text)
+    """Where a channel that sends photos by link (Zalo) put it; fetched when needed."""
     content: Mapped[bytes | None] = mapped_column(LargeBinary)
     mime: Mapped[str] = mapped_column(String(128), default="image/jpeg")
     filename: Mapped[str | None] = mapped_column(String(200))
@@ -425,4 +427,16 @@ class SurveyDraftRow(Base):
     __tablename__ = "survey_drafts"
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
     data: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]
+
+
+class ZaloTokenRow(Base):
+    """The Zalo Official Account's tokens. The refresh token is single-use: the row is
+    locked while it is exchanged, so two workers never spend the same one."""
+
+    __tablename__ = "zalo_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    access_token: Mapped[str | None] = mapped_column(Text)
+    refresh_token: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]

@@ -41,6 +41,15 @@ class SqlOutboxRepository:
         return [(row_id, Chat(channel, chat_id), account_id)
                 for row_id, channel, chat_id, account_id in rows]
 
+    async def last_failure(self, case_id: int, chat: Chat) -> tuple[str, datetime] | None:
+        """Why the last message about a case to a chat could not be delivered, if so."""
+        row = (await self.session.execute(
+            select(OutboxRow.last_error, OutboxRow.sent_at)
+            .where(OutboxRow.case_id == case_id, OutboxRow.channel == chat.channel,
+                   OutboxRow.chat_id == chat.chat_id, OutboxRow.status == UNDELIVERABLE)
+            .order_by(OutboxRow.id.desc()).limit(1))).first()
+        return (row.last_error or "", row.sent_at) if row else None
+
     # --- the dispatcher's side --------------------------------------------------------
 
     async def claim_due(self, now: datetime, limit: int, lease_seconds: float,

@@ -39,6 +39,7 @@ class SqlAccountRepository:
         return _account(account)
 
     async def find(self, channel: str, external_id: str) -> Account | None:
+        """The account of a channel user, if the service has met them."""
         row = (await self.session.execute(
             select(AccountRow).join(IdentityRow, IdentityRow.account_id == AccountRow.id)
             .where(IdentityRow.channel == channel, IdentityRow.external_id == external_id))

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+OPTIONS_KEY = "_options"
+
 
 @dataclass
 class Dialog:
@@ -20,6 +22,20 @@ class Dialog:
     def reset(self, state: str = "idle", **data: Any) -> None:
         self.state = state
         self.data = dict(data)
+
+    def offer(self, options: list[tuple[str, str]]) -> None:
+        """Remember the (label, payload) options just shown, so that an answer typed as
+        a number or a label counts as pressing one, while the state stays the same."""
+        self.data[OPTIONS_KEY] = {"state": self.state, "items": options}
+
+    def offered(self) -> list[list[str]] | None:
+        offer = self.data.get(OPTIONS_KEY)
+        if offer and offer.get("state") == self.state:
+            return list(offer["items"])
+        return None
+
+    def forget_offer(self) -> None:
+        self.data.pop(OPTIONS_KEY, None)
 
 
 @dataclass(frozen=True)
@@ -64,6 +80,7 @@ class Attachment:
     content: bytes | None
     mime: str
     filename: str | None = None
+    source_url: str | None = None
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from storage.outbox import SqlOutboxRepository
 from storage.people import SqlAccountRepository, SqlInviteRepository
 from storage.surveys import SqlSurveyRepository
 from storage.upsert import dialect_name
+from storage.zalo import SqlZaloTokenRepository
 
 
 class SqlUnitOfWork:
@@ -44,6 +45,7 @@ class SqlUnitOfWork:
         self.indicators = SqlIndicatorRepository(session)
         self.exports = SqlExportRepository(session)
         self.imports = SqlImportRepository(session)
+        self.zalo_tokens = SqlZaloTokenRepository(session)
 
     async def try_lead(self, name: str) -> bool:
         """Whether this transaction may do a job meant for one worker at a time. On

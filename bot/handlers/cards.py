@@ -1,5 +1,6 @@
 """How cases look in a chat: the staff card with its buttons, the citizen's view, labels."""
 
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -55,12 +56,24 @@ def due_line(case: Case, tz: ZoneInfo, now: datetime) -> str:
     return line
 
 
-def case_card(case: Case, reader: Actor, directory: Directory, tz: ZoneInfo,
-              assignee: str | None, photos: int, now: datetime) -> Reply:
+@dataclass(frozen=True)
+class CardFacts:
+    """What a card shows beyond the case itself."""
+
+    assignee: str | None = None
+    photos: int = 0
+    failure: tuple[str, datetime] | None = None
+    """The last message to the sender that could not be delivered: reason and when."""
+    window_end: datetime | None = None
+    """Until when the sender's channel lets the unit write to them (Zalo OA)."""
+
+
+def case_card(case: Case, reader: Actor, directory: Directory, tz: ZoneInfo, now: datetime,
+              facts: CardFacts) -> Reply:
     """The card staff see: everything needed to act, and the buttons the reader may use."""
     status = status_label(case.status)
-    if case.status is not Status.RESOLVED and assignee:
-        status = _("{status} by {name}").format(status=status, name=assignee)
+    if case.status is not Status.RESOLVED and facts.assignee:
+        status = _("{status} by {name}").format(status=status, name=facts.assignee)
     lines = [
         _("PAKN {code} · {field}").format(code=case.code, field=field_name(directory, case.field)),
         _("Area: {area}").format(area=area_name(directory, case.area)),
@@ -80,8 +93,18 @@ def case_card(case: Case, reader: Actor, directory: Directory, tz: ZoneInfo,
     if case.location:
         lines.append(_("Location: {link}").format(
             link=map_link(case.location.latitude, case.location.longitude)))
-    if photos:
-        lines.append(_("Photos: {count}").format(count=photos))
+    if facts.photos:
+        lines.append(_("Photos: {count}").format(count=facts.photos))
+    if facts.window_end is not None:
+        lines.append((_("Zalo lets the unit write to the sender until {date}.")
+                      if facts.window_end > now else
+                      _("Zalo no longer lets the unit write to the sender (since {date}): "
+                        "they must write first.")).format(
+            date=format_datetime(facts.window_end, tz)))
+    if facts.failure is not None:
+        lines.append(_("A message to the sender could not be delivered ({date}): "
+                       "{reason}").format(date=format_datetime(facts.failure[1], tz),
+                                          reason=facts.failure[0]))
     lines += ["", case.text]
     if case.status is Status.RESOLVED and case.answer:
         lines += ["", _("Answer: {answer}").format(answer=case.answer)]

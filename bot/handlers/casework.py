@@ -4,9 +4,9 @@ from collections.abc import Callable
 from functools import partial
 
 from bot.context import Context
-from bot.handlers.cards import case_card
+from bot.handlers.cards import CardFacts, case_card
 from bot.i18n import _
-from bot.messages import Reply
+from bot.messages import REPLY_WINDOWS, Reply
 from bot.ports import Chat
 from complaints.case import Case
 from complaints.people import Account
@@ -22,10 +22,16 @@ async def assignee_name(ctx: Context, case: Case) -> str | None:
 async def card_for(ctx: Context, case: Case, reader: Account) -> Callable[[], Reply]:
     """A builder of the reader's card, to be called in the reader's language."""
     assert case.id is not None
-    assignee = await assignee_name(ctx, case)
-    photos = len(await ctx.uow.attachments.of_case(case.id))
-    return lambda: case_card(case, reader.as_actor(), ctx.directory, ctx.tz, assignee, photos,
-                             ctx.now)
+    citizen_chat = Chat(case.channel, case.chat_id)
+    window_end = None
+    if case.channel in REPLY_WINDOWS:
+        seen = await ctx.uow.inbound.last_seen(case.channel, case.chat_id)
+        window_end = seen + REPLY_WINDOWS[case.channel] if seen else None
+    facts = CardFacts(assignee=await assignee_name(ctx, case),
+                      photos=len(await ctx.uow.attachments.of_case(case.id)),
+                      failure=await ctx.uow.outbox.last_failure(case.id, citizen_chat),
+                      window_end=window_end)
+    return lambda: case_card(case, reader.as_actor(), ctx.directory, ctx.tz, ctx.now, facts)
 
 
 async def show_card(ctx: Context, case: Case) -> None:

@@ -281,7 +281,8 @@ async def _attachment(ctx: Context) -> None:
 
 
 async def store_photo(ctx: Context) -> int:
-    """Keep a reference to the photo: Telegram's file id, or the upload already stored."""
+    """Keep a reference to the photo: Telegram's file id or Zalo's link (fetched when
+    someone needs it), or the upload already stored."""
     photo = ctx.message.photo
     assert photo is not None
     if photo.attachment_id is not None:
@@ -290,7 +291,8 @@ async def store_photo(ctx: Context) -> int:
             raise NotAllowed("photo")
         return photo.attachment_id
     return await ctx.uow.attachments.add(ctx.account.id, ctx.message.channel, ctx.now,
-                                         telegram_file_id=photo.telegram_file_id)
+                                         telegram_file_id=photo.telegram_file_id,
+                                         source_url=photo.url)
 
 
 # --- filing ----------------------------------------------------------------------------

@@ -1,0 +1,219 @@
+"""A Zalo Official Account (OA): the way government bodies talk to citizens on Zalo.
+
+Events reach `POST /webhook/zalo-oa` signed with
+`X-ZEvent-Signature: mac=sha256(app_id + raw body + timestamp + OA secret key)`; nothing
+is acted on before the signature checks out. Replies go through the v3 consultation
+message API, which Zalo allows only for a while after the person last wrote (free for
+48 hours, refused after 7 days): a message outside the window is recorded undeliverable
+with the reason, never retried forever. Buttons become OA "query" buttons whose tap comes
+back as a text carrying the payload; beyond five options, a numbered list.
+"""
+
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any, Protocol
+
+import aiohttp
+from aiohttp import web
+
+from bot.channels.base import Outcome, RetryLater, Sent, Undeliverable
+from bot.messages import REPLY_WINDOWS, IncomingMessage, Kind, Photo, Reply, numbered
+from storage.errors import StorageError
+from storage.records import Queued
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "zalo_oa"
+SIGNATURE_HEADER = "X-ZEvent-Signature"
+BUTTON_PREFIX = "#pakn "
+"""A query button sends its payload back as text: this marks it as a button press."""
+MAX_BUTTONS = 5
+WINDOW = REPLY_WINDOWS[CHANNEL]
+MAX_BODY = 1 << 20
+Handle = Callable[[IncomingMessage], Awaitable[bool]]
+Link = Callable[[int], str]
+LastSeen = Callable[[str], Awaitable[datetime | None]]
+
+# Zalo's error codes for the consultation API, by what they mean for a message.
+TOKEN_REFUSED = {-216, -124, -14014}
+NOT_REACHABLE = {-213: "the person does not follow the OA or has not written to it",
+                 -201: "the person does not follow the OA",
+                 -230: "the person has not written to the OA in the past 7 days"}
+SLOW_DOWN = {-32: "Zalo's rate limit was reached"}
+QUOTA = {-224: "the OA's message quota is used up", -240: "the OA's message quota is used up"}
+
+
+class ZaloAuthError(Exception):
+    """No access token can be had: an administrator must set a new refresh token."""
+
+
+class Tokens(Protocol):
+    async def access_token(self, refused: str | None = None) -> str: ...
+
+
+class ZaloOAChannel:
+    channel = CHANNEL
+    rate_per_second: float | None = 20.0
+    per_chat_interval = 1.0
+
+    def __init__(self, api_url: str, app_id: str, secret_key: str, tokens: Tokens,
+                 handle: Handle, link: Link, last_seen: LastSeen,
+                 clock: Callable[[], datetime]) -> None:
+        self.url = f"{api_url.rstrip('/')}/v3.0/oa/message/cs"
+        self.app_id, self.secret_key = app_id, secret_key
+        self.tokens = tokens
+        self.handle = handle
+        self.link = link
+        self.last_seen = last_seen
+        self.clock = clock
+        self._session: aiohttp.ClientSession | None = None
+
+    async def start(self) -> None:
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+
+    async def stop(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    # --- receiving -----------------------------------------------------------------------
+
+    def signed(self, body: bytes, signature: str) -> bool:
+        """Check the MAC before anything in the body is trusted."""
+        try:
+            event = json.loads(body)
+            timestamp = str(event["timestamp"])
+            app_id = str(event["app_id"])
+        except (ValueError, TypeError, KeyError):
+            return False
+        if not hmac.compare_digest(app_id.encode(), self.app_id.encode()):
+            return False
+        expected = hashlib.sha256(
+            app_id.encode() + body + timestamp.encode() + self.secret_key.encode()).hexdigest()
+        given = signature.removeprefix("mac=").strip()
+        return hmac.compare_digest(expected.encode(), given.encode())
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        signature = request.headers.get(SIGNATURE_HEADER, "")
+        if not signature:
+            return web.Response(status=401, text="unauthorized")
+        body = await request.content.read(MAX_BODY + 1)
+        if len(body) > MAX_BODY:
+            return web.Response(status=413, text="too large")
+        if not self.signed(body, signature):
+            return web.Response(status=401, text="unauthorized")
+        message = to_incoming(json.loads(body))
+        if message is not None:
+            try:
+                await self.handle(message)
+            except StorageError:
+                return web.Response(status=503, text="try again")
+        return web.json_response({"error": 0})
+
+    # --- sending -------------------------------------------------------------------------
+
+    async def deliver(self, item: Queued) -> Outcome:
+        user = item.chat.chat_id
+        seen = await self.last_seen(user)
+        now = self.clock()
+        if seen is None or now - seen > WINDOW:
+            since = seen.strftime("%d/%m/%Y") if seen else "never"
+            return Undeliverable(f"outside Zalo's reply window: the person last wrote on "
+                                 f"{since}, more than 7 days ago")
+        message = self._message(Reply.from_json(item.body))
+        try:
+            token = await self.tokens.access_token()
+            result = await self._post(token, user, message)
+            if result.get("error") in TOKEN_REFUSED:
+                token = await self.tokens.access_token(refused=token)
+                result = await self._post(token, user, message)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            return RetryLater(0, f"network: {exc.__class__.__name__}")
+        except ZaloAuthError as exc:  # retried: an administrator can set a new token
+            return RetryLater(0, str(exc))
+        return _outcome(result)
+
+    async def _post(self, token: str, user: str, message: dict[str, Any]) -> dict[str, Any]:
+        assert self._session is not None, "the channel is not started"
+        async with self._session.post(self.url, headers={"access_token": token},
+                                      json={"recipient": {"user_id": user},
+                                            "message": message}) as response:
+            if response.status >= 500:
+                raise aiohttp.ClientResponseError(response.request_info, (),
+                                                  status=response.status)
+            body = await response.json(content_type=None)
+        return body if isinstance(body, dict) else {"error": -1, "message": "not JSON"}
+
+    def _message(self, reply: Reply) -> dict[str, Any]:
+        if reply.photo_attachment is not None:
+            return {"text": reply.text, "attachment": {"type": "template", "payload": {
+                "template_type": "media",
+                "elements": [{"media_type": "image",
+                              "url": self.link(reply.photo_attachment)}]}}}
+        options = reply.options
+        text = reply.text
+        if reply.document is not None:
+            text += "\n" + self.link(reply.document)
+        if not options or len(options) > MAX_BUTTONS:
+            return {"text": numbered(Reply(text, buttons=reply.buttons))}
+        return {"text": text, "attachment": {"type": "template", "payload": {"buttons": [
+            {"title": label[:100], "type": "oa.query.hide", "payload": BUTTON_PREFIX + payload}
+            for label, payload in options]}}}
+
+
+def to_incoming(event: dict[str, Any]) -> IncomingMessage | None:
+    name = str(event.get("event_name", ""))
+    sender = str((event.get("sender") or event.get("follower") or {}).get("id") or "")
+    if not sender:
+        return None
+    message = event.get("message") or {}
+    key = f"{name}:{message.get('msg_id') or event.get('timestamp')}"
+
+    def incoming(kind: Kind, **fields: Any) -> IncomingMessage:
+        return IncomingMessage(channel=CHANNEL, update_key=key, chat_id=sender,
+                               user_id=sender, kind=kind, **fields)
+
+    if name == "follow":
+        return incoming(Kind.COMMAND, text="/start", command="start")
+    if name == "user_send_text":
+        text = str(message.get("text") or "")
+        if text.startswith(BUTTON_PREFIX):
+            return incoming(Kind.BUTTON, payload=text[len(BUTTON_PREFIX):].strip()[:64])
+        if text.startswith("/"):
+            head, _, args = text.partition(" ")
+            return incoming(Kind.COMMAND, text=text, command=head[1:].lower(), args=args.strip())
+        return incoming(Kind.TEXT, text=text)
+    attachments = message.get("attachments") or [{}]
+    payload = attachments[0].get("payload") or {}
+    if name == "user_send_image" and payload.get("url"):
+        return incoming(Kind.PHOTO, text=message.get("text"), photo=Photo(url=payload["url"]))
+    if name == "user_send_location":
+        place = message.get("location") or payload.get("coordinates") or {}
+        try:
+            return incoming(Kind.LOCATION, location=(float(place["latitude"]),
+                                                     float(place["longitude"])))
+        except (KeyError, TypeError, ValueError):
+            return incoming(Kind.UNSUPPORTED)
+    if name.startswith("user_send_"):
+        return incoming(Kind.UNSUPPORTED)
+    return None  # unfollow, delivery and read receipts: nothing to answer
+
+
+def _outcome(result: dict[str, Any]) -> Outcome:
+    code = result.get("error")
+    if code == 0:
+        data = result.get("data") or {}
+        return Sent(str(data.get("message_id")) if data.get("message_id") else None)
+    detail = f"{code}: {result.get('message', '')}"
+    if code in NOT_REACHABLE:
+        return Undeliverable(f"Zalo: {NOT_REACHABLE[code]} ({detail})")
+    if code in SLOW_DOWN:
+        return RetryLater(60, f"Zalo: {SLOW_DOWN[code]} ({detail})", flood=True)
+    if code in QUOTA:
+        return Undeliverable(f"Zalo: {QUOTA[code]} ({detail})")
+    if code in TOKEN_REFUSED:
+        return RetryLater(0, f"Zalo refused the access token ({detail})")
+    return Undeliverable(f"Zalo rejected the message ({detail})")
