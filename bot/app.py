@@ -19,7 +19,6 @@ from bot.channels.base import Sender
 from bot.channels.telegram import TelegramChannel, build_application
 from bot.channels.webchat import WebChatChannel
 from bot.channels.zalo_bot import ZaloBotChannel, ZaloBotClient
-from bot.channels.zalo_oa import CHANNEL as ZALO_OA
 from bot.channels.zalo_oa import ZaloOAChannel
 from bot.dispatch import Dispatcher, utcnow
 from bot.handlers import build_router
@@ -27,8 +26,9 @@ from bot.handlers.admin import BOT_USERNAME_KEY
 from bot.links import FileLinks
 from bot.media import Media
 from bot.outbox import OutboxDispatcher
+from bot.reply_window import ReplyWindow
 from bot.scheduler import Scheduler
-from bot.settings import Settings
+from bot.settings import ZALO_OA, Settings
 from bot.web import MAX_REQUEST, Handler, Routes
 from bot.zalo_tokens import ZaloOAuth, ZaloTokenKeeper
 from complaints.directory_file import parse_directory
@@ -87,9 +87,11 @@ class Service:
             self.zalo_tokens = ZaloTokenKeeper(self.store, ZaloOAuth(
                 settings.zalo_oauth_url, settings.zalo_oa_app_id, settings.zalo_app_secret),
                 clock)
+            window = ReplyWindow(self.store, ZALO_OA, settings.zalo_oa_reply_hours,
+                                 settings.zalo_oa_free_messages)
             self.zalo_oa = ZaloOAChannel(settings.zalo_oa_api_url, settings.zalo_oa_app_id,
                                          settings.zalo_oa_secret_key, self.zalo_tokens, handle,
-                                         self.link, self.last_seen_on_zalo_oa, clock)
+                                         self.link, window, clock)
             senders.append(self.zalo_oa)
         self.outbox = OutboxDispatcher(self.store, senders, clock)
         self.scheduler = Scheduler(self.store, settings, self.calendars, clock,
@@ -98,10 +100,6 @@ class Service:
     def link(self, attachment_id: int) -> str:
         assert self.file_links is not None, "the service is not started"
         return self.file_links.url(attachment_id, self.clock())
-
-    async def last_seen_on_zalo_oa(self, chat_id: str) -> datetime | None:
-        async with self.store.unit_of_work() as uow:
-            return await uow.inbound.last_seen(ZALO_OA, chat_id)
 
     async def prepare(self) -> None:
         await seed_directory(self.store, self.clock())

@@ -2,7 +2,6 @@
 
 import re
 from dataclasses import dataclass, replace
-from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -148,8 +147,6 @@ def rows(buttons: list[Button], per_row: int) -> tuple[tuple[Button, ...], ...]:
 # and retried on its own, and a failure never sends a part twice.
 TEXT_LIMITS = {"telegram": 4096, "zalo_bot": 2000, "zalo_oa": 2000}
 NUMBERED_CHANNELS = frozenset({"zalo_bot", "zalo_oa"})
-REPLY_WINDOWS = {"zalo_oa": timedelta(days=7)}
-"""Channels that let the service write only for a while after the person last wrote."""
 """Channels where options may come as a numbered list, answered by number or label."""
 CAPTION_LIMITS = {"telegram": 1024}
 

@@ -17,6 +17,8 @@ from complaints.calendar import DeadlineRules
 from complaints.deadlines import ReminderPolicy
 
 LANGUAGES = ("vi", "en")
+ZALO_OA = "zalo_oa"
+"""The channel name of a Zalo Official Account."""
 
 
 class SettingsError(Exception):
@@ -52,6 +54,11 @@ class Settings:
     """The Zalo app's secret: refreshes the OA's access token."""
     zalo_oa_api_url: str = "https://openapi.zalo.me"
     zalo_oauth_url: str = "https://oauth.zaloapp.com"
+    zalo_oa_reply_hours: int = 48
+    """How long after a person wrote the OA may answer (Zalo: 48 hours free; up to 7 days
+    with a paid package)."""
+    zalo_oa_free_messages: int = 8
+    """How many messages the OA may send in that time (Zalo: 8 free; 0 for no limit)."""
 
     @property
     def zalo_oa_enabled(self) -> bool:
@@ -136,7 +143,12 @@ class Settings:
             url = (get(name) or getattr(defaults, key)).rstrip("/")
             _url(name, url)
             zalo_urls[key] = url
+        reply_hours = _integer("PAKN_ZALO_OA_REPLY_HOURS", get("PAKN_ZALO_OA_REPLY_HOURS"),
+                               defaults.zalo_oa_reply_hours, 1, 7 * 24)
+        free_messages = _integer("PAKN_ZALO_OA_FREE_MESSAGES", get("PAKN_ZALO_OA_FREE_MESSAGES"),
+                                 defaults.zalo_oa_free_messages, 0, 1000)
         return cls(
+            zalo_oa_reply_hours=reply_hours, zalo_oa_free_messages=free_messages,
             zalo_bot_token=zalo_bot_token, zalo_bot_webhook_secret=zalo_bot_secret,
             zalo_oa_app_id=oa_app_id, zalo_oa_secret_key=oa_secret, zalo_app_secret=app_secret,
             **zalo_urls,

@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -49,6 +49,13 @@ class SqlOutboxRepository:
                    OutboxRow.chat_id == chat.chat_id, OutboxRow.status == UNDELIVERABLE)
             .order_by(OutboxRow.id.desc()).limit(1))).first()
         return (row.last_error or "", row.sent_at) if row else None
+
+    async def sent_since(self, channel: str, chat_id: str, since: datetime) -> int:
+        """How many messages went to a chat after a moment."""
+        return int((await self.session.execute(
+            select(func.count()).select_from(OutboxRow)
+            .where(OutboxRow.channel == channel, OutboxRow.chat_id == chat_id,
+                   OutboxRow.status == SENT, OutboxRow.sent_at > since))).scalar_one())
 
     # --- the dispatcher's side --------------------------------------------------------
 

@@ -3,9 +3,9 @@
 Events reach `POST /webhook/zalo-oa` signed with
 `X-ZEvent-Signature: mac=sha256(app_id + raw body + timestamp + OA secret key)`; nothing
 is acted on before the signature checks out. Replies go through the v3 consultation
-message API, which Zalo allows only for a while after the person last wrote (free for
-48 hours, refused after 7 days): a message outside the window is recorded undeliverable
-with the reason, never retried forever. Buttons become OA "query" buttons whose tap comes
+message API, which Zalo allows only for a while after the person last wrote (see
+bot/reply_window.py): a message outside the window is recorded undeliverable with the
+reason, never retried forever. Buttons become OA "query" buttons whose tap comes
 back as a text carrying the payload; beyond five options, a numbered list.
 """
 
@@ -21,22 +21,20 @@ import aiohttp
 from aiohttp import web
 
 from bot.channels.base import Outcome, RetryLater, Sent, Undeliverable
-from bot.messages import REPLY_WINDOWS, IncomingMessage, Kind, Photo, Reply, numbered
+from bot.messages import IncomingMessage, Kind, Photo, Reply, numbered
 from storage.errors import StorageError
 from storage.records import Queued
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "zalo_oa"
+CHANNEL = "zalo_oa"  # as bot.settings.ZALO_OA
 SIGNATURE_HEADER = "X-ZEvent-Signature"
 BUTTON_PREFIX = "#pakn "
 """A query button sends its payload back as text: this marks it as a button press."""
 MAX_BUTTONS = 5
-WINDOW = REPLY_WINDOWS[CHANNEL]
 MAX_BODY = 1 << 20
 Handle = Callable[[IncomingMessage], Awaitable[bool]]
 Link = Callable[[int], str]
-LastSeen = Callable[[str], Awaitable[datetime | None]]
 
 # Zalo's error codes for the consultation API, by what they mean for a message.
 TOKEN_REFUSED = {-216, -124, -14014}
@@ -55,20 +53,24 @@ class Tokens(Protocol):
     async def access_token(self, refused: str | None = None) -> str: ...
 
 
+class Window(Protocol):
+    async def closed(self, chat_id: str, now: datetime) -> str | None: ...
+
+
 class ZaloOAChannel:
     channel = CHANNEL
     rate_per_second: float | None = 20.0
     per_chat_interval = 1.0
 
     def __init__(self, api_url: str, app_id: str, secret_key: str, tokens: Tokens,
-                 handle: Handle, link: Link, last_seen: LastSeen,
+                 handle: Handle, link: Link, window: Window,
                  clock: Callable[[], datetime]) -> None:
         self.url = f"{api_url.rstrip('/')}/v3.0/oa/message/cs"
         self.app_id, self.secret_key = app_id, secret_key
         self.tokens = tokens
         self.handle = handle
         self.link = link
-        self.last_seen = last_seen
+        self.window = window
         self.clock = clock
         self._session: aiohttp.ClientSession | None = None
 
@@ -117,12 +119,9 @@ class ZaloOAChannel:
 
     async def deliver(self, item: Queued) -> Outcome:
         user = item.chat.chat_id
-        seen = await self.last_seen(user)
-        now = self.clock()
-        if seen is None or now - seen > WINDOW:
-            since = seen.strftime("%d/%m/%Y") if seen else "never"
-            return Undeliverable(f"outside Zalo's reply window: the person last wrote on "
-                                 f"{since}, more than 7 days ago")
+        closed = await self.window.closed(user, self.clock())
+        if closed is not None:
+            return Undeliverable(closed)
         message = self._message(Reply.from_json(item.body))
         try:
             token = await self.tokens.access_token()

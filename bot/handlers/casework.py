@@ -1,13 +1,15 @@
 """Shared steps of case handling: saving a change, redrawing the cards, telling people."""
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import partial
 
 from bot.context import Context
 from bot.handlers.cards import CardFacts, case_card
 from bot.i18n import _
-from bot.messages import REPLY_WINDOWS, Reply
+from bot.messages import Reply
 from bot.ports import Chat
+from bot.settings import ZALO_OA
 from complaints.case import Case
 from complaints.people import Account
 
@@ -24,9 +26,9 @@ async def card_for(ctx: Context, case: Case, reader: Account) -> Callable[[], Re
     assert case.id is not None
     citizen_chat = Chat(case.channel, case.chat_id)
     window_end = None
-    if case.channel in REPLY_WINDOWS:
+    if case.channel == ZALO_OA:  # a channel that allows replies only for a while
         seen = await ctx.uow.inbound.last_seen(case.channel, case.chat_id)
-        window_end = seen + REPLY_WINDOWS[case.channel] if seen else None
+        window_end = seen + timedelta(hours=ctx.settings.zalo_oa_reply_hours) if seen else None
     facts = CardFacts(assignee=await assignee_name(ctx, case),
                       photos=len(await ctx.uow.attachments.of_case(case.id)),
                       failure=await ctx.uow.outbox.last_failure(case.id, citizen_chat),
