@@ -16,6 +16,8 @@ from aiohttp import web
 
 from bot.calendars import Calendars
 from bot.channels.base import Sender
+from bot.channels.dashboard import DashboardSender
+from bot.channels.open311 import Open311Sender
 from bot.channels.telegram import TelegramChannel, build_application
 from bot.channels.webchat import WebChatChannel
 from bot.channels.zalo_bot import ZaloBotChannel, ZaloBotClient
@@ -30,6 +32,12 @@ from bot.reply_window import ReplyWindow
 from bot.scheduler import Scheduler
 from bot.settings import ZALO_OA, Settings
 from bot.web import MAX_REQUEST, Handler, Routes
+from bot.web.admin import Admin
+from bot.web.desk import Desk
+from bot.web.open311 import Open311
+from bot.web.opendata import OpenData
+from bot.web.public import PublicSite
+from bot.web.session import Sessions
 from bot.zalo_tokens import ZaloOAuth, ZaloTokenKeeper
 from complaints.directory_file import parse_directory
 from storage.db import Database
@@ -67,7 +75,7 @@ class Service:
                                      clock, on_commit=lambda: self.outbox.wake())
         handle = self.dispatcher.handle
         self.webchat = WebChatChannel(handle, self.media)
-        senders: list[Sender] = [self.webchat]
+        senders: list[Sender] = [self.webchat, Open311Sender(), DashboardSender()]
         self.telegram: TelegramChannel | None = None
         if settings.telegram_token:
             self.telegram = TelegramChannel(
@@ -108,8 +116,7 @@ class Service:
             if key is None:
                 key = secrets.token_hex(32)
                 await uow.meta.set(FILE_LINK_KEY, key)
-        base = self.settings.public_url or f"http://{self.settings.host}:{self.settings.port}"
-        self.file_links = FileLinks(bytes.fromhex(key), base)
+        self.file_links = FileLinks(bytes.fromhex(key), self.settings.site_url)
 
     def web_app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_REQUEST)
@@ -123,6 +130,15 @@ class Service:
             webhooks["zalo-oa"] = self.zalo_oa.webhook
         Routes(self.database, self.webchat, self.settings.default_language, webhooks,
                self.serve_file).install(app)
+        PublicSite(self.store, self.settings, self.clock).install(app)
+        OpenData(self.store, self.settings, self.clock).install(app)
+        Open311(self.store, self.dispatcher, self.settings, self.clock).install(app)
+        sessions = Sessions(self.store, self.settings, self.clock)
+        sessions.install(app)
+        Desk(self.store, self.settings, self.clock, sessions, self.media,
+             self.dispatcher.perform).install(app)
+        Admin(self.store, self.settings, self.clock, sessions,
+              self.dispatcher.perform).install(app)
         app.cleanup_ctx.append(self._lifecycle)
         return app
 

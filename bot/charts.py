@@ -1,6 +1,6 @@
-"""Charts of a report as PNG: satisfaction by field against each field's target, and
-the on-time rate by unit against its target. Rates with too few responses are drawn
-pale and marked, not ranked."""
+"""Charts of a report: satisfaction by field against each field's target, the on-time
+rate by unit against its target, and the months of the period. Rates with too few
+responses are drawn pale and marked, not ranked. PNG for chats, SVG for the web."""
 
 from io import BytesIO
 
@@ -13,33 +13,82 @@ from complaints.directory import Directory
 from surveys.indicators import Rate
 from surveys.report import Report
 
-GOOD, BAD, PALE, TARGET = "#1a7f37", "#cf222e", "#c9d1d9", "#0b5cad"
+GOOD, BAD, PALE, TARGET = "#1a7f37", "#cf222e", "#8c959f", "#0b5cad"
+Rows = list[tuple[str, Rate]]
+
+
+def by_field(report: Report, directory: Directory, language: str) -> Rows:
+    names = {f.code: f.name.in_language(language) for f in directory.fields}
+    return [(names.get(code, code), indicators.satisfaction)
+            for code, indicators in report.groups.get("field", {}).items()
+            if indicators.satisfaction.denominator]
+
+
+def by_unit(report: Report, directory: Directory, language: str) -> Rows:
+    names = {u.code: u.name.in_language(language) for u in directory.units}
+    return [(names.get(code, code), indicators.pakn_on_time)
+            for code, indicators in report.groups.get("unit", {}).items()
+            if indicators.pakn_on_time.denominator]
 
 
 def report_chart(report: Report, directory: Directory, language: str) -> bytes:
-    fields = {f.code: f.name.in_language(language) for f in directory.fields}
-    units = {u.code: u.name.in_language(language) for u in directory.units}
-    by_field = [(fields.get(code, code), ind.satisfaction)
-                for code, ind in report.groups.get("field", {}).items()
-                if ind.satisfaction.denominator]
-    by_unit = [(units.get(code, code), ind.pakn_on_time)
-               for code, ind in report.groups.get("unit", {}).items()
-               if ind.pakn_on_time.denominator]
+    """Both bar charts in one PNG, for a chat."""
+    fields, units = by_field(report, directory, language), by_unit(report, directory, language)
+    figure = _figure(10, 4 + 0.3 * (len(fields) + len(units)))
+    panels = figure.subplots(2, 1, height_ratios=[max(len(fields), 1), max(len(units), 1)])
+    _bars(panels[0], fields, _("Satisfaction with procedures by field ({period})").format(
+        period=report.period.label))
+    _bars(panels[1], units, _("PAKN handled on time by unit ({period})").format(
+        period=report.period.label))
+    return _render(figure, "png")
+
+
+def bar_chart(rows: Rows, title: str, kind: str = "svg") -> bytes:
+    figure = _figure(9, 1.5 + 0.35 * max(len(rows), 1))
+    _bars(figure.subplots(), rows, title)
+    return _render(figure, kind)
+
+
+def trend_chart(report: Report, kind: str = "svg") -> bytes:
+    """The three indicators month by month, against their targets."""
+    figure = _figure(9, 3.6)
+    axes = figure.subplots()
+    axes.set_title(_("Month by month ({period})").format(period=report.period.label),
+                   fontsize=11, loc="left")
+    labels = [label for label, _indicators in report.months]
+    names = {"satisfaction": _("Satisfaction with procedures"),
+             "pakn_on_time": _("PAKN handled on time"),
+             "pakn_satisfaction": _("Satisfaction with PAKN handling")}
+    for key, name in names.items():
+        values = [100 * rate.rate if (rate := getattr(ind, key)).rate is not None else None
+                  for _label, ind in report.months]
+        axes.plot(labels, [v if v is not None else float("nan") for v in values], marker="o",
+                  label=name)
+    axes.set_ylim(0, 100)
+    axes.set_ylabel("%")
+    if not labels:
+        axes.text(0.5, 0.5, _("no data yet"), ha="center", va="center",
+                  transform=axes.transAxes, color="#4d5761")
+    else:
+        axes.legend(fontsize=8, loc="lower left")
+    return _render(figure, kind)
+
+
+def _figure(width: float, height: float) -> Figure:
     # The object API with the Agg canvas: no display, no global pyplot state.
-    figure = Figure(figsize=(10, 4 + 0.3 * (len(by_field) + len(by_unit))), dpi=100)
+    figure = Figure(figsize=(width, height), dpi=100)
     FigureCanvasAgg(figure)
-    panels = figure.subplots(2, 1, height_ratios=[max(len(by_field), 1), max(len(by_unit), 1)])
-    _bars(panels[0], by_field, _("Satisfaction with procedures by field ({period})").format(
-        period=report.period.label))
-    _bars(panels[1], by_unit, _("PAKN handled on time by unit ({period})").format(
-        period=report.period.label))
+    return figure
+
+
+def _render(figure: Figure, kind: str) -> bytes:
     figure.tight_layout()
     out = BytesIO()
-    figure.savefig(out, format="png")
+    figure.savefig(out, format=kind)
     return out.getvalue()
 
 
-def _bars(axes: Axes, rows: list[tuple[str, Rate]], title: str) -> None:
+def _bars(axes: Axes, rows: Rows, title: str) -> None:
     axes.set_title(title, fontsize=11, loc="left")
     axes.set_xlim(0, 100)
     axes.set_xlabel("%")

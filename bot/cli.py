@@ -5,7 +5,17 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot.commands import calendar, directory, imports, invites, reports, serve, surveys, zalo
+from bot.commands import (
+    apikeys,
+    calendar,
+    directory,
+    imports,
+    invites,
+    reports,
+    serve,
+    surveys,
+    zalo,
+)
 from bot.i18n import LANGUAGES, set_language
 from bot.settings import Settings, SettingsError
 from storage.errors import StorageError
@@ -17,7 +27,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="language of the output (default: PAKN_DEFAULT_LANGUAGE)")
     parser.set_defaults(run=serve.serve)
     commands = parser.add_subparsers(title="commands")
-    for group in (serve, directory, calendar, invites, surveys, reports, imports, zalo):
+    for group in (serve, directory, calendar, invites, surveys, reports, imports, zalo, apikeys):
         group.register(commands)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO,

@@ -3,10 +3,10 @@ messages commit together or not at all; the channel acknowledges only after comm
 
 import copy
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from bot.calendars import Calendars
 from bot.callbacks import unpack
@@ -17,12 +17,13 @@ from bot.messages import IncomingMessage, Kind, Reply
 from bot.ports import UnitOfWork
 from bot.routing import Router
 from bot.settings import Settings
-from complaints.errors import ComplaintsError
+from complaints.errors import ComplaintsError, NotAllowed
 from storage.errors import Conflict, StorageError
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 4
+T = TypeVar("T")
 
 
 class Store(Protocol):
@@ -51,35 +52,65 @@ class Dispatcher:
         Raises StorageError when the database cannot take it: the channel must then
         answer so that the message is delivered again later.
         """
+        return await self._run(message, self._converse) is not None
+
+    async def perform(self, message: IncomingMessage,
+                      action: Callable[[Context], Awaitable[T]],
+                      account_id: int | None = None) -> T | None:
+        """Process a request that is not a conversation step (one made through an API or
+        the dashboard) the same way: recorded, in one transaction with what it changes and
+        the messages it owes. Errors of the action propagate and nothing is kept; None when
+        the request was processed before. `account_id`: who acts, when already known
+        (signed in on the web) rather than found from the channel's user."""
+        return await self._run(message, action, account_id)
+
+    async def _run(self, message: IncomingMessage,
+                   action: Callable[[Context], Awaitable[T]],
+                   account_id: int | None = None) -> T | None:
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 async with self.store.unit_of_work() as uow:
-                    processed = await self._process(uow, message)
+                    ctx = await self._open(uow, message, account_id)
+                    if ctx is None:
+                        return None
+                    result = await action(ctx)
                 break
             except Conflict:
                 if attempt == MAX_ATTEMPTS:
                     raise
                 log.info("conflict on %s update %s, processing again", message.channel,
                          message.update_key)
-        if processed:
-            self.on_commit()
-        return processed
+        self.on_commit()
+        return result
 
-    async def _process(self, uow: UnitOfWork, message: IncomingMessage) -> bool:
+    async def _open(self, uow: UnitOfWork, message: IncomingMessage,
+                    account_id: int | None = None) -> Context | None:
+        """Record the message and build its context; None for a redelivery."""
         now = self.clock()
-        account = await uow.accounts.identify(message.channel, message.user_id, message.chat_id,
-                                              message.profile_name, message.language_code, now)
+        if account_id is None:
+            account = await uow.accounts.identify(
+                message.channel, message.user_id, message.chat_id, message.profile_name,
+                message.language_code, now)
+        elif (known := await uow.accounts.get(account_id)) is not None:
+            account = known
+        else:
+            raise NotAllowed("unknown account")
         if not await uow.inbound.record(message.channel, message.update_key, message.chat_id,
                                         account.id, message.kind.value, message.log_text(),
                                         message.log_data(), now):
-            return False
+            return None
         language = resolve_language(account.language, message.language_code,
                                     self.settings.default_language)
         set_language(language)
         dialog = await uow.dialogs.load(message.channel, message.chat_id)
-        ctx = Context(uow=uow, message=message, account=account, dialog=dialog,
-                      directory=await uow.directory.load(), settings=self.settings, now=now,
-                      language=language, calendars=self.calendars)
+        return Context(uow=uow, message=message, account=account, dialog=dialog,
+                       directory=await uow.directory.load(), settings=self.settings, now=now,
+                       language=language, calendars=self.calendars)
+
+    async def _converse(self, ctx: Context) -> bool:
+        """A step of the chat: routed to its handler; a domain error is explained to the
+        person and leaves the conversation where it was."""
+        uow, message, dialog = ctx.uow, ctx.message, ctx.dialog
         offered = dialog.offered()
         state_before, data_before = dialog.state, copy.deepcopy(dialog.data)
         try:
@@ -99,7 +130,7 @@ class Dispatcher:
             dialog.offer(ctx.options)
         elif dialog.state != state_before:
             dialog.forget_offer()
-        await uow.dialogs.save(dialog, now)
+        await uow.dialogs.save(dialog, ctx.now)
         return True
 
     async def _route(self, ctx: Context, offered: list[list[str]] | None) -> None:

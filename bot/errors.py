@@ -12,6 +12,7 @@ def explain(error: ComplaintsError) -> str:
             "already_yours": _("You are already handling this case."),
             "claimed_by_other": _("Another colleague is already handling this case."),
             "same_unit": _("The case is already with that unit."),
+            "unknown_unit": _("There is no such unit in the directory."),
             "resolved": _("This case has already been resolved; nothing was changed."),
             "already_extended": _("A new date was already given once for this case; the "
                                   "rules allow only one."),

@@ -149,6 +149,9 @@ TEXT_LIMITS = {"telegram": 4096, "zalo_bot": 2000, "zalo_oa": 2000}
 NUMBERED_CHANNELS = frozenset({"zalo_bot", "zalo_oa"})
 """Channels where options may come as a numbered list, answered by number or label."""
 CAPTION_LIMITS = {"telegram": 1024}
+OPEN311 = "open311"
+"""PAKN filed by an app through the Open311 API: the sender follows them in that app (the
+status and the answer), not in a chat."""
 
 
 def fit(reply: Reply, channel: str) -> list[Reply]:

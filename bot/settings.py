@@ -77,6 +77,11 @@ class Settings:
         return self.telegram_token is not None and self.public_url is not None
 
     @property
+    def site_url(self) -> str:
+        """Where people reach the web pages: the public address, or this machine's."""
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+    @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 

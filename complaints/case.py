@@ -80,6 +80,8 @@ class Case:
     received_at: datetime
     due_at: datetime
     location: Location | None = None
+    procedure: str | None = None
+    """The administrative procedure the PAKN is about, when the sender named one."""
     status: Status = Status.RECEIVED
     assignee_id: int | None = None
     transfers: int = 0

@@ -123,6 +123,16 @@ class Directory:
     def has_field(self, code: str) -> bool:
         return code in self._fields_by_code
 
+    @cached_property
+    def _procedures_by_code(self) -> dict[str, Procedure]:
+        return {p.code: p for p in self.procedures}
+
+    def procedure(self, code: str) -> Procedure:
+        return self._procedures_by_code[code]
+
+    def has_procedure(self, code: str) -> bool:
+        return code in self._procedures_by_code
+
     def area(self, code: str) -> Area:
         return self._areas_by_code[code]
 

@@ -13,3 +13,13 @@ def scrub(text: str | None) -> str | None:
     if text is None:
         return None
     return _NUMBERS.sub(MASK, text)
+
+
+def anonymise(text: str, *known: str) -> str:
+    """Text for publication: the sender's own name, address and phone (as they gave them)
+    and any phone or identity number are blanked out."""
+    result = text
+    for value in sorted((k.strip() for k in known if k and len(k.strip()) >= 3),
+                        key=len, reverse=True):
+        result = re.sub(re.escape(value), MASK, result, flags=re.IGNORECASE)
+    return scrub(result) or ""

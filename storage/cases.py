@@ -99,6 +99,44 @@ class SqlCaseRepository:
                 .order_by(CaseRow.id.desc()).limit(limit))
         return [_from_row(r) for r in (await self.session.execute(stmt)).scalars()]
 
+    async def search(self, *, now: datetime, unit: str | None = None,
+                     field: str | None = None, status: str = "open",
+                     start: datetime | None = None, end: datetime | None = None,
+                     text: str | None = None, limit: int = 50,
+                     offset: int = 0) -> tuple[list[Case], int]:
+        """Cases for the dashboard and how many match in all. `status`: "open" (the
+        nearest date first), "late" (open past their date), "closed" or "all" (newest
+        first); received in [start, end)."""
+        effective_due = func.coalesce(CaseRow.extended_due_at, CaseRow.due_at)
+        opened = CaseRow.status.in_([s.value for s in OPEN_STATUSES])
+        stmt = select(CaseRow)
+        if status in ("open", "late"):
+            stmt = stmt.where(opened)
+        if status == "late":
+            stmt = stmt.where(effective_due < now)
+        elif status == "closed":
+            stmt = stmt.where(CaseRow.status == Status.RESOLVED.value)
+        for column, value in ((CaseRow.unit_code, unit), (CaseRow.field_code, field)):
+            if value:
+                stmt = stmt.where(column == value)
+        if start is not None:
+            stmt = stmt.where(CaseRow.received_at >= start)
+        if end is not None:
+            stmt = stmt.where(CaseRow.received_at < end)
+        if text:
+            pattern = f"%{text.strip().lower()}%"
+            stmt = stmt.where(or_(func.lower(CaseRow.text).like(pattern),
+                                  func.lower(CaseRow.code).like(pattern),
+                                  func.lower(CaseRow.contact_name).like(pattern),
+                                  CaseRow.contact_phone.like(pattern)))
+        total = (await self.session.execute(select(func.count()).select_from(stmt.subquery()))
+                 ).scalar_one()
+        order = ((effective_due, CaseRow.id) if status in ("open", "late")
+                 else (CaseRow.received_at.desc(), CaseRow.id.desc()))
+        rows = (await self.session.execute(stmt.order_by(*order).limit(limit).offset(offset))
+                ).scalars()
+        return [_from_row(r) for r in rows], int(total)
+
     async def last_of_citizen(self, citizen_id: int) -> Case | None:
         cases = await self.of_citizen(citizen_id, 1)
         return cases[0] if cases else None
@@ -121,6 +159,7 @@ def _to_row(case: Case, row: CaseRow) -> None:
     row.contact_phone = case.contact.phone
     row.contact_address = case.contact.address
     row.field_code = case.field
+    row.procedure_code = case.procedure
     row.area_code = case.area
     row.unit_code = case.unit
     row.text = case.text
@@ -149,6 +188,7 @@ def _from_row(row: CaseRow) -> Case:
         contact=Contact(row.contact_name, row.contact_phone, row.contact_address),
         field=row.field_code, area=row.area_code, unit=row.unit_code, text=row.text,
         received_at=row.received_at, due_at=row.due_at, location=location,
+        procedure=row.procedure_code,
         status=Status(row.status), assignee_id=row.assignee_id, transfers=row.transfers,
         resolved_at=row.resolved_at, answer=row.answer, routed_at=row.routed_at,
         transfer_due_at=row.transfer_due_at, extended_due_at=row.extended_due_at,

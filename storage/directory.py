@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -23,6 +24,8 @@ from complaints.directory import (
 from storage.models import AreaRow, FieldRow, Meta, ProcedureRow, RoutingRuleRow, UnitRow
 
 VERSION_KEY = "directory_version"
+"""Changes with every load, however close in time: what the per-process caches compare."""
+UPDATED_KEY = "directory_updated_at"
 INFO_KEYS = ("directory_code", "directory_name_vi", "directory_name_en", "directory_place",
              "focal_unit", "targets")
 
@@ -81,7 +84,7 @@ class SqlDirectoryRepository:
                 "directory_name_en": directory.name.en or "",
                 "directory_place": directory.place, "focal_unit": directory.focal_unit,
                 "targets": json.dumps(dataclasses.asdict(directory.targets)),
-                VERSION_KEY: now.isoformat()}
+                VERSION_KEY: uuid.uuid4().hex, UPDATED_KEY: now.isoformat()}
         for key, value in info.items():
             await s.merge(Meta(key=key, value=value))
         await s.flush()

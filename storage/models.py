@@ -200,6 +200,7 @@ class CaseRow(Base):
     contact_phone: Mapped[str] = mapped_column(String(20))
     contact_address: Mapped[str] = mapped_column(String(500))
     field_code: Mapped[str] = mapped_column(String(64))
+    procedure_code: Mapped[str | None] = mapped_column(String(32))
     area_code: Mapped[str | None] = mapped_column(String(32))
     unit_code: Mapped[str] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text)
@@ -440,3 +441,40 @@ class ZaloTokenRow(Base):
     refresh_token: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+
+
+# --- the web: sign-in, sessions, API keys ---------------------------------------------------
+
+class LoginCodeRow(Base):
+    """A one-time code the bot gave a staff member or administrator to sign in on the web."""
+
+    __tablename__ = "login_codes"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class WebSessionRow(Base):
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+
+
+class ApiKeyRow(Base):
+    """A key for the Open311 create endpoint, issued with `pakn api-key create`."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]

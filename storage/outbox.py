@@ -1,6 +1,7 @@
 """The outbox: messages owed to chats, delivered in order per chat by the dispatcher."""
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,6 +57,15 @@ class SqlOutboxRepository:
             select(func.count()).select_from(OutboxRow)
             .where(OutboxRow.channel == channel, OutboxRow.chat_id == chat_id,
                    OutboxRow.status == SENT, OutboxRow.sent_at > since))).scalar_one())
+
+    async def bodies(self, chat: Chat, key_prefix: str) -> list[dict[str, Any]]:
+        """What one incoming request made the bot say in a chat, in order."""
+        rows = await self.session.execute(
+            select(OutboxRow.body).where(OutboxRow.channel == chat.channel,
+                                         OutboxRow.chat_id == chat.chat_id,
+                                         OutboxRow.idem_key.startswith(key_prefix, autoescape=True))
+            .order_by(OutboxRow.id))
+        return [dict(body) for body in rows.scalars()]
 
     # --- the dispatcher's side --------------------------------------------------------
 

@@ -23,6 +23,7 @@ from storage.outbox import SqlOutboxRepository
 from storage.people import SqlAccountRepository, SqlInviteRepository
 from storage.surveys import SqlSurveyRepository
 from storage.upsert import dialect_name
+from storage.web import SqlPublicRepository, SqlWebRepository
 from storage.zalo import SqlZaloTokenRepository
 
 
@@ -46,6 +47,8 @@ class SqlUnitOfWork:
         self.exports = SqlExportRepository(session)
         self.imports = SqlImportRepository(session)
         self.zalo_tokens = SqlZaloTokenRepository(session)
+        self.web = SqlWebRepository(session)
+        self.public = SqlPublicRepository(session)
 
     async def try_lead(self, name: str) -> bool:
         """Whether this transaction may do a job meant for one worker at a time. On

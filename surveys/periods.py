@@ -49,8 +49,19 @@ class Period:
                       self.first - timedelta(days=self.days), self.first - timedelta(days=1))
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+"""Periods outside these years are refused: nothing to count there, and date arithmetic
+at the edges of the calendar would fail."""
+
+
 def parse_period(text: str) -> Period:
     text = text.strip().upper()
+    if any(not FIRST_YEAR <= int(year) <= LAST_YEAR for year in re.findall(r"\d{4}", text)):
+        raise PeriodError(f"a period between {FIRST_YEAR} and {LAST_YEAR}, please")
+    return _parse(text)
+
+
+def _parse(text: str) -> Period:
     if match := re.fullmatch(r"(\d{4})", text):
         year = int(match.group(1))
         return Period(text, date(year, 1, 1), date(year, 12, 31))

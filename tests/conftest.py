@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from storage.migrate import upgrade
 
 POSTGRES = os.environ.get("PAKN_TEST_POSTGRES_URL")
+pytest_plugins = ["tests.conversation.fixtures"]
 
 
 def _admin(sql: str) -> None:

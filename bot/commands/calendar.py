@@ -2,17 +2,14 @@
 
 import argparse
 import asyncio
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-import holidays
-
-from bot.calendars import bundled_decisions
+from bot.calendars import bundled_decisions, calendar_text
 from bot.commands.base import fail, migrate, open_store
 from bot.dispatch import utcnow
-from bot.i18n import _, current_language
+from bot.i18n import _
 from bot.settings import Settings
-from complaints.calendar import DayRule, calendar_with_rules
 from storage.records import Override
 
 
@@ -64,29 +61,3 @@ def show(settings: Settings, args: argparse.Namespace) -> int:
             return await uow.calendar.overrides()
     print("\n".join(calendar_text(args.year, bundled_decisions(), asyncio.run(load()))))
     return 0
-
-
-def calendar_text(year: int, decisions: list[DayRule], overrides: list[Override]) -> list[str]:
-    """The year's days off and declared working days, with where each comes from, and
-    the working days of each month."""
-    rules = decisions + [DayRule(o.day, o.kind, o.reason) for o in overrides]
-    calendar = calendar_with_rules([year], rules)
-    language = "vi" if current_language() == "vi" else "en_US"
-    public = holidays.country_holidays("VN", years=[year], language=language)
-    declared = {rule.day: rule for rule in rules if rule.day.year == year}
-    lines = [_("Working calendar {year} (weekends: Saturday, Sunday)").format(year=year), ""]
-    days = sorted({d for d in public if d.year == year} | set(declared)
-                  | {d for d in calendar.extra_workdays if d.year == year})
-    for day in days:
-        state = _("working day") if calendar.is_working_day(day) else _("day off")
-        source = (declared[day].reason if day in declared else public.get(day)
-                  or _("swapped working day (public decision)"))
-        lines.append(f"  {day:%d/%m/%Y}  {state:<16}  {source}")
-    lines += ["", _("Working days per month:")]
-    for month in range(1, 13):
-        first = date(year, month, 1)
-        following = date(year + month // 12, month % 12 + 1, 1)
-        count = sum(1 for n in range((following - first).days)
-                    if calendar.is_working_day(first + timedelta(days=n)))
-        lines.append(f"  {first:%m/%Y}: {count}")
-    return lines

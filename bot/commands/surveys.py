@@ -45,7 +45,7 @@ def make_qr(settings: Settings, args: argparse.Namespace) -> int:
     if isinstance(made, str):
         return fail(made, 2)
     token, username, procedure_name, unit_name = made
-    base = settings.public_url or f"http://{settings.host}:{settings.port}"
+    base = settings.site_url
     web = web_link(base, token)
     telegram = telegram_link(username, token) if username else None
     folder = args.output or Path(f"qr-{args.procedure}-{token[3:11]}")

@@ -94,14 +94,35 @@ def _end_of(day: date, ctx: Context) -> datetime:
 
 
 async def date_chosen(ctx: Context, case: Case, day: date) -> None:
+    await _check_date(ctx, case, day)
+    ctx.dialog.data["new_due"] = day.isoformat()
+    await _ask_signature(ctx, case)
+
+
+async def _check_date(ctx: Context, case: Case, day: date) -> None:
     calendar = await ctx.calendar()
     current = case.effective_due_at.astimezone(ctx.tz).date()
     if not calendar.is_working_day(day):
         raise ValidationError("date_not_working_day")
     if day <= current:
         raise ValidationError("new_date_too_early")
-    ctx.dialog.data["new_due"] = day.isoformat()
-    await _ask_signature(ctx, case)
+
+
+async def apologise(ctx: Context, case: Case, reason: str, day: date, name: str,
+                    title: str) -> None:
+    """The apology in one go, as the dashboard's form gives all its parts at once."""
+    lifecycle.require_handler(ctx.actor, case, "extend")
+    if case.extended_due_at is not None:
+        raise InvalidTransition("extend", "already_extended")
+    reason = check_text(reason, lifecycle.REASON_MIN, lifecycle.ANSWER_MAX)
+    await _check_date(ctx, case, day)
+    name, title = check_text(name, TITLE_MIN, TITLE_MAX), check_text(title, TITLE_MIN, TITLE_MAX)
+    if name != ctx.account.name:
+        await ctx.uow.accounts.set_name(ctx.account.id, name)
+        ctx.account = replace(ctx.account, name=name)
+    await ctx.uow.accounts.set_title(ctx.account.id, title)
+    ctx.dialog.reset("apology.confirm", case_id=case.id, reason=reason, new_due=day.isoformat())
+    await confirm(ctx, case)
 
 
 async def _ask_signature(ctx: Context, case: Case) -> None:

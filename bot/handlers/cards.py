@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from bot.callbacks import CaseAction
 from bot.i18n import _, current_language, format_date, format_datetime
-from bot.messages import Button, Reply, rows
+from bot.messages import OPEN311, Button, Reply, rows
 from complaints.case import Case, Event, EventKind, Status, can_handle
 from complaints.directory import Directory
 from complaints.people import Actor
@@ -37,6 +37,11 @@ def area_name(directory: Directory, code: str | None) -> str:
         return _("District level / not sure")
     return directory.area(code).name.in_language(current_language()) \
         if directory.has_area(code) else code
+
+
+def procedure_name(directory: Directory, code: str) -> str:
+    return directory.procedure(code).name.in_language(current_language()) \
+        if directory.has_procedure(code) else code
 
 
 def map_link(latitude: float, longitude: float) -> str:
@@ -82,6 +87,9 @@ def case_card(case: Case, reader: Actor, directory: Directory, tz: ZoneInfo, now
         _("Received: {received}").format(received=format_datetime(case.received_at, tz)),
         due_line(case, tz, now),
     ]
+    if case.procedure is not None:
+        lines.insert(1, _("Procedure: {name} ({code})").format(
+            name=procedure_name(directory, case.procedure), code=case.procedure))
     if case.is_open and case.transfer_due_at is not None and now <= case.transfer_due_at:
         lines.append(_("If it is not for your unit, transfer it by {date}.").format(
             date=format_date(case.transfer_due_at, tz)))
@@ -93,6 +101,9 @@ def case_card(case: Case, reader: Actor, directory: Directory, tz: ZoneInfo, now
     if case.location:
         lines.append(_("Location: {link}").format(
             link=map_link(case.location.latitude, case.location.longitude)))
+    if case.channel == OPEN311:
+        lines.append(_("Filed through an Open311 app: the sender sees only the status and "
+                       "the final answer there; call them for anything else."))
     if facts.photos:
         lines.append(_("Photos: {count}").format(count=facts.photos))
     if facts.window_end is not None:
@@ -122,9 +133,10 @@ def case_buttons(case: Case, reader: Actor) -> tuple[tuple[Button, ...], ...]:
     buttons = []
     if case.assignee_id != reader.account_id:
         buttons.append(Button(_("Take this case"), CaseAction("claim", case.id).pack()))
+    if case.channel != OPEN311:  # an app's sender would never see these
+        buttons += [Button(_("Reply"), CaseAction("reply", case.id).pack()),
+                    Button(_("Ask for information"), CaseAction("ask", case.id).pack())]
     buttons += [
-        Button(_("Reply"), CaseAction("reply", case.id).pack()),
-        Button(_("Ask for information"), CaseAction("ask", case.id).pack()),
         Button(_("Transfer"), CaseAction("transfer", case.id).pack()),
         Button(_("Resolve"), CaseAction("resolve", case.id).pack()),
     ]

@@ -5,6 +5,7 @@ restart and any worker can take the next message. Nothing is filed before "Send"
 """
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from bot.callbacks import Choose, Consent, Payload
 from bot.context import Context
@@ -297,28 +298,49 @@ async def store_photo(ctx: Context) -> int:
 
 # --- filing ----------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Filing:
+    """A complete PAKN, however it came: the chat dialog's answers or an Open311 request."""
+
+    field: str
+    area: str | None
+    text: str
+    contact: Contact
+    location: Location | None = None
+    photos: tuple[int, ...] = ()
+    procedure: str | None = None
+
+
 async def _file(ctx: Context) -> None:
     data = ctx.dialog.data
+    filing = Filing(field=data["field"], area=data.get("area"), text=data["text"],
+                    contact=Contact(data["name"], data["phone"], data["address"]),
+                    location=Location(*data["location"]) if data.get("location") else None,
+                    photos=tuple(data.get("photos", [])))
+    ctx.dialog.reset()
+    await file_case(ctx, filing)
+
+
+async def file_case(ctx: Context, filing: Filing) -> Case:
+    """Route, date and record a PAKN, confirm it to the sender and put it in front of the
+    unit's staff."""
     directory = ctx.directory
-    unit = directory.route(data["field"], data.get("area"))
-    field = directory.field(data["field"])
+    unit = directory.route(filing.field, filing.area)
+    field = directory.field(filing.field)
     local_year = ctx.now.astimezone(ctx.tz).year
     calendar = await ctx.calendar()
-    location = Location(*data["location"]) if data.get("location") else None
     case = Case(
         code=await ctx.uow.cases.next_code(local_year),
         channel=ctx.message.channel, chat_id=ctx.message.chat_id, citizen_id=ctx.account.id,
-        contact=Contact(data["name"], data["phone"], data["address"]),
-        field=field.code, area=data.get("area"), unit=unit.code, text=data["text"],
-        received_at=ctx.now,
+        contact=filing.contact, field=field.code, area=filing.area, unit=unit.code,
+        text=filing.text, received_at=ctx.now,
         due_at=ctx.deadline_rules.deadline(calendar, ctx.now, field.resolve_days),
-        location=location,
+        location=filing.location, procedure=filing.procedure,
     )
     open_case(case, ctx.now, ctx.deadline_rules.deadline(calendar, ctx.now, field.transfer_days))
     await ctx.uow.cases.add(case)
     assert case.id is not None
-    await ctx.uow.attachments.link(data.get("photos", []), case.id)
-    ctx.dialog.reset()
+    await ctx.uow.attachments.link(list(filing.photos), case.id)
     await ctx.reply(Reply(
         _("Your PAKN was received.\nTracking code: {code}\nSent to: {unit}\nDue by: {due}\n"
           "I will tell you here when it is taken up and answered. To follow it, send "
@@ -326,3 +348,4 @@ async def _file(ctx: Context) -> None:
                                    due=format_date(case.due_at, ctx.tz)),
         buttons=menu_buttons(ctx)), case_id=case.id)
     await send_card_to_unit(ctx, case)
+    return case

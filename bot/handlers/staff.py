@@ -53,12 +53,7 @@ async def case_action(ctx: Context, payload: Payload) -> None:
         else:
             raise NotAllowed("open")
     elif action == "claim":
-        lifecycle.claim(case, ctx.actor, ctx.now)
-        await save_and_refresh(ctx, case)
-        await ctx.reply(Reply(_("You took {code}.").format(code=case.code)))
-        await notify_citizen(ctx, case, lambda: Reply(
-            _("Your PAKN {code} is now being handled by {unit}.").format(
-                code=case.code, unit=unit_name(ctx.directory, case.unit))))
+        await claim_case(ctx, case)
     elif action in ("reply", "ask", "resolve"):
         lifecycle.require_handler(ctx.actor, case, action)
         ctx.dialog.reset(f"staff.{action}", case_id=case.id)
@@ -125,7 +120,7 @@ async def staff_step(ctx: Context, payload: Payload) -> None:
         ctx.dialog.reset()
         await ctx.reply(Reply(_("Cancelled. Nothing was sent.")))
     elif step == "resolve" and current and state == "staff.resolve_confirm":
-        await _resolve(ctx, await _load(ctx, payload.case_id), ctx.dialog.data["answer"])
+        await resolve_case(ctx, await _load(ctx, payload.case_id), ctx.dialog.data["answer"])
     elif step.startswith("d") and current and state == "apology.date":
         day = datetime.strptime(step[1:], "%Y%m%d").date()
         await apology.date_chosen(ctx, await _load(ctx, payload.case_id), day)
@@ -153,18 +148,11 @@ async def staff_typed(ctx: Context) -> None:
     case = await _load(ctx, ctx.dialog.data["case_id"])
     text = message.text
     if state == "staff.reply":
-        event = lifecycle.reply(case, ctx.actor, text, ctx.now)
-        await save_and_refresh(ctx, case)
-        ctx.dialog.reset()
-        await ctx.reply(Reply(_("Sent to the sender of {code}.").format(code=case.code)))
-        await notify_citizen(ctx, case, lambda: Reply(
-            _("Message from {unit} about your PAKN {code}:\n{text}").format(
-                unit=unit_name(ctx.directory, case.unit), code=case.code,
-                text=event.data["text"])))
+        await send_reply(ctx, case, text)
     elif state == "staff.ask":
-        await _ask_citizen(ctx, case, text)
+        await ask_citizen(ctx, case, text)
     elif state == "staff.transfer_reason":
-        await _transfer(ctx, case, ctx.dialog.data["unit"], text)
+        await transfer_case(ctx, case, ctx.dialog.data["unit"], text)
     elif state == "staff.resolve":
         answer = lifecycle.check_text(text, lifecycle.ANSWER_MIN, lifecycle.ANSWER_MAX)
         lifecycle.require_handler(ctx.actor, case, "resolve")
@@ -180,7 +168,29 @@ async def staff_typed(ctx: Context) -> None:
         await ctx.reply(Reply(_("Please use the buttons on the case card.")))
 
 
-async def _ask_citizen(ctx: Context, case: Case, question: str) -> None:
+# --- the actions, whether asked in chat or on the dashboard -------------------------------
+
+async def claim_case(ctx: Context, case: Case) -> None:
+    lifecycle.claim(case, ctx.actor, ctx.now)
+    await save_and_refresh(ctx, case)
+    await ctx.reply(Reply(_("You took {code}.").format(code=case.code)))
+    await notify_citizen(ctx, case, lambda: Reply(
+        _("Your PAKN {code} is now being handled by {unit}.").format(
+            code=case.code, unit=unit_name(ctx.directory, case.unit))))
+
+
+async def send_reply(ctx: Context, case: Case, text: str) -> None:
+    event = lifecycle.reply(case, ctx.actor, text, ctx.now)
+    await save_and_refresh(ctx, case)
+    ctx.dialog.reset()
+    await ctx.reply(Reply(_("Sent to the sender of {code}.").format(code=case.code)))
+    await notify_citizen(ctx, case, lambda: Reply(
+        _("Message from {unit} about your PAKN {code}:\n{text}").format(
+            unit=unit_name(ctx.directory, case.unit), code=case.code,
+            text=event.data["text"])))
+
+
+async def ask_citizen(ctx: Context, case: Case, question: str) -> None:
     event = lifecycle.request_info(case, ctx.actor, question, ctx.now)
     await save_and_refresh(ctx, case)
     ctx.dialog.reset()
@@ -200,7 +210,9 @@ async def _ask_citizen(ctx: Context, case: Case, question: str) -> None:
         await ctx.uow.dialogs.save(citizen_dialog, ctx.now)
 
 
-async def _transfer(ctx: Context, case: Case, unit: str, reason: str) -> None:
+async def transfer_case(ctx: Context, case: Case, unit: str, reason: str) -> None:
+    if not ctx.directory.has_unit(unit):
+        raise InvalidTransition("transfer", "unknown_unit")
     days = ctx.directory.field(case.field).transfer_days if ctx.directory.has_field(
         case.field) else 5
     transfer_due = ctx.deadline_rules.deadline(await ctx.calendar(), ctx.now, days)
@@ -220,7 +232,7 @@ async def _transfer(ctx: Context, case: Case, unit: str, reason: str) -> None:
             code=case.code, unit=unit_name(ctx.directory, case.unit))))
 
 
-async def _resolve(ctx: Context, case: Case, answer: str) -> None:
+async def resolve_case(ctx: Context, case: Case, answer: str) -> None:
     lifecycle.resolve(case, ctx.actor, answer, ctx.now)
     await save_and_refresh(ctx, case)
     ctx.dialog.reset()

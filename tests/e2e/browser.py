@@ -34,14 +34,18 @@ async def chromium() -> AsyncIterator[Browser]:
             await browser.close()
 
 
-def png(path: Path, width: int = 40, height: int = 30) -> Path:
+def png_bytes(width: int = 40, height: int = 30) -> bytes:
     """A small valid PNG: a photo to upload."""
     raw = b"".join(b"\x00" + bytes([200, 80, 40]) * width for _ in range(height))
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return (struct.pack(">I", len(data)) + kind + data +
                 struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" +
-                     chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)) +
-                     chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    return (b"\x89PNG\r\n\x1a\n" +
+            chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)) +
+            chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def png(path: Path, width: int = 40, height: int = 30) -> Path:
+    path.write_bytes(png_bytes(width, height))
     return path

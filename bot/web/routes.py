@@ -1,26 +1,18 @@
-"""HTTP routes: health, the Telegram webhook, the web chat page and its endpoints."""
+"""HTTP routes: health, the channels' webhooks, the web chat page and its endpoints."""
 
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from aiohttp import web
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from bot.channels.webchat import WebChatChannel, ensure_visitor
-from bot.i18n import _, ngettext, resolve_language, use_locale
+from bot.i18n import resolve_language, use_locale
+from bot.web.render import SECURITY_HEADERS, templates
 from storage.db import Database
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-STATIC = Path(__file__).resolve().parent / "static"
+STATIC = Path(__file__).resolve().parent.parent / "static"
 MAX_REQUEST = 6 << 20
-
-
-def templates() -> Environment:
-    env = Environment(loader=PackageLoader("bot"), autoescape=select_autoescape(),
-                      extensions=["jinja2.ext.i18n"])
-    env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the i18n extension
-        gettext=_, ngettext=ngettext, newstyle=True)
-    return env
 
 
 class Routes:
@@ -32,7 +24,6 @@ class Routes:
         self.default_language = default_language
         self.webhooks = webhooks or {}
         self.files = files
-        self.env = templates()
 
     def install(self, app: web.Application) -> None:
         app.router.add_get("/healthz", self.health)
@@ -57,14 +48,10 @@ class Routes:
                                     request.headers.get("Accept-Language", "").split(",")[0],
                                     self.default_language)
         with use_locale(language):
-            html = self.env.get_template("chat.html").render(
+            html = templates().get_template("chat.html").render(
                 language=language,
                 static=lambda name: request.app.router["static"].url_for(filename=name))
         response = web.Response(text=html, content_type="text/html")
         ensure_visitor(request, response)
-        response.headers["Content-Security-Policy"] = (
-            "default-src 'self'; img-src 'self' blob: data:; connect-src 'self'; "
-            "style-src 'self'; script-src 'self'; frame-ancestors 'self'")
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers.update(SECURITY_HEADERS)
         return response

@@ -1,3 +1,5 @@
+"""The conversation harness as fixtures, for every test package that drives the bot."""
+
 from collections.abc import AsyncIterator
 
 import pytest

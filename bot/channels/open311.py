@@ -1,0 +1,17 @@
+"""The Open311 channel's sender. A PAKN filed through the Open311 API belongs to the app
+that filed it, which has no chat: what the bot owes its sender (the receipt, updates, the
+answer, the rating question) is recorded as delivered, and the app follows the request
+through `GET /open311/v2/requests/{id}`, whose status and notes carry the same news."""
+
+from bot.channels.base import Outcome, Sent
+from bot.messages import OPEN311
+from storage.records import Queued
+
+
+class Open311Sender:
+    channel = OPEN311
+    rate_per_second: float | None = None
+    per_chat_interval = 0.0
+
+    async def deliver(self, item: Queued) -> Outcome:
+        return Sent()

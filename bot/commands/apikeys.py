@@ -1,0 +1,77 @@
+"""`pakn api-key create --name NAME`, `pakn api-key list`, `pakn api-key revoke NUMBER`:
+keys for apps that file PAKN through the Open311 API."""
+
+import argparse
+import asyncio
+from typing import Any
+
+from bot.apikeys import issue_key
+from bot.commands.base import fail, migrate, open_store
+from bot.dispatch import utcnow
+from bot.i18n import _, format_datetime
+from bot.settings import Settings
+from storage.web import ApiKey
+
+NAME_MAX = 200
+
+
+def register(commands: Any) -> None:
+    keys = commands.add_parser("api-key", help="keys for apps using the Open311 API")
+    sub = keys.add_subparsers(title="api-key commands", required=True)
+    create = sub.add_parser("create", help="issue a key (shown once)")
+    create.add_argument("--name", required=True, help="who the key is for (an app, a body)")
+    create.set_defaults(run=create_key)
+    listing = sub.add_parser("list", help="the keys issued, and whether they still work")
+    listing.set_defaults(run=list_keys)
+    revoke = sub.add_parser("revoke", help="stop a key from working")
+    revoke.add_argument("number", type=int, help="the key's number (see: pakn api-key list)")
+    revoke.set_defaults(run=revoke_key)
+
+
+def create_key(settings: Settings, args: argparse.Namespace) -> int:
+    name = " ".join(args.name.split())
+    if not name or len(name) > NAME_MAX:
+        return fail(_("the name must be 1 to {maximum} characters").format(maximum=NAME_MAX), 2)
+    migrate(settings)
+
+    async def issue() -> tuple[str, int]:
+        async with open_store(settings) as store, store.unit_of_work() as uow:
+            return await issue_key(uow, name, utcnow())
+    key, number = asyncio.run(issue())
+    base = settings.public_url or f"http://{settings.host}:{settings.port}"
+    print(_("API key number {number} for {name}. It is shown only this once: keep it "
+            "secret.").format(number=number, name=name))
+    print(f"  {key}")
+    print(_("The app sends it as api_key to POST {url}").format(
+        url=f"{base}/open311/v2/requests.json"))
+    return 0
+
+
+def list_keys(settings: Settings, args: argparse.Namespace) -> int:
+    migrate(settings)
+
+    async def read() -> list[ApiKey]:
+        async with open_store(settings) as store, store.unit_of_work() as uow:
+            return await uow.web.api_keys()
+    keys = asyncio.run(read())
+    if not keys:
+        print(_("No API keys yet. Issue one with: pakn api-key create --name NAME"))
+    for key in keys:
+        state = (_("revoked {date}").format(date=format_datetime(key.revoked_at, settings.tz))
+                 if key.revoked_at else _("active"))
+        print(_("{number}. {name} · issued {date} · {state}").format(
+            number=key.id, name=key.name, date=format_datetime(key.created_at, settings.tz),
+            state=state))
+    return 0
+
+
+def revoke_key(settings: Settings, args: argparse.Namespace) -> int:
+    migrate(settings)
+
+    async def revoke() -> bool:
+        async with open_store(settings) as store, store.unit_of_work() as uow:
+            return await uow.web.revoke_api_key(args.number, utcnow())
+    if not asyncio.run(revoke()):
+        return fail(_("no active API key number {number}").format(number=args.number), 2)
+    print(_("API key number {number} was revoked.").format(number=args.number))
+    return 0

@@ -1,0 +1,296 @@
+"""The administrators' dashboard: the indicators with filters and drill-down to the
+cases, the same exports as in chat, the directory (download, edit, upload), the working
+calendar and invites. Every change goes through the dispatcher, so it is recorded like a
+message in chat."""
+
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from io import BytesIO, StringIO
+from typing import Any
+from urllib.parse import urlencode
+
+import yaml
+from aiohttp import web
+
+from bot.calendars import bundled_decisions, calendar_text
+from bot.channels.dashboard import CHANNEL
+from bot.context import Context
+from bot.directory_view import as_json, as_text
+from bot.exports import write_cases_csv, write_xlsx
+from bot.handlers.admin import BOT_USERNAME_KEY, XLSX
+from bot.i18n import _, use_locale
+from bot.invites import create_invite, telegram_link
+from bot.messages import IncomingMessage, Kind
+from bot.reports import make_report
+from bot.settings import Settings
+from bot.surveys import questionnaire
+from bot.web.dashboard import DashboardPages
+from bot.web.desk import NONCE, new_nonce
+from bot.web.public import chart_svg, current_quarter, group_rows, overall_cards
+from bot.web.session import Form, Sessions, Viewer
+from complaints.directory import Directory
+from complaints.directory_file import parse_directory
+from complaints.errors import DirectoryError
+from complaints.people import Role
+from storage.records import Override
+from storage.uow import Store
+from surveys.errors import PeriodError
+from surveys.periods import Period, parse_period
+from surveys.report import GROUPS, Scope
+
+CSV_MIME = "text/csv"
+
+
+class Admin(DashboardPages):
+    def __init__(self, store: Store, settings: Settings, clock: Callable[[], datetime],
+                 sessions: Sessions, perform: Callable[..., Awaitable[Any]]) -> None:
+        super().__init__(store, settings, clock, sessions)
+        self.perform = perform
+
+    def install(self, app: web.Application) -> None:
+        app.router.add_get("/quan-tri/chi-so", self.indicators)
+        app.router.add_get("/quan-tri/chi-so/bieu-do/{kind}.svg", self.chart)
+        app.router.add_get("/quan-tri/xuat", self.exports)
+        app.router.add_get("/quan-tri/xuat/{name}.xlsx", self.xlsx)
+        app.router.add_get("/quan-tri/xuat/{name}.csv", self.csv)
+        app.router.add_get("/quan-tri/danh-ba", self.directory)
+        app.router.add_get("/quan-tri/danh-ba.yaml", self.directory_file)
+        app.router.add_post("/quan-tri/danh-ba", self.upload_directory)
+        app.router.add_get("/quan-tri/lich", self.calendar)
+        app.router.add_post("/quan-tri/lich", self.add_day)
+        app.router.add_get("/quan-tri/moi", self.invites)
+        app.router.add_post("/quan-tri/moi", self.invite)
+
+    # --- indicators --------------------------------------------------------------------
+
+    def _scope(self, request: web.Request) -> tuple[Period, Scope]:
+        query = request.query
+        try:
+            period = parse_period(query.get("period")
+                                  or current_quarter(self.clock(), self.settings))
+        except PeriodError:
+            raise web.HTTPBadRequest(text="bad period: write 2026-Q1, 2026-03 or 2026") from None
+        return period, Scope(**{key: query.get(key) or None
+                                for key in ("unit", "field", "procedure", "channel")})
+
+    async def _report(self, request: web.Request) -> tuple[Any, Directory]:
+        period, scope = self._scope(request)
+        async with self.store.unit_of_work() as uow:
+            directory = await uow.directory.load()
+            report = await make_report(uow.indicators, directory, period, scope, self.clock(),
+                                       self.settings.tz, groups=GROUPS)
+        return report, directory
+
+    async def indicators(self, request: web.Request) -> web.Response:
+        viewer = await self.sessions.require(request, admin=True)
+        report, directory = await self._report(request)
+        language = self.language(viewer)
+        query = {k: v for k, v in request.query.items() if v}
+        query.setdefault("period", report.period.label)
+        with use_locale(language):
+            titles = {"unit": _("By unit"), "field": _("By field"),
+                      "procedure": _("By procedure"), "channel": _("By channel")}
+        tables = [(group, titles[group], group_rows(report, directory, group, language))
+                  for group in GROUPS]
+        channels = sorted({str(code) for code in report.groups.get("channel", {})}
+                          | {"telegram", "webchat", "zalo", "zalo_oa", "paper"})
+        return self.render(request, viewer, "admin/indicators.html", "indicators",
+                           report=report, overall=overall_cards(report.overall, language),
+                           tables=tables, directory=directory, query=query,
+                           channels=channels, chart_query=urlencode(query))
+
+    async def chart(self, request: web.Request) -> web.Response:
+        viewer = await self.sessions.require(request, admin=True)
+        kind = request.match_info["kind"]
+        if kind not in ("fields", "units", "trend"):
+            raise web.HTTPNotFound()
+        report, directory = await self._report(request)
+        return web.Response(body=chart_svg(kind, report, directory, self.language(viewer)),
+                            content_type="image/svg+xml",
+                            headers={"Cache-Control": "private, no-store"})
+
+    # --- exports -----------------------------------------------------------------------
+
+    async def exports(self, request: web.Request) -> web.Response:
+        viewer = await self.sessions.require(request, admin=True)
+        period, _scope = self._scope(request)
+        return self.render(request, viewer, "admin/exports.html", "exports", period=period)
+
+    async def xlsx(self, request: web.Request) -> web.Response:
+        viewer = await self.sessions.require(request, admin=True)
+        report, directory = await self._report(request)
+        questions = [q.id for q in questionnaire().questions if q.kind == "scale"]
+        workbook = BytesIO()
+        async with self.store.unit_of_work() as uow:
+            with use_locale(self.language(viewer)):
+                await write_xlsx(workbook, report, uow.exports, directory,
+                                 self.language(viewer), self.settings.tz, questions)
+        return _download(workbook.getvalue(), XLSX, f"pakn-{_label(report.period)}.xlsx")
+
+    async def csv(self, request: web.Request) -> web.Response:
+        viewer = await self.sessions.require(request, admin=True)
+        period, scope = self._scope(request)
+        start, end = period.bounds(self.settings.tz)
+        table = StringIO()
+        table.write("\ufeff")  # a BOM: spreadsheet programs then read the UTF-8 as such
+        async with self.store.unit_of_work() as uow:
+            directory = await uow.directory.load()
+            with use_locale(self.language(viewer)):
+                await write_cases_csv(table, uow.exports.cases(start, end, scope.unit,
+                                                               scope.field),
+                                      directory, self.language(viewer), self.settings.tz)
+        return _download(table.getvalue().encode("utf-8"), CSV_MIME,
+                         f"pakn-{_label(period)}-cases.csv")
+
+    # --- the directory -----------------------------------------------------------------
+
+    async def directory(self, request: web.Request, *, error: str | None = None,
+                        notes: list[str] | None = None, status: int = 200) -> web.Response:
+        viewer = await self.sessions.require(request, admin=True)
+        async with self.store.unit_of_work() as uow:
+            directory = await uow.directory.load()
+        with use_locale(self.language(viewer)):
+            summary = as_text(directory)
+        return self.render(request, viewer, "admin/directory.html", "directory", status=status,
+                           summary=summary, error=error, notes=notes or [], nonce=new_nonce())
+
+    async def directory_file(self, request: web.Request) -> web.Response:
+        await self.sessions.require(request, admin=True)
+        async with self.store.unit_of_work() as uow:
+            directory = await uow.directory.load()
+        text = yaml.safe_dump(as_json(directory), allow_unicode=True, sort_keys=False)
+        return _download(text.encode("utf-8"), "application/yaml",
+                         f"directory-{directory.code}.yaml")
+
+    async def upload_directory(self, request: web.Request) -> web.Response:
+        viewer = await self.sessions.require(request, admin=True)
+        fields = await self.sessions.form(request, viewer)
+        upload = fields.get("file")
+        with use_locale(self.language(viewer)):
+            if not isinstance(upload, web.FileField):
+                return await self.directory(request, error=_("Choose a YAML file."), status=400)
+            try:
+                directory = parse_directory(upload.file.read().decode("utf-8"))
+            except UnicodeDecodeError:
+                return await self.directory(request, error=_("The file is not UTF-8 text."),
+                                            status=400)
+            except DirectoryError as exc:
+                return await self.directory(
+                    request, status=400,
+                    error=_("{error} (nothing was changed)").format(error=exc))
+
+        async def replace(ctx: Context) -> None:
+            await ctx.uow.directory.replace(directory, ctx.now)
+        await self._perform(viewer, fields, "directory", replace, upload.filename)
+        with use_locale(self.language(viewer)):
+            note = _("Imported {name}: {areas} areas, {units} units, {fields} fields, "
+                     "{procedures} procedures, {rules} routing rules.").format(
+                name=directory.name.in_language(self.language(viewer)),
+                areas=len(directory.areas), units=len(directory.units),
+                fields=len(directory.fields), procedures=len(directory.procedures),
+                rules=len(directory.rules))
+        return await self.directory(request, notes=[note])
+
+    # --- the calendar ------------------------------------------------------------------
+
+    async def calendar(self, request: web.Request, *, error: str | None = None,
+                       notes: list[str] | None = None, status: int = 200) -> web.Response:
+        viewer = await self.sessions.require(request, admin=True)
+        try:
+            year = int(request.query.get("year", ""))
+        except ValueError:
+            year = self.clock().astimezone(self.settings.tz).year
+        async with self.store.unit_of_work() as uow:
+            overrides = await uow.calendar.overrides()
+        with use_locale(self.language(viewer)):
+            lines = calendar_text(year, bundled_decisions(), overrides)
+        return self.render(request, viewer, "admin/calendar.html", "calendar", status=status,
+                           year=year, lines=lines, error=error, notes=notes or [],
+                           nonce=new_nonce())
+
+    async def add_day(self, request: web.Request) -> web.Response:
+        viewer = await self.sessions.require(request, admin=True)
+        fields = await self.sessions.form(request, viewer)
+        kind, reason = str(fields.get("kind", "")), str(fields.get("reason", "")).strip()
+        with use_locale(self.language(viewer)):
+            try:
+                day = date.fromisoformat(str(fields.get("day", "")))
+            except ValueError:
+                return await self.calendar(request, error=_("Give the day as a date."),
+                                           status=400)
+            if kind not in ("off", "work") or not reason:
+                return await self.calendar(
+                    request, status=400,
+                    error=_("Choose day off or working day, and give the reason (the "
+                            "decision)."))
+
+        async def store_it(ctx: Context) -> None:
+            await ctx.uow.calendar.set(Override(day, kind, reason[:300]), ctx.now)
+        await self._perform(viewer, fields, "calendar", store_it, f"{day} {kind} {reason}")
+        with use_locale(self.language(viewer)):
+            what = _("a day off") if kind == "off" else _("a working day")
+            note = _("{day} is now {what}: {reason}").format(
+                day=day.strftime("%d/%m/%Y"), what=what, reason=reason)
+        return await self.calendar(request, notes=[note])
+
+    # --- invites -----------------------------------------------------------------------
+
+    async def invites(self, request: web.Request, *, lines: list[str] | None = None,
+                      error: str | None = None, status: int = 200) -> web.Response:
+        viewer = await self.sessions.require(request, admin=True)
+        async with self.store.unit_of_work() as uow:
+            directory = await uow.directory.load()
+        return self.render(request, viewer, "admin/invites.html", "invites", status=status,
+                           directory=directory, lines=lines or [], error=error,
+                           nonce=new_nonce(), days=self.settings.invite_days)
+
+    async def invite(self, request: web.Request) -> web.Response:
+        viewer = await self.sessions.require(request, admin=True)
+        fields = await self.sessions.form(request, viewer)
+        role, unit = str(fields.get("role", "")), str(fields.get("unit", "")) or None
+        async with self.store.unit_of_work() as uow:
+            directory = await uow.directory.load()
+        if role not in ("staff", "head", "admin") or (
+                role != "admin" and (unit is None or not directory.has_unit(unit))):
+            with use_locale(self.language(viewer)):
+                return await self.invites(request, status=400, error=_(
+                    "Choose a role, and a unit for staff and heads."))
+
+        async def make(ctx: Context) -> tuple[str, str | None]:
+            token = await create_invite(ctx.uow.invites, Role(role),
+                                        None if role == "admin" else unit, ctx.account.id,
+                                        ctx.now, ctx.settings.invite_days)
+            return token, await ctx.uow.meta.get(BOT_USERNAME_KEY)
+        made = await self._perform(viewer, fields, "invite", make, f"{role} {unit or ''}")
+        if made is None:  # the same form sent twice: the first made the invite
+            raise web.HTTPSeeOther("/quan-tri/moi")
+        token, username = made
+        with use_locale(self.language(viewer)):
+            lines = [_("Invite created. It works once and expires in {days} days.").format(
+                days=self.settings.invite_days)]
+            if username:
+                lines.append(_("Telegram: {link}").format(link=telegram_link(username, token)))
+            lines.append(_("Web chat: send /start {token}").format(token=token))
+        return await self.invites(request, lines=lines)
+
+    async def _perform(self, viewer: Viewer, fields: Form, what: str,
+                       action: Callable[[Context], Awaitable[Any]], summary: str | None) -> Any:
+        """An administrator's change, recorded like a message (once per form sent)."""
+        nonce = str(fields.get("nonce", ""))
+        if not NONCE.match(nonce):
+            raise web.HTTPBadRequest(text="reload the page and try again")
+        message = IncomingMessage(channel=CHANNEL, update_key=nonce,
+                                  chat_id=str(viewer.account.id),
+                                  user_id=str(viewer.account.id), kind=Kind.COMMAND,
+                                  command=f"web.{what}", args=(summary or "")[:200])
+        return await self.perform(message, action, viewer.account.id)
+
+
+def _label(period: Period) -> str:
+    return period.label.replace("..", "_")
+
+
+def _download(body: bytes, mime: str, filename: str) -> web.Response:
+    return web.Response(body=body, content_type=mime, headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})

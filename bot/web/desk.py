@@ -1,0 +1,257 @@
+"""Cases on the dashboard: the unit's list (every unit's for administrators), the late
+ones, a case with its history and photos, and the same actions as in chat (claim, reply,
+ask, transfer, apologise, resolve), carried out by the same code through the dispatcher,
+so they are recorded, notified and checked exactly as in chat."""
+
+import re
+import secrets
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from math import ceil
+from typing import Any
+
+from aiohttp import web
+
+from bot.channels.dashboard import CHANNEL
+from bot.context import Context
+from bot.errors import explain
+from bot.handlers import apology, staff
+from bot.handlers.cards import area_name, event_line, field_name, status_label, unit_name
+from bot.i18n import _, format_date, format_datetime, use_locale
+from bot.media import Media
+from bot.messages import OPEN311, IncomingMessage, Kind
+from bot.ports import Chat
+from bot.settings import Settings
+from bot.web.dashboard import DashboardPages
+from bot.web.session import Sessions, Viewer
+from complaints.case import Case, can_handle, can_view
+from complaints.errors import ComplaintsError, NotAllowed, ValidationError
+from storage.uow import SqlUnitOfWork, Store
+from surveys.errors import PeriodError
+from surveys.periods import parse_period
+
+PAGE_SIZE = 25
+STATUSES = ("open", "late", "closed", "all")
+ACTIONS = ("claim", "reply", "ask", "transfer", "apologise", "resolve")
+NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def new_nonce() -> str:
+    """Each form carries its own: submitting it twice does the action once."""
+    return secrets.token_urlsafe(18)
+
+
+class Desk(DashboardPages):
+    def __init__(self, store: Store, settings: Settings, clock: Callable[[], datetime],
+                 sessions: Sessions, media: Media,
+                 perform: Callable[..., Awaitable[Any]]) -> None:
+        super().__init__(store, settings, clock, sessions)
+        self.media = media
+        self.perform = perform
+
+    def install(self, app: web.Application) -> None:
+        app.router.add_get("/quan-tri", self.home)
+        app.router.add_get("/quan-tri/ho-so", self.cases)
+        app.router.add_get("/quan-tri/ho-so/{code}", self.case)
+        app.router.add_post("/quan-tri/ho-so/{code}/{action}", self.act)
+        app.router.add_get("/quan-tri/tep/{attachment_id}", self.file)
+
+    async def home(self, request: web.Request) -> web.Response:
+        viewer = await self.sessions.require(request)
+        raise web.HTTPSeeOther("/quan-tri/chi-so" if viewer.actor.is_admin
+                               else "/quan-tri/ho-so")
+
+    # --- the list ----------------------------------------------------------------------
+
+    async def cases(self, request: web.Request) -> web.Response:
+        viewer = await self.sessions.require(request)
+        query = request.query
+        status = query.get("status", "open")
+        if status not in STATUSES:
+            status = "open"
+        admin = viewer.actor.is_admin
+        unit = (query.get("unit") or None) if admin else viewer.account.unit
+        start = end = None
+        period_label = query.get("period") or ""
+        if period_label:
+            try:
+                start, end = parse_period(period_label).bounds(self.settings.tz)
+            except PeriodError:
+                period_label = ""
+        try:
+            number = max(1, int(query.get("page", "1")))
+        except ValueError:
+            number = 1
+        now = self.clock()
+        async with self.store.unit_of_work() as uow:
+            directory = await uow.directory.load()
+            notes = await _notes(uow, viewer, request)
+            found, total = await uow.cases.search(
+                now=now, unit=unit, field=query.get("field") or None, status=status,
+                start=start, end=end, text=(query.get("q") or "")[:100] or None,
+                limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
+        language = self.language(viewer)
+        with use_locale(language):
+            rows = [self._row(case, directory, now) for case in found]
+        return self.render(request, viewer, "admin/cases.html",
+                           "late" if status == "late" else "cases", cases=rows, total=total,
+                           page=number, pages=max(1, ceil(total / PAGE_SIZE)),
+                           query={k: v for k, v in query.items() if k != "r"},
+                           state=status, directory=directory,
+                           admin=admin, unit=unit, period=period_label, notes=notes)
+
+    def _row(self, case: Case, directory: Any, now: datetime) -> dict[str, Any]:
+        tz = self.settings.tz
+        return {"code": case.code, "field": field_name(directory, case.field),
+                "unit": unit_name(directory, case.unit), "status": status_label(case.status),
+                "received": format_date(case.received_at, tz),
+                "due": format_date(case.effective_due_at, tz),
+                "late": case.is_open and now > case.effective_due_at,
+                "text": case.text[:160]}
+
+    # --- one case ----------------------------------------------------------------------
+
+    async def _visible(self, request: web.Request, viewer: Viewer, code: str) -> Case:
+        async with self.store.unit_of_work() as uow:
+            case = await uow.cases.get_by_code(code.strip().upper())
+        with use_locale(self.language(viewer)):
+            if case is None:
+                raise self.refusal(request, viewer, 404, _("There is no case with that code."))
+            if not can_view(viewer.actor, case):
+                raise self.refusal(request, viewer, 403,
+                                   _("This case belongs to another unit."))
+        return case
+
+    async def case(self, request: web.Request, *, error: str | None = None,
+                   typed: dict[str, str] | None = None, status: int = 200) -> web.Response:
+        viewer = await self.sessions.require(request)
+        case = await self._visible(request, viewer, request.match_info["code"])
+        assert case.id is not None
+        async with self.store.unit_of_work() as uow:
+            directory = await uow.directory.load()
+            history = await uow.cases.history(case.id)
+            photos = await uow.attachments.of_case(case.id)
+            apologies = await uow.apologies.of_case(case.id)
+            assignee = await uow.accounts.get(case.assignee_id) if case.assignee_id else None
+            title = await uow.accounts.title(viewer.account.id)
+            notes = await _notes(uow, viewer, request)
+        now, tz = self.clock(), self.settings.tz
+        language = self.language(viewer)
+        with use_locale(language):
+            facts = {
+                "code": case.code, "status": status_label(case.status),
+                "field": field_name(directory, case.field),
+                "area": area_name(directory, case.area),
+                "unit": unit_name(directory, case.unit),
+                "received": format_datetime(case.received_at, tz),
+                "due": format_date(case.due_at, tz),
+                "new_due": format_date(case.extended_due_at, tz) if case.extended_due_at
+                else None,
+                "late": case.is_open and now > case.effective_due_at,
+                "assignee": (assignee.name or _("a colleague")) if assignee else None,
+                "history": [event_line(e, directory, tz, for_staff=True) for e in history],
+            }
+        handler = can_handle(viewer.actor, case) and case.is_open
+        units = [(u.code, u.name.in_language(language)) for u in directory.units
+                 if u.code != case.unit]
+        return self.render(
+            request, viewer, "admin/case.html", "cases", status=status, case=case,
+            facts=facts, photos=photos, apologies=apologies, handler=handler, units=units,
+            can_claim=handler and case.assignee_id != viewer.account.id,
+            # An Open311 app's sender sees only the status and the final answer.
+            can_message=handler and case.channel != OPEN311,
+            can_apologise=handler and case.extended_due_at is None,
+            notes=notes, error=error, typed=typed or {},
+            nonce=new_nonce(), first_day=(now.astimezone(tz).date()).isoformat(),
+            account_name=viewer.account.name, account_title=title)
+
+    # --- acting ------------------------------------------------------------------------
+
+    async def act(self, request: web.Request) -> web.Response:
+        viewer = await self.sessions.require(request)
+        fields = await self.sessions.form(request, viewer)
+        action = request.match_info["action"]
+        if action not in ACTIONS:
+            raise web.HTTPNotFound()
+        case = await self._visible(request, viewer, request.match_info["code"])
+        nonce = str(fields.get("nonce", ""))
+        if not NONCE.match(nonce):
+            raise web.HTTPBadRequest(text="reload the page and try again")
+        typed = {k: str(v) for k, v in fields.items() if isinstance(v, str) and k != "csrf"}
+        message = IncomingMessage(
+            channel=CHANNEL, update_key=nonce, chat_id=str(viewer.account.id),
+            user_id=str(viewer.account.id), kind=Kind.COMMAND, command=f"web.{action}",
+            args=case.code, text=typed.get("text"))
+        try:
+            await self.perform(message, _action(action, case.code, typed), viewer.account.id)
+        except ComplaintsError as exc:
+            with use_locale(self.language(viewer)):
+                error = explain(exc)
+            return await self.case(request, error=error, typed=typed, status=409)
+        # A case transferred away is no longer the unit's to show: back to the list.
+        target = "/quan-tri/ho-so" if action == "transfer" else f"/quan-tri/ho-so/{case.code}"
+        raise web.HTTPSeeOther(f"{target}?r={nonce}")
+
+    # --- photos ------------------------------------------------------------------------
+
+    async def file(self, request: web.Request) -> web.StreamResponse:
+        viewer = await self.sessions.require(request)
+        try:
+            attachment_id = int(request.match_info["attachment_id"])
+        except ValueError:
+            raise web.HTTPNotFound() from None
+        async with self.store.unit_of_work() as uow:
+            attachment = await uow.attachments.get(attachment_id)
+            case = (await uow.cases.get(attachment.case_id)
+                    if attachment and attachment.case_id else None)
+        if case is None or not can_view(viewer.actor, case):
+            raise web.HTTPNotFound()
+        found = await self.media.with_content(attachment_id)
+        if found is None or found.content is None:
+            raise web.HTTPNotFound()
+        headers = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
+        if found.filename:
+            headers["Content-Disposition"] = f'inline; filename="{found.filename}"'
+        return web.Response(body=found.content, content_type=found.mime, headers=headers)
+
+
+async def _notes(uow: SqlUnitOfWork, viewer: Viewer, request: web.Request) -> list[str]:
+    """What the bot answered to the action this page follows (`?r=` its form's nonce)."""
+    nonce = request.query.get("r", "")
+    if not NONCE.match(nonce):
+        return []
+    bodies = await uow.outbox.bodies(Chat(CHANNEL, str(viewer.account.id)),
+                                     f"{CHANNEL}:{nonce}:")
+    return [str(body["text"]) for body in bodies]
+
+
+def _action(action: str, code: str, fields: dict[str, str]
+            ) -> Callable[[Context], Awaitable[None]]:
+    """What pressing the button does, in the transaction of the dispatcher."""
+    async def run(ctx: Context) -> None:
+        case = await ctx.uow.cases.get_by_code(code)
+        if case is None:
+            raise NotAllowed("unknown case")
+        text = fields.get("text", "")
+        if action == "claim":
+            await staff.claim_case(ctx, case)
+        elif action == "reply":
+            await staff.send_reply(ctx, case, text)
+        elif action == "ask":
+            await staff.ask_citizen(ctx, case, text)
+        elif action == "transfer":
+            await staff.transfer_case(ctx, case, fields.get("unit", ""), text)
+        elif action == "resolve":
+            await staff.resolve_case(ctx, case, text)
+        else:
+            await apology.apologise(ctx, case, text, _day(fields.get("day", "")),
+                                    fields.get("name", ""), fields.get("title", ""))
+    return run
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError("date_invalid") from None
+

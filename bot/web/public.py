@@ -1,0 +1,208 @@
+"""Published results, no sign-in: the indicators against the targets, by unit and field,
+with charts; the resolved PAKN with their answers, anonymised; a case page by its code.
+In Vietnamese at /cong-khai, in English at /public."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from math import ceil
+from typing import Any
+
+from aiohttp import web
+from babel.numbers import format_percent
+
+from bot.charts import bar_chart, by_field, by_unit, trend_chart
+from bot.handlers.cards import area_name, field_name, unit_name
+from bot.i18n import _, use_locale
+from bot.reports import make_report
+from bot.settings import Settings
+from bot.web.published import SEARCH_SCAN, Published, publish
+from bot.web.render import day, page, percent
+from complaints.directory import Directory
+from storage.uow import Store
+from surveys.errors import PeriodError
+from surveys.indicators import Indicators, Rate
+from surveys.periods import Period, parse_period
+from surveys.report import Report, Scope
+
+PREFIXES = {"/cong-khai": "vi", "/public": "en"}
+PAGE_SIZE = 20
+
+
+def current_quarter(now: datetime, settings: Settings) -> str:
+    local = now.astimezone(settings.tz)
+    return f"{local.year}-Q{(local.month - 1) // 3 + 1}"
+
+
+@dataclass(frozen=True)
+class ShownRate:
+    """A rate as a page shows it."""
+
+    rate: str
+    counts: str
+    target: str
+    verdict: str
+    """"met", "not_met" or "not_enough"."""
+    interval: str
+
+
+def shown(rate: Rate, language: str) -> ShownRate:
+    verdict = {True: "met", False: "not_met", None: "not_enough"}[rate.met]
+    low, high = rate.interval or (None, None)
+    interval = f"{percent(low, language)}–{percent(high, language)}" if low is not None else ""
+    return ShownRate(percent(rate.rate, language), f"{rate.numerator}/{rate.denominator}",
+                     percent(rate.target, language), verdict, interval)
+
+
+def public_case(case: Published, directory: Directory, settings: Settings,
+                language: str) -> dict[str, Any]:
+    """A case as a page shows it: anonymised (bot.web.published), dates in local time."""
+    with use_locale(language):
+        return {
+            "code": case.code, "field": field_name(directory, case.field),
+            "unit": unit_name(directory, case.unit), "area": area_name(directory, case.area),
+            "closed": case.closed,
+            "received": day(case.received_at, settings.tz, language),
+            "due": day(case.due_at, settings.tz, language),
+            "resolved": day(case.resolved_at, settings.tz, language),
+            "question": case.question, "answer": case.answer,
+        }
+
+
+class PublicSite:
+    def __init__(self, store: Store, settings: Settings, clock: Callable[[], datetime]) -> None:
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+
+    def install(self, app: web.Application) -> None:
+        for prefix in PREFIXES:
+            app.router.add_get(prefix, self.overview)
+            app.router.add_get(f"{prefix}/bieu-do/{{kind}}.svg", self.chart)
+            app.router.add_get(f"{prefix}/pakn", self.cases)
+            app.router.add_get(f"{prefix}/pakn/{{code}}", self.case)
+
+    @staticmethod
+    def _prefix(request: web.Request) -> str:
+        return next(p for p in PREFIXES if request.path.startswith(p))
+
+    def _period(self, request: web.Request) -> Period:
+        try:
+            return parse_period(request.query.get("period")
+                                or current_quarter(self.clock(), self.settings))
+        except PeriodError:
+            raise web.HTTPBadRequest(text="bad period") from None
+
+    async def _report(self, period: Period) -> tuple[Report, Directory]:
+        async with self.store.unit_of_work() as uow:
+            directory = await uow.directory.load()
+            report = await make_report(uow.indicators, directory, period, Scope(), self.clock(),
+                                       self.settings.tz)
+        return report, directory
+
+    async def overview(self, request: web.Request) -> web.Response:
+        prefix = self._prefix(request)
+        language = PREFIXES[prefix]
+        period = self._period(request)
+        report, directory = await self._report(period)
+        local = self.clock().astimezone(self.settings.tz)
+        choices = [f"{local.year}-Q{q}" for q in range(1, (local.month - 1) // 3 + 2)]
+        choices += [f"{local.year}-H1", f"{local.year}", f"{local.year - 1}"]
+        return page(request, "public/overview.html", language, prefix=prefix, period=period,
+                    overall=overall_cards(report.overall, language),
+                    units=group_rows(report, directory, "unit", language),
+                    fields=group_rows(report, directory, "field", language), choices=choices,
+                    authority=directory.name.in_language(language),
+                    confidence=format_percent(0.95, locale=language),
+                    other=_other_language(prefix, request))
+
+    async def chart(self, request: web.Request) -> web.Response:
+        language = PREFIXES[self._prefix(request)]
+        kind = request.match_info["kind"]
+        if kind not in ("fields", "units", "trend"):
+            raise web.HTTPNotFound()
+        report, directory = await self._report(self._period(request))
+        svg = chart_svg(kind, report, directory, language)
+        return web.Response(body=svg, content_type="image/svg+xml",
+                            headers={"Cache-Control": "public, max-age=300"})
+
+    async def cases(self, request: web.Request) -> web.Response:
+        prefix = self._prefix(request)
+        language = PREFIXES[prefix]
+        query = request.query
+        try:
+            number = max(1, int(query.get("page", "1")))
+        except ValueError:
+            number = 1
+        search = (query.get("q") or "").strip()[:100] or None
+        start = (number - 1) * PAGE_SIZE
+        async with self.store.unit_of_work() as uow:
+            directory = await uow.directory.load()
+            found, total = await uow.public.cases(
+                resolved_only=True, field=query.get("field") or None,
+                unit=query.get("unit") or None, search=search,
+                limit=SEARCH_SCAN if search else PAGE_SIZE, offset=0 if search else start)
+        shown_cases = [publish(c) for c in found]
+        if search is not None:
+            shown_cases = [c for c in shown_cases if c.mentions(search)]
+            total, shown_cases = len(shown_cases), shown_cases[start:start + PAGE_SIZE]
+        return page(request, "public/cases.html", language, prefix=prefix,
+                    cases=[public_case(c, directory, self.settings, language)
+                           for c in shown_cases],
+                    total=total, page=number, pages=max(1, ceil(total / PAGE_SIZE)),
+                    query=dict(query), directory=directory,
+                    other=_other_language(prefix, request))
+
+    async def case(self, request: web.Request) -> web.Response:
+        prefix = self._prefix(request)
+        language = PREFIXES[prefix]
+        async with self.store.unit_of_work() as uow:
+            directory = await uow.directory.load()
+            found = await uow.public.case(request.match_info["code"].strip().upper())
+        if found is None:
+            return page(request, "public/missing.html", language, status=404, prefix=prefix,
+                        other=_other_language(prefix, request))
+        return page(request, "public/case.html", language, prefix=prefix,
+                    case=public_case(publish(found), directory, self.settings, language),
+                    other=_other_language(prefix, request))
+
+
+def group_rows(report: Report, directory: Directory, group: str,
+               language: str) -> list[dict[str, Any]]:
+    """A table's rows: each unit (field, procedure, channel) and its three rates."""
+    names = {"unit": {u.code: u.name.in_language(language) for u in directory.units},
+             "field": {f.code: f.name.in_language(language) for f in directory.fields},
+             "procedure": {p.code: p.name.in_language(language)
+                           for p in directory.procedures}}.get(group, {})
+    return [{"code": code, "name": names.get(str(code), str(code)),
+             **{key: shown(getattr(indicators, key), language)
+                for key in ("satisfaction", "pakn_on_time", "pakn_satisfaction")}}
+            for code, indicators in report.groups.get(group, {}).items()]
+
+
+def chart_svg(kind: str, report: Report, directory: Directory, language: str) -> bytes:
+    with use_locale(language):
+        if kind == "fields":
+            return bar_chart(by_field(report, directory, language),
+                             _("Satisfaction with procedures by field ({period})").format(
+                                 period=report.period.label))
+        if kind == "units":
+            return bar_chart(by_unit(report, directory, language),
+                             _("PAKN handled on time by unit ({period})").format(
+                                 period=report.period.label))
+        return trend_chart(report)
+
+
+def overall_cards(indicators: Indicators, language: str) -> list[tuple[str, str, ShownRate]]:
+    with use_locale(language):
+        names = {"satisfaction": _("Satisfaction with procedures"),
+                 "pakn_on_time": _("PAKN handled on time"),
+                 "pakn_satisfaction": _("Satisfaction with PAKN handling")}
+    return [(key, name, shown(getattr(indicators, key), language))
+            for key, name in names.items()]
+
+
+def _other_language(prefix: str, request: web.Request) -> str:
+    """The same page in the other language."""
+    other = next(p for p in PREFIXES if p != prefix)
+    return other + request.path_qs[len(prefix):]

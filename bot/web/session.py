@@ -1,0 +1,179 @@
+"""Signing in on the web with a code from the bot, the session cookie, and the checks
+every form goes through (same origin, and the session's own CSRF token)."""
+
+import hmac
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import quote, urlsplit
+
+from aiohttp import web
+from multidict import MultiDictProxy
+
+from bot.i18n import _, resolve_language, use_locale
+from bot.settings import Settings
+from bot.signin import SESSION_LIFETIME, SIGN_IN_PATH, digest, new_token, normalise_code
+from bot.web.render import page
+from complaints.people import Account, Actor
+from storage.uow import Store
+
+Form = MultiDictProxy[str | bytes | bytearray | web.FileField]
+SESSION_COOKIE = "pakn_session"
+FORM_COOKIE = "pakn_signin"
+"""Ties the sign-in form to the browser that loaded it (there is no session yet)."""
+HOME = "/quan-tri"
+SIGN_OUT_PATH = "/quan-tri/dang-xuat"
+MAX_FAILURES, FAILURE_WINDOW = 5, 15 * 60.0
+"""Wrong codes allowed from one address within the window (seconds)."""
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is signed in, and the token their forms must carry."""
+
+    account: Account
+    csrf: str
+
+    @property
+    def actor(self) -> Actor:
+        return self.account.as_actor()
+
+
+VIEWER: web.RequestKey[Viewer | None] = web.RequestKey("viewer")
+
+
+class Sessions:
+    def __init__(self, store: Store, settings: Settings, clock: Callable[[], datetime]) -> None:
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+        self.secure = (settings.public_url or "").startswith("https://")
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+
+    def install(self, app: web.Application) -> None:
+        app.router.add_get(SIGN_IN_PATH, self.sign_in_form)
+        app.router.add_post(SIGN_IN_PATH, self.sign_in)
+        app.router.add_post(SIGN_OUT_PATH, self.sign_out)
+
+    # --- who is this -----------------------------------------------------------------
+
+    async def viewer(self, request: web.Request) -> Viewer | None:
+        if VIEWER in request:
+            return request[VIEWER]
+        found = None
+        token = request.cookies.get(SESSION_COOKIE)
+        if token:
+            async with self.store.unit_of_work() as uow:
+                session = await uow.web.session_of(digest(token), self.clock())
+                account = await uow.accounts.get(session.account_id) if session else None
+            # Someone no longer staff (removed from their unit) is signed out at once.
+            if session and account and account.as_actor().is_staff:
+                found = Viewer(account, session.csrf_token)
+        request[VIEWER] = found
+        return found
+
+    async def require(self, request: web.Request, *, admin: bool = False) -> Viewer:
+        viewer = await self.viewer(request)
+        if viewer is None:
+            if request.method == "GET":
+                raise web.HTTPSeeOther(f"{SIGN_IN_PATH}?next={quote(request.path_qs)}")
+            raise web.HTTPForbidden(text="sign in first")
+        if admin and not viewer.actor.is_admin:
+            language = viewer.account.language or self.settings.default_language
+            with use_locale(language):
+                refused = page(request, "admin/problem.html", language, viewer=viewer,
+                               message=_("This page is for administrators."))
+            raise web.HTTPForbidden(text=refused.text, content_type="text/html")
+        return viewer
+
+    async def form(self, request: web.Request, viewer: Viewer) -> Form:
+        """The posted fields, once the request is known to come from our own page."""
+        self.same_origin(request)
+        fields = await request.post()
+        if not hmac.compare_digest(str(fields.get("csrf", "")), viewer.csrf):
+            raise web.HTTPForbidden(text="the form has expired: reload the page")
+        return fields
+
+    def same_origin(self, request: web.Request) -> None:
+        """A form posted from another site is refused, whatever it carries."""
+        origin = request.headers.get("Origin") or request.headers.get("Referer")
+        if origin is None:
+            return  # some browsers strip both; the CSRF token still has to match
+        allowed = {request.host}
+        if self.settings.public_url:
+            allowed.add(urlsplit(self.settings.public_url).netloc)
+        if urlsplit(origin).netloc not in allowed:
+            raise web.HTTPForbidden(text="cross-site request refused")
+
+    # --- signing in and out ----------------------------------------------------------
+
+    def _language(self, request: web.Request) -> str:
+        return resolve_language(request.query.get("lang"),
+                                request.headers.get("Accept-Language", "").split(",")[0],
+                                self.settings.default_language)
+
+    def _form_page(self, request: web.Request, target: str | None, error: str | None = None,
+                   status: int = 200) -> web.Response:
+        token = new_token()
+        response = page(request, "admin/sign_in.html", self._language(request), status=status,
+                        form_token=token, problem=error, next=_safe_next(target))
+        response.set_cookie(FORM_COOKIE, token, path=SIGN_IN_PATH, httponly=True,
+                            samesite="Strict", secure=self.secure, max_age=3600)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    async def sign_in_form(self, request: web.Request) -> web.Response:
+        if await self.viewer(request) is not None:
+            raise web.HTTPSeeOther(_safe_next(request.query.get("next")))
+        return self._form_page(request, request.query.get("next"))
+
+    async def sign_in(self, request: web.Request) -> web.Response:
+        self.same_origin(request)
+        fields = await request.post()
+        target = str(fields.get("next", ""))
+        expected = request.cookies.get(FORM_COOKIE, "")
+        if not expected or not hmac.compare_digest(str(fields.get("form_token", "")), expected):
+            return self._form_page(request, target, "expired", 403)
+        address = request.remote or "?"
+        if self._blocked(address):
+            return self._form_page(request, target, "too_many", 429)
+        code = normalise_code(str(fields.get("code", "")))
+        now = self.clock()
+        async with self.store.unit_of_work() as uow:
+            account_id = await uow.web.use_login_code(digest(code), now) if code else None
+            token = new_token()
+            if account_id is not None:
+                await uow.web.create_session(digest(token), account_id, new_token(), now,
+                                             now + SESSION_LIFETIME)
+        if account_id is None:
+            self._failures[address].append(time.monotonic())
+            return self._form_page(request, target, "wrong", 401)
+        response = web.HTTPSeeOther(_safe_next(target))
+        response.set_cookie(SESSION_COOKIE, token, path="/", httponly=True, samesite="Lax",
+                            secure=self.secure, max_age=int(SESSION_LIFETIME.total_seconds()))
+        response.del_cookie(FORM_COOKIE, path=SIGN_IN_PATH)
+        raise response
+
+    async def sign_out(self, request: web.Request) -> web.Response:
+        viewer = await self.require(request)
+        await self.form(request, viewer)
+        async with self.store.unit_of_work() as uow:
+            await uow.web.end_session(digest(request.cookies[SESSION_COOKIE]))
+        response = web.HTTPSeeOther(SIGN_IN_PATH)
+        response.del_cookie(SESSION_COOKIE, path="/")
+        raise response
+
+    def _blocked(self, address: str) -> bool:
+        failures = self._failures[address]
+        while failures and failures[0] < time.monotonic() - FAILURE_WINDOW:
+            failures.popleft()
+        return len(failures) >= MAX_FAILURES
+
+
+def _safe_next(target: str | None) -> str:
+    """Only back into the dashboard: never an open redirect to another site."""
+    if target and target.startswith(HOME) and not target.startswith("//"):
+        return target
+    return HOME

@@ -1,0 +1,45 @@
+"""The Open311 and open data endpoints in-process, over the conversation harness's
+dispatcher and database, so that staff act in their chats as usual and the clock is
+the tests'."""
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.cli import main
+from bot.web.open311 import Open311
+from bot.web.opendata import OpenData
+from tests.conversation.harness import Harness
+
+Cli = Callable[..., Awaitable[tuple[int, str]]]
+
+
+@pytest.fixture
+async def api(bot: Harness) -> AsyncIterator[TestClient[web.Request, web.Application]]:
+    app = web.Application()
+    Open311(bot.store, bot.dispatcher, bot.settings, bot.clock).install(app)
+    OpenData(bot.store, bot.settings, bot.clock).install(app)
+    async with TestClient(TestServer(app)) as client:
+        yield client
+
+
+@pytest.fixture
+def cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> Cli:
+    """`pakn ARGS` on the same database: its exit code and what it printed."""
+    for name in ("PAKN_TELEGRAM_TOKEN", "PAKN_PUBLIC_URL", "PAKN_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PAKN_DATABASE_URL", database_url)
+    monkeypatch.chdir(tmp_path)
+
+    async def run(*args: str) -> tuple[int, str]:
+        capsys.readouterr()
+        # The command runs its own event loop: in a thread, beside the test's.
+        code = await asyncio.to_thread(main, ["--lang", "en", *args])
+        captured = capsys.readouterr()
+        return code, captured.out + captured.err
+    return run
