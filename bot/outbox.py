@@ -114,8 +114,11 @@ class OutboxDispatcher:
                     await self.claim_and_start()
                 except StorageError as exc:
                     log.warning("outbox: database unavailable (%s)", exc)
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
+                # cancellation that arrives as the wake-up does, and shutdown then hangs.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+                    async with asyncio.timeout(self.poll_interval):
+                        await self._wake.wait()
                 self._wake.clear()
         finally:
             await self.drain()
