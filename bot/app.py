@@ -23,6 +23,7 @@ from bot.channels.webchat import WebChatChannel
 from bot.channels.zalo_bot import ZaloBotChannel, ZaloBotClient
 from bot.channels.zalo_oa import ZaloOAChannel
 from bot.dispatch import Dispatcher, utcnow
+from bot.flood import FloodGate
 from bot.handlers import build_router
 from bot.handlers.admin import BOT_USERNAME_KEY
 from bot.links import FileLinks
@@ -56,6 +57,7 @@ def bundled_directory_text() -> str:
 async def seed_directory(store: Store, now: datetime) -> None:
     """Load the bundled directory into an empty database."""
     async with store.unit_of_work() as uow:
+        await uow.lock("seed directory")  # workers starting together take turns
         if await uow.directory.is_empty():
             await uow.directory.replace(parse_directory(bundled_directory_text()), now)
             log.info("loaded the bundled directory")
@@ -71,8 +73,10 @@ class Service:
         self.calendars = Calendars()
         self.file_links: FileLinks | None = None
         """Signs links to files for the channels that take files by URL; set at start."""
+        flood = (FloodGate(settings.flood_per_minute, settings.flood_burst)
+                 if settings.flood_per_minute else None)
         self.dispatcher = Dispatcher(self.store, build_router(), settings, self.calendars,
-                                     clock, on_commit=lambda: self.outbox.wake())
+                                     clock, on_commit=lambda: self.outbox.wake(), flood=flood)
         handle = self.dispatcher.handle
         self.webchat = WebChatChannel(handle, self.media)
         senders: list[Sender] = [self.webchat, Open311Sender(), DashboardSender()]
@@ -101,7 +105,8 @@ class Service:
                                          settings.zalo_oa_secret_key, self.zalo_tokens, handle,
                                          self.link, window, clock)
             senders.append(self.zalo_oa)
-        self.outbox = OutboxDispatcher(self.store, senders, clock)
+        self.outbox = OutboxDispatcher(self.store, senders, clock,
+                                       lease_seconds=settings.outbox_lease)
         self.scheduler = Scheduler(self.store, settings, self.calendars, clock,
                                    on_commit=self.outbox.wake)
 
@@ -112,6 +117,7 @@ class Service:
     async def prepare(self) -> None:
         await seed_directory(self.store, self.clock())
         async with self.store.unit_of_work() as uow:
+            await uow.lock(FILE_LINK_KEY)  # one key for all workers
             key = await uow.meta.get(FILE_LINK_KEY)
             if key is None:
                 key = secrets.token_hex(32)

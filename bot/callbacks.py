@@ -8,6 +8,8 @@ from dataclasses import astuple, dataclass, fields
 from typing import Any, ClassVar
 
 LIMIT = 64
+MAX_DIGITS = 18
+"""An id of up to 18 digits fits a signed 64-bit column (BIGINT, SQLite's INTEGER)."""
 _REGISTRY: dict[str, type["Payload"]] = {}
 
 
@@ -45,8 +47,9 @@ def unpack(data: str | None) -> Payload | None:
     for spec_field, value in zip(spec, values, strict=True):
         if spec_field.type in (int, "int"):
             # Plain ASCII digits only: int() would also take signs, blanks, "_" and
-            # other scripts' digits, which no payload we make contains.
-            if not (value.isascii() and value.isdigit()):
+            # other scripts' digits, which no payload we make contains; and no more of
+            # them than a database id has (a longer one overflows the column's type).
+            if not (value.isascii() and value.isdigit()) or len(value) > MAX_DIGITS:
                 return None
             converted.append(int(value))
         else:
@@ -79,6 +82,13 @@ class Consent(Payload, prefix="cs"):
 @dataclass(frozen=True)
 class Language(Payload, prefix="lg"):
     code: str
+
+
+@dataclass(frozen=True)
+class Erase(Payload, prefix="xd"):
+    """The answer to "delete my personal data?": yes or no."""
+
+    answer: str
 
 
 # --- case actions ------------------------------------------------------------------------

@@ -8,14 +8,18 @@ from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import Protocol, TypeVar
 
+from bot import audit
 from bot.calendars import Calendars
 from bot.callbacks import unpack
 from bot.context import Context
-from bot.errors import explain
-from bot.i18n import _, resolve_language, set_language
+from bot.errors import explain, stale_button
+from bot.flood import FloodGate
+from bot.i18n import _, format_datetime, resolve_language, set_language, use_locale
 from bot.messages import IncomingMessage, Kind, Reply
-from bot.ports import UnitOfWork
+from bot.notify import Notifier
+from bot.ports import Chat, UnitOfWork
 from bot.routing import Router
+from bot.sanitise import clean
 from bot.settings import Settings
 from complaints.errors import ComplaintsError, NotAllowed
 from storage.errors import Conflict, StorageError
@@ -38,21 +42,59 @@ class Dispatcher:
     def __init__(self, store: Store, router: Router, settings: Settings,
                  calendars: Calendars,
                  clock: Callable[[], datetime] = utcnow,
-                 on_commit: Callable[[], None] = lambda: None) -> None:
+                 on_commit: Callable[[], None] = lambda: None,
+                 flood: FloodGate | None = None) -> None:
         self.store = store
         self.router = router
         self.settings = settings
         self.calendars = calendars
         self.clock = clock
         self.on_commit = on_commit
+        self.flood = flood
 
     async def handle(self, message: IncomingMessage) -> bool:
-        """Process a message; False when it was a redelivery of one already processed.
+        """Process a message. True when it is in the database (processed now, or before:
+        a redelivery); False when it was not taken: refused by flood control (the person
+        is told), or with ids that fit no chat.
 
         Raises StorageError when the database cannot take it: the channel must then
         answer so that the message is delivered again later.
         """
-        return await self._run(message, self._converse) is not None
+        cleaned = clean(message)
+        if cleaned is None:
+            log.warning("%s: an update whose ids fit no chat was dropped", message.channel)
+            return False
+        if self.flood is not None:
+            chat = (cleaned.channel, cleaned.chat_id)
+            throttled = self.flood.admit(chat, self.clock())
+            if throttled is not None:
+                if throttled.tell:
+                    await self._tell_throttled(cleaned, throttled.until)
+                    self.flood.told(chat)
+                return False
+        try:
+            await self._run(cleaned, self._converse)
+        except StorageError:
+            if self.flood is not None:
+                self.flood.refund((cleaned.channel, cleaned.chat_id))
+            raise
+        return True
+
+    async def _tell_throttled(self, message: IncomingMessage, until: datetime) -> None:
+        """The one message of a throttled period: what was not taken, and until when."""
+        now = self.clock()
+        async with self.store.unit_of_work() as uow:
+            account = await uow.accounts.find(message.channel, message.user_id)
+            language = resolve_language(account.language if account else None,
+                                        message.language_code, self.settings.default_language)
+            with use_locale(language):
+                text = _("You are sending messages faster than I can read them, so I did not "
+                         "take your last messages. Please send them again after {time}."
+                         ).format(time=format_datetime(until, self.settings.tz))
+            notifier = Notifier(uow, self.settings.default_language, now, key_prefix="flood")
+            await notifier.send(Chat(message.channel, message.chat_id), Reply(text),
+                                key=f"flood:{until.isoformat()}")
+        self.on_commit()
 
     async def perform(self, message: IncomingMessage,
                       action: Callable[[Context], Awaitable[T]],
@@ -62,7 +104,10 @@ class Dispatcher:
         the messages it owes. Errors of the action propagate and nothing is kept; None when
         the request was processed before. `account_id`: who acts, when already known
         (signed in on the web) rather than found from the channel's user."""
-        return await self._run(message, action, account_id)
+        cleaned = clean(message)
+        if cleaned is None:
+            raise NotAllowed("unusable request")
+        return await self._run(cleaned, action, account_id)
 
     async def _run(self, message: IncomingMessage,
                    action: Callable[[Context], Awaitable[T]],
@@ -119,6 +164,12 @@ class Dispatcher:
         except ComplaintsError as error:
             dialog.state, dialog.data = state_before, data_before
             await ctx.reply(Reply(explain(error)))
+            if (reason := audit.reason_of(error)) is not None:
+                await audit.record(uow, account_id=ctx.account.id, channel=message.channel,
+                                   update_key=message.update_key,
+                                   action=audit.attempt_of(message, state_before),
+                                   case_id=audit.case_of(error, message, data_before),
+                                   reason=reason, now=ctx.now)
         except StorageError:
             raise
         except Exception:
@@ -142,9 +193,7 @@ class Dispatcher:
             payload = unpack(payload_data)
             handler = self.router.buttons.get(type(payload)) if payload else None
             if payload is None or handler is None:
-                await ctx.reply(Reply(_("This button is no longer valid. Send /trogiup "
-                                        "to see what you can do.")))
-                return
+                raise stale_button(reason="unknown_button")
             await handler(ctx, payload)
             return
         if message.kind is Kind.COMMAND:

@@ -4,7 +4,26 @@ from bot.i18n import _
 from complaints.errors import ComplaintsError, InvalidTransition, NotAllowed, ValidationError
 
 
+class Refused(NotAllowed):
+    """A refusal in words of its own: a command or a button that is not for this person,
+    or not valid at this step. Said as it is, and recorded like every refusal."""
+
+    def __init__(self, reason: str, text: str, case_id: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.text = text
+        self.case_id = case_id
+
+
+def stale_button(case_id: int | None = None, reason: str = "stale_button") -> Refused:
+    """A button from an earlier step, or one we never made."""
+    return Refused(reason, _("This button is no longer valid. Send /trogiup to see what you "
+                             "can do."), case_id)
+
+
 def explain(error: ComplaintsError) -> str:
+    if isinstance(error, Refused):
+        return error.text
     if isinstance(error, NotAllowed):
         return _("Sorry, you cannot do that on this case.")
     if isinstance(error, InvalidTransition):

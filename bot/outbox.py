@@ -4,6 +4,11 @@ Rows are leased in batches: only the oldest pending message of a chat is eligibl
 chat's messages keep their order; a 429 delays that chat only; transient failures back
 off exponentially; a permanent refusal (blocked by the user, chat gone) is recorded as
 undeliverable with its reason. Nothing is dropped without a trace.
+
+Telegram offers no idempotent send, so delivery is at least once: a message the API took
+is sent again only if its worker could not record it as sent (it died, or the database
+stayed down past the lease), and each delivery ends well within its lease, so two
+workers never hold one message at the same time.
 """
 
 import asyncio
@@ -24,9 +29,11 @@ log = logging.getLogger(__name__)
 
 BATCH = 200
 LEASE_SECONDS = 60.0
+"""The default lease: after a worker dies, the messages it held are sent again after this."""
 MAX_ATTEMPTS = 40
 """With backoff capped at 10 minutes, about five hours of trying before giving up."""
 MAX_BACKOFF = 600.0
+FIRST_RECORD_RETRY = 0.5
 
 
 class QueueStore(Protocol):
@@ -62,7 +69,7 @@ class ChatPacer:
 
 class RateLimiter:
     """A token bucket: at most `rate` acquisitions per second after a burst of `burst`
-    (by default none: sends are spread evenly, never more than `rate` in any second)."""
+    (by default none: sends are spread evenly, 1/rate seconds apart)."""
 
     def __init__(self, rate: float, burst: float = 1.0) -> None:
         self.rate = rate
@@ -90,17 +97,19 @@ class OutboxDispatcher:
 
     def __init__(self, store: QueueStore, senders: list[Sender],
                  clock: Callable[[], datetime], poll_interval: float = 1.0,
-                 max_in_flight: int = 64) -> None:
+                 max_in_flight: int = 64, lease_seconds: float = LEASE_SECONDS) -> None:
         self.store = store
         self.senders = {sender.channel: sender for sender in senders}
         self.clock = clock
         self.poll_interval = poll_interval
         self.max_in_flight = max_in_flight
+        self.lease_seconds = lease_seconds
         self._limits = {s.channel: RateLimiter(s.rate_per_second)
                         for s in senders if s.rate_per_second}
         self._pacers = {s.channel: ChatPacer(s.per_chat_interval)
                         for s in senders if s.per_chat_interval}
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._closing = False
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -114,6 +123,9 @@ class OutboxDispatcher:
                     await self.claim_and_start()
                 except StorageError as exc:
                     log.warning("outbox: database unavailable (%s)", exc)
+                except Exception:
+                    # Owed messages must not wait for a restart: the loop goes on.
+                    log.exception("outbox: claiming failed")
                 # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
                 # cancellation that arrives as the wake-up does, and shutdown then hangs.
                 with contextlib.suppress(TimeoutError):
@@ -121,6 +133,7 @@ class OutboxDispatcher:
                         await self._wake.wait()
                 self._wake.clear()
         finally:
+            self._closing = True
             await self.drain()
 
     async def claim_and_start(self) -> int:
@@ -129,7 +142,7 @@ class OutboxDispatcher:
         if room <= 0 or not self.senders:
             return 0
         async with self.store.outbox_queue() as queue:
-            batch = await queue.claim_due(self.clock(), min(room, BATCH), LEASE_SECONDS,
+            batch = await queue.claim_due(self.clock(), min(room, BATCH), self.lease_seconds,
                                           list(self.senders))
         for item in batch:
             task = asyncio.create_task(self._deliver_and_record(item))
@@ -152,20 +165,45 @@ class OutboxDispatcher:
             await self.drain()
 
     async def _deliver_and_record(self, item: Queued) -> None:
+        lease_ends = asyncio.get_running_loop().time() + self.lease_seconds
+        # Half the lease to send, half to record: the lease never ends mid-delivery.
+        outcome = await self._deliver(item, self.lease_seconds / 2)
+        pause = FIRST_RECORD_RETRY
+        while True:
+            try:
+                async with self.store.outbox_queue() as queue:
+                    await self._record(queue, item, outcome, self.clock())
+                return
+            except StorageError as exc:
+                # Unrecorded, the message waits for its lease to end and is then sent
+                # (again, if it was delivered): keep trying while the lease lasts, not
+                # after, when another worker may hold the message.
+                if (self._closing
+                        or asyncio.get_running_loop().time() + pause >= lease_ends):
+                    log.warning("outbox: could not record outcome of %s (%s)", item.id, exc)
+                    return
+                if pause == FIRST_RECORD_RETRY:
+                    log.warning("outbox: recording the outcome of %s when the database is "
+                                "back (%s)", item.id, exc)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 5.0)
+
+    async def _deliver(self, item: Queued, within: float) -> Outcome:
         sender = self.senders[item.chat.channel]
-        await self._pace(sender, item)
+        sending = asyncio.timeout(within)
         try:
-            outcome = await sender.deliver(item)
-        except Exception as exc:  # a sender bug must not stall the queue
+            async with sending:
+                await self._pace(sender, item)
+                return await sender.deliver(item)
+        except StorageError as exc:  # reading a file to send
+            log.warning("outbox: sending %s waits for the database (%s)", item.id, exc)
+            return RetryLater(0, "database unavailable")
+        except Exception as exc:
+            if isinstance(exc, TimeoutError) and sending.expired():
+                return RetryLater(0, "no answer within the lease")
+            # A sender bug must not stall the queue.
             log.exception("outbox: sending %s failed unexpectedly", item.id)
-            outcome = RetryLater(0, f"internal error: {exc.__class__.__name__}")
-        try:
-            async with self.store.outbox_queue() as queue:
-                await self._record(queue, item, outcome, self.clock())
-        except StorageError as exc:
-            # The lease runs out and the message is tried again: a message already
-            # delivered may then be delivered twice, never lost.
-            log.warning("outbox: could not record outcome of %s (%s)", item.id, exc)
+            return RetryLater(0, f"internal error: {exc.__class__.__name__}")
 
     async def _pace(self, sender: Sender, item: Queued) -> None:
         pacer = self._pacers.get(sender.channel)

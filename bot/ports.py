@@ -15,25 +15,29 @@ from storage.records import (
     Attachment,
     Chat,
     Dialog,
+    Erasure,
     Invite,
     NewRating,
     Outgoing,
     Override,
     Queued,
     RatingRecord,
+    Refusal,
     SurveyToken,
 )
 from surveys.indicators import Counts
 from surveys.report import Scope
 
-__all__ = ["ApologyRecord", "Attachment", "Chat", "Dialog", "Invite", "NewRating", "OutboxQueue",
-           "Outgoing", "Override", "Queued", "RatingRecord", "SurveyToken", "UnitOfWork"]
+__all__ = ["ApologyRecord", "Attachment", "Chat", "Dialog", "Erasure", "Invite", "NewRating",
+           "OutboxQueue", "Outgoing", "Override", "Queued", "RatingRecord", "Refusal",
+           "SurveyToken", "UnitOfWork"]
 
 
 class AccountRepository(Protocol):
     async def identify(self, channel: str, external_id: str, chat_id: str, profile_name: str,
                        language_code: str | None, now: datetime) -> Account: ...
     async def get(self, account_id: int) -> Account | None: ...
+    async def find(self, channel: str, external_id: str) -> Account | None: ...
     async def set_language(self, account_id: int, language: str) -> None: ...
     async def set_name(self, account_id: int, name: str) -> None: ...
     async def set_title(self, account_id: int, title: str) -> None: ...
@@ -122,6 +126,14 @@ class SurveyRepository(Protocol):
     async def drop_draft(self, account_id: int) -> None: ...
 
 
+class RefusalRepository(Protocol):
+    async def add(self, refusal: Refusal) -> None: ...
+
+
+class PrivacyRepository(Protocol):
+    async def erase(self, account_id: int) -> Erasure: ...
+
+
 class IndicatorSource(Protocol):
     async def counts(self, start: datetime, end: datetime, now: datetime, scope: Scope,
                      group: str | None, timezone: ZoneInfo) -> dict[str | None, Counts]: ...
@@ -173,6 +185,10 @@ class UnitOfWork(Protocol):
     @property
     def surveys(self) -> SurveyRepository: ...
     @property
+    def privacy(self) -> PrivacyRepository: ...
+    @property
+    def refusals(self) -> RefusalRepository: ...
+    @property
     def indicators(self) -> IndicatorSource: ...
     @property
     def exports(self) -> ExportSource: ...
@@ -180,6 +196,8 @@ class UnitOfWork(Protocol):
     def savepoint(self) -> AbstractAsyncContextManager[None]: ...
 
     async def try_lead(self, name: str) -> bool: ...
+
+    async def lock(self, name: str) -> None: ...
 
 
 class OutboxQueue(Protocol):

@@ -44,6 +44,9 @@ class Settings:
     reminder_hour: time = time(8, 0)
     scheduler_interval: float = 60.0
     """Seconds between two rounds of the scheduler (reminders, escalation)."""
+    outbox_lease: float = 60.0
+    """Seconds a worker holds a message it is sending (half to send, half to record it):
+    the messages held by a worker that died are sent again after this."""
     zalo_bot_token: str | None = None
     zalo_bot_webhook_secret: str | None = None
     zalo_bot_api_url: str = "https://bot-api.zaloplatforms.com"
@@ -59,6 +62,10 @@ class Settings:
     with a paid package)."""
     zalo_oa_free_messages: int = 8
     """How many messages the OA may send in that time (Zalo: 8 free; 0 for no limit)."""
+    flood_per_minute: int = 30
+    """Messages a chat may send a minute after its burst (0: no flood control)."""
+    flood_burst: int = 20
+    """Messages a chat may send at once: a whole PAKN, however quickly it is tapped."""
 
     @property
     def zalo_oa_enabled(self) -> bool:
@@ -153,6 +160,10 @@ class Settings:
         free_messages = _integer("PAKN_ZALO_OA_FREE_MESSAGES", get("PAKN_ZALO_OA_FREE_MESSAGES"),
                                  defaults.zalo_oa_free_messages, 0, 1000)
         return cls(
+            flood_per_minute=_integer("PAKN_FLOOD_PER_MINUTE", get("PAKN_FLOOD_PER_MINUTE"),
+                                      defaults.flood_per_minute, 0, 10_000),
+            flood_burst=_integer("PAKN_FLOOD_BURST", get("PAKN_FLOOD_BURST"),
+                                 defaults.flood_burst, 1, 1000),
             zalo_oa_reply_hours=reply_hours, zalo_oa_free_messages=free_messages,
             zalo_bot_token=zalo_bot_token, zalo_bot_webhook_secret=zalo_bot_secret,
             zalo_oa_app_id=oa_app_id, zalo_oa_secret_key=oa_secret, zalo_app_secret=app_secret,
@@ -177,6 +188,8 @@ class Settings:
             scheduler_interval=_integer("PAKN_SCHEDULER_INTERVAL",
                                         get("PAKN_SCHEDULER_INTERVAL"),
                                         int(defaults.scheduler_interval), 1, 3600),
+            outbox_lease=_integer("PAKN_OUTBOX_LEASE", get("PAKN_OUTBOX_LEASE"),
+                                  int(defaults.outbox_lease), 10, 3600),
         )
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from complaints.errors import InvalidTransition, NotAllowed, ValidationError
 from complaints.people import Actor, Role
+from complaints.privacy import REMOVED
 
 MAX_TRANSFERS = 3
 TEXT_MIN, TEXT_MAX = 20, 3000
@@ -49,6 +50,11 @@ class Contact:
     name: str
     phone: str
     address: str
+
+    @property
+    def erased(self) -> bool:
+        """Removed at the sender's request: the case is kept without them."""
+        return self.name == REMOVED
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
-"""Screening free text for personal numbers before it leaves the service in an export or
-a publication: phone numbers and identity card numbers are blanked out."""
+"""Personal data: screening free text for personal numbers before it leaves the service
+in an export or a publication (phone and identity card numbers are blanked out), and
+the mark left where a person's details were erased at their request."""
 
 import re
 
@@ -7,6 +8,9 @@ import re
 # identity numbers (CMND, CCCD); runs of 9 or more digits in general.
 _NUMBERS = re.compile(r"(?<!\w)(?:\+?84|0)(?:[\s.\-]?\d){8,10}(?!\w)|(?<!\d)\d{9,12}(?!\d)")
 MASK = "[…]"
+REMOVED = "[removed]"
+"""Stored in place of a contact detail erased at the person's request (it fits every
+contact column); shown to staff in their language."""
 
 
 def scrub(text: str | None) -> str | None:

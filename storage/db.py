@@ -1,6 +1,7 @@
 """Engine and session set-up for SQLite (default) and PostgreSQL."""
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -26,7 +27,12 @@ class Database:
     def __init__(self, url: str, echo: bool = False) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        kwargs: dict[str, Any] = {"echo": echo}
+        # Parameters are what people wrote: never in the log, nor in the text of an
+        # error (which may be logged), whatever the logging level.
+        kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
+        if self.is_sqlite:
+            # aiosqlite logs every statement with its parameters at DEBUG.
+            logging.getLogger("aiosqlite").setLevel(logging.INFO)
         if not self.is_sqlite:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)

@@ -29,9 +29,8 @@ async def case_rows(session: AsyncSession, start: datetime, end: datetime,
         stmt = stmt.where(CaseRow.unit_code == unit)
     if field is not None:
         stmt = stmt.where(CaseRow.field_code == field)
-    result = await session.stream(stmt.execution_options(yield_per=BATCH))
-    async for row in result:
-        yield tuple(row)
+    async for row in _streamed(session, stmt):
+        yield row
 
 
 async def rating_rows(session: AsyncSession, start: datetime, end: datetime,
@@ -47,9 +46,17 @@ async def rating_rows(session: AsyncSession, start: datetime, end: datetime,
         stmt = stmt.where(RatingRow.unit_code == unit)
     if field is not None:
         stmt = stmt.where(RatingRow.field_code == field)
+    async for row in _streamed(session, stmt):
+        yield row
+
+
+async def _streamed(session: AsyncSession, stmt: Any) -> AsyncIterator[tuple[Any, ...]]:
+    """The rows a batch at a time: a server-side cursor, and one hop from the event loop
+    to the database driver per batch rather than per row."""
     result = await session.stream(stmt.execution_options(yield_per=BATCH))
-    async for row in result:
-        yield tuple(row)
+    async for batch in result.partitions():
+        for row in batch:
+            yield tuple(row)
 
 
 class SqlExportRepository:

@@ -223,9 +223,10 @@ class CaseRow(Base):
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         Index("ix_cases_unit_status_due", "unit_code", "status", "due_at"),
-        Index("ix_cases_due_at", "due_at"),
         Index("ix_cases_status_due", "status", "due_at"),
-        Index("ix_cases_resolved_at", "resolved_at"),
+        # Covering the counts of the indicators (storage/indicators.py).
+        Index("ix_cases_due_counts", "due_at", "resolved_at", "unit_code", "field_code"),
+        Index("ix_cases_resolved_counts", "resolved_at", "id"),
     )
 
 
@@ -326,6 +327,29 @@ class OutboxRow(Base):
     )
 
 
+class RefusalRow(Base):
+    """An action someone was refused (not theirs to do, no longer possible, a button from
+    an earlier step or never made by us): who tried what, on which case, and why. Kept
+    though everything the action would have changed is undone."""
+
+    __tablename__ = "refusals"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    at: Mapped[datetime]
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    channel: Mapped[str] = mapped_column(String(16))
+    update_key: Mapped[str | None] = mapped_column(String(128))
+    """The refused message's key in the inbound record, when it came as a message."""
+    action: Mapped[str] = mapped_column(String(64))
+    case_id: Mapped[int | None] = mapped_column(Id)
+    """No foreign key: a forged button may name a case that does not exist."""
+    reason: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (
+        Index("ix_refusals_case", "case_id", "at"),
+        Index("ix_refusals_account", "account_id", "at"),
+    )
+
+
 # --- deadlines, apologies, ratings ----------------------------------------------------------
 
 class CalendarOverrideRow(Base):
@@ -375,7 +399,10 @@ class HandlingRatingRow(Base):
     rated_at: Mapped[datetime | None]
     reminded_at: Mapped[datetime | None]
 
-    __table_args__ = (Index("ix_handling_ratings_pending", "rated_at", "asked_at"),)
+    __table_args__ = (
+        Index("ix_handling_ratings_pending", "rated_at", "asked_at"),
+        Index("ix_handling_ratings_counts", "case_id", "score", "unit_code", "field_code"),
+    )
 
 
 # --- surveys --------------------------------------------------------------------------------
@@ -401,9 +428,11 @@ class RatingRow(Base):
 
     __table_args__ = (
         UniqueConstraint("source", "source_id"),
-        Index("ix_ratings_rated_at", "rated_at", "score"),
         Index("ix_ratings_unit", "unit_code", "rated_at"),
         Index("ix_ratings_field", "field_code", "rated_at"),
+        # Covering the counts of the indicators (storage/indicators.py).
+        Index("ix_ratings_counts", "rated_at", "score", "unit_code", "field_code"),
+        Index("ix_ratings_unit_field", "unit_code", "field_code", "rated_at", "score"),
     )
 
 

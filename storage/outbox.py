@@ -12,6 +12,9 @@ from storage.records import Chat, Outgoing, Queued
 from storage.upsert import dialect_name, insert_for
 
 PENDING, SENT, UNDELIVERABLE = "pending", "sent", "undeliverable"
+# Built once: a fresh alias per claim rebuilds its column proxies, about a third of the
+# claim's CPU time.
+_EARLIER = aliased(OutboxRow)
 
 
 class SqlOutboxRepository:
@@ -77,7 +80,7 @@ class SqlOutboxRepository:
         out in order even with several workers; a lease (not a status change) marks a
         row taken, so a worker that dies leaves it to be taken again when the lease ends.
         """
-        earlier = aliased(OutboxRow)
+        earlier = _EARLIER
         stmt = (
             select(OutboxRow)
             .where(

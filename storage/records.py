@@ -151,3 +151,25 @@ class NewRating:
     answers: dict[str, Any]
     comment: str | None = None
     dossier: str | None = None
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What was erased of a person's data at their request, for telling them."""
+
+    cases: int
+    photos: int
+    messages: int
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """An action someone was refused: who (account, channel), what, on which case, why."""
+
+    account_id: int
+    channel: str
+    update_key: str | None
+    action: str
+    case_id: int | None
+    reason: str
+    at: datetime

@@ -21,6 +21,8 @@ from storage.imports import SqlImportRepository
 from storage.indicators import SqlIndicatorRepository
 from storage.outbox import SqlOutboxRepository
 from storage.people import SqlAccountRepository, SqlInviteRepository
+from storage.privacy import SqlPrivacyRepository
+from storage.refusals import SqlRefusalRepository
 from storage.surveys import SqlSurveyRepository
 from storage.upsert import dialect_name
 from storage.web import SqlPublicRepository, SqlWebRepository
@@ -43,6 +45,8 @@ class SqlUnitOfWork:
         self.apologies = SqlApologyRepository(session)
         self.ratings = SqlRatingRepository(session)
         self.surveys = SqlSurveyRepository(session)
+        self.privacy = SqlPrivacyRepository(session)
+        self.refusals = SqlRefusalRepository(session)
         self.indicators = SqlIndicatorRepository(session)
         self.exports = SqlExportRepository(session)
         self.imports = SqlImportRepository(session)
@@ -60,6 +64,14 @@ class SqlUnitOfWork:
             text("SELECT pg_try_advisory_xact_lock(hashtext(:name))"), {"name": name})
         return bool(result.scalar_one())
 
+    async def lock(self, name: str) -> None:
+        """Hold the lock `name` until the transaction ends, waiting while another
+        transaction holds it (a PostgreSQL advisory lock); on SQLite every transaction
+        holds the write lock already."""
+        if dialect_name(self.session) == "postgresql":
+            await self.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"),
+                                       {"name": name})
+
     async def transcript(self, channel: str, chat_id: str, limit: int) -> list[dict[str, Any]]:
         return await transcript(self.session, channel, chat_id, limit)
 
@@ -69,6 +81,9 @@ class SqlUnitOfWork:
         nested = await self.session.begin_nested()
         try:
             yield
+            # Releasing the savepoint flushes and talks to the database: it fails the
+            # same ways.
+            await nested.commit()
         except (StaleDataError, IntegrityError) as exc:
             raise Conflict(str(exc)) from exc
         except DBAPIError as exc:
@@ -76,7 +91,6 @@ class SqlUnitOfWork:
         except BaseException:
             await nested.rollback()
             raise
-        await nested.commit()
 
 
 class Store:

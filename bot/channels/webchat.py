@@ -131,11 +131,14 @@ class WebChatChannel:
             await socket.send_json({"type": "invalid"})
             return
         try:
-            await self.handle(message)
+            taken = await self.handle(message)
         except StorageError:
             await socket.send_json({"type": "retry", "client_id": data["client_id"]})
             return
-        await socket.send_json({"type": "ack", "client_id": data["client_id"]})
+        # A message not taken (flood control) is never acknowledged as received; the
+        # person is told why in the chat.
+        await socket.send_json({"type": "ack" if taken else "refused",
+                                "client_id": data["client_id"]})
 
     # --- uploads and photos --------------------------------------------------------------
 

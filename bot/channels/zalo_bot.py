@@ -179,9 +179,9 @@ def unwrap(body: Any) -> dict[str, Any]:
 def to_incoming(update: dict[str, Any]) -> IncomingMessage | None:
     event = update.get("event_name")
     message = update.get("message")
-    if event not in EVENTS or not isinstance(message, dict):
+    if not isinstance(event, str) or event not in EVENTS or not isinstance(message, dict):
         return None
-    sender, chat = message.get("from") or {}, message.get("chat") or {}
+    sender, chat = _part(message.get("from")), _part(message.get("chat"))
     if chat.get("chat_type", "PRIVATE") != "PRIVATE" or not sender.get("id"):
         return None
 
@@ -198,10 +198,16 @@ def to_incoming(update: dict[str, Any]) -> IncomingMessage | None:
             head, _, args = text.partition(" ")
             return incoming(Kind.COMMAND, text=text, command=head[1:].lower(), args=args.strip())
         return incoming(Kind.TEXT, text=text)
+    caption = message.get("caption")
     if event == "message.image.received" and message.get("photo"):
-        return incoming(Kind.PHOTO, text=message.get("caption"),
+        return incoming(Kind.PHOTO, text=caption if isinstance(caption, str) else None,
                         photo=Photo(url=str(message["photo"])))
     return incoming(Kind.UNSUPPORTED)
+
+
+def _part(value: Any) -> dict[str, Any]:
+    """A part of an update that should be an object, or an empty one if it is not."""
+    return value if isinstance(value, dict) else {}
 
 
 def _message_id(result: Any) -> str | None:

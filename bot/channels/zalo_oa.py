@@ -163,12 +163,17 @@ class ZaloOAChannel:
             for label, payload in options]}}}
 
 
-def to_incoming(event: dict[str, Any]) -> IncomingMessage | None:
+def to_incoming(event: Any) -> IncomingMessage | None:
+    """An event as a message. Signed events are Zalo's, but their parts are still checked
+    for shape: a part that is not what Zalo documents makes the event unreadable, never
+    a server error (which Zalo would answer by sending it again)."""
+    if not isinstance(event, dict):
+        return None
     name = str(event.get("event_name", ""))
-    sender = str((event.get("sender") or event.get("follower") or {}).get("id") or "")
+    sender = str(_part(event.get("sender") or event.get("follower")).get("id") or "")
     if not sender:
         return None
-    message = event.get("message") or {}
+    message = _part(event.get("message"))
     key = f"{name}:{message.get('msg_id') or event.get('timestamp')}"
 
     def incoming(kind: Kind, **fields: Any) -> IncomingMessage:
@@ -185,12 +190,15 @@ def to_incoming(event: dict[str, Any]) -> IncomingMessage | None:
             head, _, args = text.partition(" ")
             return incoming(Kind.COMMAND, text=text, command=head[1:].lower(), args=args.strip())
         return incoming(Kind.TEXT, text=text)
-    attachments = message.get("attachments") or [{}]
-    payload = attachments[0].get("payload") or {}
-    if name == "user_send_image" and payload.get("url"):
-        return incoming(Kind.PHOTO, text=message.get("text"), photo=Photo(url=payload["url"]))
+    attachments = message.get("attachments")
+    first = _part(attachments[0]) if isinstance(attachments, list) and attachments else {}
+    payload = _part(first.get("payload"))
+    caption = message.get("text")
+    if name == "user_send_image" and isinstance(payload.get("url"), str) and payload["url"]:
+        return incoming(Kind.PHOTO, text=caption if isinstance(caption, str) else None,
+                        photo=Photo(url=payload["url"]))
     if name == "user_send_location":
-        place = message.get("location") or payload.get("coordinates") or {}
+        place = _part(message.get("location") or payload.get("coordinates"))
         try:
             return incoming(Kind.LOCATION, location=(float(place["latitude"]),
                                                      float(place["longitude"])))
@@ -199,6 +207,11 @@ def to_incoming(event: dict[str, Any]) -> IncomingMessage | None:
     if name.startswith("user_send_"):
         return incoming(Kind.UNSUPPORTED)
     return None  # unfollow, delivery and read receipts: nothing to answer
+
+
+def _part(value: Any) -> dict[str, Any]:
+    """A part of an event that should be an object, or an empty one if it is not."""
+    return value if isinstance(value, dict) else {}
 
 
 def _outcome(result: dict[str, Any]) -> Outcome:

@@ -5,6 +5,7 @@ from bot.handlers import (
     common,
     intake,
     menu,
+    privacy,
     rating,
     signin,
     staff,
@@ -16,6 +17,7 @@ from bot.routing import Router
 
 def build_router() -> Router:
     router = Router()
-    for feature in (common, intake, status, staff, rating, survey, admin, signin, menu):
+    for feature in (common, intake, status, staff, rating, survey, admin, signin, menu,
+                    privacy):
         router.include(feature.router)
     return router

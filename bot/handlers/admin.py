@@ -4,6 +4,7 @@ from io import BytesIO, StringIO
 
 from bot.charts import report_chart
 from bot.context import Context
+from bot.errors import Refused
 from bot.exports import write_cases_csv, write_xlsx
 from bot.i18n import _
 from bot.invites import create_invite, telegram_link
@@ -24,8 +25,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @router.command("moi", "invite")
 async def invite(ctx: Context) -> None:
     if ctx.account.role is not Role.ADMIN:
-        await ctx.reply(Reply(_("Only administrators can invite people.")))
-        return
+        raise Refused("not_admin", _("Only administrators can invite people."))
     parts = ctx.message.args.split()
     usage = _("Write /moi ROLE [UNIT]: ROLE is staff, head or admin; staff and heads need a "
               "unit code, e.g. /moi staff PTNMT.")
@@ -69,8 +69,7 @@ async def _period(ctx: Context) -> Period | None:
 @router.command("thongke", "stats")
 async def stats(ctx: Context) -> None:
     if ctx.account.role is not Role.ADMIN:
-        await ctx.reply(Reply(_("Only administrators can see the indicators.")))
-        return
+        raise Refused("not_admin", _("Only administrators can see the indicators."))
     period = await _period(ctx)
     if period is None:
         return
@@ -87,8 +86,7 @@ async def stats(ctx: Context) -> None:
 @router.command("xuat", "export")
 async def export(ctx: Context) -> None:
     if ctx.account.role is not Role.ADMIN:
-        await ctx.reply(Reply(_("Only administrators can export the data.")))
-        return
+        raise Refused("not_admin", _("Only administrators can export the data."))
     period = await _period(ctx)
     if period is None:
         return

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from bot.callbacks import StaffStep
 from bot.context import Context
 from bot.documents import apology_message, apology_pdf
-from bot.handlers.cards import field_name, unit_name
+from bot.handlers.cards import field_name, removed, unit_name
 from bot.handlers.casework import save_and_refresh
 from bot.i18n import _, format_date, use_locale
 from bot.messages import Button, Reply
@@ -44,7 +44,9 @@ async def begin(ctx: Context, case: Case) -> None:
 
 
 async def typed(ctx: Context, case: Case, text: str) -> None:
-    """Free text in one of the apology steps."""
+    """Free text in one of the apology steps (the case may have moved on since the
+    apology was begun: resolved, or transferred)."""
+    lifecycle.require_handler(ctx.actor, case, "extend")
     state, data = ctx.dialog.state, ctx.dialog.data
     assert case.id is not None
     if state == "apology.reason":
@@ -85,7 +87,7 @@ def _parse_date(text: str) -> date:
     try:
         day, month, year = (int(p) for p in parts)
         return date(year if year > 100 else 2000 + year, month, day)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise ValidationError("date_invalid") from None
 
 
@@ -94,6 +96,7 @@ def _end_of(day: date, ctx: Context) -> datetime:
 
 
 async def date_chosen(ctx: Context, case: Case, day: date) -> None:
+    lifecycle.require_handler(ctx.actor, case, "extend")
     await _check_date(ctx, case, day)
     ctx.dialog.data["new_due"] = day.isoformat()
     await _ask_signature(ctx, case)
@@ -173,10 +176,13 @@ async def confirm(ctx: Context, case: Case) -> None:
 async def _notice(uow: UnitOfWork, directory: Directory, case: Case, now: datetime,
                   timezone: ZoneInfo, *, reason: str, new_due: date | None, number: str,
                   official_name: str, official_title: str) -> ApologyNotice:
+    contact = case.contact
+    name, address, phone = ((removed(),) * 3 if contact.erased
+                            else (contact.name, contact.address, contact.phone))
     return ApologyNotice(
         place=directory.place, unit_name=unit_name(directory, case.unit), number=number,
-        issued_on=now.astimezone(timezone).date(), recipient_name=case.contact.name,
-        recipient_address=case.contact.address, recipient_phone=case.contact.phone,
+        issued_on=now.astimezone(timezone).date(), recipient_name=name,
+        recipient_address=address, recipient_phone=phone,
         received_on=case.received_at.astimezone(timezone).date(),
         field_name=field_name(directory, case.field), case_code=case.code,
         original_due=case.due_at.astimezone(timezone).date(), reason=reason, new_due=new_due,

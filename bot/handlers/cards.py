@@ -44,6 +44,11 @@ def procedure_name(directory: Directory, code: str) -> str:
         if directory.has_procedure(code) else code
 
 
+def removed() -> str:
+    """What staff see where the sender's details were, once erased at their request."""
+    return _("(removed at the citizen's request)")
+
+
 def map_link(latitude: float, longitude: float) -> str:
     return (f"https://www.openstreetmap.org/?mlat={latitude:.6f}&mlon={longitude:.6f}"
             f"#map=17/{latitude:.6f}/{longitude:.6f}")
@@ -93,11 +98,14 @@ def case_card(case: Case, reader: Actor, directory: Directory, tz: ZoneInfo, now
     if case.is_open and case.transfer_due_at is not None and now <= case.transfer_due_at:
         lines.append(_("If it is not for your unit, transfer it by {date}.").format(
             date=format_date(case.transfer_due_at, tz)))
-    lines += [
-        _("Sender: {name} · {phone}").format(name=case.contact.name,
-                                            phone=format_phone(case.contact.phone)),
-        _("Address: {address}").format(address=case.contact.address),
-    ]
+    if case.contact.erased:
+        lines.append(_("Sender: (removed at the citizen's request)"))
+    else:
+        lines += [
+            _("Sender: {name} · {phone}").format(name=case.contact.name,
+                                                phone=format_phone(case.contact.phone)),
+            _("Address: {address}").format(address=case.contact.address),
+        ]
     if case.location:
         lines.append(_("Location: {link}").format(
             link=map_link(case.location.latitude, case.location.longitude)))

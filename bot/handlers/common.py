@@ -60,6 +60,7 @@ def help_text(ctx: Context) -> str:
         _("/danhgia — rate an administrative procedure you used"),
         _("/ngonngu — choose Vietnamese or English"),
         _("/huy — cancel what you are doing"),
+        _("/xoadulieu — withdraw your consent and delete your personal data"),
         "",
         _("Complaints and denunciations (khiếu nại, tố cáo) follow their own laws and are "
           "not received here: file them with the citizen reception office of the "

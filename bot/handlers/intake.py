@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from bot.callbacks import Choose, Consent, Payload
 from bot.context import Context
+from bot.errors import stale_button
 from bot.handlers.cards import area_name, field_name, map_link, unit_name
 from bot.handlers.casework import send_card_to_unit
 from bot.handlers.common import ask_consent, has_consented, menu_buttons
@@ -121,7 +122,8 @@ async def _ask_name(ctx: Context) -> None:
     previous = await ctx.uow.cases.last_of_citizen(ctx.account.id)
     buttons: tuple[tuple[Button, ...], ...] = ()
     text = _("Your full name:")
-    if previous is not None and not ctx.dialog.data.get("editing"):
+    if previous is not None and not previous.contact.erased and not ctx.dialog.data.get(
+            "editing"):
         ctx.dialog.data["previous_contact"] = [previous.contact.name, previous.contact.phone,
                                                previous.contact.address]
         text = _("Your full name? Or use the details of your last PAKN: {name}, {phone}, "
@@ -211,8 +213,7 @@ async def chosen(ctx: Context, payload: Payload) -> None:
         data["editing"] = True
         await _EDITABLE[value](ctx)
     else:
-        await ctx.reply(Reply(_("This button is no longer valid. Send /trogiup to see what "
-                                "you can do.")))
+        raise stale_button()
 
 
 _EDITABLE = {"field": _ask_field, "area": _ask_area, "text": _ask_text,

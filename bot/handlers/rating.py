@@ -9,6 +9,7 @@ from datetime import datetime
 
 from bot.callbacks import Payload, Rate, RateStep
 from bot.context import Context
+from bot.errors import stale_button
 from bot.handlers.cards import unit_name
 from bot.handlers.casework import notify_handlers, save_and_refresh
 from bot.i18n import _
@@ -141,8 +142,7 @@ async def rating_step(ctx: Context, payload: Payload) -> None:
         ctx.dialog.reset()
         await ctx.reply(Reply(_("Thank you for your feedback.")))
     else:
-        await ctx.reply(Reply(_("This button is no longer valid. Send /trogiup to see what "
-                                "you can do.")))
+        raise stale_button(payload.case_id)
 
 
 async def _reason_given(ctx: Context, case: Case, reason: LowReason) -> None:

@@ -1,6 +1,7 @@
 """/dangnhap: a one-time code for staff and administrators to sign in on the web."""
 
 from bot.context import Context
+from bot.errors import Refused
 from bot.i18n import _
 from bot.messages import Reply
 from bot.routing import Router
@@ -12,9 +13,8 @@ router = Router()
 @router.command("dangnhap", "login")
 async def sign_in_code(ctx: Context) -> None:
     if not ctx.actor.is_staff:
-        await ctx.reply(Reply(_("Signing in on the web is for staff of the units and "
-                                "administrators.")))
-        return
+        raise Refused("not_staff", _("Signing in on the web is for staff of the units and "
+                                     "administrators."))
     code = new_code()
     await ctx.uow.web.create_login_code(digest(code), ctx.account.id, ctx.now,
                                         ctx.now + CODE_LIFETIME)

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from bot.callbacks import AnswerCase, CaseAction, Payload, StaffStep, TransferTo
 from bot.context import Context
+from bot.errors import Refused, stale_button
 from bot.handlers import apology, rating
 from bot.handlers.cards import unit_name
 from bot.handlers.casework import (
@@ -98,9 +99,7 @@ async def transfer_target(ctx: Context, payload: Payload) -> None:
     assert isinstance(payload, TransferTo)
     if (ctx.dialog.state != "staff.transfer" or ctx.dialog.data.get("case_id") != payload.case_id
             or not ctx.directory.has_unit(payload.unit)):
-        await ctx.reply(Reply(_("This button is no longer valid. Send /trogiup to see what "
-                                "you can do.")))
-        return
+        raise stale_button(payload.case_id)
     case = await _load(ctx, payload.case_id)
     lifecycle.require_handler(ctx.actor, case, "transfer")
     ctx.dialog.reset("staff.transfer_reason", case_id=case.id, unit=payload.unit)
@@ -122,13 +121,15 @@ async def staff_step(ctx: Context, payload: Payload) -> None:
     elif step == "resolve" and current and state == "staff.resolve_confirm":
         await resolve_case(ctx, await _load(ctx, payload.case_id), ctx.dialog.data["answer"])
     elif step.startswith("d") and current and state == "apology.date":
-        day = datetime.strptime(step[1:], "%Y%m%d").date()
+        try:
+            day = datetime.strptime(step[1:], "%Y%m%d").date()
+        except ValueError:  # not one of the dates offered
+            raise stale_button(payload.case_id) from None
         await apology.date_chosen(ctx, await _load(ctx, payload.case_id), day)
     elif step == "apology" and current and state == "apology.confirm":
         await apology.confirm(ctx, await _load(ctx, payload.case_id))
     else:
-        await ctx.reply(Reply(_("This button is no longer valid. Send /trogiup to see what "
-                                "you can do.")))
+        raise stale_button(payload.case_id)
 
 
 @router.state("apology")
@@ -293,8 +294,7 @@ async def citizen_info(ctx: Context) -> None:
 async def inbox(ctx: Context) -> None:
     account = ctx.account
     if account.role not in STAFF_ROLES and account.role is not Role.ADMIN:
-        await ctx.reply(Reply(_("This command is for staff of the units.")))
-        return
+        raise Refused("not_staff", _("This command is for staff of the units."))
     unit = None if account.role is Role.ADMIN else account.unit
     cases = await ctx.uow.cases.open_cases(unit, INBOX_SIZE)
     if not cases:

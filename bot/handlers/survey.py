@@ -10,15 +10,18 @@ from typing import Any
 
 from bot.callbacks import Answer, Payload, SurveyChoice
 from bot.context import Context
+from bot.errors import stale_button
 from bot.handlers.cards import unit_name
 from bot.handlers.common import menu_buttons
 from bot.handlers.intake import begin_intake
+from bot.handlers.privacy import own_details
 from bot.i18n import _
 from bot.messages import Button, Kind, Reply, rows
 from bot.ports import NewRating
 from bot.routing import Router
 from bot.surveys import PREFIX, questionnaire, token_hash
 from complaints.case import check_text
+from complaints.privacy import anonymise
 from surveys.questionnaire import LOW_SCORE, Question
 
 router = Router()
@@ -113,8 +116,7 @@ async def chosen(ctx: Context, payload: Payload) -> None:
         await begin_intake(ctx, field=draft.get("field"),
                            text=_pakn_text(ctx, draft.get("procedure"), draft.get("reason")))
     else:
-        await ctx.reply(Reply(_("This button is no longer valid. Send /trogiup to see what "
-                                "you can do.")))
+        raise stale_button()
 
 
 async def _ask_procedure(ctx: Context) -> None:
@@ -193,9 +195,7 @@ async def answered(ctx: Context, payload: Payload) -> None:
     index = draft.get("index", 0)
     if (not questions or index >= len(questions) or questions[index].id != payload.question
             or not 1 <= payload.score <= 5):
-        await ctx.reply(Reply(_("This button is no longer valid. Send /trogiup to see what "
-                                "you can do.")))
-        return
+        raise stale_button()
     draft["answers"] = {**draft["answers"], payload.question: payload.score}
     draft["index"] = index + 1
     if payload.question == "overall" and payload.score <= LOW_SCORE:
@@ -242,6 +242,8 @@ async def _finish(ctx: Context, draft: dict[str, Any]) -> None:
         await ctx.reply(Reply(_("This dossier has already been rated. Thank you!")))
         return
     comment = "\n".join(part for part in (draft.get("reason"), draft.get("comment")) if part)
+    if comment:  # kept without a link to the person: nor their name in their words
+        comment = anonymise(comment, *await own_details(ctx))
     await ctx.uow.surveys.add_rating(NewRating(
         source="bot", source_id=draft["id"], rated_at=ctx.now, unit=draft["unit"],
         field=draft["field"], procedure=draft.get("procedure"), channel=draft["channel"],

@@ -48,6 +48,11 @@
       pending.delete(event.client_id);
       const mine = log.querySelector(`[data-client-id="${event.client_id}"] .meta`);
       if (mine) mine.textContent = t.sent;
+    } else if (event.type === "refused") {
+      // Not taken (too many messages at once): not sent again; the bot says why.
+      pending.delete(event.client_id);
+      const mine = log.querySelector(`[data-client-id="${event.client_id}"] .meta`);
+      if (mine) mine.textContent = t.refused;
     } else if (event.type === "retry" || event.type === "unavailable") {
       statusLine.textContent = t.unavailable;
       setTimeout(() => socket.close(), 3000);

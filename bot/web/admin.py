@@ -27,6 +27,7 @@ from bot.surveys import questionnaire
 from bot.web.dashboard import DashboardPages
 from bot.web.desk import NONCE, new_nonce
 from bot.web.public import chart_svg, current_quarter, group_rows, overall_cards
+from bot.web.published import clean
 from bot.web.session import Form, Sessions, Viewer
 from complaints.directory import Directory
 from complaints.directory_file import parse_directory
@@ -211,7 +212,7 @@ class Admin(DashboardPages):
     async def add_day(self, request: web.Request) -> web.Response:
         viewer = await self.sessions.require(request, admin=True)
         fields = await self.sessions.form(request, viewer)
-        kind, reason = str(fields.get("kind", "")), str(fields.get("reason", "")).strip()
+        kind, reason = str(fields.get("kind", "")), clean(str(fields.get("reason", "")))
         with use_locale(self.language(viewer)):
             try:
                 day = date.fromisoformat(str(fields.get("day", "")))

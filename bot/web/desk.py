@@ -12,17 +12,26 @@ from typing import Any
 
 from aiohttp import web
 
+from bot import audit
 from bot.channels.dashboard import CHANNEL
 from bot.context import Context
 from bot.errors import explain
 from bot.handlers import apology, staff
-from bot.handlers.cards import area_name, event_line, field_name, status_label, unit_name
+from bot.handlers.cards import (
+    area_name,
+    event_line,
+    field_name,
+    removed,
+    status_label,
+    unit_name,
+)
 from bot.i18n import _, format_date, format_datetime, use_locale
 from bot.media import Media
 from bot.messages import OPEN311, IncomingMessage, Kind
 from bot.ports import Chat
 from bot.settings import Settings
 from bot.web.dashboard import DashboardPages
+from bot.web.published import clean
 from bot.web.session import Sessions, Viewer
 from complaints.case import Case, can_handle, can_view
 from complaints.errors import ComplaintsError, NotAllowed, ValidationError
@@ -114,10 +123,13 @@ class Desk(DashboardPages):
     async def _visible(self, request: web.Request, viewer: Viewer, code: str) -> Case:
         async with self.store.unit_of_work() as uow:
             case = await uow.cases.get_by_code(code.strip().upper())
-        with use_locale(self.language(viewer)):
-            if case is None:
+        if case is None:
+            await self.sessions.refused(request, viewer.account.id, "no_such_case")
+            with use_locale(self.language(viewer)):
                 raise self.refusal(request, viewer, 404, _("There is no case with that code."))
-            if not can_view(viewer.actor, case):
+        if not can_view(viewer.actor, case):
+            await self.sessions.refused(request, viewer.account.id, "other_unit", case.id)
+            with use_locale(self.language(viewer)):
                 raise self.refusal(request, viewer, 403,
                                    _("This case belongs to another unit."))
         return case
@@ -149,6 +161,8 @@ class Desk(DashboardPages):
                 else None,
                 "late": case.is_open and now > case.effective_due_at,
                 "assignee": (assignee.name or _("a colleague")) if assignee else None,
+                "sender": removed() if case.contact.erased else " · ".join(
+                    (case.contact.name, case.contact.phone, case.contact.address)),
                 "history": [event_line(e, directory, tz, for_staff=True) for e in history],
             }
         handler = can_handle(viewer.actor, case) and case.is_open
@@ -177,7 +191,7 @@ class Desk(DashboardPages):
         nonce = str(fields.get("nonce", ""))
         if not NONCE.match(nonce):
             raise web.HTTPBadRequest(text="reload the page and try again")
-        typed = {k: str(v) for k, v in fields.items() if isinstance(v, str) and k != "csrf"}
+        typed = {k: clean(v) for k, v in fields.items() if isinstance(v, str) and k != "csrf"}
         message = IncomingMessage(
             channel=CHANNEL, update_key=nonce, chat_id=str(viewer.account.id),
             user_id=str(viewer.account.id), kind=Kind.COMMAND, command=f"web.{action}",
@@ -185,6 +199,9 @@ class Desk(DashboardPages):
         try:
             await self.perform(message, _action(action, case.code, typed), viewer.account.id)
         except ComplaintsError as exc:
+            # What the action did is undone; that it was refused is kept.
+            if (reason := audit.reason_of(exc)) is not None:
+                await self.sessions.refused(request, viewer.account.id, reason, case.id)
             with use_locale(self.language(viewer)):
                 error = explain(exc)
             return await self.case(request, error=error, typed=typed, status=409)

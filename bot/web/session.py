@@ -12,6 +12,8 @@ from urllib.parse import quote, urlsplit
 from aiohttp import web
 from multidict import MultiDictProxy
 
+from bot import audit
+from bot.channels.dashboard import CHANNEL
 from bot.i18n import _, resolve_language, use_locale
 from bot.settings import Settings
 from bot.signin import SESSION_LIFETIME, SIGN_IN_PATH, digest, new_token, normalise_code
@@ -42,6 +44,8 @@ class Viewer:
 
 
 VIEWER: web.RequestKey[Viewer | None] = web.RequestKey("viewer")
+FORMER: web.RequestKey[int] = web.RequestKey("former_staff")
+"""The account of a session whose person is no longer staff (its session now ended)."""
 
 
 class Sessions:
@@ -68,25 +72,54 @@ class Sessions:
             async with self.store.unit_of_work() as uow:
                 session = await uow.web.session_of(digest(token), self.clock())
                 account = await uow.accounts.get(session.account_id) if session else None
-            # Someone no longer staff (removed from their unit) is signed out at once.
-            if session and account and account.as_actor().is_staff:
-                found = Viewer(account, session.csrf_token)
+                # Someone no longer staff (removed from their unit) is signed out at once.
+                if session and account and account.as_actor().is_staff:
+                    found = Viewer(account, session.csrf_token)
+                elif session and account:
+                    await uow.web.end_session(digest(token))
+                    request[FORMER] = account.id
         request[VIEWER] = found
         return found
 
     async def require(self, request: web.Request, *, admin: bool = False) -> Viewer:
         viewer = await self.viewer(request)
         if viewer is None:
+            former = request.get(FORMER)
+            if former is not None:
+                await self.refused(request, former, "not_staff")
             if request.method == "GET":
                 raise web.HTTPSeeOther(f"{SIGN_IN_PATH}?next={quote(request.path_qs)}")
+            if former is not None:
+                language = self._language(request)
+                with use_locale(language):
+                    refused = page(request, "admin/problem.html", language, viewer=None,
+                                   message=_("You are no longer staff of a unit, so the "
+                                             "dashboard is closed to you."))
+                raise web.HTTPForbidden(text=refused.text, content_type="text/html")
             raise web.HTTPForbidden(text="sign in first")
         if admin and not viewer.actor.is_admin:
+            await self.refused(request, viewer.account.id, "not_admin")
             language = viewer.account.language or self.settings.default_language
             with use_locale(language):
                 refused = page(request, "admin/problem.html", language, viewer=viewer,
                                message=_("This page is for administrators."))
             raise web.HTTPForbidden(text=refused.text, content_type="text/html")
         return viewer
+
+    async def refused(self, request: web.Request, account_id: int, reason: str,
+                      case_id: int | None = None) -> None:
+        """A request refused to someone signed in, on the record like a refused message:
+        what they asked for (the method and the page), on which case (the page's, if
+        it is a case's) and why. Nobody's requests are recorded before they are known:
+        those cannot fill the record."""
+        async with self.store.unit_of_work() as uow:
+            code = request.match_info.get("code")
+            if case_id is None and code:
+                case = await uow.cases.get_by_code(code.strip().upper())
+                case_id = case.id if case else None
+            await audit.record(uow, account_id=account_id, channel=CHANNEL, update_key=None,
+                               action=f"{request.method} {request.path}", case_id=case_id,
+                               reason=reason, now=self.clock())
 
     async def form(self, request: web.Request, viewer: Viewer) -> Form:
         """The posted fields, once the request is known to come from our own page."""

@@ -63,6 +63,7 @@ def test_every_setting_is_read() -> None:
         PAKN_CUTOFF="16:30",
         PAKN_END_OF_DAY="17:30",
         PAKN_INVITE_DAYS="30",
+        PAKN_OUTBOX_LEASE="30",
         **WEBHOOK,
     )
     assert settings.database_url == "postgresql+asyncpg://pakn@db/pakn"
@@ -75,6 +76,7 @@ def test_every_setting_is_read() -> None:
     assert settings.timezone == "Asia/Bangkok"
     assert (settings.cutoff, settings.end_of_day) == (time(16, 30), time(17, 30))
     assert settings.invite_days == 30
+    assert settings.outbox_lease == 30
 
 
 def test_the_public_url_loses_its_trailing_slash() -> None:
@@ -146,6 +148,8 @@ def test_the_property_follows_the_fields() -> None:
     ({"PAKN_INVITE_DAYS": "0"}, "PAKN_INVITE_DAYS"),
     ({"PAKN_INVITE_DAYS": "366"}, "PAKN_INVITE_DAYS"),
     ({"PAKN_INVITE_DAYS": "a week"}, "PAKN_INVITE_DAYS"),
+    ({"PAKN_OUTBOX_LEASE": "9"}, "PAKN_OUTBOX_LEASE"),
+    ({"PAKN_OUTBOX_LEASE": "a minute"}, "PAKN_OUTBOX_LEASE"),
 ])
 def test_an_invalid_setting_is_refused_naming_its_variable(
         env: dict[str, str], variable: str) -> None:
