@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 CATALOGS := $(wildcard locales/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test install lint i18n-extract i18n-update i18n-compile clean
+.PHONY: run test bench install lint i18n-extract i18n-update i18n-compile clean
 
 run: install
 	$(BIN)/pakn serve
@@ -16,6 +16,11 @@ test: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The benchmarks, not part of `make test`: all of them, or NAMES=throughput,pacing etc.
+comma := ,
+bench: install
+	$(BIN)/python -m benchmarks $(subst $(comma), ,$(NAMES))
 
 install: $(INSTALLED) $(COMPILED)
 
