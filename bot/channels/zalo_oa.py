@@ -87,14 +87,15 @@ class ZaloOAChannel:
         """Check the MAC before anything in the body is trusted."""
         try:
             event = json.loads(body)
-            timestamp = str(event["timestamp"])
-            app_id = str(event["app_id"])
+            # JSON escapes can spell lone surrogates, which do not encode: not signed.
+            timestamp = str(event["timestamp"]).encode()
+            app_id = str(event["app_id"]).encode()
         except (ValueError, TypeError, KeyError):
             return False
-        if not hmac.compare_digest(app_id.encode(), self.app_id.encode()):
+        if not hmac.compare_digest(app_id, self.app_id.encode()):
             return False
         expected = hashlib.sha256(
-            app_id.encode() + body + timestamp.encode() + self.secret_key.encode()).hexdigest()
+            app_id + body + timestamp + self.secret_key.encode()).hexdigest()
         given = signature.removeprefix("mac=").strip()
         return hmac.compare_digest(expected.encode(), given.encode())
 

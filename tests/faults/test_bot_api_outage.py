@@ -19,8 +19,8 @@ pytestmark = pytest.mark.e2e
 CITIZENS = 12
 
 
-async def outage(database_url: str, bot_api: FaultyBotApi, workers: MakeWorker,
-                 seconds: float) -> None:
+async def assert_outage_survived(database_url: str, bot_api: FaultyBotApi,
+                                 workers: MakeWorker, seconds: float) -> None:
     worker = workers(database_url)
     await worker.start()
     await staff_desks(database_url, worker, bot_api, 920000)
@@ -54,10 +54,10 @@ async def outage(database_url: str, bot_api: FaultyBotApi, workers: MakeWorker,
 
 async def test_a_short_outage(database_url: str, bot_api: FaultyBotApi,
                               workers: MakeWorker) -> None:
-    await outage(database_url, bot_api, workers, seconds=6)
+    await assert_outage_survived(database_url, bot_api, workers, seconds=6)
 
 
 @pytest.mark.soak
 async def test_a_minute_long_outage(database_url: str, bot_api: FaultyBotApi,
                                     workers: MakeWorker) -> None:
-    await outage(database_url, bot_api, workers, seconds=60)
+    await assert_outage_survived(database_url, bot_api, workers, seconds=60)

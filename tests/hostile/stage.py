@@ -107,7 +107,8 @@ class Stage:
     async def oa_event(self, event: dict[str, Any]) -> int:
         """An event signed as Zalo signs it (the fuzzer gets past the signature)."""
         body = json.dumps(event).encode()  # ASCII: lone surrogates travel as escapes
-        mac = hashlib.sha256(OA_APP_ID.encode() + body + str(event["timestamp"]).encode() +
+        timestamp = str(event["timestamp"]).encode(errors="surrogatepass")
+        mac = hashlib.sha256(OA_APP_ID.encode() + body + timestamp +
                              OA_SECRET.encode()).hexdigest()
         return (await self.post("/webhook/zalo-oa", body,
                                 {"Content-Type": "application/json",

@@ -36,7 +36,7 @@ BAD_BYTES = st.one_of(
 )
 
 
-async def _holds(stage: Stage, status: int, errors: Any, mark: int, sent: Any) -> None:
+async def _assert_held(stage: Stage, status: int, errors: Any, mark: int, sent: Any) -> None:
     shown = repr(sent)[:2000]
     assert status in ANSWERED, (status, shown)
     failures = errors.take()
@@ -51,7 +51,7 @@ async def test_telegram_webhook_takes_anything(stage: Stage, update: Any) -> Non
     mark = await stage.last_outbox_id()
     with logged_errors() as errors:
         status = await stage.telegram_update(update)
-        await _holds(stage, status, errors, mark, update)
+        await _assert_held(stage, status, errors, mark, update)
 
 
 @FUZZ
@@ -60,7 +60,7 @@ async def test_telegram_webhook_takes_bad_bytes(stage: Stage, body: bytes) -> No
     mark = await stage.last_outbox_id()
     with logged_errors() as errors:
         status = await stage.telegram_update(body)
-        await _holds(stage, status, errors, mark, body)
+        await _assert_held(stage, status, errors, mark, body)
 
 
 async def test_telegram_webhook_refuses_a_wrong_secret_before_anything(stage: Stage) -> None:
@@ -76,7 +76,7 @@ async def test_zalo_bot_webhook_takes_anything(stage: Stage, update: Any) -> Non
     mark = await stage.last_outbox_id()
     with logged_errors() as errors:
         status = await stage.zalo_update(update)
-        await _holds(stage, status, errors, mark, update)
+        await _assert_held(stage, status, errors, mark, update)
 
 
 @FUZZ
@@ -85,7 +85,7 @@ async def test_zalo_bot_webhook_takes_bad_bytes(stage: Stage, body: bytes) -> No
     mark = await stage.last_outbox_id()
     with logged_errors() as errors:
         status = await stage.zalo_update(body)
-        await _holds(stage, status, errors, mark, body)
+        await _assert_held(stage, status, errors, mark, body)
 
 
 @FUZZ
@@ -94,7 +94,7 @@ async def test_zalo_oa_webhook_takes_anything_signed(stage: Stage, event: Any) -
     mark = await stage.last_outbox_id()
     with logged_errors() as errors:
         status = await stage.oa_event(event)
-        await _holds(stage, status, errors, mark, event)
+        await _assert_held(stage, status, errors, mark, event)
 
 
 @FUZZ
@@ -128,7 +128,7 @@ async def test_web_chat_takes_anything(stage: Stage, frames: list[str]) -> None:
                     await visitor.open()
                 else:
                     assert answer["type"] in ("ack", "invalid"), (answer, frame[:300])
-            await _holds(stage, 200, errors, mark, frames)
+            await _assert_held(stage, 200, errors, mark, frames)
     finally:
         await visitor.close()
 
