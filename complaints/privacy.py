@@ -1,12 +1,15 @@
-"""Personal data: screening free text for personal numbers before it leaves the service
-in an export or a publication (phone and identity card numbers are blanked out), and
-the mark left where a person's details were erased at their request."""
+"""Personal data: screening free text before it leaves the service in an export or a
+publication (complaints.anonymiser finds what to blank), and the mark left where a
+person's details were erased at their request.
 
-import re
+Whatever was found becomes the one mark MASK, not a mark per kind ("[số điện thoại]"):
+the published texts, open data and exports already show that mark, and a reader of a
+PAKN learns nothing more useful from the kind of detail that was there."""
 
-# Vietnamese phone numbers (with or without +84, with separators) and 9- or 12-digit
-# identity numbers (CMND, CCCD); runs of 9 or more digits in general.
-_NUMBERS = re.compile(r"(?<!\w)(?:\+?84|0)(?:[\s.\-]?\d){8,10}(?!\w)|(?<!\d)\d{9,12}(?!\d)")
+from collections.abc import Iterable
+
+from complaints.anonymiser import Span, find, find_numbers
+
 MASK = "[…]"
 REMOVED = "[removed]"
 """Stored in place of a contact detail erased at the person's request (it fits every
@@ -14,16 +17,23 @@ contact column); shown to staff in their language."""
 
 
 def scrub(text: str | None) -> str | None:
+    """The text with phone, identity, tax and bank account numbers and licence plates
+    blanked out."""
     if text is None:
         return None
-    return _NUMBERS.sub(MASK, text)
+    return _blank(text, find_numbers(text))
 
 
 def anonymise(text: str, *known: str) -> str:
-    """Text for publication: the sender's own name, address and phone (as they gave them)
-    and any phone or identity number are blanked out."""
-    result = text
-    for value in sorted((k.strip() for k in known if k and len(k.strip()) >= 3),
-                        key=len, reverse=True):
-        result = re.sub(re.escape(value), MASK, result, flags=re.IGNORECASE)
-    return scrub(result) or ""
+    """Text for publication: the sender's own name, address, phone and e-mail (as they
+    gave them, in any spelling), other people's names, house numbers with their street,
+    e-mail addresses and every number scrub blanks are blanked out."""
+    return _blank(text, find(text, [value for value in known if value != REMOVED]))
+
+
+def _blank(text: str, spans: Iterable[Span]) -> str:
+    parts, done = [], 0
+    for start, end in spans:
+        parts += [text[done:start], MASK]
+        done = end
+    return "".join([*parts, text[done:]])
