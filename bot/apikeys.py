@@ -1,5 +1,6 @@
-"""Keys for apps that file PAKN through the Open311 API. A key is shown once when issued
-and kept only as its SHA-256; each key has its own account and chat on the Open311
+"""Keys for apps using the API: filing PAKN through Open311 (scope `open311`), pushing
+dossiers from the one-stop system (scope `dossiers:write`). A key is shown once when
+issued and kept only as its SHA-256; each key has its own account and chat on the Open311
 channel, so what the bot owes the sender of such a PAKN has somewhere to go."""
 
 import hashlib
@@ -12,6 +13,8 @@ from storage.uow import SqlUnitOfWork
 from storage.web import ApiKey
 
 PREFIX = "pakn_"
+OPEN311_SCOPE, DOSSIERS_SCOPE = "open311", "dossiers:write"
+SCOPES = (OPEN311_SCOPE, DOSSIERS_SCOPE)
 
 
 def key_hash(key: str) -> str:
@@ -26,12 +29,13 @@ class Client:
     chat_id: str
 
 
-async def issue_key(uow: SqlUnitOfWork, name: str, now: datetime) -> tuple[str, int]:
+async def issue_key(uow: SqlUnitOfWork, name: str, now: datetime,
+                    scopes: frozenset[str] = frozenset({OPEN311_SCOPE})) -> tuple[str, int]:
     """A new key for the app `name`: the key itself (to show once) and its number."""
     chat = f"app-{secrets.token_hex(8)}"
     account = await uow.accounts.identify(OPEN311, chat, chat, name, None, now)
     key = PREFIX + secrets.token_urlsafe(32)
-    return key, await uow.web.create_api_key(key_hash(key), name, account.id, now)
+    return key, await uow.web.create_api_key(key_hash(key), name, account.id, now, scopes)
 
 
 async def client_of(uow: SqlUnitOfWork, key: str) -> Client | None:

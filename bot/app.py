@@ -22,6 +22,7 @@ from bot.channels.telegram import TelegramChannel, build_application
 from bot.channels.webchat import WebChatChannel
 from bot.channels.zalo_bot import ZaloBotChannel, ZaloBotClient
 from bot.channels.zalo_oa import ZaloOAChannel
+from bot.core.work import Runner
 from bot.dispatch import Dispatcher, utcnow
 from bot.flood import FloodGate
 from bot.handlers import build_router
@@ -35,6 +36,8 @@ from bot.settings import ZALO_OA, Settings
 from bot.web import MAX_REQUEST, Handler, Routes
 from bot.web.admin import Admin
 from bot.web.desk import Desk
+from bot.web.dossier_desk import DossierDesk
+from bot.web.dossiers_api import DossiersApi
 from bot.web.open311 import Open311
 from bot.web.opendata import OpenData
 from bot.web.public import PublicSite
@@ -109,6 +112,8 @@ class Service:
                                        lease_seconds=settings.outbox_lease)
         self.scheduler = Scheduler(self.store, settings, self.calendars, clock,
                                    on_commit=self.outbox.wake)
+        self.runner = Runner(self.store, settings, self.calendars, clock,
+                             on_commit=self.outbox.wake)
 
     def link(self, attachment_id: int) -> str:
         assert self.file_links is not None, "the service is not started"
@@ -138,11 +143,13 @@ class Service:
                self.serve_file).install(app)
         PublicSite(self.store, self.settings, self.clock).install(app)
         OpenData(self.store, self.settings, self.clock).install(app)
+        DossiersApi(self.store, self.runner, self.settings, self.clock).install(app)
         Open311(self.store, self.dispatcher, self.settings, self.clock).install(app)
         sessions = Sessions(self.store, self.settings, self.clock)
         sessions.install(app)
         Desk(self.store, self.settings, self.clock, sessions, self.media,
              self.dispatcher.perform).install(app)
+        DossierDesk(self.store, self.settings, self.clock, sessions, self.runner).install(app)
         Admin(self.store, self.settings, self.clock, sessions,
               self.dispatcher.perform).install(app)
         app.cleanup_ctx.append(self._lifecycle)

@@ -154,3 +154,13 @@ class Answer(Payload, prefix="an"):
 
     question: str
     score: int
+
+
+# --- dossiers of administrative procedures ---------------------------------------------------
+
+@dataclass(frozen=True)
+class DossierAction(Payload, prefix="ds"):
+    """On a dossier: rate it (a follower), write its apology (its unit's staff)."""
+
+    action: str
+    dossier_id: int

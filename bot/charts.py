@@ -1,5 +1,6 @@
 """Charts of a report: satisfaction by field against each field's target, the on-time
-rate by unit against its target, and the months of the period. Rates with too few
+rate of PAKN by unit and of dossiers by field against their targets, and the months of
+the period. Rates with too few
 responses are drawn pale and marked, not ranked. PNG for chats, SVG for the web."""
 
 from io import BytesIO
@@ -9,6 +10,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from bot.i18n import _
+from bot.reports import indicator_names
 from complaints.directory import Directory
 from surveys.indicators import Rate
 from surveys.report import Report
@@ -31,6 +33,13 @@ def by_unit(report: Report, directory: Directory, language: str) -> Rows:
             if indicators.pakn_on_time.denominator]
 
 
+def dossiers_by_field(report: Report, directory: Directory, language: str) -> Rows:
+    names = {f.code: f.name.in_language(language) for f in directory.fields}
+    return [(names.get(code, code), indicators.dossier_on_time)
+            for code, indicators in report.groups.get("field", {}).items()
+            if indicators.dossier_on_time.denominator]
+
+
 def report_chart(report: Report, directory: Directory, language: str) -> bytes:
     """Both bar charts in one PNG, for a chat."""
     fields, units = by_field(report, directory, language), by_unit(report, directory, language)
@@ -50,17 +59,14 @@ def bar_chart(rows: Rows, title: str, kind: str = "svg") -> bytes:
 
 
 def trend_chart(report: Report, kind: str = "svg") -> bytes:
-    """The three indicators month by month, against their targets."""
+    """The indicators month by month."""
     figure = _figure(9, 3.6)
     axes = figure.subplots()
     axes.set_title(_("Month by month ({period})").format(period=report.period.label),
                    fontsize=11, loc="left")
     labels = [label for label, _indicators in report.months]
-    names = {"satisfaction": _("Satisfaction with procedures"),
-             "pakn_on_time": _("PAKN handled on time"),
-             "pakn_satisfaction": _("Satisfaction with PAKN handling")}
-    for key, name in names.items():
-        values = [100 * rate.rate if (rate := getattr(ind, key)).rate is not None else None
+    for key, name in indicator_names().items():
+        values = [100 * rate.rate if (rate := ind[key]).rate is not None else None
                   for _label, ind in report.months]
         axes.plot(labels, [v if v is not None else float("nan") for v in values], marker="o",
                   label=name)
@@ -104,8 +110,9 @@ def _bars(axes: Axes, rows: Rows, title: str) -> None:
     axes.set_yticks(list(positions), labels, fontsize=9)
     axes.invert_yaxis()
     for position, (_label, rate) in zip(positions, rows, strict=True):
-        axes.plot([100 * rate.target] * 2, [position - 0.4, position + 0.4], color=TARGET,
-                  linewidth=2)
+        if rate.target is not None:
+            axes.plot([100 * rate.target] * 2, [position - 0.4, position + 0.4], color=TARGET,
+                      linewidth=2)
         note = f"{100 * (rate.rate or 0):.1f}% ({rate.numerator}/{rate.denominator})"
         if rate.met is None:
             note += " · " + _("not enough data")

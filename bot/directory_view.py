@@ -17,7 +17,9 @@ def as_json(directory: Directory) -> dict[str, object]:
                   for u in directory.units],
         "fields": [{"code": f.code, "name": _name(f.name),
                     "satisfaction_target": f.satisfaction_target,
-                    "resolve_days": f.resolve_days, "transfer_days": f.transfer_days}
+                    "resolve_days": f.resolve_days, "transfer_days": f.transfer_days,
+                    **({"dossier_on_time_target": f.dossier_on_time_target}
+                       if f.dossier_on_time_target is not None else {})}
                    for f in directory.fields],
         "procedures": [{"code": p.code, "name": _name(p.name), "field": p.field,
                         "level": p.level} for p in directory.procedures],

@@ -1,5 +1,7 @@
 """Papers the bot hands to citizens: the written apology (Mẫu số 04) as a chat message
-and as a PDF they can keep, in the reader's language."""
+and as a PDF they can keep. For a dossier the form is that of Thông tư 03/2025/TT-VPCP
+(an apology and a request for more time); for a PAKN, the apology and new date applied
+to it by analogy."""
 
 from datetime import date
 from functools import cache
@@ -27,19 +29,39 @@ def _dated(notice: ApologyNotice) -> str:
         year=notice.issued_on.year)
 
 
+def _title(notice: ApologyNotice) -> str:
+    if notice.kind == "dossier":
+        return _("WRITTEN APOLOGY AND REQUEST FOR MORE TIME")
+    return _("WRITTEN APOLOGY AND NEW DATE FOR THE RESULT")
+
+
 def _body(notice: ApologyNotice) -> list[str]:
     """The paragraphs of the form, in order: the same in the message and the PDF."""
+    if notice.kind == "dossier":
+        received = _("On {received}, {unit} received your dossier for the procedure "
+                     "{procedure} (field: {field}).").format(
+            received=_day(notice.received_on), unit=notice.unit_name,
+            procedure=notice.procedure_name, field=notice.field_name)
+        code = _("Dossier code: {code}").format(code=notice.case_code)
+    else:
+        received = _("On {received}, {unit} received your PAKN in the field of {field}."
+                     ).format(received=_day(notice.received_on), unit=notice.unit_name,
+                              field=notice.field_name)
+        code = _("Tracking code: {code}").format(code=notice.case_code)
     paragraphs = [
-        _("On {received}, {unit} received your PAKN in the field of {field}.").format(
-            received=_day(notice.received_on), unit=notice.unit_name, field=notice.field_name),
-        _("Tracking code: {code}").format(code=notice.case_code),
+        received,
+        code,
         _("Date due for the result: {due}").format(due=_day(notice.original_due)),
         _("{unit} could not give you the result by that date.").format(unit=notice.unit_name),
         _("Reason for the delay: {reason}").format(reason=notice.reason),
         _("{unit} apologises to you for the delay and the inconvenience it causes.").format(
             unit=notice.unit_name),
     ]
-    if notice.new_due is not None:
+    if notice.new_due is not None and notice.kind == "dossier":
+        paragraphs.append(_("{unit} asks for the time to settle the dossier to be extended "
+                            "to {date}, the new date for the result.").format(
+            unit=notice.unit_name, date=_day(notice.new_due)))
+    elif notice.new_due is not None:
         paragraphs.append(_("New date for the result: {date}").format(
             date=_day(notice.new_due)))
     else:
@@ -48,17 +70,21 @@ def _body(notice: ApologyNotice) -> list[str]:
 
 
 def _recipient(notice: ApologyNotice) -> str:
+    phone = format_phone(notice.recipient_phone) if notice.recipient_phone else ""
+    if not notice.recipient_address:
+        return _("(phone: {phone})").format(phone=phone) if phone else ""
     return _("(Address: {address}; phone: {phone})").format(
-        address=notice.recipient_address, phone=format_phone(notice.recipient_phone))
+        address=notice.recipient_address, phone=phone)
 
 
 def apology_message(notice: ApologyNotice) -> str:
     """The apology as a chat message: every field of the form."""
     lines = [
-        _("WRITTEN APOLOGY AND NEW DATE FOR THE RESULT"),
+        _title(notice),
         _("{unit} — No. {number}").format(unit=notice.unit_name, number=notice.number),
         _dated(notice),
-        _("To: {name}").format(name=notice.recipient_name) + " " + _recipient(notice),
+        " ".join(filter(None, (_("To: {name}").format(name=notice.recipient_name),
+                               _recipient(notice)))),
         "",
         *_body(notice),
         "",
@@ -84,7 +110,7 @@ def apology_pdf(notice: ApologyNotice) -> bytes:
     pdf.set_auto_page_break(True, MARGIN)
     for style, path in fonts().items():
         pdf.add_font("Serif", style, path)
-    pdf.set_title(_("Written apology and new date for the result"))
+    pdf.set_title(_title(notice).capitalize())
     pdf.set_creator(notice.unit_name)
     pdf.add_page()
     width = pdf.w - 2 * MARGIN
@@ -106,7 +132,7 @@ def apology_pdf(notice: ApologyNotice) -> bytes:
     write(MARGIN + left, right, 7, _dated(notice), "I", 10, "C")
     pdf.set_y(max(bottom_left, pdf.get_y()) + 8)
 
-    write(MARGIN, width, 7, _("WRITTEN APOLOGY AND NEW DATE FOR THE RESULT"), "B", 13, "C")
+    write(MARGIN, width, 7, _title(notice), "B", 13, "C")
     pdf.ln(4)
     write(MARGIN, width, 6, _("To: {name}").format(name=notice.recipient_name), "B", 11, "C")
     write(MARGIN, width, 6, _recipient(notice), "", 10, "C")

@@ -1,6 +1,6 @@
 """Exports for admins: an XLSX workbook (summary, by unit, by field, the cases, the
-anonymous ratings) and a CSV of the cases. Rows are streamed from the database into a
-write-only workbook, so memory stays flat whatever the number of rows."""
+dossiers, the anonymous ratings) and a CSV of the cases. Rows are streamed from the
+database into a write-only workbook, so memory stays flat whatever the number of rows."""
 
 import csv
 from collections.abc import AsyncIterator, Callable
@@ -13,10 +13,12 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from bot.dossier_view import status_label
 from bot.i18n import _
 from bot.ports import ExportSource
-from bot.reports import indicator_names
+from bot.reports import figure_names, inclusion_line, indicator_names
 from complaints.directory import Directory
+from complaints.dossiers import Dossier, Status, on_time
 from complaints.privacy import scrub
 from surveys.indicators import Indicators, Rate
 from surveys.report import Report
@@ -49,28 +51,60 @@ def _case_values(row: tuple[Any, ...], names: dict[str, dict[str, str]],
 
 
 def rating_header(questions: list[str]) -> list[str]:
-    return [_("Rated"), _("Unit"), _("Field"), _("Procedure"), _("Channel"), _("Score"),
-            *questions, _("Comment")]
+    return [_("Rated"), _("Unit"), _("Field"), _("Procedure"), _("Channel"),
+            _("Verified (a known dossier)"), _("Score"), *questions, _("Comment")]
 
 
 def _rating_values(row: tuple[Any, ...], names: dict[str, dict[str, str]],
                    timezone: ZoneInfo, questions: list[str]) -> list[Any]:
-    rated, unit, field, procedure, channel, score, answers, comment = row
+    rated, unit, field, procedure, channel, verified, score, answers, comment = row
     return [_local(rated, timezone), names["unit"].get(unit, unit),
-            names["field"].get(field, field), procedure, channel, score,
+            names["field"].get(field, field), procedure, channel, _yes_no(verified), score,
             *[(answers or {}).get(q) for q in questions], scrub(comment)]
+
+
+def dossier_header() -> list[str]:
+    return [_("Dossier code"), _("Procedure"), _("Unit"), _("Field"), _("Status"),
+            _("Received"), _("Due"), _("New date after apology"), _("Finished"),
+            _("Returned"), _("On time"), _("Apology sent"), _("Apology in time")]
+
+
+def _dossier_values(row: tuple[Any, ...], names: dict[str, dict[str, str]],
+                    timezone: ZoneInfo, now: datetime) -> list[Any]:
+    (code, procedure, unit, field, status, received, due, extended, finished, returned,
+     apologised, owed_by) = row
+    dossier = Dossier(code, procedure, unit, field, Status(status), received, due, finished,
+                      returned)
+    return [code, names["procedure"].get(procedure, procedure),
+            names["unit"].get(unit, unit), names["field"].get(field, field),
+            status_label(Status(status)), _local(received, timezone), _local(due, timezone),
+            _local(extended, timezone), _local(finished, timezone),
+            _local(returned, timezone), _yes_no(on_time(dossier, now)),
+            _local(apologised, timezone),
+            None if apologised is None else _yes_no(apologised <= owed_by)]
+
+
+def _yes_no(value: bool | None) -> str | None:
+    return None if value is None else _("yes") if value else _("no")
 
 
 def _names(directory: Directory, language: str) -> dict[str, dict[str, str]]:
     return {"unit": {u.code: u.name.in_language(language) for u in directory.units},
             "field": {f.code: f.name.in_language(language) for f in directory.fields},
-            "area": {a.code: a.name.in_language(language) for a in directory.areas}}
+            "area": {a.code: a.name.in_language(language) for a in directory.areas},
+            "procedure": {p.code: p.name.in_language(language) for p in directory.procedures}}
+
+
+def _verdict(rate: Rate) -> str | None:
+    if rate.target is None:
+        return None
+    return {True: _("met"), False: _("not met"), None: _("not enough data")}[rate.met]
 
 
 def _rate_cells(rate: Rate) -> list[Any]:
     low, high = rate.interval or (None, None)
-    met = {True: _("met"), False: _("not met"), None: _("not enough data")}[rate.met]
-    return [rate.numerator, rate.denominator, rate.rate, rate.target, met, low, high]
+    return [rate.numerator, rate.denominator, rate.rate, rate.target, _verdict(rate), low,
+            high]
 
 
 def _rate_header() -> list[str]:
@@ -80,7 +114,8 @@ def _rate_header() -> list[str]:
 
 async def write_xlsx(target: str | IO[bytes], report: Report, source: ExportSource,
                      directory: Directory, language: str, timezone: ZoneInfo,
-                     questions: list[str], progress: Progress | None = None) -> int:
+                     questions: list[str], now: datetime,
+                     progress: Progress | None = None) -> int:
     """Write the workbook; returns the number of case and rating rows written."""
     start, end = report.period.bounds(timezone)
     names = _names(directory, language)
@@ -102,7 +137,11 @@ async def write_xlsx(target: str | IO[bytes], report: Report, source: ExportSour
     header(summary, [_("Indicator"), *_rate_header(), _("Points on the previous period")])
     trends = report.trends()
     for key, name in indicator_names().items():
-        summary.append([name, *_rate_cells(getattr(report.overall, key)), trends[key]])
+        summary.append([name, *_rate_cells(report.overall[key]), trends[key]])
+    for key, name in figure_names().items():
+        summary.append([name, *_rate_cells(report.overall[key])])
+    for inclusion in report.inclusions:
+        summary.append([inclusion_line(inclusion, directory, timezone)])
 
     for group, title in (("unit", _("By unit")), ("field", _("By field"))):
         sheet = book.create_sheet(title)
@@ -119,6 +158,12 @@ async def write_xlsx(target: str | IO[bytes], report: Report, source: ExportSour
         cases.append(_case_values(row, names, timezone))
         written = _tick(written, progress)
 
+    dossiers = book.create_sheet(_("Dossiers"))
+    header(dossiers, dossier_header())
+    async for row in source.dossiers(start, end, report.scope.unit, report.scope.field):
+        dossiers.append(_dossier_values(row, names, timezone, now))
+        written = _tick(written, progress)
+
     ratings = book.create_sheet(_("Ratings"))
     header(ratings, rating_header(questions))
     async for row in source.ratings(start, end, report.scope.unit, report.scope.field):
@@ -131,9 +176,8 @@ async def write_xlsx(target: str | IO[bytes], report: Report, source: ExportSour
 def _group_cells(indicators: Indicators) -> list[Any]:
     cells: list[Any] = []
     for key in indicator_names():
-        rate: Rate = getattr(indicators, key)
-        cells += [rate.rate, rate.denominator,
-                  {True: _("met"), False: _("not met"), None: _("not enough data")}[rate.met]]
+        rate = indicators[key]
+        cells += [rate.rate, rate.denominator, _verdict(rate)]
     return cells
 
 

@@ -97,6 +97,8 @@ class Media:
             if not allowed and found.case_id is not None:
                 case = await uow.cases.get(found.case_id)
                 allowed = case is not None and can_view(account.as_actor(), case)
+            if not allowed and found.case_id is None:
+                allowed = await uow.dossiers.follows_document(attachment_id, account.id)
         if not allowed:
             return None
         if found.content is not None:

@@ -5,7 +5,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-_INVITE_TOKEN = re.compile(r"inv_[A-Za-z0-9_-]+")
+_INVITE_TOKEN = re.compile(r"\b(inv|hs)_[A-Za-z0-9_-]+")
 
 
 class Kind(StrEnum):
@@ -56,20 +56,22 @@ class IncomingMessage:
     language_code: str | None = None
     callback_id: str | None = None
     """Telegram's callback query id, to stop the button's spinner."""
+    client_address: str | None = None
+    """The network address of a web client (the web chat): only to hash, never kept."""
 
     def log_text(self) -> str | None:
-        """The text as kept in the inbound record: invite tokens are secrets, and an invite
-        is stored only as a hash, so the token is blanked here too."""
+        """The text as kept in the inbound record: invite tokens and dossier links are
+        secrets (an invite is stored only as a hash), so they are blanked here too."""
         if self.text is None:
             return None
-        return _INVITE_TOKEN.sub("inv_…", self.text)
+        return _INVITE_TOKEN.sub(r"\1_…", self.text)
 
     def log_data(self) -> dict[str, Any]:
         """What is kept of the message besides its text, for the inbound record."""
         data: dict[str, Any] = {}
         if self.command:
             data["command"] = self.command
-            data["args"] = _INVITE_TOKEN.sub("inv_…", self.args)
+            data["args"] = _INVITE_TOKEN.sub(r"\1_…", self.args)
         if self.payload:
             data["payload"] = self.payload
         if self.photo:

@@ -23,7 +23,7 @@ def qr_svg(link: str) -> bytes:
 
 
 def poster_pdf(procedure: str, unit: str | None, desk: str | None, telegram: str | None,
-               web: str, dossier: str | None = None) -> bytes:
+               web: str) -> bytes:
     """An A5 sheet for the desk: what to rate, and the codes to scan."""
     pdf = FPDF(format=(148, 210))  # A5, in millimetres
     margin = 12
@@ -47,8 +47,6 @@ def poster_pdf(procedure: str, unit: str | None, desk: str | None, telegram: str
         write(unit, "", 11)
     if desk:
         write(_("Desk: {desk}").format(desk=desk), "", 10)
-    if dossier:
-        write(_("Dossier: {code} (can be rated once)").format(code=dossier), "", 10)
     pdf.ln(4)
     codes = [(telegram, _("With Telegram")), (web, _("In the browser"))]
     codes = [(link, label) for link, label in codes if link]

@@ -6,20 +6,24 @@ from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal, format_percent
 
-from bot.i18n import _, current_language
+from bot.i18n import _, current_language, format_date
+from bot.names import unit_name
 from bot.ports import IndicatorSource
 from complaints.directory import Directory
-from surveys.indicators import Counts, Indicators, Rate, Targets
+from surveys.indicators import APOLOGISED, UNVERIFIED, Counts, Indicator, Indicators, Rate, Targets
 from surveys.periods import Period
-from surveys.report import Report, Scope, build_report
+from surveys.report import Inclusion, Report, Scope, build_report
 
 
 def targets_of(directory: Directory) -> Targets:
     return Targets(satisfaction=directory.targets.satisfaction,
                    pakn_on_time=directory.targets.pakn_on_time,
                    pakn_satisfaction=directory.targets.pakn_satisfaction,
+                   dossier_on_time=directory.targets.dossier_on_time,
                    minimum_count=directory.targets.minimum_responses,
-                   by_field={f.code: f.satisfaction_target for f in directory.fields})
+                   by_field={f.code: f.satisfaction_target for f in directory.fields},
+                   dossier_by_field={f.code: f.dossier_on_time_target for f in directory.fields
+                                     if f.dossier_on_time_target is not None})
 
 
 async def make_report(source: IndicatorSource, directory: Directory, period: Period,
@@ -34,7 +38,8 @@ async def make_report(source: IndicatorSource, directory: Directory, period: Per
     months = await source.counts(start, end, now, scope, "month", timezone)
     return build_report(period, scope, targets_of(directory), total.get(None, Counts()),
                         previous.get(None, Counts()), by_group,
-                        sorted((str(k), v) for k, v in months.items() if k is not None))
+                        sorted((str(k), v) for k, v in months.items() if k is not None),
+                        tuple(await source.inclusions()))
 
 
 def percent(value: float | None) -> str:
@@ -44,41 +49,67 @@ def percent(value: float | None) -> str:
 
 
 def rate_line(rate: Rate) -> str:
-    """92,5% (185/200) · target 92% · met · 95% CI 88,1–95,7%"""
+    """92,5% (185/200) · target 92% · met · 95% CI 88,1–95,7%; a figure with no target
+    only its value, count and interval."""
+    target = ([_("target {target}").format(target=percent(rate.target))]
+              if rate.target is not None else [])
     if rate.denominator == 0:
-        return _("no data yet") + " · " + _("target {target}").format(
-            target=percent(rate.target))
+        return " · ".join([_("no data yet"), *target])
     interval = rate.interval
     assert interval is not None
-    verdict = {True: _("met"), False: _("not met"), None: _("not enough data")}[rate.met]
+    verdict = ([{True: _("met"), False: _("not met"), None: _("not enough data")}[rate.met]]
+               if rate.target is not None else [])
     return " · ".join([
-        f"{percent(rate.rate)} ({rate.numerator}/{rate.denominator})",
-        _("target {target}").format(target=percent(rate.target)),
-        verdict,
+        f"{percent(rate.rate)} ({rate.numerator}/{rate.denominator})", *target, *verdict,
         _("95% CI {low}–{high}").format(low=percent(interval[0]), high=percent(interval[1])),
     ])
 
 
 def indicator_names() -> dict[str, str]:
-    return {"satisfaction": _("Satisfaction with procedures"),
-            "pakn_on_time": _("PAKN handled on time"),
-            "pakn_satisfaction": _("Satisfaction with PAKN handling")}
+    """The indicators' names, in the registry's order (surveys.indicators.Indicator)."""
+    names = {Indicator.SATISFACTION: _("Satisfaction with procedures"),
+             Indicator.PAKN_ON_TIME: _("PAKN handled on time"),
+             Indicator.PAKN_SATISFACTION: _("Satisfaction with PAKN handling"),
+             Indicator.DOSSIER_ON_TIME: _("Dossiers settled on time")}
+    return {indicator.value: names[indicator] for indicator in Indicator}
 
 
-def report_text(report: Report, directory: Directory, language: str) -> str:
+def figure_names() -> dict[str, str]:
+    """The figures shown beside the indicators, which meet no target."""
+    return {UNVERIFIED: _("Unverified ratings (not counted toward the target)"),
+            APOLOGISED: _("Late dossiers apologised for in time")}
+
+
+def inclusion_line(inclusion: Inclusion, directory: Directory, timezone: ZoneInfo) -> str:
+    return _("Unverified ratings of {unit} from {first} to {last} are counted, by an "
+             "administrator's decision of {date}.").format(
+        unit=unit_name(directory, inclusion.unit), first=inclusion.first.strftime("%d/%m/%Y"),
+        last=inclusion.last.strftime("%d/%m/%Y"),
+        date=format_date(inclusion.included_at, timezone))
+
+
+def report_text(report: Report, directory: Directory, language: str,
+                timezone: ZoneInfo) -> str:
     """The compact table of /thongke and `pakn stats`."""
     period = report.period
     lines = [_("Indicators for {label} ({first} to {last})").format(
         label=period.label, first=period.first.strftime("%d/%m/%Y"),
         last=period.last.strftime("%d/%m/%Y"))]
     trends = report.trends()
+    beside = {Indicator.SATISFACTION.value: UNVERIFIED,
+              Indicator.DOSSIER_ON_TIME.value: APOLOGISED}
+    figures = figure_names()
     for key, name in indicator_names().items():
-        line = f"{name}: {rate_line(getattr(report.overall, key))}"
+        line = f"{name}: {rate_line(report.overall[key])}"
         change = trends[key]
         if change is not None:
             points = format_decimal(change, "+#,##0.0;-#,##0.0", locale=language)
             line += " · " + _("{points} points on the previous period").format(points=points)
         lines.append(line)
+        figure = beside.get(key)
+        if figure is not None and report.overall[figure].denominator:
+            lines.append(f"  {figures[figure]}: {rate_line(report.overall[figure])}")
+    lines += [inclusion_line(inclusion, directory, timezone) for inclusion in report.inclusions]
     names = {"unit": {u.code: u.name.in_language(language) for u in directory.units},
              "field": {f.code: f.name.in_language(language) for f in directory.fields},
              "procedure": {p.code: p.name.in_language(language) for p in directory.procedures}}
@@ -92,15 +123,15 @@ def report_text(report: Report, directory: Directory, language: str) -> str:
         lines += ["", headings[group] + ":"]
         for label, indicators in rows:
             lines.append(f"• {label}: " + "; ".join(
-                f"{short} {_short(getattr(indicators, key))}"
-                for key, short in _short_names().items()
-                if getattr(indicators, key).denominator))
+                f"{short} {_short(indicators[key])}"
+                for key, short in _short_names().items() if indicators[key].denominator))
     return "\n".join(lines)
 
 
 def _short_names() -> dict[str, str]:
     return {"satisfaction": _("satisfaction"), "pakn_on_time": _("on time"),
-            "pakn_satisfaction": _("PAKN satisfaction")}
+            "pakn_satisfaction": _("PAKN satisfaction"),
+            "dossier_on_time": _("dossiers on time")}
 
 
 def _short(rate: Rate) -> str:
@@ -109,4 +140,4 @@ def _short(rate: Rate) -> str:
 
 
 def _has_data(indicators: Indicators) -> bool:
-    return any(getattr(indicators, key).denominator for key in _short_names())
+    return any(indicators[key].denominator for key in _short_names())

@@ -1,7 +1,8 @@
 """The clock of the PAKN rules, inside the service: reminders before deadlines, a word
 to the whole unit about cases nobody took, the head told of late cases, an apology on
 the unit's behalf when a deadline passed without one, the daily digest of late cases,
-and the one reminder to rate.
+the one reminder to rate; for dossiers, the unit asked for the apology one working day
+before the due date; and the hashed origins of unverified ratings forgotten in time.
 
 Nothing is kept in memory: each round reads the cases from the database and sends what
 they are owed under a key naming the case, the step and the date, so a message already
@@ -16,11 +17,13 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.calendars import Calendars
+from bot.core import dossiers
+from bot.core.work import Work, deliver
 from bot.dispatch import Store
 from bot.handlers import apology, rating
-from bot.handlers.cards import unit_name
 from bot.i18n import _, format_date, ngettext
 from bot.messages import Reply
+from bot.names import unit_name
 from bot.notify import Notifier
 from bot.ports import UnitOfWork
 from bot.settings import Settings
@@ -37,6 +40,8 @@ log = logging.getLogger(__name__)
 HORIZON_DAYS = 21
 """Cases due further away than this (calendar days) owe no reminder yet."""
 BATCH = 2000
+ORIGINS_KEPT = timedelta(days=30)
+"""How long the hashed address an unverified rating came from is kept, to see bursts."""
 
 
 @dataclass
@@ -87,6 +92,10 @@ class Scheduler:
                 await self._case(work, case)
             await self._digest(work)
             await self._rating_reminders(work)
+            use_cases = Work(uow, now, self.settings, work.directory, self.calendars)
+            await dossiers.ask_for_apologies(use_cases)
+            await deliver(use_cases.owed, work.notifier)
+            await uow.surveys.forget_origins(now - ORIGINS_KEPT)
         self.on_commit()
         return True
 

@@ -39,7 +39,7 @@ class Settings:
     cutoff: time = time(15, 0)
     end_of_day: time = time(17, 0)
     invite_days: int = 7
-    notice_version: str = "2026-01"
+    notice_version: str = "2026-12"
     reminder_days: tuple[int, ...] = (2, 0)
     reminder_hour: time = time(8, 0)
     scheduler_interval: float = 60.0

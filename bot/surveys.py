@@ -23,11 +23,11 @@ def token_hash(token: str) -> str:
 
 
 async def create_survey_link(surveys: SurveyRepository, procedure: str, unit: str | None,
-                             desk: str | None, dossier: str | None, now: datetime) -> str:
-    """A new token for a QR code; it stands for the procedure (and unit, desk) or, with a
-    dossier, for one dossier that may be rated once."""
+                             desk: str | None, now: datetime) -> str:
+    """A new token for a desk's QR code: it stands for the procedure (and unit, desk).
+    Its ratings are unverified; a dossier's own link is bot.core.dossiers.link_token."""
     token = PREFIX + secrets.token_urlsafe(16)
-    await surveys.create_token(token_hash(token), procedure, unit, desk, dossier, now)
+    await surveys.create_token(token_hash(token), procedure, unit, desk, now)
     return token
 
 

@@ -1,8 +1,15 @@
-"""The written apology with a new date (Thông tư 01/2018/TT-VPCP, Mẫu số 04: "Phiếu xin
-lỗi và hẹn lại ngày trả kết quả"): what it must say, as data to render."""
+"""The written apology with a new date: what it must say, as data to render. For a
+dossier, Thông tư 03/2025/TT-VPCP, Mẫu số 04 ("Văn bản xin lỗi và đề nghị gia hạn thời
+gian giải quyết"); for a PAKN, the same by analogy (before it, Thông tư 01/2018/TT-VPCP,
+Mẫu số 04, "Phiếu xin lỗi và hẹn lại ngày trả kết quả")."""
 
 from dataclasses import dataclass
 from datetime import date
+
+SUGGESTED_DELAYS = (3, 5, 10)
+"""New dates offered, in working days after the date promised."""
+TITLE_MIN, TITLE_MAX = 2, 100
+"""Lengths of the official's name and title signed on the apology."""
 
 
 @dataclass(frozen=True)
@@ -25,6 +32,10 @@ class ApologyNotice:
     the unit then owes the new date."""
     official_name: str
     official_title: str
+    kind: str = "pakn"
+    """"pakn" or "dossier": what was received, and which form is used."""
+    procedure_name: str = ""
+    """For a dossier: the procedure it is for."""
 
 
 def apology_number(sequence: int, unit_code: str) -> str:

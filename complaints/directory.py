@@ -46,6 +46,8 @@ class Field:
     satisfaction_target: float = 0.92
     resolve_days: int = 10
     transfer_days: int = 5
+    dossier_on_time_target: float | None = None
+    """The field's own target for dossiers settled on time; None: the directory's."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class Targets:
     satisfaction: float = 0.92
     pakn_on_time: float = 0.95
     pakn_satisfaction: float = 0.90
+    dossier_on_time: float = 0.96
     minimum_responses: int = 30
     """Below this many responses a rate is "not enough data", not pass or fail."""
 

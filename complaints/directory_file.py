@@ -168,14 +168,17 @@ def _targets(top: _Entry) -> Targets:
     if node is None or _is_null(node):
         return Targets()
     entry = _Entry(node, "targets")
-    entry.check_keys({"satisfaction", "pakn_on_time", "pakn_satisfaction", "minimum_responses"})
+    entry.check_keys({"satisfaction", "pakn_on_time", "pakn_satisfaction", "dossier_on_time",
+                      "minimum_responses"})
     defaults = Targets()
     targets = Targets(
         satisfaction=entry.number("satisfaction", defaults.satisfaction, float),
         pakn_on_time=entry.number("pakn_on_time", defaults.pakn_on_time, float),
         pakn_satisfaction=entry.number("pakn_satisfaction", defaults.pakn_satisfaction, float),
+        dossier_on_time=entry.number("dossier_on_time", defaults.dossier_on_time, float),
         minimum_responses=entry.number("minimum_responses", defaults.minimum_responses, int))
-    rates = (targets.satisfaction, targets.pakn_on_time, targets.pakn_satisfaction)
+    rates = (targets.satisfaction, targets.pakn_on_time, targets.pakn_satisfaction,
+             targets.dossier_on_time)
     if not all(0 < rate <= 1 for rate in rates) or targets.minimum_responses < 1:
         raise DirectoryError("targets: rates must be in (0, 1] and minimum_responses at least 1",
                              entry.line)
@@ -211,17 +214,20 @@ def _unit(entry: _Entry) -> Unit:
 
 
 def _field(entry: _Entry) -> Field:
-    entry.check_keys({"code", "name", "satisfaction_target", "resolve_days", "transfer_days"})
+    entry.check_keys({"code", "name", "satisfaction_target", "resolve_days", "transfer_days",
+                      "dossier_on_time_target"})
     field = Field(
         code=entry.required_text("code"),
         name=entry.name(),
         satisfaction_target=entry.number("satisfaction_target", 0.92, float),
         resolve_days=entry.number("resolve_days", 10, int),
         transfer_days=entry.number("transfer_days", 5, int),
+        dossier_on_time_target=entry.number("dossier_on_time_target", None, float),
     )
-    if not 0 < field.satisfaction_target <= 1:
-        raise DirectoryError(f"field {field.code}: satisfaction_target must be in (0, 1]",
-                             entry.line)
+    for name in ("satisfaction_target", "dossier_on_time_target"):
+        target = getattr(field, name)
+        if target is not None and not 0 < target <= 1:
+            raise DirectoryError(f"field {field.code}: {name} must be in (0, 1]", entry.line)
     if field.resolve_days < 1 or field.transfer_days < 1:
         raise DirectoryError(f"field {field.code}: time limits must be at least 1 day",
                              entry.line)

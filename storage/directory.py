@@ -72,6 +72,7 @@ class SqlDirectoryRepository:
             await s.merge(FieldRow(code=f.code, name_vi=f.name.vi, name_en=f.name.en,
                                    satisfaction_target=f.satisfaction_target,
                                    resolve_days=f.resolve_days, transfer_days=f.transfer_days,
+                                   dossier_on_time_target=f.dossier_on_time_target,
                                    position=pos, active=True))
         for pos, p in enumerate(directory.procedures):
             await s.merge(ProcedureRow(code=p.code, name_vi=p.name.vi, name_en=p.name.en,
@@ -104,7 +105,8 @@ class SqlDirectoryRepository:
         units = [Unit(r.code, Name(r.name_vi, r.name_en), UnitKind(r.kind), r.area_code)
                  for r in await active(UnitRow)]
         fields = [Field(r.code, Name(r.name_vi, r.name_en), r.satisfaction_target,
-                        r.resolve_days, r.transfer_days) for r in await active(FieldRow)]
+                        r.resolve_days, r.transfer_days, r.dossier_on_time_target)
+                  for r in await active(FieldRow)]
         procedures = [Procedure(r.code, Name(r.name_vi, r.name_en), r.field_code, r.level)
                       for r in await active(ProcedureRow)]
         rules = [RoutingRule(r.field_code, r.area_code, r.unit_code, r.to_area_unit)

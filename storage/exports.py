@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import CaseRow, HandlingRatingRow, RatingRow
+from storage.models import CaseRow, DossierApologyRow, DossierRow, HandlingRatingRow, RatingRow
 
 BATCH = 2000
 
@@ -38,14 +38,35 @@ async def rating_rows(session: AsyncSession, start: datetime, end: datetime,
                       ) -> AsyncIterator[tuple[Any, ...]]:
     """Survey responses given in [start, end): anonymous by construction."""
     stmt = (select(RatingRow.rated_at, RatingRow.unit_code, RatingRow.field_code,
-                   RatingRow.procedure_code, RatingRow.channel, RatingRow.score,
-                   RatingRow.answers, RatingRow.comment)
+                   RatingRow.procedure_code, RatingRow.channel, RatingRow.verified,
+                   RatingRow.score, RatingRow.answers, RatingRow.comment)
             .where(RatingRow.rated_at >= start, RatingRow.rated_at < end)
             .order_by(RatingRow.rated_at, RatingRow.id))
     if unit is not None:
         stmt = stmt.where(RatingRow.unit_code == unit)
     if field is not None:
         stmt = stmt.where(RatingRow.field_code == field)
+    async for row in _streamed(session, stmt):
+        yield row
+
+
+async def dossier_rows(session: AsyncSession, start: datetime, end: datetime,
+                       unit: str | None = None, field: str | None = None
+                       ) -> AsyncIterator[tuple[Any, ...]]:
+    """Dossiers due in [start, end) (the period the on-time indicator counts them in),
+    with their apology: no phone."""
+    stmt = (select(DossierRow.code, DossierRow.procedure_code, DossierRow.unit_code,
+                   DossierRow.field_code, DossierRow.status, DossierRow.received_at,
+                   DossierRow.due_at, DossierRow.extended_due_at, DossierRow.finished_at,
+                   DossierRow.returned_at, DossierApologyRow.issued_at,
+                   DossierApologyRow.owed_by)
+            .outerjoin(DossierApologyRow, DossierApologyRow.dossier_id == DossierRow.id)
+            .where(DossierRow.due_at >= start, DossierRow.due_at < end)
+            .order_by(DossierRow.due_at, DossierRow.id))
+    if unit is not None:
+        stmt = stmt.where(DossierRow.unit_code == unit)
+    if field is not None:
+        stmt = stmt.where(DossierRow.field_code == field)
     async for row in _streamed(session, stmt):
         yield row
 
@@ -70,3 +91,7 @@ class SqlExportRepository:
     def ratings(self, start: datetime, end: datetime, unit: str | None = None,
                 field: str | None = None) -> AsyncIterator[tuple[Any, ...]]:
         return rating_rows(self.session, start, end, unit, field)
+
+    def dossiers(self, start: datetime, end: datetime, unit: str | None = None,
+                 field: str | None = None) -> AsyncIterator[tuple[Any, ...]]:
+        return dossier_rows(self.session, start, end, unit, field)

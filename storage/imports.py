@@ -5,8 +5,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import AccountRow, CaseRow, HandlingRatingRow, Meta, RatingRow
-from storage.upsert import insert_for
+from storage.models import AccountRow, CaseRow, HandlingRatingRow, Meta
+from storage.records import Stored
+from storage.surveys import store_rating
 
 IMPORT_ACCOUNT = "import_account"
 
@@ -15,14 +16,15 @@ class SqlImportRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def ratings(self, source: str, rows: list[dict[str, object]]) -> int:
-        """Add survey responses of a source; returns how many were new."""
+    async def ratings(self, source: str, rows: list[dict[str, object]], now: datetime) -> int:
+        """Add survey responses of a source; returns how many were new. Those with a
+        dossier code are verified: a dossier's latest rating counts, the others are kept
+        as replaced."""
         added = 0
         for row in rows:
-            stmt = insert_for(self.session, RatingRow.__table__).values(source=source, **row)
-            stmt = stmt.on_conflict_do_nothing(index_elements=["source", "source_id"])
-            added += (await self.session.execute(stmt.returning(RatingRow.__table__.c.id))
-                      ).first() is not None
+            outcome = await store_rating(self.session, {"source": source, **row}, now,
+                                         verified=row.get("dossier") is not None)
+            added += outcome is not Stored.EXISTS
         return added
 
     async def cases(self, rows: list[dict[str, object]], ratings: dict[str, int],

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -105,6 +106,8 @@ class FieldRow(Base):
     satisfaction_target: Mapped[float] = mapped_column(Float)
     resolve_days: Mapped[int] = mapped_column(Integer)
     transfer_days: Mapped[int] = mapped_column(Integer)
+    dossier_on_time_target: Mapped[float | None] = mapped_column(Float)
+    """The field's own target for dossiers settled on time (land, construction: 95%)."""
     position: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
@@ -409,7 +412,11 @@ class HandlingRatingRow(Base):
 
 class RatingRow(Base):
     """One response to the satisfaction survey of a procedure, anonymous: it keeps where
-    and how the procedure was done and the answers, never who answered."""
+    and how the procedure was done and the answers, never who answered.
+
+    `verified`: tied to a known dossier (its one-time link, or a dossier the rater
+    follows), at most one per dossier; only these count toward the targets unless an
+    administrator includes the unverified ones for a unit and period."""
 
     __tablename__ = "ratings"
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -425,20 +432,76 @@ class RatingRow(Base):
     answers: Mapped[dict[str, Any]]
     comment: Mapped[str | None] = mapped_column(Text)
     dossier: Mapped[str | None] = mapped_column(String(64))
+    verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    desk_token_id: Mapped[int | None] = mapped_column(Id)
+    """The desk's QR code an unverified rating came through, to see bursts at one desk."""
+    origin: Mapped[str | None] = mapped_column(String(32))
+    """A keyed hash of the web client's network address (never the address), to see
+    bursts from one place; cleared after 30 days (bot.scheduler)."""
+    new_identity: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    """The rater's chat identity was minutes old: what a stuffing script looks like."""
 
     __table_args__ = (
         UniqueConstraint("source", "source_id"),
         Index("ix_ratings_unit", "unit_code", "rated_at"),
         Index("ix_ratings_field", "field_code", "rated_at"),
         # Covering the counts of the indicators (storage/indicators.py).
-        Index("ix_ratings_counts", "rated_at", "score", "unit_code", "field_code"),
-        Index("ix_ratings_unit_field", "unit_code", "field_code", "rated_at", "score"),
+        Index("ix_ratings_counts", "rated_at", "verified", "score", "unit_code", "field_code"),
+        Index("ix_ratings_unit_field", "unit_code", "field_code", "rated_at", "verified",
+              "score"),
+        # One current rating per dossier; the ones it replaced are in replaced_ratings.
+        Index("uq_ratings_verified_dossier", "dossier", unique=True,
+              sqlite_where=text("verified"), postgresql_where=text("verified")),
+        Index("ix_ratings_origin_age", "rated_at", sqlite_where=text("origin IS NOT NULL"),
+              postgresql_where=text("origin IS NOT NULL")),
     )
 
 
+class ReplacedRatingRow(Base):
+    """A verified rating of a dossier that a later rating of the same dossier replaced:
+    kept as it was, with when and by which, and no longer counted."""
+
+    __tablename__ = "replaced_ratings"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    rating_id: Mapped[int | None] = mapped_column(Id)
+    """Its id while it counted; None for one that came in after a later rating."""
+    replaced_by: Mapped[int] = mapped_column(ForeignKey("ratings.id"), index=True)
+    replaced_at: Mapped[datetime]
+    dossier: Mapped[str] = mapped_column(String(64), index=True)
+    source: Mapped[str] = mapped_column(String(200))
+    source_id: Mapped[str] = mapped_column(String(100))
+    rated_at: Mapped[datetime]
+    unit_code: Mapped[str] = mapped_column(String(32))
+    field_code: Mapped[str] = mapped_column(String(64))
+    procedure_code: Mapped[str | None] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))
+    score: Mapped[int] = mapped_column(Integer)
+    answers: Mapped[dict[str, Any]]
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
+class RatingInclusionRow(Base):
+    """An administrator's decision to count the unverified ratings of a unit in a span of
+    days toward its targets; revoked rather than deleted, so the record stays."""
+
+    __tablename__ = "rating_inclusions"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    unit_code: Mapped[str] = mapped_column(String(32))
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    included_by: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    included_at: Mapped[datetime]
+    revoked_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    revoked_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_rating_inclusions_unit", "unit_code", "first_day"),)
+
+
 class SurveyTokenRow(Base):
-    """What a QR code at a desk stands for: a procedure (and unit, desk), or a single
-    dossier, which may be rated once."""
+    """What a QR code at a desk stands for: a procedure (and unit, desk). Earlier
+    versions also made one per dossier (`dossier`, spent at `used_at`): its ratings are
+    now unverified like any desk's, as anyone holding it could give them; a dossier's
+    link is its follow-and-rate link (bot.core.dossiers)."""
 
     __tablename__ = "survey_tokens"
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -498,12 +561,140 @@ class WebSessionRow(Base):
 
 
 class ApiKeyRow(Base):
-    """A key for the Open311 create endpoint, issued with `pakn api-key create`."""
+    """A key for an app using the API, issued with `pakn api-key create`."""
 
     __tablename__ = "api_keys"
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    scopes: Mapped[str] = mapped_column(String(200), default="open311",
+                                        server_default="open311")
+    """What the key may do, separated by spaces: open311, dossiers:write."""
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+
+# --- dossiers of administrative procedures (from the one-stop system) ----------------------
+
+class DossierRow(Base):
+    """A dossier as the province's one-stop system last described it. Its due date is the
+    original one (what the on-time indicator counts against); a later date is kept apart."""
+
+    __tablename__ = "dossiers"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    procedure_code: Mapped[str] = mapped_column(String(32))
+    unit_code: Mapped[str] = mapped_column(String(32))
+    field_code: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20))
+    received_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    extended_due_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    returned_at: Mapped[datetime | None]
+    phone: Mapped[str | None] = mapped_column(String(20))
+    """The applicant's phone as the one-stop system gave it: the second key to follow it."""
+    apology_asked_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        # Covering the counts of the on-time indicator (storage/indicators.py).
+        Index("ix_dossiers_due_counts", "due_at", "status", "finished_at", "returned_at",
+              "unit_code", "field_code", "procedure_code", "id"),
+        # The unit-by-field counts on SQLite, one (field, unit) range at a time; led by
+        # the field so that the fields present are found by seeking it too.
+        Index("ix_dossiers_field_unit_counts", "field_code", "unit_code", "due_at", "status",
+              "finished_at", "returned_at", "id"),
+        Index("ix_dossiers_unit_due", "unit_code", "due_at"),
+    )
+
+
+class DossierEventRow(Base):
+    """A change of a dossier (received, a new status, a later date, a correction), with
+    when it happened as far as known and when it was recorded, so the dossier's outcome
+    can be worked out again from its history."""
+
+    __tablename__ = "dossier_events"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    at: Mapped[datetime]
+    recorded_at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(200))
+    data: Mapped[dict[str, Any]]
+
+
+class DossierFollowerRow(Base):
+    """A chat that follows a dossier: told of its changes, asked to rate it once."""
+
+    __tablename__ = "dossier_followers"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(128))
+    via: Mapped[str] = mapped_column(String(8))
+    """"link" (the receipt's one-time link) or "phone" (the code and the phone)."""
+    followed_at: Mapped[datetime]
+    rating_asked_at: Mapped[datetime | None]
+
+    __table_args__ = (UniqueConstraint("dossier_id", "channel", "chat_id"),)
+
+
+class DossierLinkRow(Base):
+    """A dossier's one-time follow-and-rate link, spent by the first chat that opens it."""
+
+    __tablename__ = "dossier_links"
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), primary_key=True)
+    used_at: Mapped[datetime]
+    used_by: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+
+
+class FollowAttemptRow(Base):
+    """A try to follow a dossier by its code and phone, kept to slow down guessing."""
+
+    __tablename__ = "follow_attempts"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    code: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+
+    __table_args__ = (Index("ix_follow_attempts_account", "account_id", "at"),
+                      Index("ix_follow_attempts_code", "code", "at"))
+
+
+class DossierApologyRow(Base):
+    """The written apology and request for more time sent for a dossier that will be late,
+    with the moment it was owed by (one working day before the due date), so whether it
+    came in time never depends on a later change of the calendar."""
+
+    __tablename__ = "dossier_apologies"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), unique=True)
+    number: Mapped[str] = mapped_column(String(40))
+    unit_code: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    new_due_at: Mapped[datetime]
+    owed_by: Mapped[datetime]
+    official_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    official_name: Mapped[str] = mapped_column(String(200))
+    official_title: Mapped[str] = mapped_column(String(200))
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"))
+    issued_at: Mapped[datetime]
+
+
+class AuditRow(Base):
+    """What an administrator decided that changes published figures or access, kept."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    at: Mapped[datetime]
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    action: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]]
+
+    __table_args__ = (Index("ix_audit_log_at", "at"),)

@@ -109,6 +109,10 @@ class SqlAccountRepository:
             select(IdentityRow.language_code).where(IdentityRow.account_id == account_id)
             .order_by(IdentityRow.id.desc()).limit(1))).scalar_one_or_none()
 
+    async def created_at(self, account_id: int) -> datetime:
+        return (await self.session.execute(select(AccountRow.created_at).where(
+            AccountRow.id == account_id))).scalar_one()
+
 
 class SqlInviteRepository:
     def __init__(self, session: AsyncSession) -> None:

@@ -3,6 +3,7 @@ channel-neutral handlers can use them without depending on the database."""
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 OPTIONS_KEY = "_options"
@@ -132,8 +133,6 @@ class SurveyToken:
     procedure: str
     unit: str | None
     desk: str | None
-    dossier: str | None
-    used_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -151,6 +150,22 @@ class NewRating:
     answers: dict[str, Any]
     comment: str | None = None
     dossier: str | None = None
+    verified: bool = False
+    """Tied to a known dossier: counts toward the targets; one per dossier."""
+    desk_token_id: int | None = None
+    origin: str | None = None
+    new_identity: bool = False
+
+
+class Stored(StrEnum):
+    """What storing a rating did: stored; stored in place of the dossier's earlier
+    rating; kept as replaced because the dossier has a later one; nothing (stored
+    before, under the same source and id)."""
+
+    NEW = "new"
+    REPLACED = "replaced"
+    KEPT_OLDER = "kept_older"
+    EXISTS = "exists"
 
 
 @dataclass(frozen=True)
@@ -173,3 +188,56 @@ class Refusal:
     case_id: int | None
     reason: str
     at: datetime
+
+
+@dataclass(frozen=True)
+class Follower:
+    """A chat following a dossier."""
+
+    id: int
+    dossier_id: int
+    account_id: int
+    chat: Chat
+    via: str
+    followed_at: datetime
+    rating_asked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class DossierEvent:
+    kind: str
+    status: str
+    at: datetime
+    recorded_at: datetime
+    source: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DossierApology:
+    """The written apology and request for more time of one dossier."""
+
+    dossier_id: int
+    number: str
+    unit: str
+    reason: str
+    new_due_at: datetime
+    owed_by: datetime
+    """The end of the working day before the due date: in time when issued by then."""
+    official_id: int | None
+    official_name: str
+    official_title: str
+    document_id: int | None
+    issued_at: datetime
+
+    @property
+    def in_time(self) -> bool:
+        return self.issued_at <= self.owed_by
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: datetime
+    account_id: int | None
+    action: str
+    data: dict[str, Any]

@@ -10,11 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from storage.attachments import SqlAttachmentRepository, SqlMetaRepository
+from storage.audit import SqlAuditRepository
 from storage.cases import SqlCaseRepository
 from storage.conversation import SqlDialogRepository, SqlInboundRepository, transcript
 from storage.db import Database
 from storage.deadlines import SqlApologyRepository, SqlCalendarRepository, SqlRatingRepository
 from storage.directory import DirectoryCache, SqlDirectoryRepository
+from storage.dossiers import SqlDossierRepository
 from storage.errors import Conflict, StorageError
 from storage.exports import SqlExportRepository
 from storage.imports import SqlImportRepository
@@ -23,6 +25,7 @@ from storage.outbox import SqlOutboxRepository
 from storage.people import SqlAccountRepository, SqlInviteRepository
 from storage.privacy import SqlPrivacyRepository
 from storage.refusals import SqlRefusalRepository
+from storage.reviews import SqlReviewRepository
 from storage.surveys import SqlSurveyRepository
 from storage.upsert import dialect_name
 from storage.web import SqlPublicRepository, SqlWebRepository
@@ -53,6 +56,9 @@ class SqlUnitOfWork:
         self.zalo_tokens = SqlZaloTokenRepository(session)
         self.web = SqlWebRepository(session)
         self.public = SqlPublicRepository(session)
+        self.dossiers = SqlDossierRepository(session)
+        self.audit = SqlAuditRepository(session)
+        self.reviews = SqlReviewRepository(session)
 
     async def try_lead(self, name: str) -> bool:
         """Whether this transaction may do a job meant for one worker at a time. On

@@ -29,6 +29,7 @@ class ApiKey:
     account_id: int
     created_at: datetime
     revoked_at: datetime | None
+    scopes: frozenset[str] = frozenset({"open311"})
 
 
 class SqlWebRepository:
@@ -72,8 +73,9 @@ class SqlWebRepository:
             delete(WebSessionRow).where(WebSessionRow.token_hash == token_hash))
 
     async def create_api_key(self, key_hash: str, name: str, account_id: int,
-                             now: datetime) -> int:
-        row = ApiKeyRow(key_hash=key_hash, name=name, account_id=account_id, created_at=now)
+                             now: datetime, scopes: frozenset[str]) -> int:
+        row = ApiKeyRow(key_hash=key_hash, name=name, account_id=account_id, created_at=now,
+                        scopes=" ".join(sorted(scopes)))
         self.session.add(row)
         await self.session.flush()
         return row.id
@@ -101,7 +103,8 @@ class SqlWebRepository:
 
 
 def _api_key(row: ApiKeyRow) -> ApiKey:
-    return ApiKey(row.id, row.name, row.account_id, row.created_at, row.revoked_at)
+    return ApiKey(row.id, row.name, row.account_id, row.created_at, row.revoked_at,
+                  frozenset(row.scopes.split()))
 
 
 @dataclass(frozen=True)

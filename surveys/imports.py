@@ -110,7 +110,8 @@ def parse_ratings(text: str, directory: Directory, timezone: ZoneInfo) -> list[I
             unit=_code(row["unit"], line, "unit", directory.has_unit),
             field=_code(row["field"], line, "field", directory.has_field),
             procedure=procedure, score=_score(row["score"], line, "score"),
-            dossier=row.get("dossier") or None, comment=row.get("comment") or None))
+            dossier=(row.get("dossier") or "").upper() or None,
+            comment=row.get("comment") or None))
     return result
 
 

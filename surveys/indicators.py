@@ -8,6 +8,14 @@
   does not move a case: it stays late.
 - PAKN handling satisfaction: ratings of the handling of cases resolved in the period
   that are satisfied ÷ all such ratings.
+- Dossier on-time rate: dossiers whose original due date falls in the period and that
+  were finished (or returned, where no finish time is given) no later than it ÷ those
+  whose outcome is known (settled, or past due); withdrawn and rejected ones left out.
+
+Satisfaction counts verified ratings (tied to a known dossier, one per dossier), and the
+unverified ones only where an administrator included them for a unit and period; the
+unverified ones are reported beside it and never decide whether a target is met. Beside
+the dossier rate: how many late dossiers had their apology in time (a figure, no target).
 
 Each rate comes with its count, its target, pass or fail, and a 95% Wilson interval;
 under the minimum number of responses it is "not enough data" (met is None).
@@ -17,10 +25,26 @@ Storage counts (in SQL); this module owns the formulas and the targets.
 
 import math
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 Z95 = 1.959963984540054
 SATISFIED_FROM = 4
 """Scores counted as satisfied: 4 (Hài lòng) and 5 (Rất hài lòng)."""
+
+
+class Indicator(StrEnum):
+    """The plan's indicators, in the order reports show them."""
+
+    SATISFACTION = "satisfaction"
+    PAKN_ON_TIME = "pakn_on_time"
+    PAKN_SATISFACTION = "pakn_satisfaction"
+    DOSSIER_ON_TIME = "dossier_on_time"
+
+
+UNVERIFIED = "satisfaction_unverified"
+"""Satisfaction from the unverified ratings: shown beside the indicator, never judged."""
+APOLOGISED = "dossier_apologised_in_time"
+"""Late dossiers whose apology was sent in time ÷ late dossiers: a figure, no target."""
 
 
 @dataclass(frozen=True)
@@ -28,21 +52,29 @@ class Targets:
     satisfaction: float = 0.92
     pakn_on_time: float = 0.95
     pakn_satisfaction: float = 0.90
+    dossier_on_time: float = 0.96
     minimum_count: int = 30
     by_field: dict[str, float] = field(default_factory=dict)
     """Satisfaction targets that differ by field (land, construction, investment: 90%)."""
+    dossier_by_field: dict[str, float] = field(default_factory=dict)
+    """On-time targets for dossiers that differ by field (land, construction: 95%)."""
 
     def satisfaction_for(self, field_code: str | None) -> float:
         if field_code is None:
             return self.satisfaction
         return self.by_field.get(field_code, self.satisfaction)
 
+    def dossier_on_time_for(self, field_code: str | None) -> float:
+        if field_code is None:
+            return self.dossier_on_time
+        return self.dossier_by_field.get(field_code, self.dossier_on_time)
+
 
 @dataclass(frozen=True)
 class Rate:
     numerator: int
     denominator: int
-    target: float
+    target: float | None
     minimum: int
 
     @property
@@ -55,8 +87,9 @@ class Rate:
 
     @property
     def met(self) -> bool | None:
-        """Whether the target is met; None when there is not enough data to say."""
-        if not self.enough:
+        """Whether the target is met; None when there is not enough data to say, or no
+        target to meet."""
+        if not self.enough or self.target is None:
             return None
         return self.numerator >= self.target * self.denominator - 1e-9
 
@@ -90,11 +123,16 @@ class Indicators:
     satisfaction: Rate
     pakn_on_time: Rate
     pakn_satisfaction: Rate
+    dossier_on_time: Rate
+    satisfaction_unverified: Rate
+    dossier_apologised_in_time: Rate
+
+    def __getitem__(self, name: str) -> Rate:
+        rate: Rate = getattr(self, str(name))
+        return rate
 
     def as_dict(self) -> dict[str, object]:
-        return {"satisfaction": self.satisfaction.as_dict(),
-                "pakn_on_time": self.pakn_on_time.as_dict(),
-                "pakn_satisfaction": self.pakn_satisfaction.as_dict()}
+        return {name: self[name].as_dict() for name in (*Indicator, UNVERIFIED, APOLOGISED)}
 
 
 @dataclass(frozen=True)
@@ -103,17 +141,23 @@ class Counts:
 
     satisfied: int = 0
     rated: int = 0
+    """Ratings counted toward the target: verified, and unverified ones included."""
     on_time: int = 0
     known: int = 0
     handling_satisfied: int = 0
     handling_rated: int = 0
+    dossiers_on_time: int = 0
+    dossiers_known: int = 0
+    unverified_satisfied: int = 0
+    unverified_rated: int = 0
+    late_dossiers: int = 0
+    apologised_in_time: int = 0
 
     def __add__(self, other: "Counts") -> "Counts":
         return Counts(*(a + b for a, b in zip(self._values(), other._values(), strict=True)))
 
     def _values(self) -> tuple[int, ...]:
-        return (self.satisfied, self.rated, self.on_time, self.known, self.handling_satisfied,
-                self.handling_rated)
+        return tuple(getattr(self, name) for name in self.__dataclass_fields__)
 
 
 def indicators(counts: Counts, targets: Targets, field_code: str | None = None) -> Indicators:
@@ -124,6 +168,12 @@ def indicators(counts: Counts, targets: Targets, field_code: str | None = None) 
         pakn_on_time=Rate(counts.on_time, counts.known, targets.pakn_on_time, minimum),
         pakn_satisfaction=Rate(counts.handling_satisfied, counts.handling_rated,
                                targets.pakn_satisfaction, minimum),
+        dossier_on_time=Rate(counts.dossiers_on_time, counts.dossiers_known,
+                             targets.dossier_on_time_for(field_code), minimum),
+        satisfaction_unverified=Rate(counts.unverified_satisfied, counts.unverified_rated,
+                                     None, minimum),
+        dossier_apologised_in_time=Rate(counts.apologised_in_time, counts.late_dossiers, None,
+                                        minimum),
     )
 
 

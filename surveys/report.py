@@ -2,8 +2,9 @@
 channel, against the previous period, and month by month."""
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
-from surveys.indicators import Counts, Indicators, Targets, indicators, trend
+from surveys.indicators import Counts, Indicator, Indicators, Targets, indicators, trend
 from surveys.periods import Period
 
 GROUPS = ("unit", "field", "procedure", "channel")
@@ -20,6 +21,20 @@ class Scope:
 
 
 @dataclass(frozen=True)
+class Inclusion:
+    """An administrator's decision to count a unit's unverified ratings over some days."""
+
+    id: int
+    unit: str
+    first: date
+    last: date
+    included_at: datetime
+
+    def overlaps(self, period: Period) -> bool:
+        return self.first <= period.last and period.first <= self.last
+
+
+@dataclass(frozen=True)
 class Report:
     period: Period
     scope: Scope
@@ -28,11 +43,12 @@ class Report:
     groups: dict[str, dict[str, Indicators]] = field(default_factory=dict)
     """By group name ("unit", ...), the indicators of each of its values."""
     months: list[tuple[str, Indicators]] = field(default_factory=list)
+    inclusions: tuple[Inclusion, ...] = ()
+    """The inclusions of unverified ratings that count in this report's period."""
 
     def trends(self) -> dict[str, float | None]:
         """Percentage points gained (or lost) against the previous period."""
-        return {name: trend(getattr(self.overall, name), getattr(self.previous, name))
-                for name in ("satisfaction", "pakn_on_time", "pakn_satisfaction")}
+        return {name.value: trend(self.overall[name], self.previous[name]) for name in Indicator}
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -45,12 +61,16 @@ class Report:
             **{f"by_{name}": {key: value.as_dict() for key, value in values.items()}
                for name, values in self.groups.items()},
             "by_month": {label: value.as_dict() for label, value in self.months},
+            "unverified_included": [
+                {"unit": i.unit, "first": i.first.isoformat(), "last": i.last.isoformat(),
+                 "decided_at": i.included_at.isoformat()} for i in self.inclusions],
         }
 
 
 def build_report(period: Period, scope: Scope, targets: Targets, total: Counts,
                  previous: Counts, groups: dict[str, dict[str | None, Counts]],
-                 months: list[tuple[str, Counts]]) -> Report:
+                 months: list[tuple[str, Counts]],
+                 inclusions: tuple[Inclusion, ...] = ()) -> Report:
     """Turn counts into indicators; a field's own satisfaction target applies to it."""
     by_group = {}
     for name, counted in groups.items():
@@ -62,4 +82,6 @@ def build_report(period: Period, scope: Scope, targets: Targets, total: Counts,
                   overall=indicators(total, targets, scope.field),
                   previous=indicators(previous, targets, scope.field),
                   groups=by_group,
-                  months=[(label, indicators(c, targets, scope.field)) for label, c in months])
+                  months=[(label, indicators(c, targets, scope.field)) for label, c in months],
+                  inclusions=tuple(i for i in inclusions if i.overlaps(period)
+                                   and scope.unit in (None, i.unit)))

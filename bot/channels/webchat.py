@@ -106,6 +106,7 @@ class WebChatChannel:
         await socket.prepare(request)
         chat_id = chat_id_of(token)
         language = request.headers.get("Accept-Language", "").split(",")[0] or None
+        client = request.remote
         self._sockets[chat_id].add(socket)
         try:
             await socket.send_json({"type": "history",
@@ -113,7 +114,7 @@ class WebChatChannel:
             async for frame in socket:
                 if frame.type is not WSMsgType.TEXT:
                     continue
-                await self._receive(socket, chat_id, language, frame.data)
+                await self._receive(socket, chat_id, language, client, frame.data)
         except StorageError:
             await socket.send_json({"type": "unavailable"})
         finally:
@@ -123,10 +124,10 @@ class WebChatChannel:
         return socket
 
     async def _receive(self, socket: web.WebSocketResponse, chat_id: str,
-                       language: str | None, raw: str) -> None:
+                       language: str | None, client: str | None, raw: str) -> None:
         try:
             data = json.loads(raw)
-            message = _to_incoming(data, chat_id, language)
+            message = _to_incoming(data, chat_id, language, client)
         except (ValueError, TypeError, KeyError):
             await socket.send_json({"type": "invalid"})
             return
@@ -185,12 +186,14 @@ class WebChatChannel:
         return web.Response(body=found.content, content_type=found.mime, headers=headers)
 
 
-def _to_incoming(data: dict[str, Any], chat_id: str, language: str | None) -> IncomingMessage:
+def _to_incoming(data: dict[str, Any], chat_id: str, language: str | None,
+                 client: str | None) -> IncomingMessage:
     client_id = data["client_id"]
     if not isinstance(client_id, str) or not _CLIENT_ID.fullmatch(client_id):
         raise ValueError("bad client id")
     base: dict[str, Any] = {"channel": CHANNEL, "update_key": f"{chat_id}:{client_id}",
-                            "chat_id": chat_id, "user_id": chat_id, "language_code": language}
+                            "chat_id": chat_id, "user_id": chat_id, "language_code": language,
+                            "client_address": client}
     kind = data["type"]
     if kind == "text":
         text = str(data["text"])[:MAX_TEXT]

@@ -1,11 +1,11 @@
-"""`pakn api-key create --name NAME`, `pakn api-key list`, `pakn api-key revoke NUMBER`:
-keys for apps that file PAKN through the Open311 API."""
+"""`pakn api-key create --name NAME [--scope SCOPE ...]`, `pakn api-key list`,
+`pakn api-key revoke NUMBER`: keys for apps using the API (Open311, dossiers)."""
 
 import argparse
 import asyncio
 from typing import Any
 
-from bot.apikeys import issue_key
+from bot.apikeys import DOSSIERS_SCOPE, OPEN311_SCOPE, SCOPES, issue_key
 from bot.commands.base import fail, migrate, open_store
 from bot.dispatch import utcnow
 from bot.i18n import _, format_datetime
@@ -16,10 +16,13 @@ NAME_MAX = 200
 
 
 def register(commands: Any) -> None:
-    keys = commands.add_parser("api-key", help="keys for apps using the Open311 API")
+    keys = commands.add_parser("api-key", help="keys for apps using the API")
     sub = keys.add_subparsers(title="api-key commands", required=True)
     create = sub.add_parser("create", help="issue a key (shown once)")
     create.add_argument("--name", required=True, help="who the key is for (an app, a body)")
+    create.add_argument("--scope", action="append", choices=SCOPES, dest="scopes",
+                        help="what it may do: open311 (file PAKN, the default), "
+                             "dossiers:write (push dossiers); repeat for both")
     create.set_defaults(run=create_key)
     listing = sub.add_parser("list", help="the keys issued, and whether they still work")
     listing.set_defaults(run=list_keys)
@@ -34,16 +37,22 @@ def create_key(settings: Settings, args: argparse.Namespace) -> int:
         return fail(_("the name must be 1 to {maximum} characters").format(maximum=NAME_MAX), 2)
     migrate(settings)
 
+    scopes = frozenset(args.scopes or (OPEN311_SCOPE,))
+
     async def issue() -> tuple[str, int]:
         async with open_store(settings) as store, store.unit_of_work() as uow:
-            return await issue_key(uow, name, utcnow())
+            return await issue_key(uow, name, utcnow(), scopes)
     key, number = asyncio.run(issue())
     base = settings.public_url or f"http://{settings.host}:{settings.port}"
     print(_("API key number {number} for {name}. It is shown only this once: keep it "
             "secret.").format(number=number, name=name))
     print(f"  {key}")
-    print(_("The app sends it as api_key to POST {url}").format(
-        url=f"{base}/open311/v2/requests.json"))
+    if OPEN311_SCOPE in scopes:
+        print(_("The app sends it as api_key to POST {url}").format(
+            url=f"{base}/open311/v2/requests.json"))
+    if DOSSIERS_SCOPE in scopes:
+        print(_("The one-stop system sends it as \"Authorization: Bearer KEY\" to POST "
+                "{url}").format(url=f"{base}/api/dossiers"))
     return 0
 
 
@@ -59,9 +68,9 @@ def list_keys(settings: Settings, args: argparse.Namespace) -> int:
     for key in keys:
         state = (_("revoked {date}").format(date=format_datetime(key.revoked_at, settings.tz))
                  if key.revoked_at else _("active"))
-        print(_("{number}. {name} · issued {date} · {state}").format(
-            number=key.id, name=key.name, date=format_datetime(key.created_at, settings.tz),
-            state=state))
+        print(_("{number}. {name} · {scopes} · issued {date} · {state}").format(
+            number=key.id, name=key.name, scopes=", ".join(sorted(key.scopes)),
+            date=format_datetime(key.created_at, settings.tz), state=state))
     return 0
 
 

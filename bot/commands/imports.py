@@ -1,17 +1,24 @@
 """`pakn import ratings FILE.csv` and `pakn import complaints FILE.csv`: history from
-before the bot. A bad row rejects the whole file; importing a file twice adds nothing."""
+before the bot; `pakn import dossiers FILE.csv`: dossiers from the one-stop system. A
+bad row rejects the whole file; importing a file twice adds nothing."""
 
 import argparse
 import asyncio
+import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from bot.calendars import Calendars
 from bot.commands.base import fail, migrate, open_store
+from bot.core.dossiers import Outcome, record_dossiers
+from bot.core.work import Runner, Work
 from bot.dispatch import utcnow
+from bot.dossier_view import refusal_text
 from bot.i18n import _
 from bot.settings import Settings
 from complaints.directory import Directory
+from complaints.dossiers import LineRefused, read_csv
 from surveys.errors import ImportRejected
 from surveys.imports import parse_complaints, parse_ratings
 
@@ -27,6 +34,9 @@ def register(commands: Any) -> None:
     complaints = sub.add_parser("complaints", help="PAKN handled before the bot")
     complaints.add_argument("file", type=Path)
     complaints.set_defaults(run=import_complaints)
+    dossiers = sub.add_parser("dossiers", help="dossiers from the one-stop system")
+    dossiers.add_argument("file", type=Path)
+    dossiers.set_defaults(run=import_dossiers)
 
 
 def _read(path: Path) -> str | None:
@@ -54,7 +64,7 @@ def import_ratings(settings: Settings, args: argparse.Namespace) -> int:
                 {"source_id": r.id, "rated_at": r.rated_at, "unit_code": r.unit,
                  "field_code": r.field, "procedure_code": r.procedure, "channel": "paper",
                  "score": r.score, "answers": {"overall": r.score}, "comment": r.comment,
-                 "dossier": r.dossier} for r in rows])
+                 "dossier": r.dossier} for r in rows], utcnow())
             return len(rows), added
     return _report(args.file, asyncio.run(run()))
 
@@ -103,3 +113,43 @@ def _report(path: Path, outcome: tuple[int, int] | str) -> int:
     print(_("{file}: {read} rows read, {added} new, {old} already imported.").format(
         file=path, read=read, added=added, old=read - added))
     return 0
+
+
+def import_dossiers(settings: Settings, args: argparse.Namespace) -> int:
+    """Records of the one-stop system: a bad row refuses the file; a row that would move
+    a dossier backwards is reported and the others are applied. Exit code 1 when any
+    row was not applied."""
+    text = _read(args.file)
+    if text is None:
+        return fail(_("cannot read {file} as UTF-8 text").format(file=args.file))
+    migrate(settings)
+
+    async def run() -> list[tuple[int, Outcome]] | str:
+        async with open_store(settings) as store:
+            runner = Runner(store, settings, Calendars(), utcnow, on_commit=lambda: None)
+
+            async def record(work: Work) -> list[tuple[int, Outcome]] | str:
+                try:
+                    rows = read_csv(text, work.directory, settings.tz, settings.end_of_day)
+                except LineRefused as exc:
+                    return _("line {line}: {reason}").format(line=exc.line,
+                                                             reason=refusal_text(exc.refusal))
+                outcomes = await record_dossiers(work, [r for _line, r in rows],
+                                                 f"import:{args.file.name}"[:200])
+                return list(zip([line for line, _r in rows], outcomes, strict=True))
+            return await runner.run(record, "cli")
+    outcome = asyncio.run(run())
+    if isinstance(outcome, str):
+        return fail(_("{file}: {error} (nothing was imported)").format(file=args.file,
+                                                                      error=outcome))
+    counts = Counter(result.result for _line, result in outcome)
+    print(_("{file}: {read} rows read, {created} new, {updated} updated, {unchanged} "
+            "unchanged, {refused} not applied.").format(
+        file=args.file, read=len(outcome), created=counts["created"],
+        updated=counts["updated"], unchanged=counts["unchanged"], refused=counts["refused"]))
+    for line, result in outcome:
+        if result.refusal is not None:
+            print(_("line {line}: {code}: {reason}").format(
+                line=line, code=result.code, reason=refusal_text(result.refusal)),
+                file=sys.stderr)
+    return 1 if counts["refused"] else 0

@@ -66,7 +66,7 @@ def stats_command(settings: Settings, args: argparse.Namespace) -> int:
                                        utcnow(), settings.tz, groups)
             if args.json:
                 return json.dumps(report.as_dict(), ensure_ascii=False, indent=2)
-            return report_text(report, directory, current_language())
+            return report_text(report, directory, current_language(), settings.tz)
     print(asyncio.run(compute()))
     return 0
 
@@ -88,11 +88,12 @@ def export_command(settings: Settings, args: argparse.Namespace) -> int:
                     return await write_cases_csv(
                         target, uow.exports.cases(start, end, scope.unit, scope.field),
                         directory, language, settings.tz, progress)
-            report = await make_report(uow.indicators, directory, args.period, scope,
-                                       utcnow(), settings.tz)
+            now = utcnow()
+            report = await make_report(uow.indicators, directory, args.period, scope, now,
+                                       settings.tz)
             questions = [q.id for q in questionnaire().questions if q.kind == "scale"]
             return await write_xlsx(str(args.output), report, uow.exports, directory,
-                                    language, settings.tz, questions, progress)
+                                    language, settings.tz, questions, now, progress)
     try:
         rows = asyncio.run(write())
     except OSError as exc:

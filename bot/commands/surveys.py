@@ -1,4 +1,6 @@
-"""`pakn qr --procedure CODE [--unit CODE] [--desk NAME] [--dossier CODE] [-o DIR]`."""
+"""`pakn qr --procedure CODE [--unit CODE] [--desk NAME] [-o DIR]`: a desk's survey
+poster; `pakn qr --dossier CODE [-o DIR]`: a dossier's follow-and-rate link, for its
+receipt."""
 
 import argparse
 import asyncio
@@ -6,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.commands.base import fail, migrate, open_store
+from bot.core.dossiers import link_token
 from bot.dispatch import utcnow
 from bot.handlers.admin import BOT_USERNAME_KEY
 from bot.i18n import _, use_locale
@@ -15,17 +18,21 @@ from bot.surveys import create_survey_link, telegram_link, web_link
 
 
 def register(commands: Any) -> None:
-    qr = commands.add_parser("qr", help="QR codes and an A5 poster for rating a procedure")
-    qr.add_argument("--procedure", required=True, help="procedure code, e.g. 1.001193")
+    qr = commands.add_parser("qr", help="QR codes: an A5 poster for rating a procedure at a "
+                                        "desk, or a dossier's link for its receipt")
+    what = qr.add_mutually_exclusive_group(required=True)
+    what.add_argument("--procedure", help="procedure code, e.g. 1.001193")
+    what.add_argument("--dossier", help="a dossier code: its one-time follow-and-rate link")
     qr.add_argument("--unit", help="unit code of the desk")
     qr.add_argument("--desk", help="name of the desk, printed on the poster")
-    qr.add_argument("--dossier", help="a dossier code: the link then rates it once")
     qr.add_argument("-o", "--output", type=Path, help="folder for the files")
     qr.set_defaults(run=make_qr)
 
 
 def make_qr(settings: Settings, args: argparse.Namespace) -> int:
     migrate(settings)
+    if args.dossier:
+        return _dossier_qr(settings, args)
 
     async def make() -> tuple[str, str | None, str, str | None] | str:
         async with open_store(settings) as store, store.unit_of_work() as uow:
@@ -37,7 +44,7 @@ def make_qr(settings: Settings, args: argparse.Namespace) -> int:
             if args.unit and not directory.has_unit(args.unit):
                 return _("unknown unit '{unit}'").format(unit=args.unit)
             token = await create_survey_link(uow.surveys, procedure.code, args.unit,
-                                             args.desk, args.dossier, utcnow())
+                                             args.desk, utcnow())
             unit = directory.unit(args.unit).name.vi if args.unit else None
             return token, await uow.meta.get(BOT_USERNAME_KEY), \
                 f"{procedure.name.vi} ({procedure.code})", unit
@@ -55,7 +62,7 @@ def make_qr(settings: Settings, args: argparse.Namespace) -> int:
         files.update({"qr-telegram.png": qr_png(telegram), "qr-telegram.svg": qr_svg(telegram)})
     with use_locale("vi"):  # the poster is for the desk: in Vietnamese
         files["poster-a5.pdf"] = poster_pdf(procedure_name, unit_name, args.desk, telegram,
-                                            web, args.dossier)
+                                            web)
     for name, content in files.items():
         (folder / name).write_bytes(content)
     print(_("Survey link for {procedure}:").format(procedure=procedure_name))
@@ -63,4 +70,33 @@ def make_qr(settings: Settings, args: argparse.Namespace) -> int:
         print("  " + _("Telegram: {link}").format(link=telegram))
     print("  " + _("Web chat: {link}").format(link=web))
     print(_("Files in {folder}: {files}").format(folder=folder, files=", ".join(sorted(files))))
+    return 0
+
+
+def _dossier_qr(settings: Settings, args: argparse.Namespace) -> int:
+    async def make() -> tuple[str, str | None] | None:
+        async with open_store(settings) as store, store.unit_of_work() as uow:
+            dossier = await uow.dossiers.get(args.dossier.strip().upper())
+            if dossier is None:
+                return None
+            return await link_token(uow, dossier), await uow.meta.get(BOT_USERNAME_KEY)
+    made = asyncio.run(make())
+    if made is None:
+        return fail(_("unknown dossier '{code}'").format(code=args.dossier), 2)
+    token, username = made
+    links = {"web": web_link(settings.site_url, token)}
+    if username:
+        links["telegram"] = telegram_link(username, token)
+    folder = args.output or Path(f"qr-{args.dossier.strip().upper().replace('/', '-')}")
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, link in links.items():
+        (folder / f"qr-{name}.png").write_bytes(qr_png(link))
+        (folder / f"qr-{name}.svg").write_bytes(qr_svg(link))
+    print(_("Follow-and-rate link of dossier {code} (it works once):").format(
+        code=args.dossier.strip().upper()))
+    if "telegram" in links:
+        print("  " + _("Telegram: {link}").format(link=links["telegram"]))
+    print("  " + _("Web chat: {link}").format(link=links["web"]))
+    print(_("Files in {folder}: {files}").format(
+        folder=folder, files=", ".join(sorted(p.name for p in folder.iterdir()))))
     return 0

@@ -3,6 +3,8 @@
 from bot.handlers import (
     admin,
     common,
+    consent,
+    dossiers,
     intake,
     menu,
     privacy,
@@ -17,7 +19,7 @@ from bot.routing import Router
 
 def build_router() -> Router:
     router = Router()
-    for feature in (common, intake, status, staff, rating, survey, admin, signin, menu,
-                    privacy):
+    for feature in (common, consent, intake, status, staff, rating, survey, dossiers, admin,
+                    signin, menu, privacy):
         router.include(feature.router)
     return router

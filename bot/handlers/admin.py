@@ -75,7 +75,7 @@ async def stats(ctx: Context) -> None:
         return
     report = await make_report(ctx.uow.indicators, ctx.directory, period, Scope(), ctx.now,
                                ctx.tz)
-    await ctx.reply(Reply(report_text(report, ctx.directory, ctx.language)))
+    await ctx.reply(Reply(report_text(report, ctx.directory, ctx.language, ctx.tz)))
     chart = await ctx.uow.attachments.add(
         ctx.account.id, ctx.message.channel, ctx.now,
         content=report_chart(report, ctx.directory, ctx.language), mime="image/png")
@@ -95,7 +95,7 @@ async def export(ctx: Context) -> None:
     workbook = BytesIO()
     questions = [q.id for q in questionnaire().questions if q.kind == "scale"]
     await write_xlsx(workbook, report, ctx.uow.exports, ctx.directory, ctx.language, ctx.tz,
-                     questions)
+                     questions, ctx.now)
     start, end = period.bounds(ctx.tz)
     table = StringIO()
     table.write("\ufeff")  # a BOM: spreadsheet programs then read the UTF-8 as such

@@ -8,22 +8,26 @@ from zoneinfo import ZoneInfo
 from bot.callbacks import StaffStep
 from bot.context import Context
 from bot.documents import apology_message, apology_pdf
-from bot.handlers.cards import field_name, removed, unit_name
+from bot.handlers.cards import removed
 from bot.handlers.casework import save_and_refresh
 from bot.i18n import _, format_date, use_locale
 from bot.messages import Button, Reply
+from bot.names import field_name, unit_name
 from bot.notify import Notifier
 from bot.ports import ApologyRecord, Chat, UnitOfWork
 from complaints import case as lifecycle
-from complaints.apology import ApologyNotice, apology_number
+from complaints.apology import (
+    SUGGESTED_DELAYS,
+    TITLE_MAX,
+    TITLE_MIN,
+    ApologyNotice,
+    apology_number,
+)
 from complaints.calendar import add_working_days
 from complaints.case import Case, check_text
 from complaints.directory import Directory
 from complaints.errors import InvalidTransition, ValidationError
 from complaints.people import Account
-
-SUGGESTED_DELAYS = (3, 5, 10)
-TITLE_MIN, TITLE_MAX = 2, 100
 
 
 def _cancel(case_id: int) -> Button:
@@ -53,7 +57,7 @@ async def typed(ctx: Context, case: Case, text: str) -> None:
         data["reason"] = check_text(text, lifecycle.REASON_MIN, lifecycle.ANSWER_MAX)
         await _ask_date(ctx, case)
     elif state == "apology.date":
-        await date_chosen(ctx, case, _parse_date(text))
+        await date_chosen(ctx, case, parse_date(text))
     elif state == "apology.name":
         name = check_text(text, TITLE_MIN, TITLE_MAX)
         await ctx.uow.accounts.set_name(ctx.account.id, name)
@@ -75,14 +79,14 @@ async def _ask_date(ctx: Context, case: Case) -> None:
     buttons = []
     for days in SUGGESTED_DELAYS:
         day = add_working_days(calendar, current, days)
-        buttons.append(Button(format_date(_end_of(day, ctx), ctx.tz),
+        buttons.append(Button(format_date(end_of(day, ctx), ctx.tz),
                               StaffStep(f"d{day:%Y%m%d}", case.id).pack()))
     await ctx.reply(Reply(_("New date for the result? Choose one, or write a working day as "
                             "dd/mm/yyyy. It can be set only once."),
                           buttons=(tuple(buttons), (_cancel(case.id),))))
 
 
-def _parse_date(text: str) -> date:
+def parse_date(text: str) -> date:
     parts = text.strip().replace("-", "/").replace(".", "/").split("/")
     try:
         day, month, year = (int(p) for p in parts)
@@ -91,7 +95,7 @@ def _parse_date(text: str) -> date:
         raise ValidationError("date_invalid") from None
 
 
-def _end_of(day: date, ctx: Context) -> datetime:
+def end_of(day: date, ctx: Context) -> datetime:
     return datetime.combine(day, ctx.settings.end_of_day, tzinfo=ctx.tz)
 
 

@@ -5,8 +5,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.callbacks import CaseAction
-from bot.i18n import _, current_language, format_date, format_datetime
+from bot.i18n import _, format_date, format_datetime
 from bot.messages import OPEN311, Button, Reply, rows
+from bot.names import area_name, field_name, procedure_name, unit_name
 from complaints.case import Case, Event, EventKind, Status, can_handle
 from complaints.directory import Directory
 from complaints.people import Actor
@@ -22,26 +23,12 @@ def status_label(status: Status) -> str:
     }[status]
 
 
-def field_name(directory: Directory, code: str) -> str:
-    return directory.field(code).name.in_language(current_language()) \
-        if directory.has_field(code) else code
 
 
-def unit_name(directory: Directory, code: str) -> str:
-    return directory.unit(code).name.in_language(current_language()) \
-        if directory.has_unit(code) else code
 
 
-def area_name(directory: Directory, code: str | None) -> str:
-    if code is None:
-        return _("District level / not sure")
-    return directory.area(code).name.in_language(current_language()) \
-        if directory.has_area(code) else code
 
 
-def procedure_name(directory: Directory, code: str) -> str:
-    return directory.procedure(code).name.in_language(current_language()) \
-        if directory.has_procedure(code) else code
 
 
 def removed() -> str:

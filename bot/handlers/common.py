@@ -2,10 +2,10 @@
 
 from bot.callbacks import Consent, Language, Menu, Payload
 from bot.context import Context
-from bot.handlers.cards import unit_name
 from bot.i18n import _, set_language
 from bot.invites import token_hash
 from bot.messages import Button, Reply
+from bot.names import unit_name
 from bot.routing import Router
 from complaints.people import STAFF_ROLES, Role
 
@@ -31,15 +31,19 @@ def notice_text(ctx: Context) -> str:
         "Personal data notice (version {version})\n"
         "To receive and answer your PAKN, {authority} needs your full name, phone number "
         "and contact address, and keeps what you send: the description, photos and the "
-        "location if you share them.\n"
-        "Purpose: to receive, route, handle and answer your PAKN and to contact you about "
-        "it; figures published from it carry no personal data.\n"
-        "Who processes it: the units of {authority} that handle your PAKN.\n"
-        "Your rights: you may withdraw consent and ask to see, correct or delete your data "
-        "at any time by writing to us here; we answer within 72 hours. Data the authority "
-        "must keep for its legal duties is then kept without your contact details.\n"
+        "location if you share them. If you follow a dossier of an administrative "
+        "procedure here, it keeps which dossier this chat follows.\n"
+        "Purpose: to receive, route, handle and answer your PAKN, to tell you about the "
+        "dossiers you follow, and to contact you about them; figures published from it "
+        "carry no personal data.\n"
+        "Who processes it: the units of {authority} that handle your PAKN and dossiers.\n"
+        "Your rights (Luật Bảo vệ dữ liệu cá nhân 91/2025/QH15, Nghị định 356/2025/NĐ-CP): "
+        "you may withdraw consent and ask to see, correct or delete your data at any time "
+        "by writing to us here; we confirm your request within 2 working days and carry it "
+        "out within the time the decree sets. Data the authority must keep for its legal "
+        "duties is then kept without your contact details.\n"
         "Press \"I agree\" to consent. Without it you can still read the help, but not "
-        "send a PAKN."
+        "send a PAKN or follow a dossier."
     ).format(version=ctx.settings.notice_version,
              authority=ctx.directory.name.in_language(ctx.language))
 
@@ -57,6 +61,8 @@ def help_text(ctx: Context) -> str:
         _("/phananh — send a PAKN (phản ánh, kiến nghị) about administrative procedures "
           "or how an office handled them"),
         _("/tracuu CODE — follow a PAKN you sent, e.g. /tracuu PA-2026-000042"),
+        _("/hoso CODE — follow a dossier of an administrative procedure, with the code on "
+          "its receipt and the phone number on it"),
         _("/danhgia — rate an administrative procedure you used"),
         _("/ngonngu — choose Vietnamese or English"),
         _("/huy — cancel what you are doing"),

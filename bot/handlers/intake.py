@@ -7,14 +7,15 @@ restart and any worker can take the next message. Nothing is filed before "Send"
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.callbacks import Choose, Consent, Payload
+from bot.callbacks import Choose, Payload
 from bot.context import Context
 from bot.errors import stale_button
-from bot.handlers.cards import area_name, field_name, map_link, unit_name
+from bot.handlers.cards import map_link
 from bot.handlers.casework import send_card_to_unit
 from bot.handlers.common import ask_consent, has_consented, menu_buttons
 from bot.i18n import _, format_date
 from bot.messages import Button, ButtonKind, Kind, Reply, rows
+from bot.names import area_name, field_name, unit_name
 from bot.routing import Router
 from complaints.case import Case, Contact, Location, check_text, open_case
 from complaints.errors import NotAllowed
@@ -58,24 +59,6 @@ async def begin_intake(ctx: Context, field: str | None = None, text: str | None 
         "Send a PAKN (phản ánh, kiến nghị) about administrative rules or how an office "
         "applied them: delays, harassment, wrong application, unfit rules, proposals.\n"
         "Complaints and denunciations (khiếu nại, tố cáo) are not received here."))
-
-
-@router.button(Consent)
-async def consent(ctx: Context, payload: Payload) -> None:
-    assert isinstance(payload, Consent)
-    then = ctx.dialog.data.get("then") if ctx.dialog.state == "consent" else None
-    prefill = ctx.dialog.data.get("prefill") or {}
-    if payload.version != ctx.settings.notice_version:
-        await ask_consent(ctx, then, prefill)
-        return
-    if not has_consented(ctx):
-        await ctx.uow.accounts.record_consent(ctx.account.id, payload.version,
-                                              ctx.message.channel, ctx.now)
-        ctx.account = await ctx.uow.accounts.get(ctx.account.id) or ctx.account
-    ctx.dialog.reset()
-    await ctx.reply(Reply(_("Thank you. Your consent was recorded.")))
-    if then == "intake":
-        await begin_intake(ctx, **prefill)
 
 
 # --- the steps -------------------------------------------------------------------------

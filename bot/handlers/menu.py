@@ -3,7 +3,7 @@ and what happens when a message fits no conversation."""
 
 from bot.callbacks import Menu, Payload
 from bot.context import Context
-from bot.handlers import survey
+from bot.handlers import dossiers, survey
 from bot.handlers.common import (
     ask_consent,
     choose_language,
@@ -32,6 +32,9 @@ async def start(ctx: Context) -> None:
         return
     if survey.is_survey_link(args):
         await survey.from_link(ctx, args)
+        return
+    if dossiers.is_dossier_link(args):
+        await dossiers.from_link(ctx, args)
         return
     ctx.dialog.reset()
     welcome = _("Hello! This is the PAKN service of {authority}: send your feedback and "

@@ -10,10 +10,10 @@ from datetime import datetime
 from bot.callbacks import Payload, Rate, RateStep
 from bot.context import Context
 from bot.errors import stale_button
-from bot.handlers.cards import unit_name
 from bot.handlers.casework import notify_handlers, save_and_refresh
 from bot.i18n import _
 from bot.messages import Button, Kind, Reply
+from bot.names import unit_name
 from bot.notify import Notifier
 from bot.ports import Chat, RatingRecord, UnitOfWork
 from bot.routing import Router

@@ -7,7 +7,6 @@ from bot.callbacks import AnswerCase, CaseAction, Payload, StaffStep, TransferTo
 from bot.context import Context
 from bot.errors import Refused, stale_button
 from bot.handlers import apology, rating
-from bot.handlers.cards import unit_name
 from bot.handlers.casework import (
     notify_citizen,
     notify_handlers,
@@ -19,6 +18,7 @@ from bot.handlers.intake import store_photo
 from bot.handlers.status import show_status
 from bot.i18n import _, format_date
 from bot.messages import Button, Kind, Reply, rows
+from bot.names import unit_name
 from bot.routing import Router
 from complaints import case as lifecycle
 from complaints.case import Case, Location, can_handle, can_view

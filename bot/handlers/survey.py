@@ -1,32 +1,45 @@
-"""The satisfaction survey of a procedure: from a QR code at the desk (`/start sv_...`)
-or `/danhgia`, the questions of the questionnaire on the five-level scale, then an
-optional comment. The answers are stored without the respondent's identity.
+"""The satisfaction survey of a procedure: from a QR code at the desk (`/start sv_...`),
+`/danhgia`, or for a dossier the person follows; the questions of the questionnaire on
+the five-level scale, then an optional comment. The answers are stored without the
+respondent's identity.
 
-A survey left half-way is kept as a draft and offered again; `/huy` drops it. A QR
-code made for one dossier is spent when its survey is finished."""
+A rating of a known dossier is verified and counts toward the targets; a dossier has one
+current rating (a later one replaces it, and the replaced one is kept as such). Ratings
+from a desk's poster or `/danhgia` are unverified: counted apart, with what shows a burst
+(the desk, a keyed hash of the web client's address, an identity minutes old).
 
+A survey left half-way is kept as a draft and offered again; `/huy` drops it."""
+
+import hashlib
+import hmac
+import secrets
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from bot.callbacks import Answer, Payload, SurveyChoice
 from bot.context import Context
 from bot.errors import stale_button
-from bot.handlers.cards import unit_name
 from bot.handlers.common import menu_buttons
 from bot.handlers.intake import begin_intake
 from bot.handlers.privacy import own_details
 from bot.i18n import _
 from bot.messages import Button, Kind, Reply, rows
-from bot.ports import NewRating
+from bot.names import unit_name
+from bot.ports import NewRating, Stored
 from bot.routing import Router
 from bot.surveys import PREFIX, questionnaire, token_hash
 from complaints.case import check_text
+from complaints.dossiers import Dossier
 from complaints.privacy import anonymise
 from surveys.questionnaire import LOW_SCORE, Question
 
 router = Router()
 OTHER = "-"
 COMMENT_MAX = 1000
+NEW_IDENTITY = timedelta(minutes=30)
+"""A rater whose chat identity is younger than this counts as new (a stuffing signal)."""
+ORIGIN_KEY = "rating_origin_key"
 
 
 def _choice(step: str, value: str) -> str:
@@ -46,9 +59,6 @@ async def from_link(ctx: Context, token: str) -> None:
         await ctx.reply(Reply(_("This survey link is not valid. You can still rate a "
                                 "procedure with /danhgia.")))
         return
-    if found.dossier and found.used_at is not None:
-        await ctx.reply(Reply(_("This dossier has already been rated. Thank you!")))
-        return
     draft = await ctx.uow.surveys.draft(ctx.account.id)
     if draft and draft.get("token") == found.id:
         await _resume(ctx, draft)
@@ -56,7 +66,14 @@ async def from_link(ctx: Context, token: str) -> None:
     procedure = next(p for p in ctx.directory.procedures if p.code == found.procedure)
     unit = found.unit or ctx.directory.route(procedure.field, None).code
     await _start(ctx, {"procedure": procedure.code, "field": procedure.field, "unit": unit,
-                       "token": found.id, "dossier": found.dossier})
+                       "token": found.id, "dossier": None})
+
+
+async def for_dossier(ctx: Context, dossier: Dossier) -> None:
+    """The survey of a dossier the person follows: verified."""
+    await ctx.uow.surveys.drop_draft(ctx.account.id)
+    await _start(ctx, {"procedure": dossier.procedure, "field": dossier.field,
+                       "unit": dossier.unit, "token": None, "dossier": dossier.code})
 
 
 @router.command("danhgia", "rate")
@@ -235,20 +252,24 @@ async def typed(ctx: Context) -> None:
 
 
 async def _finish(ctx: Context, draft: dict[str, Any]) -> None:
-    once = draft.get("token") is not None and draft.get("dossier")
-    if once and not await ctx.uow.surveys.use_token(draft["token"], ctx.now):
-        await ctx.uow.surveys.drop_draft(ctx.account.id)
-        ctx.dialog.reset()
-        await ctx.reply(Reply(_("This dossier has already been rated. Thank you!")))
-        return
     comment = "\n".join(part for part in (draft.get("reason"), draft.get("comment")) if part)
     if comment:  # kept without a link to the person: nor their name in their words
         comment = anonymise(comment, *await own_details(ctx))
-    await ctx.uow.surveys.add_rating(NewRating(
+    dossier = draft.get("dossier")
+    verified = dossier is not None and await ctx.uow.dossiers.get(dossier) is not None
+    signals: dict[str, Any] = {}
+    if not verified:
+        signals = {"desk_token_id": draft.get("token"), "origin": await _origin(ctx),
+                   "new_identity": await ctx.uow.accounts.created_at(ctx.account.id)
+                   > ctx.now - NEW_IDENTITY}
+    stored = await ctx.uow.surveys.add_rating(NewRating(
         source="bot", source_id=draft["id"], rated_at=ctx.now, unit=draft["unit"],
         field=draft["field"], procedure=draft.get("procedure"), channel=draft["channel"],
         score=draft["answers"]["overall"], answers=draft["answers"], comment=comment or None,
-        dossier=draft.get("dossier")))
+        dossier=dossier if verified else None, verified=verified, **signals), ctx.now)
+    if stored is Stored.REPLACED:
+        await ctx.reply(Reply(_("Dossier {code} had been rated before: your answers replace "
+                                "that rating.").format(code=dossier)))
     await ctx.uow.surveys.drop_draft(ctx.account.id)
     low = draft["answers"]["overall"] <= LOW_SCORE
     if not low:
@@ -269,6 +290,18 @@ def _pakn_text(ctx: Context, procedure: str | None, reason: str | None) -> str:
                                         "field": ctx.dialog.data.get("field", "")}),
         reason=reason or _("I am not satisfied with how it was handled."))
     return about
+
+
+async def _origin(ctx: Context) -> str | None:
+    """Where an unverified rating came from, as a keyed hash of the client's address."""
+    if ctx.message.client_address is None:
+        return None
+    key = await ctx.uow.meta.get(ORIGIN_KEY)
+    if key is None:
+        key = secrets.token_hex(32)
+        await ctx.uow.meta.set(ORIGIN_KEY, key)
+    return hmac.new(bytes.fromhex(key), ctx.message.client_address.encode(),
+                    hashlib.sha256).hexdigest()[:32]
 
 
 async def cancel(ctx: Context) -> None:

@@ -1,8 +1,10 @@
 """The administrators' dashboard: the indicators with filters and drill-down to the
-cases, the same exports as in chat, the directory (download, edit, upload), the working
-calendar and invites. Every change goes through the dispatcher, so it is recorded like a
-message in chat."""
+cases, the review of unverified ratings, the same exports as in chat, the directory
+(download, edit, upload), the working calendar and invites. Every change goes through
+the dispatcher, so it is recorded like a message in chat; counting unverified ratings is
+recorded with its form's nonce and in the audit log."""
 
+import re
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from io import BytesIO, StringIO
@@ -18,28 +20,40 @@ from bot.context import Context
 from bot.directory_view import as_json, as_text
 from bot.exports import write_cases_csv, write_xlsx
 from bot.handlers.admin import BOT_USERNAME_KEY, XLSX
-from bot.i18n import _, use_locale
+from bot.i18n import _, format_datetime, use_locale
 from bot.invites import create_invite, telegram_link
 from bot.messages import IncomingMessage, Kind
+from bot.names import procedure_name, unit_name
 from bot.reports import make_report
 from bot.settings import Settings
 from bot.surveys import questionnaire
 from bot.web.dashboard import DashboardPages
 from bot.web.desk import NONCE, new_nonce
-from bot.web.public import chart_svg, current_quarter, group_rows, overall_cards
+from bot.web.public import (
+    CHARTS,
+    beside_cards,
+    chart_svg,
+    columns,
+    current_quarter,
+    group_rows,
+    inclusion_notes,
+    overall_cards,
+)
 from bot.web.published import clean
 from bot.web.session import Form, Sessions, Viewer
 from complaints.directory import Directory
 from complaints.directory_file import parse_directory
-from complaints.errors import DirectoryError
+from complaints.errors import DirectoryError, ValidationError
 from complaints.people import Role
-from storage.records import Override
-from storage.uow import Store
+from storage.records import Override, SurveyToken
+from storage.uow import SqlUnitOfWork, Store
+from surveys.bursts import BURST_COUNT, BURST_MINUTES, Burst, Place, find_bursts
 from surveys.errors import PeriodError
 from surveys.periods import Period, parse_period
-from surveys.report import GROUPS, Scope
+from surveys.report import GROUPS, Report, Scope
 
 CSV_MIME = "text/csv"
+INCLUSION_ID = re.compile(r"[0-9]{1,18}")
 
 
 class Admin(DashboardPages):
@@ -51,6 +65,7 @@ class Admin(DashboardPages):
     def install(self, app: web.Application) -> None:
         app.router.add_get("/quan-tri/chi-so", self.indicators)
         app.router.add_get("/quan-tri/chi-so/bieu-do/{kind}.svg", self.chart)
+        app.router.add_post("/quan-tri/chi-so/danh-gia-chua-xac-thuc", self.review_unverified)
         app.router.add_get("/quan-tri/xuat", self.exports)
         app.router.add_get("/quan-tri/xuat/{name}.xlsx", self.xlsx)
         app.router.add_get("/quan-tri/xuat/{name}.csv", self.csv)
@@ -82,10 +97,12 @@ class Admin(DashboardPages):
                                        self.settings.tz, groups=GROUPS)
         return report, directory
 
-    async def indicators(self, request: web.Request) -> web.Response:
+    async def indicators(self, request: web.Request, *, error: str | None = None,
+                         status: int = 200) -> web.Response:
         viewer = await self.sessions.require(request, admin=True)
         report, directory = await self._report(request)
         language = self.language(viewer)
+        review = await self._review(report, directory, language)
         query = {k: v for k, v in request.query.items() if v}
         query.setdefault("period", report.period.label)
         with use_locale(language):
@@ -96,14 +113,75 @@ class Admin(DashboardPages):
         channels = sorted({str(code) for code in report.groups.get("channel", {})}
                           | {"telegram", "webchat", "zalo", "zalo_oa", "paper"})
         return self.render(request, viewer, "admin/indicators.html", "indicators",
+                           status=status, error=error, review=review, nonce=new_nonce(),
+                           burst_count=BURST_COUNT, burst_minutes=BURST_MINUTES,
                            report=report, overall=overall_cards(report.overall, language),
+                           beside=beside_cards(report, directory, language),
+                           inclusions=inclusion_notes(report, directory, language,
+                                                      self.settings.tz),
+                           columns=columns(language),
                            tables=tables, directory=directory, query=query,
                            channels=channels, chart_query=urlencode(query))
+
+    async def _review(self, report: Report, directory: Directory,
+                      language: str) -> dict[str, list[dict[str, Any]]]:
+        """The unverified ratings of the period: the decisions to count them in force,
+        and the bursts that look like stuffing."""
+        period = report.period
+        start, end = period.bounds(self.settings.tz)
+        async with self.store.unit_of_work() as uow:
+            decisions = await uow.reviews.in_force(period.first, period.last,
+                                                   report.scope.unit)
+            bursts = find_bursts(await uow.reviews.fresh_unverified(start, end, report.scope))
+            desks = await uow.reviews.desks({b.key for b in bursts if isinstance(b.key, int)})
+        tz = self.settings.tz
+        with use_locale(language):
+            inclusions = [{"id": d.inclusion.id, "unit": d.inclusion.unit, "line": _(
+                "{unit}: from {first} to {last}, decided by {name} at {when}").format(
+                unit=unit_name(directory, d.inclusion.unit),
+                first=d.inclusion.first.strftime("%d/%m/%Y"),
+                last=d.inclusion.last.strftime("%d/%m/%Y"), name=d.by or "?",
+                when=format_datetime(d.inclusion.included_at, tz))} for d in decisions]
+            shown = [{"place": burst.place.value, "count": burst.count,
+                      "where": _burst_place(burst, desks, directory),
+                      "window": f"{format_datetime(burst.first, tz)} – "
+                                f"{format_datetime(burst.last, tz)}"} for burst in bursts]
+        return {"inclusions": inclusions, "bursts": shown}
+
+    async def review_unverified(self, request: web.Request) -> web.Response:
+        """Count a unit's unverified ratings of the shown period toward its targets, or
+        stop counting them (`revoke`): once per form, kept in the audit log."""
+        viewer = await self.sessions.require(request, admin=True)
+        fields = await self.sessions.form(request, viewer)
+        period, _scope = self._scope(request)
+        nonce, revoke = str(fields.get("nonce", "")), str(fields.get("revoke", ""))
+        unit, now = str(fields.get("unit", "")), self.clock()
+        if not NONCE.match(nonce) or (revoke and not INCLUSION_ID.fullmatch(revoke)):
+            raise web.HTTPBadRequest(text="reload the page and try again")
+        try:
+            async with self.store.unit_of_work() as uow:
+                if not revoke and not (await uow.directory.load()).has_unit(unit):
+                    raise ValidationError("unknown_unit")
+                if await uow.inbound.record(
+                        CHANNEL, nonce, str(viewer.account.id), viewer.account.id,
+                        Kind.COMMAND.value, None,
+                        {"command": "web.review_unverified", "args": revoke or unit}, now):
+                    if revoke:
+                        await _revoke(uow, viewer, int(revoke), now)
+                    else:
+                        await _include(uow, viewer, unit, period, now)
+        except ValidationError as exc:
+            with use_locale(self.language(viewer)):
+                error = (_("Choose a unit.") if exc.code == "unknown_unit" else _(
+                    "The unverified ratings of this unit are already counted for some of "
+                    "this period: stop counting them first."))
+            return await self.indicators(request, error=error, status=400)
+        raise web.HTTPSeeOther(f"/quan-tri/chi-so?{request.query_string}#unverified")
 
     async def chart(self, request: web.Request) -> web.Response:
         viewer = await self.sessions.require(request, admin=True)
         kind = request.match_info["kind"]
-        if kind not in ("fields", "units", "trend"):
+        if kind not in CHARTS:
             raise web.HTTPNotFound()
         report, directory = await self._report(request)
         return web.Response(body=chart_svg(kind, report, directory, self.language(viewer)),
@@ -125,7 +203,8 @@ class Admin(DashboardPages):
         async with self.store.unit_of_work() as uow:
             with use_locale(self.language(viewer)):
                 await write_xlsx(workbook, report, uow.exports, directory,
-                                 self.language(viewer), self.settings.tz, questions)
+                                 self.language(viewer), self.settings.tz, questions,
+                                 self.clock())
         return _download(workbook.getvalue(), XLSX, f"pakn-{_label(report.period)}.xlsx")
 
     async def csv(self, request: web.Request) -> web.Response:
@@ -285,6 +364,38 @@ class Admin(DashboardPages):
                                   user_id=str(viewer.account.id), kind=Kind.COMMAND,
                                   command=f"web.{what}", args=(summary or "")[:200])
         return await self.perform(message, action, viewer.account.id)
+
+
+async def _include(uow: SqlUnitOfWork, viewer: Viewer, unit: str, period: Period,
+                   now: datetime) -> None:
+    if await uow.reviews.in_force(period.first, period.last, unit):
+        raise ValidationError("already_included")  # undoes the form's record too
+    inclusion = await uow.reviews.include(unit, period.first, period.last, viewer.account.id,
+                                          now)
+    await uow.audit.record(viewer.account.id, "include_unverified", {
+        "unit": unit, "first": period.first.isoformat(), "last": period.last.isoformat(),
+        "inclusion_id": inclusion}, now)
+
+
+async def _revoke(uow: SqlUnitOfWork, viewer: Viewer, inclusion_id: int,
+                  now: datetime) -> None:
+    revoked = await uow.reviews.revoke(inclusion_id, viewer.account.id, now)
+    if revoked is not None:  # else revoked already, by another form
+        await uow.audit.record(viewer.account.id, "revoke_unverified_inclusion", {
+            "unit": revoked.unit, "first": revoked.first.isoformat(),
+            "last": revoked.last.isoformat(), "inclusion_id": revoked.id}, now)
+
+
+def _burst_place(burst: Burst, desks: dict[int, SurveyToken], directory: Directory) -> str:
+    """Where a burst came from; an address only as such (its hash means nothing)."""
+    if burst.place is Place.ORIGIN:
+        return _("One network address")
+    token = desks.get(int(burst.key))
+    if token is None:
+        return _("A desk's QR code")
+    return " · ".join([token.desk or _("A desk's QR code"),
+                       *([unit_name(directory, token.unit)] if token.unit else []),
+                       procedure_name(directory, token.procedure)])
 
 
 def _label(period: Period) -> str:

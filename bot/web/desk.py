@@ -17,17 +17,11 @@ from bot.channels.dashboard import CHANNEL
 from bot.context import Context
 from bot.errors import explain
 from bot.handlers import apology, staff
-from bot.handlers.cards import (
-    area_name,
-    event_line,
-    field_name,
-    removed,
-    status_label,
-    unit_name,
-)
+from bot.handlers.cards import event_line, removed, status_label
 from bot.i18n import _, format_date, format_datetime, use_locale
 from bot.media import Media
 from bot.messages import OPEN311, IncomingMessage, Kind
+from bot.names import area_name, field_name, unit_name
 from bot.ports import Chat
 from bot.settings import Settings
 from bot.web.dashboard import DashboardPages

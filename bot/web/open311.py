@@ -27,13 +27,14 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from multidict import MultiMapping
 
-from bot.apikeys import client_of
+from bot.apikeys import OPEN311_SCOPE, client_of
 from bot.context import Context
 from bot.errors import explain
-from bot.handlers.cards import area_name, field_name, procedure_name, status_label, unit_name
+from bot.handlers.cards import status_label
 from bot.handlers.intake import file_case
 from bot.i18n import _, use_locale
 from bot.messages import OPEN311, IncomingMessage, Kind
+from bot.names import area_name, field_name, procedure_name, unit_name
 from bot.settings import Settings
 from bot.web.open311_filing import CODE_LENGTH, parse_filing
 from bot.web.open311_format import JSON_TYPE, XML_TYPE, Open311Error, respond
@@ -244,7 +245,7 @@ class Open311:
         async with self.store.unit_of_work() as uow:
             client = await client_of(uow, key) if key else None
             directory = await uow.directory.load()
-        if client is None:
+        if client is None or OPEN311_SCOPE not in client.key.scopes:
             raise Open311Error(403, _("api_key is missing or invalid"))
         filing = parse_filing(fields, directory)
         message = IncomingMessage(channel=OPEN311, update_key=uuid.uuid4().hex,

@@ -1,8 +1,12 @@
-"""The OpenAPI description of the open data endpoints and of Open311's JSON endpoints
-(their XML twins have the same arguments), served at /api/openapi.json."""
+"""The OpenAPI description of the open data endpoints, of Open311's JSON endpoints (their
+XML twins have the same arguments) and of the dossiers pushed by the one-stop system,
+served at /api/openapi.json."""
 
 from functools import cache
 from typing import Any
+
+from complaints.dossiers import COLUMNS, REQUIRED, Status
+from surveys.indicators import APOLOGISED, UNVERIFIED, Indicator
 
 JSON = "application/json"
 CSV = "text/csv"
@@ -60,19 +64,24 @@ RATE = {"type": "object", "required": ["numerator", "denominator", "rate", "targ
             "numerator": {"type": "integer", "minimum": 0},
             "denominator": {"type": "integer", "minimum": 0},
             "rate": _nullable("number", minimum=0, maximum=1),
-            "target": {"type": "number"},
-            "met": _nullable("boolean", description="null: not enough responses to tell"),
+            "target": _nullable("number", description="null: a figure with no target"),
+            "met": _nullable("boolean", description="null: not enough responses to tell, "
+                             "or no target"),
             "ci_low": _nullable("number", description="95% Wilson interval"),
             "ci_high": _nullable("number")}}
-INDICATORS = {"type": "object", "required": ["satisfaction", "pakn_on_time", "pakn_satisfaction"],
-              "properties": {k: _ref("Rate") for k in ("satisfaction", "pakn_on_time",
-                                                       "pakn_satisfaction")}}
+_RATES = [*(i.value for i in Indicator), UNVERIFIED, APOLOGISED]
+INDICATORS = {"type": "object", "required": _RATES,
+              "description": "satisfaction counts verified ratings (tied to a known dossier, "
+                             "one per dossier), and unverified ones only where an "
+                             "administrator included them (unverified_included); "
+                             f"{UNVERIFIED} and {APOLOGISED} are figures with no target",
+              "properties": {k: _ref("Rate") for k in _RATES}}
 BY_CODE = {"type": "object", "additionalProperties": _ref("Indicators")}
 NAMES = {"type": "object", "additionalProperties": {"type": "string"}}
 REPORT = {"allOf": [_ref("Indicators"), {
     "type": "object",
     "required": ["period", "scope", "previous", "trend_points", "by_unit", "by_field",
-                 "by_procedure", "by_channel", "by_month", "names"],
+                 "by_procedure", "by_channel", "by_month", "unverified_included", "names"],
     "properties": {
         "period": {"type": "object", "required": ["label", "first", "last"], "properties": {
             "label": {"type": "string"}, "first": {"type": "string", "format": "date"},
@@ -83,6 +92,12 @@ REPORT = {"allOf": [_ref("Indicators"), {
                          "period", "additionalProperties": _nullable("number")},
         "by_unit": BY_CODE, "by_field": BY_CODE, "by_procedure": BY_CODE,
         "by_channel": BY_CODE, "by_month": BY_CODE,
+        "unverified_included": {"type": "array", "items": {
+            "type": "object", "required": ["unit", "first", "last", "decided_at"],
+            "properties": {"unit": {"type": "string"},
+                           "first": {"type": "string", "format": "date"},
+                           "last": {"type": "string", "format": "date"},
+                           "decided_at": {"type": "string", "format": "date-time"}}}},
         "names": {"type": "object", "properties": {"unit": NAMES, "field": NAMES,
                                                    "procedure": NAMES}}}}]}
 PUBLISHED_CASE = {
@@ -155,6 +170,30 @@ NEW_REQUEST = {
         "device_id": {"type": "string", "description": "not kept"},
         "account_id": {"type": "string", "description": "not kept"},
         "media_url": {"type": "string", "description": "not kept"}}}
+DOSSIER_RECORD = {
+    "type": "object", "required": list(REQUIRED), "additionalProperties": False,
+    "description": "A dossier as the one-stop system describes it; times ISO 8601 with an "
+                   "offset, or local (Asia/Ho_Chi_Minh) without; a due date without a time "
+                   "is the end of that working day",
+    "properties": {**{name: {"type": "string", "maxLength": 100} for name in COLUMNS},
+                   "status": {"type": "string", "enum": [s.value for s in Status]},
+                   "finished_at": _nullable("string"), "returned_at": _nullable("string"),
+                   "phone": _nullable("string", description="the applicant's phone: with "
+                                      "the code, it lets them follow the dossier")}}
+DOSSIER_RESULTS = {"type": "object", "required": ["results"], "properties": {"results": {
+    "type": "array", "description": "one per record, in order", "items": {
+        "type": "object", "required": ["code", "result", "reason"],
+        "properties": {
+            "code": _nullable("string"),
+            "result": {"type": "string",
+                       "enum": ["created", "updated", "unchanged", "refused"]},
+            "reason": _nullable("string", description="why it was refused, in the "
+                                "reader's language"),
+            "reason_code": {"type": "string"},
+            "link": {"type": "string", "description": "the dossier's one-time "
+                     "follow-and-rate link, to print on the receipt (also as a QR code)"},
+            "telegram_link": {"type": "string"}}}}}}
+PROBLEM = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}
 ERRORS = {"type": "array", "minItems": 1, "items": {
     "type": "object", "required": ["code", "description"],
     "properties": {"code": {"type": "integer"}, "description": {"type": "string"}}}}
@@ -199,6 +238,22 @@ def _paths() -> dict[str, Any]:
             "summary": "Resolved PAKN, anonymised, as CSV (X-Total-Count: how many match)",
             "operationId": "casesCsv", "parameters": CASE_FILTERS,
             "responses": {"200": csv_body, **_errors(400, 503)}}},
+        "/api/dossiers": {"post": {
+            "summary": "The one-stop system pushes dossier records (at most 1000); each is "
+                       "created, updated (its status and times only move forward), "
+                       "unchanged, or refused with the reason",
+            "operationId": "pushDossiers", "tags": ["Dossiers"], "parameters": [LANG],
+            "security": [{"apiKey": []}],
+            "requestBody": {"required": True, "content": {JSON: {"schema": {
+                "type": "array", "maxItems": 1000, "items": _ref("DossierRecord")}}}},
+            "responses": {
+                "200": _json(_ref("DossierResults"), "The result of each record"),
+                **{str(status): _json(_ref("Problem"), words) for status, words in (
+                    (400, "The body is not a JSON array."),
+                    (401, "No key, or an unknown or revoked one."),
+                    (403, "The key lacks the scope dossiers:write."),
+                    (413, "More than 1000 records."),
+                    (503, "The database is unavailable for a moment."))}}}},
         "/open311/discovery.json": {"get": {
             "summary": "Open311 service discovery", "operationId": "open311Discovery",
             "tags": ["Open311"], "parameters": [LANG],
@@ -266,7 +321,9 @@ def openapi() -> dict[str, Any]:
             "description": "The indicators and the resolved PAKN (phản ánh, kiến nghị) of the "
                            "jurisdiction, anonymised: no names, phones, addresses or photos "
                            "of senders. Open311 GeoReport v2 (also in XML: replace .json by "
-                           ".xml) lists and files PAKN; filing needs an API key.",
+                           ".xml) lists and files PAKN; filing needs an API key. The "
+                           "province's one-stop system pushes dossiers with a key of its "
+                           "own.",
         },
         "paths": _paths(),
         "components": {"schemas": {
@@ -274,5 +331,10 @@ def openapi() -> dict[str, Any]:
             "PublishedCase": PUBLISHED_CASE, "CasePage": CASE_PAGE, "Service": SERVICE,
             "ServiceDefinition": DEFINITION, "ServiceRequest": SERVICE_REQUEST,
             "Created": CREATED, "NewRequest": NEW_REQUEST, "Errors": ERRORS,
-            "Discovery": DISCOVERY}},
+            "Discovery": DISCOVERY, "DossierRecord": DOSSIER_RECORD,
+            "DossierResults": DOSSIER_RESULTS, "Problem": PROBLEM},
+            "securitySchemes": {"apiKey": {
+                "type": "http", "scheme": "bearer",
+                "description": "a key of scope dossiers:write, from `pakn api-key create "
+                               "--scope dossiers:write`"}}},
     }

@@ -15,8 +15,8 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.handlers.cards import area_name, field_name, procedure_name, unit_name
 from bot.i18n import _, use_locale
+from bot.names import area_name, field_name, procedure_name, unit_name
 from bot.reports import make_report
 from bot.settings import Settings
 from bot.web.openapi import openapi
@@ -33,11 +33,11 @@ from complaints.directory import Directory
 from storage.errors import StorageError
 from storage.uow import Store
 from surveys.errors import PeriodError
-from surveys.indicators import Indicators, Rate
+from surveys.indicators import APOLOGISED, UNVERIFIED, Indicator, Indicators, Rate
 from surveys.periods import Period, parse_period
 from surveys.report import GROUPS, Report, Scope
 
-INDICATORS = ("satisfaction", "pakn_on_time", "pakn_satisfaction")
+INDICATORS = (*(i.value for i in Indicator), UNVERIFIED, APOLOGISED)
 CSV_GROUPS = ("overall", *GROUPS, "month")
 INDICATOR_COLUMNS = ("period", "group", "code", "name", "indicator", "numerator",
                      "denominator", "rate", "target", "met", "ci_low", "ci_high")
@@ -222,7 +222,7 @@ def _indicator_rows(report: Report, names: dict[str, dict[str, str]]) -> Iterato
     groups += [("month", month, indicators) for month, indicators in report.months]
     for group, code, indicators in groups:
         for key in INDICATORS:
-            rate: Rate = getattr(indicators, key)
+            rate: Rate = indicators[key]
             low, high = rate.interval or (None, None)
             yield [label, group, code, names.get(group, {}).get(code, code), key,
                    rate.numerator, rate.denominator, rate.rate, rate.target, rate.met, low, high]

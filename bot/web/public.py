@@ -7,21 +7,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from math import ceil
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from babel.numbers import format_percent
 
-from bot.charts import bar_chart, by_field, by_unit, trend_chart
-from bot.handlers.cards import area_name, field_name, unit_name
+from bot.charts import bar_chart, by_field, by_unit, dossiers_by_field, trend_chart
 from bot.i18n import _, use_locale
-from bot.reports import make_report
+from bot.names import area_name, field_name, unit_name
+from bot.reports import figure_names, inclusion_line, indicator_names, make_report
 from bot.settings import Settings
 from bot.web.published import SEARCH_SCAN, Published, publish
 from bot.web.render import day, page, percent
 from complaints.directory import Directory
 from storage.uow import Store
 from surveys.errors import PeriodError
-from surveys.indicators import Indicators, Rate
+from surveys.indicators import Indicator, Indicators, Rate
 from surveys.periods import Period, parse_period
 from surveys.report import Report, Scope
 
@@ -110,6 +111,10 @@ class PublicSite:
         choices += [f"{local.year}-H1", f"{local.year}", f"{local.year - 1}"]
         return page(request, "public/overview.html", language, prefix=prefix, period=period,
                     overall=overall_cards(report.overall, language),
+                    beside=beside_cards(report, directory, language),
+                    inclusions=inclusion_notes(report, directory, language,
+                                               self.settings.tz),
+                    columns=columns(language),
                     units=group_rows(report, directory, "unit", language),
                     fields=group_rows(report, directory, "field", language), choices=choices,
                     authority=directory.name.in_language(language),
@@ -119,7 +124,7 @@ class PublicSite:
     async def chart(self, request: web.Request) -> web.Response:
         language = PREFIXES[self._prefix(request)]
         kind = request.match_info["kind"]
-        if kind not in ("fields", "units", "trend"):
+        if kind not in CHARTS:
             raise web.HTTPNotFound()
         report, directory = await self._report(self._period(request))
         svg = chart_svg(kind, report, directory, language)
@@ -175,8 +180,7 @@ def group_rows(report: Report, directory: Directory, group: str,
              "procedure": {p.code: p.name.in_language(language)
                            for p in directory.procedures}}.get(group, {})
     return [{"code": code, "name": names.get(str(code), str(code)),
-             **{key: shown(getattr(indicators, key), language)
-                for key in ("satisfaction", "pakn_on_time", "pakn_satisfaction")}}
+             **{key.value: shown(indicators[key], language) for key in Indicator}}
             for code, indicators in report.groups.get(group, {}).items()]
 
 
@@ -190,16 +194,43 @@ def chart_svg(kind: str, report: Report, directory: Directory, language: str) ->
             return bar_chart(by_unit(report, directory, language),
                              _("PAKN handled on time by unit ({period})").format(
                                  period=report.period.label))
+        if kind == "dossiers":
+            return bar_chart(dossiers_by_field(report, directory, language),
+                             _("Dossiers settled on time by field ({period})").format(
+                                 period=report.period.label))
         return trend_chart(report)
 
 
+CHARTS = ("fields", "units", "dossiers", "trend")
+
+
 def overall_cards(indicators: Indicators, language: str) -> list[tuple[str, str, ShownRate]]:
+    """The indicators' cards, in the registry's order."""
     with use_locale(language):
-        names = {"satisfaction": _("Satisfaction with procedures"),
-                 "pakn_on_time": _("PAKN handled on time"),
-                 "pakn_satisfaction": _("Satisfaction with PAKN handling")}
-    return [(key, name, shown(getattr(indicators, key), language))
-            for key, name in names.items()]
+        names = indicator_names()
+    return [(key, name, shown(indicators[key], language)) for key, name in names.items()]
+
+
+def beside_cards(report: Report, directory: Directory,
+                 language: str) -> list[tuple[str, str, ShownRate]]:
+    """The figures shown beside the indicators (no target), where there is something."""
+    with use_locale(language):
+        names = figure_names()
+    return [(key, name, shown(report.overall[key], language)) for key, name in names.items()
+            if report.overall[key].denominator]
+
+
+def inclusion_notes(report: Report, directory: Directory, language: str,
+                    timezone: ZoneInfo) -> list[str]:
+    with use_locale(language):
+        return [inclusion_line(inclusion, directory, timezone)
+                for inclusion in report.inclusions]
+
+
+def columns(language: str) -> list[tuple[str, str]]:
+    """The indicators as table columns: key and name."""
+    with use_locale(language):
+        return list(indicator_names().items())
 
 
 def _other_language(prefix: str, request: web.Request) -> str:

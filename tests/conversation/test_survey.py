@@ -1,5 +1,5 @@
 """The satisfaction survey of a procedure: from a desk's link or /danhgia, resumable,
-anonymous, a dossier's link once only; a low rating leads to a PAKN if wanted."""
+anonymous and unverified; a low rating leads to a PAKN if wanted."""
 
 from sqlalchemy import select
 
@@ -11,11 +11,10 @@ from tests.conversation.test_pakn_flow import CITIZEN
 OTHER = "1003"
 
 
-async def link(bot: Harness, procedure: str = "1.001193", unit: str | None = "UBND-26428",
-               dossier: str | None = None) -> str:
+async def link(bot: Harness, procedure: str = "1.001193",
+               unit: str | None = "UBND-26428") -> str:
     async with bot.store.unit_of_work() as uow:
-        return await create_survey_link(uow.surveys, procedure, unit, "Quầy 1", dossier,
-                                        bot.clock())
+        return await create_survey_link(uow.surveys, procedure, unit, "Quầy 1", bot.clock())
 
 
 async def ratings(bot: Harness) -> list[RatingRow]:
@@ -84,15 +83,6 @@ async def test_rate_command_left_and_resumed(bot: Harness) -> None:
     await answer_all(bot, CITIZEN, resumed[-1], 4)
     [row] = await ratings(bot)
     assert (row.unit_code, row.procedure_code, row.score) == ("UBND-26431", "2.000815", 4)
-
-
-async def test_a_dossier_is_rated_once(bot: Harness) -> None:
-    token = await link(bot, dossier="HS-000123")
-    started = to(CITIZEN, await bot.text(CITIZEN, f"/start {token}"))
-    await answer_all(bot, CITIZEN, started[-1], 5)
-    again = one(OTHER, await bot.text(OTHER, f"/start {token}"))
-    assert "already been rated" in again.text
-    assert [r.dossier for r in await ratings(bot)] == ["HS-000123"]
 
 
 async def test_a_low_rating_asks_why_and_offers_a_pakn(bot: Harness) -> None:

@@ -32,7 +32,8 @@ def local(month: int, day: int, hour: int = 9) -> datetime:
 
 def _ratings() -> list[RatingRow]:
     """Civil status at Xuân Bắc: 38 of 40 satisfied (95%, target 92% met); land at the
-    land office: 30 of 35 (85.7%, target 90% not met); construction: 5, too few."""
+    land office: 30 of 35 (85.7%, target 90% not met); construction: 5, too few. Each is
+    the rating of a dossier (verified)."""
     plan = [("ho_tich", "UBND-26428", "1.001193", 40, 38),
             ("dat_dai", "VPDKDD", "1.013978", 35, 30),
             ("xay_dung", "PKTHT", "1.013225", 5, 5)]
@@ -43,7 +44,8 @@ def _ratings() -> list[RatingRow]:
             rows.append(RatingRow(source="bot", source_id=f"{field}-{n}",
                                   rated_at=local(7 + n % 3, 3 + n % 25), unit_code=unit,
                                   field_code=field, procedure_code=procedure, channel="web",
-                                  score=score, answers={"overall": score}))
+                                  score=score, answers={"overall": score}, verified=True,
+                                  dossier=f"HS-{field}-{n}"))
     return rows
 
 

@@ -184,7 +184,8 @@ async def test_a_survey_over_a_zalo_oa(service: ServiceProcess, oa: FakeZaloOA,
     assert "Cảm ơn" in thanks.text
     stats = json.loads(service.cli("stats", "--period", str(datetime.now(UTC).year),
                                    "--json").stdout)
-    assert stats["by_channel"]["zalo_oa"]["satisfaction"]["numerator"] == 1
+    assert stats["by_channel"]["zalo_oa"]["satisfaction_unverified"]["numerator"] == 1, \
+        "a desk's code: unverified"
 
 
 async def test_signatures_and_duplicates(service: ServiceProcess, oa: FakeZaloOA,

@@ -16,9 +16,11 @@ RATINGS = "id,rated_at,unit,field,procedure,score,dossier,comment\n" + "".join(
     f"hs-{n},2025-0{1 + n % 9}-15T09:30,UBND-26428,ho_tich,1.001193,"
     f"{5 if n < 30 else 4 if n < 37 else 2},HS-{n:04d},\n" for n in range(40)) + "".join(
     # 35 land ratings: 30 satisfied; one comment with a phone number and Vietnamese text.
-    f"dd-{n},2025-11-0{1 + n % 9} 14:00,PTNMT,dat_dai,,{4 if n < 30 else 1},,"
+    f"dd-{n},2025-11-0{1 + n % 9} 14:00,PTNMT,dat_dai,,{4 if n < 30 else 1},DD-{n:04d},"
     f"{chr(34) + 'Chờ lâu quá, gọi 0912 345 678 không ai nghe' + chr(34) if n == 34 else ''}\n"
-    for n in range(35)) + \
+    for n in range(35)) + "".join(
+    # 10 paper forms from a box at the desk, with no dossier: unverified, not counted.
+    f"box-{n},2025-12-0{1 + n % 9} 10:00,PTNMT,dat_dai,,5,,\n" for n in range(10)) + \
     "late-2024,2024-12-31T23:59,PTNMT,dat_dai,,5,,\n"   # 2024 in local time
 
 COMPLAINTS = "code,received_at,unit,field,area,due_at,resolved_at,rating,text\n" + "".join([
@@ -53,13 +55,17 @@ def stats(capsys: pytest.CaptureFixture[str], *args: str) -> dict:  # type: igno
 def test_imported_history_gives_the_hand_counted_indicators(
         env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--lang", "en", "import", "ratings", "ratings.csv"]) == 0
-    assert "76 rows read, 76 new" in capsys.readouterr().out
+    assert "86 rows read, 86 new" in capsys.readouterr().out
     assert main(["--lang", "en", "import", "complaints", "complaints.csv"]) == 0
     assert "5 rows read, 5 new" in capsys.readouterr().out
 
     year = stats(capsys, "--period", "2025")
-    # Satisfaction: (37 + 30) / 75 = 89.3%, under the 92% target.
+    # Satisfaction: (37 + 30) / 75 = 89.3%, under the 92% target; the ten forms without a
+    # dossier are beside it, not in it.
     assert (year["satisfaction"]["numerator"], year["satisfaction"]["denominator"]) == (67, 75)
+    unverified = year["satisfaction_unverified"]
+    assert (unverified["numerator"], unverified["denominator"], unverified["met"]) == (
+        10, 10, None)
     assert year["satisfaction"]["target"] == 0.92 and year["satisfaction"]["met"] is False
     # Wilson, by hand: centre 0.87417, half-width 0.07078.
     assert round(year["satisfaction"]["ci_low"], 4) == 0.8034
@@ -75,7 +81,7 @@ def test_imported_history_gives_the_hand_counted_indicators(
         30, 35, 0.9, False)
     civil = year["by_field"]["ho_tich"]["satisfaction"]
     assert (civil["numerator"], civil["denominator"], civil["met"]) == (37, 40, True)
-    assert stats(capsys, "--period", "2024")["satisfaction"]["denominator"] == 1
+    assert stats(capsys, "--period", "2024")["satisfaction_unverified"]["denominator"] == 1
     scoped = stats(capsys, "--period", "2025-Q4", "--unit", "PTNMT")
     assert scoped["satisfaction"]["denominator"] == 35
     assert year["by_procedure"]["1.001193"]["satisfaction"]["denominator"] == 40
@@ -87,7 +93,7 @@ def test_imported_history_gives_the_hand_counted_indicators(
 
     # The same files again add nothing.
     assert main(["--lang", "en", "import", "ratings", "ratings.csv"]) == 0
-    assert "76 rows read, 0 new, 76 already imported" in capsys.readouterr().out
+    assert "86 rows read, 0 new, 86 already imported" in capsys.readouterr().out
     assert main(["--lang", "en", "import", "complaints", "complaints.csv"]) == 0
     assert "0 new" in capsys.readouterr().out
     assert stats(capsys, "--period", "2025")["satisfaction"]["denominator"] == 75
@@ -124,7 +130,7 @@ def test_exports_in_vietnamese_cell_by_cell(env: Path,
     assert main(["export", "--period", "2025", "--format", "xlsx", "-o", "year.xlsx"]) == 0
     book = load_workbook(env / "year.xlsx", read_only=True)
     assert book.sheetnames == ["Tổng hợp", "Theo đơn vị", "Theo lĩnh vực", "PAKN",
-                               "Đánh giá"]
+                               "Hồ sơ TTHC", "Đánh giá"]
     summary = [list(row) for row in book["Tổng hợp"].iter_rows(values_only=True)]
     assert summary[0][0].startswith("Chỉ số 2025")
     assert summary[2][:5] == ["Mức độ hài lòng về thủ tục hành chính", 67, 75, 67 / 75, 0.92]
@@ -142,7 +148,7 @@ def test_exports_in_vietnamese_cell_by_cell(env: Path,
     late = next(row for row in cases if row[0] == "CU-003")
     assert late[10] == "không", "a minute after the deadline is late"
     ratings = list(book["Đánh giá"].iter_rows(values_only=True))
-    assert len(ratings) == 1 + 75
+    assert len(ratings) == 1 + 85
     comment = len(ratings[0]) - 1
     comments = [row[comment] for row in ratings[1:] if len(row) > comment and row[comment]]
     assert comments == ["Chờ lâu quá, gọi […] không ai nghe"], "no phone numbers"

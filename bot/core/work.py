@@ -1,0 +1,97 @@
+"""What a use case works with (one transaction, the time, the directory and calendar in
+force) and what it owes people, and the runner that gives it to the doors that are not a
+chat: one transaction, retried on a conflict, then the outbox woken."""
+
+import uuid
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol, TypeVar
+from zoneinfo import ZoneInfo
+
+from bot.calendars import Calendars
+from bot.messages import Reply
+from bot.notify import Notifier
+from bot.ports import Chat, UnitOfWork
+from bot.settings import Settings
+from complaints.calendar import WorkingCalendar
+from complaints.directory import Directory
+from complaints.people import Account
+from storage.errors import Conflict
+
+T = TypeVar("T")
+ATTEMPTS = 4
+
+
+@dataclass(frozen=True)
+class Owed:
+    """A message owed to a person, built in their language when it is put in the outbox.
+    `key` makes it once-only whoever owes it; `chats`: only these of their chats."""
+
+    to: Account
+    build: Callable[[], Reply]
+    key: str | None = None
+    chats: tuple[Chat, ...] | None = None
+
+
+@dataclass
+class Work:
+    uow: UnitOfWork
+    now: datetime
+    settings: Settings
+    directory: Directory
+    calendars: Calendars
+    owed: list[Owed] = field(default_factory=list)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.settings.tz
+
+    async def calendar(self) -> WorkingCalendar:
+        return await self.calendars.around(self.uow.calendar, self.now, self.tz)
+
+    def owe(self, to: Account, build: Callable[[], Reply], *, key: str | None = None,
+            chats: tuple[Chat, ...] | None = None) -> None:
+        self.owed.append(Owed(to, build, key, chats))
+
+
+async def deliver(owed: list[Owed], notifier: Notifier) -> None:
+    """Put what a use case owes in the outbox, in the same transaction."""
+    for message in owed:
+        await notifier.notify(message.to, message.build, key=message.key,
+                              chats=list(message.chats) if message.chats is not None else None)
+
+
+class Store(Protocol):
+    def unit_of_work(self) -> AbstractAsyncContextManager[UnitOfWork]: ...
+
+
+class Runner:
+    """Runs a use case for a door that is not a chat conversation."""
+
+    def __init__(self, store: Store, settings: Settings, calendars: Calendars,
+                 clock: Callable[[], datetime], on_commit: Callable[[], None]) -> None:
+        self.store = store
+        self.settings = settings
+        self.calendars = calendars
+        self.clock = clock
+        self.on_commit = on_commit
+
+    async def run(self, use_case: Callable[[Work], Awaitable[T]], door: str) -> T:
+        """One transaction for the use case and the messages it owes; run again from the
+        start when a concurrent transaction changed the same rows."""
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                async with self.store.unit_of_work() as uow:
+                    work = Work(uow, self.clock(), self.settings, await uow.directory.load(),
+                                self.calendars)
+                    result = await use_case(work)
+                    await deliver(work.owed, Notifier(uow, self.settings.default_language,
+                                                      work.now, f"{door}:{uuid.uuid4().hex}"))
+                break
+            except Conflict:
+                if attempt == ATTEMPTS:
+                    raise
+        self.on_commit()
+        return result

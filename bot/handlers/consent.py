@@ -1,0 +1,33 @@
+"""The answer to the personal-data notice: consent recorded (with the notice's version),
+then on with what the person had begun (a PAKN, following a dossier)."""
+
+from bot.callbacks import Consent, Payload
+from bot.context import Context
+from bot.handlers import dossiers
+from bot.handlers.common import ask_consent, has_consented
+from bot.handlers.intake import begin_intake
+from bot.i18n import _
+from bot.messages import Reply
+from bot.routing import Router
+
+router = Router()
+
+
+@router.button(Consent)
+async def consent(ctx: Context, payload: Payload) -> None:
+    assert isinstance(payload, Consent)
+    then = ctx.dialog.data.get("then") if ctx.dialog.state == "consent" else None
+    prefill = ctx.dialog.data.get("prefill") or {}
+    if payload.version != ctx.settings.notice_version:
+        await ask_consent(ctx, then, prefill)
+        return
+    if not has_consented(ctx):
+        await ctx.uow.accounts.record_consent(ctx.account.id, payload.version,
+                                              ctx.message.channel, ctx.now)
+        ctx.account = await ctx.uow.accounts.get(ctx.account.id) or ctx.account
+    ctx.dialog.reset()
+    await ctx.reply(Reply(_("Thank you. Your consent was recorded.")))
+    if then == "intake":
+        await begin_intake(ctx, **prefill)
+    elif then == "dossier":
+        await dossiers.resume(ctx, prefill)
