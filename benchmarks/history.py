@@ -1,14 +1,16 @@
 """A province-scale history for the benchmarks: a generated directory (units, fields,
-procedures), survey ratings, PAKN and the ratings of their handling, inserted in bulk
+procedures), survey ratings (most verified by a dossier code), PAKN and the ratings of
+their handling, the one-stop system's dossiers with their apologies, inserted in bulk
 (executemany on SQLite, COPY on PostgreSQL) into a database migrated by our Alembic
 migrations.
 
-Generating takes a minute or two, so the databases are kept and reused: SQLite files in
+Generating takes a few minutes, so the databases are kept and reused: SQLite files in
 benchmarks/.data/ and PostgreSQL databases named bench_history_<key> on the local server,
-where the key hashes the generator's parameters and the schema's Alembic head. A
-database of another key (an older schema or generator) is deleted when a new one is
-made. The server is benchmarks.common's (BENCH_POSTGRES_URL, else
-PAKN_TEST_POSTGRES_URL, else the local one); an unreachable server leaves PostgreSQL out.
+where the key hashes the generator's parameters and the migrations' text (so an edited
+migration, not only a new one, makes them again). A database of another key (an older
+schema or generator) is deleted when a new one is made. The server is
+benchmarks.common's (BENCH_POSTGRES_URL, else PAKN_TEST_POSTGRES_URL, else the local
+one); an unreachable server leaves PostgreSQL out.
 """
 
 import asyncio
@@ -17,6 +19,7 @@ import json
 import random
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -41,13 +44,13 @@ from complaints.directory import (
 )
 from complaints.directory_file import parse_directory
 from storage.db import Database
-from storage.migrate import alembic_config, upgrade
+from storage.migrate import MIGRATIONS, alembic_config, upgrade
 from storage.models import AccountRow, Meta
 from storage.uow import Store
 
 DATA = Path(__file__).resolve().parent / ".data"
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 """Raise when the generated rows change, so cached databases are made again."""
 MARKER = "benchmark_history"
 """Meta key written last: a database without it was left half-made."""
@@ -57,7 +60,10 @@ CHUNK = 50_000
 @dataclass(frozen=True)
 class Spec:
     ratings: int = 1_000_000
+    verified: float = 0.7
+    """Share of the ratings given through a dossier's link or code, so verified."""
     cases: int = 200_000
+    dossiers: int = 1_000_000
     first_year: int = 2023
     years: int = 3
     units: int = 100
@@ -75,7 +81,11 @@ class Spec:
 
     def key(self) -> str:
         head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
-        text = json.dumps([asdict(self), head, GENERATOR_VERSION], sort_keys=True)
+        migrations = hashlib.sha256()
+        for path in sorted((MIGRATIONS / "versions").glob("*.py")):
+            migrations.update(path.read_bytes())
+        text = json.dumps([asdict(self), head, migrations.hexdigest(), GENERATOR_VERSION],
+                          sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:10]
 
 
@@ -148,7 +158,8 @@ def generated_directory(spec: Spec) -> Directory:
 # --- the rows ------------------------------------------------------------------------------
 
 RATING_COLUMNS = ("id", "source", "source_id", "rated_at", "unit_code", "field_code",
-                  "procedure_code", "channel", "score", "answers", "comment", "dossier")
+                  "procedure_code", "channel", "score", "answers", "comment", "dossier",
+                  "verified")
 CASE_COLUMNS = ("id", "code", "channel", "chat_id", "citizen_id", "contact_name",
                 "contact_phone", "contact_address", "field_code", "procedure_code", "area_code",
                 "unit_code", "text", "latitude", "longitude", "status", "received_at", "due_at",
@@ -156,9 +167,16 @@ CASE_COLUMNS = ("id", "code", "channel", "chat_id", "citizen_id", "contact_name"
                 "transfer_due_at", "extended_due_at", "reopened_at", "updated_at", "version")
 HANDLING_COLUMNS = ("id", "case_id", "unit_code", "field_code", "staff_id", "asked_at",
                     "score", "reason", "comment", "rated_at", "reminded_at")
+DOSSIER_COLUMNS = ("id", "code", "procedure_code", "unit_code", "field_code", "status",
+                   "received_at", "due_at", "extended_due_at", "finished_at", "returned_at",
+                   "phone", "apology_asked_at", "created_at", "updated_at")
+APOLOGY_COLUMNS = ("id", "dossier_id", "number", "unit_code", "reason", "new_due_at",
+                   "owed_by", "official_id", "official_name", "official_title", "document_id",
+                   "issued_at")
 DATETIMES = {"rated_at", "received_at", "due_at", "resolved_at", "routed_at",
              "transfer_due_at", "extended_due_at", "reopened_at", "updated_at", "asked_at",
-             "reminded_at"}
+             "reminded_at", "finished_at", "returned_at", "apology_asked_at", "created_at",
+             "new_due_at", "owed_by", "issued_at"}
 
 RATING_CHANNELS = {"zalo_oa": 40, "telegram": 10, "webchat": 15, "zalo_bot": 10, "paper": 25}
 CASE_CHANNELS = {"zalo_oa": 45, "telegram": 15, "webchat": 25, "zalo_bot": 10, "open311": 5}
@@ -171,6 +189,11 @@ TEXTS = ("Đoạn đường trước số {n} bị ngập mỗi khi mưa lớn, 
          "Đề nghị hướng dẫn thủ tục cấp đổi giấy chứng nhận quyền sử dụng đất thửa số {n}.",
          "Đèn chiếu sáng khu phố {n} hỏng đã lâu, người dân đi lại khó khăn.",
          "Phản ánh việc thu phí không đúng quy định tại bộ phận một cửa ngày {d}.")
+PROCEDURE_DAYS = (1, 3, 5, 7, 10, 15, 20, 30)
+"""Working days a procedure takes by law, one of these for each generated procedure."""
+REASONS = ("Cần xác minh thêm thông tin với cơ quan liên quan.",
+           "Hồ sơ phải lấy ý kiến của nhiều đơn vị.",
+           "Khối lượng hồ sơ tiếp nhận tăng đột biến trong kỳ.")
 
 
 class _Generator:
@@ -206,9 +229,9 @@ class _Generator:
             day += timedelta(days=1)
         return days, weights
 
-    def _moments(self, count: int) -> list[datetime]:
+    def _moments(self, count: int, rng: random.Random | None = None) -> list[datetime]:
         """When people come: office hours on working days, some evenings and weekends."""
-        rng = self.rng
+        rng = rng or self.rng
         result = []
         for day in rng.choices(self.days, cum_weights=self.day_weights, k=count):
             seconds = (rng.randint(7 * 3600 + 1800, 17 * 3600) if rng.random() < 0.9
@@ -243,10 +266,12 @@ class _Generator:
                         phone=f"09{rng.randint(10, 99)} {rng.randint(100, 999)} "
                               f"{rng.randint(100, 999)}")
                 procedure = rng.choice(self.procedures[field]) if rng.random() < 0.9 else None
-                dossier = f"HS-{moment.year}-{first + n:07d}" if rng.random() < 0.3 else None
+                # Verified: given through a dossier's link or with its code (one each).
+                dossier = (f"HS-{moment.year}-{first + n:07d}"
+                           if rng.random() < self.spec.verified else None)
                 rows.append((first + n + 1, "import:paper.csv" if channel == "paper" else "bot",
                              str(first + n + 1), moment, unit.code, field, procedure, channel,
-                             score, answers, comment, dossier))
+                             score, answers, comment, dossier, dossier is not None))
             yield rows
 
     def cases(self) -> Iterator[tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]]:
@@ -309,6 +334,87 @@ class _Generator:
                         None))
             yield cases, handling
 
+    def dossiers(self) -> Iterator[tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]]:
+        """Dossiers of the units' fields and procedures, with their apologies. Of those
+        due by `now` about 4.5% are late (settled after the due date, or still open past
+        it) and half of these got an apology, three in four of them in time; those due
+        later are mostly open, as are some long past due; 1% are rejected or withdrawn.
+        A random stream of their own, so the ratings and cases stay as they were."""
+        spec, now = self.spec, self.spec.now
+        rng = random.Random(spec.seed + 1)
+        days = {code: rng.choice(PROCEDURE_DAYS) for codes in self.procedures.values()
+                for code in codes}
+        apologies, numbers = 0, Counter[tuple[str, int]]()
+        for first in range(0, spec.dossiers, CHUNK):
+            count = min(CHUNK, spec.dossiers - first)
+            dossiers, apologised = [], []
+            units = rng.choices(self.units, self.unit_weights, k=count)
+            for n, (received, unit) in enumerate(zip(self._moments(count, rng), units,
+                                                     strict=True)):
+                dossier_id = first + n + 1
+                field = rng.choice(self.unit_fields[unit.code])
+                procedure = rng.choice(self.procedures[field])
+                due = _due(received, days[procedure])
+                settled = extended = asked = None
+                fate = rng.random()
+                if fate < 0.01:
+                    status = "rejected" if fate < 0.004 else "withdrawn"
+                elif due > now and rng.random() < 0.7:
+                    status = rng.choice(("received", "in_progress", "additional_docs"))
+                elif fate < 0.955 or due > now:
+                    settled = received + (due - received) * rng.uniform(0.1, 1.0)
+                    status = "in_progress"
+                else:
+                    # Most a few days late, some stuck for months (still open at `now`).
+                    settled = due + timedelta(hours=rng.randint(2, (20 if rng.random() < 0.8
+                                                                    else 120) * 24))
+                    owed_by = _apology_owed_by(due)
+                    asked = owed_by - timedelta(hours=17)  # the start of that day
+                    issued = (owed_by - timedelta(hours=rng.randint(1, 30))
+                              if rng.random() < 0.75
+                              else owed_by + timedelta(hours=rng.randint(1, 48)))
+                    if rng.random() < 0.5 and issued < now:
+                        apologies += 1
+                        # Numbered in the unit's register of the year, as bot.core does.
+                        numbers[unit.code, issued.astimezone(VN).year] += 1
+                        number = numbers[unit.code, issued.astimezone(VN).year]
+                        extended = _due(due, rng.randint(5, 15))
+                        apologised.append((
+                            apologies, dossier_id, f"{number:02d}/PXL-{unit.code}",
+                            unit.code, rng.choice(REASONS), extended, owed_by, None,
+                            "Nguyễn Văn An", "Phó Chủ tịch", None, issued))
+                        settled = max(settled, issued + timedelta(hours=1))
+                    status = "in_progress"
+                if settled is not None and settled > now:
+                    settled = None
+                finished = returned = None
+                if settled is not None:
+                    # Mostly handed back to the applicant; some finished, not collected
+                    # yet; some returned with no finish time given.
+                    kind = rng.random()
+                    if kind < 0.6:
+                        status, finished = "returned", settled
+                        returned = min(now, settled + timedelta(hours=rng.randint(1, 120)))
+                    elif kind < 0.85:
+                        status, returned = "returned", settled
+                    else:
+                        status, finished = "finished", settled
+                code = f"{unit.code}-{received.astimezone(VN):%y%m%d}-{dossier_id:07d}"
+                phone = f"09{rng.randint(10_000_000, 99_999_999)}" if rng.random() < 0.6 else None
+                changed = max(t for t in (received, asked, finished, returned) if t is not None)
+                dossiers.append((dossier_id, code, procedure, unit.code, field, status, received,
+                                 due, extended, finished, returned, phone, asked, received,
+                                 changed))
+            yield dossiers, apologised
+
+
+def _apology_owed_by(due: datetime) -> datetime:
+    """17:00 local of the working day before the due day (weekends only, as _due)."""
+    day = due.astimezone(VN).date() - timedelta(days=1)
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    return datetime(day.year, day.month, day.day, 17, tzinfo=VN).astimezone(UTC)
+
 
 def _due(received: datetime, working_days: int) -> datetime:
     """The end (17:00 local) of the nth working day after receipt; received after 15:00
@@ -357,8 +463,8 @@ def _sqlite(spec: Spec, key: str, directory: Directory) -> str:
         partial = path.with_suffix(".partial")
         url = f"sqlite+aiosqlite:///{partial}"
         started = time.perf_counter()
-        print(f"generating the SQLite history ({spec.ratings:,} ratings, {spec.cases:,} PAKN)"
-              f" into {path.name}...", flush=True)
+        print(f"generating the SQLite history ({spec.ratings:,} ratings, {spec.cases:,} PAKN,"
+              f" {spec.dossiers:,} dossiers) into {path.name}...", flush=True)
         upgrade(url)
         asyncio.run(_seed(url, directory, spec))
         _insert_sqlite(partial, _Generator(spec, directory))
@@ -398,6 +504,9 @@ def _insert_sqlite(path: Path, generator: _Generator) -> None:
         for cases, handling in generator.cases():
             insert("cases", CASE_COLUMNS, cases)
             insert("handling_ratings", HANDLING_COLUMNS, handling)
+        for dossiers, apologies in generator.dossiers():
+            insert("dossiers", DOSSIER_COLUMNS, dossiers)
+            insert("dossier_apologies", APOLOGY_COLUMNS, apologies)
         connection.execute("COMMIT")
         connection.execute("PRAGMA journal_mode=WAL")
     finally:
@@ -442,7 +551,10 @@ async def _postgres(spec: Spec, key: str, directory: Directory, server: str) -> 
         for cases, handling in generator.cases():
             await copy("cases", CASE_COLUMNS, cases)
             await copy("handling_ratings", HANDLING_COLUMNS, handling)
-        for table in ("ratings", "cases", "handling_ratings"):
+        for dossiers, apologies in generator.dossiers():
+            await copy("dossiers", DOSSIER_COLUMNS, dossiers)
+            await copy("dossier_apologies", APOLOGY_COLUMNS, apologies)
+        for table in ("ratings", "cases", "handling_ratings", "dossiers", "dossier_apologies"):
             await connection.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"(SELECT max(id) FROM {table}))")
