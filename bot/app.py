@@ -81,7 +81,7 @@ class Service:
         self.dispatcher = Dispatcher(self.store, build_router(), settings, self.calendars,
                                      clock, on_commit=lambda: self.outbox.wake(), flood=flood)
         handle = self.dispatcher.handle
-        self.webchat = WebChatChannel(handle, self.media)
+        self.webchat = WebChatChannel(handle, self.media, settings.trusted_proxies)
         senders: list[Sender] = [self.webchat, Open311Sender(), DashboardSender()]
         self.telegram: TelegramChannel | None = None
         if settings.telegram_token:

@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -66,6 +67,8 @@ class Settings:
     """Messages a chat may send a minute after its burst (0: no flood control)."""
     flood_burst: int = 20
     """Messages a chat may send at once: a whole PAKN, however quickly it is tapped."""
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
+    """Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto headers are believed."""
 
     @property
     def zalo_oa_enabled(self) -> bool:
@@ -190,6 +193,7 @@ class Settings:
                                         int(defaults.scheduler_interval), 1, 3600),
             outbox_lease=_integer("PAKN_OUTBOX_LEASE", get("PAKN_OUTBOX_LEASE"),
                                   int(defaults.outbox_lease), 10, 3600),
+            trusted_proxies=_networks("PAKN_TRUSTED_PROXIES", get("PAKN_TRUSTED_PROXIES")),
         )
 
 
@@ -252,3 +256,13 @@ def _url(name: str, value: str) -> None:
     parsed = urlparse(value)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise SettingsError(f"{name}: must be an http(s) URL, got '{value}'")
+
+
+def _networks(name: str, raw: str | None) -> tuple[IPv4Network | IPv6Network, ...]:
+    """Addresses or networks separated by commas: 127.0.0.1, 10.0.0.0/8, ::1."""
+    try:
+        return tuple(ip_network(part.strip(), strict=False)
+                     for part in (raw or "").split(",") if part.strip())
+    except ValueError:
+        raise SettingsError(f"{name}: addresses or networks separated by commas, "
+                            f"e.g. 127.0.0.1, 10.0.0.0/8; got {raw!r}") from None

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from aiohttp import BodyPartReader, WSMsgType, web
 
 from bot.channels.base import Outcome, Sent, StoredFile
+from bot.clients import Networks, client_address
 from bot.messages import IncomingMessage, Kind, Photo
 from storage.errors import StorageError
 from storage.records import Queued
@@ -67,9 +68,11 @@ class WebChatChannel:
     rate_per_second: float | None = None
     per_chat_interval = 0.0
 
-    def __init__(self, handle: Handle, backend: WebChatBackend) -> None:
+    def __init__(self, handle: Handle, backend: WebChatBackend,
+                 proxies: Networks = ()) -> None:
         self.handle = handle
         self.backend = backend
+        self.proxies = proxies
         self._sockets: dict[str, set[web.WebSocketResponse]] = defaultdict(set)
 
     # --- delivery: push to the tabs open on this chat ----------------------------------
@@ -106,7 +109,7 @@ class WebChatChannel:
         await socket.prepare(request)
         chat_id = chat_id_of(token)
         language = request.headers.get("Accept-Language", "").split(",")[0] or None
-        client = request.remote
+        client = client_address(request, self.proxies)
         self._sockets[chat_id].add(socket)
         try:
             await socket.send_json({"type": "history",

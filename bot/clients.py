@@ -1,0 +1,47 @@
+"""Who is asking: the client's network address and whether it came over HTTPS, from the
+reverse proxy's X-Forwarded-For and X-Forwarded-Proto headers only when the request came
+from one of PAKN_TRUSTED_PROXIES (anyone else could write those headers)."""
+
+from collections.abc import Sequence
+from ipaddress import IPv4Network, IPv6Network, ip_address
+
+from aiohttp import web
+
+Networks = Sequence[IPv4Network | IPv6Network]
+
+
+def _trusted(address: str | None, proxies: Networks) -> bool:
+    if not address or not proxies:
+        return False
+    try:
+        peer = ip_address(address)
+    except ValueError:
+        return False
+    return any(peer in network for network in proxies)
+
+
+def client_address(request: web.Request, proxies: Networks) -> str:
+    """The client's address: the peer's, or, behind trusted proxies, the last address in
+    X-Forwarded-For that is not itself a trusted proxy."""
+    address = request.remote or ""
+    if not _trusted(address, proxies):
+        return address
+    forwarded = [part.strip() for part in
+                 request.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
+    for hop in reversed(forwarded):
+        try:
+            ip_address(hop)
+        except ValueError:
+            return address  # a malformed chain: trust only what we saw
+        if not _trusted(hop, proxies):
+            return hop
+        address = hop
+    return address
+
+
+def came_over_https(request: web.Request, proxies: Networks) -> bool:
+    if request.secure:
+        return True
+    if not _trusted(request.remote, proxies):
+        return False
+    return request.headers.get("X-Forwarded-Proto", "").strip().lower() == "https"
