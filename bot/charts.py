@@ -1,21 +1,27 @@
 """Charts of a report: satisfaction by field against each field's target, the on-time
 rate of PAKN by unit and of dossiers by field against their targets, and the months of
-the period. Rates with too few
-responses are drawn pale and marked, not ranked. PNG for chats, SVG for the web."""
+the period. Each bar carries its 95% interval and its figures in words; a rate with too few
+responses gets no bar, only "not enough data". Numbers follow the locale. PNG for chats,
+SVG for the web."""
 
+import textwrap
 from io import BytesIO
 
+from babel.numbers import format_percent
+from matplotlib import rc_context
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
-from bot.i18n import _
-from bot.reports import indicator_names
+from bot.i18n import _, current_language
+from bot.reports import indicator_names, percent
 from complaints.directory import Directory
 from surveys.indicators import Rate
 from surveys.report import Report
 
 GOOD, BAD, PALE, TARGET = "#1a7f37", "#cf222e", "#8c959f", "#0b5cad"
+INTERVAL, INK, MUTED = "#24292f", "#1f2328", "#4d5761"
 Rows = list[tuple[str, Rate]]
 
 
@@ -43,7 +49,7 @@ def dossiers_by_field(report: Report, directory: Directory, language: str) -> Ro
 def report_chart(report: Report, directory: Directory, language: str) -> bytes:
     """Both bar charts in one PNG, for a chat."""
     fields, units = by_field(report, directory, language), by_unit(report, directory, language)
-    figure = _figure(10, 4 + 0.3 * (len(fields) + len(units)))
+    figure = _figure(WIDTH, 1.6 + ROW * (len(fields) + len(units) + 2))
     panels = figure.subplots(2, 1, height_ratios=[max(len(fields), 1), max(len(units), 1)])
     _bars(panels[0], fields, _("Satisfaction with procedures by field ({period})").format(
         period=report.period.label))
@@ -53,31 +59,37 @@ def report_chart(report: Report, directory: Directory, language: str) -> bytes:
 
 
 def bar_chart(rows: Rows, title: str, kind: str = "svg") -> bytes:
-    figure = _figure(9, 1.5 + 0.35 * max(len(rows), 1))
+    figure = _figure(WIDTH, 1.2 + ROW * max(len(rows), 1))
     _bars(figure.subplots(), rows, title)
     return _render(figure, kind)
 
 
 def trend_chart(report: Report, kind: str = "svg") -> bytes:
     """The indicators month by month."""
-    figure = _figure(9, 3.6)
+    figure = _figure(WIDTH, 4.2)
     axes = figure.subplots()
-    axes.set_title(_("Month by month ({period})").format(period=report.period.label),
-                   fontsize=11, loc="left")
+    axes.set_title(_wrap(_("Month by month ({period})").format(period=report.period.label),
+                         TITLE_CHARACTERS), fontsize=TITLE_SIZE, loc="left")
     labels = [label for label, _indicators in report.months]
-    for key, name in indicator_names().items():
-        values = [100 * rate.rate if (rate := ind[key]).rate is not None else None
-                  for _label, ind in report.months]
-        axes.plot(labels, [v if v is not None else float("nan") for v in values], marker="o",
-                  label=name)
-    axes.set_ylim(0, 100)
-    axes.set_ylabel("%")
     if not labels:
-        axes.text(0.5, 0.5, _("no data yet"), ha="center", va="center",
-                  transform=axes.transAxes, color="#4d5761")
-    else:
-        axes.legend(fontsize=8, loc="lower left")
+        _nothing(axes)
+        return _render(figure, kind)
+    for key, name in indicator_names().items():
+        values = [100 * rate.rate if (rate := ind[key]).rate is not None else float("nan")
+                  for _label, ind in report.months]
+        axes.plot(labels, values, marker="o", label=name)
+    axes.set_ylim(0, 100)
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _position: _whole(value)))
+    axes.tick_params(axis="x", labelrotation=45, labelsize=TEXT_SIZE)
+    axes.legend(fontsize=TEXT_SIZE - 1, loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=1,
+                frameon=False)
     return _render(figure, kind)
+
+
+# Sized for a phone: a 5-inch figure is drawn at about its natural size in a 360 px column,
+# so 9-10 pt text stays readable there and in print.
+WIDTH, ROW, TEXT_SIZE, TITLE_SIZE = 5.0, 0.55, 9, 10
+LABEL_CHARACTERS, TITLE_CHARACTERS = 18, 48
 
 
 def _figure(width: float, height: float) -> Figure:
@@ -90,31 +102,54 @@ def _figure(width: float, height: float) -> Figure:
 def _render(figure: Figure, kind: str) -> bytes:
     figure.tight_layout()
     out = BytesIO()
-    figure.savefig(out, format=kind)
+    # Text stays text in SVG: searchable, read by screen readers, sharp when zoomed.
+    with rc_context({"svg.fonttype": "none"}):
+        figure.savefig(out, format=kind, bbox_inches="tight")
     return out.getvalue()
 
 
+def _wrap(text: str, width: int) -> str:
+    return "\n".join(textwrap.wrap(text, width)) or text
+
+
+def _whole(value: float) -> str:
+    return format_percent(value / 100, "#,##0%", locale=current_language())
+
+
+def _nothing(axes: Axes) -> None:
+    """No axes to collide with: the message stands alone in the panel."""
+    axes.set_axis_off()
+    axes.text(0.5, 0.5, _("no data yet"), ha="center", va="center", transform=axes.transAxes,
+              color=MUTED, fontsize=TEXT_SIZE + 1)
+
+
 def _bars(axes: Axes, rows: Rows, title: str) -> None:
-    axes.set_title(title, fontsize=11, loc="left")
-    axes.set_xlim(0, 100)
-    axes.set_xlabel("%")
+    axes.set_title(_wrap(title, TITLE_CHARACTERS), fontsize=TITLE_SIZE, loc="left")
     if not rows:
-        axes.text(50, 0, _("no data yet"), ha="center", va="center", color="#4d5761")
-        axes.set_yticks([])
+        _nothing(axes)
         return
-    labels = [label for label, _rate in rows]
-    values = [100 * (rate.rate or 0) for _label, rate in rows]
-    colours = [PALE if rate.met is None else GOOD if rate.met else BAD for _l, rate in rows]
+    axes.set_xlim(0, 100)
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _position: _whole(value)))
+    axes.tick_params(axis="x", labelsize=TEXT_SIZE - 1)
     positions = range(len(rows))
-    axes.barh(positions, values, color=colours)
-    axes.set_yticks(list(positions), labels, fontsize=9)
-    axes.invert_yaxis()
+    axes.set_yticks(list(positions), [_wrap(label, LABEL_CHARACTERS) for label, _r in rows],
+                    fontsize=TEXT_SIZE)
+    axes.set_ylim(len(rows) - 0.1, -0.5)  # room under the last bar for its figures
     for position, (_label, rate) in zip(positions, rows, strict=True):
+        counts = f"({rate.numerator}/{rate.denominator})"
+        if not rate.enough:
+            # Too few answers to rank: no bar, the words in its place.
+            axes.text(1, position, f"{_('not enough data')} {counts}", va="center",
+                      fontsize=TEXT_SIZE - 1, color=MUTED)
+            continue
+        value = 100 * (rate.rate or 0)
+        colour = PALE if rate.met is None else GOOD if rate.met else BAD
+        low, high = rate.interval or (value / 100, value / 100)
+        axes.barh(position - 0.1, value, color=colour, height=0.45,
+                  xerr=[[value - 100 * low], [100 * high - value]],
+                  error_kw={"ecolor": INTERVAL, "capsize": 3, "linewidth": 1})
         if rate.target is not None:
-            axes.plot([100 * rate.target] * 2, [position - 0.4, position + 0.4], color=TARGET,
+            axes.plot([100 * rate.target] * 2, [position - 0.4, position + 0.2], color=TARGET,
                       linewidth=2)
-        note = f"{100 * (rate.rate or 0):.1f}% ({rate.numerator}/{rate.denominator})"
-        if rate.met is None:
-            note += " · " + _("not enough data")
-        axes.text(min(100 * (rate.rate or 0), 60) + 1, position, note, va="center",
-                  fontsize=8)
+        axes.text(1, position + 0.17, f"{percent(rate.rate)} {counts}", va="top",
+                  fontsize=TEXT_SIZE - 1, color=INK)
