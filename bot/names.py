@@ -3,6 +3,7 @@ directory no longer has it), for every door and use case."""
 
 from bot.i18n import _, current_language
 from complaints.directory import Directory
+from complaints.people import Role
 
 
 def field_name(directory: Directory, code: str) -> str:
@@ -25,3 +26,8 @@ def area_name(directory: Directory, code: str | None) -> str:
 def procedure_name(directory: Directory, code: str) -> str:
     return directory.procedure(code).name.in_language(current_language()) \
         if directory.has_procedure(code) else code
+
+
+def role_name(role: Role) -> str:
+    return {Role.CITIZEN: _("citizen"), Role.STAFF: _("staff"), Role.HEAD: _("head of unit"),
+            Role.ADMIN: _("administrator")}[role]

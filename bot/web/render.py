@@ -13,6 +13,7 @@ from babel.numbers import format_percent
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from bot.i18n import _, ngettext, use_locale
+from bot.names import role_name
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": ("default-src 'self'; img-src 'self' blob: data:; "
@@ -30,6 +31,7 @@ def templates() -> Environment:
     env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the i18n extension
         gettext=_, ngettext=ngettext, newstyle=True)
     env.filters["urlencode_page"] = with_page
+    env.filters["role_name"] = role_name
     return env
 
 

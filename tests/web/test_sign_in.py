@@ -162,3 +162,12 @@ async def test_forms_need_the_sessions_token_and_our_origin(site: Site) -> None:
 async def test_the_form_token_is_fresh_for_each_visit(site: Site) -> None:
     async with site.client() as one, site.client() as two:
         assert await form_token(one) != await form_token(two)
+
+
+async def test_the_header_names_the_person_signed_in_and_their_role(site: Site) -> None:
+    await people(site)
+    for chat, role in ((STAFF, "cán bộ"), (ADMIN, "quản trị viên")):
+        async with await site.signed_in(chat) as client, client.get("/quan-tri/ho-so") as page:
+            text = await page.text()
+        # The chat's profile name (the chat key in this harness) and the role in words.
+        assert f"· {chat} ({role})" in text, text[:400]
