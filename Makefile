@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 CATALOGS := $(wildcard locales/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test bench install lint i18n-extract i18n-update i18n-compile clean
+.PHONY: run test check bench install lint i18n-extract i18n-update i18n-compile clean
 
 run: install
 	$(BIN)/pakn serve
@@ -16,6 +16,13 @@ test: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The inner loop (about a minute): lint, types, import rules and the fast tiers on SQLite.
+check: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+	env -u PAKN_TEST_POSTGRES_URL $(BIN)/pytest -q -m "unit or project or conversation" $(PYTEST_ARGS)
 
 # The benchmarks, not part of `make test`: all of them, or NAMES=throughput,pacing etc.
 comma := ,

@@ -16,6 +16,17 @@ from storage.migrate import upgrade
 
 POSTGRES = os.environ.get("PAKN_TEST_POSTGRES_URL")
 pytest_plugins = ["tests.conversation.fixtures"]
+# Each folder is a tier with a marker of its name, so `-m "unit or conversation"` picks the
+# fast tiers (`make check`) and `-m e2e` the slow ones.
+TIERS = frozenset({"unit", "project", "conversation", "reports", "delivery", "api", "web",
+                   "hostile", "e2e", "faults"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        parts = item.path.relative_to(Path(__file__).parent).parts
+        if len(parts) > 1 and parts[0] in TIERS:
+            item.add_marker(getattr(pytest.mark, parts[0]))
 
 
 def _admin(sql: str) -> None:
