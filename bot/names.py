@@ -31,3 +31,16 @@ def procedure_name(directory: Directory, code: str) -> str:
 def role_name(role: Role) -> str:
     return {Role.CITIZEN: _("citizen"), Role.STAFF: _("staff"), Role.HEAD: _("head of unit"),
             Role.ADMIN: _("administrator")}[role]
+
+
+def channel_name(code: str) -> str:
+    """How a case or rating came in, in words; the code itself for one this version does
+    not know (a channel of an imported history, say)."""
+    names = {"telegram": _("Telegram"), "zalo_bot": _("Zalo"), "zalo_oa": _("Zalo OA"),
+             "webchat": _("Web chat"), "dashboard": _("Dashboard"),
+             "open311": _("Open311 app"), "paper": _("Paper form")}
+    return names.get(code, code)
+
+
+CHANNELS = ("telegram", "zalo_bot", "zalo_oa", "webchat", "dashboard", "open311", "paper")
+"""Every channel a case or rating can come from, for filters and code lists."""

@@ -23,7 +23,7 @@ from bot.handlers.admin import BOT_USERNAME_KEY, XLSX
 from bot.i18n import _, format_datetime, use_locale
 from bot.invites import create_invite, telegram_link
 from bot.messages import IncomingMessage, Kind
-from bot.names import procedure_name, unit_name
+from bot.names import CHANNELS, channel_name, procedure_name, unit_name
 from bot.reports import make_report
 from bot.settings import Settings
 from bot.surveys import questionnaire
@@ -110,8 +110,9 @@ class Admin(DashboardPages):
                       "procedure": _("By procedure"), "channel": _("By channel")}
         tables = [(group, titles[group], group_rows(report, directory, group, language))
                   for group in GROUPS]
-        channels = sorted({str(code) for code in report.groups.get("channel", {})}
-                          | {"telegram", "webchat", "zalo", "zalo_oa", "paper"})
+        with use_locale(language):
+            channels = [(code, channel_name(code)) for code in sorted(
+                {str(code) for code in report.groups.get("channel", {})} | set(CHANNELS))]
         return self.render(request, viewer, "admin/indicators.html", "indicators",
                            status=status, error=error, review=review, nonce=new_nonce(),
                            burst_count=BURST_COUNT, burst_minutes=BURST_MINUTES,

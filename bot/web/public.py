@@ -14,7 +14,7 @@ from babel.numbers import format_percent
 
 from bot.charts import bar_chart, by_field, by_unit, dossiers_by_field, trend_chart
 from bot.i18n import _, use_locale
-from bot.names import area_name, field_name, unit_name
+from bot.names import area_name, channel_name, field_name, unit_name
 from bot.reports import figure_names, inclusion_line, indicator_names, make_report
 from bot.settings import Settings
 from bot.web.published import SEARCH_SCAN, Published, publish
@@ -179,9 +179,11 @@ def group_rows(report: Report, directory: Directory, group: str,
              "field": {f.code: f.name.in_language(language) for f in directory.fields},
              "procedure": {p.code: p.name.in_language(language)
                            for p in directory.procedures}}.get(group, {})
-    return [{"code": code, "name": names.get(str(code), str(code)),
-             **{key.value: shown(indicators[key], language) for key in Indicator}}
-            for code, indicators in report.groups.get(group, {}).items()]
+    with use_locale(language):
+        return [{"code": code, "name": channel_name(str(code)) if group == "channel"
+                 else names.get(str(code), str(code)),
+                 **{key.value: shown(indicators[key], language) for key in Indicator}}
+                for code, indicators in report.groups.get(group, {}).items()]
 
 
 def chart_svg(kind: str, report: Report, directory: Directory, language: str) -> bytes:

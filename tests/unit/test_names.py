@@ -1,0 +1,37 @@
+"""Every channel a person can see in a filter, table or file has a name in words."""
+
+import importlib
+import pkgutil
+
+import pytest
+
+import bot.channels
+from bot.i18n import use_locale
+from bot.messages import OPEN311
+from bot.names import CHANNELS, channel_name
+
+
+def declared_channels() -> set[str]:
+    found = {OPEN311, "paper"}
+    for module in pkgutil.iter_modules(bot.channels.__path__):
+        code = getattr(importlib.import_module(f"bot.channels.{module.name}"), "CHANNEL", None)
+        if isinstance(code, str):
+            found.add(code)
+    return found
+
+
+def test_the_list_holds_every_channel_the_code_declares() -> None:
+    assert declared_channels() <= set(CHANNELS)
+    assert len(declared_channels()) >= 7
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_every_channel_has_a_name_in_each_language(language: str) -> None:
+    with use_locale(language):
+        names = {code: channel_name(code) for code in CHANNELS}
+    assert all(name and name != code for code, name in names.items()), names
+    assert len(set(names.values())) == len(names)
+
+
+def test_an_unknown_channel_keeps_its_code() -> None:
+    assert channel_name("fax") == "fax"
