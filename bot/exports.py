@@ -14,13 +14,18 @@ from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from bot.dossier_view import status_label
+from bot.handlers.cards import status_label as case_status_label
 from bot.i18n import _
+from bot.names import channel_name
 from bot.ports import ExportSource
 from bot.reports import figure_names, inclusion_line, indicator_names
+from bot.surveys import questionnaire
+from complaints.case import Status as CaseStatus
 from complaints.directory import Directory
 from complaints.dossiers import Dossier, Status, on_time
 from complaints.privacy import scrub
 from surveys.indicators import Indicators, Rate
+from surveys.questionnaire import Question
 from surveys.report import Report
 
 Progress = Callable[[int], None]
@@ -35,7 +40,9 @@ def _local(moment: datetime | None, timezone: ZoneInfo) -> datetime | None:
 def case_header() -> list[str]:
     return [_("Code"), _("Received"), _("Unit"), _("Field"), _("Area"), _("Channel"),
             _("Status"), _("Due"), _("New date after apology"), _("Resolved on"),
-            _("On time"), _("Transfers"), _("Rating of the handling")]
+            _("On time"), _("Transfers"), _("Rating of the handling"),
+            # The codes again, for programs that read the file.
+            _("Channel (code)"), _("Status (code)")]
 
 
 def _case_values(row: tuple[Any, ...], names: dict[str, dict[str, str]],
@@ -45,22 +52,26 @@ def _case_values(row: tuple[Any, ...], names: dict[str, dict[str, str]],
     on_time = None if resolved is None else resolved <= due
     return [code, _local(received, timezone), names["unit"].get(unit, unit),
             names["field"].get(field, field), names["area"].get(area or "", area or ""),
-            channel, status, _local(due, timezone), _local(extended, timezone),
-            _local(resolved, timezone),
-            None if on_time is None else (_("yes") if on_time else _("no")), transfers, score]
+            channel_name(channel), case_status_label(CaseStatus(status)), _local(due, timezone),
+            _local(extended, timezone), _local(resolved, timezone),
+            None if on_time is None else (_("yes") if on_time else _("no")), transfers, score,
+            channel, status]
 
 
-def rating_header(questions: list[str]) -> list[str]:
+def rating_header(questions: list[Question], language: str) -> list[str]:
     return [_("Rated"), _("Unit"), _("Field"), _("Procedure"), _("Channel"),
-            _("Verified (a known dossier)"), _("Score"), *questions, _("Comment")]
+            _("Verified (a known dossier)"), _("Score"),
+            *[q.text.in_language(language) for q in questions], _("Comment"),
+            _("Procedure (code)"), _("Channel (code)")]
 
 
 def _rating_values(row: tuple[Any, ...], names: dict[str, dict[str, str]],
-                   timezone: ZoneInfo, questions: list[str]) -> list[Any]:
+                   timezone: ZoneInfo, questions: list[Question]) -> list[Any]:
     rated, unit, field, procedure, channel, verified, score, answers, comment = row
     return [_local(rated, timezone), names["unit"].get(unit, unit),
-            names["field"].get(field, field), procedure, channel, _yes_no(verified), score,
-            *[(answers or {}).get(q) for q in questions], scrub(comment)]
+            names["field"].get(field, field), names["procedure"].get(procedure, procedure),
+            channel_name(channel), _yes_no(verified), score,
+            *[(answers or {}).get(q.id) for q in questions], scrub(comment), procedure, channel]
 
 
 def dossier_header() -> list[str]:
@@ -113,10 +124,10 @@ def _rate_header() -> list[str]:
 
 
 async def write_xlsx(target: str | IO[bytes], report: Report, source: ExportSource,
-                     directory: Directory, language: str, timezone: ZoneInfo,
-                     questions: list[str], now: datetime,
+                     directory: Directory, language: str, timezone: ZoneInfo, now: datetime,
                      progress: Progress | None = None) -> int:
     """Write the workbook; returns the number of case and rating rows written."""
+    questions = [q for q in questionnaire().questions if q.kind == "scale"]
     start, end = report.period.bounds(timezone)
     names = _names(directory, language)
     book = Workbook(write_only=True)
@@ -165,7 +176,7 @@ async def write_xlsx(target: str | IO[bytes], report: Report, source: ExportSour
         written = _tick(written, progress)
 
     ratings = book.create_sheet(_("Ratings"))
-    header(ratings, rating_header(questions))
+    header(ratings, rating_header(questions, language))
     async for row in source.ratings(start, end, report.scope.unit, report.scope.field):
         ratings.append(_rating_values(row, names, timezone, questions))
         written = _tick(written, progress)

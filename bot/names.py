@@ -38,9 +38,11 @@ def channel_name(code: str) -> str:
     not know (a channel of an imported history, say)."""
     names = {"telegram": _("Telegram"), "zalo_bot": _("Zalo"), "zalo_oa": _("Zalo OA"),
              "webchat": _("Web chat"), "dashboard": _("Dashboard"),
-             "open311": _("Open311 app"), "paper": _("Paper form")}
+             "open311": _("Open311 app"), "paper": _("Paper form"),
+             "import": _("Imported history")}
     return names.get(code, code)
 
 
-CHANNELS = ("telegram", "zalo_bot", "zalo_oa", "webchat", "dashboard", "open311", "paper")
+CHANNELS = ("telegram", "zalo_bot", "zalo_oa", "webchat", "dashboard", "open311", "paper",
+            "import")
 """Every channel a case or rating can come from, for filters and code lists."""

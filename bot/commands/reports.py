@@ -14,7 +14,6 @@ from bot.exports import write_cases_csv, write_xlsx
 from bot.i18n import _, current_language
 from bot.reports import make_report, report_text
 from bot.settings import Settings
-from bot.surveys import questionnaire
 from surveys.errors import PeriodError
 from surveys.periods import Period, parse_period
 from surveys.report import GROUPS, Scope
@@ -91,9 +90,8 @@ def export_command(settings: Settings, args: argparse.Namespace) -> int:
             now = utcnow()
             report = await make_report(uow.indicators, directory, args.period, scope, now,
                                        settings.tz)
-            questions = [q.id for q in questionnaire().questions if q.kind == "scale"]
             return await write_xlsx(str(args.output), report, uow.exports, directory,
-                                    language, settings.tz, questions, now, progress)
+                                    language, settings.tz, now, progress)
     try:
         rows = asyncio.run(write())
     except OSError as exc:

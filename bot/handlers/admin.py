@@ -11,7 +11,6 @@ from bot.invites import create_invite, telegram_link
 from bot.messages import Reply
 from bot.reports import make_report, report_text
 from bot.routing import Router
-from bot.surveys import questionnaire
 from complaints.people import Role
 from surveys.errors import PeriodError
 from surveys.periods import Period, parse_period
@@ -93,9 +92,8 @@ async def export(ctx: Context) -> None:
     report = await make_report(ctx.uow.indicators, ctx.directory, period, Scope(), ctx.now,
                                ctx.tz)
     workbook = BytesIO()
-    questions = [q.id for q in questionnaire().questions if q.kind == "scale"]
     await write_xlsx(workbook, report, ctx.uow.exports, ctx.directory, ctx.language, ctx.tz,
-                     questions, ctx.now)
+                     ctx.now)
     start, end = period.bounds(ctx.tz)
     table = StringIO()
     table.write("\ufeff")  # a BOM: spreadsheet programs then read the UTF-8 as such

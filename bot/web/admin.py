@@ -26,7 +26,6 @@ from bot.messages import IncomingMessage, Kind
 from bot.names import CHANNELS, channel_name, procedure_name, unit_name
 from bot.reports import make_report
 from bot.settings import Settings
-from bot.surveys import questionnaire
 from bot.web.dashboard import DashboardPages
 from bot.web.desk import NONCE, new_nonce
 from bot.web.public import (
@@ -199,13 +198,11 @@ class Admin(DashboardPages):
     async def xlsx(self, request: web.Request) -> web.Response:
         viewer = await self.sessions.require(request, admin=True)
         report, directory = await self._report(request)
-        questions = [q.id for q in questionnaire().questions if q.kind == "scale"]
         workbook = BytesIO()
         async with self.store.unit_of_work() as uow:
             with use_locale(self.language(viewer)):
                 await write_xlsx(workbook, report, uow.exports, directory,
-                                 self.language(viewer), self.settings.tz, questions,
-                                 self.clock())
+                                 self.language(viewer), self.settings.tz, self.clock())
         return _download(workbook.getvalue(), XLSX, f"pakn-{_label(report.period)}.xlsx")
 
     async def csv(self, request: web.Request) -> web.Response:

@@ -45,7 +45,8 @@ async def test_stats_and_exports_in_chat(bot: Harness) -> None:
     book = load_workbook(BytesIO(xlsx.content or b""), read_only=True)
     ratings = list(book["Ratings"].iter_rows(values_only=True))
     assert ratings[1][1:7] == ("Xuan Bac Commune People's Committee", "Civil status",
-                               "1.001193", "telegram", "no", 5)
+                               "Birth registration", "Telegram", "no", 5)
+    assert ratings[1][-2:] == ("1.001193", "telegram"), "the codes again, for programs"
     csv_file = await attachment(bot, table_csv.document or 0)
     assert csv_file.filename == "pakn-2026-03-cases.csv" and csv_file.mime == "text/csv"
     assert (csv_file.content or b"").decode("utf-8-sig").startswith("Code,Received")

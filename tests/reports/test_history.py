@@ -147,9 +147,19 @@ def test_exports_in_vietnamese_cell_by_cell(env: Path,
     assert first[10] == "có" and first[12] == 5
     late = next(row for row in cases if row[0] == "CU-003")
     assert late[10] == "không", "a minute after the deadline is late"
+    # Words for people, the codes again at the end for programs.
+    column = {name: index for index, name in enumerate(cases[0])}
+    assert first[column["Kênh"]] == "Lịch sử nhập vào"
+    assert first[column["Kênh (mã)"]] == "import"
+    assert first[column["Trạng thái"]] == "Đã giải quyết xong"
+    assert first[column["Trạng thái (mã)"]] == "resolved"
     ratings = list(book["Đánh giá"].iter_rows(values_only=True))
     assert len(ratings) == 1 + 85
-    comment = len(ratings[0]) - 1
+    header = list(ratings[0])
+    assert not {"overall", "access", "procedure"} & set(header), header
+    assert any(str(name).startswith("Ông/Bà") or len(str(name)) > 25 for name in header)
+    assert {row[header.index("Kênh")] for row in ratings[1:]} == {"Phiếu giấy"}
+    comment = header.index("Góp ý")
     comments = [row[comment] for row in ratings[1:] if len(row) > comment and row[comment]]
     assert comments == ["Chờ lâu quá, gọi […] không ai nghe"], "no phone numbers"
     assert not any("HS-" in str(cell) for row in ratings for cell in row), "no dossiers"

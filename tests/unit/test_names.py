@@ -12,7 +12,7 @@ from bot.names import CHANNELS, channel_name
 
 
 def declared_channels() -> set[str]:
-    found = {OPEN311, "paper"}
+    found = {OPEN311, "paper", "import"}
     for module in pkgutil.iter_modules(bot.channels.__path__):
         code = getattr(importlib.import_module(f"bot.channels.{module.name}"), "CHANNEL", None)
         if isinstance(code, str):
