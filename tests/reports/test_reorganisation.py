@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+import bot.app
 from bot.cli import main
 from complaints.case import EventKind
 from storage.db import Database
@@ -229,3 +230,20 @@ def test_a_bad_mapping_is_refused_whole(cli: str, capsys: pytest.CaptureFixture[
     code, _, err = run(capsys, "directory", "import", TODAY_FILE, "--effective", "2099-01-01",
                        "--mapping", MAPPING_FILE)
     assert code == 1 and "is in the future" in err
+
+
+def test_an_empty_database_starts_with_the_organisation_of_today(
+        database_url: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(bot.app, "SEED_DIRECTORY", CURRENT_DIRECTORY)
+    monkeypatch.setenv("PAKN_DATABASE_URL", database_url)
+    for name in ("PAKN_TELEGRAM_TOKEN", "PAKN_PUBLIC_URL", "PAKN_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    code, out, _ = run(capsys, "directory", "show", "--json")
+    directory = json.loads(out)
+    assert code == 0 and directory["code"] == "75" and directory["focal_unit"] == "VPUBND"
+    assert directory["former_units"] == []
+    assert all(u["effective_from"] == "2025-07-01" and u["effective_to"] is None
+               and u["successors"] == [] for u in directory["units"])
+    code, out, _ = run(capsys, "stats", "--period", "2026")
+    assert code == 0 and "as organised" not in out, "nothing to switch before a reorganisation"
