@@ -16,7 +16,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from bot.dossier_view import status_label
 from bot.i18n import _
 from bot.ports import ExportSource
-from bot.reports import figure_names, inclusion_line, indicator_names
+from bot.reports import figure_names, inclusion_line, indicator_names, unit_names
 from complaints.directory import Directory
 from complaints.dossiers import Dossier, Status, on_time
 from complaints.privacy import scrub
@@ -89,7 +89,7 @@ def _yes_no(value: bool | None) -> str | None:
 
 
 def _names(directory: Directory, language: str) -> dict[str, dict[str, str]]:
-    return {"unit": {u.code: u.name.in_language(language) for u in directory.units},
+    return {"unit": unit_names(directory, language),
             "field": {f.code: f.name.in_language(language) for f in directory.fields},
             "area": {a.code: a.name.in_language(language) for a in directory.areas},
             "procedure": {p.code: p.name.in_language(language) for p in directory.procedures}}
