@@ -25,8 +25,8 @@ def register(commands: Any) -> None:
     importing = sub.add_parser("import", help="load a directory file (YAML)")
     importing.add_argument("file", type=Path)
     importing.add_argument("--effective", type=date.fromisoformat, metavar="DATE",
-                           help="the day the organisation took effect (YYYY-MM-DD): units "
-                                "that end get the day before as their last")
+                           help="the day the organisation took effect (YYYY-MM-DD; default "
+                                "today): units that end get the day before as their last")
     importing.add_argument("--mapping", type=Path, metavar="MAP.csv",
                            help="CSV with the header old,new: the successor(s) of each unit "
                                 "that ends")
@@ -51,9 +51,11 @@ def import_directory(settings: Settings, args: argparse.Namespace) -> int:
         except (OSError, UnicodeDecodeError) as exc:
             return fail(_("cannot read {file}: {error}").format(file=args.mapping, error=exc))
     now = utcnow()
-    if args.effective is not None and args.effective > now.astimezone(settings.tz).date():
+    today = now.astimezone(settings.tz).date()
+    effective = args.effective or today
+    if effective > today:
         return fail(_("the effective date {date} is in the future (nothing was imported)")
-                    .format(date=args.effective.isoformat()))
+                    .format(date=effective.isoformat()))
     migrate(settings)
 
     async def load() -> Loaded:
@@ -62,7 +64,7 @@ def import_directory(settings: Settings, args: argparse.Namespace) -> int:
             if mapping_text is not None:
                 successors = parse_mapping(mapping_text, await uow.directory.load(),
                                            directory)
-            return await load_directory(uow, now, directory, args.effective, successors)
+            return await load_directory(uow, now, directory, effective, successors)
     try:
         loaded = asyncio.run(load())
     except DirectoryError as exc:

@@ -264,7 +264,8 @@ class Admin(DashboardPages):
                     error=_("{error} (nothing was changed)").format(error=exc))
 
         async def replace(ctx: Context) -> None:
-            await load_directory(ctx.uow, ctx.now, directory)
+            await load_directory(ctx.uow, ctx.now, directory,
+                                 ctx.now.astimezone(ctx.settings.tz).date())
         await self._perform(viewer, fields, "directory", replace, upload.filename)
         with use_locale(self.language(viewer)):
             note = _("Imported {name}: {areas} areas, {units} units, {fields} fields, "
