@@ -53,8 +53,16 @@ FILE_LINK_KEY = "file_link_key"
 ZALO_BOT_NAME_KEY = "zalo_bot_name"
 
 
-def bundled_directory_text() -> str:
-    return resources.files("complaints").joinpath("data/xuan_loc.yaml").read_text("utf-8")
+SEED_DIRECTORY = "dong_nai_xuan_loc.yaml"
+"""The bundled directory file an empty database starts with: the organisation of today.
+The 2022 organisation of Xuân Lộc district is bundled beside it as a dated version
+(xuan_loc_2022.yaml), with the mapping of its units to today's."""
+
+
+def bundled_directory_text(name: str | None = None) -> str:
+    """A bundled directory file's text: the seed, or the named file of complaints/data."""
+    return resources.files("complaints").joinpath(f"data/{name or SEED_DIRECTORY}").read_text(
+        "utf-8")
 
 
 async def seed_directory(store: Store, now: datetime) -> None:

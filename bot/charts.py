@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from bot.i18n import _, current_language
-from bot.reports import indicator_names, percent
+from bot.reports import indicator_names, percent, unit_names
 from complaints.directory import Directory
 from surveys.indicators import Rate
 from surveys.report import Report
@@ -33,7 +33,7 @@ def by_field(report: Report, directory: Directory, language: str) -> Rows:
 
 
 def by_unit(report: Report, directory: Directory, language: str) -> Rows:
-    names = {u.code: u.name.in_language(language) for u in directory.units}
+    names = unit_names(directory, language)
     return [(names.get(code, code), indicators.pakn_on_time)
             for code, indicators in report.groups.get("unit", {}).items()
             if indicators.pakn_on_time.denominator]

@@ -1,20 +1,41 @@
 """The directory as data (JSON, and YAML that loads back) and as text for people."""
 
+from datetime import date
+
 from bot.i18n import _
-from complaints.directory import Directory, Name
+from complaints.directory import Directory, Name, Unit
 
 
 def _name(name: Name) -> dict[str, str | None]:
     return {"vi": name.vi, "en": name.en}
 
 
-def as_json(directory: Directory) -> dict[str, object]:
+def _day(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _unit(unit: Unit, history: bool) -> dict[str, object]:
+    entry: dict[str, object] = {"code": unit.code, "name": _name(unit.name),
+                                "kind": unit.kind.value, "area": unit.area,
+                                "effective_from": _day(unit.effective_from),
+                                "effective_to": _day(unit.effective_to)}
+    if history:
+        entry["successors"] = list(unit.successors)
+    return entry
+
+
+def as_json(directory: Directory, history: bool = True) -> dict[str, object]:
+    """The directory as data. With `history`, each unit's successors and the units that
+    have ended (`former_units`); without, a file that `parse_directory` loads back."""
     return {
         "code": directory.code, "name": _name(directory.name), "place": directory.place,
+        "effective_from": _day(directory.effective_from),
+        "effective_to": _day(directory.effective_to),
         "focal_unit": directory.focal_unit, "targets": vars(directory.targets),
         "areas": [{"code": a.code, "name": _name(a.name)} for a in directory.areas],
-        "units": [{"code": u.code, "name": _name(u.name), "kind": u.kind.value, "area": u.area}
-                  for u in directory.units],
+        "units": [_unit(u, history) for u in directory.units],
+        **({"former_units": [_unit(u, history) for u in directory.former_units]}
+           if history else {}),
         "fields": [{"code": f.code, "name": _name(f.name),
                     "satisfaction_target": f.satisfaction_target,
                     "resolve_days": f.resolve_days, "transfer_days": f.transfer_days,
@@ -35,6 +56,10 @@ def as_text(directory: Directory) -> str:
     lines += [f"  {a.code:<8} {a.name.vi}" for a in directory.areas]
     lines += ["", _("Units:")]
     lines += [f"  {u.code:<12} {u.name.vi}" for u in directory.units]
+    if directory.former_units:
+        lines += ["", _("Former units (last day -> successors):")]
+        lines += [f"  {u.code:<12} {u.name.vi} ({_day(u.effective_to) or '?'} -> "
+                  f"{', '.join(u.successors) or '—'})" for u in directory.former_units]
     lines += ["", _("Fields (satisfaction target, working days to resolve / to transfer):")]
     lines += [f"  {f.code:<20} {f.name.vi:<32} {f.satisfaction_target:.0%}  "
               f"{f.resolve_days}/{f.transfer_days}" for f in directory.fields]

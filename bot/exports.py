@@ -18,7 +18,7 @@ from bot.handlers.cards import status_label as case_status_label
 from bot.i18n import _
 from bot.names import channel_name
 from bot.ports import ExportSource
-from bot.reports import figure_names, inclusion_line, indicator_names
+from bot.reports import figure_names, inclusion_line, indicator_names, unit_names
 from bot.surveys import questionnaire
 from complaints.case import Status as CaseStatus
 from complaints.directory import Directory
@@ -100,7 +100,7 @@ def _yes_no(value: bool | None) -> str | None:
 
 
 def _names(directory: Directory, language: str) -> dict[str, dict[str, str]]:
-    return {"unit": {u.code: u.name.in_language(language) for u in directory.units},
+    return {"unit": unit_names(directory, language),
             "field": {f.code: f.name.in_language(language) for f in directory.fields},
             "area": {a.code: a.name.in_language(language) for a in directory.areas},
             "procedure": {p.code: p.name.in_language(language) for p in directory.procedures}}

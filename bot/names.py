@@ -12,8 +12,9 @@ def field_name(directory: Directory, code: str) -> str:
 
 
 def unit_name(directory: Directory, code: str) -> str:
-    return directory.unit(code).name.in_language(current_language()) \
-        if directory.has_unit(code) else code
+    """A current unit's name, or a former one's (the code if neither)."""
+    unit = directory.known_unit(code)
+    return unit.name.in_language(current_language()) if unit else code
 
 
 def area_name(directory: Directory, code: str | None) -> str:

@@ -1,6 +1,7 @@
 """The indicators report: counted by the database, computed by the domain, written out
 for a chat, a terminal or JSON."""
 
+import dataclasses
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -12,7 +13,7 @@ from bot.ports import IndicatorSource
 from complaints.directory import Directory
 from surveys.indicators import APOLOGISED, UNVERIFIED, Counts, Indicator, Indicators, Rate, Targets
 from surveys.periods import Period
-from surveys.report import Inclusion, Report, Scope, build_report
+from surveys.report import AsOf, Inclusion, Report, Scope, build_report
 
 
 def targets_of(directory: Directory) -> Targets:
@@ -26,9 +27,42 @@ def targets_of(directory: Directory) -> Targets:
                                      if f.dossier_on_time_target is not None})
 
 
+class AsOrganisedNow:
+    """Counts with every record under the unit of today that took over from its unit
+    (transitively; a unit split in two under its main successor, so totals do not
+    change). A unit's figures add up those of the units rolled into it."""
+
+    def __init__(self, source: IndicatorSource, directory: Directory) -> None:
+        self.source = source
+        self.directory = directory
+
+    async def counts(self, start: datetime, end: datetime, now: datetime, scope: Scope,
+                     group: str | None, timezone: ZoneInfo) -> dict[str | None, Counts]:
+        units = self.directory.rolled_into(scope.unit) if scope.unit else (None,)
+        result: dict[str | None, Counts] = {}
+        for unit in units:
+            part = await self.source.counts(start, end, now,
+                                            dataclasses.replace(scope, unit=unit), group,
+                                            timezone)
+            for key, counts in part.items():
+                if group == "unit" and key is not None:
+                    key = self.directory.current_unit(str(key))
+                result[key] = result.get(key, Counts()) + counts
+        return result
+
+    async def inclusions(self) -> list[Inclusion]:
+        return [dataclasses.replace(i, unit=self.directory.current_unit(i.unit))
+                for i in await self.source.inclusions()]
+
+
 async def make_report(source: IndicatorSource, directory: Directory, period: Period,
                       scope: Scope, now: datetime, timezone: ZoneInfo,
-                      groups: tuple[str, ...] = ("unit", "field")) -> Report:
+                      groups: tuple[str, ...] = ("unit", "field"),
+                      as_of: AsOf = AsOf.NOW) -> Report:
+    """The report of a period against the previous one, both counted under the same
+    organisation (`as_of`)."""
+    if as_of is AsOf.NOW and directory.former_units:
+        source = AsOrganisedNow(source, directory)
     start, end = period.bounds(timezone)
     before_start, before_end = period.previous().bounds(timezone)
     total = await source.counts(start, end, now, scope, None, timezone)
@@ -39,7 +73,7 @@ async def make_report(source: IndicatorSource, directory: Directory, period: Per
     return build_report(period, scope, targets_of(directory), total.get(None, Counts()),
                         previous.get(None, Counts()), by_group,
                         sorted((str(k), v) for k, v in months.items() if k is not None),
-                        tuple(await source.inclusions()))
+                        tuple(await source.inclusions()), as_of)
 
 
 def percent(value: float | None) -> str:
@@ -95,6 +129,8 @@ def report_text(report: Report, directory: Directory, language: str,
     lines = [_("Indicators for {label} ({first} to {last})").format(
         label=period.label, first=period.first.strftime("%d/%m/%Y"),
         last=period.last.strftime("%d/%m/%Y"))]
+    if directory.former_units:
+        lines[0] += f" · {as_of_text(report.as_of)}"
     trends = report.trends()
     beside = {Indicator.SATISFACTION.value: UNVERIFIED,
               Indicator.DOSSIER_ON_TIME.value: APOLOGISED}
@@ -110,7 +146,7 @@ def report_text(report: Report, directory: Directory, language: str,
         if figure is not None and report.overall[figure].denominator:
             lines.append(f"  {figures[figure]}: {rate_line(report.overall[figure])}")
     lines += [inclusion_line(inclusion, directory, timezone) for inclusion in report.inclusions]
-    names = {"unit": {u.code: u.name.in_language(language) for u in directory.units},
+    names = {"unit": unit_names(directory, language),
              "field": {f.code: f.name.in_language(language) for f in directory.fields},
              "procedure": {p.code: p.name.in_language(language) for p in directory.procedures}}
     headings = {"unit": _("By unit"), "field": _("By field"), "procedure": _("By procedure"),
@@ -126,6 +162,17 @@ def report_text(report: Report, directory: Directory, language: str,
                 f"{short} {_short(indicators[key])}"
                 for key, short in _short_names().items() if indicators[key].denominator))
     return "\n".join(lines)
+
+
+def unit_names(directory: Directory, language: str) -> dict[str, str]:
+    """The names of the current units and of those that have ended (a report as
+    organised then lists them)."""
+    return {u.code: u.name.in_language(language)
+            for u in (*directory.former_units, *directory.units)}
+
+
+def as_of_text(as_of: AsOf) -> str:
+    return {AsOf.NOW: _("as organised now"), AsOf.THEN: _("as organised then")}[as_of]
 
 
 def _short_names() -> dict[str, str]:

@@ -6,7 +6,7 @@ for queries, the events are the record of who did what and when.
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -43,6 +43,8 @@ class EventKind(StrEnum):
     APOLOGISED = "apologised"
     REOPENED = "reopened"
     RATED = "rated"
+    REORGANISED = "reorganised"
+    """The unit ended and the case went to its successor."""
 
 
 @dataclass(frozen=True)
@@ -227,6 +229,19 @@ def transfer(case: Case, actor: Actor, to_unit: str, reason: str, focal_unit: st
     case.assignee_id = None
     case.status = Status.RECEIVED
     case.routed_at, case.transfer_due_at = now, transfer_due_at
+    return event
+
+
+def reorganise(case: Case, to_unit: str, now: datetime, effective: date, chosen_by: str
+               ) -> Event:
+    """Move an open case to the unit that took over from its unit when that unit ended.
+
+    Not a transfer: no staff member decided it, it does not count toward MAX_TRANSFERS,
+    and the case keeps its status, assignee and deadlines (the work goes on in the
+    successor, as the reorganisation transfers the ended unit's duties to it)."""
+    event = _record(case, EventKind.REORGANISED, None, now, from_unit=case.unit,
+                    to_unit=to_unit, effective=effective.isoformat(), chosen_by=chosen_by)
+    case.unit = to_unit
     return event
 
 

@@ -4,7 +4,9 @@ A deployment loads its own directory as data; nothing here names a real place.
 """
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from functools import cached_property
 
@@ -19,9 +21,15 @@ class Name:
 
 
 class UnitKind(StrEnum):
-    DISTRICT_OFFICE = "district_office"
+    DEPARTMENT = "department"
+    """A department (sở) or office of the province."""
+    SERVICE_CENTRE = "service_centre"
+    """A Public Administration Service Centre, of the province or of a commune."""
     COMMUNE = "commune"
     BRANCH = "branch"
+    DISTRICT_OFFICE = "district_office"
+    """An office of a district: the organisation before 1/7/2025 (districts were
+    abolished by the 2025 Law on the Organisation of Local Government)."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,12 @@ class Unit:
     kind: UnitKind
     area: str | None = None
     """For a commune people's committee: the area it governs."""
+    effective_from: date | None = None
+    """The first day the unit exists; None: since before the service kept track."""
+    effective_to: date | None = None
+    """The last day it exists; None: it still does."""
+    successors: tuple[str, ...] = ()
+    """The units that took over its work when it ended, the main one first."""
 
 
 @dataclass(frozen=True)
@@ -97,10 +111,42 @@ class Directory:
     fields: tuple[Field, ...] = ()
     procedures: tuple[Procedure, ...] = ()
     rules: tuple[RoutingRule, ...] = ()
+    effective_from: date | None = None
+    """The day this organisation took effect (units without their own date start then)."""
+    effective_to: date | None = None
+    """For a dated past version: its last day."""
+    former_units: tuple[Unit, ...] = ()
+    """Units that have ended, kept with their successors so that older records can be
+    counted as organised now."""
 
     @cached_property
     def _units_by_code(self) -> dict[str, Unit]:
         return {unit.code: unit for unit in self.units}
+
+    @cached_property
+    def _known_units(self) -> dict[str, Unit]:
+        return {unit.code: unit for unit in (*self.former_units, *self.units)}
+
+    def known_unit(self, code: str) -> Unit | None:
+        """A current or former unit."""
+        return self._known_units.get(code)
+
+    def current_unit(self, code: str) -> str:
+        """The unit of today that a unit's records count under "as organised now": the
+        unit itself if it still exists, else its main successor's, transitively. A unit
+        split in two rolls up whole into its first successor, so that totals stay the
+        same both ways. A code the directory does not know stays as it is."""
+        return _follow(code, {u.code: u.successors for u in self.former_units},
+                       self._units_by_code)
+
+    @cached_property
+    def rollup(self) -> Mapping[str, str]:
+        """Every former unit's current unit."""
+        return {u.code: self.current_unit(u.code) for u in self.former_units}
+
+    def rolled_into(self, code: str) -> tuple[str, ...]:
+        """The units whose records count under `code` as organised now, itself included."""
+        return (code, *(old for old, new in self.rollup.items() if new == code and old != code))
 
     def unit(self, code: str) -> Unit:
         return self._units_by_code[code]
@@ -169,3 +215,41 @@ class Directory:
             if unit is not None and (best is None or score > best[0]):
                 best = (score, unit)
         return best[1] if best else self.unit(self.focal_unit)
+
+
+class Choice(StrEnum):
+    """How a moved case's successor was chosen among several."""
+
+    ONLY = "only"
+    AREA = "area"
+    """The successor governs the case's area."""
+    FIELD = "field"
+    """The new directory routes the case's field (and area) to it."""
+    MAIN = "main"
+    """Nothing told them apart: the main (first) successor."""
+
+
+def choose_successor(successors: tuple[str, ...], area: str | None, field: str,
+                     new: Directory) -> tuple[str, Choice]:
+    """The successor an open case of a unit that ended goes to."""
+    if len(successors) == 1:
+        return successors[0], Choice.ONLY
+    for code in successors:
+        if area is not None and new.has_unit(code) and new.unit(code).area == area:
+            return code, Choice.AREA
+    if new.has_field(field):
+        routed = new.route(field, area if area is not None and new.has_area(area) else None)
+        if routed.code in successors:
+            return routed.code, Choice.FIELD
+    return successors[0], Choice.MAIN
+
+
+def _follow(code: str, successors: Mapping[str, tuple[str, ...]],
+            current: Mapping[str, Unit]) -> str:
+    seen = {code}
+    while code not in current and successors.get(code):
+        code = successors[code][0]
+        if code in seen:  # a cycle in the data: stop where it closes
+            break
+        seen.add(code)
+    return code

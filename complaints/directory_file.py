@@ -4,7 +4,11 @@ A file is accepted whole or rejected whole: the first problem found is reported 
 the line of the entry it concerns.
 """
 
+import csv
+import dataclasses
+import io
 from collections.abc import Callable
+from datetime import date
 from typing import Any, TypeVar
 
 import yaml
@@ -74,6 +78,16 @@ class _Entry:
         except ValueError:
             raise DirectoryError(f"{self.what}: '{key}' must be a number", _line(node)) from None
 
+    def day(self, key: str) -> date | None:
+        node = self.values.get(key)
+        if node is None or _is_null(node):
+            return None
+        try:
+            return date.fromisoformat(str(node.value).strip())
+        except ValueError:
+            raise DirectoryError(f"{self.what}: '{key}' must be a date (YYYY-MM-DD)",
+                                 _line(node)) from None
+
     def flag(self, key: str) -> bool:
         node = self.values.get(key)
         if node is None:
@@ -105,7 +119,10 @@ def parse_directory(text: str) -> Directory:
         raise DirectoryError("the file is empty")
     top = _Entry(root, "directory")
     top.check_keys({"code", "name", "place", "focal_unit", "targets", "areas", "units",
-                    "fields", "procedures", "routing"})
+                    "fields", "procedures", "routing", "effective_from", "effective_to"})
+    effective_from, effective_to = top.day("effective_from"), top.day("effective_to")
+    if effective_from and effective_to and effective_to < effective_from:
+        raise DirectoryError("effective_to is before effective_from", top.line)
 
     areas = _items(top, "areas", _area)
     units = _items(top, "units", _unit)
@@ -123,6 +140,9 @@ def parse_directory(text: str) -> Directory:
         raise DirectoryError("at least one field is required", top.line)
     governed: dict[str, str] = {}
     for unit, line in units:
+        if unit.effective_from and unit.effective_to and unit.effective_to < unit.effective_from:
+            raise DirectoryError(f"unit {unit.code}: effective_to is before effective_from",
+                                 line)
         if unit.area is not None and unit.area not in area_codes:
             raise DirectoryError(f"unit {unit.code}: unknown area '{unit.area}'", line)
         if unit.kind is UnitKind.COMMUNE and unit.area is None:
@@ -155,12 +175,52 @@ def parse_directory(text: str) -> Directory:
         place=top.text("place", required=False) or name.vi,
         targets=_targets(top),
         focal_unit=focal,
+        effective_from=effective_from,
+        effective_to=effective_to,
         areas=tuple(a for a, _ in areas),
-        units=tuple(u for u, _ in units),
+        # A unit without its own dates lives as long as the organisation it is part of.
+        units=tuple(dataclasses.replace(u, effective_from=u.effective_from or effective_from,
+                                        effective_to=u.effective_to or effective_to)
+                    for u, _ in units),
         fields=tuple(f for f, _ in fields),
         procedures=tuple(p for p, _ in procedures),
         rules=tuple(r for r, _ in rules),
     )
+
+
+def parse_mapping(text: str, old: Directory, new: Directory) -> dict[str, tuple[str, ...]]:
+    """Read the CSV that says which units of the new organisation took over from each unit
+    of the old one: the header `old,new`, then one row per old unit and successor (a unit
+    split in two has two rows, its main successor first).
+
+    Accepted whole or refused whole with the line and reason of the first problem. Every
+    old unit that the new directory does not keep needs a successor, so that its records
+    can be counted as organised now.
+    """
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    if not rows or [cell.strip() for cell in rows[0]] != ["old", "new"]:
+        raise DirectoryError("the mapping's first line must be the header old,new", 1)
+    successors: dict[str, list[str]] = {}
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != 2 or not all(cell.strip() for cell in row):
+            raise DirectoryError("a row needs an old unit code and a new one", number)
+        before, after = row[0].strip(), row[1].strip()
+        if old.known_unit(before) is None:
+            raise DirectoryError(f"'{before}' is not a unit of the directory in use", number)
+        if not new.has_unit(after):
+            raise DirectoryError(f"'{after}' is not a unit of the new directory", number)
+        if new.has_unit(before):
+            raise DirectoryError(f"'{before}' continues in the new directory: it has no "
+                                 "successor", number)
+        if after in successors.get(before, []):
+            raise DirectoryError(f"the row {before},{after} appears twice", number)
+        successors.setdefault(before, []).append(after)
+    for unit in old.units:
+        if not new.has_unit(unit.code) and unit.code not in successors:
+            raise DirectoryError(f"unit {unit.code} ends and the mapping gives it no successor")
+    return {code: tuple(after) for code, after in successors.items()}
 
 
 def _targets(top: _Entry) -> Targets:
@@ -204,13 +264,15 @@ def _area(entry: _Entry) -> Area:
 
 
 def _unit(entry: _Entry) -> Unit:
-    entry.check_keys({"code", "name", "kind", "area"})
+    entry.check_keys({"code", "name", "kind", "area", "effective_from", "effective_to"})
     kind = entry.required_text("kind")
     if kind not in {k.value for k in UnitKind}:
         allowed = ", ".join(k.value for k in UnitKind)
         raise DirectoryError(f"unit: kind must be one of {allowed}", entry.line)
     return Unit(code=entry.required_text("code"), name=entry.name(), kind=UnitKind(kind),
-                area=entry.text("area", required=False))
+                area=entry.text("area", required=False),
+                effective_from=entry.day("effective_from"),
+                effective_to=entry.day("effective_to"))
 
 
 def _field(entry: _Entry) -> Field:

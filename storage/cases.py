@@ -64,6 +64,13 @@ class SqlCaseRepository:
         stmt = stmt.order_by(effective_due, CaseRow.id).limit(limit)
         return [_from_row(r) for r in (await self.session.execute(stmt)).scalars()]
 
+    async def open_in_units(self, units: list[str]) -> list[Case]:
+        """Every open case of these units, oldest first (a reorganisation moves them)."""
+        stmt = (select(CaseRow).where(CaseRow.status.in_([s.value for s in OPEN_STATUSES]),
+                                      CaseRow.unit_code.in_(units))
+                .order_by(CaseRow.id))
+        return [_from_row(r) for r in (await self.session.execute(stmt)).scalars()]
+
     async def needing_attention(self, due_before: datetime, limit: int) -> list[Case]:
         """Open cases due (on their current date) before `due_before`, or not yet taken:
         the ones a scheduler round may owe a reminder."""

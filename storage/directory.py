@@ -3,8 +3,9 @@
 import dataclasses
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -21,13 +22,21 @@ from complaints.directory import (
     Unit,
     UnitKind,
 )
-from storage.models import AreaRow, FieldRow, Meta, ProcedureRow, RoutingRuleRow, UnitRow
+from storage.models import (
+    AreaRow,
+    FieldRow,
+    Meta,
+    ProcedureRow,
+    RoutingRuleRow,
+    UnitRow,
+    UnitSuccessorRow,
+)
 
 VERSION_KEY = "directory_version"
 """Changes with every load, however close in time: what the per-process caches compare."""
 UPDATED_KEY = "directory_updated_at"
 INFO_KEYS = ("directory_code", "directory_name_vi", "directory_name_en", "directory_place",
-             "focal_unit", "targets")
+             "focal_unit", "targets", "effective_from", "effective_to")
 
 
 @dataclass
@@ -54,20 +63,39 @@ class SqlDirectoryRepository:
     async def is_empty(self) -> bool:
         return await self._meta(VERSION_KEY) is None
 
-    async def replace(self, directory: Directory, now: datetime) -> None:
+    async def replace(self, directory: Directory, now: datetime, effective: date | None = None,
+                      successors: Mapping[str, tuple[str, ...]] | None = None) -> None:
         """Load a whole directory. Entries no longer listed are deactivated, not deleted,
-        because cases and ratings keep referring to them."""
+        because cases and ratings keep referring to them. With an `effective` day, the
+        units that end get the day before as their last, the new ones start that day;
+        `successors` records who took over from each unit that ends."""
         s = self.session
+        ending = set((await s.execute(select(UnitRow.code).where(UnitRow.active.is_(True))))
+                     .scalars()) - {unit.code for unit in directory.units}
         for model in (AreaRow, UnitRow, FieldRow, ProcedureRow):
             await s.execute(update(model).values(active=False))
         await s.execute(delete(RoutingRuleRow))
+        if effective is not None and ending:
+            await s.execute(update(UnitRow).where(UnitRow.code.in_(ending),
+                                                  UnitRow.effective_to.is_(None))
+                            .values(effective_to=effective - timedelta(days=1)))
         for pos, area in enumerate(directory.areas):
             await s.merge(AreaRow(code=area.code, name_vi=area.name.vi, name_en=area.name.en,
                                   position=pos, active=True))
         for pos, unit in enumerate(directory.units):
+            known = await s.get(UnitRow, unit.code)
+            started = unit.effective_from or (known.effective_from if known else effective)
             await s.merge(UnitRow(code=unit.code, name_vi=unit.name.vi, name_en=unit.name.en,
                                   kind=unit.kind.value, area_code=unit.area, position=pos,
-                                  active=True))
+                                  active=True, effective_from=started,
+                                  effective_to=unit.effective_to))
+        if successors:
+            await s.execute(delete(UnitSuccessorRow)
+                            .where(UnitSuccessorRow.unit_code.in_(list(successors))))
+            for code, after in successors.items():
+                for pos, successor in enumerate(after):
+                    s.add(UnitSuccessorRow(unit_code=code, successor_code=successor,
+                                           position=pos))
         for pos, f in enumerate(directory.fields):
             await s.merge(FieldRow(code=f.code, name_vi=f.name.vi, name_en=f.name.en,
                                    satisfaction_target=f.satisfaction_target,
@@ -85,6 +113,8 @@ class SqlDirectoryRepository:
                 "directory_name_en": directory.name.en or "",
                 "directory_place": directory.place, "focal_unit": directory.focal_unit,
                 "targets": json.dumps(dataclasses.asdict(directory.targets)),
+                "effective_from": _iso(directory.effective_from or effective),
+                "effective_to": _iso(directory.effective_to),
                 VERSION_KEY: uuid.uuid4().hex, UPDATED_KEY: now.isoformat()}
         for key, value in info.items():
             await s.merge(Meta(key=key, value=value))
@@ -102,8 +132,17 @@ class SqlDirectoryRepository:
             return list((await s.execute(stmt)).scalars())
 
         areas = [Area(r.code, Name(r.name_vi, r.name_en)) for r in await active(AreaRow)]
-        units = [Unit(r.code, Name(r.name_vi, r.name_en), UnitKind(r.kind), r.area_code)
-                 for r in await active(UnitRow)]
+        successors: dict[str, list[str]] = {}
+        for row in (await s.execute(select(UnitSuccessorRow).order_by(
+                UnitSuccessorRow.unit_code, UnitSuccessorRow.position))).scalars():
+            successors.setdefault(row.unit_code, []).append(row.successor_code)
+        units: list[Unit] = []
+        former: list[Unit] = []
+        for r in (await s.execute(select(UnitRow).order_by(UnitRow.position, UnitRow.code))
+                  ).scalars():
+            unit = Unit(r.code, Name(r.name_vi, r.name_en), UnitKind(r.kind), r.area_code,
+                        r.effective_from, r.effective_to, tuple(successors.get(r.code, ())))
+            (units if r.active else former).append(unit)
         fields = [Field(r.code, Name(r.name_vi, r.name_en), r.satisfaction_target,
                         r.resolve_days, r.transfer_days, r.dossier_on_time_target)
                   for r in await active(FieldRow)]
@@ -121,4 +160,14 @@ class SqlDirectoryRepository:
             targets=Targets(**json.loads(info["targets"])) if info["targets"] else Targets(),
             areas=tuple(areas), units=tuple(units), fields=tuple(fields),
             procedures=tuple(procedures), rules=tuple(rules),
+            effective_from=_day(info["effective_from"]), effective_to=_day(info["effective_to"]),
+            former_units=tuple(former),
         )
+
+
+def _iso(day: date | None) -> str:
+    return day.isoformat() if day else ""
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None

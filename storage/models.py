@@ -96,6 +96,18 @@ class UnitRow(Base):
     area_code: Mapped[str | None] = mapped_column(String(32))
     position: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    effective_from: Mapped[date | None] = mapped_column(Date)
+    effective_to: Mapped[date | None] = mapped_column(Date)
+
+
+class UnitSuccessorRow(Base):
+    """A unit that ended and one of the units that took over its work (migration 0013)."""
+
+    __tablename__ = "unit_successors"
+    unit_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    successor_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    """0 for the main successor, which records roll up into as organised now."""
 
 
 class FieldRow(Base):

@@ -3,11 +3,21 @@ channel, against the previous period, and month by month."""
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 
 from surveys.indicators import Counts, Indicator, Indicators, Targets, indicators, trend
 from surveys.periods import Period
 
 GROUPS = ("unit", "field", "procedure", "channel")
+
+
+class AsOf(StrEnum):
+    """Which organisation a report counts under."""
+
+    NOW = "now"
+    """Each record under the unit of today that took over from its unit."""
+    THEN = "then"
+    """Each record under the unit it belonged to."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,8 @@ class Report:
     months: list[tuple[str, Indicators]] = field(default_factory=list)
     inclusions: tuple[Inclusion, ...] = ()
     """The inclusions of unverified ratings that count in this report's period."""
+    as_of: AsOf = AsOf.NOW
+    """The organisation both the period and the previous one are counted under."""
 
     def trends(self) -> dict[str, float | None]:
         """Percentage points gained (or lost) against the previous period."""
@@ -55,6 +67,7 @@ class Report:
             "period": {"label": self.period.label, "first": self.period.first.isoformat(),
                        "last": self.period.last.isoformat()},
             "scope": {k: v for k, v in vars(self.scope).items() if v is not None},
+            "as_of": self.as_of.value,
             **self.overall.as_dict(),
             "previous": self.previous.as_dict(),
             "trend_points": self.trends(),
@@ -70,7 +83,7 @@ class Report:
 def build_report(period: Period, scope: Scope, targets: Targets, total: Counts,
                  previous: Counts, groups: dict[str, dict[str | None, Counts]],
                  months: list[tuple[str, Counts]],
-                 inclusions: tuple[Inclusion, ...] = ()) -> Report:
+                 inclusions: tuple[Inclusion, ...] = (), as_of: AsOf = AsOf.NOW) -> Report:
     """Turn counts into indicators; a field's own satisfaction target applies to it."""
     by_group = {}
     for name, counted in groups.items():
@@ -84,4 +97,5 @@ def build_report(period: Period, scope: Scope, targets: Targets, total: Counts,
                   groups=by_group,
                   months=[(label, indicators(c, targets, scope.field)) for label, c in months],
                   inclusions=tuple(i for i in inclusions if i.overlaps(period)
-                                   and scope.unit in (None, i.unit)))
+                                   and scope.unit in (None, i.unit)),
+                  as_of=as_of)

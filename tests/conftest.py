@@ -12,6 +12,7 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
+import bot.app
 from storage.migrate import upgrade
 
 POSTGRES = os.environ.get("PAKN_TEST_POSTGRES_URL")
@@ -27,6 +28,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         parts = item.path.relative_to(Path(__file__).parent).parts
         if len(parts) > 1 and parts[0] in TIERS:
             item.add_marker(getattr(pytest.mark, parts[0]))
+CURRENT_DIRECTORY = bot.app.SEED_DIRECTORY
+# The suites were written against the 2022 organisation of Xuân Lộc district (its unit
+# codes PTNMT, VP, UBND-26425...), bundled as a dated version: the service's databases in
+# tests start with it. The organisation of today, the default, has its own tests
+# (tests/unit/test_directory_history.py, tests/reports/test_reorganisation.py).
+bot.app.SEED_DIRECTORY = "xuan_loc_2022.yaml"
 
 
 def _admin(sql: str) -> None:

@@ -1,18 +1,21 @@
-"""`pakn directory import FILE` and `pakn directory show [--json]`."""
+"""`pakn directory import FILE [--effective DATE] [--mapping MAP.csv]` and
+`pakn directory show [--json]`."""
 
 import argparse
 import asyncio
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from bot.commands.base import fail, migrate, open_store
+from bot.core.directory import Loaded, load_directory
 from bot.directory_view import as_json, as_text
 from bot.dispatch import utcnow
 from bot.i18n import _
 from bot.settings import Settings
-from complaints.directory import Directory
-from complaints.directory_file import parse_directory
+from complaints.directory import Choice, Directory
+from complaints.directory_file import parse_directory, parse_mapping
 from complaints.errors import DirectoryError
 
 
@@ -21,6 +24,12 @@ def register(commands: Any) -> None:
     sub = directory.add_subparsers(title="directory commands", required=True)
     importing = sub.add_parser("import", help="load a directory file (YAML)")
     importing.add_argument("file", type=Path)
+    importing.add_argument("--effective", type=date.fromisoformat, metavar="DATE",
+                           help="the day the organisation took effect (YYYY-MM-DD; default "
+                                "today): units that end get the day before as their last")
+    importing.add_argument("--mapping", type=Path, metavar="MAP.csv",
+                           help="CSV with the header old,new: the successor(s) of each unit "
+                                "that ends")
     importing.set_defaults(run=import_directory)
     showing = sub.add_parser("show", help="print the directory in use")
     showing.add_argument("--json", action="store_true", help="machine-readable output")
@@ -35,18 +44,49 @@ def import_directory(settings: Settings, args: argparse.Namespace) -> int:
     except DirectoryError as exc:
         return fail(_("{file}: {error} (nothing was imported)").format(file=args.file,
                                                                       error=exc))
+    mapping_text = None
+    if args.mapping is not None:
+        try:
+            mapping_text = args.mapping.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            return fail(_("cannot read {file}: {error}").format(file=args.mapping, error=exc))
+    now = utcnow()
+    today = now.astimezone(settings.tz).date()
+    effective = args.effective or today
+    if effective > today:
+        return fail(_("the effective date {date} is in the future (nothing was imported)")
+                    .format(date=effective.isoformat()))
     migrate(settings)
 
-    async def load() -> None:
+    async def load() -> Loaded:
         async with open_store(settings) as store, store.unit_of_work() as uow:
-            await uow.directory.replace(directory, utcnow())
-    asyncio.run(load())
+            successors = None
+            if mapping_text is not None:
+                successors = parse_mapping(mapping_text, await uow.directory.load(),
+                                           directory)
+            return await load_directory(uow, now, directory, effective, successors)
+    try:
+        loaded = asyncio.run(load())
+    except DirectoryError as exc:
+        return fail(_("{file}: {error} (nothing was imported)").format(file=args.mapping,
+                                                                      error=exc))
     print(_("Imported {name}: {areas} areas, {units} units, {fields} fields, {procedures} "
             "procedures, {rules} routing rules.").format(
         name=directory.name.vi, areas=len(directory.areas), units=len(directory.units),
         fields=len(directory.fields), procedures=len(directory.procedures),
         rules=len(directory.rules)))
+    for moved in loaded.moved:
+        print(_("Case {case} moved from {old} to {new} ({why}).").format(
+            case=moved.case, old=moved.from_unit, new=moved.to_unit,
+            why=choice_text(moved.chosen_by)))
     return 0
+
+
+def choice_text(choice: Choice) -> str:
+    return {Choice.ONLY: _("its only successor"),
+            Choice.AREA: _("the successor governing the case's area"),
+            Choice.FIELD: _("the successor handling the case's field"),
+            Choice.MAIN: _("no area or field told the successors apart: the main one")}[choice]
 
 
 def show(settings: Settings, args: argparse.Namespace) -> int:

@@ -16,13 +16,16 @@ from bot.reports import make_report, report_text
 from bot.settings import Settings
 from surveys.errors import PeriodError
 from surveys.periods import Period, parse_period
-from surveys.report import GROUPS, Scope
+from surveys.report import GROUPS, AsOf, Scope
 
 
 def register(commands: Any) -> None:
     stats = commands.add_parser("stats", help="the indicators of a period")
     _common(stats)
     stats.add_argument("--json", action="store_true", help="machine-readable output")
+    stats.add_argument("--as-of", type=AsOf, choices=list(AsOf), default=AsOf.NOW,
+                       help="count each record under today's successor of its unit (now, "
+                            "the default) or under the unit it belonged to (then)")
     stats.set_defaults(run=stats_command)
     export = commands.add_parser("export", help="the indicators and the data as a file")
     _common(export)
@@ -62,7 +65,7 @@ def stats_command(settings: Settings, args: argparse.Namespace) -> int:
             directory = await uow.directory.load()
             groups = GROUPS if args.json else ("unit", "field")
             report = await make_report(uow.indicators, directory, args.period, scope,
-                                       utcnow(), settings.tz, groups)
+                                       utcnow(), settings.tz, groups, args.as_of)
             if args.json:
                 return json.dumps(report.as_dict(), ensure_ascii=False, indent=2)
             return report_text(report, directory, current_language(), settings.tz)

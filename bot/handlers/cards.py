@@ -1,7 +1,7 @@
 """How cases look in a chat: the staff card with its buttons, the citizen's view, labels."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.callbacks import CaseAction
@@ -154,6 +154,13 @@ def citizen_view(case: Case, directory: Directory, tz: ZoneInfo, now: datetime) 
     return lines
 
 
+def _iso_day(value: str) -> str:
+    try:
+        return date.fromisoformat(value).strftime("%d/%m/%Y")
+    except ValueError:
+        return value
+
+
 def event_line(event: Event, directory: Directory, tz: ZoneInfo, for_staff: bool) -> str:
     """One line of a case's history. Citizens see what happened; staff also see who."""
     when = format_datetime(event.at, tz)
@@ -175,6 +182,11 @@ def event_line(event: Event, directory: Directory, tz: ZoneInfo, for_staff: bool
         if data.get("new_due_at") else _("written apology sent on the unit's behalf"),
         EventKind.REOPENED: _("reopened by the sender"),
         EventKind.RATED: _("the sender rated the handling"),
+        EventKind.REORGANISED: _("moved from {source} to {target}, which took over its work "
+                                 "on {date}").format(
+            source=unit_name(directory, data.get("from_unit", "")),
+            target=unit_name(directory, data.get("to_unit", "")),
+            date=_iso_day(data.get("effective", ""))),
     }[event.kind]
     if for_staff and event.kind is EventKind.TRANSFERRED and data.get("reason"):
         text += " — " + _("reason: {reason}").format(reason=data["reason"])

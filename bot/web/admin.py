@@ -17,6 +17,7 @@ from aiohttp import web
 from bot.calendars import bundled_decisions, calendar_text
 from bot.channels.dashboard import CHANNEL
 from bot.context import Context
+from bot.core.directory import load_directory
 from bot.directory_view import as_json, as_text
 from bot.exports import write_cases_csv, write_xlsx
 from bot.handlers.admin import BOT_USERNAME_KEY, XLSX
@@ -30,6 +31,7 @@ from bot.web.dashboard import DashboardPages
 from bot.web.desk import NONCE, new_nonce
 from bot.web.public import (
     CHARTS,
+    as_of_param,
     beside_cards,
     chart_svg,
     columns,
@@ -90,10 +92,11 @@ class Admin(DashboardPages):
 
     async def _report(self, request: web.Request) -> tuple[Any, Directory]:
         period, scope = self._scope(request)
+        as_of = as_of_param(request)
         async with self.store.unit_of_work() as uow:
             directory = await uow.directory.load()
             report = await make_report(uow.indicators, directory, period, scope, self.clock(),
-                                       self.settings.tz, groups=GROUPS)
+                                       self.settings.tz, groups=GROUPS, as_of=as_of)
         return report, directory
 
     async def indicators(self, request: web.Request, *, error: str | None = None,
@@ -236,7 +239,8 @@ class Admin(DashboardPages):
         await self.sessions.require(request, admin=True)
         async with self.store.unit_of_work() as uow:
             directory = await uow.directory.load()
-        text = yaml.safe_dump(as_json(directory), allow_unicode=True, sort_keys=False)
+        text = yaml.safe_dump(as_json(directory, history=False), allow_unicode=True,
+                              sort_keys=False)
         return _download(text.encode("utf-8"), "application/yaml",
                          f"directory-{directory.code}.yaml")
 
@@ -258,7 +262,8 @@ class Admin(DashboardPages):
                     error=_("{error} (nothing was changed)").format(error=exc))
 
         async def replace(ctx: Context) -> None:
-            await ctx.uow.directory.replace(directory, ctx.now)
+            await load_directory(ctx.uow, ctx.now, directory,
+                                 ctx.now.astimezone(ctx.settings.tz).date())
         await self._perform(viewer, fields, "directory", replace, upload.filename)
         with use_locale(self.language(viewer)):
             note = _("Imported {name}: {areas} areas, {units} units, {fields} fields, "

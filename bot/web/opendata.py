@@ -17,7 +17,7 @@ from aiohttp import web
 
 from bot.i18n import _, use_locale
 from bot.names import area_name, field_name, procedure_name, unit_name
-from bot.reports import make_report
+from bot.reports import make_report, unit_names
 from bot.settings import Settings
 from bot.web.openapi import openapi
 from bot.web.published import (
@@ -208,7 +208,7 @@ def _number(query: Mapping[str, str], name: str, default: int, low: int, high: i
 
 def _names(directory: Directory, language: str) -> dict[str, dict[str, str]]:
     """What the codes of the report stand for, in the reader's language."""
-    return {"unit": {u.code: u.name.in_language(language) for u in directory.units},
+    return {"unit": unit_names(directory, language),
             "field": {f.code: f.name.in_language(language) for f in directory.fields},
             "procedure": {p.code: p.name.in_language(language) for p in directory.procedures}}
 

@@ -15,7 +15,13 @@ from babel.numbers import format_percent
 from bot.charts import bar_chart, by_field, by_unit, dossiers_by_field, trend_chart
 from bot.i18n import _, use_locale
 from bot.names import area_name, channel_name, field_name, unit_name
-from bot.reports import figure_names, inclusion_line, indicator_names, make_report
+from bot.reports import (
+    figure_names,
+    inclusion_line,
+    indicator_names,
+    make_report,
+    unit_names,
+)
 from bot.settings import Settings
 from bot.web.published import SEARCH_SCAN, Published, publish
 from bot.web.render import day, page, percent
@@ -24,7 +30,7 @@ from storage.uow import Store
 from surveys.errors import PeriodError
 from surveys.indicators import Indicator, Indicators, Rate
 from surveys.periods import Period, parse_period
-from surveys.report import Report, Scope
+from surveys.report import AsOf, Report, Scope
 
 PREFIXES = {"/cong-khai": "vi", "/public": "en"}
 PAGE_SIZE = 20
@@ -94,18 +100,19 @@ class PublicSite:
         except PeriodError:
             raise web.HTTPBadRequest(text="bad period") from None
 
-    async def _report(self, period: Period) -> tuple[Report, Directory]:
+    async def _report(self, period: Period, as_of: AsOf) -> tuple[Report, Directory]:
         async with self.store.unit_of_work() as uow:
             directory = await uow.directory.load()
             report = await make_report(uow.indicators, directory, period, Scope(), self.clock(),
-                                       self.settings.tz)
+                                       self.settings.tz, as_of=as_of)
         return report, directory
 
     async def overview(self, request: web.Request) -> web.Response:
         prefix = self._prefix(request)
         language = PREFIXES[prefix]
         period = self._period(request)
-        report, directory = await self._report(period)
+        as_of = as_of_param(request)
+        report, directory = await self._report(period, as_of)
         local = self.clock().astimezone(self.settings.tz)
         choices = [f"{local.year}-Q{q}" for q in range(1, (local.month - 1) // 3 + 2)]
         choices += [f"{local.year}-H1", f"{local.year}", f"{local.year - 1}"]
@@ -119,6 +126,7 @@ class PublicSite:
                     fields=group_rows(report, directory, "field", language), choices=choices,
                     authority=directory.name.in_language(language),
                     confidence=format_percent(0.95, locale=language),
+                    as_of=as_of.value, reorganised=bool(directory.former_units),
                     other=_other_language(prefix, request))
 
     async def chart(self, request: web.Request) -> web.Response:
@@ -126,7 +134,7 @@ class PublicSite:
         kind = request.match_info["kind"]
         if kind not in CHARTS:
             raise web.HTTPNotFound()
-        report, directory = await self._report(self._period(request))
+        report, directory = await self._report(self._period(request), as_of_param(request))
         svg = chart_svg(kind, report, directory, language)
         return web.Response(body=svg, content_type="image/svg+xml",
                             headers={"Cache-Control": "public, max-age=300"})
@@ -172,10 +180,18 @@ class PublicSite:
                     other=_other_language(prefix, request))
 
 
+def as_of_param(request: web.Request) -> AsOf:
+    """The organisation asked for (`as_of=now|then`; now when not given)."""
+    try:
+        return AsOf(request.query.get("as_of") or AsOf.NOW)
+    except ValueError:
+        raise web.HTTPBadRequest(text="bad as_of: write now or then") from None
+
+
 def group_rows(report: Report, directory: Directory, group: str,
                language: str) -> list[dict[str, Any]]:
     """A table's rows: each unit (field, procedure, channel) and its three rates."""
-    names = {"unit": {u.code: u.name.in_language(language) for u in directory.units},
+    names = {"unit": unit_names(directory, language),
              "field": {f.code: f.name.in_language(language) for f in directory.fields},
              "procedure": {p.code: p.name.in_language(language)
                            for p in directory.procedures}}.get(group, {})

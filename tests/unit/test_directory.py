@@ -17,7 +17,7 @@ from complaints.directory import (
 from complaints.directory_file import parse_directory
 from complaints.errors import DirectoryError
 
-BUNDLED = Path(complaints.__file__).parent / "data" / "xuan_loc.yaml"
+BUNDLED = Path(complaints.__file__).parent / "data" / "xuan_loc_2022.yaml"
 XUAN_LOC = parse_directory(BUNDLED.read_text(encoding="utf-8"))
 AREA_CODES = [str(code) for code in range(26425, 26468, 3)]
 
@@ -345,7 +345,7 @@ def test_the_error_message_names_the_line() -> None:
      "area: 'name' must be non-empty text"),
     # values of the wrong kind
     ("kind: district_office, name: Office", "kind: ministry, name: Office", "ministry",
-     "unit: kind must be one of district_office, commune, branch"),
+     "unit: kind must be one of department, service_centre, commune, branch, district_office"),
     ("level: commune, name: Procedure", "level: national, name: Procedure", "national",
      "procedure: level must be one of commune, district, province"),
     ("    resolve_days: 15\n", "    resolve_days: fifteen\n", "fifteen",
