@@ -22,12 +22,13 @@ from bot.channels.telegram import TelegramChannel, build_application
 from bot.channels.webchat import WebChatChannel
 from bot.channels.zalo_bot import ZaloBotChannel, ZaloBotClient
 from bot.channels.zalo_oa import ZaloOAChannel
+from bot.core import uploads
 from bot.core.work import Runner
 from bot.dispatch import Dispatcher, utcnow
 from bot.flood import FloodGate
 from bot.handlers import build_router
 from bot.handlers.admin import BOT_USERNAME_KEY
-from bot.links import FileLinks
+from bot.links import EXPORT_PAGE, FileLinks, parse_id
 from bot.media import Media
 from bot.outbox import OutboxDispatcher
 from bot.reply_window import ReplyWindow
@@ -45,6 +46,7 @@ from bot.web.session import Sessions
 from bot.zalo_tokens import ZaloOAuth, ZaloTokenKeeper
 from complaints.directory_file import parse_directory
 from storage.db import Database
+from storage.records import FileKind
 from storage.uow import Store
 
 log = logging.getLogger(__name__)
@@ -80,7 +82,8 @@ class Service:
         self.clock = clock
         self.database = Database(settings.database_url)
         self.store = Store(self.database)
-        self.media = Media(self.store, clock)
+        self.media = Media(self.store, clock, uploads.limits_of(settings),
+                           settings.default_language)
         self.calendars = Calendars()
         self.file_links: FileLinks | None = None
         """Signs links to files for the channels that take files by URL; set at start."""
@@ -123,9 +126,16 @@ class Service:
         self.runner = Runner(self.store, settings, self.calendars, clock,
                              on_commit=self.outbox.wake)
 
-    def link(self, attachment_id: int) -> str:
+    async def link(self, attachment_id: int) -> str | None:
+        """Where a channel that takes files by URL gets one: its signed link; for an
+        export, its page on the dashboard, where only a signed-in administrator gets it."""
         assert self.file_links is not None, "the service is not started"
-        return self.file_links.url(attachment_id, self.clock())
+        found = await self.media.linkable(attachment_id)
+        if found is None:
+            return None
+        if found.kind is FileKind.EXPORT:
+            return self.settings.site_url + EXPORT_PAGE.format(attachment_id=attachment_id)
+        return self.file_links.url(attachment_id, found.key, self.clock())
 
     async def prepare(self) -> None:
         await seed_directory(self.store, self.clock())
@@ -165,13 +175,16 @@ class Service:
 
     async def serve_file(self, request: web.Request) -> web.StreamResponse:
         """A file by its signed, short-lived link (what Zalo fetches)."""
-        try:
-            attachment_id = int(request.match_info["attachment_id"])
-        except ValueError:
-            raise web.HTTPNotFound() from None
+        attachment_id = parse_id(request.match_info["attachment_id"])
         links = self.file_links
-        if links is None or not links.valid(attachment_id, request.query.get("exp", ""),
-                                            request.query.get("sig", ""), self.clock()):
+        if attachment_id is None or links is None:
+            raise web.HTTPNotFound()
+        target = await self.media.linkable(attachment_id)
+        # The signature binds the file's own key: a link made for another file that had
+        # this id, or made up, fails here. Exports are never served by a link.
+        if (target is None or target.kind is FileKind.EXPORT
+                or not links.valid(attachment_id, target.key, request.query.get("exp", ""),
+                                   request.query.get("sig", ""), self.clock())):
             raise web.HTTPNotFound()
         found = await self.media.with_content(attachment_id)
         if found is None or found.content is None:

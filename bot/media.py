@@ -5,6 +5,7 @@ bytes uploaded in the web chat. When another channel needs the bytes they are fe
 once and kept; a file uploaded to Telegram once is then sent by the file id it got.
 """
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -12,8 +13,11 @@ from typing import Any
 
 import aiohttp
 
-from bot.channels.base import StoredFile
-from bot.ports import Attachment
+from bot.channels.base import StoredFile, UploadRefusal
+from bot.core import uploads
+from bot.i18n import resolve_language, use_locale
+from bot.images import NotAnImage, clean_image
+from bot.ports import Attachment, FileKind
 from complaints.case import can_view
 from storage.uow import Store
 
@@ -24,9 +28,13 @@ Download = Callable[[str], Awaitable[bytes]]
 
 
 class Media:
-    def __init__(self, store: Store, clock: Callable[[], datetime]) -> None:
+    def __init__(self, store: Store, clock: Callable[[], datetime],
+                 limits: uploads.UploadLimits = uploads.DEFAULT_LIMITS,
+                 default_language: str = "vi") -> None:
         self.store = store
         self.clock = clock
+        self.limits = limits
+        self.default_language = default_language
         self.download: Download | None = None
         """Set when Telegram is connected: fetches a photo by its file id."""
 
@@ -51,21 +59,28 @@ class Media:
         return await self._fetched(found)
 
     async def _fetched(self, found: Attachment) -> StoredFile | None:
-        """Fetch (and keep) the bytes of a file known by its Telegram id or its link."""
-        content: bytes | None = None
+        """Fetch (and keep) the bytes of a photo known by its Telegram id or its link:
+        decoded and encoded again like an upload, so what is kept and shown has no
+        metadata; what does not decode is not kept."""
         try:
             if found.telegram_file_id is not None and self.download is not None:
-                content = await self.download(found.telegram_file_id)
+                raw = await self.download(found.telegram_file_id)
             elif found.source_url is not None:
-                content = await fetch(found.source_url)
-        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+                raw = await fetch(found.source_url)
+            else:
+                return None
+            clean = await asyncio.to_thread(clean_image, raw)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:  # NotAnImage too
             log.warning("could not fetch attachment %s: %s", found.id, exc)
             return None
-        if content is None:
-            return None
         async with self.store.unit_of_work() as uow:
-            await uow.attachments.store_content(found.id, content, found.mime)
-        return StoredFile(found.telegram_file_id, content, found.mime, found.filename)
+            await uow.attachments.store_content(found.id, clean.content, clean.mime)
+        return StoredFile(found.telegram_file_id, clean.content, clean.mime, found.filename)
+
+    async def linkable(self, attachment_id: int) -> Attachment | None:
+        """The file a link may name (its key and kind), without its bytes' fetching."""
+        async with self.store.unit_of_work() as uow:
+            return await uow.attachments.get(attachment_id)
 
     async def remember_telegram_file(self, attachment_id: int, file_id: str) -> None:
         async with self.store.unit_of_work() as uow:
@@ -78,12 +93,38 @@ class Media:
             return await uow.transcript(CHANNEL, chat_id, limit)
 
     async def store_upload(self, chat_id: str, language: str | None, content: bytes,
-                           mime: str) -> int:
-        async with self.store.unit_of_work() as uow:
-            account = await uow.accounts.identify(CHANNEL, chat_id, chat_id, "", language,
-                                                  self.clock())
-            return await uow.attachments.add(account.id, CHANNEL, self.clock(),
-                                             content=content, mime=mime)
+                           client: str | None) -> int | UploadRefusal:
+        """Keep a photo uploaded in the web chat, decoded and encoded again, if it decodes
+        and the person and their address are within the hour's quota; else why not, in
+        the person's language."""
+        try:
+            clean = await asyncio.to_thread(clean_image, content)
+        except NotAnImage as exc:
+            log.info("upload refused: %s", exc)
+            async with self.store.unit_of_work() as uow:
+                known = await uow.accounts.find(CHANNEL, chat_id)
+            return self._refusal(uploads.Refusal.NOT_AN_IMAGE,
+                                 known.language if known else None, language)
+        now = self.clock()
+        chosen: str | None = None
+        try:
+            async with self.store.unit_of_work() as uow:
+                account = await uow.accounts.identify(CHANNEL, chat_id, chat_id, "", language,
+                                                      now)
+                chosen = account.language
+                await uploads.count_upload(uow, uploads.subjects(account.id, client),
+                                           len(clean.content), now, self.limits)
+                return await uow.attachments.add(account.id, CHANNEL, now,
+                                                 content=clean.content, mime=clean.mime)
+        except uploads.UploadRefused as refused:
+            return self._refusal(refused.reason, chosen, language)
+
+    def _refusal(self, reason: uploads.Refusal, chosen: str | None,
+                 client_language: str | None) -> UploadRefusal:
+        status = 415 if reason is uploads.Refusal.NOT_AN_IMAGE else 429
+        with use_locale(resolve_language(chosen, client_language, self.default_language)):
+            return UploadRefusal(status, reason.value,
+                                 uploads.refusal_text(reason, self.limits))
 
     async def media(self, chat_id: str, attachment_id: int) -> StoredFile | None:
         """The file, if this chat's person sent it (or it was made for them) or may see
@@ -91,7 +132,8 @@ class Media:
         async with self.store.unit_of_work() as uow:
             account = await uow.accounts.find(CHANNEL, chat_id)
             found = await uow.attachments.get(attachment_id)
-            if account is None or found is None:
+            # Exports are for administrators signed in on the dashboard, never by a chat.
+            if account is None or found is None or found.kind is FileKind.EXPORT:
                 return None
             allowed = found.owner_id == account.id
             if not allowed and found.case_id is not None:

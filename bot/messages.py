@@ -147,6 +147,9 @@ def rows(buttons: list[Button], per_row: int) -> tuple[tuple[Button, ...], ...]:
 # What each channel takes in one message (characters). Replies are cut to fit when they
 # are put in the outbox, so that every outbox row is one message: it is paced, ordered
 # and retried on its own, and a failure never sends a part twice.
+SENDS_FILES = frozenset({"telegram"})
+"""Channels that send a file itself, not a link to it: only to these does an export go
+as a file (elsewhere the person gets the dashboard's page for it)."""
 TEXT_LIMITS = {"telegram": 4096, "zalo_bot": 2000, "zalo_oa": 2000}
 NUMBERED_CHANNELS = frozenset({"zalo_bot", "zalo_oa"})
 """Channels where options may come as a numbered list, answered by number or label."""

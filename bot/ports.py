@@ -19,6 +19,7 @@ from storage.records import (
     DossierApology,
     DossierEvent,
     Erasure,
+    FileKind,
     Follower,
     Invite,
     NewRating,
@@ -34,8 +35,8 @@ from surveys.indicators import Counts
 from surveys.report import Inclusion, Scope
 
 __all__ = ["ApologyRecord", "Attachment", "Chat", "Dialog", "DossierApology", "DossierEvent",
-           "Erasure", "Follower", "Invite", "NewRating", "OutboxQueue", "Outgoing", "Override",
-           "Queued", "RatingRecord", "Refusal", "Stored", "SurveyToken", "UnitOfWork"]
+           "Erasure", "FileKind", "Follower", "Invite", "NewRating", "OutboxQueue", "Outgoing",
+           "Override", "Queued", "RatingRecord", "Refusal", "Stored", "SurveyToken", "UnitOfWork"]
 
 
 class AccountRepository(Protocol):
@@ -92,8 +93,13 @@ class AttachmentRepository(Protocol):
     async def add(self, owner_id: int, channel: str, now: datetime, *,
                   telegram_file_id: str | None = None, content: bytes | None = None,
                   mime: str = "image/jpeg", filename: str | None = None,
-                  case_id: int | None = None, source_url: str | None = None) -> int: ...
+                  case_id: int | None = None, source_url: str | None = None,
+                  kind: FileKind = FileKind.UPLOAD) -> int: ...
     async def get(self, attachment_id: int) -> Attachment | None: ...
+    async def count_upload(self, subject: str, hour: datetime,
+                           size: int) -> tuple[int, int]: ...
+    async def forget_unattached(self, before: datetime) -> int: ...
+    async def forget_quota(self, before: datetime) -> None: ...
     async def link(self, attachment_ids: list[int], case_id: int) -> None: ...
     async def of_case(self, case_id: int) -> list[int]: ...
     async def remember_telegram_file(self, attachment_id: int, file_id: str) -> None: ...

@@ -2,7 +2,8 @@
 to the whole unit about cases nobody took, the head told of late cases, an apology on
 the unit's behalf when a deadline passed without one, the daily digest of late cases,
 the one reminder to rate; for dossiers, the unit asked for the apology one working day
-before the due date; and the hashed origins of unverified ratings forgotten in time.
+before the due date; the hashed origins of unverified ratings forgotten in time; and,
+at any hour, the photos that no case took within a day deleted.
 
 Nothing is kept in memory: each round reads the cases from the database and sends what
 they are owed under a key naming the case, the step and the date, so a message already
@@ -17,7 +18,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.calendars import Calendars
-from bot.core import dossiers
+from bot.core import dossiers, uploads
 from bot.core.work import Work, deliver
 from bot.dispatch import Store
 from bot.handlers import apology, rating
@@ -82,6 +83,10 @@ class Scheduler:
         async with self.store.unit_of_work() as uow:
             if not await uow.try_lead("scheduler"):
                 return False
+            # Whatever the hour: photos no case took are not kept past their day.
+            forgotten = await uploads.forget_unattached(uow, now)
+            if forgotten:
+                log.info("deleted %d uploads no case took", forgotten)
             calendar = await self.calendars.around(uow.calendar, now, tz)
             if not self._office_hours(now, calendar):
                 return False

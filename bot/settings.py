@@ -69,6 +69,10 @@ class Settings:
     """Messages a chat may send at once: a whole PAKN, however quickly it is tapped."""
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
     """Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto headers are believed."""
+    uploads_per_hour: int = 30
+    """Files a person, or a client address, may send in one clock hour."""
+    upload_bytes_per_hour: int = 50 << 20
+    """Bytes of files a person, or a client address, may send in one clock hour."""
 
     @property
     def zalo_oa_enabled(self) -> bool:
@@ -194,6 +198,11 @@ class Settings:
             outbox_lease=_integer("PAKN_OUTBOX_LEASE", get("PAKN_OUTBOX_LEASE"),
                                   int(defaults.outbox_lease), 10, 3600),
             trusted_proxies=_networks("PAKN_TRUSTED_PROXIES", get("PAKN_TRUSTED_PROXIES")),
+            uploads_per_hour=_integer("PAKN_UPLOADS_PER_HOUR", get("PAKN_UPLOADS_PER_HOUR"),
+                                      defaults.uploads_per_hour, 1, 10_000),
+            upload_bytes_per_hour=_integer("PAKN_UPLOAD_BYTES_PER_HOUR",
+                                           get("PAKN_UPLOAD_BYTES_PER_HOUR"),
+                                           defaults.upload_bytes_per_hour, 1 << 20, 1 << 40),
         )
 
 

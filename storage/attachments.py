@@ -2,12 +2,12 @@
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import AttachmentRow, Counter, Meta
-from storage.records import Attachment
-from storage.upsert import increment
+from storage.models import AttachmentRow, Counter, Meta, UploadQuotaRow
+from storage.records import MAX_ID, Attachment, FileKind
+from storage.upsert import increment, insert_for
 
 
 class SqlAttachmentRepository:
@@ -17,23 +17,26 @@ class SqlAttachmentRepository:
     async def add(self, owner_id: int, channel: str, now: datetime, *,
                   telegram_file_id: str | None = None, content: bytes | None = None,
                   mime: str = "image/jpeg", filename: str | None = None,
-                  case_id: int | None = None, source_url: str | None = None) -> int:
+                  case_id: int | None = None, source_url: str | None = None,
+                  kind: FileKind = FileKind.UPLOAD) -> int:
         row = AttachmentRow(owner_id=owner_id, channel=channel, telegram_file_id=telegram_file_id,
                             content=content, mime=mime, size=len(content or b""),
                             filename=filename, case_id=case_id, source_url=source_url,
-                            created_at=now)
+                            kind=kind, created_at=now)
         self.session.add(row)
         await self.session.flush()
         return row.id
 
     async def get(self, attachment_id: int) -> Attachment | None:
+        if not 0 < attachment_id <= MAX_ID:
+            return None  # no such row, and PostgreSQL would refuse the number
         row = await self.session.get(AttachmentRow, attachment_id)
         if row is None:
             return None
         return Attachment(id=row.id, owner_id=row.owner_id, case_id=row.case_id,
                           channel=row.channel, telegram_file_id=row.telegram_file_id,
                           content=row.content, mime=row.mime, filename=row.filename,
-                          source_url=row.source_url)
+                          source_url=row.source_url, key=row.key, kind=FileKind(row.kind))
 
     async def link(self, attachment_ids: list[int], case_id: int) -> None:
         if attachment_ids:
@@ -58,6 +61,32 @@ class SqlAttachmentRepository:
         await self.session.execute(
             update(AttachmentRow).where(AttachmentRow.id == attachment_id)
             .values(content=content, mime=mime, size=len(content)))
+
+
+    async def count_upload(self, subject: str, hour: datetime, size: int) -> tuple[int, int]:
+        """Count one upload of `size` bytes for `subject` in the hour starting at `hour`;
+        the uploads and bytes counted there so far, this one included. The row stays
+        locked until commit, so parallel uploads are counted in turn."""
+        table = UploadQuotaRow.__table__
+        stmt = insert_for(self.session, table).values(subject=subject, hour=hour,
+                                                      uploads=1, size=size)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["subject", "hour"],
+            set_={"uploads": table.c.uploads + 1, "size": table.c.size + size},
+        ).returning(table.c.uploads, table.c.size)
+        uploads, total = (await self.session.execute(stmt)).one()
+        return int(uploads), int(total)
+
+    async def forget_unattached(self, before: datetime) -> int:
+        """Delete the uploads received before `before` that no case took; how many."""
+        result = await self.session.execute(
+            delete(AttachmentRow).where(AttachmentRow.kind == FileKind.UPLOAD,
+                                        AttachmentRow.case_id.is_(None),
+                                        AttachmentRow.created_at < before))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def forget_quota(self, before: datetime) -> None:
+        await self.session.execute(delete(UploadQuotaRow).where(UploadQuotaRow.hour < before))
 
 
 class SqlMetaRepository:

@@ -1,5 +1,6 @@
 """Tables. Times are stored in UTC (timezone-aware columns; SQLite keeps them as UTC text)."""
 
+import secrets
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -55,6 +56,10 @@ NAMING = {
 
 # BIGINT on PostgreSQL, INTEGER (the rowid alias) on SQLite.
 Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def new_file_key() -> str:
+    return secrets.token_urlsafe(16)
 
 
 class Base(DeclarativeBase):
@@ -261,7 +266,15 @@ class AttachmentRow(Base):
     the bot made for a person."""
 
     __tablename__ = "attachments"
+    # AUTOINCREMENT: SQLite would otherwise give the id of the last row deleted to the
+    # next file, and a link or a message naming that id would show it.
+    __table_args__ = {"sqlite_autoincrement": True}
     id: Mapped[int] = mapped_column(Id, primary_key=True)
+    key: Mapped[str] = mapped_column(String(32), default=new_file_key)
+    """Random, per file: the signed links bind it, so a link names this file and no other
+    that may get its id (a database restored from a backup)."""
+    kind: Mapped[str] = mapped_column(String(16), default="upload", index=True)
+    """upload (a person's photo), document (made for a person), export (for admins only)."""
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     channel: Mapped[str] = mapped_column(String(16))
@@ -274,6 +287,18 @@ class AttachmentRow(Base):
     """For documents the bot made (an apology's PDF): the name it is sent under."""
     size: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]
+
+
+class UploadQuotaRow(Base):
+    """Uploads and their bytes per subject (an account, a client address) in one clock
+    hour: counted in the database so that the quota holds across service processes."""
+
+    __tablename__ = "upload_quota"
+    subject: Mapped[str] = mapped_column(String(120), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+    """The start of the clock hour (UTC)."""
+    uploads: Mapped[int] = mapped_column(Integer, default=0)
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 # --- conversation and delivery -----------------------------------------------------------

@@ -7,6 +7,8 @@ from enum import StrEnum
 from typing import Any
 
 OPTIONS_KEY = "_options"
+MAX_ID = 2**63 - 1
+"""The largest id any table can hold (BIGINT): a larger number names nothing."""
 
 
 @dataclass
@@ -71,6 +73,15 @@ class Queued:
     """For an edit: the channel's id of the message to change, once it is known."""
 
 
+class FileKind(StrEnum):
+    UPLOAD = "upload"
+    """A person's photo: deleted when no case takes it within a day."""
+    DOCUMENT = "document"
+    """Made by the bot for a person (an apology's PDF, a chart)."""
+    EXPORT = "export"
+    """Data for administrators: served only to them, signed in on the dashboard."""
+
+
 @dataclass(frozen=True)
 class Attachment:
     id: int
@@ -82,6 +93,8 @@ class Attachment:
     mime: str
     filename: str | None = None
     source_url: str | None = None
+    key: str = ""
+    kind: FileKind = FileKind.UPLOAD
 
 
 @dataclass(frozen=True)

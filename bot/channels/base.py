@@ -51,6 +51,15 @@ class StoredFile:
     filename: str | None
 
 
+@dataclass(frozen=True)
+class UploadRefusal:
+    """An upload not kept: the HTTP status, a code, and what to tell the person."""
+
+    status: int
+    code: str
+    message: str
+
+
 class MediaStore(Protocol):
     """Files kept by the service, for channels that need to send or show them."""
 

@@ -18,8 +18,9 @@ from typing import Any, Protocol
 
 from aiohttp import BodyPartReader, WSMsgType, web
 
-from bot.channels.base import Outcome, Sent, StoredFile
+from bot.channels.base import Outcome, Sent, StoredFile, UploadRefusal
 from bot.clients import Networks, client_address
+from bot.links import parse_id
 from bot.messages import IncomingMessage, Kind, Photo
 from storage.errors import StorageError
 from storage.records import Queued
@@ -31,8 +32,6 @@ COOKIE = "pakn_chat"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 MAX_TEXT = 4000
 MAX_UPLOAD = 5 << 20
-IMAGE_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png",
-               b"RIFF": "image/webp"}
 _CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 Handle = Callable[[IncomingMessage], Awaitable[bool]]
 
@@ -40,7 +39,7 @@ Handle = Callable[[IncomingMessage], Awaitable[bool]]
 class WebChatBackend(Protocol):
     async def history(self, chat_id: str, limit: int) -> list[dict[str, Any]]: ...
     async def store_upload(self, chat_id: str, language: str | None, content: bytes,
-                           mime: str) -> int: ...
+                           client: str | None) -> int | UploadRefusal: ...
     async def media(self, chat_id: str, attachment_id: int) -> StoredFile | None: ...
 
 
@@ -162,24 +161,24 @@ class WebChatChannel:
             content += chunk
             if len(content) > MAX_UPLOAD:
                 return web.json_response({"error": "too large"}, status=413)
-        mime = next((m for magic, m in IMAGE_TYPES.items() if content.startswith(magic)), None)
-        if mime is None:
-            return web.json_response({"error": "not an image"}, status=415)
         language = request.headers.get("Accept-Language", "").split(",")[0] or None
         try:
-            attachment_id = await self.backend.store_upload(chat_id_of(token), language,
-                                                            bytes(content), mime)
+            stored = await self.backend.store_upload(chat_id_of(token), language,
+                                                     bytes(content),
+                                                     client_address(request, self.proxies))
         except StorageError:
             return web.json_response({"error": "try again"}, status=503)
-        return web.json_response({"attachment_id": attachment_id})
+        if isinstance(stored, UploadRefusal):
+            return web.json_response({"error": stored.code, "message": stored.message},
+                                     status=stored.status)
+        return web.json_response({"attachment_id": stored})
 
     async def media(self, request: web.Request) -> web.StreamResponse:
         token = visitor_token(request)
-        try:
-            attachment_id = int(request.match_info["attachment_id"])
-        except ValueError:
-            raise web.HTTPNotFound() from None
-        found = await self.backend.media(chat_id_of(token), attachment_id) if token else None
+        attachment_id = parse_id(request.match_info["attachment_id"])
+        if attachment_id is None or token is None:
+            raise web.HTTPNotFound()
+        found = await self.backend.media(chat_id_of(token), attachment_id)
         if found is None:
             raise web.HTTPNotFound()
         headers = {"Cache-Control": "private, max-age=86400",

@@ -31,7 +31,8 @@ MAX_BODY = 1 << 20
 EVENTS = {"message.text.received", "message.image.received", "message.sticker.received",
           "message.unsupported.received"}
 Handle = Callable[[IncomingMessage], Awaitable[bool]]
-Link = Callable[[int], str]
+Link = Callable[[int], Awaitable[str | None]]
+"""The address a file can be fetched at by Zalo, or None when the file is gone."""
 
 
 class ZaloBotError(Exception):
@@ -151,14 +152,17 @@ class ZaloBotChannel:
             # No editing on this platform: the new state of a card comes as a new message.
             reply = Reply(reply.text, buttons=reply.buttons)
         try:
-            if reply.photo_attachment is not None:
+            photo = (await self.link(reply.photo_attachment)
+                     if reply.photo_attachment is not None else None)
+            if photo is not None:
                 result = await self.client.call(
-                    "sendPhoto", chat_id=chat, photo=self.link(reply.photo_attachment),
+                    "sendPhoto", chat_id=chat, photo=photo,
                     caption=reply.text[:TEXT_LIMIT] or None)
                 return Sent(_message_id(result))
             text = numbered(reply)
-            if reply.document is not None:
-                text += "\n" + self.link(reply.document)
+            document = await self.link(reply.document) if reply.document is not None else None
+            if document is not None:
+                text += "\n" + document
             result = await self.client.call("sendMessage", chat_id=chat, text=text)
             return Sent(_message_id(result))
         except ZaloBotError as exc:

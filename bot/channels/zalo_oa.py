@@ -34,7 +34,8 @@ BUTTON_PREFIX = "#pakn "
 MAX_BUTTONS = 5
 MAX_BODY = 1 << 20
 Handle = Callable[[IncomingMessage], Awaitable[bool]]
-Link = Callable[[int], str]
+Link = Callable[[int], Awaitable[str | None]]
+"""The address a file can be fetched at by Zalo, or None when the file is gone."""
 
 # Zalo's error codes for the consultation API, by what they mean for a message.
 TOKEN_REFUSED = {-216, -124, -14014}
@@ -123,7 +124,7 @@ class ZaloOAChannel:
         closed = await self.window.closed(user, self.clock())
         if closed is not None:
             return Undeliverable(closed)
-        message = self._message(Reply.from_json(item.body))
+        message = await self._message(Reply.from_json(item.body))
         try:
             token = await self.tokens.access_token()
             result = await self._post(token, user, message)
@@ -147,16 +148,18 @@ class ZaloOAChannel:
             body = await response.json(content_type=None)
         return body if isinstance(body, dict) else {"error": -1, "message": "not JSON"}
 
-    def _message(self, reply: Reply) -> dict[str, Any]:
-        if reply.photo_attachment is not None:
+    async def _message(self, reply: Reply) -> dict[str, Any]:
+        photo = (await self.link(reply.photo_attachment)
+                 if reply.photo_attachment is not None else None)
+        if photo is not None:
             return {"text": reply.text, "attachment": {"type": "template", "payload": {
                 "template_type": "media",
-                "elements": [{"media_type": "image",
-                              "url": self.link(reply.photo_attachment)}]}}}
+                "elements": [{"media_type": "image", "url": photo}]}}}
         options = reply.options
         text = reply.text
-        if reply.document is not None:
-            text += "\n" + self.link(reply.document)
+        document = await self.link(reply.document) if reply.document is not None else None
+        if document is not None:
+            text += "\n" + document
         if not options or len(options) > MAX_BUTTONS:
             return {"text": numbered(Reply(text, buttons=reply.buttons))}
         return {"text": text, "attachment": {"type": "template", "payload": {"buttons": [

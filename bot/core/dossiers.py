@@ -23,7 +23,7 @@ from bot.dossier_view import status_label
 from bot.i18n import _, format_date, use_locale
 from bot.messages import Button, Reply
 from bot.names import field_name, procedure_name, unit_name
-from bot.ports import Chat, DossierApology, Follower, UnitOfWork
+from bot.ports import Chat, DossierApology, FileKind, Follower, UnitOfWork
 from complaints.apology import ApologyNotice, apology_number
 from complaints.case import ANSWER_MAX, REASON_MIN, check_text
 from complaints.dossiers import (
@@ -320,7 +320,8 @@ async def apologise(work: Work, official: Account, title: str, dossier_id: int, 
             official.id, "dossier", work.now, content=apology_pdf(
                 _notice(work, dossier, number, reason, new_day, official.name, title)),
             mime="application/pdf",
-            filename=f"{_file_name(dossier.code)}-{number.replace('/', '-')}.pdf")
+            filename=f"{_file_name(dossier.code)}-{number.replace('/', '-')}.pdf",
+            kind=FileKind.DOCUMENT)
     apology = DossierApology(
         dossier.id, number, dossier.unit, reason, new_due,
         apology_owed_by(dossier, calendar, work.tz, work.settings.end_of_day), official.id,

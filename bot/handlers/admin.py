@@ -8,7 +8,9 @@ from bot.errors import Refused
 from bot.exports import write_cases_csv, write_xlsx
 from bot.i18n import _
 from bot.invites import create_invite, telegram_link
-from bot.messages import Reply
+from bot.links import EXPORT_PAGE
+from bot.messages import SENDS_FILES, Reply
+from bot.ports import FileKind
 from bot.reports import make_report, report_text
 from bot.routing import Router
 from complaints.people import Role
@@ -77,7 +79,8 @@ async def stats(ctx: Context) -> None:
     await ctx.reply(Reply(report_text(report, ctx.directory, ctx.language, ctx.tz)))
     chart = await ctx.uow.attachments.add(
         ctx.account.id, ctx.message.channel, ctx.now,
-        content=report_chart(report, ctx.directory, ctx.language), mime="image/png")
+        content=report_chart(report, ctx.directory, ctx.language), mime="image/png",
+        kind=FileKind.DOCUMENT)
     await ctx.reply(Reply(_("Charts for {label}").format(label=period.label),
                           photo_attachment=chart))
 
@@ -104,5 +107,14 @@ async def export(ctx: Context) -> None:
             (workbook.getvalue(), XLSX, f"{name}.xlsx"),
             (table.getvalue().encode("utf-8"), "text/csv", f"{name}-cases.csv")):
         document = await ctx.uow.attachments.add(ctx.account.id, ctx.message.channel, ctx.now,
-                                                 content=content, mime=mime, filename=filename)
-        await ctx.reply(Reply(filename, document=document))
+                                                 content=content, mime=mime, filename=filename,
+                                                 kind=FileKind.EXPORT)
+        if ctx.message.channel in SENDS_FILES:
+            await ctx.reply(Reply(filename, document=document))
+        else:
+            # No file in this chat, and no link a chat could pass on: the export waits on
+            # the dashboard, for administrators signed in.
+            await ctx.reply(Reply(_("{name}: download it on the dashboard (sign in as an "
+                                    "administrator): {url}").format(
+                name=filename,
+                url=ctx.settings.site_url + EXPORT_PAGE.format(attachment_id=document))))

@@ -14,7 +14,7 @@ from bot.i18n import _, format_date, use_locale
 from bot.messages import Button, Reply
 from bot.names import field_name, unit_name
 from bot.notify import Notifier
-from bot.ports import ApologyRecord, Chat, UnitOfWork
+from bot.ports import ApologyRecord, Chat, FileKind, UnitOfWork
 from complaints import case as lifecycle
 from complaints.apology import (
     SUGGESTED_DELAYS,
@@ -222,7 +222,8 @@ async def issue(uow: UnitOfWork, notifier: Notifier, directory: Directory, case:
         text = apology_message(notice)
     document = await uow.attachments.add(
         case.citizen_id, case.channel, now, content=pdf, mime="application/pdf",
-        filename=f"{case.code}-{number.replace('/', '-')}.pdf", case_id=case.id)
+        filename=f"{case.code}-{number.replace('/', '-')}.pdf", case_id=case.id,
+        kind=FileKind.DOCUMENT)
     if not await uow.apologies.add(ApologyRecord(
             case.id, kind, number, case.unit, reason, new_due,
             official.id if official else None, official_name, official_title, document, now)):

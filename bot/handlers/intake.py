@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from bot.callbacks import Choose, Payload
 from bot.context import Context
+from bot.core import uploads
 from bot.errors import stale_button
 from bot.handlers.cards import map_link
 from bot.handlers.casework import send_card_to_unit
@@ -16,6 +17,7 @@ from bot.handlers.common import ask_consent, has_consented, menu_buttons
 from bot.i18n import _, format_date
 from bot.messages import Button, ButtonKind, Kind, Reply, rows
 from bot.names import area_name, field_name, unit_name
+from bot.ports import FileKind
 from bot.routing import Router
 from complaints.case import Case, Contact, Location, check_text, open_case
 from complaints.errors import NotAllowed
@@ -251,9 +253,13 @@ async def _attachment(ctx: Context) -> None:
             await ctx.reply(Reply(_("You have already added {count} photos, the most I can "
                                     "take. Press \"Continue\".").format(count=MAX_PHOTOS)))
             return
-        photos.append(await store_photo(ctx))
-        await ctx.reply(Reply(_("Photo {number} of at most {count} received.").format(
-            number=len(photos), count=MAX_PHOTOS)))
+        if message.text:  # a caption is part of the description, photo kept or not
+            data["text"] = check_text(f"{data['text']}\n{message.text}")
+        stored = await store_photo(ctx)
+        if stored is not None:
+            photos.append(stored)
+            await ctx.reply(Reply(_("Photo {number} of at most {count} received.").format(
+                number=len(photos), count=MAX_PHOTOS)))
     elif message.kind is Kind.LOCATION and message.location:
         data["location"] = list(message.location)
         await ctx.reply(Reply(_("Location received.")))
@@ -265,19 +271,29 @@ async def _attachment(ctx: Context) -> None:
                               buttons=_attach_buttons()))
 
 
-async def store_photo(ctx: Context) -> int:
-    """Keep a reference to the photo: Telegram's file id or Zalo's link (fetched when
-    someone needs it), or the upload already stored."""
+async def store_photo(ctx: Context) -> int | None:
+    """Keep a reference to the photo: Telegram's file id or Zalo's link (fetched, and
+    decoded, when someone needs it), or the upload already stored (and counted). None,
+    the person told why, when it passes the hour's upload quota."""
     photo = ctx.message.photo
     assert photo is not None
     if photo.attachment_id is not None:
         stored = await ctx.uow.attachments.get(photo.attachment_id)
-        if stored is None or stored.owner_id != ctx.account.id or stored.case_id is not None:
+        if (stored is None or stored.owner_id != ctx.account.id or stored.case_id is not None
+                or stored.kind is not FileKind.UPLOAD):
             raise NotAllowed("photo")
         return photo.attachment_id
+    limits = uploads.limits_of(ctx.settings)
+    try:
+        await uploads.count_upload(
+            ctx.uow, uploads.subjects(ctx.account.id, ctx.message.client_address),
+            photo.size, ctx.now, limits)
+    except uploads.UploadRefused as refused:
+        await ctx.reply(Reply(uploads.refusal_text(refused.reason, limits)))
+        return None
     return await ctx.uow.attachments.add(ctx.account.id, ctx.message.channel, ctx.now,
                                          telegram_file_id=photo.telegram_file_id,
-                                         source_url=photo.url)
+                                         source_url=photo.url, kind=FileKind.UPLOAD)
 
 
 # --- filing ----------------------------------------------------------------------------

@@ -267,13 +267,16 @@ async def citizen_info(ctx: Context) -> None:
     attachments: tuple[int, ...] = ()
     location = None
     if message.kind is Kind.PHOTO and message.photo:
-        attachments = (await store_photo(ctx),)
+        stored = await store_photo(ctx)
+        if stored is None and not message.text:
+            return  # refused, and told why: the question stays open for another try
+        attachments = (stored,) if stored is not None else ()
     elif message.kind is Kind.LOCATION and message.location:
         location = Location(*message.location)
     elif message.kind is not Kind.TEXT:
         await ctx.reply(Reply(_("Please send text, a photo or a location, or /huy to cancel.")))
         return
-    text = message.text if message.kind is Kind.TEXT else None
+    text = message.text if message.kind in (Kind.TEXT, Kind.PHOTO) else None
     lifecycle.provide_info(case, ctx.actor, text, ctx.now, attachments, location)
     assert case.id is not None
     await ctx.uow.attachments.link(list(attachments), case.id)

@@ -168,7 +168,13 @@
     const body = new FormData();
     body.append("photo", file);
     const response = await fetch("/chat/upload", { method: "POST", body });
-    if (!response.ok) { statusLine.textContent = t.uploadFailed; return; }
+    if (!response.ok) {
+      // The server says why (not a photo, too many this hour) in the person's language;
+      // what they typed stays in the composer.
+      const answer = await response.json().catch(() => ({}));
+      statusLine.textContent = answer.message || t.uploadFailed;
+      return;
+    }
     const { attachment_id } = await response.json();
     send({ type: "photo", attachment_id });
   });

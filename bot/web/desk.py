@@ -19,6 +19,7 @@ from bot.errors import explain
 from bot.handlers import apology, staff
 from bot.handlers.cards import event_line, removed, status_label
 from bot.i18n import _, format_date, format_datetime, use_locale
+from bot.links import EXPORT_PAGE, parse_id
 from bot.media import Media
 from bot.messages import OPEN311, IncomingMessage, Kind
 from bot.names import area_name, field_name, unit_name
@@ -29,6 +30,7 @@ from bot.web.published import clean
 from bot.web.session import Sessions, Viewer
 from complaints.case import Case, can_handle, can_view
 from complaints.errors import ComplaintsError, NotAllowed, ValidationError
+from storage.records import FileKind
 from storage.uow import SqlUnitOfWork, Store
 from surveys.errors import PeriodError
 from surveys.periods import parse_period
@@ -58,6 +60,7 @@ class Desk(DashboardPages):
         app.router.add_get("/quan-tri/ho-so/{code}", self.case)
         app.router.add_post("/quan-tri/ho-so/{code}/{action}", self.act)
         app.router.add_get("/quan-tri/tep/{attachment_id}", self.file)
+        app.router.add_get(EXPORT_PAGE, self.export)
 
     async def home(self, request: web.Request) -> web.Response:
         viewer = await self.sessions.require(request)
@@ -207,10 +210,9 @@ class Desk(DashboardPages):
 
     async def file(self, request: web.Request) -> web.StreamResponse:
         viewer = await self.sessions.require(request)
-        try:
-            attachment_id = int(request.match_info["attachment_id"])
-        except ValueError:
-            raise web.HTTPNotFound() from None
+        attachment_id = parse_id(request.match_info["attachment_id"])
+        if attachment_id is None:
+            raise web.HTTPNotFound()
         async with self.store.unit_of_work() as uow:
             attachment = await uow.attachments.get(attachment_id)
             case = (await uow.cases.get(attachment.case_id)
@@ -223,6 +225,20 @@ class Desk(DashboardPages):
         headers = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
         if found.filename:
             headers["Content-Disposition"] = f'inline; filename="{found.filename}"'
+        return web.Response(body=found.content, content_type=found.mime, headers=headers)
+
+    async def export(self, request: web.Request) -> web.StreamResponse:
+        """An export an administrator made in chat (/xuat), to administrators signed in."""
+        await self.sessions.require(request, admin=True)
+        attachment_id = parse_id(request.match_info["attachment_id"])
+        if attachment_id is None:
+            raise web.HTTPNotFound()
+        async with self.store.unit_of_work() as uow:
+            found = await uow.attachments.get(attachment_id)
+        if found is None or found.kind is not FileKind.EXPORT or found.content is None:
+            raise web.HTTPNotFound()
+        headers = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff",
+                   "Content-Disposition": f'attachment; filename="{found.filename or "export"}"'}
         return web.Response(body=found.content, content_type=found.mime, headers=headers)
 
 

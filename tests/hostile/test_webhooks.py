@@ -196,7 +196,8 @@ async def test_web_chat_uploads_take_anything(stage: Stage, upload: dict[str, An
         with logged_errors() as errors:
             async with session.post("/chat/upload", data=body, headers=headers) as response:
                 status, answer = response.status, await response.text()
-            assert status in {200, 400, 403, 413, 415}, (status, answer, upload)
+            # 429: the address's upload quota for the hour, which the examples use up.
+            assert status in {200, 400, 403, 413, 415, 429}, (status, answer, upload)
             assert not errors.take(), upload
         if status == 200:
             attachment = json.loads(answer)["attachment_id"]
