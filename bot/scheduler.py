@@ -1,8 +1,8 @@
 """The clock of the PAKN rules, inside the service: reminders before deadlines, a word
 to the whole unit about cases nobody took, the head told of late cases, an apology on
 the unit's behalf when a deadline passed without one, the daily digest of late cases,
-the one reminder to rate; for dossiers, the unit asked for the apology one working day
-before the due date; and the hashed origins of unverified ratings forgotten in time.
+the one reminder to rate; the written apology offered to staff one working day before a
+case's or a dossier's due date; and the hashed origins of unverified ratings forgotten in time.
 
 Nothing is kept in memory: each round reads the cases from the database and sends what
 they are owed under a key naming the case, the step and the date, so a message already
@@ -16,13 +16,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.calendars import Calendars
+from bot.calendars import Calendars, estimate_note
+from bot.callbacks import CaseAction
+from bot.core import calendar as calendar_use_cases
 from bot.core import dossiers
 from bot.core.work import Work, deliver
 from bot.dispatch import Store
 from bot.handlers import apology, rating
-from bot.i18n import _, format_date, ngettext
-from bot.messages import Reply
+from bot.i18n import _, format_date, format_datetime, ngettext
+from bot.messages import Button, Reply
 from bot.names import unit_name
 from bot.notify import Notifier
 from bot.ports import UnitOfWork
@@ -30,7 +32,14 @@ from bot.settings import Settings
 from complaints import case as lifecycle
 from complaints.calendar import WorkingCalendar
 from complaints.case import Case
-from complaints.deadlines import days_left, due_reminder, is_late, unclaimed_too_long
+from complaints.deadlines import (
+    apology_offered,
+    apology_owed_by,
+    days_left,
+    due_reminder,
+    is_late,
+    unclaimed_too_long,
+)
 from complaints.directory import Directory
 from complaints.people import Account
 from storage.errors import StorageError
@@ -112,6 +121,8 @@ class Scheduler:
         due_day = case.effective_due_at.astimezone(work.tz).date()
         if step is not None:
             await self._remind_unit(work, case, f"due:{case.id}:{due_day}:{step}")
+        if apology_offered(case, work.now, work.calendar, work.tz):
+            await self._offer_apology(work, case, f"apology-offer:{case.id}:{due_day}")
         if unclaimed_too_long(case, work.now, work.calendar, work.tz, policy):
             routed = (case.routed_at or case.received_at).isoformat()
             await self._remind_unclaimed(work, case, f"unclaimed:{case.id}:{routed}")
@@ -130,6 +141,23 @@ class Scheduler:
                  ).format(code=case.code, days=left,
                           date=format_date(case.effective_due_at, work.tz))
             ), case_id=case.id, key=key)
+
+    async def _offer_apology(self, work: Round, case: Case, key: str) -> None:
+        """The working day before the due day: if the case will be late, the sender is owed
+        the written apology with a new date by the end of that day."""
+        case_id = case.id
+        assert case_id is not None
+        owed_by = apology_owed_by(case, work.calendar, work.tz, self.settings.end_of_day)
+        for reader in await self._handlers(work.uow, case):
+            await work.notifier.notify(reader, lambda: Reply(
+                _("{code} is due {due}. If it will be late, the sender must receive a written "
+                  "apology with a new date by {by} (Nghị định 118/2025/NĐ-CP, art. 19, "
+                  "applied to PAKN by analogy).").format(
+                    code=case.code, due=format_date(case.due_at, work.tz),
+                    by=format_datetime(owed_by, work.tz)),
+                buttons=((Button(_("Late: apologise, set a new date"),
+                                 CaseAction("apologise", case_id).pack()),),)),
+                case_id=case_id, key=key)
 
     async def _remind_unclaimed(self, work: Round, case: Case, key: str) -> None:
         for reader in await work.uow.accounts.members(case.unit):
@@ -167,10 +195,12 @@ class Scheduler:
                     key=f"auto-apology-told:{case.id}")
 
     async def _digest(self, work: Round) -> None:
-        """Once a working day: the late cases, to the administrators and the focal point."""
+        """Once a working day: the late cases, to the administrators and the focal point,
+        saying when the calendar their dates were counted on is estimated."""
         late = await work.uow.cases.late(work.now, None, 100)
         if not late:
             return
+        guessed = await calendar_use_cases.guessing(work.uow, work.now, work.tz)
         day = work.now.astimezone(work.tz).date()
         readers = {a.id: a for a in await work.uow.accounts.admins()}
         readers.update({a.id: a for a in
@@ -181,6 +211,8 @@ class Scheduler:
             lines += [_("{code} · {unit} · due {date}").format(
                 code=c.code, unit=unit_name(work.directory, c.unit),
                 date=format_date(c.effective_due_at, work.tz)) for c in late]
+            notes = [estimate_note(status) for status in guessed]
+            lines += [note for note in notes if note]
             return Reply("\n".join(lines))
         for reader in readers.values():
             await work.notifier.notify(reader, build, key=f"digest:{day}:{reader.id}")

@@ -14,9 +14,10 @@ from urllib.parse import urlencode
 import yaml
 from aiohttp import web
 
-from bot.calendars import bundled_decisions, calendar_text
+from bot.calendars import bundled, calendar_text, estimate_note
 from bot.channels.dashboard import CHANNEL
 from bot.context import Context
+from bot.core import calendar as calendars
 from bot.directory_view import as_json, as_text
 from bot.exports import write_cases_csv, write_xlsx
 from bot.handlers.admin import BOT_USERNAME_KEY, XLSX
@@ -74,6 +75,7 @@ class Admin(DashboardPages):
         app.router.add_post("/quan-tri/danh-ba", self.upload_directory)
         app.router.add_get("/quan-tri/lich", self.calendar)
         app.router.add_post("/quan-tri/lich", self.add_day)
+        app.router.add_post("/quan-tri/lich/xac-nhan", self.confirm_year)
         app.router.add_get("/quan-tri/moi", self.invites)
         app.router.add_post("/quan-tri/moi", self.invite)
 
@@ -276,17 +278,40 @@ class Admin(DashboardPages):
     async def calendar(self, request: web.Request, *, error: str | None = None,
                        notes: list[str] | None = None, status: int = 200) -> web.Response:
         viewer = await self.sessions.require(request, admin=True)
+        year = self._year(request)
+        async with self.store.unit_of_work() as uow:
+            overrides = await uow.calendar.overrides()
+            year_status = await calendars.status_of(uow, year)
+        with use_locale(self.language(viewer)):
+            lines = calendar_text(year_status, bundled(), overrides, self.settings.tz)
+            estimate = estimate_note(year_status)
+        return self.render(request, viewer, "admin/calendar.html", "calendar", status=status,
+                           year=year, lines=lines, error=error, notes=notes or [],
+                           estimate=estimate, nonce=new_nonce())
+
+    def _year(self, request: web.Request) -> int:
         try:
             year = int(request.query.get("year", ""))
         except ValueError:
-            year = self.clock().astimezone(self.settings.tz).year
-        async with self.store.unit_of_work() as uow:
-            overrides = await uow.calendar.overrides()
+            year = 0
+        if calendars.FIRST_YEAR <= year <= calendars.LAST_YEAR:
+            return year
+        return self.clock().astimezone(self.settings.tz).year
+
+    async def confirm_year(self, request: web.Request) -> web.Response:
+        """An administrator confirms the year shown: no longer an estimate."""
+        viewer = await self.sessions.require(request, admin=True)
+        fields = await self.sessions.form(request, viewer)
+        year = self._year(request)
+        by = viewer.account.name or str(viewer.account.id)
+
+        async def store_it(ctx: Context) -> bool:
+            return await calendars.confirm(ctx.uow, by, year, ctx.now)
+        await self._perform(viewer, fields, "calendar.confirm", store_it, str(year))
         with use_locale(self.language(viewer)):
-            lines = calendar_text(year, bundled_decisions(), overrides)
-        return self.render(request, viewer, "admin/calendar.html", "calendar", status=status,
-                           year=year, lines=lines, error=error, notes=notes or [],
-                           nonce=new_nonce())
+            note = _("The calendar of {year} is confirmed: it is no longer shown as "
+                     "estimated.").format(year=year)
+        return await self.calendar(request, notes=[note])
 
     async def add_day(self, request: web.Request) -> web.Response:
         viewer = await self.sessions.require(request, admin=True)

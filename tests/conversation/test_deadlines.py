@@ -59,8 +59,12 @@ async def test_reminders_escalation_and_the_apology_on_the_units_behalf(
     clock.set(local(12, 8, 30))  # Thursday: Friday 13 and Monday 16 are left
     near = one(STAFF, await bot.tick())
     assert "due in 2 working days" in near.text and "16/03/2026" in near.text
-    clock.set(local(13, 8, 30))
-    assert await bot.tick() == [], "the step was reached already"
+    clock.set(local(13, 8, 30))  # Friday, the working day before the due day
+    offer = one(STAFF, await bot.tick())
+    assert "written apology with a new date by" in offer.text and "17:00" in offer.text
+    assert offer.labels() == ["Late: apologise, set a new date"], "no reminder again"
+    clock.set(local(13, 9, 30))
+    assert await bot.tick() == [], "offered once"
     clock.set(local(14, 10))
     assert await bot.tick() == [], "Saturday"
     inbox = one(STAFF, await bot.text(STAFF, "/hopthu"))
@@ -101,8 +105,9 @@ async def test_a_step_missed_while_down_is_sent_late_not_never(unit: Harness,
                                                                clock: Clock) -> None:
     code = await unit_case(unit)
     clock.set(local(13, 10))  # nothing ran on Thursday; Friday: one working day left
-    reminder = one(STAFF, await unit.tick())
+    reminder, offer = to(STAFF, await unit.tick())
     assert "due in 1 working day " in reminder.text and code in reminder.text
+    assert "written apology" in offer.text and code in offer.text
 
 
 async def unit_case(bot: Harness) -> str:
