@@ -276,9 +276,10 @@ class Admin(DashboardPages):
     # --- the calendar ------------------------------------------------------------------
 
     async def calendar(self, request: web.Request, *, error: str | None = None,
-                       notes: list[str] | None = None, status: int = 200) -> web.Response:
+                       notes: list[str] | None = None, status: int = 200,
+                       year: int | None = None) -> web.Response:
         viewer = await self.sessions.require(request, admin=True)
-        year = self._year(request)
+        year = year or self._year(request.query.get("year", ""))
         async with self.store.unit_of_work() as uow:
             overrides = await uow.calendar.overrides()
             year_status = await calendars.status_of(uow, year)
@@ -289,9 +290,9 @@ class Admin(DashboardPages):
                            year=year, lines=lines, error=error, notes=notes or [],
                            estimate=estimate, nonce=new_nonce())
 
-    def _year(self, request: web.Request) -> int:
+    def _year(self, text: str) -> int:
         try:
-            year = int(request.query.get("year", ""))
+            year = int(text)
         except ValueError:
             year = 0
         if calendars.FIRST_YEAR <= year <= calendars.LAST_YEAR:
@@ -302,7 +303,7 @@ class Admin(DashboardPages):
         """An administrator confirms the year shown: no longer an estimate."""
         viewer = await self.sessions.require(request, admin=True)
         fields = await self.sessions.form(request, viewer)
-        year = self._year(request)
+        year = self._year(str(fields.get("year", "")))
         by = viewer.account.name or str(viewer.account.id)
 
         async def store_it(ctx: Context) -> bool:
@@ -311,7 +312,7 @@ class Admin(DashboardPages):
         with use_locale(self.language(viewer)):
             note = _("The calendar of {year} is confirmed: it is no longer shown as "
                      "estimated.").format(year=year)
-        return await self.calendar(request, notes=[note])
+        return await self.calendar(request, notes=[note], year=year)
 
     async def add_day(self, request: web.Request) -> web.Response:
         viewer = await self.sessions.require(request, admin=True)
