@@ -375,7 +375,8 @@ class CalendarConfirmationRow(Base):
 
 
 class ApologyRow(Base):
-    """A written apology sent to a citizen (Mẫu số 04), with its document."""
+    """A written apology sent to a citizen (Thông tư 03/2025/TT-VPCP, Mẫu số 04), with its
+    document."""
 
     __tablename__ = "apologies"
     id: Mapped[int] = mapped_column(Id, primary_key=True)

@@ -161,7 +161,8 @@ async def test_written_apology_with_a_new_date(unit: Harness, clock: Clock) -> N
                   "0912 345 678", "On 02/03/2026", "Natural Resources and Environment Office",
                   "Land", f"Tracking code: {code}", "Date due for the result: 16/03/2026",
                   "Reason for the delay: Phải đo đạc lại thực địa cùng UBND xã.",
-                  "apologises to you", "New date for the result: 23/03/2026",
+                  "apologises to you", "extended to 23/03/2026",
+                  "WRITTEN APOLOGY AND REQUEST FOR MORE TIME",
                   "PHÓ TRƯỞNG PHÒNG", "User 2001"):
         assert field in text, field
     assert (apology.kind, apology.number, apology.official_title) == (
