@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from bot.calendars import bundled, bundled_decisions
 from complaints.calendar import (
+    END_OF_CIVIL_DAY,
     DayRule,
     DeadlineRules,
     WorkingCalendar,
@@ -402,6 +403,21 @@ def test_overrides_change_deadlines() -> None:
 def test_a_different_end_of_day() -> None:
     rules = DeadlineRules(end_of_day=time(16, 30))
     assert rules.deadline(CAL, local(2025, 3, 4), 1) == datetime(2025, 3, 5, 9, 30, tzinfo=UTC)
+
+
+@given(st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2026, 12, 20),
+                    timezones=st.just(VN)), st.integers(0, 30))
+def test_a_due_day_ending_at_24_00_is_the_same_day_seven_hours_later(received: datetime,
+                                                                     days: int) -> None:
+    """Bộ luật Dân sự art. 148: the day ends at 24:00; office practice: at 17:00. The day
+    is the same; only its last moment moves, and nothing on that day comes after it."""
+    office = DeadlineRules(end_of_day=time(17, 0)).deadline(CAL, received, days)
+    civil = DeadlineRules(end_of_day=END_OF_CIVIL_DAY).deadline(CAL, received, days)
+    assert civil.astimezone(VN).date() == office.astimezone(VN).date()
+    assert civil - office == timedelta(hours=7) - timedelta(microseconds=1)
+    next_midnight = datetime.combine(civil.astimezone(VN).date() + timedelta(days=1), time(0),
+                                     tzinfo=VN)
+    assert civil < next_midnight and civil + timedelta(microseconds=1) == next_midnight
 
 
 # --- the bundled decisions and what is estimated -------------------------------------------
