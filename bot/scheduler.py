@@ -195,14 +195,25 @@ class Scheduler:
                     key=f"auto-apology-told:{case.id}")
 
     async def _digest(self, work: Round) -> None:
-        """Once a working day: the late cases, to the administrators and the focal point,
-        saying when the calendar their dates were counted on is estimated."""
+        """Once a working day: the late cases, to the administrators and the focal point;
+        and to the administrators, until they confirm it, that the calendar deadlines are
+        counted on is estimated (with the late cases when there are any)."""
         late = await work.uow.cases.late(work.now, None, 100)
-        if not late:
-            return
         guessed = await calendar_use_cases.guessing(work.uow, work.now, work.tz)
+        if not late and not guessed:
+            return
         day = work.now.astimezone(work.tz).date()
-        readers = {a.id: a for a in await work.uow.accounts.admins()}
+        admins = {a.id: a for a in await work.uow.accounts.admins()}
+
+        def notes() -> list[str]:
+            return [note for note in map(estimate_note, guessed) if note]
+        if not late:
+            for reader in admins.values():
+                await work.notifier.notify(reader, lambda: Reply("\n".join(
+                    [_("The working calendar deadlines are counted on:"), *notes()])),
+                    key=f"calendar-estimate:{day}:{reader.id}")
+            return
+        readers = dict(admins)
         readers.update({a.id: a for a in
                         await work.uow.accounts.members(work.directory.focal_unit)})
 
@@ -211,9 +222,7 @@ class Scheduler:
             lines += [_("{code} · {unit} · due {date}").format(
                 code=c.code, unit=unit_name(work.directory, c.unit),
                 date=format_date(c.effective_due_at, work.tz)) for c in late]
-            notes = [estimate_note(status) for status in guessed]
-            lines += [note for note in notes if note]
-            return Reply("\n".join(lines))
+            return Reply("\n".join(lines + notes()))
         for reader in readers.values():
             await work.notifier.notify(reader, build, key=f"digest:{day}:{reader.id}")
 

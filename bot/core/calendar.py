@@ -2,7 +2,7 @@
 the Labour Code), and an administrator's confirmation that a year is right as it stands.
 The CLI, the dashboard and the scheduler's digest all ask these."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.calendars import YearStatus, bundled, year_status
@@ -12,6 +12,8 @@ from complaints.errors import ValidationError
 
 FIRST_YEAR, LAST_YEAR = 1995, 2100
 """Years the calendar is computed for (the public holidays are known from 1995)."""
+LOOKAHEAD = timedelta(days=60)
+"""How far ahead deadlines being counted now can reach: next year matters from November."""
 
 
 def check_year(year: int) -> int:
@@ -36,7 +38,9 @@ async def confirm(uow: UnitOfWork, by: str, year: int, now: datetime) -> bool:
 
 
 async def guessing(uow: UnitOfWork, now: datetime, timezone: ZoneInfo) -> list[YearStatus]:
-    """This year and the next, where the calendar deadlines are counted on is guessed."""
-    this_year = now.astimezone(timezone).year
-    statuses = [await status_of(uow, year) for year in (this_year, this_year + 1)]
+    """The years deadlines counted now fall in (this one, and the next one near the end of
+    the year), where their calendar is guessed."""
+    today = now.astimezone(timezone).date()
+    years = sorted({today.year, (today + LOOKAHEAD).year})
+    statuses = [await status_of(uow, year) for year in years]
     return [status for status in statuses if status.guessing]

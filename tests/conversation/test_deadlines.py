@@ -34,6 +34,8 @@ async def unit(bot: Harness) -> Harness:
     await bot.join(ADMIN, Role.ADMIN, None)
     await bot.join(FOCAL, Role.STAFF, "VP")
     await bot.new_messages()
+    async with bot.store.unit_of_work() as uow:  # not estimated: nothing more to hear of
+        await uow.calendar.confirm(2026, "Admin", bot.clock())
     return bot
 
 

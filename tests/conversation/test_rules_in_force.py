@@ -3,7 +3,7 @@ the on-time indicator), the written apology offered one working day before the d
 (across Tết 2026), and a calendar that says when it is guessing, until confirmed."""
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -118,21 +118,36 @@ async def test_the_digest_says_the_calendar_is_estimated_until_confirmed(
         before_tet: Harness, clock: Clock) -> None:
     bot = before_tet
     await file_pakn(bot)
+    clock.set(local(2, 3, 8, 30))  # nothing late: the administrators still hear of it
+    told = one(ADMIN, await bot.tick())
+    assert "Late cases" not in told.text
+    assert "2026: estimated days: 24/11/2026" in told.text and "2027" not in told.text
+    clock.set(local(2, 3, 10))
+    assert to(ADMIN, await bot.tick()) == [], "once a day"
+
     clock.set(local(2, 24, 8, 30))  # late since yesterday's end of day
     digest = one(ADMIN, await bot.tick())
     assert "Late cases today (1)" in digest.text
     assert "2026: estimated days: 24/11/2026" in digest.text
-    assert "2027: estimated" in digest.text
 
     async with bot.store.unit_of_work() as uow:
         assert await calendar_use_cases.confirm(uow, "Admin", 2026, clock())
         assert not await calendar_use_cases.confirm(uow, "Admin", 2026, clock()), "once"
     clock.set(local(2, 25, 8, 30))
     digest = one(ADMIN, await bot.tick())
-    assert "2026" not in digest.text.split("\n", 1)[0] and "24/11/2026" not in digest.text
-    assert "2027: estimated" in digest.text
-    async with bot.store.unit_of_work() as uow:
-        await calendar_use_cases.confirm(uow, "Admin", 2027, clock())
-    clock.set(local(2, 26, 8, 30))
-    assert "estimated" not in one(ADMIN, await bot.tick()).text
+    assert "Late cases today (1)" in digest.text and "estimated" not in digest.text
     assert to(HEAD, await bot.tick()) == []
+
+
+async def test_next_year_matters_from_november(bot: Harness) -> None:
+    async with bot.store.unit_of_work() as uow:
+        in_february = await calendar_use_cases.guessing(uow, local(2, 3, 9), VN)
+        assert [(s.year, s.estimated, s.estimated_days) for s in in_february] == [
+            (2026, False, (date(2026, 11, 24),))]
+        in_december = await calendar_use_cases.guessing(uow, local(12, 1, 9), VN)
+        assert [(s.year, s.estimated) for s in in_december] == [(2026, False), (2027, True)]
+        await calendar_use_cases.confirm(uow, "Admin", 2027, local(12, 1, 9))
+        assert [s.year for s in await calendar_use_cases.guessing(uow, local(12, 1, 9), VN)
+                ] == [2026]
+        await calendar_use_cases.confirm(uow, "Admin", 2026, local(12, 1, 9))
+        assert await calendar_use_cases.guessing(uow, local(12, 1, 9), VN) == []
