@@ -6,7 +6,7 @@ recorded with its form's nonce and in the audit log."""
 
 import re
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime
+from datetime import date, datetime, time
 from io import BytesIO, StringIO
 from typing import Any
 from urllib.parse import urlencode
@@ -42,6 +42,7 @@ from bot.web.public import (
 )
 from bot.web.published import clean
 from bot.web.session import Form, Sessions, Viewer
+from complaints.calendar import END_OF_CIVIL_DAY
 from complaints.directory import Directory
 from complaints.directory_file import parse_directory
 from complaints.errors import DirectoryError, ValidationError
@@ -110,6 +111,7 @@ class Admin(DashboardPages):
         with use_locale(language):
             titles = {"unit": _("By unit"), "field": _("By field"),
                       "procedure": _("By procedure"), "channel": _("By channel")}
+            end_of_day = end_of_day_note(self.settings.end_of_day)
         tables = [(group, titles[group], group_rows(report, directory, group, language))
                   for group in GROUPS]
         channels = sorted({str(code) for code in report.groups.get("channel", {})}
@@ -123,7 +125,8 @@ class Admin(DashboardPages):
                                                       self.settings.tz),
                            columns=columns(language),
                            tables=tables, directory=directory, query=query,
-                           channels=channels, chart_query=urlencode(query))
+                           channels=channels, chart_query=urlencode(query),
+                           end_of_day=end_of_day)
 
     async def _review(self, report: Report, directory: Directory,
                       language: str) -> dict[str, list[dict[str, Any]]]:
@@ -432,3 +435,11 @@ def _download(body: bytes, mime: str, filename: str) -> web.Response:
     return web.Response(body=body, content_type=mime, headers={
         "Content-Disposition": f'attachment; filename="{filename}"',
         "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
+
+
+def end_of_day_note(end_of_day: time) -> str:
+    """Which end of a due day the on-time figures use (PAKN_END_OF_DAY)."""
+    if end_of_day == END_OF_CIVIL_DAY:
+        return _("On time: settled by 24:00 of the due day (Bộ luật Dân sự 2015, art. 148).")
+    return _("On time: settled by {time} of the due day, the end of office hours.").format(
+        time=end_of_day.strftime("%H:%M"))

@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.calendars import bundled, bundled_decisions
+from bot.i18n import format_datetime, use_locale
 from complaints.calendar import (
     END_OF_CIVIL_DAY,
     DayRule,
@@ -484,3 +485,11 @@ def test_what_is_estimated(year: int, confirmed: bool, declared_days: set[date])
         # Every weekday off of the computation is a guess unless declared.
         assert {d for d in official.days_off if d.year == year and d.weekday() < 5
                 and d not in declared_days} <= set(guessed)
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_a_deadline_at_24_00_is_written_24_00(language: str) -> None:
+    with use_locale(language):
+        civil = datetime.combine(date(2026, 2, 13), END_OF_CIVIL_DAY, tzinfo=VN)
+        assert format_datetime(civil, VN) == "24:00 13/02/2026"
+        assert format_datetime(local(2026, 2, 13, 17), VN) == "17:00 13/02/2026"
