@@ -6,6 +6,7 @@ confirms the year."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from importlib import resources
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -30,7 +31,9 @@ class CalendarSource(Protocol):
     async def overrides(self) -> list[Override]: ...
 
 
+@cache
 def bundled() -> Decisions:
+    """The decisions shipped with the service (read once: they change with a release)."""
     text = resources.files("complaints").joinpath("data/calendar_vn.yaml").read_text("utf-8")
     return parse_decisions(text)
 

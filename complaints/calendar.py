@@ -149,11 +149,6 @@ def parse_decisions(text: str) -> Decisions:
     return Decisions(rules, years)
 
 
-def parse_day_rules(text: str) -> list[DayRule]:
-    """The days a decisions file names."""
-    return list(parse_decisions(text).rules)
-
-
 def estimated_days(year: int, decisions: Decisions, declared: Iterable[DayRule],
                    confirmed: bool) -> list[date]:
     """The days of `year` that are off on a weekday, or worked on a weekend, only because
