@@ -1,7 +1,7 @@
-"""Papers the bot hands to citizens: the written apology (Mẫu số 04) as a chat message
-and as a PDF they can keep. For a dossier the form is that of Thông tư 03/2025/TT-VPCP
-(an apology and a request for more time); for a PAKN, the apology and new date applied
-to it by analogy."""
+"""Papers the bot hands to citizens: the written apology as a chat message and as a PDF
+they can keep, in the form of Thông tư 03/2025/TT-VPCP, Mẫu số 04 ("Văn bản xin lỗi và
+đề nghị gia hạn thời gian giải quyết"): required for a dossier (Nghị định 118/2025/NĐ-CP),
+used for a PAKN by analogy, so both papers have the same title and parts."""
 
 from datetime import date
 from functools import cache
@@ -30,9 +30,7 @@ def _dated(notice: ApologyNotice) -> str:
 
 
 def _title(notice: ApologyNotice) -> str:
-    if notice.kind == "dossier":
-        return _("WRITTEN APOLOGY AND REQUEST FOR MORE TIME")
-    return _("WRITTEN APOLOGY AND NEW DATE FOR THE RESULT")
+    return _("WRITTEN APOLOGY AND REQUEST FOR MORE TIME")
 
 
 def _body(notice: ApologyNotice) -> list[str]:
@@ -62,8 +60,9 @@ def _body(notice: ApologyNotice) -> list[str]:
                             "to {date}, the new date for the result.").format(
             unit=notice.unit_name, date=_day(notice.new_due)))
     elif notice.new_due is not None:
-        paragraphs.append(_("New date for the result: {date}").format(
-            date=_day(notice.new_due)))
+        paragraphs.append(_("{unit} asks for the time to handle your PAKN to be extended "
+                            "to {date}, the new date for the result.").format(
+            unit=notice.unit_name, date=_day(notice.new_due)))
     else:
         paragraphs.append(_("The unit will send you the new date for the result shortly."))
     return paragraphs

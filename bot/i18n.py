@@ -8,7 +8,7 @@ building a message for someone else (a citizen notified of a staff action).
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import datetime, time
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -65,9 +65,12 @@ def resolve_language(chosen: str | None, client_code: str | None, default: str) 
 
 
 def format_datetime(moment: datetime, timezone: ZoneInfo) -> str:
-    """A UTC moment as local date and time, in the current locale's conventions."""
-    return dates.format_datetime(moment.astimezone(timezone), "HH:mm dd/MM/yyyy",
-                                 locale=_current.get())
+    """A UTC moment as local date and time, in the current locale's conventions. The last
+    moment of a day (a deadline at 24:00, Bộ luật Dân sự art. 148) is written 24:00."""
+    local = moment.astimezone(timezone)
+    if local.time() == time.max:
+        return dates.format_date(local.date(), "'24:00' dd/MM/yyyy", locale=_current.get())
+    return dates.format_datetime(local, "HH:mm dd/MM/yyyy", locale=_current.get())
 
 
 def format_date(moment: datetime, timezone: ZoneInfo) -> str:

@@ -19,7 +19,7 @@ def unit_name(directory: Directory, code: str) -> str:
 
 def area_name(directory: Directory, code: str | None) -> str:
     if code is None:
-        return _("District level / not sure")
+        return _("Province level / not sure")
     return directory.area(code).name.in_language(current_language()) \
         if directory.has_area(code) else code
 

@@ -15,6 +15,7 @@ from storage.records import (
     ApologyRecord,
     Attachment,
     Chat,
+    Confirmation,
     Dialog,
     DossierApology,
     DossierEvent,
@@ -110,6 +111,8 @@ class CalendarRepository(Protocol):
     async def version(self) -> str: ...
     async def overrides(self) -> list[Override]: ...
     async def set(self, override: Override, now: datetime) -> None: ...
+    async def confirmations(self) -> dict[int, Confirmation]: ...
+    async def confirm(self, year: int, by: str, now: datetime) -> bool: ...
 
 
 class ApologyRepository(Protocol):

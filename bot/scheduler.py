@@ -1,9 +1,9 @@
 """The clock of the PAKN rules, inside the service: reminders before deadlines, a word
 to the whole unit about cases nobody took, the head told of late cases, an apology on
 the unit's behalf when a deadline passed without one, the daily digest of late cases,
-the one reminder to rate; for dossiers, the unit asked for the apology one working day
-before the due date; the hashed origins of unverified ratings forgotten in time; and,
-at any hour, the photos that no case took within a day deleted.
+the one reminder to rate; the written apology offered to staff one working day before a
+case's or a dossier's due date; the hashed origins of unverified ratings forgotten in time;
+and, at any hour, the photos that no case took within a day deleted.
 
 Nothing is kept in memory: each round reads the cases from the database and sends what
 they are owed under a key naming the case, the step and the date, so a message already
@@ -17,13 +17,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.calendars import Calendars
+from bot.calendars import Calendars, estimate_note
+from bot.callbacks import CaseAction
+from bot.core import calendar as calendar_use_cases
 from bot.core import dossiers, uploads
 from bot.core.work import Work, deliver
 from bot.dispatch import Store
 from bot.handlers import apology, rating
-from bot.i18n import _, format_date, ngettext
-from bot.messages import Reply
+from bot.i18n import _, format_date, format_datetime, ngettext
+from bot.messages import Button, Reply
 from bot.names import unit_name
 from bot.notify import Notifier
 from bot.ports import UnitOfWork
@@ -31,7 +33,14 @@ from bot.settings import Settings
 from complaints import case as lifecycle
 from complaints.calendar import WorkingCalendar
 from complaints.case import Case
-from complaints.deadlines import days_left, due_reminder, is_late, unclaimed_too_long
+from complaints.deadlines import (
+    apology_offered,
+    apology_owed_by,
+    days_left,
+    due_reminder,
+    is_late,
+    unclaimed_too_long,
+)
 from complaints.directory import Directory
 from complaints.people import Account
 from storage.errors import StorageError
@@ -117,6 +126,8 @@ class Scheduler:
         due_day = case.effective_due_at.astimezone(work.tz).date()
         if step is not None:
             await self._remind_unit(work, case, f"due:{case.id}:{due_day}:{step}")
+        if apology_offered(case, work.now, work.calendar, work.tz):
+            await self._offer_apology(work, case, f"apology-offer:{case.id}:{due_day}")
         if unclaimed_too_long(case, work.now, work.calendar, work.tz, policy):
             routed = (case.routed_at or case.received_at).isoformat()
             await self._remind_unclaimed(work, case, f"unclaimed:{case.id}:{routed}")
@@ -135,6 +146,23 @@ class Scheduler:
                  ).format(code=case.code, days=left,
                           date=format_date(case.effective_due_at, work.tz))
             ), case_id=case.id, key=key)
+
+    async def _offer_apology(self, work: Round, case: Case, key: str) -> None:
+        """The working day before the due day: if the case will be late, the sender is owed
+        the written apology with a new date by the end of that day."""
+        case_id = case.id
+        assert case_id is not None
+        owed_by = apology_owed_by(case, work.calendar, work.tz, self.settings.end_of_day)
+        for reader in await self._handlers(work.uow, case):
+            await work.notifier.notify(reader, lambda: Reply(
+                _("{code} is due {due}. If it will be late, the sender must receive a written "
+                  "apology with a new date by {by} (Nghị định 118/2025/NĐ-CP, art. 19, "
+                  "applied to PAKN by analogy).").format(
+                    code=case.code, due=format_date(case.due_at, work.tz),
+                    by=format_datetime(owed_by, work.tz)),
+                buttons=((Button(_("Late: apologise, set a new date"),
+                                 CaseAction("apologise", case_id).pack()),),)),
+                case_id=case_id, key=key)
 
     async def _remind_unclaimed(self, work: Round, case: Case, key: str) -> None:
         for reader in await work.uow.accounts.members(case.unit):
@@ -172,12 +200,25 @@ class Scheduler:
                     key=f"auto-apology-told:{case.id}")
 
     async def _digest(self, work: Round) -> None:
-        """Once a working day: the late cases, to the administrators and the focal point."""
+        """Once a working day: the late cases, to the administrators and the focal point;
+        and to the administrators, until they confirm it, that the calendar deadlines are
+        counted on is estimated (with the late cases when there are any)."""
         late = await work.uow.cases.late(work.now, None, 100)
-        if not late:
+        guessed = await calendar_use_cases.guessing(work.uow, work.now, work.tz)
+        if not late and not guessed:
             return
         day = work.now.astimezone(work.tz).date()
-        readers = {a.id: a for a in await work.uow.accounts.admins()}
+        admins = {a.id: a for a in await work.uow.accounts.admins()}
+
+        def notes() -> list[str]:
+            return [note for note in map(estimate_note, guessed) if note]
+        if not late:
+            for reader in admins.values():
+                await work.notifier.notify(reader, lambda: Reply("\n".join(
+                    [_("The working calendar deadlines are counted on:"), *notes()])),
+                    key=f"calendar-estimate:{day}:{reader.id}")
+            return
+        readers = dict(admins)
         readers.update({a.id: a for a in
                         await work.uow.accounts.members(work.directory.focal_unit)})
 
@@ -186,7 +227,7 @@ class Scheduler:
             lines += [_("{code} · {unit} · due {date}").format(
                 code=c.code, unit=unit_name(work.directory, c.unit),
                 date=format_date(c.effective_due_at, work.tz)) for c in late]
-            return Reply("\n".join(lines))
+            return Reply("\n".join(lines + notes()))
         for reader in readers.values():
             await work.notifier.notify(reader, build, key=f"digest:{day}:{reader.id}")
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from complaints.calendar import DeadlineRules
+from complaints.calendar import END_OF_CIVIL_DAY, DeadlineRules
 from complaints.deadlines import ReminderPolicy
 
 LANGUAGES = ("vi", "en")
@@ -185,7 +185,7 @@ class Settings:
             default_language=language,
             timezone=timezone,
             cutoff=_clock("PAKN_CUTOFF", get("PAKN_CUTOFF"), defaults.cutoff),
-            end_of_day=_clock("PAKN_END_OF_DAY", get("PAKN_END_OF_DAY"), defaults.end_of_day),
+            end_of_day=_end_of_day(get("PAKN_END_OF_DAY"), defaults.end_of_day),
             invite_days=_integer("PAKN_INVITE_DAYS", get("PAKN_INVITE_DAYS"),
                                  defaults.invite_days, 1, 365),
             reminder_days=_days_list("PAKN_REMINDER_DAYS", get("PAKN_REMINDER_DAYS"),
@@ -259,6 +259,14 @@ def _clock(name: str, raw: str | None, default: time) -> time:
         # A local hour: the time zone is PAKN_TIMEZONE's.
         raise SettingsError(f"{name}: must be a local time like 15:00, got '{raw}'")
     return value
+
+
+def _end_of_day(raw: str | None, default: time) -> time:
+    """When a due day ends: 17:00, the end of office hours (the default), or 24:00, the
+    end of the day in Bộ luật Dân sự 2015 art. 148 (kept as the day's last microsecond)."""
+    if raw is not None and raw.strip() in ("24:00", "24:00:00"):
+        return END_OF_CIVIL_DAY
+    return _clock("PAKN_END_OF_DAY", raw, default)
 
 
 def _url(name: str, value: str) -> None:

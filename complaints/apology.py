@@ -1,7 +1,6 @@
-"""The written apology with a new date: what it must say, as data to render. For a
-dossier, Thông tư 03/2025/TT-VPCP, Mẫu số 04 ("Văn bản xin lỗi và đề nghị gia hạn thời
-gian giải quyết"); for a PAKN, the same by analogy (before it, Thông tư 01/2018/TT-VPCP,
-Mẫu số 04, "Phiếu xin lỗi và hẹn lại ngày trả kết quả")."""
+"""The written apology with a new date: what it must say, as data to render. The form is
+Thông tư 03/2025/TT-VPCP, Mẫu số 04 ("Văn bản xin lỗi và đề nghị gia hạn thời gian giải
+quyết"), required for a dossier and used for a PAKN by analogy."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -33,7 +32,7 @@ class ApologyNotice:
     official_name: str
     official_title: str
     kind: str = "pakn"
-    """"pakn" or "dossier": what was received, and which form is used."""
+    """"pakn" or "dossier": what was received (the form is the same)."""
     procedure_name: str = ""
     """For a dossier: the procedure it is for."""
 

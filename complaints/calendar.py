@@ -1,11 +1,17 @@
 """The Vietnamese working calendar and deadline counting.
 
-Rules (Bộ luật Dân sự 2015 arts. 147-148; Nghị định 61/2018 art. 18):
+Rules (Bộ luật Dân sự 2015 arts. 147-148):
 - the day of receipt is not counted: counting starts the next working day;
 - an item received on a non-working day, or after the cut-off hour of a working day,
-  is deemed received on the next working day;
-- a deadline is the end of the working day (end-of-day hour, local time) reached by
-  counting the time limit in working days only, so it never falls on a day off.
+  is deemed received on the next working day (the one-stop desk's 15:00 rule for
+  forwarding dossiers, Nghị định 118/2025/NĐ-CP, applied to PAKN by analogy);
+- a deadline is the end of the working day reached by counting the time limit in working
+  days only, so it never falls on a day off. Its end is a setting: 17:00, the end of
+  office hours, or 24:00 (Bộ luật Dân sự art. 148), kept as the last microsecond of the
+  day (`END_OF_CIVIL_DAY`) so that "no later than the deadline" stays a plain <=.
+
+Which days are off comes from the Government's decisions where they are known; a year
+(or a day) computed from the Labour Code alone is an estimate until confirmed.
 """
 
 from collections.abc import Iterable
@@ -17,6 +23,9 @@ import holidays
 import yaml
 
 SATURDAY, SUNDAY = 5, 6
+OFFICE_CLOSE = time(17, 0)
+END_OF_CIVIL_DAY = time.max
+"""24:00 of the Civil Code: nothing stored with microseconds comes after it that day."""
 
 
 @dataclass(frozen=True)
@@ -117,11 +126,46 @@ class DayRule:
             raise ValueError(f"a day is declared 'off' or 'work', not {self.kind!r}")
 
 
-def parse_day_rules(text: str) -> list[DayRule]:
-    """A list of {day, kind, reason} entries (the bundled government decisions)."""
-    entries = yaml.safe_load(text) or []
-    return [DayRule(date.fromisoformat(str(e["day"])), str(e["kind"]), str(e["reason"]))
-            for e in entries]
+@dataclass(frozen=True)
+class Decisions:
+    """Government decisions on days off: the days they name, and the years they cover
+    completely (every weekday off and every swapped working day of the year)."""
+
+    rules: tuple[DayRule, ...] = ()
+    years: frozenset[int] = frozenset()
+
+
+def parse_decisions(text: str) -> Decisions:
+    """{years: [...], days: [{day, kind, reason}, ...]}."""
+    data = yaml.safe_load(text) or {}
+    if not isinstance(data, dict):
+        raise ValueError("the decisions file is a mapping with 'years' and 'days'")
+    rules = tuple(DayRule(date.fromisoformat(str(e["day"])), str(e["kind"]), str(e["reason"]))
+                  for e in data.get("days") or [])
+    years = frozenset(int(y) for y in data.get("years") or [])
+    for rule in rules:
+        if rule.day.year not in years:
+            raise ValueError(f"{rule.day}: its year is not among the years covered")
+    return Decisions(rules, years)
+
+
+def estimated_days(year: int, decisions: Decisions, declared: Iterable[DayRule],
+                   confirmed: bool) -> list[date]:
+    """The days of `year` that are off on a weekday, or worked on a weekend, only because
+    the Labour Code computation says so: no decision bundled, no day declared by an
+    administrator, and the year not confirmed. Each is a guess."""
+    if confirmed:
+        return []
+    official = holidays.country_holidays("VN", years=[year])
+    named = {rule.day for rule in (*decisions.rules, *declared)}
+    guessed = {d for d in official if d.year == year and d.weekday() not in (SATURDAY, SUNDAY)}
+    guessed |= {d for d in official.weekend_workdays if d.year == year}
+    return sorted(guessed - named)
+
+
+def year_estimated(year: int, decisions: Decisions, confirmed: bool) -> bool:
+    """A year whose decisions are not all bundled, unless an administrator confirmed it."""
+    return not confirmed and year not in decisions.years
 
 
 def calendar_with_rules(years: Iterable[int], rules: Iterable[DayRule]) -> WorkingCalendar:

@@ -6,7 +6,7 @@ impossible, so a restart or a second worker neither repeats nor misses a reminde
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -69,3 +69,22 @@ def unclaimed_too_long(case: Case, now: datetime, calendar: WorkingCalendar,
 
 def is_late(case: Case, now: datetime) -> bool:
     return case.is_open and now > case.effective_due_at
+
+
+def apology_offered(case: Case, now: datetime, calendar: WorkingCalendar,
+                    timezone: ZoneInfo) -> bool:
+    """Staff are offered the written apology from the working day before the due day
+    until the deadline, while the case is open without a new date: the one-stop rule
+    for dossiers (Nghị định 118/2025/NĐ-CP art. 19 k.6: the apology no later than one
+    day before the due date), applied to PAKN by analogy."""
+    if not case.is_open or case.extended_due_at is not None or now > case.due_at:
+        return False
+    due_day = case.due_at.astimezone(timezone).date()
+    return now.astimezone(timezone).date() >= calendar.previous_working_day(due_day)
+
+
+def apology_owed_by(case: Case, calendar: WorkingCalendar, timezone: ZoneInfo,
+                    end_of_day: time) -> datetime:
+    """The end of the working day before the due day."""
+    day = calendar.previous_working_day(case.due_at.astimezone(timezone).date())
+    return datetime.combine(day, end_of_day, tzinfo=timezone)

@@ -9,8 +9,8 @@ on time, and when its written apology is owed.
   finished (or returned, where no finish time is given) no later than that moment is on
   time; still open after it is late; withdrawn and rejected dossiers are left out.
 - The apology with a request for more time is owed no later than the end of the working
-  day before the due date (Nghị định 118/2025/NĐ-CP; before it, Nghị định 61/2018 art.
-  19); a dossier gets one new date.
+  day before the due date (Nghị định 118/2025/NĐ-CP art. 19 k.6, which replaced Nghị
+  định 61/2018); a dossier gets one new date.
 """
 
 import csv

@@ -5,8 +5,14 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ApologyRow, CalendarOverrideRow, HandlingRatingRow, Meta
-from storage.records import ApologyRecord, Override, RatingRecord
+from storage.models import (
+    ApologyRow,
+    CalendarConfirmationRow,
+    CalendarOverrideRow,
+    HandlingRatingRow,
+    Meta,
+)
+from storage.records import ApologyRecord, Confirmation, Override, RatingRecord
 from storage.upsert import insert_for
 
 CALENDAR_VERSION = "calendar_version"
@@ -34,6 +40,19 @@ class SqlCalendarRepository:
                                              reason=override.reason, created_at=now))
         await self.session.merge(Meta(key=CALENDAR_VERSION, value=now.isoformat()))
         await self.session.flush()
+
+    async def confirmations(self) -> dict[int, Confirmation]:
+        rows = await self.session.execute(select(CalendarConfirmationRow))
+        return {r.year: Confirmation(r.year, r.confirmed_by, r.confirmed_at)
+                for r in rows.scalars()}
+
+    async def confirm(self, year: int, by: str, now: datetime) -> bool:
+        """Record that a year's calendar is right; False if it was confirmed before."""
+        stmt = insert_for(self.session, CalendarConfirmationRow.__table__).values(
+            year=year, confirmed_by=by[:200], confirmed_at=now,
+        ).on_conflict_do_nothing(index_elements=["year"]).returning(
+            CalendarConfirmationRow.__table__.c.year)
+        return (await self.session.execute(stmt)).first() is not None
 
 
 class SqlApologyRepository:

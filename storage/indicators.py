@@ -235,7 +235,10 @@ def _rated(values: Any) -> Counts:
 
 def _cases(start: datetime, end: datetime, now: datetime, scope: Scope,
            keys: list[Any]) -> Any:
-    """Cases by their original deadline."""
+    """Cases by their original deadline. `due_at` is the end of the due day under the
+    PAKN_END_OF_DAY in force when the case was received (17:00, or 24:00 kept as the day's
+    last microsecond, which leaves the case in its due day's month): "no later than the
+    deadline" is a plain <= and the figures follow the setting without re-counting days."""
     resolved_in_time = CaseRow.resolved_at.is_not(None) & (CaseRow.resolved_at <= CaseRow.due_at)
     known = CaseRow.resolved_at.is_not(None) | (CaseRow.due_at < now)
     stmt = (select(*keys, _sum(resolved_in_time), _sum(known), func.count())

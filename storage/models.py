@@ -402,8 +402,18 @@ class CalendarOverrideRow(Base):
     created_at: Mapped[datetime]
 
 
+class CalendarConfirmationRow(Base):
+    """A year whose calendar an administrator confirmed: no longer shown as an estimate."""
+
+    __tablename__ = "calendar_confirmations"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    confirmed_by: Mapped[str] = mapped_column(String(200))
+    confirmed_at: Mapped[datetime]
+
+
 class ApologyRow(Base):
-    """A written apology sent to a citizen (Mẫu số 04), with its document."""
+    """A written apology sent to a citizen (Thông tư 03/2025/TT-VPCP, Mẫu số 04), with its
+    document."""
 
     __tablename__ = "apologies"
     id: Mapped[int] = mapped_column(Id, primary_key=True)

@@ -112,6 +112,15 @@ class Override:
 
 
 @dataclass(frozen=True)
+class Confirmation:
+    """An administrator's word that a year's calendar is right as it stands."""
+
+    year: int
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class ApologyRecord:
     case_id: int
     kind: str

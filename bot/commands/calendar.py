@@ -1,12 +1,15 @@
-"""`pakn calendar add-holiday|add-workday DATE "reason"` and `pakn calendar show YEAR`."""
+"""`pakn calendar add-holiday|add-workday DATE "reason"`, `pakn calendar show YEAR` (a year
+or day without a government decision marked as estimated) and `pakn calendar confirm
+YEAR` (an administrator's word that the year is right as it stands)."""
 
 import argparse
 import asyncio
 from datetime import date
 from typing import Any
 
-from bot.calendars import bundled_decisions, calendar_text
+from bot.calendars import YearStatus, bundled, calendar_text
 from bot.commands.base import fail, migrate, open_store
+from bot.core import calendar as use_cases
 from bot.dispatch import utcnow
 from bot.i18n import _
 from bot.settings import Settings
@@ -24,9 +27,27 @@ def register(commands: Any) -> None:
         adding.add_argument("day", type=iso_day, help="YYYY-MM-DD")
         adding.add_argument("reason", help="the decision, e.g. 'Công văn 123/VPCP-KGVX'")
         adding.set_defaults(run=add, kind=kind)
-    showing = sub.add_parser("show", help="the days off of a year")
-    showing.add_argument("year", type=int)
+    showing = sub.add_parser("show", help="the days off of a year, estimates marked")
+    showing.add_argument("year", type=year_number)
     showing.set_defaults(run=show)
+    confirming = sub.add_parser("confirm", help="confirm a year's calendar as it stands: "
+                                                "it is no longer shown as estimated")
+    confirming.add_argument("year", type=year_number)
+    confirming.add_argument("--by", default="pakn CLI",
+                            help="who confirms (kept with the confirmation)")
+    confirming.set_defaults(run=confirm)
+
+
+def year_number(text: str) -> int:
+    try:
+        year = int(text)
+    except ValueError:
+        year = 0
+    if use_cases.FIRST_YEAR <= year <= use_cases.LAST_YEAR:
+        return year
+    raise argparse.ArgumentTypeError(
+            f"'{text}' is not a year from {use_cases.FIRST_YEAR} to {use_cases.LAST_YEAR}"
+        )
 
 
 def iso_day(text: str) -> date:
@@ -56,8 +77,26 @@ def add(settings: Settings, args: argparse.Namespace) -> int:
 def show(settings: Settings, args: argparse.Namespace) -> int:
     migrate(settings)
 
-    async def load() -> list[Override]:
+    async def load() -> tuple[YearStatus, list[Override]]:
         async with open_store(settings) as store, store.unit_of_work() as uow:
-            return await uow.calendar.overrides()
-    print("\n".join(calendar_text(args.year, bundled_decisions(), asyncio.run(load()))))
+            return await use_cases.status_of(uow, args.year), await uow.calendar.overrides()
+    status, overrides = asyncio.run(load())
+    print("\n".join(calendar_text(status, bundled(), overrides, settings.tz)))
+    return 0
+
+
+def confirm(settings: Settings, args: argparse.Namespace) -> int:
+    by = args.by.strip()
+    if not by:
+        return fail(_("say who confirms the calendar"), 2)
+    migrate(settings)
+
+    async def store_it() -> bool:
+        async with open_store(settings) as store, store.unit_of_work() as uow:
+            return await use_cases.confirm(uow, by, args.year, utcnow())
+    if asyncio.run(store_it()):
+        print(_("The calendar of {year} is confirmed: it is no longer shown as estimated.")
+              .format(year=args.year))
+    else:
+        print(_("The calendar of {year} was confirmed before.").format(year=args.year))
     return 0

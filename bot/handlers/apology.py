@@ -1,5 +1,6 @@
-"""The written apology with one new date (Mẫu số 04): asked by staff before a case is
-late, or sent on the unit's behalf when a deadline passed without one."""
+"""The written apology with one new date (Thông tư 03/2025/TT-VPCP, Mẫu số 04, used for
+PAKN by analogy with dossiers): offered to staff on the working day before the due date,
+written by them, or sent on the unit's behalf when a deadline passed without one."""
 
 from dataclasses import replace
 from datetime import date, datetime

@@ -78,8 +78,8 @@ async def _ask_area(ctx: Context) -> None:
     ctx.dialog.state = "intake.area"
     buttons = [Button(a.name.in_language(ctx.language), _choose("area", a.code))
                for a in ctx.directory.areas]
-    buttons.append(Button(_("District level / not sure"), _choose("area", NO_AREA)))
-    await ctx.reply(Reply(_("Which commune or town is it about?"),
+    buttons.append(Button(_("Province level / not sure"), _choose("area", NO_AREA)))
+    await ctx.reply(Reply(_("Which commune or ward is it about?"),
                           buttons=(*rows(buttons, 2), (_cancel_button(),))))
 
 

@@ -150,7 +150,7 @@ async def _ask_place(ctx: Context) -> None:
     ctx.dialog.state = "survey.place"
     buttons = [Button(a.name.in_language(ctx.language), _choice("place", a.code))
                for a in ctx.directory.areas]
-    buttons.append(Button(_("At the district"), _choice("place", OTHER)))
+    buttons.append(Button(_("At the province's service centre"), _choice("place", OTHER)))
     await ctx.reply(Reply(_("Where did you do it?"), buttons=(*rows(buttons, 2), (_cancel(),))))
 
 

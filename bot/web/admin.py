@@ -6,7 +6,7 @@ recorded with its form's nonce and in the audit log."""
 
 import re
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime
+from datetime import date, datetime, time
 from io import BytesIO, StringIO
 from typing import Any
 from urllib.parse import urlencode
@@ -14,9 +14,10 @@ from urllib.parse import urlencode
 import yaml
 from aiohttp import web
 
-from bot.calendars import bundled_decisions, calendar_text
+from bot.calendars import bundled, calendar_text, estimate_note
 from bot.channels.dashboard import CHANNEL
 from bot.context import Context
+from bot.core import calendar as calendars
 from bot.core.directory import load_directory
 from bot.directory_view import as_json, as_text
 from bot.exports import write_cases_csv, write_xlsx
@@ -42,6 +43,7 @@ from bot.web.public import (
 )
 from bot.web.published import clean
 from bot.web.session import Form, Sessions, Viewer
+from complaints.calendar import END_OF_CIVIL_DAY
 from complaints.directory import Directory
 from complaints.directory_file import parse_directory
 from complaints.errors import DirectoryError, ValidationError
@@ -75,6 +77,7 @@ class Admin(DashboardPages):
         app.router.add_post("/quan-tri/danh-ba", self.upload_directory)
         app.router.add_get("/quan-tri/lich", self.calendar)
         app.router.add_post("/quan-tri/lich", self.add_day)
+        app.router.add_post("/quan-tri/lich/xac-nhan", self.confirm_year)
         app.router.add_get("/quan-tri/moi", self.invites)
         app.router.add_post("/quan-tri/moi", self.invite)
 
@@ -110,6 +113,7 @@ class Admin(DashboardPages):
         with use_locale(language):
             titles = {"unit": _("By unit"), "field": _("By field"),
                       "procedure": _("By procedure"), "channel": _("By channel")}
+            end_of_day = end_of_day_note(self.settings.end_of_day)
         tables = [(group, titles[group], group_rows(report, directory, group, language))
                   for group in GROUPS]
         with use_locale(language):
@@ -124,7 +128,8 @@ class Admin(DashboardPages):
                                                       self.settings.tz),
                            columns=columns(language),
                            tables=tables, directory=directory, query=query,
-                           channels=channels, chart_query=urlencode(query))
+                           channels=channels, chart_query=urlencode(query),
+                           end_of_day=end_of_day)
 
     async def _review(self, report: Report, directory: Directory,
                       language: str) -> dict[str, list[dict[str, Any]]]:
@@ -277,19 +282,43 @@ class Admin(DashboardPages):
     # --- the calendar ------------------------------------------------------------------
 
     async def calendar(self, request: web.Request, *, error: str | None = None,
-                       notes: list[str] | None = None, status: int = 200) -> web.Response:
+                       notes: list[str] | None = None, status: int = 200,
+                       year: int | None = None) -> web.Response:
         viewer = await self.sessions.require(request, admin=True)
-        try:
-            year = int(request.query.get("year", ""))
-        except ValueError:
-            year = self.clock().astimezone(self.settings.tz).year
+        year = year or self._year(request.query.get("year", ""))
         async with self.store.unit_of_work() as uow:
             overrides = await uow.calendar.overrides()
+            year_status = await calendars.status_of(uow, year)
         with use_locale(self.language(viewer)):
-            lines = calendar_text(year, bundled_decisions(), overrides)
+            lines = calendar_text(year_status, bundled(), overrides, self.settings.tz)
+            estimate = estimate_note(year_status)
         return self.render(request, viewer, "admin/calendar.html", "calendar", status=status,
                            year=year, lines=lines, error=error, notes=notes or [],
-                           nonce=new_nonce())
+                           estimate=estimate, nonce=new_nonce())
+
+    def _year(self, text: str) -> int:
+        try:
+            year = int(text)
+        except ValueError:
+            year = 0
+        if calendars.FIRST_YEAR <= year <= calendars.LAST_YEAR:
+            return year
+        return self.clock().astimezone(self.settings.tz).year
+
+    async def confirm_year(self, request: web.Request) -> web.Response:
+        """An administrator confirms the year shown: no longer an estimate."""
+        viewer = await self.sessions.require(request, admin=True)
+        fields = await self.sessions.form(request, viewer)
+        year = self._year(str(fields.get("year", "")))
+        by = viewer.account.name or str(viewer.account.id)
+
+        async def store_it(ctx: Context) -> bool:
+            return await calendars.confirm(ctx.uow, by, year, ctx.now)
+        await self._perform(viewer, fields, "calendar.confirm", store_it, str(year))
+        with use_locale(self.language(viewer)):
+            note = _("The calendar of {year} is confirmed: it is no longer shown as "
+                     "estimated.").format(year=year)
+        return await self.calendar(request, notes=[note], year=year)
 
     async def add_day(self, request: web.Request) -> web.Response:
         viewer = await self.sessions.require(request, admin=True)
@@ -409,3 +438,11 @@ def _download(body: bytes, mime: str, filename: str) -> web.Response:
     return web.Response(body=body, content_type=mime, headers={
         "Content-Disposition": f'attachment; filename="{filename}"',
         "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
+
+
+def end_of_day_note(end_of_day: time) -> str:
+    """Which end of a due day the on-time figures use (PAKN_END_OF_DAY)."""
+    if end_of_day == END_OF_CIVIL_DAY:
+        return _("On time: settled by 24:00 of the due day (Bộ luật Dân sự 2015, art. 148).")
+    return _("On time: settled by {time} of the due day, the end of office hours.").format(
+        time=end_of_day.strftime("%H:%M"))

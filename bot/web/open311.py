@@ -10,7 +10,7 @@ Creating a request needs a key from `pakn api-key create`. Vietnamese rules (Ngh
 20/2008) accept a PAKN only with the sender's name, address and phone, so `first_name`
 and/or `last_name`, `phone` and `address_string` (the sender's address, where an answer
 can be sent) are required here; `lat`/`long` (where the problem is) and `address_id` (the
-commune or town code, for routing) are optional; `email`, `device_id`, `account_id`,
+commune or ward code, for routing) are optional; `email`, `device_id`, `account_id`,
 `media_url` and attributes are not kept. The request is filed exactly as the chat files a
 PAKN (bot.handlers.intake.file_case): routed, dated, recorded with the incoming message,
 and shown to the unit's staff.

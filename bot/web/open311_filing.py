@@ -58,7 +58,7 @@ def parse_filing(fields: Mapping[str, str], directory: Directory) -> Filing:
     location = _location(text("lat", 40), text("long", 40), problems)
     area = text("address_id", CODE_LENGTH) or None
     if area is not None and not directory.has_area(area):
-        problems.append(_("address_id: {code} is not the code of a commune or town here.")
+        problems.append(_("address_id: {code} is not the code of a commune or ward here.")
                         .format(code=area))
     if problems:
         raise Open311Error(400, *problems)

@@ -165,7 +165,7 @@ NEW_REQUEST = {
         "address_string": {"type": "string", "description": "required: the sender's address"},
         "lat": {"type": "number", "minimum": -90, "maximum": 90},
         "long": {"type": "number", "minimum": -180, "maximum": 180},
-        "address_id": {"type": "string", "description": "a commune or town code"},
+        "address_id": {"type": "string", "description": "a commune or ward code"},
         "email": {"type": "string", "description": "not kept"},
         "device_id": {"type": "string", "description": "not kept"},
         "account_id": {"type": "string", "description": "not kept"},

@@ -51,10 +51,11 @@ class Out:
 
 
 class Harness:
-    def __init__(self, url: str, clock: Clock, language_code: str | None = "en") -> None:
+    def __init__(self, url: str, clock: Clock, language_code: str | None = "en",
+                 **settings: Any) -> None:
         """People write with their app set to `language_code` (None: unknown, so the
-        service's default, Vietnamese, applies)."""
-        self.settings = Settings(database_url=url)
+        service's default, Vietnamese, applies); `settings` replace the defaults."""
+        self.settings = Settings(database_url=url, **settings)
         self.language_code = language_code
         self.database = Database(url)
         self.store = Store(self.database)

@@ -52,7 +52,7 @@ async def test_editing_a_part_returns_to_the_summary(bot: Harness) -> None:
     await bot.text(CITIZEN, "Trần Thị Bích")
     await bot.text(CITIZEN, "0251.3871.234")
     summary = one(CITIZEN, await bot.text(CITIZEN, "Khu phố 2, thị trấn Gia Ray"))
-    assert "District level / not sure" in summary.text and "0251 3871 234" in summary.text
+    assert "Province level / not sure" in summary.text and "0251 3871 234" in summary.text
 
     parts = one(CITIZEN, await bot.press(CITIZEN, summary.payload("ch:confirm:edit")))
     await bot.press(CITIZEN, parts.payload("ch:edit:area"))

@@ -34,6 +34,8 @@ async def unit(bot: Harness) -> Harness:
     await bot.join(ADMIN, Role.ADMIN, None)
     await bot.join(FOCAL, Role.STAFF, "VP")
     await bot.new_messages()
+    async with bot.store.unit_of_work() as uow:  # not estimated: nothing more to hear of
+        await uow.calendar.confirm(2026, "Admin", bot.clock())
     return bot
 
 
@@ -59,8 +61,12 @@ async def test_reminders_escalation_and_the_apology_on_the_units_behalf(
     clock.set(local(12, 8, 30))  # Thursday: Friday 13 and Monday 16 are left
     near = one(STAFF, await bot.tick())
     assert "due in 2 working days" in near.text and "16/03/2026" in near.text
-    clock.set(local(13, 8, 30))
-    assert await bot.tick() == [], "the step was reached already"
+    clock.set(local(13, 8, 30))  # Friday, the working day before the due day
+    offer = one(STAFF, await bot.tick())
+    assert "written apology with a new date by" in offer.text and "17:00" in offer.text
+    assert offer.labels() == ["Late: apologise, set a new date"], "no reminder again"
+    clock.set(local(13, 9, 30))
+    assert await bot.tick() == [], "offered once"
     clock.set(local(14, 10))
     assert await bot.tick() == [], "Saturday"
     inbox = one(STAFF, await bot.text(STAFF, "/hopthu"))
@@ -101,8 +107,9 @@ async def test_a_step_missed_while_down_is_sent_late_not_never(unit: Harness,
                                                                clock: Clock) -> None:
     code = await unit_case(unit)
     clock.set(local(13, 10))  # nothing ran on Thursday; Friday: one working day left
-    reminder = one(STAFF, await unit.tick())
+    reminder, offer = to(STAFF, await unit.tick())
     assert "due in 1 working day " in reminder.text and code in reminder.text
+    assert "written apology" in offer.text and code in offer.text
 
 
 async def unit_case(bot: Harness) -> str:
@@ -156,7 +163,8 @@ async def test_written_apology_with_a_new_date(unit: Harness, clock: Clock) -> N
                   "0912 345 678", "On 02/03/2026", "Natural Resources and Environment Office",
                   "Land", f"Tracking code: {code}", "Date due for the result: 16/03/2026",
                   "Reason for the delay: Phải đo đạc lại thực địa cùng UBND xã.",
-                  "apologises to you", "New date for the result: 23/03/2026",
+                  "apologises to you", "extended to 23/03/2026",
+                  "WRITTEN APOLOGY AND REQUEST FOR MORE TIME",
                   "PHÓ TRƯỞNG PHÒNG", "User 2001"):
         assert field in text, field
     assert (apology.kind, apology.number, apology.official_title) == (

@@ -62,7 +62,7 @@ async def test_citizen_files_and_staff_resolve(bot: Harness) -> None:
     assert "Land" in field.labels()
     area = one(CITIZEN, await bot.press(CITIZEN, "ch:field:dat_dai"))
     assert "Xuan Bac Commune" in area.labels()
-    assert "District level / not sure" in area.labels()
+    assert "Province level / not sure" in area.labels()
     describe = one(CITIZEN, await bot.press(CITIZEN, "ch:area:26428"))
     assert "Describe the problem" in describe.text
 

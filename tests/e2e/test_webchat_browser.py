@@ -105,12 +105,12 @@ async def test_pakn_in_the_web_chat(webchat: ServiceProcess, tmp_path: Path,
         await say(staff, "Trần Văn Bình")
         await expect(last_bot_message(staff)).to_contain_text("Chức danh")
         await say(staff, "Phó Trưởng phòng")
-        await expect(last_bot_message(staff)).to_contain_text("PHIẾU XIN LỖI")
+        await expect(last_bot_message(staff)).to_contain_text("VĂN BẢN XIN LỖI")
         await press(staff, "Gửi phiếu xin lỗi")
         document = citizen.get_by_role("link", name="Tải văn bản (PDF)")
         await expect(document).to_have_count(1)
         await expect(citizen.locator("#log li.bot").filter(
-            has_text="PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ").filter(
+            has_text="VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT").filter(
             has_text="Phó Trưởng phòng: Trần Văn Bình")).to_have_count(1)
         pdf = await citizen.request.get(webchat.url + str(await document.get_attribute("href")))
         assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"

@@ -179,6 +179,7 @@ FORMS = [
     Form("directory-upload", "/quan-tri/danh-ba", {}),
     Form("calendar-day", "/quan-tri/lich",
          {"day": "2026-03-20", "kind": "off", "reason": "Quyết định 1/QĐ-UBND"}),
+    Form("calendar-confirm", "/quan-tri/lich/xac-nhan", {"year": "2027"}),
     Form("invite", "/quan-tri/moi", {"role": "admin"}),
 ]
 FORM_WORDS = {"other_unit": "belongs to another unit", "not_admin": "for administrators",

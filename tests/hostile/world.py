@@ -25,6 +25,7 @@ from storage.models import (
     AccountRow,
     ApologyRow,
     AttachmentRow,
+    CalendarConfirmationRow,
     CalendarOverrideRow,
     CaseEventRow,
     CaseRow,
@@ -47,8 +48,8 @@ from tests.web.site import CODE, Site, sign_in
 CITIZEN, HANDLER, COLLEAGUE = "m-citizen", "m-handler", "m-colleague"
 OTHER_UNIT, REVOKED, ADMIN = "m-other-unit", "m-revoked", "m-admin"
 UNCHANGED = (CaseRow, CaseEventRow, ApologyRow, HandlingRatingRow, AttachmentRow, InviteRow,
-             CalendarOverrideRow, UnitRow, RoutingRuleRow, Meta, Counter, ConsentRow,
-             LoginCodeRow, AccountRow)
+             CalendarOverrideRow, CalendarConfirmationRow, UnitRow, RoutingRuleRow, Meta,
+             Counter, ConsentRow, LoginCodeRow, AccountRow)
 """What no refused action may change (the record of messages, the messages owed, the
 dialogs and the refusals themselves excepted)."""
 

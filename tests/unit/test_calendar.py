@@ -8,16 +8,23 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from bot.calendars import bundled_decisions
+from bot.calendars import bundled, bundled_decisions
+from bot.i18n import format_datetime, use_locale
 from complaints.calendar import (
+    END_OF_CIVIL_DAY,
     DayRule,
     DeadlineRules,
     WorkingCalendar,
     add_working_days,
     calendar_with_rules,
+    estimated_days,
+    parse_decisions,
     vietnam_calendar,
     working_days_between,
+    year_estimated,
 )
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -397,3 +404,92 @@ def test_overrides_change_deadlines() -> None:
 def test_a_different_end_of_day() -> None:
     rules = DeadlineRules(end_of_day=time(16, 30))
     assert rules.deadline(CAL, local(2025, 3, 4), 1) == datetime(2025, 3, 5, 9, 30, tzinfo=UTC)
+
+
+@given(st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2026, 12, 20),
+                    timezones=st.just(VN)), st.integers(0, 30))
+def test_a_due_day_ending_at_24_00_is_the_same_day_seven_hours_later(received: datetime,
+                                                                     days: int) -> None:
+    """Bộ luật Dân sự art. 148: the day ends at 24:00; office practice: at 17:00. The day
+    is the same; only its last moment moves, and nothing on that day comes after it."""
+    office = DeadlineRules(end_of_day=time(17, 0)).deadline(CAL, received, days)
+    civil = DeadlineRules(end_of_day=END_OF_CIVIL_DAY).deadline(CAL, received, days)
+    assert civil.astimezone(VN).date() == office.astimezone(VN).date()
+    assert civil - office == timedelta(hours=7) - timedelta(microseconds=1)
+    next_midnight = datetime.combine(civil.astimezone(VN).date() + timedelta(days=1), time(0),
+                                     tzinfo=VN)
+    assert civil < next_midnight and civil + timedelta(microseconds=1) == next_midnight
+
+
+# --- the bundled decisions and what is estimated -------------------------------------------
+
+DECIDED_OFF = {
+    # Thông báo 6150/TB-LĐTBXH (15/11/2024) and the Labour Code 2019 art. 112.
+    2025: {date(2025, 1, 1), *(date(2025, 1, d) for d in range(27, 32)), date(2025, 4, 7),
+           date(2025, 4, 30), date(2025, 5, 1), date(2025, 5, 2), date(2025, 9, 1),
+           date(2025, 9, 2)},
+    # Công văn 12729/VPCP-KGVX (New Year); the Prime Minister's decision announced by Bộ
+    # Nội vụ (Tết 14-22/2, Quốc khánh 29/8-2/9 with 31/8 swapped); Giỗ Tổ on Sunday 26/4
+    # taken on Monday 27/4 (art. 112 k.3).
+    2026: {date(2026, 1, 1), date(2026, 1, 2), *(date(2026, 2, d) for d in range(16, 21)),
+           date(2026, 4, 27), date(2026, 4, 30), date(2026, 5, 1), date(2026, 8, 31),
+           date(2026, 9, 1), date(2026, 9, 2)},
+}
+DECIDED_WORK = {2025: {date(2025, 4, 26)}, 2026: {date(2026, 1, 10), date(2026, 8, 22)}}
+
+
+@pytest.mark.parametrize("year", [2025, 2026])
+def test_each_bundled_day_is_what_the_decisions_say(year: int) -> None:
+    decisions = bundled()
+    assert year in decisions.years
+    rules = [r for r in decisions.rules if r.day.year == year]
+    assert {r.day for r in rules if r.kind == "off"} == DECIDED_OFF[year]
+    assert {r.day for r in rules if r.kind == "work"} == DECIDED_WORK[year]
+    for rule in rules:
+        assert any(source in rule.reason for source in (
+            "Bộ luật Lao động 2019", "6150/TB-LĐTBXH", "12729/VPCP-KGVX",
+            "Bộ Nội vụ thông báo")), rule
+    cal = calendar_with_rules([year], decisions.rules)
+    days = [date(year, 1, 1) + timedelta(days=n) for n in range(365)]
+    weekdays_off = {d for d in days if d.weekday() < 5 and not cal.is_working_day(d)}
+    weekend_work = {d for d in days if d.weekday() >= 5 and cal.is_working_day(d)}
+    # 24/11/2026 comes from the Labour Code computation alone: the only estimate.
+    assert weekdays_off - DECIDED_OFF[year] == ({date(2026, 11, 24)} if year == 2026 else set())
+    assert weekend_work == DECIDED_WORK[year]
+    assert estimated_days(year, decisions, [], confirmed=False) == (
+        [date(2026, 11, 24)] if year == 2026 else [])
+    assert not year_estimated(year, decisions, confirmed=False)
+
+
+def test_a_decisions_file_names_only_days_of_the_years_it_covers() -> None:
+    with pytest.raises(ValueError, match="not among the years covered"):
+        parse_decisions("years: [2026]\ndays:\n- {day: 2027-01-01, kind: 'off', reason: x}\n")
+    with pytest.raises(ValueError, match="mapping"):
+        parse_decisions("- {day: 2026-01-01, kind: 'off', reason: x}\n")
+
+
+@given(st.integers(1995, 2100), st.booleans(), st.sets(st.dates(), max_size=5))
+def test_what_is_estimated(year: int, confirmed: bool, declared_days: set[date]) -> None:
+    decisions = bundled()
+    declared = [DayRule(d, "off", "x") for d in declared_days]
+    guessed = estimated_days(year, decisions, declared, confirmed)
+    assert year_estimated(year, decisions, confirmed) == (
+        not confirmed and year not in (2025, 2026))
+    if confirmed:
+        assert guessed == []
+    official = vietnam_calendar([year])
+    for day in guessed:
+        assert day.year == year and day not in declared_days
+        assert (day in official.days_off) != (day in official.extra_workdays)
+    if not confirmed and year not in (2025, 2026):
+        # Every weekday off of the computation is a guess unless declared.
+        assert {d for d in official.days_off if d.year == year and d.weekday() < 5
+                and d not in declared_days} <= set(guessed)
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_a_deadline_at_24_00_is_written_24_00(language: str) -> None:
+    with use_locale(language):
+        civil = datetime.combine(date(2026, 2, 13), END_OF_CIVIL_DAY, tzinfo=VN)
+        assert format_datetime(civil, VN) == "24:00 13/02/2026"
+        assert format_datetime(local(2026, 2, 13, 17), VN) == "17:00 13/02/2026"

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.settings import Settings, SettingsError, read_dotenv
+from complaints.calendar import END_OF_CIVIL_DAY
 
 TOKEN = "123456:ABC-def_ghi"
 WEBHOOK = {
@@ -50,6 +51,12 @@ def test_unrelated_variables_are_ignored() -> None:
 
 def test_blank_values_count_as_unset() -> None:
     assert load(PAKN_PORT="", PAKN_DATABASE_URL="   ", PAKN_TELEGRAM_TOKEN=" ") == Settings()
+
+
+def test_the_end_of_a_due_day_is_office_hours_or_the_civil_code() -> None:
+    assert load().end_of_day == time(17, 0)
+    assert load(PAKN_END_OF_DAY="17:00").end_of_day == time(17, 0)
+    assert load(PAKN_END_OF_DAY="24:00").end_of_day == END_OF_CIVIL_DAY == time.max
 
 
 def test_every_setting_is_read() -> None:
@@ -145,6 +152,8 @@ def test_the_property_follows_the_fields() -> None:
     ({"PAKN_CUTOFF": "25:00"}, "PAKN_CUTOFF"),
     ({"PAKN_CUTOFF": "15h00"}, "PAKN_CUTOFF"),
     ({"PAKN_END_OF_DAY": "5pm"}, "PAKN_END_OF_DAY"),
+    ({"PAKN_END_OF_DAY": "24:01"}, "PAKN_END_OF_DAY"),
+    ({"PAKN_END_OF_DAY": "25:00"}, "PAKN_END_OF_DAY"),
     ({"PAKN_INVITE_DAYS": "0"}, "PAKN_INVITE_DAYS"),
     ({"PAKN_INVITE_DAYS": "366"}, "PAKN_INVITE_DAYS"),
     ({"PAKN_INVITE_DAYS": "a week"}, "PAKN_INVITE_DAYS"),

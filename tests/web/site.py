@@ -5,6 +5,7 @@ browse the dashboard with a real HTTP client or browser."""
 import itertools
 import re
 from datetime import datetime
+from typing import Any
 
 import aiohttp
 from aiohttp.test_utils import TestServer
@@ -25,11 +26,12 @@ CODE = re.compile(r"(\d{4}) (\d{4})")
 
 
 class Site:
-    def __init__(self, database_url: str, clock: Clock) -> None:
+    def __init__(self, database_url: str, clock: Clock, **settings: Any) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.clock = clock
-        self.service = Service(Settings(database_url=database_url, port=self.port), clock)
+        self.service = Service(Settings(database_url=database_url, port=self.port, **settings),
+                               clock)
         self.server = TestServer(self.service.web_app(), host="127.0.0.1", port=self.port)
         self._updates = itertools.count(1)
 
