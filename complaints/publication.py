@@ -39,7 +39,8 @@ class Publication:
     case_id: int
     status: Decision
     case_resolved_at: datetime
-    """The resolution the decision was taken on."""
+    case_reopened_at: datetime | None
+    """The resolution the decision was taken on (a case is reopened at most once)."""
     decided_by: int
     decided_at: datetime
     question: str | None = None
@@ -51,7 +52,8 @@ class Publication:
 
     def holds_for(self, case: Case) -> bool:
         """Whether it was taken on the case as it stands (not before a reopening)."""
-        return case.status is Status.RESOLVED and case.resolved_at == self.case_resolved_at
+        return (case.status is Status.RESOLVED and case.resolved_at == self.case_resolved_at
+                and case.reopened_at == self.case_reopened_at)
 
     @property
     def seen(self) -> str:

@@ -704,14 +704,16 @@ class PublicationRow(Base):
     """The decision on publishing a resolved case's texts, by a person who saw them: the
     question and answer exactly as approved (the anonymiser's proposal, edited), with who
     approved them and when; or that they are not to be published. The decision holds for
-    the resolution it was taken on (`case_resolved_at`): a case reopened and resolved
-    again waits for a new one."""
+    the resolution it was taken on (`case_resolved_at`, `case_reopened_at`): a case
+    reopened and resolved again waits for a new one."""
 
     __tablename__ = "publications"
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
     status: Mapped[str] = mapped_column(String(16))
     """approved, rejected or withdrawn."""
     case_resolved_at: Mapped[datetime]
+    case_reopened_at: Mapped[datetime | None]
+    """With the resolution, which one it was: a case is reopened at most once."""
     question: Mapped[str | None] = mapped_column(Text)
     answer: Mapped[str | None] = mapped_column(Text)
     latitude: Mapped[float | None] = mapped_column(Float)

@@ -1,6 +1,6 @@
 """Decisions on publishing cases' texts, and the resolved cases waiting for one."""
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from complaints.case import Case, Status
@@ -29,6 +29,7 @@ class SqlPublicationRepository:
             self.session.add(row)
         row.status = publication.status.value
         row.case_resolved_at = publication.case_resolved_at
+        row.case_reopened_at = publication.case_reopened_at
         row.question, row.answer = publication.question, publication.answer
         row.latitude, row.longitude = publication.latitude, publication.longitude
         row.search_text = (search_key(" ".join((code, publication.question or "",
@@ -42,8 +43,7 @@ class SqlPublicationRepository:
                       offset: int) -> tuple[list[Case], int]:
         """Resolved cases with no decision on their publication for this resolution,
         the longest waiting first, and how many there are."""
-        decided = and_(PublicationRow.case_id == CaseRow.id,
-                       PublicationRow.case_resolved_at == CaseRow.resolved_at)
+        decided = and_(PublicationRow.case_id == CaseRow.id, same_resolution())
         stmt = (select(CaseRow).outerjoin(PublicationRow, decided)
                 .where(CaseRow.status == Status.RESOLVED.value,
                        CaseRow.channel.not_in(WAITING_CHANNELS_EXCLUDED),
@@ -58,10 +58,19 @@ class SqlPublicationRepository:
         return [_from_row(r) for r in rows], int(total)
 
 
+def same_resolution() -> ColumnElement[bool]:
+    """A case's publication row was decided on the resolution the case has now."""
+    return and_(PublicationRow.case_resolved_at == CaseRow.resolved_at,
+                or_(and_(CaseRow.reopened_at.is_(None),
+                         PublicationRow.case_reopened_at.is_(None)),
+                    PublicationRow.case_reopened_at == CaseRow.reopened_at))
+
+
 def _publication(row: PublicationRow) -> Publication:
     return Publication(
         case_id=row.case_id, status=Decision(row.status),
-        case_resolved_at=row.case_resolved_at, decided_by=row.decided_by,
+        case_resolved_at=row.case_resolved_at, case_reopened_at=row.case_reopened_at,
+        decided_by=row.decided_by,
         decided_at=row.decided_at, question=row.question, answer=row.answer,
         latitude=row.latitude, longitude=row.longitude, approved_by=row.approved_by,
         approved_at=row.approved_at)

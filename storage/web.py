@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from complaints.publication import Decision, search_key
 from storage.models import ApiKeyRow, CaseRow, LoginCodeRow, PublicationRow, WebSessionRow
+from storage.publications import same_resolution
 
 IDLE = timedelta(hours=2)
 """A session unused this long ends."""
@@ -144,7 +145,8 @@ class SqlPublicRepository:
         in_force = and_(PublicationRow.case_id == CaseRow.id,
                         PublicationRow.status == Decision.APPROVED.value,
                         PublicationRow.case_resolved_at == CaseRow.resolved_at,
-                        CaseRow.status == "resolved")
+                        CaseRow.status == "resolved",
+                        same_resolution())
         return (select(CaseRow, PublicationRow).outerjoin(PublicationRow, in_force)
                 .where(CaseRow.channel != "import"))
 

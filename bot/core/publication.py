@@ -98,9 +98,11 @@ async def approve(uow: UnitOfWork, actor: Actor, case: Case, question: str, answ
     assert case.id is not None and case.resolved_at is not None
     place = case.location if location else None
     publication = Publication(
-        case.id, Decision.APPROVED, case.resolved_at, actor.account_id, now, question,
-        answer or None, coarse(place.latitude) if place else None,
-        coarse(place.longitude) if place else None, actor.account_id, now)
+        case.id, Decision.APPROVED, case.resolved_at, case.reopened_at,
+        decided_by=actor.account_id, decided_at=now, question=question,
+        answer=answer or None, latitude=coarse(place.latitude) if place else None,
+        longitude=coarse(place.longitude) if place else None,
+        approved_by=actor.account_id, approved_at=now)
     await _store(uow, actor, case, publication, current, now, findings=len(findings))
     return Approval(publication, findings)
 
@@ -113,7 +115,7 @@ async def reject(uow: UnitOfWork, actor: Actor, case: Case, now: datetime, *,
         raise InvalidTransition("reject", "published")  # that is a withdrawal
     assert case.id is not None and case.resolved_at is not None
     publication = Publication(case.id, Decision.REJECTED, case.resolved_at,
-                              actor.account_id, now)
+                              case.reopened_at, actor.account_id, now)
     await _store(uow, actor, case, publication, current, now)
     return publication
 

@@ -93,6 +93,7 @@ def _approved(case: CaseRow, admin: int) -> PublicationRow:
     answer = anonymise(case.answer or "", NAME, PHONE, ADDRESS)
     return PublicationRow(
         case_id=case.id, status="approved", case_resolved_at=case.resolved_at,
+        case_reopened_at=None,
         question=question, answer=answer or None,
         search_text=search_key(" ".join((case.code, question, answer))),
         approved_by=admin, approved_at=case.resolved_at, decided_by=admin,

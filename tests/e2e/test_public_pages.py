@@ -144,7 +144,8 @@ async def test_a_case_page_shows_no_personal_data(site: ServiceProcess, browser:
     await shoot(page, request, "case")
     await page.goto(f"{site.url}/public/pakn/{published.OPEN_CODE}")
     assert await page.locator(".question").count() == 0
-    assert "published once the PAKN is answered and staff" in await page.locator("main").inner_text()
+    assert "published once the PAKN is answered and staff" in await page.locator(
+        "main").inner_text()
     response = await page.goto(f"{site.url}/public/pakn/PA-2026-999999")
     assert response is not None and response.status == 404
 

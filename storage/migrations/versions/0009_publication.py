@@ -25,6 +25,7 @@ def upgrade() -> None:
     sa.Column('case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('case_resolved_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('case_reopened_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('question', sa.Text(), nullable=True),
     sa.Column('answer', sa.Text(), nullable=True),
     sa.Column('latitude', sa.Float(), nullable=True),
