@@ -144,11 +144,11 @@ class Desk(DashboardPages):
             assignee = await uow.accounts.get(case.assignee_id) if case.assignee_id else None
             title = await uow.accounts.title(viewer.account.id)
             notes = await _notes(uow, viewer, request)
-            now, tz = self.clock(), self.settings.tz
-            language = self.language(viewer)
-            with use_locale(language):
-                publication = await describe(uow, case, await in_force(uow, case)
-                                             if case.status is Status.RESOLVED else None, tz)
+            with use_locale(self.language(viewer)):
+                publication = await describe(uow, case, await in_force(uow, case),
+                                             self.settings.tz)
+        now, tz = self.clock(), self.settings.tz
+        language = self.language(viewer)
         with use_locale(language):
             facts = {
                 "code": case.code, "status": status_label(case.status),

@@ -1,5 +1,6 @@
 """Published results, no sign-in: the indicators against the targets, by unit and field,
-with charts; the resolved PAKN with their answers, anonymised; a case page by its code.
+with charts; the PAKN whose texts staff approved for publication, with those texts; a
+case page by its code (its texts only once approved).
 In Vietnamese at /cong-khai, in English at /public."""
 
 from collections.abc import Callable
