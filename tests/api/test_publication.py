@@ -9,6 +9,7 @@ import html
 import io
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from aiohttp import web
@@ -21,11 +22,13 @@ from bot.core import publication
 from complaints.errors import InvalidTransition, NotAllowed, ValidationError
 from complaints.people import Role
 from complaints.privacy import MASK
-from storage.models import AuditRow, CaseRow, PublicationRow
+from storage.models import AccountRow, AuditRow, CaseRow, PublicationRow
 from tests.api.georeport import valid, valid_xml
 from tests.conversation.harness import CHANNEL, Harness, one
 from tests.hostile.test_privacy import ADDRESS, CITIZEN, NAME, PHONES, STAFF, file, forget
 from tests.publishing import approve, person, withdraw
+from tests.reports.data import case as case_row
+from tests.reports.data import citizen
 from tests.unit.test_anonymiser import FAMILIES, GIVEN, MIDDLES
 
 Client = TestClient[web.Request, web.Application]
@@ -64,7 +67,9 @@ async def outputs(api: Client, code: str, search: str = "ngập nước") -> Out
              for query in ("", f"?q={search}")} | {
         f"/api/cases.{kind}{query}" for kind in ("json", "csv")
         for query in ("", f"?q={search}")}
-    pages = {path: await text_of(api, path) for path in sorted(own | lists)}
+    # A search page shows what was searched for in its box: the reader's own words.
+    pages = {path: (await text_of(api, path)).replace(f'value="{html.escape(search)}"', "")
+             for path in sorted(own | lists)}
     pages["/open311/v2/requests.json"] = await text_of(api, "/open311/v2/requests.json")
     pages["/open311/v2/requests.xml"] = await text_of(api, "/open311/v2/requests.xml")
     return Outputs(pages, {path: code in pages[path] for path in lists})
@@ -300,3 +305,46 @@ async def test_erasure_takes_down_what_was_published_of_the_persons_cases(
     async with bot.store.unit_of_work() as uow:
         waiting, _total = await uow.publications.waiting("PTNMT", 10, 0)
     assert [c.code for c in waiting] == [code], "a new decision, on the blanked texts"
+
+
+streets = st.sampled_from(["Hùng Vương", "Lê Lợi", "Trần Hưng Đạo", "Nguyễn Trãi", "Quốc lộ 1A"])
+hamlets = st.sampled_from(["ấp Bình Xuân", "ấp 3", "khu phố 2", "tổ 5"])
+senders = st.fixed_dictionaries({
+    "name": names, "phone": phones,
+    "house": st.integers(1, 999), "street": streets, "hamlet": hamlets,
+    "lat": st.floats(10.7, 11.2), "long": st.floats(107.2, 107.6),
+    "token": st.integers(10**5, 10**6 - 1).map(lambda n: f"vụ{n}")})
+serial = iter(range(100, 10**6))
+
+
+@settings(max_examples=12, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(sender=senders, resolved_case=st.booleans())
+async def test_no_sender_and_no_text_is_public_before_approval(
+        bot: Harness, api: Client, sender: dict[str, object], resolved_case: bool) -> None:
+    """Whoever the sender and whatever they wrote, open or resolved: nothing of it in any
+    door until approved, searches by any of it included."""
+    address = f"Số {sender['house']} {sender['street']}, {sender['hamlet']}"
+    written = (f"Tôi là {sender['name']}, ở {address}, gọi {sender['phone']}: hồ sơ "
+               f"{sender['token']} chậm hai tuần.")
+    code = f"PA-2026-{next(serial):06d}"
+    async with bot.database.transaction() as session:
+        if await session.get(AccountRow, 1) is None:
+            session.add(citizen())
+            await session.flush()
+        row = case_row(int(code[-6:]), bot.clock() + timedelta(days=10),
+                   bot.clock() if resolved_case else None)
+        row.text, row.answer = written, f"Đã trả lời {sender['name']} về {sender['token']}."
+        row.contact_name, row.contact_phone = str(sender["name"]), str(sender["phone"])
+        row.contact_address, row.received_at = address, bot.clock()
+        row.latitude, row.longitude = float(sender["lat"]), float(sender["long"])  # type: ignore[arg-type]
+        session.add(row)
+    secrets = (str(sender["name"]), str(sender["phone"]), address, str(sender["token"]),
+               f"{sender['lat']:.3f}", f"{sender['long']:.3f}")
+    found = await outputs(api, code, search=str(sender["token"]))
+    assert not leaks(found, secrets), leaks(found, secrets)
+    assert not any(found.listed.values()), found.listed
+    for secret in secrets[:3]:
+        for door in ("/api/cases.json", "/public/pakn"):
+            response = await api.get(door, params={"q": secret})
+            assert code not in await response.text(), (door, secret)
