@@ -9,8 +9,8 @@ from storage.cases import _from_row
 from storage.models import CaseRow, PublicationRow
 
 WAITING_CHANNELS_EXCLUDED = ("import",)
-"""History imported from before the service is never published (no sender to protect
-was asked, and its texts were never screened)."""
+"""History imported from before the service is not offered for publication (the public
+doors leave it out too)."""
 
 
 class SqlPublicationRepository:
