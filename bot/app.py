@@ -42,6 +42,7 @@ from bot.web.dossiers_api import DossiersApi
 from bot.web.open311 import Open311
 from bot.web.opendata import OpenData
 from bot.web.public import PublicSite
+from bot.web.publication_desk import PublicationDesk
 from bot.web.session import Sessions
 from bot.zalo_tokens import ZaloOAuth, ZaloTokenKeeper
 from complaints.directory_file import parse_directory
@@ -168,6 +169,8 @@ class Service:
         Desk(self.store, self.settings, self.clock, sessions, self.media,
              self.dispatcher.perform).install(app)
         DossierDesk(self.store, self.settings, self.clock, sessions, self.runner).install(app)
+        PublicationDesk(self.store, self.settings, self.clock, sessions,
+                        self.runner).install(app)
         Admin(self.store, self.settings, self.clock, sessions,
               self.dispatcher.perform).install(app)
         app.cleanup_ctx.append(self._lifecycle)

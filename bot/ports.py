@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from complaints.dossiers import Change, Dossier
 from complaints.people import Account, Role
 from complaints.ports import CaseRepository, DirectoryRepository
+from complaints.publication import Publication
 from storage.records import (
     ApologyRecord,
     Attachment,
@@ -168,6 +169,11 @@ class DossierRepository(Protocol):
     async def follows_document(self, attachment_id: int, account_id: int) -> bool: ...
 
 
+class PublicationRepository(Protocol):
+    async def get(self, case_id: int) -> Publication | None: ...
+    async def save(self, publication: Publication, code: str) -> None: ...
+
+
 class AuditRepository(Protocol):
     async def record(self, account_id: int | None, action: str, data: dict[str, Any],
                      now: datetime) -> None: ...
@@ -242,6 +248,8 @@ class UnitOfWork(Protocol):
     def dossiers(self) -> DossierRepository: ...
     @property
     def audit(self) -> AuditRepository: ...
+    @property
+    def publications(self) -> PublicationRepository: ...
     @property
     def indicators(self) -> IndicatorSource: ...
     @property

@@ -745,3 +745,31 @@ class AuditRow(Base):
     data: Mapped[dict[str, Any]]
 
     __table_args__ = (Index("ix_audit_log_at", "at"),)
+
+
+class PublicationRow(Base):
+    """The decision on publishing a resolved case's texts, by a person who saw them: the
+    question and answer exactly as approved (the anonymiser's proposal, edited), with who
+    approved them and when; or that they are not to be published. The decision holds for
+    the resolution it was taken on (`case_resolved_at`, `case_reopened_at`): a case
+    reopened and resolved again waits for a new one."""
+
+    __tablename__ = "publications"
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    """approved, rejected or withdrawn."""
+    case_resolved_at: Mapped[datetime]
+    case_reopened_at: Mapped[datetime | None]
+    """With the resolution, which one it was: a case is reopened at most once."""
+    question: Mapped[str | None] = mapped_column(Text)
+    answer: Mapped[str | None] = mapped_column(Text)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    search_text: Mapped[str | None] = mapped_column(Text)
+    """The code and the approved texts folded (lower case, no diacritics) for searching."""
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    approved_at: Mapped[datetime | None]
+    decided_by: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    decided_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_publications_status_case", "status", "case_id"),)

@@ -27,6 +27,7 @@ from storage.models import (
     IdentityRow,
     InboundRow,
     OutboxRow,
+    PublicationRow,
     SurveyDraftRow,
 )
 from storage.records import Erasure
@@ -64,6 +65,10 @@ class SqlPrivacyRepository:
         case_ids = [case.id for case in cases]
         if case_ids:
             await self._blank_history(case_ids, blank)
+            # What was published of their cases was taken from what they wrote: it goes
+            # too; the cases wait for a new decision on their blanked texts.
+            await self.session.execute(
+                delete(PublicationRow).where(PublicationRow.case_id.in_(case_ids)))
         photos = await self._drop_files(account_id)
         messages = 0
         for row in await self._inbound(chats):

@@ -24,6 +24,7 @@ from storage.indicators import SqlIndicatorRepository
 from storage.outbox import SqlOutboxRepository
 from storage.people import SqlAccountRepository, SqlInviteRepository
 from storage.privacy import SqlPrivacyRepository
+from storage.publications import SqlPublicationRepository
 from storage.refusals import SqlRefusalRepository
 from storage.reviews import SqlReviewRepository
 from storage.surveys import SqlSurveyRepository
@@ -56,6 +57,7 @@ class SqlUnitOfWork:
         self.zalo_tokens = SqlZaloTokenRepository(session)
         self.web = SqlWebRepository(session)
         self.public = SqlPublicRepository(session)
+        self.publications = SqlPublicationRepository(session)
         self.dossiers = SqlDossierRepository(session)
         self.audit = SqlAuditRepository(session)
         self.reviews = SqlReviewRepository(session)

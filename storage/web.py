@@ -4,10 +4,12 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import Select, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ApiKeyRow, CaseRow, LoginCodeRow, WebSessionRow
+from complaints.publication import Decision, search_key
+from storage.models import ApiKeyRow, CaseRow, LoginCodeRow, PublicationRow, WebSessionRow
+from storage.publications import same_resolution
 
 IDLE = timedelta(hours=2)
 """A session unused this long ends."""
@@ -109,8 +111,9 @@ def _api_key(row: ApiKeyRow) -> ApiKey:
 
 @dataclass(frozen=True)
 class PublicCase:
-    """A case as it may be published once anonymised (the contact details are here only
-    to be blanked out of the texts)."""
+    """What may be published of a case: its facts, and its texts only as a person approved
+    them (None while there is no approval in force). What the citizen wrote, their contact
+    details and the exact place they gave never leave storage this way."""
 
     code: str
     field: str
@@ -121,11 +124,12 @@ class PublicCase:
     due_at: datetime
     resolved_at: datetime | None
     updated_at: datetime
-    text: str
+    question: str | None
     answer: str | None
     latitude: float | None
     longitude: float | None
-    contact: tuple[str, str, str]
+    """Rounded when approved, and only if the approver published the place."""
+    published_at: datetime | None
     procedure: str | None = None
     extended_due_at: datetime | None = None
     """The one new date given with an apology, if any."""
@@ -135,7 +139,18 @@ class SqlPublicRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def cases(self, *, resolved_only: bool, start: datetime | None = None,
+    def _select(self) -> Select[CaseRow, PublicationRow]:
+        """Cases of the service (not imported history) with their publication in force:
+        approved, on the resolution the case has now (a reopened case has none)."""
+        in_force = and_(PublicationRow.case_id == CaseRow.id,
+                        PublicationRow.status == Decision.APPROVED.value,
+                        PublicationRow.case_resolved_at == CaseRow.resolved_at,
+                        CaseRow.status == "resolved",
+                        same_resolution())
+        return (select(CaseRow, PublicationRow).outerjoin(PublicationRow, in_force)
+                .where(CaseRow.channel != "import"))
+
+    async def cases(self, *, published_only: bool, start: datetime | None = None,
                     end: datetime | None = None, field: str | None = None,
                     unit: str | None = None, status: str | None = None,
                     search: str | None = None, limit: int = 50,
@@ -143,17 +158,20 @@ class SqlPublicRepository:
                     topics: Collection[str] | None = None) -> tuple[list[PublicCase], int]:
         """Cases (received in [start, end)), newest first, and how many match in all.
 
-        `codes`: only these tracking codes. `topics`: only cases about one of these; a
-        case is about its procedure when it names one, else about its field."""
-        stmt = select(CaseRow).where(CaseRow.channel != "import")
+        `published_only`: only cases whose texts are approved. `search`: words in the
+        code or the approved texts (never in what was filed: a match there would tell
+        who wrote what), in any case and with or without diacritics. `codes`: only these
+        tracking codes. `topics`: only cases about one of these; a case is about its
+        procedure when it names one, else about its field."""
+        stmt = self._select()
+        if published_only or search:
+            stmt = stmt.where(PublicationRow.case_id.is_not(None))
         if codes is not None:
             stmt = stmt.where(CaseRow.code.in_(list(codes)))
         if topics is not None:
             stmt = stmt.where(or_(CaseRow.procedure_code.in_(list(topics)),
                                   and_(CaseRow.procedure_code.is_(None),
                                        CaseRow.field_code.in_(list(topics)))))
-        if resolved_only:
-            stmt = stmt.where(CaseRow.status == "resolved")
         if start is not None:
             stmt = stmt.where(CaseRow.received_at >= start)
         if end is not None:
@@ -166,27 +184,28 @@ class SqlPublicRepository:
             stmt = stmt.where(CaseRow.status != "resolved")
         elif status == "closed":
             stmt = stmt.where(CaseRow.status == "resolved")
-        if search:
-            pattern = f"%{search.strip().lower()}%"
-            stmt = stmt.where(or_(func.lower(CaseRow.text).like(pattern),
-                                  func.lower(CaseRow.answer).like(pattern),
-                                  func.lower(CaseRow.code).like(pattern)))
+        if search and (words := search_key(search)):
+            escaped = words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            stmt = stmt.where(PublicationRow.search_text.like(f"%{escaped}%", escape="\\"))
         total = (await self.session.execute(select(func.count()).select_from(stmt.subquery()))
                  ).scalar_one()
         rows = (await self.session.execute(
             stmt.order_by(CaseRow.received_at.desc(), CaseRow.id.desc())
-            .limit(limit).offset(offset))).scalars()
-        return [_public(r) for r in rows], int(total)
+            .limit(limit).offset(offset))).all()
+        return [_public(row[0], row[1]) for row in rows], int(total)
 
     async def case(self, code: str) -> PublicCase | None:
-        row = (await self.session.execute(select(CaseRow).where(
-            CaseRow.code == code, CaseRow.channel != "import"))).scalar_one_or_none()
-        return _public(row) if row else None
+        found = (await self.session.execute(
+            self._select().where(CaseRow.code == code))).one_or_none()
+        return _public(found[0], found[1]) if found else None
 
 
-def _public(row: CaseRow) -> PublicCase:
+def _public(row: CaseRow, publication: PublicationRow | None) -> PublicCase:
     return PublicCase(row.code, row.field_code, row.unit_code, row.area_code, row.status,
-                      row.received_at, row.due_at, row.resolved_at, row.updated_at, row.text,
-                      row.answer, row.latitude, row.longitude,
-                      (row.contact_name, row.contact_address, row.contact_phone),
+                      row.received_at, row.due_at, row.resolved_at, row.updated_at,
+                      publication.question if publication else None,
+                      publication.answer if publication else None,
+                      publication.latitude if publication else None,
+                      publication.longitude if publication else None,
+                      publication.approved_at if publication else None,
                       row.procedure_code, row.extended_due_at)

@@ -9,12 +9,14 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from math import ceil
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from bot import audit
 from bot.channels.dashboard import CHANNEL
 from bot.context import Context
+from bot.core.publication import in_force
 from bot.errors import explain
 from bot.handlers import apology, staff
 from bot.handlers.cards import event_line, removed, status_label
@@ -28,8 +30,9 @@ from bot.settings import Settings
 from bot.web.dashboard import DashboardPages
 from bot.web.published import clean
 from bot.web.session import Sessions, Viewer
-from complaints.case import Case, can_handle, can_view
+from complaints.case import Case, Status, can_handle, can_view
 from complaints.errors import ComplaintsError, NotAllowed, ValidationError
+from complaints.publication import Decision, Publication
 from storage.records import FileKind
 from storage.uow import SqlUnitOfWork, Store
 from surveys.errors import PeriodError
@@ -144,6 +147,9 @@ class Desk(DashboardPages):
             assignee = await uow.accounts.get(case.assignee_id) if case.assignee_id else None
             title = await uow.accounts.title(viewer.account.id)
             notes = await _notes(uow, viewer, request)
+            with use_locale(self.language(viewer)):
+                publication = await describe(uow, case, await in_force(uow, case),
+                                             self.settings.tz)
         now, tz = self.clock(), self.settings.tz
         language = self.language(viewer)
         with use_locale(language):
@@ -161,6 +167,7 @@ class Desk(DashboardPages):
                 "sender": removed() if case.contact.erased else " · ".join(
                     (case.contact.name, case.contact.phone, case.contact.address)),
                 "history": [event_line(e, directory, tz, for_staff=True) for e in history],
+                "publication": publication,
             }
         handler = can_handle(viewer.actor, case) and case.is_open
         units = [(u.code, u.name.in_language(language)) for u in directory.units
@@ -168,6 +175,7 @@ class Desk(DashboardPages):
         return self.render(
             request, viewer, "admin/case.html", "cases", status=status, case=case,
             facts=facts, photos=photos, apologies=apologies, handler=handler, units=units,
+            handler_of_unit=can_handle(viewer.actor, case),
             can_claim=handler and case.assignee_id != viewer.account.id,
             # An Open311 app's sender sees only the status and the final answer.
             can_message=handler and case.channel != OPEN311,
@@ -240,6 +248,24 @@ class Desk(DashboardPages):
         headers = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff",
                    "Content-Disposition": f'attachment; filename="{found.filename or "export"}"'}
         return web.Response(body=found.content, content_type=found.mime, headers=headers)
+
+
+async def describe(uow: SqlUnitOfWork, case: Case, publication: Publication | None,
+                   tz: ZoneInfo) -> str:
+    """The case's publication in words, for staff (in the current locale)."""
+    if case.status is not Status.RESOLVED:
+        return _("Not published: the case is open, and open cases are never published "
+                 "with their texts.")
+    if publication is None:
+        return _("Waiting for approval: nothing of its texts is published.")
+    who = await uow.accounts.get(publication.decided_by)
+    name = (who.name if who and who.name else None) or _("a colleague")
+    when = format_datetime(publication.decided_at, tz)
+    if publication.status is Decision.APPROVED:
+        return _("Published since {when}, approved by {name}.").format(when=when, name=name)
+    if publication.status is Decision.REJECTED:
+        return _("Not published: {name} decided so at {when}.").format(when=when, name=name)
+    return _("Withdrawn from publication by {name} at {when}.").format(when=when, name=name)
 
 
 async def _notes(uow: SqlUnitOfWork, viewer: Viewer, request: web.Request) -> list[str]:

@@ -2,9 +2,15 @@
 
 Services are the fields (lĩnh vực) and, grouped under their field, the procedures
 (thủ tục): a request about a procedure is a PAKN in its field that names the procedure.
-Requests are the PAKN of every channel, published as on the public pages (texts
-anonymised, no contact details, no photos, coordinates coarsened); `open` until resolved,
-then `closed` with the unit's answer as `status_notes`.
+Requests are the PAKN of every channel, `open` until resolved, then `closed`. What the
+citizen wrote is published only once a person approved its publication
+(bot.core.publication), exactly as approved: until then a request carries only what
+GeoReport v2 allows without a description: its id, status, the service, the agency
+responsible, its dates and the commune it was filed for (`address` and `address_id`: a
+commune, whose name routes the request, points at nobody), with `description`, `lat` and
+`long` null and `status_notes` the status in words. Once approved, `description` is the
+approved question, `status_notes` the approved answer, and `lat`/`long` the place
+rounded to about 100 m if the approver published it. No contact details, no photos.
 
 Creating a request needs a key from `pakn api-key create`. Vietnamese rules (Nghị định
 20/2008) accept a PAKN only with the sender's name, address and phone, so `first_name`
@@ -146,12 +152,12 @@ class Open311:
             directory = await uow.directory.load()
             if ids:  # the spec: this overrides every other argument
                 found, _total = await uow.public.cases(
-                    resolved_only=False, codes=[i.upper() for i in ids[:MAX_REQUESTS]],
+                    published_only=False, codes=[i.upper() for i in ids[:MAX_REQUESTS]],
                     limit=MAX_REQUESTS)
             else:
                 start, end = self._window(query.get("start_date"), query.get("end_date"))
                 found, _total = await uow.public.cases(
-                    resolved_only=False, start=start, end=end, status=_status(query),
+                    published_only=False, start=start, end=end, status=_status(query),
                     topics=_listed(query, "service_code") or None, limit=MAX_REQUESTS)
         return respond(request, "service_requests",
                        [self._item(publish(c), directory) for c in found])
@@ -205,13 +211,14 @@ class Open311:
                                       "2026-03-02T09:00:00+07:00").format(name=name)) from None
 
     def _item(self, case: Published, directory: Directory) -> dict[str, Any]:
-        """A request as the spec lists it (media_url is left out: photos of people are
-        personal data)."""
+        """A request as the spec lists it: its texts and place only as approved for
+        publication (media_url is left out: photos of people are personal data)."""
         tz = self.settings.tz
         return {
             "service_request_id": case.code,
             "status": "closed" if case.closed else "open",
-            "status_notes": case.answer if case.closed else status_label(Status(case.status)),
+            "status_notes": case.answer if case.closed and case.answer is not None
+            else status_label(Status(case.status)),
             "service_name": (procedure_name(directory, case.procedure) if case.procedure
                              else field_name(directory, case.field)),
             "service_code": case.procedure or case.field,

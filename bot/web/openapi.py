@@ -49,7 +49,8 @@ UNIT = _query("unit", "Only this unit (its code).", type="string", maxLength=64)
 FIELD = _query("field", "Only this field (its code).", type="string", maxLength=64)
 CASE_FILTERS = [
     FIELD, UNIT,
-    _query("q", "Words in the question, the answer or the code.", type="string", maxLength=100),
+    _query("q", "Words in the code or the published question or answer (any case, with or "
+           "without diacritics).", type="string", maxLength=100),
     _query("start", "Received on or after this day (local time).", type="string",
            format="date"),
     _query("end", "Received on or before this day (local time).", type="string", format="date"),
@@ -104,7 +105,9 @@ PUBLISHED_CASE = {
     "type": "object",
     "required": ["code", "field", "field_name", "procedure", "procedure_name", "unit",
                  "unit_name", "area", "area_name", "received_at", "due_at", "resolved_at",
-                 "on_time", "question", "answer"],
+                 "on_time", "question", "answer", "published_at"],
+    "description": "A PAKN whose texts a member of staff or an administrator approved for "
+                   "publication, having seen them; only those are listed",
     "properties": {
         "code": {"type": "string"}, "field": {"type": "string"},
         "field_name": {"type": "string"}, "procedure": _nullable("string"),
@@ -115,8 +118,10 @@ PUBLISHED_CASE = {
         "due_at": {"type": "string", "format": "date-time"},
         "resolved_at": _nullable("string", format="date-time"),
         "on_time": _nullable("boolean"),
-        "question": {"type": "string", "description": "anonymised"},
-        "answer": _nullable("string", description="anonymised")}}
+        "question": {"type": "string", "description": "as approved for publication"},
+        "answer": {"type": "string", "description": "as approved for publication"},
+        "published_at": {"type": "string", "format": "date-time",
+                         "description": "when its publication was approved"}}}
 CASE_PAGE = {"type": "object", "required": ["total", "limit", "offset", "cases"], "properties": {
     "total": {"type": "integer", "minimum": 0}, "limit": {"type": "integer"},
     "offset": {"type": "integer"}, "cases": {"type": "array", "items": _ref("PublishedCase")}}}
@@ -140,14 +145,21 @@ SERVICE_REQUEST = {
     "properties": {
         "service_request_id": {"type": "string"},
         "status": {"type": "string", "enum": ["open", "closed"]},
-        "status_notes": _nullable("string"), "service_name": {"type": "string"},
-        "service_code": {"type": "string"}, "description": {"type": "string"},
+        "status_notes": _nullable("string", description="closed: the answer as approved "
+                                  "for publication, else the status in words"),
+        "service_name": {"type": "string"},
+        "service_code": {"type": "string"},
+        "description": _nullable("string", description="the question as approved for "
+                                 "publication; null until a person approved it"),
         "agency_responsible": _nullable("string"), "service_notice": _nullable("string"),
         "requested_datetime": W3C, "updated_datetime": W3C,
         "expected_datetime": _nullable("string", format="date-time"),
-        "address": _nullable("string"), "address_id": _nullable("string"),
+        "address_id": _nullable("string"),
         "zipcode": _nullable("string"),
-        "lat": _nullable("number", minimum=-90, maximum=90),
+        "address": _nullable("string", description="the commune the request was filed for"),
+        "lat": _nullable("number", minimum=-90, maximum=90,
+                         description="rounded to about 100 m; null unless the approver "
+                         "published the place"),
         "long": _nullable("number", minimum=-180, maximum=180)}}
 CREATED = {"type": "object", "required": ["service_request_id"], "properties": {
     "service_request_id": {"type": "string"}, "service_notice": _nullable("string"),

@@ -1,9 +1,10 @@
 """Open data, no sign-in: the indicators of a period (overall, by unit, field, procedure,
-channel and month) and the resolved PAKN, anonymised, as JSON and CSV; described by the
-OpenAPI file at /api/openapi.json.
+channel and month) and the published PAKN as JSON and CSV; described by the OpenAPI file
+at /api/openapi.json.
 
 The indicators' JSON is the report `pakn stats --json` prints, with the names of the
-codes added; the cases are published as on the public pages."""
+codes added; the cases are those whose texts a person approved for publication, with
+the texts as approved (bot.core.publication), as on the public pages."""
 
 import csv
 import io
@@ -22,7 +23,6 @@ from bot.settings import Settings
 from bot.web.openapi import openapi
 from bot.web.published import (
     READ_HEADERS,
-    SEARCH_SCAN,
     Published,
     clean,
     publish,
@@ -43,7 +43,7 @@ INDICATOR_COLUMNS = ("period", "group", "code", "name", "indicator", "numerator"
                      "denominator", "rate", "target", "met", "ci_low", "ci_high")
 CASE_COLUMNS = ("code", "field", "field_name", "procedure", "procedure_name", "unit",
                 "unit_name", "area", "area_name", "received_at", "due_at", "resolved_at",
-                "on_time", "question", "answer")
+                "on_time", "question", "answer", "published_at")
 DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET = 100, 1000, 10**9
 
 log = logging.getLogger(__name__)
@@ -138,15 +138,9 @@ class OpenData:
             directory = await uow.directory.load()
             scope = _scope(query, directory)
             found, total = await uow.public.cases(
-                resolved_only=True, start=start, end=end, field=scope.field, unit=scope.unit,
-                search=search, limit=SEARCH_SCAN if search else limit,
-                offset=0 if search else offset)
+                published_only=True, start=start, end=end, field=scope.field,
+                unit=scope.unit, search=search, limit=limit, offset=offset)
         published = [publish(c) for c in found]
-        if search is not None:
-            # The database searched the texts as filed, names and phones included: a match
-            # there alone would tell who wrote what. Only what is published may match.
-            published = [p for p in published if p.mentions(search)]
-            total, published = len(published), published[offset:offset + limit]
         items = [self._case(p, directory) for p in published]
         if request.match_info["format"] == "json":
             return web.json_response({"total": total, "limit": limit, "offset": offset,
@@ -183,6 +177,7 @@ class OpenData:
             "received_at": w3c(case.received_at, tz), "due_at": w3c(case.due_at, tz),
             "resolved_at": w3c(case.resolved_at, tz), "on_time": case.on_time,
             "question": case.question, "answer": case.answer,
+            "published_at": w3c(case.published_at, tz),
         }
 
 

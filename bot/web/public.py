@@ -1,5 +1,6 @@
 """Published results, no sign-in: the indicators against the targets, by unit and field,
-with charts; the resolved PAKN with their answers, anonymised; a case page by its code.
+with charts; the PAKN whose texts staff approved for publication, with those texts; a
+case page by its code (its texts only once approved).
 In Vietnamese at /cong-khai, in English at /public."""
 
 from collections.abc import Callable
@@ -23,7 +24,7 @@ from bot.reports import (
     unit_names,
 )
 from bot.settings import Settings
-from bot.web.published import SEARCH_SCAN, Published, publish
+from bot.web.published import Published, clean, publish
 from bot.web.render import day, page, percent
 from complaints.directory import Directory
 from storage.uow import Store
@@ -34,6 +35,7 @@ from surveys.report import AsOf, Report, Scope
 
 PREFIXES = {"/cong-khai": "vi", "/public": "en"}
 PAGE_SIZE = 20
+PAGE_MAX = 100_000
 
 
 def current_quarter(now: datetime, settings: Settings) -> str:
@@ -63,7 +65,7 @@ def shown(rate: Rate, language: str) -> ShownRate:
 
 def public_case(case: Published, directory: Directory, settings: Settings,
                 language: str) -> dict[str, Any]:
-    """A case as a page shows it: anonymised (bot.web.published), dates in local time."""
+    """A case as a page shows it (bot.web.published), dates in local time."""
     with use_locale(language):
         return {
             "code": case.code, "field": field_name(directory, case.field),
@@ -73,6 +75,7 @@ def public_case(case: Published, directory: Directory, settings: Settings,
             "due": day(case.due_at, settings.tz, language),
             "resolved": day(case.resolved_at, settings.tz, language),
             "question": case.question, "answer": case.answer,
+            "published": day(case.published_at, settings.tz, language),
         }
 
 
@@ -144,21 +147,17 @@ class PublicSite:
         language = PREFIXES[prefix]
         query = request.query
         try:
-            number = max(1, int(query.get("page", "1")))
+            number = min(max(1, int(query.get("page", "1"))), PAGE_MAX)
         except ValueError:
             number = 1
-        search = (query.get("q") or "").strip()[:100] or None
-        start = (number - 1) * PAGE_SIZE
+        search = clean(query.get("q"), 100) or None
         async with self.store.unit_of_work() as uow:
             directory = await uow.directory.load()
             found, total = await uow.public.cases(
-                resolved_only=True, field=query.get("field") or None,
-                unit=query.get("unit") or None, search=search,
-                limit=SEARCH_SCAN if search else PAGE_SIZE, offset=0 if search else start)
+                published_only=True, field=clean(query.get("field"), 64) or None,
+                unit=clean(query.get("unit"), 64) or None, search=search, limit=PAGE_SIZE,
+                offset=(number - 1) * PAGE_SIZE)
         shown_cases = [publish(c) for c in found]
-        if search is not None:
-            shown_cases = [c for c in shown_cases if c.mentions(search)]
-            total, shown_cases = len(shown_cases), shown_cases[start:start + PAGE_SIZE]
         return page(request, "public/cases.html", language, prefix=prefix,
                     cases=[public_case(c, directory, self.settings, language)
                            for c in shown_cases],
@@ -171,7 +170,7 @@ class PublicSite:
         language = PREFIXES[prefix]
         async with self.store.unit_of_work() as uow:
             directory = await uow.directory.load()
-            found = await uow.public.case(request.match_info["code"].strip().upper())
+            found = await uow.public.case(clean(request.match_info["code"], 64).upper())
         if found is None:
             return page(request, "public/missing.html", language, status=404, prefix=prefix,
                         other=_other_language(prefix, request))

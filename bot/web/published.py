@@ -1,6 +1,7 @@
-"""What the APIs publish of a case, and the conventions they share: texts anonymised as on
-the public pages (no name, phone, address or photo of the sender), W3C times in local
-time with their offset, the reader's language, open CORS for reading."""
+"""What the public pages and the APIs publish of a case, and the conventions they share:
+the texts only as a person approved them for publication (bot.core.publication; none
+before, and none while the case is open), no photo, W3C times in local time with their
+offset, the reader's language, open CORS for reading."""
 
 import re
 from dataclasses import dataclass
@@ -10,18 +11,11 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from bot.i18n import resolve_language
-from complaints.privacy import anonymise
 from storage.web import PublicCase
 
 _UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 READ_HEADERS = {"Access-Control-Allow-Origin": "*", "X-Content-Type-Options": "nosniff"}
 """Open data may be read from any web page."""
-SEARCH_SCAN = 2000
-"""A search looks at this many of the newest cases the database finds: the database
-matches the texts as filed (names and phones included), so only what is published may
-decide a match, and that is checked here."""
-COORDINATE_DIGITS = 3
-"""About 100 m: enough to map a problem, too coarse to point at someone's door."""
 
 
 @dataclass(frozen=True)
@@ -40,16 +34,13 @@ class Published:
     """The date now promised: the new date given with an apology, else the deadline."""
     resolved_at: datetime | None
     updated_at: datetime
-    question: str
+    question: str | None
     answer: str | None
+    """Both as approved for publication; None while they are not."""
     latitude: float | None
     longitude: float | None
-
-    def mentions(self, words: str) -> bool:
-        """Whether what is published of the case contains the words searched for."""
-        wanted = words.casefold()
-        return any(wanted in (text or "").casefold()
-                   for text in (self.code, self.question, self.answer))
+    """Rounded to about 100 m, and only where the approver published the place."""
+    published_at: datetime | None
 
     @property
     def on_time(self) -> bool | None:
@@ -58,21 +49,14 @@ class Published:
 
 
 def publish(case: PublicCase) -> Published:
-    """A case as it may be published: its own contact details are blanked out of the
-    texts (with any phone or identity number), coordinates are coarsened."""
-    closed = case.status == "resolved"
+    """A case as it may be published."""
     return Published(
         code=case.code, field=case.field, procedure=case.procedure, unit=case.unit,
-        area=case.area, status=case.status, closed=closed, received_at=case.received_at,
-        due_at=case.due_at, expected_at=case.extended_due_at or case.due_at,
-        resolved_at=case.resolved_at, updated_at=case.updated_at,
-        question=anonymise(case.text, *case.contact),
-        answer=anonymise(case.answer, *case.contact) if case.answer else None,
-        latitude=_coarse(case.latitude), longitude=_coarse(case.longitude))
-
-
-def _coarse(value: float | None) -> float | None:
-    return None if value is None else round(value, COORDINATE_DIGITS)
+        area=case.area, status=case.status, closed=case.status == "resolved",
+        received_at=case.received_at, due_at=case.due_at,
+        expected_at=case.extended_due_at or case.due_at, resolved_at=case.resolved_at,
+        updated_at=case.updated_at, question=case.question, answer=case.answer,
+        latitude=case.latitude, longitude=case.longitude, published_at=case.published_at)
 
 
 def w3c(moment: datetime | None, timezone: ZoneInfo) -> str | None:

@@ -1,5 +1,5 @@
-"""The Open311 and open data endpoints in-process, over the conversation harness's
-dispatcher and database, so that staff act in their chats as usual and the clock is
+"""The Open311, open data and public page endpoints in-process, over the conversation
+harness's dispatcher and database, so that staff act in their chats as usual and the clock is
 the tests'."""
 
 import asyncio
@@ -13,6 +13,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.cli import main
 from bot.web.open311 import Open311
 from bot.web.opendata import OpenData
+from bot.web.public import PublicSite
+from bot.web.routes import STATIC
 from tests.conversation.harness import Harness
 
 Cli = Callable[..., Awaitable[tuple[int, str]]]
@@ -23,6 +25,8 @@ async def api(bot: Harness) -> AsyncIterator[TestClient[web.Request, web.Applica
     app = web.Application()
     Open311(bot.store, bot.dispatcher, bot.settings, bot.clock).install(app)
     OpenData(bot.store, bot.settings, bot.clock).install(app)
+    PublicSite(bot.store, bot.settings, bot.clock).install(app)
+    app.router.add_static("/static/", STATIC, append_version=True, name="static")
     async with TestClient(TestServer(app)) as client:
         yield client
 

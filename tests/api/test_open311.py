@@ -15,7 +15,8 @@ from complaints.people import Role
 from storage.models import CaseRow, InboundRow, OutboxRow
 from tests.api.conftest import Cli
 from tests.api.georeport import valid, valid_xml
-from tests.conversation.harness import MONDAY_MORNING, Harness, Out, one
+from tests.conversation.harness import CHANNEL, MONDAY_MORNING, Harness, Out, one
+from tests.publishing import approve
 
 Client = TestClient[web.Request, web.Application]
 COMMUNE_STAFF = "2001"
@@ -127,7 +128,7 @@ async def test_an_app_files_a_pakn_and_follows_it_to_the_answer(
             InboundRow.channel == "open311"))).scalar_one()
     assert (inbound.chat_id, inbound.text) == (row.chat_id, DESCRIPTION)
 
-    # Published as the public pages publish it: no name, phone or address.
+    # While nobody approved its publication: what GeoReport allows without a description.
     response = await api.get(f"/open311/v2/requests/{code.lower()}.json?lang=en")
     [item] = valid("service_requests", await response.json())
     assert item["status"] == "open"
@@ -138,10 +139,8 @@ async def test_an_app_files_a_pakn_and_follows_it_to_the_answer(
     assert item["updated_datetime"] == "2026-03-02T09:00:00+07:00"
     assert item["expected_datetime"] == "2026-03-16T17:00:00+07:00"
     assert (item["address"], item["address_id"]) == ("Xuan Bac Commune", "26428")
-    assert (item["lat"], item["long"]) == (10.931, 107.401), "coarsened to about 100 m"
+    assert (item["lat"], item["long"], item["description"]) == (None, None, None)
     assert "media_url" not in item
-    assert "Nguyễn Văn An" not in item["description"] and "0912" not in item["description"]
-    assert "quá hạn hai tuần" in item["description"]
     assert await listed(api) == [code]
 
     # Staff answer in their chat; the app sees the request closed, with the answer.
@@ -151,10 +150,19 @@ async def test_an_app_files_a_pakn_and_follows_it_to_the_answer(
         "Giấy khai sinh đã cấp cho ông Nguyễn Văn An, gọi 0912 345 678 nếu cần thêm.")
     to_app = [m.text for m in answered if m.chat == row.chat_id]
     assert "has been resolved" in to_app[0] and "How satisfied" in to_app[1]
+    response = await api.get(f"/open311/v2/requests/{code}.json?lang=en")
+    [item] = valid("service_requests", await response.json())
+    assert (item["status"], item["status_notes"]) == ("closed", "Resolved")
+    assert (item["description"], item["lat"]) == (None, None), "not approved yet"
+    # Once the unit's staff approve the texts (and the place), they are published.
+    await approve(bot.store, bot.clock, CHANNEL, COMMUNE_STAFF, code, location=True)
     response = await api.get(f"/open311/v2/requests/{code}.json")
     [item] = valid("service_requests", await response.json())
     assert item["status"] == "closed"
     assert item["status_notes"] == "Giấy khai sinh đã cấp cho ông […], gọi […] nếu cần thêm."
+    assert "Nguyễn Văn An" not in item["description"] and "0912" not in item["description"]
+    assert "quá hạn hai tuần" in item["description"]
+    assert (item["lat"], item["long"]) == (10.931, 107.401), "coarsened to about 100 m"
     assert item["updated_datetime"] == "2026-03-04T09:00:00+07:00"
     assert item["service_notice"] is None
     xml = await api.get(f"/open311/v2/requests/{code}.xml")

@@ -9,14 +9,17 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from complaints.people import Role
 from storage.models import CaseRow
 from tests.api.conftest import Cli
 from tests.api.georeport import valid
-from tests.conversation.harness import Harness
+from tests.conversation.harness import CHANNEL, Harness
+from tests.publishing import approve
 from tests.reports.data import case, citizen, handling, local, rating
 
 Client = TestClient[web.Request, web.Application]
 NAME, PHONE, ADDRESS = "Trần Thị Bình", "0987654321", "Tổ 5, ấp Bình Xuân"
+ADMIN = "9001"
 
 
 def _published(n: int, resolved: bool, **changes: Any) -> CaseRow:
@@ -114,6 +117,11 @@ async def test_the_indicators_as_csv(bot: Harness, api: Client) -> None:
 async def test_resolved_cases_are_published_without_their_senders(bot: Harness,
                                                                   api: Client) -> None:
     await seed(bot)
+    empty = await (await api.get("/api/cases.json")).json()
+    assert (empty["total"], empty["cases"]) == (0, []), "nothing before it is approved"
+    await bot.join(ADMIN, Role.ADMIN, None)
+    for n in (1, 2, 4, 5, 6, 8, 20):
+        await approve(bot.store, bot.clock, CHANNEL, ADMIN, f"PA-2026-{n:06d}")
     response = await api.get("/api/cases.json?lang=en")
     assert response.status == 200
     page = await response.json()
@@ -131,7 +139,8 @@ async def test_resolved_cases_are_published_without_their_senders(bot: Harness,
         "area_name": None, "received_at": "2025-10-21T17:00:00+07:00",
         "due_at": "2025-11-04T17:00:00+07:00", "resolved_at": "2025-11-03T09:00:00+07:00",
         "on_time": True, "question": "Tôi là […], ở […], gọi […]: đường ngập số 1.",
-        "answer": "Đã trả lời bà […] qua số […]: nạo vét xong số 1."}
+        "answer": "Đã trả lời bà […] qua số […]: nạo vét xong số 1.",
+        "published_at": "2026-03-02T09:00:00+07:00"}
 
     async def codes(**query: str) -> list[str]:
         body = await (await api.get("/api/cases.json", params=query)).json()

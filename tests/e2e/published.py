@@ -8,7 +8,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.orm import Session
 
-from storage.models import AccountRow, AttachmentRow, CaseRow, HandlingRatingRow, RatingRow
+from complaints.privacy import anonymise
+from complaints.publication import search_key
+from storage.models import (
+    AccountRow,
+    AttachmentRow,
+    CaseRow,
+    HandlingRatingRow,
+    PublicationRow,
+    RatingRow,
+)
 from tests.e2e.browser import png_bytes
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -77,7 +86,23 @@ def _cases(citizen: int) -> list[CaseRow]:
     return rows
 
 
-async def seed(database_url: str) -> None:
+def _approved(case: CaseRow, admin: int) -> PublicationRow:
+    """The anonymiser's proposal, approved as it stands by an administrator."""
+    assert case.resolved_at is not None
+    question = anonymise(case.text, NAME, PHONE, ADDRESS)
+    answer = anonymise(case.answer or "", NAME, PHONE, ADDRESS)
+    return PublicationRow(
+        case_id=case.id, status="approved", case_resolved_at=case.resolved_at,
+        case_reopened_at=None,
+        question=question, answer=answer or None,
+        search_text=search_key(" ".join((case.code, question, answer))),
+        approved_by=admin, approved_at=case.resolved_at, decided_by=admin,
+        decided_at=case.resolved_at)
+
+
+async def seed(database_url: str, *, approved: bool = True) -> None:
+    """The quarter; with `approved`, every answered PAKN approved for publication as the
+    anonymiser proposed it."""
     engine = create_async_engine(database_url)
     try:
         async with engine.begin() as connection:
@@ -93,6 +118,12 @@ async def seed(database_url: str) -> None:
                 session.add(AttachmentRow(case_id=cases[-1].id, owner_id=citizen.id,
                                           channel="telegram", content=PHOTO, mime="image/png",
                                           size=len(PHOTO), created_at=local(9, 1)))
+                if approved:
+                    admin = AccountRow(role="admin", display_name="Quản trị",
+                                       created_at=local(7, 1))
+                    session.add(admin)
+                    session.flush()
+                    session.add_all([_approved(c, admin.id) for c in cases if c.resolved_at])
                 for number, row in enumerate(c for c in cases if c.resolved_at):
                     score = 2 if number % 11 == 0 else 5
                     session.add(HandlingRatingRow(

@@ -111,14 +111,14 @@ async def test_answered_cases_are_searchable(site: ServiceProcess, browser: Brow
                                              request: pytest.FixtureRequest) -> None:
     page = await browser.new_page(viewport=PHONE_WIDTH)
     await page.goto(f"{site.url}/public/pakn")
-    assert await page.get_by_role("status").inner_text() == "33 answered PAKN"
+    assert await page.get_by_role("status").inner_text() == "33 published PAKN"
     assert await page.locator(".cases > li").count() == 20
     await page.get_by_role("link", name="Next").click()
     assert await page.locator(".cases > li").count() == 13
     await page.goto(f"{site.url}/public/pakn")
     await page.select_option("#field", "moi_truong")
     await page.get_by_role("button", name="Search").click()
-    assert await page.get_by_role("status").inner_text() == "1 answered PAKN"
+    assert await page.get_by_role("status").inner_text() == "1 published PAKN"
     await page.fill("#q", "thửa số 17")
     await page.select_option("#field", "")
     await page.get_by_role("button", name="Search").click()
@@ -127,7 +127,7 @@ async def test_answered_cases_are_searchable(site: ServiceProcess, browser: Brow
     # The open case is not in the list.
     await page.fill("#q", "ấp 3")
     await page.get_by_role("button", name="Search").click()
-    assert await page.get_by_role("status").inner_text() == "0 answered PAKN"
+    assert await page.get_by_role("status").inner_text() == "0 published PAKN"
     await shoot(page, request, "cases")
 
 
@@ -144,7 +144,8 @@ async def test_a_case_page_shows_no_personal_data(site: ServiceProcess, browser:
     await shoot(page, request, "case")
     await page.goto(f"{site.url}/public/pakn/{published.OPEN_CODE}")
     assert await page.locator(".question").count() == 0
-    assert "published once the PAKN is answered" in await page.locator("main").inner_text()
+    assert "published once the PAKN is answered and staff" in await page.locator(
+        "main").inner_text()
     response = await page.goto(f"{site.url}/public/pakn/PA-2026-999999")
     assert response is not None and response.status == 404
 
