@@ -11,6 +11,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.cli import main
+from bot.web.limits import WebLimits
 from bot.web.open311 import Open311
 from bot.web.opendata import OpenData
 from tests.conversation.harness import Harness
@@ -21,7 +22,8 @@ Cli = Callable[..., Awaitable[tuple[int, str]]]
 @pytest.fixture
 async def api(bot: Harness) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     app = web.Application()
-    Open311(bot.store, bot.dispatcher, bot.settings, bot.clock).install(app)
+    Open311(bot.store, bot.dispatcher, bot.settings, bot.clock,
+            WebLimits(bot.store, bot.settings, bot.clock)).install(app)
     OpenData(bot.store, bot.settings, bot.clock).install(app)
     async with TestClient(TestServer(app)) as client:
         yield client
