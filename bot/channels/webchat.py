@@ -3,9 +3,9 @@
 A visitor is identified by a random token in an HTTP-only cookie, signed with the
 service's key (HMAC): a cookie the service did not issue is no visitor's, whatever it
 holds, and gets a new session. The chat id is the token's hash, so the cookie is the
-only credential and is never stored. Every message carries
-a client id: the server acknowledges it only after it is committed, and a message sent
-again after a reconnect is recognised as the same one.
+only credential and is never stored. Every message carries a client id: the server
+acknowledges it only after it is committed, and a message sent again after a reconnect
+is recognised as the same one.
 """
 
 import base64
