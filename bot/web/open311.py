@@ -279,6 +279,8 @@ class Open311:
 
 
 class TooMany(Exception):
+    """Over a limit: answered 429 by bot.web.limits, in the format the path asks."""
+
     def __init__(self, over: OverLimit) -> None:
         super().__init__(over.retry_after)
         self.over = over
