@@ -39,6 +39,7 @@ from bot.web.admin import Admin
 from bot.web.desk import Desk
 from bot.web.dossier_desk import DossierDesk
 from bot.web.dossiers_api import DossiersApi
+from bot.web.limits import PublicCache, WebLimits
 from bot.web.open311 import Open311
 from bot.web.opendata import OpenData
 from bot.web.public import PublicSite
@@ -53,6 +54,7 @@ from storage.uow import Store
 log = logging.getLogger(__name__)
 RETRY_SECONDS = 30
 FILE_LINK_KEY = "file_link_key"
+CHAT_COOKIE_KEY = "webchat_cookie_key"
 ZALO_BOT_NAME_KEY = "zalo_bot_name"
 
 
@@ -93,7 +95,8 @@ class Service:
         self.dispatcher = Dispatcher(self.store, build_router(), settings, self.calendars,
                                      clock, on_commit=lambda: self.outbox.wake(), flood=flood)
         handle = self.dispatcher.handle
-        self.webchat = WebChatChannel(handle, self.media, settings.trusted_proxies)
+        self.webchat = WebChatChannel(handle, self.media, settings.trusted_proxies,
+                                      settings.public_url)
         senders: list[Sender] = [self.webchat, Open311Sender(), DashboardSender()]
         self.telegram: TelegramChannel | None = None
         if settings.telegram_token:
@@ -140,16 +143,23 @@ class Service:
 
     async def prepare(self) -> None:
         await seed_directory(self.store, self.clock())
+        self.file_links = FileLinks(await self._key(FILE_LINK_KEY), self.settings.site_url)
+        self.webchat.cookie_key = await self._key(CHAT_COOKIE_KEY)
+
+    async def _key(self, name: str) -> bytes:
+        """A secret of the deployment, made at the first start: one for all workers."""
         async with self.store.unit_of_work() as uow:
-            await uow.lock(FILE_LINK_KEY)  # one key for all workers
-            key = await uow.meta.get(FILE_LINK_KEY)
+            await uow.lock(name)
+            key = await uow.meta.get(name)
             if key is None:
                 key = secrets.token_hex(32)
-                await uow.meta.set(FILE_LINK_KEY, key)
-        self.file_links = FileLinks(bytes.fromhex(key), self.settings.site_url)
+                await uow.meta.set(name, key)
+        return bytes.fromhex(key)
 
     def web_app(self) -> web.Application:
-        app = web.Application(client_max_size=MAX_REQUEST)
+        limits = WebLimits(self.store, self.settings, self.clock)
+        app = web.Application(client_max_size=MAX_REQUEST,
+                              middlewares=[PublicCache(limits).middleware])
         public = self.settings.public_url is not None
         webhooks: dict[str, Handler] = {}
         if self.telegram is not None and self.settings.webhook_mode:
@@ -158,12 +168,12 @@ class Service:
             webhooks["zalo-bot"] = self.zalo_bot.webhook
         if self.zalo_oa is not None:
             webhooks["zalo-oa"] = self.zalo_oa.webhook
-        Routes(self.database, self.webchat, self.settings.default_language, webhooks,
+        Routes(self.database, self.webchat, self.settings.default_language, limits, webhooks,
                self.serve_file).install(app)
         PublicSite(self.store, self.settings, self.clock).install(app)
         OpenData(self.store, self.settings, self.clock).install(app)
         DossiersApi(self.store, self.runner, self.settings, self.clock).install(app)
-        Open311(self.store, self.dispatcher, self.settings, self.clock).install(app)
+        Open311(self.store, self.dispatcher, self.settings, self.clock, limits).install(app)
         sessions = Sessions(self.store, self.settings, self.clock)
         sessions.install(app)
         Desk(self.store, self.settings, self.clock, sessions, self.media,

@@ -10,7 +10,8 @@ from aiohttp import web
 Networks = Sequence[IPv4Network | IPv6Network]
 
 
-def _trusted(address: str | None, proxies: Networks) -> bool:
+def trusted(address: str | None, proxies: Networks) -> bool:
+    """Whether `address` is one of the trusted reverse proxies."""
     if not address or not proxies:
         return False
     try:
@@ -24,7 +25,7 @@ def client_address(request: web.Request, proxies: Networks) -> str:
     """The client's address: the peer's, or, behind trusted proxies, the last address in
     X-Forwarded-For that is not itself a trusted proxy."""
     address = request.remote or ""
-    if not _trusted(address, proxies):
+    if not trusted(address, proxies):
         return address
     forwarded = [part.strip() for part in
                  request.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
@@ -33,7 +34,7 @@ def client_address(request: web.Request, proxies: Networks) -> str:
             ip_address(hop)
         except ValueError:
             return address  # a malformed chain: trust only what we saw
-        if not _trusted(hop, proxies):
+        if not trusted(hop, proxies):
             return hop
         address = hop
     return address
@@ -42,6 +43,13 @@ def client_address(request: web.Request, proxies: Networks) -> str:
 def came_over_https(request: web.Request, proxies: Networks) -> bool:
     if request.secure:
         return True
-    if not _trusted(request.remote, proxies):
+    if not trusted(request.remote, proxies):
         return False
     return request.headers.get("X-Forwarded-Proto", "").strip().lower() == "https"
+
+
+def cookies_secure(request: web.Request, proxies: Networks, public_url: str | None) -> bool:
+    """Whether a cookie set in answer to `request` must be `Secure`: the request came over
+    HTTPS (to us, or to a trusted proxy), or the service is published at an https address,
+    which browsers reach by HTTPS only."""
+    return came_over_https(request, proxies) or (public_url or "").startswith("https://")

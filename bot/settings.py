@@ -27,6 +27,48 @@ class SettingsError(Exception):
 
 
 @dataclass(frozen=True)
+class Rate:
+    """A token bucket: `count` at once, refilled over `seconds` (`10/1h`: ten at once,
+    then one every six minutes)."""
+
+    count: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The limits on doors anyone can knock at, per identity (a chat's person, an API
+    key) and per client address; None: no limit. The defaults are far above what a
+    person does (a whole family filing from one home network included) and far below
+    what a script does."""
+
+    chat_sessions: Rate | None = Rate(60, 3600)
+    """New web chat sessions (cookies issued) per address."""
+    surveys: Rate | None = Rate(10, 3600)
+    """Procedure surveys recorded per person."""
+    surveys_address: Rate | None = Rate(60, 3600)
+    filings: Rate | None = Rate(10, 3600)
+    """PAKN filed per person."""
+    filings_address: Rate | None = Rate(30, 3600)
+    open311: Rate | None = Rate(600, 3600)
+    """Open311 requests filed per API key (an app files for many citizens)."""
+    open311_address: Rate | None = Rate(600, 3600)
+    sign_in: Rate | None = Rate(5, 900)
+    """Sign-in attempts per address; a successful one is given back."""
+    public: Rate | None = Rate(120, 60)
+    """Uncached requests per address to public pages, open data and Open311 reads."""
+
+
+LIMIT_SETTINGS = {
+    "PAKN_LIMIT_CHAT_SESSIONS": "chat_sessions",
+    "PAKN_LIMIT_SURVEYS": "surveys", "PAKN_LIMIT_SURVEYS_ADDRESS": "surveys_address",
+    "PAKN_LIMIT_FILINGS": "filings", "PAKN_LIMIT_FILINGS_ADDRESS": "filings_address",
+    "PAKN_LIMIT_OPEN311": "open311", "PAKN_LIMIT_OPEN311_ADDRESS": "open311_address",
+    "PAKN_LIMIT_SIGN_IN": "sign_in", "PAKN_LIMIT_PUBLIC": "public",
+}
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = "sqlite+aiosqlite:///./pakn.db"
     host: str = "127.0.0.1"
@@ -73,6 +115,16 @@ class Settings:
     """Files a person, or a client address, may send in one clock hour."""
     upload_bytes_per_hour: int = 50 << 20
     """Bytes of files a person, or a client address, may send in one clock hour."""
+    limits: Limits = Limits()
+    public_cache_seconds: int = 60
+    """How long public pages, open data and Open311 reads are served from memory (per
+    address and language, never per person); 0: not cached."""
+    header_timeout: float = 15.0
+    """Seconds a client has to send a request's headers once it started (or connected)."""
+    body_timeout: float = 120.0
+    """Seconds a client has to send a request's body once its headers arrived."""
+    max_connections_per_client: int = 100
+    """Connections open at once from one address (not counting trusted proxies)."""
 
     @property
     def zalo_oa_enabled(self) -> bool:
@@ -203,6 +255,18 @@ class Settings:
             upload_bytes_per_hour=_integer("PAKN_UPLOAD_BYTES_PER_HOUR",
                                            get("PAKN_UPLOAD_BYTES_PER_HOUR"),
                                            defaults.upload_bytes_per_hour, 1 << 20, 1 << 40),
+            limits=Limits(**{field: _rate(name, get(name), getattr(defaults.limits, field))
+                             for name, field in LIMIT_SETTINGS.items()}),
+            public_cache_seconds=_integer("PAKN_PUBLIC_CACHE_SECONDS",
+                                          get("PAKN_PUBLIC_CACHE_SECONDS"),
+                                          defaults.public_cache_seconds, 0, 3600),
+            header_timeout=_integer("PAKN_HEADER_TIMEOUT", get("PAKN_HEADER_TIMEOUT"),
+                                    int(defaults.header_timeout), 1, 600),
+            body_timeout=_integer("PAKN_BODY_TIMEOUT", get("PAKN_BODY_TIMEOUT"),
+                                  int(defaults.body_timeout), 1, 3600),
+            max_connections_per_client=_integer(
+                "PAKN_MAX_CONNECTIONS_PER_CLIENT", get("PAKN_MAX_CONNECTIONS_PER_CLIENT"),
+                defaults.max_connections_per_client, 1, 100_000),
         )
 
 
@@ -273,6 +337,22 @@ def _url(name: str, value: str) -> None:
     parsed = urlparse(value)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise SettingsError(f"{name}: must be an http(s) URL, got '{value}'")
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _rate(name: str, raw: str | None, default: Rate | None) -> Rate | None:
+    """COUNT/PERIOD, the period a number and a unit (s, m, h, d): 10/1h, 5/15m; 0: none."""
+    if raw is None:
+        return default
+    if raw == "0":
+        return None
+    match = re.fullmatch(r"(\d{1,7})\s*/\s*(\d{1,6})?\s*([smhd])", raw.strip().lower())
+    if match is None or int(match[1]) < 1 or match[2] == "0":
+        raise SettingsError(f"{name}: a number of requests per period, like 10/1h or "
+                            f"5/15m (s, m, h, d), or 0 for no limit; got {raw!r}")
+    return Rate(int(match[1]), int(match[2] or 1) * _UNITS[match[3]])
 
 
 def _networks(name: str, raw: str | None) -> tuple[IPv4Network | IPv6Network, ...]:

@@ -773,3 +773,18 @@ class PublicationRow(Base):
     decided_at: Mapped[datetime]
 
     __table_args__ = (Index("ix_publications_status_case", "status", "case_id"),)
+
+
+class RateBucketRow(Base):
+    """A token bucket of the limits on anonymous doors, shared by every worker: `tokens`
+    left at `stamp`, refilling at the rule's rate; `full_at`, when it will be full again
+    (a full bucket is as good as no row, and is purged). Times are UTC epoch seconds so
+    that both databases do the arithmetic in one statement."""
+
+    __tablename__ = "rate_buckets"
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Float)
+    stamp: Mapped[float] = mapped_column(Float)
+    full_at: Mapped[float] = mapped_column(Float)
+
+    __table_args__ = (Index("ix_rate_buckets_full_at", "full_at"),)

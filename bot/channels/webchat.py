@@ -1,11 +1,14 @@
 """The web chat: a page, a websocket per open tab, uploads of photos.
 
-A visitor is identified by a random token in an HTTP-only cookie; the chat id is its
-hash, so the cookie is the only credential and is never stored. Every message carries
-a client id: the server acknowledges it only after it is committed, and a message sent
-again after a reconnect is recognised as the same one.
+A visitor is identified by a random token in an HTTP-only cookie, signed with the
+service's key (HMAC): a cookie the service did not issue is no visitor's, whatever it
+holds, and gets a new session. The chat id is the token's hash, so the cookie is the
+only credential and is never stored. Every message carries a client id: the server
+acknowledges it only after it is committed, and a message sent again after a reconnect
+is recognised as the same one.
 """
 
+import base64
 import hashlib
 import hmac
 import json
@@ -19,7 +22,7 @@ from typing import Any, Protocol
 from aiohttp import BodyPartReader, WSMsgType, web
 
 from bot.channels.base import Outcome, Sent, StoredFile, UploadRefusal
-from bot.clients import Networks, client_address
+from bot.clients import Networks, client_address, cookies_secure
 from bot.links import parse_id
 from bot.messages import IncomingMessage, Kind, Photo
 from storage.errors import StorageError
@@ -33,6 +36,7 @@ COOKIE_MAX_AGE = 365 * 24 * 3600
 MAX_TEXT = 4000
 MAX_UPLOAD = 5 << 20
 _CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{32,64}")
 Handle = Callable[[IncomingMessage], Awaitable[bool]]
 
 
@@ -44,22 +48,9 @@ class WebChatBackend(Protocol):
 
 
 def chat_id_of(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()[:32]
-
-
-def visitor_token(request: web.Request) -> str | None:
-    token = request.cookies.get(COOKIE)
-    return token if token and re.fullmatch(r"[A-Za-z0-9_-]{32,64}", token) else None
-
-
-def ensure_visitor(request: web.Request, response: web.StreamResponse) -> str:
-    """The visitor's token, issuing one (in the response's cookie) on first visit."""
-    token = visitor_token(request)
-    if token is None:
-        token = secrets.token_urlsafe(32)
-        response.set_cookie(COOKIE, token, max_age=COOKIE_MAX_AGE, httponly=True,
-                            samesite="Lax", secure=request.secure, path="/")
-    return token
+    """The chat of a visitor's token (or of the whole cookie: its signature is not part
+    of it)."""
+    return hashlib.sha256(token.partition(".")[0].encode()).hexdigest()[:32]
 
 
 class WebChatChannel:
@@ -68,11 +59,38 @@ class WebChatChannel:
     per_chat_interval = 0.0
 
     def __init__(self, handle: Handle, backend: WebChatBackend,
-                 proxies: Networks = ()) -> None:
+                 proxies: Networks = (), public_url: str | None = None) -> None:
         self.handle = handle
         self.backend = backend
         self.proxies = proxies
+        self.public_url = public_url
+        self.cookie_key: bytes | None = None
+        """Signs the visitors' cookies; set when the service starts (one for all workers)."""
         self._sockets: dict[str, set[web.WebSocketResponse]] = defaultdict(set)
+
+    # --- who is this: the cookie -------------------------------------------------------
+
+    def _signature(self, token: str) -> str:
+        assert self.cookie_key is not None, "the service is not started"
+        mac = hmac.new(self.cookie_key, token.encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+    def visitor(self, request: web.Request) -> str | None:
+        """The visitor's token, if their cookie is one this service issued."""
+        token, _, signature = request.cookies.get(COOKIE, "").partition(".")
+        if not _TOKEN.fullmatch(token) or self.cookie_key is None:
+            return None
+        return token if hmac.compare_digest(signature.encode(errors="replace"),
+                                            self._signature(token).encode()) else None
+
+    def issue(self, request: web.Request, response: web.StreamResponse) -> str:
+        """A new visitor: a token, in a signed cookie set on `response`."""
+        token = secrets.token_urlsafe(32)
+        response.set_cookie(COOKIE, f"{token}.{self._signature(token)}",
+                            max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",
+                            secure=cookies_secure(request, self.proxies, self.public_url),
+                            path="/")
+        return token
 
     # --- delivery: push to the tabs open on this chat ----------------------------------
 
@@ -99,7 +117,7 @@ class WebChatChannel:
     # --- the websocket -----------------------------------------------------------------
 
     async def websocket(self, request: web.Request) -> web.StreamResponse:
-        token = visitor_token(request)
+        token = self.visitor(request)
         if token is None:
             return web.Response(status=401, text="open the chat page first")
         if not _same_origin(request):
@@ -146,7 +164,7 @@ class WebChatChannel:
     # --- uploads and photos --------------------------------------------------------------
 
     async def upload(self, request: web.Request) -> web.Response:
-        token = visitor_token(request)
+        token = self.visitor(request)
         if token is None or not _same_origin(request):
             return web.json_response({"error": "forbidden"}, status=403)
         try:
@@ -174,7 +192,7 @@ class WebChatChannel:
         return web.json_response({"attachment_id": stored})
 
     async def media(self, request: web.Request) -> web.StreamResponse:
-        token = visitor_token(request)
+        token = self.visitor(request)
         attachment_id = parse_id(request.match_info["attachment_id"])
         if attachment_id is None or token is None:
             raise web.HTTPNotFound()

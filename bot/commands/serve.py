@@ -4,12 +4,11 @@ import argparse
 import re
 from typing import Any
 
-from aiohttp import web
-
 from bot.app import Service
 from bot.commands.base import migrate
 from bot.i18n import _
 from bot.settings import Settings
+from bot.web.server import run
 
 
 def register(commands: Any) -> None:
@@ -23,8 +22,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
     migrate(settings)
     service = Service(settings)
     print(banner(settings), flush=True)
-    web.run_app(service.web_app(), host=settings.host, port=settings.port, print=None,
-                access_log=None)
+    run(service.web_app(), settings)
     return 0
 
 

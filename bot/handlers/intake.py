@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from bot.callbacks import Choose, Payload
 from bot.context import Context
 from bot.core import uploads
+from bot.core.limits import Door, admit
 from bot.errors import stale_button
 from bot.handlers.cards import map_link
 from bot.handlers.casework import send_card_to_unit
 from bot.handlers.common import ask_consent, has_consented, menu_buttons
-from bot.i18n import _, format_date
+from bot.i18n import _, format_date, format_datetime
 from bot.messages import Button, ButtonKind, Kind, Reply, rows
 from bot.names import area_name, field_name, unit_name
 from bot.ports import FileKind
@@ -312,6 +313,14 @@ class Filing:
 
 
 async def _file(ctx: Context) -> None:
+    over = await admit(ctx.uow, ctx.settings.limits, Door.FILING, ctx.now,
+                       identity=str(ctx.account.id), address=ctx.message.client_address)
+    if over is not None:  # nothing is filed; the PAKN waits at its confirmation
+        await ctx.reply(Reply(_("Many PAKN came from you or your network in a short time, so "
+                                "this one was not sent yet; what you wrote is kept. Press "
+                                "\"Send\" again after {time}.").format(
+                                    time=format_datetime(over.until, ctx.tz))))
+        return
     data = ctx.dialog.data
     filing = Filing(field=data["field"], area=data.get("area"), text=data["text"],
                     contact=Contact(data["name"], data["phone"], data["address"]),

@@ -19,11 +19,12 @@ from typing import Any
 
 from bot.callbacks import Answer, Payload, SurveyChoice
 from bot.context import Context
+from bot.core.limits import Door, admit
 from bot.errors import stale_button
 from bot.handlers.common import menu_buttons
 from bot.handlers.intake import begin_intake
 from bot.handlers.privacy import own_details
-from bot.i18n import _
+from bot.i18n import _, format_datetime
 from bot.messages import Button, Kind, Reply, rows
 from bot.names import unit_name
 from bot.ports import NewRating, Stored
@@ -252,6 +253,16 @@ async def typed(ctx: Context) -> None:
 
 
 async def _finish(ctx: Context, draft: dict[str, Any]) -> None:
+    over = await admit(ctx.uow, ctx.settings.limits, Door.SURVEY, ctx.now,
+                       identity=str(ctx.account.id), address=ctx.message.client_address)
+    if over is not None:  # a flood of ratings: none is recorded, the answers wait
+        await ctx.uow.surveys.save_draft(ctx.account.id, draft, ctx.now)
+        ctx.dialog.reset()
+        await ctx.reply(Reply(_("Many surveys came from you or your network in a short time, "
+                                "so your answers were not recorded yet; they are kept. Send "
+                                "/danhgia after {time} to record them.").format(
+                                    time=format_datetime(over.until, ctx.tz))))
+        return
     comment = "\n".join(part for part in (draft.get("reason"), draft.get("comment")) if part)
     if comment:  # kept without a link to the person: nor their name in their words
         comment = anonymise(comment, *await own_details(ctx))

@@ -35,6 +35,7 @@ from multidict import MultiMapping
 
 from bot.apikeys import OPEN311_SCOPE, client_of
 from bot.context import Context
+from bot.core.limits import Door, OverLimit, admit
 from bot.errors import explain
 from bot.handlers.cards import status_label
 from bot.handlers.intake import file_case
@@ -42,6 +43,7 @@ from bot.i18n import _, use_locale
 from bot.messages import OPEN311, IncomingMessage, Kind
 from bot.names import area_name, field_name, procedure_name, unit_name
 from bot.settings import Settings
+from bot.web.limits import WebLimits
 from bot.web.open311_filing import CODE_LENGTH, parse_filing
 from bot.web.open311_format import JSON_TYPE, XML_TYPE, Open311Error, respond
 from bot.web.published import READ_HEADERS, Published, clean, publish, reader_language, w3c
@@ -74,11 +76,12 @@ Handler = Callable[[web.Request, str], Awaitable[web.Response]]
 
 class Open311:
     def __init__(self, store: Store, dispatcher: Performer, settings: Settings,
-                 clock: Callable[[], datetime]) -> None:
+                 clock: Callable[[], datetime], limits: WebLimits) -> None:
         self.store = store
         self.dispatcher = dispatcher
         self.settings = settings
         self.clock = clock
+        self.limits = limits
 
     def install(self, app: web.Application) -> None:
         get, post = app.router.add_get, app.router.add_post
@@ -98,6 +101,8 @@ class Open311:
             with use_locale(language):
                 try:
                     response = await handler(request, language)
+                except TooMany as refused:
+                    return self.limits.refusal(request, refused.over)
                 except Open311Error as error:
                     response = respond(request, "errors", [
                         {"code": error.status, "description": d} for d in error.descriptions],
@@ -240,6 +245,10 @@ class Open311:
     # --- creating ----------------------------------------------------------------------
 
     async def create(self, request: web.Request, language: str) -> web.Response:
+        """A request filed, within the limits per address (checked before the body is
+        read) and per key (PAKN_LIMIT_OPEN311_ADDRESS, PAKN_LIMIT_OPEN311)."""
+        if (over := await self.limits.check(request, Door.OPEN311)) is not None:
+            raise TooMany(over)
         try:
             form = await request.post()
         except web.HTTPException:  # too large: aiohttp's own answer
@@ -254,6 +263,12 @@ class Open311:
             directory = await uow.directory.load()
         if client is None or OPEN311_SCOPE not in client.key.scopes:
             raise Open311Error(403, _("api_key is missing or invalid"))
+        async with self.store.unit_of_work() as uow:
+            # The address's token is taken already: the key's alone here.
+            over = await admit(uow, self.settings.limits, Door.OPEN311, self.clock(),
+                               identity=f"key-{client.key.id}")
+        if over is not None:
+            raise TooMany(over)
         filing = parse_filing(fields, directory)
         message = IncomingMessage(channel=OPEN311, update_key=uuid.uuid4().hex,
                                   chat_id=client.chat_id, user_id=client.chat_id,
@@ -268,6 +283,14 @@ class Open311:
             "service_request_id": case.code,
             "service_notice": notice(directory, case.unit, case.due_at, self.settings.tz),
             "account_id": None}])
+
+
+class TooMany(Exception):
+    """Over a limit: answered 429 by bot.web.limits, in the format the path asks."""
+
+    def __init__(self, over: OverLimit) -> None:
+        super().__init__(over.retry_after)
+        self.over = over
 
 
 def services(directory: Directory, language: str) -> list[dict[str, Any]]:

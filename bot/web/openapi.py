@@ -35,9 +35,15 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 
 def _errors(*statuses: int) -> dict[str, Any]:
+    """The errors an endpoint may answer; every one may answer 429 (PAKN_LIMIT_*)."""
     words = {400: "The arguments are not valid.", 403: "api_key is missing or invalid.",
              404: "Not found.", 503: "The database is unavailable for a moment."}
-    return {str(s): _json(_ref("Errors"), words[s]) for s in statuses}
+    errors = {str(s): _json(_ref("Errors"), words[s]) for s in statuses}
+    errors["429"] = {**_json(_ref("Errors"), "Too many requests from this address (or, when "
+                             "filing, with this key): try again after Retry-After seconds."),
+                     "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1},
+                                                 "description": "Seconds to wait."}}}
+    return errors
 
 
 LANG = _query("lang", "Language of names and texts (default: the browser's, else Vietnamese).",
@@ -229,7 +235,7 @@ def _paths() -> dict[str, Any]:
     return {
         "/api/openapi.json": {"get": {
             "summary": "This description", "operationId": "openapi",
-            "responses": {"200": _json({"type": "object"}, "OpenAPI 3")}}},
+            "responses": {"200": _json({"type": "object"}, "OpenAPI 3"), **_errors()}}},
         "/api/indicators.json": {"get": {
             "summary": "The indicators of a period, as `pakn stats --json` prints them",
             "operationId": "indicators", "parameters": [PERIOD, UNIT, FIELD, LANG],

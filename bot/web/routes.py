@@ -5,8 +5,10 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.channels.webchat import WebChatChannel, ensure_visitor
+from bot.channels.webchat import WebChatChannel
+from bot.core.limits import Door
 from bot.i18n import resolve_language, use_locale
+from bot.web.limits import WebLimits
 from bot.web.render import SECURITY_HEADERS, templates
 from storage.db import Database
 
@@ -17,10 +19,11 @@ MAX_REQUEST = 6 << 20
 
 class Routes:
     def __init__(self, database: Database, webchat: WebChatChannel, default_language: str,
-                 webhooks: dict[str, Handler] | None = None,
+                 limits: WebLimits, webhooks: dict[str, Handler] | None = None,
                  files: Handler | None = None) -> None:
         self.database = database
         self.webchat = webchat
+        self.limits = limits
         self.default_language = default_language
         self.webhooks = webhooks or {}
         self.files = files
@@ -44,6 +47,11 @@ class Routes:
                                  status=200 if database else 503)
 
     async def chat_page(self, request: web.Request) -> web.Response:
+        """The chat; a new visitor (no cookie of ours) gets one, within the limit of new
+        sessions per address (PAKN_LIMIT_CHAT_SESSIONS)."""
+        new = self.webchat.visitor(request) is None
+        if new and (over := await self.limits.check(request, Door.CHAT_SESSION)) is not None:
+            return self.limits.refusal(request, over)
         language = resolve_language(request.query.get("lang"),
                                     request.headers.get("Accept-Language", "").split(",")[0],
                                     self.default_language)
@@ -52,6 +60,7 @@ class Routes:
                 language=language,
                 static=lambda name: request.app.router["static"].url_for(filename=name))
         response = web.Response(text=html, content_type="text/html")
-        ensure_visitor(request, response)
+        if new:
+            self.webchat.issue(request, response)
         response.headers.update(SECURITY_HEADERS)
         return response

@@ -2,8 +2,6 @@
 every form goes through (same origin, and the session's own CSRF token)."""
 
 import hmac
-import time
-from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +12,8 @@ from multidict import MultiDictProxy
 
 from bot import audit
 from bot.channels.dashboard import CHANNEL
+from bot.clients import client_address, cookies_secure
+from bot.core.limits import Door, admit, give_back
 from bot.i18n import _, resolve_language, use_locale
 from bot.settings import Settings
 from bot.signin import SESSION_LIFETIME, SIGN_IN_PATH, digest, new_token, normalise_code
@@ -27,8 +27,6 @@ FORM_COOKIE = "pakn_signin"
 """Ties the sign-in form to the browser that loaded it (there is no session yet)."""
 HOME = "/quan-tri"
 SIGN_OUT_PATH = "/quan-tri/dang-xuat"
-MAX_FAILURES, FAILURE_WINDOW = 5, 15 * 60.0
-"""Wrong codes allowed from one address within the window (seconds)."""
 
 
 @dataclass(frozen=True)
@@ -53,8 +51,9 @@ class Sessions:
         self.store = store
         self.settings = settings
         self.clock = clock
-        self.secure = (settings.public_url or "").startswith("https://")
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
+
+    def _secure(self, request: web.Request) -> bool:
+        return cookies_secure(request, self.settings.trusted_proxies, self.settings.public_url)
 
     def install(self, app: web.Application) -> None:
         app.router.add_get(SIGN_IN_PATH, self.sign_in_form)
@@ -148,12 +147,12 @@ class Sessions:
                                 self.settings.default_language)
 
     def _form_page(self, request: web.Request, target: str | None, error: str | None = None,
-                   status: int = 200) -> web.Response:
+                   status: int = 200, wait: str | None = None) -> web.Response:
         token = new_token()
         response = page(request, "admin/sign_in.html", self._language(request), status=status,
-                        form_token=token, problem=error, next=_safe_next(target))
+                        form_token=token, problem=error, next=_safe_next(target), wait=wait)
         response.set_cookie(FORM_COOKIE, token, path=SIGN_IN_PATH, httponly=True,
-                            samesite="Strict", secure=self.secure, max_age=3600)
+                            samesite="Strict", secure=self._secure(request), max_age=3600)
         response.headers["Cache-Control"] = "no-store"
         return response
 
@@ -169,23 +168,34 @@ class Sessions:
         expected = request.cookies.get(FORM_COOKIE, "")
         if not expected or not hmac.compare_digest(str(fields.get("form_token", "")), expected):
             return self._form_page(request, target, "expired", 403)
-        address = request.remote or "?"
-        if self._blocked(address):
-            return self._form_page(request, target, "too_many", 429)
+        address = client_address(request, self.settings.trusted_proxies)
         code = normalise_code(str(fields.get("code", "")))
-        now = self.clock()
+        now, limits = self.clock(), self.settings.limits
+        account_id, token = None, new_token()
         async with self.store.unit_of_work() as uow:
-            account_id = await uow.web.use_login_code(digest(code), now) if code else None
-            token = new_token()
+            # Every attempt takes a token of the address in the transaction that checks
+            # the code, so parallel attempts wait their turn and never get past the limit;
+            # a right code gives its token back.
+            over = await admit(uow, limits, Door.SIGN_IN, now, address=address)
+            if over is None and code:
+                account_id = await uow.web.use_login_code(digest(code), now)
             if account_id is not None:
+                await give_back(uow, limits, Door.SIGN_IN, now, address=address)
                 await uow.web.create_session(digest(token), account_id, new_token(), now,
                                              now + SESSION_LIFETIME)
+        if over is not None:
+            language = self._language(request)
+            with use_locale(language):
+                wait = over.message(self.settings.tz)
+            refused = self._form_page(request, target, "too_many", 429, wait=wait)
+            refused.headers["Retry-After"] = str(over.retry_after)
+            return refused
         if account_id is None:
-            self._failures[address].append(time.monotonic())
             return self._form_page(request, target, "wrong", 401)
         response = web.HTTPSeeOther(_safe_next(target))
         response.set_cookie(SESSION_COOKIE, token, path="/", httponly=True, samesite="Lax",
-                            secure=self.secure, max_age=int(SESSION_LIFETIME.total_seconds()))
+                            secure=self._secure(request),
+                            max_age=int(SESSION_LIFETIME.total_seconds()))
         response.del_cookie(FORM_COOKIE, path=SIGN_IN_PATH)
         raise response
 
@@ -197,12 +207,6 @@ class Sessions:
         response = web.HTTPSeeOther(SIGN_IN_PATH)
         response.del_cookie(SESSION_COOKIE, path="/")
         raise response
-
-    def _blocked(self, address: str) -> bool:
-        failures = self._failures[address]
-        while failures and failures[0] < time.monotonic() - FAILURE_WINDOW:
-            failures.popleft()
-        return len(failures) >= MAX_FAILURES
 
 
 def _safe_next(target: str | None) -> str:

@@ -11,6 +11,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.cli import main
+from bot.web.limits import WebLimits
 from bot.web.open311 import Open311
 from bot.web.opendata import OpenData
 from bot.web.public import PublicSite
@@ -23,7 +24,8 @@ Cli = Callable[..., Awaitable[tuple[int, str]]]
 @pytest.fixture
 async def api(bot: Harness) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     app = web.Application()
-    Open311(bot.store, bot.dispatcher, bot.settings, bot.clock).install(app)
+    Open311(bot.store, bot.dispatcher, bot.settings, bot.clock,
+            WebLimits(bot.store, bot.settings, bot.clock)).install(app)
     OpenData(bot.store, bot.settings, bot.clock).install(app)
     PublicSite(bot.store, bot.settings, bot.clock).install(app)
     app.router.add_static("/static/", STATIC, append_version=True, name="static")

@@ -20,7 +20,7 @@ from yarl import URL
 from bot.app import ZALO_BOT_NAME_KEY, Service
 from bot.channels.webchat import COOKIE
 from bot.handlers.admin import BOT_USERNAME_KEY
-from bot.settings import Settings
+from bot.settings import Limits, Rate, Settings
 from bot.zalo_tokens import ZaloOAuth, ZaloTokenKeeper
 from storage.models import Base, OutboxRow
 from tests.clock import Clock
@@ -40,6 +40,8 @@ class Stage:
     def __init__(self, database_url: str, clock: Clock, **settings: Any) -> None:
         self.database_url = database_url
         self.clock = clock
+        # Every hypothesis example opens the web chat as a new visitor from 127.0.0.1.
+        settings.setdefault("limits", Limits(chat_sessions=Rate(100_000, 3600)))
         self.overrides = settings
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"

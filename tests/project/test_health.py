@@ -8,7 +8,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.channels.webchat import WebChatChannel
 from bot.dispatch import utcnow
 from bot.media import Media
+from bot.settings import Settings
 from bot.web import Routes
+from bot.web.limits import WebLimits
 from storage.db import Database
 from storage.uow import Store
 
@@ -20,7 +22,8 @@ async def health(url: str) -> tuple[int, dict[str, str]]:
     async def handle(message: object) -> bool:
         raise AssertionError("no messages here")
     app = web.Application()
-    Routes(database, WebChatChannel(handle, Media(store, utcnow)), "vi").install(app)
+    Routes(database, WebChatChannel(handle, Media(store, utcnow)), "vi",
+           WebLimits(store, Settings(database_url=url), utcnow)).install(app)
     async with TestClient(TestServer(app)) as client:
         response = await client.get("/healthz")
         body = await response.json()

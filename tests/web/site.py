@@ -30,6 +30,8 @@ class Site:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.clock = clock
+        # Public pages are read right after each change here: no cache unless a test asks.
+        settings.setdefault("public_cache_seconds", 0)
         self.service = Service(Settings(database_url=database_url, port=self.port, **settings),
                                clock)
         self.server = TestServer(self.service.web_app(), host="127.0.0.1", port=self.port)
