@@ -227,7 +227,15 @@ class OutboxDispatcher:
             reason = f"gave up after {item.attempts + 1} attempts: {outcome.reason}"
             log.warning("outbox: message %s %s", item.id, reason)
             await queue.mark_undeliverable(item.id, reason, now)
-        elif outcome.flood:
+        else:
+            await self._retry(queue, item, outcome, now)
+            return
+        if item.sensitive:
+            await queue.forget(item)
+
+    async def _retry(self, queue: OutboxQueue, item: Queued, outcome: RetryLater,
+                     now: datetime) -> None:
+        if outcome.flood:
             await queue.mark_retry(item.id, now + timedelta(seconds=outcome.seconds),
                                    outcome.reason, counted=False)
         else:

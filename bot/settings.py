@@ -68,6 +68,9 @@ class Settings:
     flood_burst: int = 20
     """Messages a chat may send at once: a whole PAKN, however quickly it is tapped."""
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
+    pseudonym_key: str | None = None
+    """The key of the pseudonyms that replace an erased person's chat ids; unset, one is
+    made and kept in the database (bot.core.privacy)."""
     """Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto headers are believed."""
 
     @property
@@ -194,6 +197,7 @@ class Settings:
             outbox_lease=_integer("PAKN_OUTBOX_LEASE", get("PAKN_OUTBOX_LEASE"),
                                   int(defaults.outbox_lease), 10, 3600),
             trusted_proxies=_networks("PAKN_TRUSTED_PROXIES", get("PAKN_TRUSTED_PROXIES")),
+            pseudonym_key=_pseudonym_key(get("PAKN_PSEUDONYM_KEY")),
         )
 
 
@@ -266,3 +270,9 @@ def _networks(name: str, raw: str | None) -> tuple[IPv4Network | IPv6Network, ..
     except ValueError:
         raise SettingsError(f"{name}: addresses or networks separated by commas, "
                             f"e.g. 127.0.0.1, 10.0.0.0/8; got {raw!r}") from None
+
+
+def _pseudonym_key(value: str | None) -> str | None:
+    if value is not None and len(value) < 32:
+        raise SettingsError("PAKN_PSEUDONYM_KEY: at least 32 characters (a random secret)")
+    return value

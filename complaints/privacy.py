@@ -6,6 +6,8 @@ Whatever was found becomes the one mark MASK, not a mark per kind ("[số điệ
 the published texts, open data and exports already show that mark, and a reader of a
 PAKN learns nothing more useful from the kind of detail that was there."""
 
+import hashlib
+import hmac
 from collections.abc import Iterable
 
 from complaints.anonymiser import Span, find, find_numbers
@@ -37,3 +39,11 @@ def _blank(text: str, spans: Iterable[Span]) -> str:
         parts += [text[done:start], MASK]
         done = end
     return "".join([*parts, text[done:]])
+
+
+def pseudonym(key: bytes, channel: str, value: str) -> str:
+    """What an erased person's chat or user id becomes: a keyed hash, so that the same id
+    always gets the same pseudonym (a person who comes back is known to have erased their
+    data) while the id cannot be worked out from it without the key."""
+    digest = hmac.new(key, f"{channel}\x00{value}".encode(), hashlib.sha256).hexdigest()
+    return "x" + digest[:40]

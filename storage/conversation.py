@@ -29,6 +29,8 @@ class SqlDialogRepository:
         """Write the state back. The row's version column makes a concurrent change by
         another worker fail this transaction (StaleDataError, or IntegrityError for a
         first message), and the dispatcher processes the message again."""
+        if dialog.discarded:
+            return
         row = await self.session.get(DialogRow, (dialog.channel, dialog.chat_id))
         if row is None:
             row = DialogRow(channel=dialog.channel, chat_id=dialog.chat_id)

@@ -48,7 +48,7 @@ async def invite(ctx: Context) -> None:
     if username:
         lines.append(_("Telegram: {link}").format(link=telegram_link(username, token)))
     lines.append(_("Web chat: send /start {token}").format(token=token))
-    await ctx.reply(Reply("\n".join(lines)))
+    await ctx.reply(Reply("\n".join(lines), sensitive=True))
 
 
 def default_period(ctx: Context) -> str:
@@ -107,4 +107,4 @@ async def export(ctx: Context) -> None:
             (table.getvalue().encode("utf-8"), "text/csv", f"{name}-cases.csv")):
         document = await ctx.uow.attachments.add(ctx.account.id, ctx.message.channel, ctx.now,
                                                  content=content, mime=mime, filename=filename)
-        await ctx.reply(Reply(filename, document=document))
+        await ctx.reply(Reply(filename, document=document, sensitive=True))

@@ -26,12 +26,14 @@ async def card_for(ctx: Context, case: Case, reader: Account) -> Callable[[], Re
     assert case.id is not None
     citizen_chat = Chat(case.channel, case.chat_id)
     window_end = None
-    if case.channel == ZALO_OA:  # a channel that allows replies only for a while
+    erased = case.contact.erased  # nothing is sent to the sender any more
+    if case.channel == ZALO_OA and not erased:  # a channel that allows replies only for a while
         seen = await ctx.uow.inbound.last_seen(case.channel, case.chat_id)
         window_end = seen + timedelta(hours=ctx.settings.zalo_oa_reply_hours) if seen else None
     facts = CardFacts(assignee=await assignee_name(ctx, case),
                       photos=len(await ctx.uow.attachments.of_case(case.id)),
-                      failure=await ctx.uow.outbox.last_failure(case.id, citizen_chat),
+                      failure=None if erased else
+                      await ctx.uow.outbox.last_failure(case.id, citizen_chat),
                       window_end=window_end)
     return lambda: case_card(case, reader.as_actor(), ctx.directory, ctx.tz, ctx.now, facts)
 
@@ -84,9 +86,10 @@ async def save_and_refresh(ctx: Context, case: Case) -> None:
 
 
 async def notify_citizen(ctx: Context, case: Case, build: Callable[[], Reply]) -> None:
-    """Write to the citizen in the chat they filed from."""
+    """Write to the citizen in the chat they filed from; not to one who erased their
+    data (their chat is known by its pseudonym only)."""
     citizen = await ctx.uow.accounts.get(case.citizen_id)
-    if citizen is not None:
+    if citizen is not None and not case.contact.erased:
         await ctx.notify(citizen, build, case_id=case.id,
                          chats=[Chat(case.channel, case.chat_id)])
 

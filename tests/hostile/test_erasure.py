@@ -1,0 +1,199 @@
+"""Erasure erases (issue 12): a citizen files a PAKN through the conversations (details,
+e-mail, a photo uploaded as bytes), staff ask and answer, the citizen adds, rates,
+comments and asks for a copy of their data; the outbox delivers everything; then
+/xoadulieu. Afterwards no piece of the person's data is anywhere: not in any row of any
+table, not in the raw SQLite files (the database, its -wal and -shm), not in the log.
+The same chat gets the same pseudonym; their next message does not store their chat
+app's name again until they consent again."""
+
+import logging
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+
+from bot.channels.base import Outcome, Sent
+from bot.messages import Kind, Photo
+from bot.outbox import OutboxDispatcher
+from complaints.people import Role
+from storage.models import AccountRow, AttachmentRow, Base, IdentityRow, OutboxRow
+from storage.records import Queued
+from tests.conversation.harness import CHANNEL, Harness, one
+
+CITIZEN, STAFF = "730194852261", "2101"
+NAME, PHONE, EMAIL = "Trần Thị Bích Ngọc", "0987654321", "bichngoc.tran@example.vn"
+ADDRESS = "Số 18, tổ 4, ấp Bảo Định, xã Xuân Định"
+WORDS = "Cống thoát nước trước nhà văn hoá ấp bị vỡ"
+TEXT = f"{WORDS} từ tháng trước. Liên hệ {EMAIL} hoặc {PHONE}."
+ADDED = "Chỗ vỡ nằm sát cột điện số 27, phía nhà bà Tư Nhàn."
+COMMENT = "Xử lý nhanh, cảm ơn anh cán bộ địa chính"
+PHOTO = b"\x89PNG\r\n\x1a\n" + b"photo-bytes-of-the-citizen-5e1f9c" * 8
+
+
+def needles() -> dict[str, bytes]:
+    """Every piece of the person's data, as the bytes a file or log would hold."""
+    pieces = {"name": NAME, "phone": PHONE, "email": EMAIL, "address": ADDRESS,
+              "text": WORDS, "added": ADDED, "comment": COMMENT, "chat id": CITIZEN,
+              "display name": f"User {CITIZEN}", "phone +84": "+84987654321"}
+    found = {label: value.encode() for label, value in pieces.items()}
+    found |= {f"{label} (NFD)": unicodedata.normalize("NFD", value).encode()
+              for label, value in pieces.items() if not value.isascii()}
+    found["photo bytes"] = PHOTO[8:48]
+    return found
+
+
+class Recorder:
+    """The channel at the I/O boundary: takes every message, as Telegram would."""
+
+    channel, rate_per_second, per_chat_interval = CHANNEL, None, 0.0
+
+    def __init__(self) -> None:
+        self.delivered: list[Queued] = []
+
+    async def deliver(self, item: Queued) -> Outcome:
+        self.delivered.append(item)
+        return Sent(external_id=str(item.id))
+
+
+async def deliver(bot: Harness, recorder: Recorder) -> None:
+    await OutboxDispatcher(bot.store, [recorder], bot.clock).deliver_all()
+
+
+async def history(bot: Harness) -> None:
+    await bot.join(STAFF, Role.STAFF, "PTNMT")
+    start = one(CITIZEN, await bot.text(CITIZEN, "/phananh"))
+    await bot.press(CITIZEN, start.payload("cs:"))
+    async with bot.store.unit_of_work() as uow:
+        account = await uow.accounts.find(CHANNEL, CITIZEN)
+        assert account is not None
+        upload = await uow.attachments.add(account.id, "webchat", bot.clock(), content=PHOTO,
+                                           mime="image/png")
+    await bot.press(CITIZEN, "ch:field:dat_dai")
+    await bot.press(CITIZEN, "ch:area:26461")
+    await bot.text(CITIZEN, TEXT)
+    await bot.send(CITIZEN, Kind.PHOTO, photo=Photo(attachment_id=upload))
+    await bot.location(CITIZEN, 10.912345, 107.398765)
+    await bot.press(CITIZEN, "ch:attach:done")
+    await bot.text(CITIZEN, NAME)
+    await bot.contact(CITIZEN, "+84987654321")
+    summary = one(CITIZEN, await bot.text(CITIZEN, ADDRESS))
+    receipt = one(CITIZEN, await bot.press(CITIZEN, summary.payload("ch:confirm:send")))
+    code = receipt.text.split("Tracking code: ")[1].split()[0]
+    case = (await bot.case(code)).id
+    await bot.press(STAFF, f"ca:ask:{case}")
+    await bot.text(STAFF, "Chỗ vỡ ở đâu ạ?")
+    await bot.text(CITIZEN, ADDED)
+    await bot.press(STAFF, f"ca:resolve:{case}")
+    check = one(STAFF, await bot.text(STAFF, f"Gửi chị {NAME}: cống đã được sửa."))
+    await bot.press(STAFF, check.payload("ss:resolve:"))
+    await bot.press(CITIZEN, f"rt:{case}:5")
+    await bot.text(CITIZEN, COMMENT)
+    copy = one(CITIZEN, await bot.text(CITIZEN, "/dulieucuatoi"))
+    assert copy.document is not None
+
+
+async def rows(bot: Harness) -> str:
+    """Every row of every table, as text."""
+    dump = []
+    async with bot.database.reading() as session:
+        for table in Base.metadata.sorted_tables:
+            result = await session.execute(select(table))
+            dump += [f"{table.name}: {tuple(row)}" for row in result]
+    return "\n".join(dump)
+
+
+def found_in(blob: bytes) -> list[str]:
+    return [label for label, needle in needles().items() if needle in blob]
+
+
+async def test_nothing_of_the_person_is_left_anywhere(
+        bot: Harness, database_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    recorder = Recorder()
+    await history(bot)
+    await deliver(bot, recorder)
+    before = await rows(bot)
+    assert {"name", "phone", "email", "address", "text", "added", "chat id",
+            "display name"} <= set(found_in(before.encode())), "the test has data to erase"
+
+    ask = one(CITIZEN, await bot.text(CITIZEN, "/xoadulieu"))
+    done = one(CITIZEN, await bot.press(CITIZEN, ask.payload("xd:yes")))
+    assert "Your personal data was deleted" in done.text
+    await deliver(bot, recorder)
+    assert recorder.delivered[-1].chat.chat_id == CITIZEN, "the confirmation went out"
+
+    left = await rows(bot)
+    assert not found_in(left.encode()), found_in(left.encode())
+    if database_url.startswith("sqlite"):
+        path = Path(database_url.split("///", 1)[1])
+        for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            if file.exists():
+                assert not found_in(file.read_bytes()), (file.name, found_in(file.read_bytes()))
+    logged = "\n".join(record.getMessage() for record in caplog.records).encode()
+    assert not found_in(logged), found_in(logged)
+
+    # The chats keep one pseudonym each, and it is not the id.
+    async with bot.database.reading() as session:
+        chats = set((await session.execute(text(
+            "SELECT chat_id FROM inbound WHERE channel = 'telegram' AND account_id = "
+            "(SELECT account_id FROM identities WHERE external_id LIKE 'x%')"))).scalars())
+        outbox = (await session.execute(select(OutboxRow).order_by(OutboxRow.id.desc())
+                                        .limit(1))).scalar_one()
+    assert len(chats) == 1 and outbox.chat_id in chats and CITIZEN not in str(chats)
+    assert outbox.body.get("purged"), "the confirmation keeps only the mark that it went"
+
+
+async def test_a_person_who_comes_back_is_not_named_until_they_consent(bot: Harness) -> None:
+    await history(bot)
+    ask = one(CITIZEN, await bot.text(CITIZEN, "/xoadulieu"))
+    await bot.press(CITIZEN, ask.payload("xd:yes"))
+    again = one(CITIZEN, await bot.text(CITIZEN, "/phananh"))
+    assert "Personal data notice" in again.text
+
+    async def names() -> list[tuple[str, str]]:
+        async with bot.database.reading() as session:
+            return [(a.display_name, i.profile_name) for a, i in (await session.execute(
+                select(AccountRow, IdentityRow).join(IdentityRow)
+                .where(IdentityRow.external_id == CITIZEN))).all()]
+    assert await names() == [("", "")]
+    await bot.text(CITIZEN, "/trogiup")
+    assert await names() == [("", "")], "not stored from their next message either"
+    await bot.press(CITIZEN, again.payload("cs:"))
+    await bot.text(CITIZEN, "/trogiup")
+    assert (await names())[0][1] == f"User {CITIZEN}", "stored again once they consent"
+
+
+async def test_the_copy_of_their_data_is_theirs_and_leaves_nothing_behind(
+        bot: Harness) -> None:
+    recorder = Recorder()
+    await history(bot)
+    async with bot.database.reading() as session:
+        sent = (await session.execute(select(OutboxRow).where(
+            OutboxRow.body["document"].is_not(None)).order_by(OutboxRow.id.desc())
+            .limit(1))).scalar_one()
+        document = await session.get(AttachmentRow, sent.body["document"])
+        assert document is not None and document.content is not None
+        copy = document.content.decode()
+    for heading in ("Your personal data held by the PAKN service", "What you wrote",
+                    "Your rating", "Consent"):
+        assert heading in copy, heading
+    for piece in (NAME, PHONE, ADDRESS, WORDS, ADDED, COMMENT, CITIZEN):
+        assert piece in copy, piece
+    assert "Trần" in copy and "Ngọc" in copy, "UTF-8 a phone opens"
+    await deliver(bot, recorder)
+    async with bot.database.reading() as session:
+        row = await session.get(OutboxRow, sent.id)
+        emptied = await session.get(AttachmentRow, sent.body["document"])
+    assert row is not None and row.body.get("purged") and row.status == "sent"
+    assert emptied is not None and emptied.content is None
+    [request] = [r for r in await requests(bot) if r["kind"] == "access"]
+    assert request["met_at"] is not None and request["account_id"] is not None
+
+
+async def requests(bot: Harness) -> list[dict[str, Any]]:
+    async with bot.store.unit_of_work() as uow:
+        return await uow.privacy.requests()
+
+
