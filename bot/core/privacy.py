@@ -19,7 +19,10 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.core.work import Work
 from bot.i18n import _, format_datetime
+from bot.messages import OPEN311, Reply
+from bot.notify import Notifier
 from bot.ports import Erasure, UnitOfWork
 from bot.settings import Settings
 from complaints.calendar import DeadlineRules, WorkingCalendar
@@ -32,6 +35,9 @@ ANSWER_WORKING_DAYS = 2
 """Nghị định 356/2025/NĐ-CP: the request is answered within 2 working days."""
 MEET_DAYS = 15
 """Nghị định 356/2025/NĐ-CP: carried out within 15 days of receipt."""
+
+
+DASHBOARD = "dashboard"
 
 
 class RequestKind(StrEnum):
@@ -91,6 +97,8 @@ async def record_request(uow: UnitOfWork, actor: Actor | None, kind: RequestKind
                          calendar: WorkingCalendar, rules: DeadlineRules) -> int:
     """Record a request about personal data as received now; `actor`: the staff member
     who took it (None when the person asked themselves)."""
+    if person is not None and await uow.accounts.get(person) is None:
+        raise NotAllowed("unknown account")
     return await uow.privacy.add_request(
         kind=kind.value, account_id=person, subject=subject[:200], channel=channel,
         received_at=now, answer_due_at=rules.deadline(calendar, now, ANSWER_WORKING_DAYS),
@@ -112,23 +120,61 @@ async def overdue(uow: UnitOfWork, now: datetime) -> list[DataRequest]:
     return [r for r in await requests(uow, open_only=True) if r.overdue(now)]
 
 
-async def erase(uow: UnitOfWork, actor: Actor, person: int, now: datetime, *, key: bytes,
-                request_id: int | None = None) -> Erasure:
+async def erase(uow: UnitOfWork, actor: Actor | None, person: int, now: datetime, *,
+                key: bytes, request_id: int | None = None) -> Erasure:
     """Erase what identifies `person`, by their own wish (actor is the person) or on
-    their request to an administrator; the request is then met. Staff accounts are kept
-    with the cases they handled and the papers they signed."""
-    if actor.account_id != person and not actor.is_admin:
+    their request to an administrator (None: the service's operator, on the command
+    line); the request is then met. Staff accounts are kept with the cases they handled
+    and the papers they signed; an app's account (Open311) is not a person."""
+    if actor is not None and actor.account_id != person and not actor.is_admin:
         raise NotAllowed("erasure is the person's or an administrator's")
     account = await uow.accounts.get(person)
     if account is None:
         raise NotAllowed("unknown account")
-    if account.role is not Role.CITIZEN:
-        raise NotAllowed("staff accounts are not erased")
+    if account.role is not Role.CITIZEN or OPEN311 in {
+            chat.channel for chat in await uow.accounts.chats(person)}:
+        raise NotAllowed("not a citizen's account")
     erased = await uow.privacy.erase(person, lambda channel, value: pseudonym(
         key, channel, value), now)
     if request_id is not None:
         await meet_request(uow, actor, request_id, now, "erased")
     return erased
+
+
+async def erase_on_request(work: Work, actor: Actor | None, person: int,
+                           request_id: int | None = None) -> Erasure:
+    """An administrator's erasure on the person's request (a letter, at the desk): the
+    request recorded if it was not, the data erased, the person told in their chats,
+    which then keep neither the message nor their ids."""
+    uow = work.uow
+    if request_id is None:
+        request_id = await record_request(
+            uow, actor, RequestKind.ERASURE, work.now, person=person,
+            subject=f"account {person}", channel="staff", calendar=await work.calendar(),
+            rules=work.settings.deadline_rules)
+    account = await uow.accounts.get(person)
+    erased = await erase(uow, actor, person, work.now,
+                         key=await pseudonym_key(uow, work.settings), request_id=request_id)
+    assert account is not None
+    notifier = Notifier(uow, work.settings.default_language, work.now,
+                        key_prefix=f"erasure:{request_id}")
+    await notifier.notify(account, lambda: Reply(_(
+        "At your request, the service deleted your personal data: your name, phone "
+        "number and address, what you wrote, the photos and locations you sent, the names "
+        "your chat apps show, and your consent. Your PAKN stay, with nothing that "
+        "identifies you, for the authority's records and statistics. This chat is no "
+        "longer linked to them."), sensitive=True), chats=[chat for chat, _alias in erased.chats
+                                                           if chat.channel != DASHBOARD])
+    await uow.privacy.forget_after_delivery(erased.chats)
+    return erased
+
+
+async def person_of_case(uow: UnitOfWork, code: str) -> int:
+    """Whose data a case holds, for an erasure asked by its code."""
+    case = await uow.cases.get_by_code(code.strip().upper())
+    if case is None:
+        raise NotAllowed("unknown case")
+    return case.citizen_id
 
 
 async def export_data(uow: UnitOfWork, actor: Actor, person: int) -> dict[str, Any]:
