@@ -41,6 +41,7 @@ from bot.web.dossiers_api import DossiersApi
 from bot.web.open311 import Open311
 from bot.web.opendata import OpenData
 from bot.web.public import PublicSite
+from bot.web.rights import PersonalData
 from bot.web.session import Sessions
 from bot.zalo_tokens import ZaloOAuth, ZaloTokenKeeper
 from complaints.directory_file import parse_directory
@@ -152,6 +153,7 @@ class Service:
         DossierDesk(self.store, self.settings, self.clock, sessions, self.runner).install(app)
         Admin(self.store, self.settings, self.clock, sessions,
               self.dispatcher.perform).install(app)
+        PersonalData(self.store, self.settings, self.clock, sessions, self.runner).install(app)
         app.cleanup_ctx.append(self._lifecycle)
         return app
 

@@ -1,0 +1,90 @@
+"""Personal data on the dashboard (administrators only): the requests with their
+deadlines, a late one flagged; recording a request; erasing a sender's data on their
+request, confirmed, once per form, refused with the reason for a code that names
+nobody. The site's clock stands on Monday 5 October 2026, 9:00."""
+
+import re
+from datetime import timedelta
+
+import aiohttp
+from sqlalchemy import select, update
+
+from complaints.people import Role
+from complaints.privacy import REMOVED
+from storage.models import AccountRow, CaseRow, DataRequestRow, IdentityRow
+from tests.e2e.published import NAME
+from tests.web.site import Site, csrf_and_nonce
+
+ADMIN, STAFF = "admin", "staff-ptnmt"
+PAGE = "/quan-tri/du-lieu-ca-nhan"
+
+
+async def post(client: aiohttp.ClientSession, action: str,
+               **fields: str) -> tuple[int, str]:
+    data = {**await csrf_and_nonce(client, PAGE), **fields}
+    async with client.post(f"{PAGE}/{action}", data=data,
+                           headers={"Origin": str(client._base_url)}) as response:
+        return response.status, await response.text()
+
+
+async def codes(site: Site) -> list[str]:
+    async with site.service.database.reading() as session:
+        return list((await session.execute(select(CaseRow.code).order_by(CaseRow.id)))
+                    .scalars())
+
+
+async def test_an_administrator_erases_on_request_and_sees_the_deadlines(site: Site) -> None:
+    await site.join(ADMIN, Role.ADMIN, None)
+    await site.join(STAFF, Role.STAFF, "PTNMT")
+    async with site.service.store.unit_of_work() as uow:  # pages in English
+        await uow.session.execute(update(AccountRow).where(AccountRow.role == "admin")
+                                  .values(language="en"))
+    # The seeded sender writes from a chat: their chat is named in the rows too.
+    async with site.service.store.unit_of_work() as uow:
+        async with site.service.database.reading() as session:
+            citizen = (await session.execute(select(AccountRow.id).where(
+                AccountRow.display_name == NAME))).scalar_one()
+        uow.session.add(IdentityRow(account_id=citizen, channel="telegram",
+                                    external_id="5550001", chat_id="5550001",
+                                    profile_name=NAME, created_at=site.clock()))
+    first, second = (await codes(site))[:2]
+    staff = await site.signed_in(STAFF)
+    async with staff, staff.get(PAGE) as response:
+        assert response.status == 403
+    async with await site.signed_in(ADMIN) as admin:
+        async with admin.get(PAGE) as response:
+            assert response.status == 200
+            assert "No requests about personal data" in await response.text()
+        status, html = await post(admin, "xoa", case=first)
+        assert status == 400 and "Tick the box" in html
+        status, html = await post(admin, "xoa", case="PA-2026-999999", confirm="yes")
+        assert status == 400 and "No PAKN has that code" in html
+        status, html = await post(admin, "ghi", case=second, kind="correction")
+        assert status == 200 and re.search(r"Request \d+ recorded", html)
+        form = await csrf_and_nonce(admin, PAGE)
+        for attempt in range(2):  # the same form twice acts once
+            async with admin.post(f"{PAGE}/xoa", data={**form, "case": first.lower(),
+                                                       "confirm": "yes"}) as response:
+                html = await response.text()
+            assert response.status == 200
+            assert ("was erased" if attempt == 0 else "This form was sent before") in html
+    site.clock.advance(days=16)  # past the 15 days: signed in again
+    async with await site.signed_in(ADMIN) as admin, admin.get(PAGE) as response:
+        html = await response.text()
+    assert 'id="overdue"' in html and "1 past their date" in html
+    async with site.service.database.reading() as session:
+        cases = (await session.execute(select(CaseRow).where(
+            CaseRow.citizen_id == citizen))).scalars().all()
+        identity = (await session.execute(select(IdentityRow).where(
+            IdentityRow.account_id == citizen))).scalar_one()
+        requests = (await session.execute(select(DataRequestRow).order_by(
+            DataRequestRow.id))).scalars().all()
+        admin_id = (await session.execute(select(AccountRow.id).where(
+            AccountRow.role == "admin"))).scalar_one()
+    assert all(c.contact_name == REMOVED and c.text == REMOVED for c in cases)
+    assert identity.chat_id != "5550001" and identity.profile_name == ""
+    correction, erasure = requests
+    assert (correction.kind, correction.met_at, correction.received_by) == \
+        ("correction", None, admin_id)
+    assert erasure.kind == "erasure" and erasure.met_by == admin_id
+    assert erasure.met_at is not None and erasure.met_at < site.clock() - timedelta(days=15)
