@@ -15,6 +15,8 @@ import pytest
 from sqlalchemy import select, text
 
 from bot.channels.base import Outcome, Sent
+from bot.core import privacy
+from bot.core.privacy import RequestKind
 from bot.messages import Kind, Photo
 from bot.outbox import OutboxDispatcher
 from complaints.people import Role
@@ -151,6 +153,9 @@ async def test_a_person_who_comes_back_is_not_named_until_they_consent(bot: Harn
     await bot.press(CITIZEN, ask.payload("xd:yes"))
     again = one(CITIZEN, await bot.text(CITIZEN, "/phananh"))
     assert "Personal data notice" in again.text
+    # Consent is asked, never assumed: one button to press, nothing chosen beforehand.
+    assert again.labels() == ["I agree"]
+    assert "91/2025/QH15" in again.text and "356/2025/NĐ-CP" in again.text
 
     async def names() -> list[tuple[str, str]]:
         async with bot.database.reading() as session:
@@ -197,3 +202,22 @@ async def requests(bot: Harness) -> list[dict[str, Any]]:
         return await uow.privacy.requests()
 
 
+
+
+async def test_requests_past_their_date_reach_the_administrators(bot: Harness) -> None:
+    await bot.join("9001", Role.ADMIN, None)
+    await history(bot)  # the copy asked in chat: met at once
+    async with bot.store.unit_of_work() as uow:
+        account = await uow.accounts.find(CHANNEL, CITIZEN)
+        assert account is not None
+        number = await privacy.record_request(
+            uow, None, RequestKind.CORRECTION, bot.clock(), person=account.id,
+            subject=f"account {account.id}", channel="staff",
+            calendar=await bot.calendars.around(uow.calendar, bot.clock(), bot.settings.tz),
+            rules=bot.settings.deadline_rules)
+    assert not [m for m in await bot.tick() if "personal data past" in m.text]
+    bot.clock.advance(days=21)  # a Monday morning again, past the 15 days
+    told = [m for m in await bot.tick() if "personal data past" in m.text]
+    assert [m.chat for m in told] == ["9001"], "to the administrators only"
+    assert f"No. {number} · account {account.id}" in told[0].text
+    assert not [m for m in await bot.tick() if "personal data past" in m.text], "once a day"
