@@ -120,7 +120,9 @@ class ZaloOAChannel:
 
     async def deliver(self, item: Queued) -> Outcome:
         user = item.chat.chat_id
-        closed = await self.window.closed(user, self.clock())
+        # The last message to a person who erased their data: their messages are kept
+        # under the chat's pseudonym, which the window is counted by.
+        closed = await self.window.closed(item.chat_pseudonym or user, self.clock())
         if closed is not None:
             return Undeliverable(closed)
         message = self._message(Reply.from_json(item.body))

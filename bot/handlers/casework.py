@@ -1,6 +1,7 @@
 """Shared steps of case handling: saving a change, redrawing the cards, telling people."""
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from functools import partial
 
@@ -12,6 +13,7 @@ from bot.ports import Chat
 from bot.settings import ZALO_OA
 from complaints.case import Case
 from complaints.people import Account
+from complaints.privacy import anonymise
 
 
 async def assignee_name(ctx: Context, case: Case) -> str | None:
@@ -89,8 +91,16 @@ async def notify_citizen(ctx: Context, case: Case, build: Callable[[], Reply]) -
     """Write to the citizen in the chat they filed from; not to one who erased their
     data (their chat is known by its pseudonym only)."""
     citizen = await ctx.uow.accounts.get(case.citizen_id)
+    contact = (case.contact.name, case.contact.phone, case.contact.address)
+
+    def marked() -> Reply:
+        """What staff wrote may name the person or others: such a message is sensitive
+        (the outbox keeps only a mark of it once delivered)."""
+        reply = build()
+        return replace(reply, sensitive=True) \
+            if anonymise(reply.text, *contact) != reply.text else reply
     if citizen is not None and not case.contact.erased:
-        await ctx.notify(citizen, build, case_id=case.id,
+        await ctx.notify(citizen, marked, case_id=case.id,
                          chats=[Chat(case.channel, case.chat_id)])
 
 

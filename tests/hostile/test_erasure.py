@@ -221,3 +221,23 @@ async def test_requests_past_their_date_reach_the_administrators(bot: Harness) -
     assert [m.chat for m in told] == ["9001"], "to the administrators only"
     assert f"No. {number} · account {account.id}" in told[0].text
     assert not [m for m in await bot.tick() if "personal data past" in m.text], "once a day"
+
+
+async def test_secrets_and_details_leave_the_outbox_once_sent(bot: Harness) -> None:
+    """A sign-in code, an invite and a staff card (the sender's details) are delivered,
+    then only the mark that they went stays."""
+    recorder = Recorder()
+    await bot.join("9001", Role.ADMIN, None)
+    await bot.join(STAFF, Role.STAFF, "PTNMT")
+    code = one(STAFF, await bot.text(STAFF, "/dangnhap")).text.split(": ")[1].split("\n")[0]
+    invite = one("9001", await bot.text("9001", "/moi staff PTNMT")).text
+    token = invite.split("/start ")[-1].split()[0]
+    await history(bot)
+    await deliver(bot, recorder)
+    assert code in str([i.body for i in recorder.delivered]) and token in invite
+    left = await rows(bot)
+    outbox = "\n".join(line for line in left.splitlines() if line.startswith("outbox:"))
+    for secret in (code, code.replace(" ", ""), token, NAME, ADDRESS):
+        assert secret not in left if secret in (code, token) else secret not in outbox, \
+            [line[:300] for line in outbox.splitlines() if secret in line]
+    assert any(item.sensitive for item in recorder.delivered if item.chat.chat_id == STAFF)
