@@ -230,7 +230,7 @@ class OutboxDispatcher:
         else:
             await self._retry(queue, item, outcome, now)
             return
-        if item.sensitive:
+        if item.sensitive and not getattr(self.senders[item.chat.channel], "shown_later", False):
             await queue.forget(item)
 
     async def _retry(self, queue: OutboxQueue, item: Queued, outcome: RetryLater,
