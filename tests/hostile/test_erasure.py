@@ -20,9 +20,17 @@ from bot.core.privacy import RequestKind
 from bot.messages import Kind, Photo
 from bot.outbox import OutboxDispatcher
 from complaints.people import Role
-from storage.models import AccountRow, AttachmentRow, Base, IdentityRow, OutboxRow
+from storage.models import (
+    AccountRow,
+    AttachmentRow,
+    Base,
+    DossierRow,
+    IdentityRow,
+    OutboxRow,
+)
 from storage.records import Queued
 from tests.conversation.harness import CHANNEL, Harness, one
+from tests.conversation.test_dossiers import push, record
 
 CITIZEN, STAFF = "730194852261", "2101"
 NAME, PHONE, EMAIL = "Trần Thị Bích Ngọc", "0987654321", "bichngoc.tran@example.vn"
@@ -92,6 +100,10 @@ async def history(bot: Harness) -> None:
     await bot.press(STAFF, check.payload("ss:resolve:"))
     await bot.press(CITIZEN, f"rt:{case}:5")
     await bot.text(CITIZEN, COMMENT)
+    # A dossier followed by its code and the phone on it: the phone is theirs.
+    await push(bot, record(code="HS-ERASE-1", phone=PHONE))
+    await bot.text(CITIZEN, "/hoso HS-ERASE-1")
+    assert "HS-ERASE-1" in one(CITIZEN, await bot.text(CITIZEN, PHONE)).text
     copy = one(CITIZEN, await bot.text(CITIZEN, "/dulieucuatoi"))
     assert copy.document is not None
 
@@ -143,7 +155,9 @@ async def test_nothing_of_the_person_is_left_anywhere(
             "(SELECT account_id FROM identities WHERE external_id LIKE 'x%')"))).scalars())
         outbox = (await session.execute(select(OutboxRow).order_by(OutboxRow.id.desc())
                                         .limit(1))).scalar_one()
+        dossier_phone = (await session.execute(select(DossierRow.phone))).scalar_one()
     assert len(chats) == 1 and outbox.chat_id in chats and CITIZEN not in str(chats)
+    assert dossier_phone is None, "the dossier they followed loses the phone"
     assert outbox.body.get("purged"), "the confirmation keeps only the mark that it went"
 
 
@@ -184,7 +198,7 @@ async def test_the_copy_of_their_data_is_theirs_and_leaves_nothing_behind(
     for heading in ("Your personal data held by the PAKN service", "What you wrote",
                     "Your rating", "Consent"):
         assert heading in copy, heading
-    for piece in (NAME, PHONE, ADDRESS, WORDS, ADDED, COMMENT, CITIZEN):
+    for piece in (NAME, PHONE, ADDRESS, WORDS, ADDED, COMMENT, CITIZEN, "HS-ERASE-1"):
         assert piece in copy, piece
     assert "Trần" in copy and "Ngọc" in copy, "UTF-8 a phone opens"
     await deliver(bot, recorder)
