@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select, text
 
 from bot.channels.base import Outcome, Sent
@@ -255,3 +257,66 @@ async def test_secrets_and_details_leave_the_outbox_once_sent(bot: Harness) -> N
         assert secret not in left if secret in (code, token) else secret not in outbox, \
             [line[:300] for line in outbox.splitlines() if secret in line]
     assert any(item.sensitive for item in recorder.delivered if item.chat.chat_id == STAFF)
+
+
+SYLLABLES = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Võ", "Đặng", "Bùi", "Đỗ",
+             "Thị", "Văn", "Minh", "Ngọc", "Thanh", "Quốc", "Hữu", "Thu", "Hồng", "Đức",
+             "Khánh", "Phương", "Tuấn", "Hạnh", "Dũng", "Yến", "Lộc", "Thảo", "Nhàn", "Tài")
+STREETS = ("Hùng Vương", "Lê Lợi", "Trần Phú", "Nguyễn Trãi", "Quang Trung", "Hai Bà Trưng")
+LETTERS = "abcdeghiklmnopqrstuvxyàáảãạăắằẳẵặâấầẩẫậđêếềểễệôốồổỗộơớờởỡợưứừửữự "
+_people = iter(range(10**6))
+
+
+@st.composite
+def people(draw: st.DrawFn) -> dict[str, str]:
+    """A citizen as varied as the people writing in: a name of three or four words, a
+    mobile number typed in one of its common forms, a house and street, a text with an
+    e-mail address in it."""
+    name = " ".join(draw(st.lists(st.sampled_from(SYLLABLES), min_size=3, max_size=4,
+                                  unique=True)))
+    digits = "09" + "".join(str(draw(st.integers(0, 9))) for _ in range(8))
+    typed = draw(st.sampled_from([
+        digits, f"+84{digits[1:]}", f"{digits[:4]} {digits[4:7]} {digits[7:]}",
+        f"{digits[:4]}.{digits[4:7]}.{digits[7:]}", f"({digits[:4]}) {digits[4:7]}-{digits[7:]}",
+        f"84 {digits[1:4]} {digits[4:7]} {digits[7:]}"]))
+    number = draw(st.integers(1, 999))
+    address = f"Số {number}, đường {draw(st.sampled_from(STREETS))}, xã Xuân Định"
+    mailbox = draw(st.from_regex(r"[a-z]{3,8}\.[a-z]{2,6}", fullmatch=True))
+    words = draw(st.text(alphabet=LETTERS, min_size=25, max_size=80)
+                 .filter(lambda t: len(t.split()) >= 4))
+    return {"name": name, "phone": digits, "typed": typed, "address": address,
+            "text": f"Phản ánh {words.strip()} liên hệ {mailbox}@example.vn",
+            "email": f"{mailbox}@example.vn", "chat": str(880000000 + next(_people))}
+
+
+@settings(max_examples=8, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(person=people())
+async def test_any_person_is_erased_whole(bot: Harness, database_url: str,
+                                          person: dict[str, str]) -> None:
+    chat = person["chat"]
+    start = one(chat, await bot.text(chat, "/phananh"))
+    await bot.press(chat, start.payload("cs:"))
+    await bot.press(chat, "ch:field:dat_dai")
+    await bot.press(chat, "ch:area:26461")
+    await bot.text(chat, person["text"])
+    await bot.press(chat, "ch:attach:done")
+    await bot.text(chat, person["name"])
+    await bot.text(chat, person["typed"])
+    summary = one(chat, await bot.text(chat, person["address"]))
+    one(chat, await bot.press(chat, summary.payload("ch:confirm:send")))
+    pieces = {key: person[key].encode() for key in ("name", "phone", "typed", "address",
+                                                     "text", "email", "chat")}
+    assert pieces["name"] in (await rows(bot)).encode()
+    ask = one(chat, await bot.text(chat, "/xoadulieu"))
+    await bot.press(chat, ask.payload("xd:yes"))
+    await deliver(bot, Recorder())
+    left = (await rows(bot)).encode()
+    assert not [key for key, piece in pieces.items() if piece in left], person
+    if database_url.startswith("sqlite"):
+        path = Path(database_url.split("///", 1)[1])
+        for file in (path, Path(f"{path}-wal")):
+            if file.exists():
+                raw = file.read_bytes()
+                assert not [key for key, piece in pieces.items() if piece in raw], \
+                    (file.name, person)
