@@ -230,8 +230,11 @@ class OutboxDispatcher:
         else:
             await self._retry(queue, item, outcome, now)
             return
-        if item.sensitive and not getattr(self.senders[item.chat.channel], "shown_later", False):
-            await queue.forget(item)
+        sender = self.senders[item.chat.channel]
+        # An erased person's last message keeps nothing, wherever it is shown.
+        if item.sensitive and (item.chat_pseudonym is not None
+                               or not getattr(sender, "shown_later", False)):
+            await queue.forget(item, keep_file=getattr(sender, "links_files", False))
 
     async def _retry(self, queue: OutboxQueue, item: Queued, outcome: RetryLater,
                      now: datetime) -> None:

@@ -153,10 +153,11 @@ class SqlOutboxRepository:
             .values(status=UNDELIVERABLE, sent_at=now, lease_until=None,
                     attempts=OutboxRow.attempts + 1, last_error=reason[:1000]))
 
-    async def forget(self, item: Queued) -> None:
+    async def forget(self, item: Queued, keep_file: bool = False) -> None:
         """A sensitive message is done with (delivered or given up): only the mark that it
-        went stays, the file it carried is emptied, and the chat of an erased person
-        takes its pseudonym (and the database file is scrubbed: storage.db)."""
+        went stays, the file it carried is emptied (unless it went as a link to open
+        later), and the chat of an erased person takes its pseudonym (and the database
+        file is scrubbed: storage.db)."""
         values: dict[str, Any] = {"body": PURGED}
         if item.chat_pseudonym is not None:
             values["chat_id"] = item.chat_pseudonym
@@ -164,7 +165,7 @@ class SqlOutboxRepository:
         await self.session.execute(
             update(OutboxRow).where(OutboxRow.id == item.id).values(**values))
         document = item.body.get("document")
-        if isinstance(document, int):
+        if isinstance(document, int) and not keep_file:
             await self.session.execute(
                 update(AttachmentRow).where(AttachmentRow.id == document)
                 .values(content=None, telegram_file_id=None, source_url=None, size=0))

@@ -61,6 +61,8 @@ class ZaloOAChannel:
     channel = CHANNEL
     rate_per_second: float | None = 20.0
     per_chat_interval = 1.0
+    links_files = True
+    """Files go as links the person opens later: not emptied on delivery."""
 
     def __init__(self, api_url: str, app_id: str, secret_key: str, tokens: Tokens,
                  handle: Handle, link: Link, window: Window,

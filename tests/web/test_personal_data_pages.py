@@ -3,15 +3,17 @@ deadlines, a late one flagged; recording a request; erasing a sender's data on t
 request, confirmed, once per form, refused with the reason for a code that names
 nobody. The site's clock stands on Monday 5 October 2026, 9:00."""
 
+import asyncio
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import aiohttp
 from sqlalchemy import select, update
 
 from complaints.people import Role
 from complaints.privacy import REMOVED
-from storage.models import AccountRow, CaseRow, DataRequestRow, IdentityRow
+from storage.models import AccountRow, Base, CaseRow, DataRequestRow, IdentityRow, OutboxRow
 from tests.e2e.published import NAME
 from tests.web.site import Site, csrf_and_nonce
 
@@ -88,3 +90,35 @@ async def test_an_administrator_erases_on_request_and_sees_the_deadlines(site: S
         ("correction", None, admin_id)
     assert erasure.kind == "erasure" and erasure.met_by == admin_id
     assert erasure.met_at is not None and erasure.met_at < site.clock() - timedelta(days=15)
+
+
+async def test_erasure_from_the_web_chat_leaves_no_trace_of_the_visitor(
+        site: Site, database_url: str) -> None:
+    """The web chat stores what it delivers for the tab to read: the erasure's
+    confirmation still ends under the chat's pseudonym, with nothing of it kept."""
+    visitor = "visitor-5f3e9a71c2"
+    copy = await site.say(visitor, "/dulieucuatoi")
+    assert copy, "the copy is sent"
+    await site.say(visitor, "/xoadulieu")
+    await site.say(visitor, "1")  # the first option: delete (its answer may be gone)
+    for _ in range(100):
+        async with site.service.database.reading() as session:
+            last = (await session.execute(select(OutboxRow).order_by(OutboxRow.id.desc())
+                                          .limit(1))).scalar_one()
+        if last.status == "sent" and last.chat_id != visitor:
+            break
+        await asyncio.sleep(0.05)
+    assert last.chat_id != visitor and last.body.get("purged")
+    async with site.service.database.reading() as session:
+        dump = "\n".join([str(tuple(row)) for table in Base.metadata.sorted_tables
+                          for row in await session.execute(select(table))])
+    assert visitor not in dump
+    async with site.service.database.reading() as session:
+        erased = (await session.execute(select(AccountRow).where(
+            AccountRow.erased_at.is_not(None)))).scalars().all()
+    assert len(erased) == 1 and erased[0].display_name == ""
+    if database_url.startswith("sqlite"):
+        path = Path(database_url.split("///", 1)[1])
+        for file in (path, Path(f"{path}-wal")):
+            if file.exists():
+                assert visitor.encode() not in file.read_bytes(), file.name
