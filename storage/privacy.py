@@ -62,10 +62,8 @@ Pseudonym = Callable[[str, str], str]
 class SqlPrivacyRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self.now: datetime | None = None
 
     async def erase(self, account_id: int, pseudonym: Pseudonym, now: datetime) -> Erasure:
-        self.now = now
         account = await self.session.get(AccountRow, account_id)
         assert account is not None
         identities = list((await self.session.execute(
@@ -105,7 +103,7 @@ class SqlPrivacyRepository:
                 row.text = cleaned
         for dialog in dialogs:
             await self.session.delete(dialog)
-        await self._blank_outbox(chats, pseudonym, handlers, case_ids, blank)
+        await self._blank_outbox(chats, pseudonym, handlers, case_ids, blank, now)
         await self._blank_comments(known, blank)
         await self.session.execute(
             delete(SurveyDraftRow).where(SurveyDraftRow.account_id == account_id))
@@ -193,7 +191,7 @@ class SqlPrivacyRepository:
 
     async def _blank_outbox(self, chats: list[tuple[str, str]], pseudonym: Pseudonym,
                             handlers: list[tuple[str, str]], case_ids: list[int],
-                            blank: Blank) -> None:
+                            blank: Blank, now: datetime) -> None:
         """Messages to the person's chats keep only the mark that they went, under the
         chat's pseudonym (those not yet sent are not sent: nobody may contact them now);
         messages to the handlers and about their cases (staff cards) are blanked."""
@@ -206,7 +204,7 @@ class SqlPrivacyRepository:
                 row.idem_key = row.idem_key.replace(f":{row.chat_id}:", f":{alias}:")
                 row.chat_id = alias
                 if row.status == PENDING:
-                    row.status, row.sent_at = UNDELIVERABLE, self.now
+                    row.status, row.sent_at = UNDELIVERABLE, now
                     row.last_error = "erased at the person's request"
         about = [OutboxRow.case_id.in_(case_ids), OutboxRow.card_case_id.in_(case_ids)] \
             if case_ids else []

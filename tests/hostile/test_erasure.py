@@ -320,3 +320,25 @@ async def test_any_person_is_erased_whole(bot: Harness, database_url: str,
                 raw = file.read_bytes()
                 assert not [key for key, piece in pieces.items() if piece in raw], \
                     (file.name, person)
+
+
+async def test_erasing_twice_keeps_the_pseudonyms(bot: Harness) -> None:
+    await history(bot)
+    ask = one(CITIZEN, await bot.text(CITIZEN, "/xoadulieu"))
+    await bot.press(CITIZEN, ask.payload("xd:yes"))
+    async with bot.store.unit_of_work() as uow:
+        [erased] = [a for a in (await uow.session.execute(select(AccountRow).where(
+            AccountRow.erased_at.is_not(None)))).scalars()]
+        chats = set((await uow.session.execute(select(IdentityRow.chat_id).where(
+            IdentityRow.account_id == erased.id))).scalars())
+        again = await privacy.erase(uow, None, erased.id, bot.clock(),
+                                    key=await privacy.pseudonym_key(uow, bot.settings))
+        after = set((await uow.session.execute(select(IdentityRow.chat_id).where(
+            IdentityRow.account_id == erased.id))).scalars())
+    assert after == chats == {alias for _chat, alias in again.chats}
+    # The person is still known when they come back: not named until they consent.
+    one(CITIZEN, await bot.text(CITIZEN, "/trogiup"))
+    async with bot.database.reading() as session:
+        names = (await session.execute(select(IdentityRow.profile_name).where(
+            IdentityRow.external_id == CITIZEN))).scalars().all()
+    assert names == [""]
