@@ -44,6 +44,7 @@ from bot.web.open311 import Open311
 from bot.web.opendata import OpenData
 from bot.web.public import PublicSite
 from bot.web.publication_desk import PublicationDesk
+from bot.web.rights import PersonalData
 from bot.web.session import Sessions
 from bot.zalo_tokens import ZaloOAuth, ZaloTokenKeeper
 from complaints.directory_file import parse_directory
@@ -183,6 +184,7 @@ class Service:
                         self.runner).install(app)
         Admin(self.store, self.settings, self.clock, sessions,
               self.dispatcher.perform).install(app)
+        PersonalData(self.store, self.settings, self.clock, sessions, self.runner).install(app)
         app.cleanup_ctx.append(self._lifecycle)
         return app
 

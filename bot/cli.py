@@ -11,6 +11,7 @@ from bot.commands import (
     directory,
     imports,
     invites,
+    privacy,
     reports,
     serve,
     surveys,
@@ -27,7 +28,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="language of the output (default: PAKN_DEFAULT_LANGUAGE)")
     parser.set_defaults(run=serve.serve)
     commands = parser.add_subparsers(title="commands")
-    for group in (serve, directory, calendar, invites, surveys, reports, imports, zalo, apikeys):
+    for group in (serve, directory, calendar, invites, surveys, reports, imports, zalo, apikeys,
+                  privacy):
         group.register(commands)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO,

@@ -12,6 +12,7 @@ from bot import audit
 from bot.calendars import Calendars
 from bot.callbacks import unpack
 from bot.context import Context
+from bot.core.privacy import known_pseudonym_key
 from bot.errors import explain, stale_button
 from bot.flood import FloodGate
 from bot.i18n import _, format_datetime, resolve_language, set_language, use_locale
@@ -22,6 +23,7 @@ from bot.routing import Router
 from bot.sanitise import clean
 from bot.settings import Settings
 from complaints.errors import ComplaintsError, NotAllowed
+from complaints.privacy import pseudonym
 from storage.errors import Conflict, StorageError
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,8 @@ class Dispatcher:
         self.clock = clock
         self.on_commit = on_commit
         self.flood = flood
+        self._key: bytes | None = None
+        """The key of erased people's pseudonyms (bot.core.privacy), read once."""
 
     async def handle(self, message: IncomingMessage) -> bool:
         """Process a message. True when it is in the database (processed now, or before:
@@ -133,9 +137,13 @@ class Dispatcher:
         """Record the message and build its context; None for a redelivery."""
         now = self.clock()
         if account_id is None:
+            if self._key is None:
+                self._key = await known_pseudonym_key(uow, self.settings)
             account = await uow.accounts.identify(
                 message.channel, message.user_id, message.chat_id, message.profile_name,
-                message.language_code, now)
+                message.language_code, now,
+                erased_as=pseudonym(self._key, message.channel, message.user_id)
+                if self._key else None)
         elif (known := await uow.accounts.get(account_id)) is not None:
             account = known
         else:

@@ -106,6 +106,9 @@ class Reply:
     document: int | None = None
     """An attachment sent as a file the person keeps (an apology's PDF)."""
     remove_keyboard: bool = False
+    sensitive: bool = False
+    """A secret or personal details: once delivered, the outbox keeps only a mark that a
+    message went (storage.outbox), and a document it carried is emptied."""
 
     @property
     def options(self) -> list[tuple[str, str]]:

@@ -45,7 +45,8 @@ class Notifier:
             # A card is the part with the buttons: the one later changes redraw.
             await self.uow.outbox.enqueue(
                 Outgoing(chat, part.to_json(), keys(number), case_id=case_id,
-                         card_case_id=card_case_id if number == len(parts) else None),
+                         card_case_id=card_case_id if number == len(parts) else None,
+                         sensitive=reply.sensitive),
                 self.now)
 
     async def notify(self, account: Account, build: Callable[[], Reply], *,
@@ -81,7 +82,7 @@ class Notifier:
             reply = replace(reply, text=reply.text[:limit - 1] + "…")
         await self.uow.outbox.enqueue(
             Outgoing(chat, reply.to_json(), self._keys(chat, None)(1), kind="edit",
-                     case_id=case_id, edit_of=outbox_id), self.now)
+                     case_id=case_id, edit_of=outbox_id, sensitive=reply.sensitive), self.now)
         if remember_options:
             await self._remember_options(chat, reply)
         return reply

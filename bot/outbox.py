@@ -227,7 +227,18 @@ class OutboxDispatcher:
             reason = f"gave up after {item.attempts + 1} attempts: {outcome.reason}"
             log.warning("outbox: message %s %s", item.id, reason)
             await queue.mark_undeliverable(item.id, reason, now)
-        elif outcome.flood:
+        else:
+            await self._retry(queue, item, outcome, now)
+            return
+        sender = self.senders[item.chat.channel]
+        # An erased person's last message keeps nothing, wherever it is shown.
+        if item.sensitive and (item.chat_pseudonym is not None
+                               or not getattr(sender, "shown_later", False)):
+            await queue.forget(item, keep_file=getattr(sender, "links_files", False))
+
+    async def _retry(self, queue: OutboxQueue, item: Queued, outcome: RetryLater,
+                     now: datetime) -> None:
+        if outcome.flood:
             await queue.mark_retry(item.id, now + timedelta(seconds=outcome.seconds),
                                    outcome.reason, counted=False)
         else:

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from bot.calendars import Calendars, estimate_note
 from bot.callbacks import CaseAction
 from bot.core import calendar as calendar_use_cases
-from bot.core import dossiers, uploads
+from bot.core import dossiers, privacy, uploads
 from bot.core.work import Work, deliver
 from bot.dispatch import Store
 from bot.handlers import apology, rating
@@ -105,6 +105,7 @@ class Scheduler:
                                                           BATCH):
                 await self._case(work, case)
             await self._digest(work)
+            await self._overdue_requests(work)
             await self._rating_reminders(work)
             use_cases = Work(uow, now, self.settings, work.directory, self.calendars)
             await dossiers.ask_for_apologies(use_cases)
@@ -230,6 +231,25 @@ class Scheduler:
             return Reply("\n".join(lines + notes()))
         for reader in readers.values():
             await work.notifier.notify(reader, build, key=f"digest:{day}:{reader.id}")
+
+    async def _overdue_requests(self, work: Round) -> None:
+        """Once a working day, to the administrators: requests about personal data past
+        the date Nghị định 356/2025/NĐ-CP gives (bot.core.privacy)."""
+        overdue = await privacy.overdue(work.uow, work.now)
+        if not overdue:
+            return
+        day = work.now.astimezone(work.tz).date()
+
+        def build() -> Reply:
+            lines = [_("Requests about personal data past their date ({count}), see "
+                       "/quan-tri/du-lieu-ca-nhan or pakn privacy requests:").format(
+                count=len(overdue))]
+            lines += [_("No. {number} · {subject} · due {date}").format(
+                number=r.id, subject=r.subject, date=format_date(r.due_at, work.tz))
+                for r in overdue]
+            return Reply("\n".join(lines))
+        for reader in await work.uow.accounts.admins():
+            await work.notifier.notify(reader, build, key=f"data-requests:{day}:{reader.id}")
 
     async def _rating_reminders(self, work: Round) -> None:
         days = self.settings.reminder_policy.rating_reminder_days

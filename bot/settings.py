@@ -110,6 +110,9 @@ class Settings:
     flood_burst: int = 20
     """Messages a chat may send at once: a whole PAKN, however quickly it is tapped."""
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
+    pseudonym_key: str | None = None
+    """The key of the pseudonyms that replace an erased person's chat ids; unset, one is
+    made and kept in the database (bot.core.privacy)."""
     """Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto headers are believed."""
     uploads_per_hour: int = 30
     """Files a person, or a client address, may send in one clock hour."""
@@ -267,6 +270,7 @@ class Settings:
             max_connections_per_client=_integer(
                 "PAKN_MAX_CONNECTIONS_PER_CLIENT", get("PAKN_MAX_CONNECTIONS_PER_CLIENT"),
                 defaults.max_connections_per_client, 1, 100_000),
+            pseudonym_key=_pseudonym_key(get("PAKN_PSEUDONYM_KEY")),
         )
 
 
@@ -363,3 +367,9 @@ def _networks(name: str, raw: str | None) -> tuple[IPv4Network | IPv6Network, ..
     except ValueError:
         raise SettingsError(f"{name}: addresses or networks separated by commas, "
                             f"e.g. 127.0.0.1, 10.0.0.0/8; got {raw!r}") from None
+
+
+def _pseudonym_key(value: str | None) -> str | None:
+    if value is not None and len(value) < 32:
+        raise SettingsError("PAKN_PSEUDONYM_KEY: at least 32 characters (a random secret)")
+    return value

@@ -6,11 +6,15 @@ Whatever was found becomes the one mark MASK, not a mark per kind ("[số điệ
 the published texts, open data and exports already show that mark, and a reader of a
 PAKN learns nothing more useful from the kind of detail that was there."""
 
+import hashlib
+import hmac
+import re
 from collections.abc import Iterable
 
 from complaints.anonymiser import Span, find, find_numbers
 
 MASK = "[…]"
+PSEUDONYM = re.compile(r"x[0-9a-f]{40}")
 REMOVED = "[removed]"
 """Stored in place of a contact detail erased at the person's request (it fits every
 contact column); shown to staff in their language."""
@@ -37,3 +41,14 @@ def _blank(text: str, spans: Iterable[Span]) -> str:
         parts += [text[done:start], MASK]
         done = end
     return "".join([*parts, text[done:]])
+
+
+def pseudonym(key: bytes, channel: str, value: str) -> str:
+    """What an erased person's chat or user id becomes: a keyed hash, so that the same id
+    always gets the same pseudonym (a person who comes back is known to have erased their
+    data) while the id cannot be worked out from it without the key. A pseudonym stays
+    itself (erasing twice changes nothing): no channel's ids look like one."""
+    if PSEUDONYM.fullmatch(value):
+        return value
+    digest = hmac.new(key, f"{channel}\x00{value}".encode(), hashlib.sha256).hexdigest()
+    return "x" + digest[:40]

@@ -4,10 +4,11 @@ import copy
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import DialogRow, InboundRow, OutboxRow
+from storage.outbox import PURGED, SENT
 from storage.records import Dialog
 from storage.upsert import insert_for
 
@@ -29,6 +30,8 @@ class SqlDialogRepository:
         """Write the state back. The row's version column makes a concurrent change by
         another worker fail this transaction (StaleDataError, or IntegrityError for a
         first message), and the dispatcher processes the message again."""
+        if dialog.discarded:
+            return
         row = await self.session.get(DialogRow, (dialog.channel, dialog.chat_id))
         if row is None:
             row = DialogRow(channel=dialog.channel, chat_id=dialog.chat_id)
@@ -90,4 +93,9 @@ async def transcript(session: AsyncSession, channel: str, chat_id: str,
             item["location"] = received.data["location"]
         items.append((received.received_at, 0, item))
     items.sort(key=lambda entry: (entry[0], entry[1]))
+    # Shown once: secrets and personal details are not in the history a second time.
+    shown = [row.id for row in outbound if row.sensitive and row.status == SENT]
+    if shown:
+        await session.execute(update(OutboxRow).where(OutboxRow.id.in_(shown))
+                              .values(body=PURGED))
     return [item for _, _, item in items[-limit:]]

@@ -15,6 +15,15 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry
 
+log = logging.getLogger(__name__)
+SCRUB = "scrub"
+
+
+def scrub_after_commit(session: AsyncSession) -> None:
+    """Ask for the database file to be scrubbed once this transaction commits: what it
+    erased must not stay in the file's free space or in the write-ahead log."""
+    session.info[SCRUB] = True
+
 
 class Database:
     """An engine, its session factory, and the write discipline its backend needs.
@@ -48,8 +57,30 @@ class Database:
             async with self.sessions() as session, session.begin():
                 yield session
             return
-        async with self._write_lock, self.sessions() as session, session.begin():
-            yield session
+        async with self._write_lock:
+            async with self.sessions() as session, session.begin():
+                yield session
+            if session.info.get(SCRUB):
+                await self._checkpoint()
+
+    async def _checkpoint(self) -> None:
+        """After an erasure: copy the WAL into the database file (whose freed space
+        secure_delete has zeroed) and truncate the WAL, so the erased bytes are on disk
+        nowhere. Still under the write lock, so no writer of this process is in the way."""
+        try:
+            async with self.engine.connect() as conn:
+                # On the driver's connection: a checkpoint cannot run inside the
+                # transaction SQLAlchemy would begin.
+                driver = (await conn.get_raw_connection()).driver_connection
+                assert driver is not None
+                cursor = await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                busy = await cursor.fetchone()
+                await cursor.close()
+        except Exception as exc:  # the erasure is committed; the next checkpoint finishes it
+            log.warning("database: checkpoint after an erasure failed: %s", exc)
+            return
+        if busy is not None and busy[0]:
+            log.warning("database: checkpoint after an erasure blocked by a reader")
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
@@ -80,6 +111,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted and overwritten content is zeroed, not left in free space (erasure).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
 

@@ -163,6 +163,10 @@ class AccountRow(Base):
     consent_version: Mapped[str | None] = mapped_column(String(32))
     consent_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    profile_withheld: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    """The name the person's chat apps show is not stored: they erased their data from
+    this chat and have not consented again."""
+    erased_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_accounts_unit_role", "unit_code", "role"),)
 
@@ -359,6 +363,11 @@ class OutboxRow(Base):
     card_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     """Set on a case card, so later changes to the case can edit it in place."""
     edit_of: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    """A secret (sign-in code, invite) or personal details: the body is replaced once the
+    message is delivered or given up, and a document it carried is emptied."""
+    chat_pseudonym: Mapped[str | None] = mapped_column(String(128))
+    """The chat's pseudonym after an erasure: its id is replaced by it once delivered."""
 
     __table_args__ = (
         Index("ix_outbox_pending", "status", "next_attempt_at"),
@@ -788,3 +797,25 @@ class RateBucketRow(Base):
     full_at: Mapped[float] = mapped_column(Float)
 
     __table_args__ = (Index("ix_rate_buckets_full_at", "full_at"),)
+
+
+class DataRequestRow(Base):
+    """A person's request to access, correct or erase their personal data: when it came,
+    by when it is owed (Nghị định 356/2025/NĐ-CP), when and by whom it was met."""
+
+    __tablename__ = "data_requests"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    subject: Mapped[str] = mapped_column(String(200))
+    """Who asked, as staff know them (an account number, a case code): never a name."""
+    channel: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[datetime]
+    answer_due_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    received_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    met_at: Mapped[datetime | None]
+    met_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    outcome: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_data_requests_open", "met_at", "due_at"),)

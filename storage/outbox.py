@@ -7,11 +7,14 @@ from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from storage.models import IdentityRow, OutboxRow
+from storage.db import scrub_after_commit
+from storage.models import AttachmentRow, IdentityRow, OutboxRow
 from storage.records import Chat, Outgoing, Queued
 from storage.upsert import dialect_name, insert_for
 
 PENDING, SENT, UNDELIVERABLE = "pending", "sent", "undeliverable"
+PURGED: dict[str, Any] = {"text": "…", "purged": True}
+"""What stays of a sensitive message once it went."""
 # Built once: a fresh alias per claim rebuilds its column proxies, about a third of the
 # claim's CPU time.
 _EARLIER = aliased(OutboxRow)
@@ -28,7 +31,7 @@ class SqlOutboxRepository:
             chat_id=message.chat.chat_id, kind=message.kind, body=message.body,
             status=PENDING, attempts=0, next_attempt_at=now, created_at=now,
             case_id=message.case_id, card_case_id=message.card_case_id,
-            edit_of=message.edit_of,
+            edit_of=message.edit_of, sensitive=message.sensitive,
         ).on_conflict_do_nothing(index_elements=["idem_key"]).returning(OutboxRow.__table__.c.id)
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
@@ -70,6 +73,16 @@ class SqlOutboxRepository:
             .order_by(OutboxRow.id))
         return [dict(body) for body in rows.scalars()]
 
+    async def forget_shown(self, chat: Chat, key_prefix: str) -> None:
+        """The sensitive messages one request made the bot say, once shown (the
+        dashboard's page after an action): only the mark that they went stays."""
+        await self.session.execute(
+            update(OutboxRow).where(OutboxRow.channel == chat.channel,
+                                    OutboxRow.chat_id == chat.chat_id,
+                                    OutboxRow.idem_key.startswith(key_prefix, autoescape=True),
+                                    OutboxRow.sensitive.is_(True))
+            .values(body=PURGED))
+
     # --- the dispatcher's side --------------------------------------------------------
 
     async def claim_due(self, now: datetime, limit: int, lease_seconds: float,
@@ -106,7 +119,8 @@ class SqlOutboxRepository:
             row.lease_until = lease
             result.append(Queued(id=row.id, chat=Chat(row.channel, row.chat_id), kind=row.kind,
                                  body=dict(row.body), attempts=row.attempts,
-                                 edit_target=targets.get(row.edit_of) if row.edit_of else None))
+                                 edit_target=targets.get(row.edit_of) if row.edit_of else None,
+                                 sensitive=row.sensitive, chat_pseudonym=row.chat_pseudonym))
         await self.session.flush()
         return result
 
@@ -138,3 +152,20 @@ class SqlOutboxRepository:
             update(OutboxRow).where(OutboxRow.id == delivery_id)
             .values(status=UNDELIVERABLE, sent_at=now, lease_until=None,
                     attempts=OutboxRow.attempts + 1, last_error=reason[:1000]))
+
+    async def forget(self, item: Queued, keep_file: bool = False) -> None:
+        """A sensitive message is done with (delivered or given up): only the mark that it
+        went stays, the file it carried is emptied (unless it went as a link to open
+        later), and the chat of an erased person takes its pseudonym (and the database
+        file is scrubbed: storage.db)."""
+        values: dict[str, Any] = {"body": PURGED}
+        if item.chat_pseudonym is not None:
+            values["chat_id"] = item.chat_pseudonym
+            scrub_after_commit(self.session)
+        await self.session.execute(
+            update(OutboxRow).where(OutboxRow.id == item.id).values(**values))
+        document = item.body.get("document")
+        if isinstance(document, int) and not keep_file:
+            await self.session.execute(
+                update(AttachmentRow).where(AttachmentRow.id == document)
+                .values(content=None, telegram_file_id=None, source_url=None, size=0))

@@ -15,15 +15,24 @@ class SqlAccountRepository:
         self.session = session
 
     async def identify(self, channel: str, external_id: str, chat_id: str, profile_name: str,
-                       language_code: str | None, now: datetime) -> Account:
-        """The account behind a channel user, created on first contact."""
+                       language_code: str | None, now: datetime,
+                       erased_as: str | None = None) -> Account:
+        """The account behind a channel user, created on first contact. `erased_as`: the
+        user's pseudonym, were they erased; a new user found under it erased their data
+        before, and the name their chat app shows is not stored until they consent again."""
         stmt = (select(AccountRow, IdentityRow)
                 .join(IdentityRow, IdentityRow.account_id == AccountRow.id)
                 .where(IdentityRow.channel == channel, IdentityRow.external_id == external_id))
         found = (await self.session.execute(stmt)).first()
         if found is None:
+            withheld = erased_as is not None and (await self.session.execute(
+                select(IdentityRow.id).where(IdentityRow.channel == channel,
+                                             IdentityRow.external_id == erased_as).limit(1)
+            )).first() is not None
+            if withheld:
+                profile_name = ""
             account = AccountRow(role=Role.CITIZEN.value, display_name=profile_name,
-                                 created_at=now)
+                                 created_at=now, profile_withheld=withheld)
             self.session.add(account)
             await self.session.flush()
             self.session.add(IdentityRow(account_id=account.id, channel=channel,
@@ -32,6 +41,8 @@ class SqlAccountRepository:
                                          language_code=language_code, created_at=now))
             return _account(account)
         account, identity = found
+        if account.profile_withheld:
+            profile_name = identity.profile_name
         if (identity.chat_id, identity.profile_name, identity.language_code) != (
                 chat_id, profile_name, language_code):
             identity.chat_id, identity.profile_name = chat_id, profile_name
@@ -60,7 +71,7 @@ class SqlAccountRepository:
                                     channel=channel, given_at=now))
         await self.session.execute(
             update(AccountRow).where(AccountRow.id == account_id)
-            .values(consent_version=notice_version, consent_at=now))
+            .values(consent_version=notice_version, consent_at=now, profile_withheld=False))
 
     async def set_role(self, account_id: int, role: Role, unit: str | None) -> None:
         await self.session.execute(

@@ -21,6 +21,8 @@ class Dialog:
     data: dict[str, Any] = field(default_factory=dict)
     version: int = 0
     """0 for a chat never seen; the store bumps it on every save."""
+    discarded: bool = False
+    """The chat's person erased their data: the state is not written back."""
 
     def reset(self, state: str = "idle", **data: Any) -> None:
         self.state = state
@@ -58,6 +60,7 @@ class Outgoing:
     case_id: int | None = None
     card_case_id: int | None = None
     edit_of: int | None = None
+    sensitive: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,8 @@ class Queued:
     attempts: int
     edit_target: str | None = None
     """For an edit: the channel's id of the message to change, once it is known."""
+    sensitive: bool = False
+    chat_pseudonym: str | None = None
 
 
 class FileKind(StrEnum):
@@ -197,6 +202,9 @@ class Erasure:
     cases: int
     photos: int
     messages: int
+    chats: tuple[tuple[Chat, str], ...] = ()
+    """The person's chats with the pseudonym each takes once the last message to it (the
+    confirmation) has gone."""
 
 
 @dataclass(frozen=True)

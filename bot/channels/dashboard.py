@@ -11,6 +11,9 @@ class DashboardSender:
     channel = CHANNEL
     rate_per_second: float | None = None
     per_chat_interval = 0.0
+    shown_later = True
+    """What it is sent is shown on the next page (bot.web.desk), which then empties the
+    sensitive ones: the outbox does not empty them on delivery."""
 
     async def deliver(self, item: Queued) -> Outcome:
         return Sent()

@@ -57,6 +57,9 @@ class WebChatChannel:
     channel = CHANNEL
     rate_per_second: float | None = None
     per_chat_interval = 0.0
+    shown_later = True
+    """Delivered is stored for the chat: a sensitive message is emptied once a tab has
+    read it from the history (storage.conversation.transcript), not on delivery."""
 
     def __init__(self, handle: Handle, backend: WebChatBackend,
                  proxies: Networks = (), public_url: str | None = None) -> None:

@@ -74,6 +74,8 @@ class ZaloBotChannel:
     channel = CHANNEL
     rate_per_second: float | None = 20.0
     per_chat_interval = 1.0
+    links_files = True
+    """Files go as links the person opens later: not emptied on delivery."""
 
     def __init__(self, client: ZaloBotClient, handle: Handle, link: Link,
                  webhook_secret: str | None) -> None:

@@ -49,7 +49,7 @@ async def invite(ctx: Context) -> None:
     if username:
         lines.append(_("Telegram: {link}").format(link=telegram_link(username, token)))
     lines.append(_("Web chat: send /start {token}").format(token=token))
-    await ctx.reply(Reply("\n".join(lines)))
+    await ctx.reply(Reply("\n".join(lines), sensitive=True))
 
 
 def default_period(ctx: Context) -> str:
@@ -110,7 +110,7 @@ async def export(ctx: Context) -> None:
                                                  content=content, mime=mime, filename=filename,
                                                  kind=FileKind.EXPORT)
         if ctx.message.channel in SENDS_FILES:
-            await ctx.reply(Reply(filename, document=document))
+            await ctx.reply(Reply(filename, document=document, sensitive=True))
         else:
             # No file in this chat, and no link a chat could pass on: the export waits on
             # the dashboard, for administrators signed in.

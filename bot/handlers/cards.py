@@ -12,6 +12,7 @@ from complaints.case import Case, Event, EventKind, Status, can_handle
 from complaints.directory import Directory
 from complaints.people import Actor
 from complaints.phone import format_phone
+from complaints.privacy import REMOVED
 
 
 def status_label(status: Status) -> str:
@@ -111,14 +112,16 @@ def case_card(case: Case, reader: Actor, directory: Directory, tz: ZoneInfo, now
         lines.append(_("A message to the sender could not be delivered ({date}): "
                        "{reason}").format(date=format_datetime(facts.failure[1], tz),
                                           reason=facts.failure[0]))
-    lines += ["", case.text]
+    lines += ["", removed() if case.text == REMOVED else case.text]
     if case.status is Status.RESOLVED and case.answer:
         lines += ["", _("Answer: {answer}").format(answer=case.answer)]
     if not can_handle(reader, case):
         if case.is_open:
             lines += ["", _("Now with: {unit}").format(unit=unit_name(directory, case.unit))]
-        return Reply("\n".join(lines))
-    return Reply("\n".join(lines), buttons=case_buttons(case, reader))
+        return Reply("\n".join(lines), sensitive=not case.contact.erased)
+    # The sender's details: the outbox keeps only a mark once it is delivered.
+    return Reply("\n".join(lines), buttons=case_buttons(case, reader),
+                 sensitive=not case.contact.erased)
 
 
 def case_buttons(case: Case, reader: Actor) -> tuple[tuple[Button, ...], ...]:
@@ -128,7 +131,8 @@ def case_buttons(case: Case, reader: Actor) -> tuple[tuple[Button, ...], ...]:
     buttons = []
     if case.assignee_id != reader.account_id:
         buttons.append(Button(_("Take this case"), CaseAction("claim", case.id).pack()))
-    if case.channel != OPEN311:  # an app's sender would never see these
+    # An app's sender would never see these; one who erased their data cannot be reached.
+    if case.channel != OPEN311 and not case.contact.erased:
         buttons += [Button(_("Reply"), CaseAction("reply", case.id).pack()),
                     Button(_("Ask for information"), CaseAction("ask", case.id).pack())]
     buttons += [

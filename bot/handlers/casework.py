@@ -1,6 +1,7 @@
 """Shared steps of case handling: saving a change, redrawing the cards, telling people."""
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from functools import partial
 
@@ -12,6 +13,7 @@ from bot.ports import Chat
 from bot.settings import ZALO_OA
 from complaints.case import Case
 from complaints.people import Account
+from complaints.privacy import anonymise
 
 
 async def assignee_name(ctx: Context, case: Case) -> str | None:
@@ -26,12 +28,14 @@ async def card_for(ctx: Context, case: Case, reader: Account) -> Callable[[], Re
     assert case.id is not None
     citizen_chat = Chat(case.channel, case.chat_id)
     window_end = None
-    if case.channel == ZALO_OA:  # a channel that allows replies only for a while
+    erased = case.contact.erased  # nothing is sent to the sender any more
+    if case.channel == ZALO_OA and not erased:  # a channel that allows replies only for a while
         seen = await ctx.uow.inbound.last_seen(case.channel, case.chat_id)
         window_end = seen + timedelta(hours=ctx.settings.zalo_oa_reply_hours) if seen else None
     facts = CardFacts(assignee=await assignee_name(ctx, case),
                       photos=len(await ctx.uow.attachments.of_case(case.id)),
-                      failure=await ctx.uow.outbox.last_failure(case.id, citizen_chat),
+                      failure=None if erased else
+                      await ctx.uow.outbox.last_failure(case.id, citizen_chat),
                       window_end=window_end)
     return lambda: case_card(case, reader.as_actor(), ctx.directory, ctx.tz, ctx.now, facts)
 
@@ -84,10 +88,19 @@ async def save_and_refresh(ctx: Context, case: Case) -> None:
 
 
 async def notify_citizen(ctx: Context, case: Case, build: Callable[[], Reply]) -> None:
-    """Write to the citizen in the chat they filed from."""
+    """Write to the citizen in the chat they filed from; not to one who erased their
+    data (their chat is known by its pseudonym only)."""
     citizen = await ctx.uow.accounts.get(case.citizen_id)
-    if citizen is not None:
-        await ctx.notify(citizen, build, case_id=case.id,
+    contact = (case.contact.name, case.contact.phone, case.contact.address)
+
+    def marked() -> Reply:
+        """What staff wrote may name the person or others: such a message is sensitive
+        (the outbox keeps only a mark of it once delivered)."""
+        reply = build()
+        return replace(reply, sensitive=True) \
+            if anonymise(reply.text, *contact) != reply.text else reply
+    if citizen is not None and not case.contact.erased:
+        await ctx.notify(citizen, marked, case_id=case.id,
                          chats=[Chat(case.channel, case.chat_id)])
 
 

@@ -67,6 +67,7 @@ def help_text(ctx: Context) -> str:
         _("/ngonngu — choose Vietnamese or English"),
         _("/huy — cancel what you are doing"),
         _("/xoadulieu — withdraw your consent and delete your personal data"),
+        _("/dulieucuatoi — a copy of what the service holds about you, as a file"),
         "",
         _("Complaints and denunciations (khiếu nại, tố cáo) follow their own laws and are "
           "not received here: file them with the citizen reception office of the "

@@ -117,7 +117,8 @@ async def _ask_name(ctx: Context) -> None:
                                       phone=format_phone(previous.contact.phone),
                                       address=previous.contact.address)
         buttons = ((Button(_("Use these details"), _choose("contact", "same")),),)
-    await ctx.reply(Reply(text, buttons=buttons, remove_keyboard=not buttons))
+    await ctx.reply(Reply(text, buttons=buttons, remove_keyboard=not buttons,
+                          sensitive=bool(buttons)))
 
 
 async def _ask_phone(ctx: Context) -> None:
@@ -154,10 +155,11 @@ def _summary(ctx: Context) -> str:
 async def _ask_confirm(ctx: Context) -> None:
     ctx.dialog.state = "intake.confirm"
     ctx.dialog.data.pop("editing", None)
+    # The person's details: the outbox keeps only a mark once it is delivered.
     await ctx.reply(Reply(_summary(ctx) + "\n\n" + _("Send it?"), buttons=((
         Button(_("Send"), _choose("confirm", "send")),
         Button(_("Edit"), _choose("confirm", "edit")),
-        Button(_("Cancel"), _choose("intake", "cancel"))),)))
+        Button(_("Cancel"), _choose("intake", "cancel"))),), sensitive=True))
 
 
 async def _next(ctx: Context, default: Callable[[Context], Awaitable[None]]) -> None:

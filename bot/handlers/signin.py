@@ -23,4 +23,4 @@ async def sign_in_code(ctx: Context) -> None:
         "{url}\nIf you did not ask for it, ignore this message: nobody can sign in without "
         "it.").format(code=f"{code[:4]} {code[4:]}",
                       minutes=int(CODE_LIFETIME.total_seconds() // 60),
-                      url=ctx.settings.site_url + SIGN_IN_PATH)))
+                      url=ctx.settings.site_url + SIGN_IN_PATH), sensitive=True))

@@ -163,7 +163,9 @@ async def staff_typed(ctx: Context) -> None:
                                 "\n\n{answer}").format(code=case.code, answer=answer),
                               buttons=((Button(_("Send final answer"),
                                                StaffStep("resolve", case.id).pack()),
-                                        _cancel(case.id)),)))
+                                        _cancel(case.id)),),
+                              # It may greet the sender by name: a mark of it once sent.
+                              sensitive=True))
     else:
         ctx.dialog.reset()
         await ctx.reply(Reply(_("Please use the buttons on the case card.")))

@@ -273,8 +273,9 @@ async def _notes(uow: SqlUnitOfWork, viewer: Viewer, request: web.Request) -> li
     nonce = request.query.get("r", "")
     if not NONCE.match(nonce):
         return []
-    bodies = await uow.outbox.bodies(Chat(CHANNEL, str(viewer.account.id)),
-                                     f"{CHANNEL}:{nonce}:")
+    chat = Chat(CHANNEL, str(viewer.account.id))
+    bodies = await uow.outbox.bodies(chat, f"{CHANNEL}:{nonce}:")
+    await uow.outbox.forget_shown(chat, f"{CHANNEL}:{nonce}:")  # shown once
     return [str(body["text"]) for body in bodies]
 
 

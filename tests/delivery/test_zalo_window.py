@@ -13,6 +13,7 @@ from bot.messages import Reply
 from bot.outbox import OutboxDispatcher
 from bot.reply_window import ReplyWindow
 from bot.zalo_tokens import ZaloOAuth, ZaloTokenKeeper
+from complaints.privacy import pseudonym
 from storage.models import OutboxRow
 from storage.records import Chat, Outgoing
 from storage.uow import Store
@@ -89,3 +90,32 @@ async def _no_updates(message: object) -> bool:
     raise AssertionError("no updates here")
 
 
+
+
+async def test_the_erasure_confirmation_goes_within_the_window(store: Store, clock: Clock,
+                                                               oa: FakeZaloOA) -> None:
+    """An erased person's messages are kept under their chat's pseudonym: the window is
+    counted there, so the confirmation still goes, then keeps neither text nor id."""
+    tokens = ZaloTokenKeeper(store, ZaloOAuth(oa.url, "app", "secret"), clock)
+    await tokens.set_refresh_token("refresh-0")
+    channel = ZaloOAChannel(oa.url, "app", "key", tokens, _no_updates, lambda i: f"/files/{i}",
+                            ReplyWindow(store, "zalo_oa", 48, 8), clock)
+    await channel.start()
+    try:
+        await wrote(store, clock(), "w1")
+        async with store.unit_of_work() as uow:
+            account = await uow.accounts.find("zalo_oa", USER)
+            assert account is not None
+            erased = await uow.privacy.erase(
+                account.id, lambda channel, value: pseudonym(b"k" * 32, channel, value),
+                clock())
+            await uow.outbox.enqueue(Outgoing(Chat("zalo_oa", USER), Reply("deleted").to_json(),
+                                              "erased-1", sensitive=True), clock())
+            await uow.privacy.forget_after_delivery(erased.chats)
+        await OutboxDispatcher(store, [channel], clock).deliver_all()
+        [row] = await rows(store, "erased")
+        assert row.status == "sent", row.last_error
+        assert [c.text for c in oa.calls] == ["deleted"]
+        assert row.chat_id == pseudonym(b"k" * 32, "zalo_oa", USER) and row.body["purged"]
+    finally:
+        await channel.stop()

@@ -3,11 +3,12 @@
 Each outbox row is one message for one event (its idem_key); a message is known at the
 API by (chat, text). A sent row keeps the message id the API gave it, so each row is
 tied to the one delivery that counted; any other delivery of the same (chat, text) is
-an extra copy.
+an extra copy. A sensitive message keeps only a mark once sent (bot.outbox): its
+delivery, and the edits of it, are known by its message id, under the mark.
 """
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
@@ -28,6 +29,7 @@ class Owed:
     text: str
     status: str
     external_id: str | None
+    purged: bool = False
 
     @property
     def key(self) -> Key:
@@ -47,7 +49,7 @@ async def owed(url: str) -> list[Owed]:
             rows = (await session.execute(select(OutboxRow).where(
                 OutboxRow.channel == "telegram").order_by(OutboxRow.id))).scalars()
             return [Owed(r.id, int(r.chat_id), r.kind, str(r.body.get("text") or ""), r.status,
-                         r.external_id) for r in rows]
+                         r.external_id, bool(r.body.get("purged"))) for r in rows]
     finally:
         await database.dispose()
 
@@ -57,6 +59,18 @@ class Ledger:
     rows: list[Owed]
     delivered: list[Call]
     """The calls that got through, in the order the API took them."""
+
+    marks: dict[str | None, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.marks = {r.external_id: r.text for r in self.rows
+                      if r.purged and r.kind == "send" and r.external_id}
+
+    def key(self, call: Call) -> Key:
+        """The call's key, with a sensitive message's text as the outbox keeps it."""
+        kind, chat, text = call_key(call)
+        target = message_id(call) if kind == "send" else str(call.params.get("message_id"))
+        return (kind, chat, self.marks.get(target, text))
 
     def pending(self) -> list[Owed]:
         return [r for r in self.rows if r.status == "pending"]
@@ -68,15 +82,15 @@ class Ledger:
         """Sent rows whose recorded message id is no message of their chat and text."""
         by_id = {message_id(c): c for c in self.delivered if c.method in SENDS}
         return [r for r in self.rows if r.status == "sent" and r.kind == "send"
-                and (r.external_id not in by_id or call_key(by_id[r.external_id]) != r.key)]
+                and (r.external_id not in by_id or self.key(by_id[r.external_id]) != r.key)]
 
     def lost(self) -> Counter[Key]:
         """Messages owed more times than they arrived."""
-        return Counter(r.key for r in self.rows) - Counter(map(call_key, self.delivered))
+        return Counter(r.key for r in self.rows) - Counter(map(self.key, self.delivered))
 
     def extra(self) -> Counter[Key]:
         """Messages that arrived more times than owed: a copy sent again."""
-        return Counter(map(call_key, self.delivered)) - Counter(r.key for r in self.rows)
+        return Counter(map(self.key, self.delivered)) - Counter(r.key for r in self.rows)
 
     def extra_calls(self) -> list[Call]:
         """The deliveries of sent messages that no row recorded (the copies)."""
@@ -98,7 +112,7 @@ class Ledger:
             if call.method in SENDS:
                 row_id = by_message.get(message_id(call))
             else:
-                queue = edits.get(call_key(call))
+                queue = edits.get(self.key(call))
                 row_id = queue.pop(0) if queue else None
             if row_id is not None:
                 arrived[call.chat_id].append(row_id)

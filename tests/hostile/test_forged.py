@@ -65,10 +65,12 @@ async def _case_state(stage: Stage, case_id: int) -> dict[str, Any]:
             HandlingRatingRow, HandlingRatingRow.case_id == case_id)).scalars()]
         state["dialogs"] = [_columns(r) for r in (await session.execute(
             select(DialogRow).where(DialogRow.chat_id.in_([VICTIM, HANDLER])))).scalars()]
-        # What they were told (not how far its delivery has got).
-        state["told"] = (await session.execute(
-            select(OutboxRow.id, OutboxRow.kind, OutboxRow.body)
-            .where(OutboxRow.chat_id.in_([VICTIM, HANDLER])).order_by(OutboxRow.id))).all()
+        # What they were told (not how far its delivery has got: a sensitive message
+        # keeps only a mark once delivered).
+        state["told"] = [(row_id, kind, None if sensitive else body) for
+                         row_id, kind, body, sensitive in await session.execute(
+            select(OutboxRow.id, OutboxRow.kind, OutboxRow.body, OutboxRow.sensitive)
+            .where(OutboxRow.chat_id.in_([VICTIM, HANDLER])).order_by(OutboxRow.id))]
     return state
 
 
