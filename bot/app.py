@@ -40,6 +40,7 @@ from bot.web.dossier_desk import DossierDesk
 from bot.web.dossiers_api import DossiersApi
 from bot.web.open311 import Open311
 from bot.web.opendata import OpenData
+from bot.web.params import path_id, refuse_bad_input
 from bot.web.public import PublicSite
 from bot.web.session import Sessions
 from bot.zalo_tokens import ZaloOAuth, ZaloTokenKeeper
@@ -106,7 +107,8 @@ class Service:
                                  settings.zalo_oa_free_messages)
             self.zalo_oa = ZaloOAChannel(settings.zalo_oa_api_url, settings.zalo_oa_app_id,
                                          settings.zalo_oa_secret_key, self.zalo_tokens, handle,
-                                         self.link, window, clock)
+                                         self.link, window, clock,
+                                         settings.zalo_oa_event_minutes)
             senders.append(self.zalo_oa)
         self.outbox = OutboxDispatcher(self.store, senders, clock,
                                        lease_seconds=settings.outbox_lease)
@@ -130,7 +132,8 @@ class Service:
         self.file_links = FileLinks(bytes.fromhex(key), self.settings.site_url)
 
     def web_app(self) -> web.Application:
-        app = web.Application(client_max_size=MAX_REQUEST)
+        app = web.Application(client_max_size=MAX_REQUEST,
+                              middlewares=[refuse_bad_input(self.settings)])
         public = self.settings.public_url is not None
         webhooks: dict[str, Handler] = {}
         if self.telegram is not None and self.settings.webhook_mode:
@@ -157,10 +160,7 @@ class Service:
 
     async def serve_file(self, request: web.Request) -> web.StreamResponse:
         """A file by its signed, short-lived link (what Zalo fetches)."""
-        try:
-            attachment_id = int(request.match_info["attachment_id"])
-        except ValueError:
-            raise web.HTTPNotFound() from None
+        attachment_id = path_id(request, "attachment_id")
         links = self.file_links
         if links is None or not links.valid(attachment_id, request.query.get("exp", ""),
                                             request.query.get("sig", ""), self.clock()):

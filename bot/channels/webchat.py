@@ -8,7 +8,6 @@ again after a reconnect is recognised as the same one.
 
 import hashlib
 import hmac
-import json
 import logging
 import re
 import secrets
@@ -20,7 +19,8 @@ from aiohttp import BodyPartReader, WSMsgType, web
 
 from bot.channels.base import Outcome, Sent, StoredFile
 from bot.clients import Networks, client_address
-from bot.messages import IncomingMessage, Kind, Photo
+from bot.jsonguard import loads_bounded
+from bot.messages import IncomingMessage, Kind, Photo, row_id
 from storage.errors import StorageError
 from storage.records import Queued
 
@@ -30,6 +30,8 @@ CHANNEL = "webchat"
 COOKIE = "pakn_chat"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 MAX_TEXT = 4000
+MAX_FRAME = 64 << 10
+"""A chat frame: a text of MAX_TEXT characters, escaped, fits with room to spare."""
 MAX_UPLOAD = 5 << 20
 IMAGE_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png",
                b"RIFF": "image/webp"}
@@ -129,7 +131,7 @@ class WebChatChannel:
     async def _receive(self, socket: web.WebSocketResponse, chat_id: str,
                        language: str | None, client: str | None, raw: str) -> None:
         try:
-            data = json.loads(raw)
+            data = loads_bounded(raw, MAX_FRAME)
             message = _to_incoming(data, chat_id, language, client)
         except (ValueError, TypeError, KeyError):
             await socket.send_json({"type": "invalid"})
@@ -176,7 +178,7 @@ class WebChatChannel:
     async def media(self, request: web.Request) -> web.StreamResponse:
         token = visitor_token(request)
         try:
-            attachment_id = int(request.match_info["attachment_id"])
+            attachment_id = row_id(request.match_info["attachment_id"])
         except ValueError:
             raise web.HTTPNotFound() from None
         found = await self.backend.media(chat_id_of(token), attachment_id) if token else None
@@ -210,7 +212,7 @@ def _to_incoming(data: dict[str, Any], chat_id: str, language: str | None,
     if kind == "button":
         return IncomingMessage(kind=Kind.BUTTON, payload=str(data["payload"])[:64], **base)
     if kind == "photo":
-        photo = Photo(attachment_id=int(data["attachment_id"]))
+        photo = Photo(attachment_id=row_id(data["attachment_id"]))
         return IncomingMessage(kind=Kind.PHOTO, photo=photo, **base)
     if kind == "location":
         latitude, longitude = float(data["latitude"]), float(data["longitude"])

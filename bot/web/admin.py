@@ -27,6 +27,7 @@ from bot.names import procedure_name, unit_name
 from bot.reports import make_report
 from bot.settings import Settings
 from bot.surveys import questionnaire
+from bot.web import params
 from bot.web.dashboard import DashboardPages
 from bot.web.desk import NONCE, new_nonce
 from bot.web.public import (
@@ -48,8 +49,7 @@ from complaints.people import Role
 from storage.records import Override, SurveyToken
 from storage.uow import SqlUnitOfWork, Store
 from surveys.bursts import BURST_COUNT, BURST_MINUTES, Burst, Place, find_bursts
-from surveys.errors import PeriodError
-from surveys.periods import Period, parse_period
+from surveys.periods import FIRST_YEAR, LAST_YEAR, Period
 from surveys.report import GROUPS, Report, Scope
 
 CSV_MIME = "text/csv"
@@ -81,12 +81,10 @@ class Admin(DashboardPages):
 
     def _scope(self, request: web.Request) -> tuple[Period, Scope]:
         query = request.query
-        try:
-            period = parse_period(query.get("period")
-                                  or current_quarter(self.clock(), self.settings))
-        except PeriodError:
-            raise web.HTTPBadRequest(text="bad period: write 2026-Q1, 2026-03 or 2026") from None
-        return period, Scope(**{key: query.get(key) or None
+        period = params.period_param(query, "period",
+                                     current_quarter(self.clock(), self.settings),
+                                     self.settings.tz)
+        return period, Scope(**{key: params.text(query, key, 64) or None
                                 for key in ("unit", "field", "procedure", "channel")})
 
     async def _report(self, request: web.Request) -> tuple[Any, Directory]:
@@ -276,10 +274,9 @@ class Admin(DashboardPages):
     async def calendar(self, request: web.Request, *, error: str | None = None,
                        notes: list[str] | None = None, status: int = 200) -> web.Response:
         viewer = await self.sessions.require(request, admin=True)
-        try:
-            year = int(request.query.get("year", ""))
-        except ValueError:
-            year = self.clock().astimezone(self.settings.tz).year
+        year = params.int_param(request.query, "year",
+                                self.clock().astimezone(self.settings.tz).year,
+                                FIRST_YEAR, LAST_YEAR)
         async with self.store.unit_of_work() as uow:
             overrides = await uow.calendar.overrides()
         with use_locale(self.language(viewer)):

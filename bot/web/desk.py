@@ -24,16 +24,17 @@ from bot.messages import OPEN311, IncomingMessage, Kind
 from bot.names import area_name, field_name, unit_name
 from bot.ports import Chat
 from bot.settings import Settings
+from bot.web import params
 from bot.web.dashboard import DashboardPages
 from bot.web.published import clean
 from bot.web.session import Sessions, Viewer
 from complaints.case import Case, can_handle, can_view
 from complaints.errors import ComplaintsError, NotAllowed, ValidationError
 from storage.uow import SqlUnitOfWork, Store
-from surveys.errors import PeriodError
-from surveys.periods import parse_period
 
 PAGE_SIZE = 25
+PAGE_MAX = 10_000
+"""Pages past this would skip more rows than any unit has."""
 STATUSES = ("open", "late", "closed", "all")
 ACTIONS = ("claim", "reply", "ask", "transfer", "apologise", "resolve")
 NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -69,29 +70,24 @@ class Desk(DashboardPages):
     async def cases(self, request: web.Request) -> web.Response:
         viewer = await self.sessions.require(request)
         query = request.query
-        status = query.get("status", "open")
-        if status not in STATUSES:
-            status = "open"
+        status = params.choice(query, "status", STATUSES, "open")
         admin = viewer.actor.is_admin
-        unit = (query.get("unit") or None) if admin else viewer.account.unit
+        unit = (params.text(query, "unit", 64) or None) if admin else viewer.account.unit
         start = end = None
-        period_label = query.get("period") or ""
+        period_label = params.text(query, "period", 40)
         if period_label:
-            try:
-                start, end = parse_period(period_label).bounds(self.settings.tz)
-            except PeriodError:
-                period_label = ""
-        try:
-            number = max(1, int(query.get("page", "1")))
-        except ValueError:
-            number = 1
+            start, end = params.period_param(query, "period", "",
+                                             self.settings.tz).bounds(self.settings.tz)
+        number = params.int_param(query, "page", 1, 1, PAGE_MAX)
+        search = params.text(query, "q", 100) or None
+        field = params.text(query, "field", 64) or None
         now = self.clock()
         async with self.store.unit_of_work() as uow:
             directory = await uow.directory.load()
             notes = await _notes(uow, viewer, request)
             found, total = await uow.cases.search(
-                now=now, unit=unit, field=query.get("field") or None, status=status,
-                start=start, end=end, text=(query.get("q") or "")[:100] or None,
+                now=now, unit=unit, field=field, status=status,
+                start=start, end=end, text=search,
                 limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
         language = self.language(viewer)
         with use_locale(language):
@@ -207,10 +203,7 @@ class Desk(DashboardPages):
 
     async def file(self, request: web.Request) -> web.StreamResponse:
         viewer = await self.sessions.require(request)
-        try:
-            attachment_id = int(request.match_info["attachment_id"])
-        except ValueError:
-            raise web.HTTPNotFound() from None
+        attachment_id = params.path_id(request, "attachment_id")
         async with self.store.unit_of_work() as uow:
             attachment = await uow.attachments.get(attachment_id)
             case = (await uow.cases.get(attachment.case_id)

@@ -17,17 +17,18 @@ from bot.i18n import _, use_locale
 from bot.names import area_name, field_name, unit_name
 from bot.reports import figure_names, inclusion_line, indicator_names, make_report
 from bot.settings import Settings
+from bot.web import params
 from bot.web.published import SEARCH_SCAN, Published, publish
 from bot.web.render import day, page, percent
 from complaints.directory import Directory
 from storage.uow import Store
-from surveys.errors import PeriodError
 from surveys.indicators import Indicator, Indicators, Rate
-from surveys.periods import Period, parse_period
+from surveys.periods import Period
 from surveys.report import Report, Scope
 
 PREFIXES = {"/cong-khai": "vi", "/public": "en"}
 PAGE_SIZE = 20
+PAGE_MAX = 10_000
 
 
 def current_quarter(now: datetime, settings: Settings) -> str:
@@ -88,11 +89,9 @@ class PublicSite:
         return next(p for p in PREFIXES if request.path.startswith(p))
 
     def _period(self, request: web.Request) -> Period:
-        try:
-            return parse_period(request.query.get("period")
-                                or current_quarter(self.clock(), self.settings))
-        except PeriodError:
-            raise web.HTTPBadRequest(text="bad period") from None
+        return params.period_param(request.query, "period",
+                                   current_quarter(self.clock(), self.settings),
+                                   self.settings.tz)
 
     async def _report(self, period: Period) -> tuple[Report, Directory]:
         async with self.store.unit_of_work() as uow:
@@ -135,17 +134,15 @@ class PublicSite:
         prefix = self._prefix(request)
         language = PREFIXES[prefix]
         query = request.query
-        try:
-            number = max(1, int(query.get("page", "1")))
-        except ValueError:
-            number = 1
-        search = (query.get("q") or "").strip()[:100] or None
+        number = params.int_param(query, "page", 1, 1, PAGE_MAX)
+        search = params.text(query, "q", 100) or None
+        field = params.text(query, "field", 64) or None
+        unit = params.text(query, "unit", 64) or None
         start = (number - 1) * PAGE_SIZE
         async with self.store.unit_of_work() as uow:
             directory = await uow.directory.load()
             found, total = await uow.public.cases(
-                resolved_only=True, field=query.get("field") or None,
-                unit=query.get("unit") or None, search=search,
+                resolved_only=True, field=field, unit=unit, search=search,
                 limit=SEARCH_SCAN if search else PAGE_SIZE, offset=0 if search else start)
         shown_cases = [publish(c) for c in found]
         if search is not None:
