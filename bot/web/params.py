@@ -16,6 +16,7 @@ from bot.i18n import _, resolve_language, use_locale
 from bot.jsonguard import JsonRefused, loads_bounded
 from bot.messages import ROW_ID_MAX
 from bot.settings import Settings
+from bot.web.open311_format import respond
 from bot.web.render import page
 from bot.web.session import VIEWER
 from surveys.errors import PeriodError
@@ -171,6 +172,10 @@ def refusal(request: web.Request, error: BadInput, default_language: str) -> web
     with use_locale(language):
         words = error.words()
     headers = {"Cache-Control": "no-store"}
+    if request.path.startswith("/open311/"):  # in the format the path asks for
+        response = respond(request, "errors", [{"code": 400, "description": words}], 400)
+        response.headers.update(headers)
+        return response
     if request.path.startswith(JSON_PREFIXES) or request.path.endswith((".json", ".csv")):
         # The shape of Open311's and the open data's errors.
         return web.json_response([{"code": 400, "description": words}], status=400,
