@@ -72,7 +72,9 @@ class Desk(DashboardPages):
         query = request.query
         status = params.choice(query, "status", STATUSES, "open")
         admin = viewer.actor.is_admin
-        unit = (params.text(query, "unit", 64) or None) if admin else viewer.account.unit
+        unit = (params.text(query, "unit", 64) or None) if admin else None
+        # Staff see their unit's cases, and the focal point's those it stands in for.
+        units = None if admin else {viewer.account.unit or "", *viewer.actor.covers}
         start = end = None
         period_label = params.text(query, "period", 40)
         if period_label:
@@ -86,7 +88,7 @@ class Desk(DashboardPages):
             directory = await uow.directory.load()
             notes = await _notes(uow, viewer, request)
             found, total = await uow.cases.search(
-                now=now, unit=unit, field=field, status=status,
+                now=now, unit=unit, units=units, field=field, status=status,
                 start=start, end=end, text=search,
                 limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
         language = self.language(viewer)
@@ -97,7 +99,8 @@ class Desk(DashboardPages):
                            page=number, pages=max(1, ceil(total / PAGE_SIZE)),
                            query={k: v for k, v in query.items() if k != "r"},
                            state=status, directory=directory,
-                           admin=admin, unit=unit, period=period_label, notes=notes)
+                           admin=admin, unit=unit, period=period_label, notes=notes,
+                           several_units=units is None or len(units) > 1)
 
     def _row(self, case: Case, directory: Any, now: datetime) -> dict[str, Any]:
         tz = self.settings.tz
