@@ -278,3 +278,22 @@ async def test_zalo_oa_window_is_a_setting(database_url: str) -> None:
 
 def test_nested_helper() -> None:
     assert json.loads(nested(3, "object")) == {"a": {"a": {"a": 1}}}
+
+
+async def test_a_photo_frame_with_an_id_past_the_database_is_invalid(stage: Stage) -> None:
+    visitor = await stage.visitor()
+    try:
+        await visitor.open()
+        with logged_errors() as errors:
+            for serial, value in enumerate([0, -1, 2**31, 2**63, 10**40, -2**63, 1.5, True,
+                                            "1e3", "", None, [], {}]):
+                frame = {"client_id": f"photo{serial:08d}", "type": "photo",
+                         "attachment_id": value}
+                answer = await visitor.frame(json.dumps(frame))
+                assert answer["type"] == "invalid", (value, answer)
+            frame = {"client_id": "photo-in-range", "type": "photo",
+                     "attachment_id": 2**31 - 1}
+            assert (await visitor.frame(json.dumps(frame)))["type"] == "ack"
+            assert not errors.take()
+    finally:
+        await visitor.close()
