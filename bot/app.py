@@ -42,6 +42,7 @@ from bot.web.dossiers_api import DossiersApi
 from bot.web.limits import PublicCache, WebLimits
 from bot.web.open311 import Open311
 from bot.web.opendata import OpenData
+from bot.web.params import refuse_bad_input
 from bot.web.public import PublicSite
 from bot.web.publication_desk import PublicationDesk
 from bot.web.rights import PersonalData
@@ -122,7 +123,8 @@ class Service:
                                  settings.zalo_oa_free_messages)
             self.zalo_oa = ZaloOAChannel(settings.zalo_oa_api_url, settings.zalo_oa_app_id,
                                          settings.zalo_oa_secret_key, self.zalo_tokens, handle,
-                                         self.link, window, clock)
+                                         self.link, window, clock,
+                                         settings.zalo_oa_event_minutes)
             senders.append(self.zalo_oa)
         self.outbox = OutboxDispatcher(self.store, senders, clock,
                                        lease_seconds=settings.outbox_lease)
@@ -159,8 +161,10 @@ class Service:
 
     def web_app(self) -> web.Application:
         limits = WebLimits(self.store, self.settings, self.clock)
+        # Odd input is refused before anything else, cached answers next.
         app = web.Application(client_max_size=MAX_REQUEST,
-                              middlewares=[PublicCache(limits).middleware])
+                              middlewares=[refuse_bad_input(self.settings),
+                                           PublicCache(limits).middleware])
         public = self.settings.public_url is not None
         webhooks: dict[str, Handler] = {}
         if self.telegram is not None and self.settings.webhook_mode:

@@ -29,6 +29,9 @@ class Context:
     calendars: Calendars
     options: list[tuple[str, str]] | None = None
     """Buttons of the last reply to this chat, for answers typed as a number or label."""
+    covers: frozenset[str] = frozenset()
+    """The units whose cases the person handles as the focal point's staff
+    (bot.core.authority)."""
     notifier: Notifier = field(init=False)
 
     def __post_init__(self) -> None:
@@ -39,7 +42,7 @@ class Context:
 
     @property
     def actor(self) -> Actor:
-        return self.account.as_actor()
+        return self.account.as_actor(self.covers)
 
     @property
     def chat(self) -> Chat:

@@ -12,6 +12,7 @@ from bot import audit
 from bot.calendars import Calendars
 from bot.callbacks import unpack
 from bot.context import Context
+from bot.core.authority import covered_units
 from bot.core.privacy import known_pseudonym_key
 from bot.errors import explain, stale_button
 from bot.flood import FloodGate
@@ -156,9 +157,11 @@ class Dispatcher:
                                     self.settings.default_language)
         set_language(language)
         dialog = await uow.dialogs.load(message.channel, message.chat_id)
+        directory = await uow.directory.load()
         return Context(uow=uow, message=message, account=account, dialog=dialog,
-                       directory=await uow.directory.load(), settings=self.settings, now=now,
-                       language=language, calendars=self.calendars)
+                       directory=directory, settings=self.settings, now=now,
+                       language=language, calendars=self.calendars,
+                       covers=await covered_units(uow.accounts, directory, account))
 
     async def _converse(self, ctx: Context) -> bool:
         """A step of the chat: routed to its handler; a domain error is explained to the

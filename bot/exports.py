@@ -13,6 +13,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from bot.cells import safe_row, safe_xlsx_cell, safe_xlsx_row
 from bot.dossier_view import status_label
 from bot.handlers.cards import status_label as case_status_label
 from bot.i18n import _
@@ -52,10 +53,15 @@ def _case_values(row: tuple[Any, ...], names: dict[str, dict[str, str]],
     on_time = None if resolved is None else resolved <= due
     return [code, _local(received, timezone), names["unit"].get(unit, unit),
             names["field"].get(field, field), names["area"].get(area or "", area or ""),
-            channel_name(channel), case_status_label(CaseStatus(status)), _local(due, timezone),
+            channel_name(channel), _case_status(status), _local(due, timezone),
             _local(extended, timezone), _local(resolved, timezone),
             None if on_time is None else (_("yes") if on_time else _("no")), transfers, score,
             channel, status]
+
+
+def _case_status(code: str) -> str:
+    """The status in words; an imported history's own status as it came."""
+    return case_status_label(CaseStatus(code)) if code in set(CaseStatus) else code
 
 
 def rating_header(questions: list[Question], language: str) -> list[str]:
@@ -136,23 +142,23 @@ async def write_xlsx(target: str | IO[bytes], report: Report, source: ExportSour
     def header(sheet: WriteOnlyWorksheet, cells: list[str]) -> None:
         row = []
         for value in cells:
-            cell = WriteOnlyCell(sheet, value=value)
+            cell = WriteOnlyCell(sheet, value=safe_xlsx_cell(value))
             cell.font = bold
             row.append(cell)
         sheet.append(row)
 
     summary = book.create_sheet(_("Summary"))
-    summary.append([_("Indicators for {label} ({first} to {last})").format(
+    _append(summary, [_("Indicators for {label} ({first} to {last})").format(
         label=report.period.label, first=report.period.first.strftime("%d/%m/%Y"),
         last=report.period.last.strftime("%d/%m/%Y"))])
     header(summary, [_("Indicator"), *_rate_header(), _("Points on the previous period")])
     trends = report.trends()
     for key, name in indicator_names().items():
-        summary.append([name, *_rate_cells(report.overall[key]), trends[key]])
+        _append(summary, [name, *_rate_cells(report.overall[key]), trends[key]])
     for key, name in figure_names().items():
-        summary.append([name, *_rate_cells(report.overall[key])])
+        _append(summary, [name, *_rate_cells(report.overall[key])])
     for inclusion in report.inclusions:
-        summary.append([inclusion_line(inclusion, directory, timezone)])
+        _append(summary, [inclusion_line(inclusion, directory, timezone)])
 
     for group, title in (("unit", _("By unit")), ("field", _("By field"))):
         sheet = book.create_sheet(title)
@@ -160,28 +166,33 @@ async def write_xlsx(target: str | IO[bytes], report: Report, source: ExportSour
                        *[f"{name}: {column}" for name in indicator_names().values()
                          for column in (_("Rate"), _("Counted"), _("Verdict"))]])
         for code, indicators in report.groups.get(group, {}).items():
-            sheet.append([code, names[group].get(code, code), *_group_cells(indicators)])
+            _append(sheet, [code, names[group].get(code, code), *_group_cells(indicators)])
 
     written = 0
     cases = book.create_sheet(_("Cases"))
     header(cases, case_header())
     async for row in source.cases(start, end, report.scope.unit, report.scope.field):
-        cases.append(_case_values(row, names, timezone))
+        _append(cases, _case_values(row, names, timezone))
         written = _tick(written, progress)
 
     dossiers = book.create_sheet(_("Dossiers"))
     header(dossiers, dossier_header())
     async for row in source.dossiers(start, end, report.scope.unit, report.scope.field):
-        dossiers.append(_dossier_values(row, names, timezone, now))
+        _append(dossiers, _dossier_values(row, names, timezone, now))
         written = _tick(written, progress)
 
     ratings = book.create_sheet(_("Ratings"))
     header(ratings, rating_header(questions, language))
     async for row in source.ratings(start, end, report.scope.unit, report.scope.field):
-        ratings.append(_rating_values(row, names, timezone, questions))
+        _append(ratings, _rating_values(row, names, timezone, questions))
         written = _tick(written, progress)
     book.save(target)
     return written
+
+
+def _append(sheet: WriteOnlyWorksheet, values: list[Any]) -> None:
+    """A row of cells that a spreadsheet shows, never runs (bot.cells)."""
+    sheet.append(safe_xlsx_row(values))
 
 
 def _group_cells(indicators: Indicators) -> list[Any]:
@@ -198,12 +209,12 @@ async def write_cases_csv(target: IO[str], rows: AsyncIterator[tuple[Any, ...]],
     """The case list as CSV (UTF-8; the caller writes a BOM for spreadsheet programs)."""
     names = _names(directory, language)
     writer = csv.writer(target)
-    writer.writerow(case_header())
+    writer.writerow(safe_row(case_header()))
     written = 0
     async for row in rows:
         values = _case_values(row, names, timezone)
-        writer.writerow([v.strftime("%Y-%m-%d %H:%M") if isinstance(v, datetime) else
-                         "" if v is None else v for v in values])
+        writer.writerow(safe_row([v.strftime("%Y-%m-%d %H:%M") if isinstance(v, datetime)
+                                  else "" if v is None else v for v in values]))
         written = _tick(written, progress)
     return written
 

@@ -6,6 +6,24 @@ from enum import StrEnum
 from typing import Any
 
 _INVITE_TOKEN = re.compile(r"\b(inv|hs)_[A-Za-z0-9_-]+")
+ROW_ID_MAX = 2**31 - 1
+"""The largest row id: ids are `integer` (int4) columns on PostgreSQL."""
+_ROW_ID = re.compile(r"[1-9][0-9]{0,9}")
+
+
+def row_id(value: object) -> int:
+    """A row id from outside (a path, a chat frame): a whole number from 1 to ROW_ID_MAX
+    written in ASCII digits (or a JSON integer), else ValueError, before any database
+    is asked."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and _ROW_ID.fullmatch(value):
+        number = int(value)
+    else:
+        raise ValueError("not a row id")
+    if not 1 <= number <= ROW_ID_MAX:
+        raise ValueError("not a row id")
+    return number
 
 
 class Kind(StrEnum):

@@ -137,7 +137,7 @@ class Scheduler:
 
     async def _remind_unit(self, work: Round, case: Case, key: str) -> None:
         """Open cases near their date: the one handling it, else the whole unit."""
-        readers = await self._handlers(work.uow, case)
+        readers = await self._handlers(work, case)
         left = days_left(case, work.now, work.calendar, work.tz)
         for reader in readers:
             await work.notifier.notify(reader, lambda: Reply(
@@ -154,7 +154,7 @@ class Scheduler:
         case_id = case.id
         assert case_id is not None
         owed_by = apology_owed_by(case, work.calendar, work.tz, self.settings.end_of_day)
-        for reader in await self._handlers(work.uow, case):
+        for reader in await self._handlers(work, case):
             await work.notifier.notify(reader, lambda: Reply(
                 _("{code} is due {due}. If it will be late, the sender must receive a written "
                   "apology with a new date by {by} (Nghị định 118/2025/NĐ-CP, art. 19, "
@@ -166,7 +166,7 @@ class Scheduler:
                 case_id=case_id, key=key)
 
     async def _remind_unclaimed(self, work: Round, case: Case, key: str) -> None:
-        for reader in await work.uow.accounts.members(case.unit):
+        for reader in await self._unit(work, case.unit):
             await work.notifier.notify(reader, lambda: Reply(
                 _("Nobody has taken {code} yet, received {date}. Send /hopthu to see it.")
                 .format(code=case.code, date=format_date(case.routed_at or case.received_at,
@@ -176,7 +176,7 @@ class Scheduler:
         """The head is told; the citizen gets an apology on the unit's behalf if none
         was sent, and the head is told that too."""
         assert case.id is not None
-        heads = await work.uow.accounts.heads(case.unit) or await self._handlers(work.uow, case)
+        heads = await work.uow.accounts.heads(case.unit) or await self._handlers(work, case)
         for head in heads:
             await work.notifier.notify(head, lambda: Reply(
                 _("{code} of {unit} is late: it was due {date}.").format(
@@ -258,10 +258,17 @@ class Scheduler:
             if case is not None:
                 await rating.remind(work.uow, work.notifier, work.directory, case, work.now)
 
-    @staticmethod
-    async def _handlers(uow: UnitOfWork, case: Case) -> list[Account]:
+    @classmethod
+    async def _handlers(cls, work: Round, case: Case) -> list[Account]:
         if case.assignee_id is not None:
-            assignee = await uow.accounts.get(case.assignee_id)
+            assignee = await work.uow.accounts.get(case.assignee_id)
             if assignee is not None:
                 return [assignee]
-        return await uow.accounts.members(case.unit)
+        return await cls._unit(work, case.unit)
+
+    @staticmethod
+    async def _unit(work: Round, unit: str) -> list[Account]:
+        """A unit's staff; the focal point's while the unit has none, as its new cases
+        go to them (bot.handlers.casework.send_card_to_unit)."""
+        return (await work.uow.accounts.members(unit)
+                or await work.uow.accounts.members(work.directory.focal_unit))

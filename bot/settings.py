@@ -105,6 +105,9 @@ class Settings:
     with a paid package)."""
     zalo_oa_free_messages: int = 8
     """How many messages the OA may send in that time (Zalo: 8 free; 0 for no limit)."""
+    zalo_oa_event_minutes: int = 5
+    """How far from our clock the timestamp of a signed Zalo OA event may be: older or
+    newer events are refused (a replay, or a clock badly wrong)."""
     flood_per_minute: int = 30
     """Messages a chat may send a minute after its burst (0: no flood control)."""
     flood_burst: int = 20
@@ -221,7 +224,11 @@ class Settings:
                                defaults.zalo_oa_reply_hours, 1, 7 * 24)
         free_messages = _integer("PAKN_ZALO_OA_FREE_MESSAGES", get("PAKN_ZALO_OA_FREE_MESSAGES"),
                                  defaults.zalo_oa_free_messages, 0, 1000)
+        event_minutes = _integer("PAKN_ZALO_OA_EVENT_MINUTES",
+                                 get("PAKN_ZALO_OA_EVENT_MINUTES"),
+                                 defaults.zalo_oa_event_minutes, 1, 60)
         return cls(
+            zalo_oa_event_minutes=event_minutes,
             flood_per_minute=_integer("PAKN_FLOOD_PER_MINUTE", get("PAKN_FLOOD_PER_MINUTE"),
                                       defaults.flood_per_minute, 0, 10_000),
             flood_burst=_integer("PAKN_FLOOD_BURST", get("PAKN_FLOOD_BURST"),

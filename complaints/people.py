@@ -20,6 +20,9 @@ class Actor:
     role: Role
     unit: str | None = None
     name: str = ""
+    covers: frozenset[str] = frozenset()
+    """Units nobody has joined, whose cases fall back to this person's unit, the focal
+    point: its staff handle them until the unit has staff of its own."""
 
     @property
     def is_admin(self) -> bool:
@@ -30,7 +33,7 @@ class Actor:
         return self.role in STAFF_ROLES or self.role is Role.ADMIN
 
     def works_for(self, unit: str) -> bool:
-        return self.role in STAFF_ROLES and self.unit == unit
+        return self.role in STAFF_ROLES and (self.unit == unit or unit in self.covers)
 
 
 @dataclass(frozen=True)
@@ -44,5 +47,6 @@ class Account:
     language: str | None
     consent_version: str | None
 
-    def as_actor(self) -> Actor:
-        return Actor(account_id=self.id, role=self.role, unit=self.unit, name=self.name)
+    def as_actor(self, covers: frozenset[str] = frozenset()) -> Actor:
+        return Actor(account_id=self.id, role=self.role, unit=self.unit, name=self.name,
+                     covers=covers)

@@ -1,5 +1,6 @@
 """Cases and their events."""
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import func, or_, select
@@ -55,12 +56,13 @@ class SqlCaseRepository:
         return [Event(kind=EventKind(r.kind), at=r.at, actor_id=r.actor_id, unit=r.unit_code,
                       data=dict(r.data)) for r in rows]
 
-    async def open_cases(self, unit: str | None, limit: int) -> list[Case]:
-        """Open cases, the nearest date the citizen is promised first."""
+    async def open_cases(self, units: Collection[str] | None, limit: int) -> list[Case]:
+        """Open cases of these units (of all when None), the nearest date the citizen is
+        promised first."""
         effective_due = func.coalesce(CaseRow.extended_due_at, CaseRow.due_at)
         stmt = select(CaseRow).where(CaseRow.status.in_([s.value for s in OPEN_STATUSES]))
-        if unit is not None:
-            stmt = stmt.where(CaseRow.unit_code == unit)
+        if units is not None:
+            stmt = stmt.where(CaseRow.unit_code.in_(sorted(units)))
         stmt = stmt.order_by(effective_due, CaseRow.id).limit(limit)
         return [_from_row(r) for r in (await self.session.execute(stmt)).scalars()]
 
@@ -107,13 +109,14 @@ class SqlCaseRepository:
         return [_from_row(r) for r in (await self.session.execute(stmt)).scalars()]
 
     async def search(self, *, now: datetime, unit: str | None = None,
-                     field: str | None = None, status: str = "open",
+                     units: Collection[str] | None = None, field: str | None = None,
+                     status: str = "open",
                      start: datetime | None = None, end: datetime | None = None,
                      text: str | None = None, limit: int = 50,
                      offset: int = 0) -> tuple[list[Case], int]:
         """Cases for the dashboard and how many match in all. `status`: "open" (the
         nearest date first), "late" (open past their date), "closed" or "all" (newest
-        first); received in [start, end)."""
+        first); received in [start, end); of `unit`, or of one of `units`."""
         effective_due = func.coalesce(CaseRow.extended_due_at, CaseRow.due_at)
         opened = CaseRow.status.in_([s.value for s in OPEN_STATUSES])
         stmt = select(CaseRow)
@@ -123,6 +126,8 @@ class SqlCaseRepository:
             stmt = stmt.where(effective_due < now)
         elif status == "closed":
             stmt = stmt.where(CaseRow.status == Status.RESOLVED.value)
+        if units is not None:
+            stmt = stmt.where(CaseRow.unit_code.in_(sorted(units)))
         for column, value in ((CaseRow.unit_code, unit), (CaseRow.field_code, field)):
             if value:
                 stmt = stmt.where(column == value)

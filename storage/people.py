@@ -109,6 +109,14 @@ class SqlAccountRepository:
             .order_by(AccountRow.id))
         return [_account(r) for r in rows.scalars()]
 
+    async def staffed_units(self) -> set[str]:
+        """The units that have at least one member of staff."""
+        rows = await self.session.execute(
+            select(AccountRow.unit_code).where(
+                AccountRow.unit_code.is_not(None),
+                AccountRow.role.in_([Role.STAFF.value, Role.HEAD.value])).distinct())
+        return {str(unit) for unit in rows.scalars()}
+
     async def admins(self) -> list[Account]:
         rows = await self.session.execute(
             select(AccountRow).where(AccountRow.role == Role.ADMIN.value).order_by(AccountRow.id))

@@ -8,7 +8,6 @@ delivered again. Outgoing messages go through the outbox and this module's sende
 
 import asyncio
 import hmac
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -29,6 +28,7 @@ from telegram.ext import Application
 
 from bot.channels.base import MediaStore, Outcome, RetryLater, Sent, Undeliverable
 from bot.channels.telegram_transport import AiohttpRequest
+from bot.jsonguard import loads_bounded
 from bot.messages import (
     ButtonKind,
     IncomingMessage,
@@ -328,7 +328,7 @@ def _markup(reply: Reply) -> Markup | None:
 
 
 def _json(body: bytes) -> dict[str, Any]:
-    data = json.loads(body)
+    data = loads_bounded(body, MAX_BODY)
     if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
         raise ValueError("not an update")
     return data

@@ -11,7 +11,6 @@ is recognised as the same one.
 import base64
 import hashlib
 import hmac
-import json
 import logging
 import re
 import secrets
@@ -23,8 +22,9 @@ from aiohttp import BodyPartReader, WSMsgType, web
 
 from bot.channels.base import Outcome, Sent, StoredFile, UploadRefusal
 from bot.clients import Networks, client_address, cookies_secure
+from bot.jsonguard import loads_bounded
 from bot.links import parse_id
-from bot.messages import IncomingMessage, Kind, Photo
+from bot.messages import IncomingMessage, Kind, Photo, row_id
 from storage.errors import StorageError
 from storage.records import Queued
 
@@ -34,6 +34,8 @@ CHANNEL = "webchat"
 COOKIE = "pakn_chat"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 MAX_TEXT = 4000
+MAX_FRAME = 64 << 10
+"""A chat frame: a text of MAX_TEXT characters, escaped, fits with room to spare."""
 MAX_UPLOAD = 5 << 20
 _CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{32,64}")
@@ -149,7 +151,7 @@ class WebChatChannel:
     async def _receive(self, socket: web.WebSocketResponse, chat_id: str,
                        language: str | None, client: str | None, raw: str) -> None:
         try:
-            data = json.loads(raw)
+            data = loads_bounded(raw, MAX_FRAME)
             message = _to_incoming(data, chat_id, language, client)
         except (ValueError, TypeError, KeyError):
             await socket.send_json({"type": "invalid"})
@@ -230,7 +232,7 @@ def _to_incoming(data: dict[str, Any], chat_id: str, language: str | None,
     if kind == "button":
         return IncomingMessage(kind=Kind.BUTTON, payload=str(data["payload"])[:64], **base)
     if kind == "photo":
-        photo = Photo(attachment_id=int(data["attachment_id"]))
+        photo = Photo(attachment_id=row_id(data["attachment_id"]))
         return IncomingMessage(kind=Kind.PHOTO, photo=photo, **base)
     if kind == "location":
         latitude, longitude = float(data["latitude"]), float(data["longitude"])

@@ -9,7 +9,6 @@ polling; they carry no update id, so (event name, message id) is the dedupe key.
 
 import asyncio
 import hmac
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -18,6 +17,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.channels.base import Outcome, RetryLater, Sent, Undeliverable
+from bot.jsonguard import loads_bounded
 from bot.messages import IncomingMessage, Kind, Photo, Reply, numbered
 from storage.errors import StorageError
 from storage.records import Queued
@@ -114,7 +114,7 @@ class ZaloBotChannel:
         if len(body) > MAX_BODY:
             return web.Response(status=413, text="too large")
         try:
-            update = unwrap(json.loads(body))
+            update = unwrap(loads_bounded(body, MAX_BODY))
         except (ValueError, TypeError):
             return web.Response(status=400, text="not an update")
         try:

@@ -2,7 +2,9 @@
 
 Events reach `POST /webhook/zalo-oa` signed with
 `X-ZEvent-Signature: mac=sha256(app_id + raw body + timestamp + OA secret key)`; nothing
-is acted on before the signature checks out. Replies go through the v3 consultation
+is acted on before the signature checks out, and an event whose timestamp is more than
+a few minutes from our clock is refused (a captured event replayed later, or one signed
+ahead of time). Replies go through the v3 consultation
 message API, which Zalo allows only for a while after the person last wrote (see
 bot/reply_window.py): a message outside the window is recorded undeliverable with the
 reason, never retried forever. Buttons become OA "query" buttons whose tap comes
@@ -11,16 +13,17 @@ back as a text carrying the payload; beyond five options, a numbered list.
 
 import hashlib
 import hmac
-import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import aiohttp
 from aiohttp import web
 
 from bot.channels.base import Outcome, RetryLater, Sent, Undeliverable
+from bot.jsonguard import JsonRefused, loads_bounded
 from bot.messages import IncomingMessage, Kind, Photo, Reply, numbered
 from storage.errors import StorageError
 from storage.records import Queued
@@ -33,6 +36,7 @@ BUTTON_PREFIX = "#pakn "
 """A query button sends its payload back as text: this marks it as a button press."""
 MAX_BUTTONS = 5
 MAX_BODY = 1 << 20
+_MILLISECONDS = re.compile(r"[0-9]{1,13}")
 Handle = Callable[[IncomingMessage], Awaitable[bool]]
 Link = Callable[[int], Awaitable[str | None]]
 """The address a file can be fetched at by Zalo, or None when the file is gone."""
@@ -67,7 +71,8 @@ class ZaloOAChannel:
 
     def __init__(self, api_url: str, app_id: str, secret_key: str, tokens: Tokens,
                  handle: Handle, link: Link, window: Window,
-                 clock: Callable[[], datetime]) -> None:
+                 clock: Callable[[], datetime],
+                 window_minutes: float = 5.0) -> None:
         self.url = f"{api_url.rstrip('/')}/v3.0/oa/message/cs"
         self.app_id, self.secret_key = app_id, secret_key
         self.tokens = tokens
@@ -75,6 +80,7 @@ class ZaloOAChannel:
         self.link = link
         self.window = window
         self.clock = clock
+        self.event_window = timedelta(minutes=window_minutes)
         self._session: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
@@ -86,21 +92,38 @@ class ZaloOAChannel:
 
     # --- receiving -----------------------------------------------------------------------
 
-    def signed(self, body: bytes, signature: str) -> bool:
-        """Check the MAC before anything in the body is trusted."""
+    def verify(self, body: bytes, signature: str) -> dict[str, Any] | None:
+        """The event, if its MAC checks out and it was signed within the window of our
+        clock; None otherwise. Zalo's MAC covers two fields of the body (app_id and
+        timestamp), so the body is parsed (bounded in size and depth) to find them, and
+        nothing in it is used before the check."""
         try:
-            event = json.loads(body)
+            event = loads_bounded(body, MAX_BODY)
             # JSON escapes can spell lone surrogates, which do not encode: not signed.
             timestamp = str(event["timestamp"]).encode()
             app_id = str(event["app_id"]).encode()
-        except (ValueError, TypeError, KeyError):
-            return False
-        if not hmac.compare_digest(app_id, self.app_id.encode()):
-            return False
+        except (JsonRefused, TypeError, KeyError, UnicodeEncodeError):
+            return None
+        if not isinstance(event, dict) or not hmac.compare_digest(app_id,
+                                                                  self.app_id.encode()):
+            return None
         expected = hashlib.sha256(
             app_id + body + timestamp + self.secret_key.encode()).hexdigest()
         given = signature.removeprefix("mac=").strip()
-        return hmac.compare_digest(expected.encode(), given.encode())
+        if not hmac.compare_digest(expected.encode(), given.encode(errors="replace")):
+            return None
+        if not self._fresh(timestamp.decode()):
+            log.warning("Zalo OA: a signed event outside the %s window was refused",
+                        self.event_window)
+            return None
+        return event
+
+    def _fresh(self, timestamp: str) -> bool:
+        """Zalo stamps events in milliseconds since the epoch."""
+        if not _MILLISECONDS.fullmatch(timestamp):
+            return False
+        sent = datetime.fromtimestamp(int(timestamp) / 1000, UTC)
+        return abs(self.clock() - sent) <= self.event_window
 
     async def webhook(self, request: web.Request) -> web.Response:
         signature = request.headers.get(SIGNATURE_HEADER, "")
@@ -109,9 +132,10 @@ class ZaloOAChannel:
         body = await request.content.read(MAX_BODY + 1)
         if len(body) > MAX_BODY:
             return web.Response(status=413, text="too large")
-        if not self.signed(body, signature):
+        event = self.verify(body, signature)
+        if event is None:
             return web.Response(status=401, text="unauthorized")
-        message = to_incoming(json.loads(body))
+        message = to_incoming(event)
         if message is not None:
             try:
                 await self.handle(message)

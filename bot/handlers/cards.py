@@ -12,7 +12,7 @@ from complaints.case import Case, Event, EventKind, Status, can_handle
 from complaints.directory import Directory
 from complaints.people import Actor
 from complaints.phone import format_phone
-from complaints.privacy import REMOVED
+from complaints.privacy import REMOVED, anonymise
 
 
 def status_label(status: Status) -> str:
@@ -68,7 +68,12 @@ class CardFacts:
 
 def case_card(case: Case, reader: Actor, directory: Directory, tz: ZoneInfo, now: datetime,
               facts: CardFacts) -> Reply:
-    """The card staff see: everything needed to act, and the buttons the reader may use."""
+    """The card staff see: everything needed to act, and the buttons the reader may use.
+    Who cannot act on the case (a unit it was transferred away from, whose cards are
+    redrawn) sees no sender's name, phone, address or location, and the text without
+    them: personal data goes only to those who need it to handle the case (Luật
+    91/2025/QH15, purpose limitation)."""
+    acting = can_handle(reader, case)
     status = status_label(case.status)
     if case.status is not Status.RESOLVED and facts.assignee:
         status = _("{status} by {name}").format(status=status, name=facts.assignee)
@@ -88,13 +93,15 @@ def case_card(case: Case, reader: Actor, directory: Directory, tz: ZoneInfo, now
             date=format_date(case.transfer_due_at, tz)))
     if case.contact.erased:
         lines.append(_("Sender: (removed at the citizen's request)"))
+    elif not acting:
+        lines.append(_("Sender: shown only to the staff handling the case"))
     else:
         lines += [
             _("Sender: {name} · {phone}").format(name=case.contact.name,
                                                 phone=format_phone(case.contact.phone)),
             _("Address: {address}").format(address=case.contact.address),
         ]
-    if case.location:
+    if case.location and acting:
         lines.append(_("Location: {link}").format(
             link=map_link(case.location.latitude, case.location.longitude)))
     if case.channel == OPEN311:
@@ -112,10 +119,15 @@ def case_card(case: Case, reader: Actor, directory: Directory, tz: ZoneInfo, now
         lines.append(_("A message to the sender could not be delivered ({date}): "
                        "{reason}").format(date=format_datetime(facts.failure[1], tz),
                                           reason=facts.failure[0]))
-    lines += ["", removed() if case.text == REMOVED else case.text]
+
+    def shown(text: str) -> str:
+        if acting or text == REMOVED:
+            return text
+        return anonymise(text, case.contact.name, case.contact.phone, case.contact.address)
+    lines += ["", removed() if case.text == REMOVED else shown(case.text)]
     if case.status is Status.RESOLVED and case.answer:
-        lines += ["", _("Answer: {answer}").format(answer=case.answer)]
-    if not can_handle(reader, case):
+        lines += ["", _("Answer: {answer}").format(answer=shown(case.answer))]
+    if not acting:
         if case.is_open:
             lines += ["", _("Now with: {unit}").format(unit=unit_name(directory, case.unit))]
         return Reply("\n".join(lines), sensitive=not case.contact.erased)

@@ -6,6 +6,7 @@ from datetime import timedelta
 from functools import partial
 
 from bot.context import Context
+from bot.core.authority import actor_of
 from bot.handlers.cards import CardFacts, case_card
 from bot.i18n import _
 from bot.messages import Reply
@@ -37,7 +38,8 @@ async def card_for(ctx: Context, case: Case, reader: Account) -> Callable[[], Re
                       failure=None if erased else
                       await ctx.uow.outbox.last_failure(case.id, citizen_chat),
                       window_end=window_end)
-    return lambda: case_card(case, reader.as_actor(), ctx.directory, ctx.tz, ctx.now, facts)
+    actor = await actor_of(ctx.uow.accounts, ctx.directory, reader)
+    return lambda: case_card(case, actor, ctx.directory, ctx.tz, ctx.now, facts)
 
 
 async def show_card(ctx: Context, case: Case) -> None:

@@ -300,8 +300,9 @@ async def inbox(ctx: Context) -> None:
     account = ctx.account
     if account.role not in STAFF_ROLES and account.role is not Role.ADMIN:
         raise Refused("not_staff", _("This command is for staff of the units."))
-    unit = None if account.role is Role.ADMIN else account.unit
-    cases = await ctx.uow.cases.open_cases(unit, INBOX_SIZE)
+    # The focal point's staff also see the cases of the units they stand in for.
+    units = None if account.role is Role.ADMIN else {account.unit or "", *ctx.actor.covers}
+    cases = await ctx.uow.cases.open_cases(units, INBOX_SIZE)
     if not cases:
         await ctx.reply(Reply(_("No open cases. Well done!")))
         return

@@ -28,6 +28,7 @@ from bot.messages import IncomingMessage, Kind
 from bot.names import CHANNELS, channel_name, procedure_name, unit_name
 from bot.reports import make_report
 from bot.settings import Settings
+from bot.web import params
 from bot.web.dashboard import DashboardPages
 from bot.web.desk import NONCE, new_nonce
 from bot.web.public import (
@@ -51,8 +52,7 @@ from complaints.people import Role
 from storage.records import Override, SurveyToken
 from storage.uow import SqlUnitOfWork, Store
 from surveys.bursts import BURST_COUNT, BURST_MINUTES, Burst, Place, find_bursts
-from surveys.errors import PeriodError
-from surveys.periods import Period, parse_period
+from surveys.periods import Period
 from surveys.report import GROUPS, Report, Scope
 
 CSV_MIME = "text/csv"
@@ -85,12 +85,10 @@ class Admin(DashboardPages):
 
     def _scope(self, request: web.Request) -> tuple[Period, Scope]:
         query = request.query
-        try:
-            period = parse_period(query.get("period")
-                                  or current_quarter(self.clock(), self.settings))
-        except PeriodError:
-            raise web.HTTPBadRequest(text="bad period: write 2026-Q1, 2026-03 or 2026") from None
-        return period, Scope(**{key: query.get(key) or None
+        period = params.period_param(query, "period",
+                                     current_quarter(self.clock(), self.settings),
+                                     self.settings.tz)
+        return period, Scope(**{key: params.text(query, key, 64) or None
                                 for key in ("unit", "field", "procedure", "channel")})
 
     async def _report(self, request: web.Request) -> tuple[Any, Directory]:
@@ -285,7 +283,9 @@ class Admin(DashboardPages):
                        notes: list[str] | None = None, status: int = 200,
                        year: int | None = None) -> web.Response:
         viewer = await self.sessions.require(request, admin=True)
-        year = year or self._year(request.query.get("year", ""))
+        year = year or params.int_param(request.query, "year",
+                                        self.clock().astimezone(self.settings.tz).year,
+                                        calendars.FIRST_YEAR, calendars.LAST_YEAR)
         async with self.store.unit_of_work() as uow:
             overrides = await uow.calendar.overrides()
             year_status = await calendars.status_of(uow, year)

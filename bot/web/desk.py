@@ -27,6 +27,7 @@ from bot.messages import OPEN311, IncomingMessage, Kind
 from bot.names import area_name, field_name, unit_name
 from bot.ports import Chat
 from bot.settings import Settings
+from bot.web import params
 from bot.web.dashboard import DashboardPages
 from bot.web.published import clean
 from bot.web.session import Sessions, Viewer
@@ -35,10 +36,10 @@ from complaints.errors import ComplaintsError, NotAllowed, ValidationError
 from complaints.publication import Decision, Publication
 from storage.records import FileKind
 from storage.uow import SqlUnitOfWork, Store
-from surveys.errors import PeriodError
-from surveys.periods import parse_period
 
 PAGE_SIZE = 25
+PAGE_MAX = 10_000
+"""Pages past this would skip more rows than any unit has."""
 STATUSES = ("open", "late", "closed", "all")
 ACTIONS = ("claim", "reply", "ask", "transfer", "apologise", "resolve")
 NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -75,29 +76,26 @@ class Desk(DashboardPages):
     async def cases(self, request: web.Request) -> web.Response:
         viewer = await self.sessions.require(request)
         query = request.query
-        status = query.get("status", "open")
-        if status not in STATUSES:
-            status = "open"
+        status = params.choice(query, "status", STATUSES, "open")
         admin = viewer.actor.is_admin
-        unit = (query.get("unit") or None) if admin else viewer.account.unit
+        unit = (params.text(query, "unit", 64) or None) if admin else None
+        # Staff see their unit's cases, and the focal point's those it stands in for.
+        units = None if admin else {viewer.account.unit or "", *viewer.actor.covers}
         start = end = None
-        period_label = query.get("period") or ""
+        period_label = params.text(query, "period", 40)
         if period_label:
-            try:
-                start, end = parse_period(period_label).bounds(self.settings.tz)
-            except PeriodError:
-                period_label = ""
-        try:
-            number = max(1, int(query.get("page", "1")))
-        except ValueError:
-            number = 1
+            start, end = params.period_param(query, "period", "",
+                                             self.settings.tz).bounds(self.settings.tz)
+        number = params.int_param(query, "page", 1, 1, PAGE_MAX)
+        search = params.text(query, "q", 100) or None
+        field = params.text(query, "field", 64) or None
         now = self.clock()
         async with self.store.unit_of_work() as uow:
             directory = await uow.directory.load()
             notes = await _notes(uow, viewer, request)
             found, total = await uow.cases.search(
-                now=now, unit=unit, field=query.get("field") or None, status=status,
-                start=start, end=end, text=(query.get("q") or "")[:100] or None,
+                now=now, unit=unit, units=units, field=field, status=status,
+                start=start, end=end, text=search,
                 limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
         language = self.language(viewer)
         with use_locale(language):
@@ -107,7 +105,8 @@ class Desk(DashboardPages):
                            page=number, pages=max(1, ceil(total / PAGE_SIZE)),
                            query={k: v for k, v in query.items() if k != "r"},
                            state=status, directory=directory,
-                           admin=admin, unit=unit, period=period_label, notes=notes)
+                           admin=admin, unit=unit, period=period_label, notes=notes,
+                           several_units=units is None or len(units) > 1)
 
     def _row(self, case: Case, directory: Any, now: datetime) -> dict[str, Any]:
         tz = self.settings.tz

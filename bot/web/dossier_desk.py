@@ -25,6 +25,7 @@ from bot.messages import Kind
 from bot.names import procedure_name, unit_name
 from bot.ports import DossierEvent
 from bot.settings import Settings
+from bot.web import params
 from bot.web.dashboard import DashboardPages
 from bot.web.desk import NONCE, new_nonce
 from bot.web.published import clean
@@ -81,18 +82,13 @@ class DossierDesk(DashboardPages):
     async def dossiers(self, request: web.Request) -> web.Response:
         viewer = await self.sessions.require(request)
         query = request.query
-        which = query.get("list", "open")
-        if which not in LISTS:
-            which = "open"
+        which = params.choice(query, "list", tuple(LISTS), "open")
         admin = viewer.actor.is_admin
-        try:
-            number = min(max(1, int(query.get("page", "1"))), PAGE_MAX)
-        except ValueError:
-            number = 1
+        number = params.int_param(query, "page", 1, 1, PAGE_MAX)
+        wanted = params.text(query, "unit", 64)
         now = self.clock()
         async with self.store.unit_of_work() as uow:
             directory = await uow.directory.load()
-            wanted = query.get("unit", "")
             unit = ((wanted if directory.has_unit(wanted) else None) if admin
                     else viewer.account.unit)
             calendar = await self.runner.calendars.around(uow.calendar, now, self.settings.tz)

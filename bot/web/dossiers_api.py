@@ -17,6 +17,7 @@ from bot.core.work import Runner, Work
 from bot.dossier_view import refusal_text
 from bot.handlers.admin import BOT_USERNAME_KEY
 from bot.i18n import _, use_locale
+from bot.jsonguard import JsonRefused, loads_bounded
 from bot.settings import Settings
 from bot.surveys import telegram_link, web_link
 from bot.web.published import reader_language
@@ -67,8 +68,8 @@ class DossiersApi:
             return _error(413, _("At most {count} records per request.").format(
                 count=MAX_RECORDS))
         try:
-            body = json.loads(await request.read())
-        except (ValueError, RecursionError):
+            body = loads_bounded(await request.read(), MAX_BODY)
+        except JsonRefused:
             return _error(400, _("The body must be a JSON array of dossier records."))
         if not isinstance(body, list):
             return _error(400, _("The body must be a JSON array of dossier records."))

@@ -276,20 +276,20 @@ def _paths() -> dict[str, Any]:
             "summary": "Open311 service discovery", "operationId": "open311Discovery",
             "tags": ["Open311"], "parameters": [LANG],
             "responses": {"200": _json(_ref("Discovery"), "Where the endpoints are"),
-                          **_errors(503)}}},
+                          **_errors(400, 503)}}},
         "/open311/v2/services.json": {"get": {
             "summary": "GeoReport v2: fields and procedures as services",
             "operationId": "open311Services", "tags": ["Open311"],
             "parameters": [JURISDICTION, LANG],
             "responses": {"200": _json({"type": "array", "items": _ref("Service")},
-                                       "The services"), **_errors(503)}}},
+                                       "The services"), **_errors(400, 503)}}},
         "/open311/v2/services/{service_code}.json": {"get": {
             "summary": "GeoReport v2: a service's definition (no extra attributes)",
             "operationId": "open311Service", "tags": ["Open311"],
             "parameters": [_path("service_code", "A field or procedure code"), JURISDICTION,
                            LANG],
             "responses": {"200": _json(_ref("ServiceDefinition"), "The definition"),
-                          **_errors(404, 503)}}},
+                          **_errors(400, 404, 503)}}},
         "/open311/v2/requests.json": {
             "get": {
                 "summary": "GeoReport v2: requests (default: the last 90 days, 1000 at most)",
@@ -325,7 +325,7 @@ def _paths() -> dict[str, Any]:
                            JURISDICTION, LANG],
             "responses": {"200": _json({"type": "array", "items": _ref("ServiceRequest"),
                                         "minItems": 1, "maxItems": 1}, "The request"),
-                          **_errors(404, 503)}}},
+                          **_errors(400, 404, 503)}}},
     }
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.cells import safe_row
 from bot.i18n import _, use_locale
 from bot.names import area_name, field_name, procedure_name, unit_name
 from bot.reports import make_report, unit_names
@@ -227,9 +228,9 @@ def _csv(columns: tuple[str, ...], rows: Iterator[list[object]], filename: str) 
     """UTF-8 CSV with a header row: booleans as true/false, nothing as an empty cell."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
+    writer.writerow(safe_row(list(columns)))
     for row in rows:
-        writer.writerow(_cell(value) for value in row)
+        writer.writerow(safe_row([_cell(value) for value in row]))
     return web.Response(text=out.getvalue(), content_type="text/csv", charset="utf-8",
                         headers={"Content-Disposition": f'inline; filename="{filename}"'})
 

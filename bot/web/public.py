@@ -24,18 +24,18 @@ from bot.reports import (
     unit_names,
 )
 from bot.settings import Settings
+from bot.web import params
 from bot.web.published import Published, clean, publish
 from bot.web.render import day, page, percent
 from complaints.directory import Directory
 from storage.uow import Store
-from surveys.errors import PeriodError
 from surveys.indicators import Indicator, Indicators, Rate
-from surveys.periods import Period, parse_period
+from surveys.periods import Period
 from surveys.report import AsOf, Report, Scope
 
 PREFIXES = {"/cong-khai": "vi", "/public": "en"}
 PAGE_SIZE = 20
-PAGE_MAX = 100_000
+PAGE_MAX = 10_000
 
 
 def current_quarter(now: datetime, settings: Settings) -> str:
@@ -97,11 +97,9 @@ class PublicSite:
         return next(p for p in PREFIXES if request.path.startswith(p))
 
     def _period(self, request: web.Request) -> Period:
-        try:
-            return parse_period(request.query.get("period")
-                                or current_quarter(self.clock(), self.settings))
-        except PeriodError:
-            raise web.HTTPBadRequest(text="bad period") from None
+        return params.period_param(request.query, "period",
+                                   current_quarter(self.clock(), self.settings),
+                                   self.settings.tz)
 
     async def _report(self, period: Period, as_of: AsOf) -> tuple[Report, Directory]:
         async with self.store.unit_of_work() as uow:
@@ -146,16 +144,14 @@ class PublicSite:
         prefix = self._prefix(request)
         language = PREFIXES[prefix]
         query = request.query
-        try:
-            number = min(max(1, int(query.get("page", "1"))), PAGE_MAX)
-        except ValueError:
-            number = 1
-        search = clean(query.get("q"), 100) or None
+        number = params.int_param(query, "page", 1, 1, PAGE_MAX)
+        search = params.text(query, "q", 100) or None
+        field = params.text(query, "field", 64) or None
+        unit = params.text(query, "unit", 64) or None
         async with self.store.unit_of_work() as uow:
             directory = await uow.directory.load()
             found, total = await uow.public.cases(
-                published_only=True, field=clean(query.get("field"), 64) or None,
-                unit=clean(query.get("unit"), 64) or None, search=search, limit=PAGE_SIZE,
+                published_only=True, field=field, unit=unit, search=search, limit=PAGE_SIZE,
                 offset=(number - 1) * PAGE_SIZE)
         shown_cases = [publish(c) for c in found]
         return page(request, "public/cases.html", language, prefix=prefix,

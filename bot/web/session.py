@@ -13,12 +13,13 @@ from multidict import MultiDictProxy
 from bot import audit
 from bot.channels.dashboard import CHANNEL
 from bot.clients import client_address, cookies_secure
+from bot.core.authority import covered_units
 from bot.core.limits import Door, admit, give_back
 from bot.i18n import _, resolve_language, use_locale
 from bot.settings import Settings
 from bot.signin import SESSION_LIFETIME, SIGN_IN_PATH, digest, new_token, normalise_code
 from bot.web.render import page
-from complaints.people import Account, Actor
+from complaints.people import STAFF_ROLES, Account, Actor
 from storage.uow import Store
 
 Form = MultiDictProxy[str | bytes | bytearray | web.FileField]
@@ -35,10 +36,12 @@ class Viewer:
 
     account: Account
     csrf: str
+    covers: frozenset[str] = frozenset()
+    """The units whose cases they handle as the focal point's staff (bot.core.authority)."""
 
     @property
     def actor(self) -> Actor:
-        return self.account.as_actor()
+        return self.account.as_actor(self.covers)
 
 
 VIEWER: web.RequestKey[Viewer | None] = web.RequestKey("viewer")
@@ -73,7 +76,10 @@ class Sessions:
                 account = await uow.accounts.get(session.account_id) if session else None
                 # Someone no longer staff (removed from their unit) is signed out at once.
                 if session and account and account.as_actor().is_staff:
-                    found = Viewer(account, session.csrf_token)
+                    covers = (await covered_units(uow.accounts, await uow.directory.load(),
+                                                  account)
+                              if account.role in STAFF_ROLES else frozenset[str]())
+                    found = Viewer(account, session.csrf_token, covers)
                 elif session and account:
                     await uow.web.end_session(digest(token))
                     request[FORMER] = account.id

@@ -7,6 +7,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from tests.conversation.harness import MONDAY_MORNING
+
 _serial = itertools.count(1)
 
 # Text as people (and attackers) type it: any code point, lone surrogates and NUL
@@ -41,6 +43,11 @@ BUTTON_DATA = st.one_of(
 
 def unique_id() -> int:
     return 10**7 + next(_serial)
+
+
+def fresh_stamp() -> str:
+    """A Zalo OA timestamp (milliseconds) within the window of the stage's clock."""
+    return str(int(MONDAY_MORNING.timestamp() * 1000) + next(_serial))
 
 
 # --- Telegram --------------------------------------------------------------------------
@@ -162,12 +169,12 @@ def oa_events(draw: st.DrawFn) -> dict[str, Any]:
                                          "coordinates": {"latitude": "10.9",
                                                          "longitude": "107.4"}}}]),
                    JSON))}
-    event = {"app_id": OA_APP_ID, "event_name": name, "timestamp": str(unique_id()),
+    event = {"app_id": OA_APP_ID, "event_name": name, "timestamp": fresh_stamp(),
              "sender": {"id": user}, "recipient": {"id": "oa"}, "follower": {"id": user},
              "message": message}
     mutated = draw(_mutated(event))
     mutated.setdefault("app_id", OA_APP_ID)
-    mutated.setdefault("timestamp", str(unique_id()))
+    mutated.setdefault("timestamp", fresh_stamp())
     return mutated
 
 

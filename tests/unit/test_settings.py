@@ -289,3 +289,10 @@ def test_a_dotenv_file_in_utf8_with_vietnamese_comments(tmp_path: Path) -> None:
     path = tmp_path / ".env"
     path.write_text("# Cấu hình máy chủ Xuân Lộc\nPAKN_INVITE_DAYS=14\n", encoding="utf-8")
     assert Settings.from_env({}, dotenv=path).invite_days == 14
+
+
+def test_the_window_of_zalo_oa_events() -> None:
+    assert load().zalo_oa_event_minutes == 5
+    assert load(PAKN_ZALO_OA_EVENT_MINUTES="15").zalo_oa_event_minutes == 15
+    for wrong in ("0", "61", "five", "-3"):
+        assert "PAKN_ZALO_OA_EVENT_MINUTES" in refused(PAKN_ZALO_OA_EVENT_MINUTES=wrong)

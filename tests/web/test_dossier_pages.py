@@ -125,7 +125,9 @@ async def test_each_sees_their_units_lists_nearest_due_first(site: Site) -> None
                                                                   "HS-RISK"]
         assert await listed(client, "?list=at_risk&unit=PTNMT") == ["HS-LAND"]
         assert len(await listed(client, "?list=all")) == 6
-        assert len(await listed(client, "?list=all&unit=%00")) == 6  # no such unit: all
+        assert len(await listed(client, "?list=all&unit=NOPE")) == 6  # no such unit: all
+        # What no page writes (a NUL) is refused with a clear word (bot/web/params.py).
+        assert await status_of(client, "/quan-tri/ho-so-tthc?list=all&unit=%00") == 400
 
 
 async def test_lists_are_paginated(site: Site) -> None:
@@ -135,7 +137,8 @@ async def test_lists_are_paginated(site: Site) -> None:
     async with await site.signed_in(STAFF) as client:
         first, second = await listed(client), await listed(client, "?page=2")
         assert (len(first), len(second)) == (25, 2)
-        assert await listed(client, f"?page={10**30}") == []
+        assert await listed(client, "?page=100000") == []  # past the end: nothing
+        assert await status_of(client, f"/quan-tri/ho-so-tthc?page={10**30}") == 400
         async with client.get("/quan-tri/ho-so-tthc?page=2") as response:
             assert 'id="total">27 ' in await response.text()
 
@@ -161,9 +164,9 @@ async def test_another_units_dossier_is_refused_and_kept_on_record(site: Site) -
                        ("no_such_dossier", "GET /quan-tri/ho-so-tthc/HS-NOWHERE"),
                        ("other_unit", f"POST {path}/xin-loi")]
     assert await count(site, DossierApologyRow) == 0
-    async with await site.signed_in(OTHER) as client:  # odd codes are only unknown
-        for code in ("X" * 300, "Hồ%20sơ", "%00"):
-            assert await status_of(client, f"/quan-tri/ho-so-tthc/{code}") == 404
+    async with await site.signed_in(OTHER) as client:  # odd codes: unknown, or unreadable
+        for code, status in (("X" * 300, 400), ("Hồ%20sơ", 404), ("%00", 400)):
+            assert await status_of(client, f"/quan-tri/ho-so-tthc/{code}") == status
 
 
 async def test_the_focal_point_stands_in_while_nobody_has_joined_the_unit(site: Site) -> None:
