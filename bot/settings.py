@@ -69,6 +69,8 @@ class Settings:
     """Messages a chat may send at once: a whole PAKN, however quickly it is tapped."""
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
     """Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto headers are believed."""
+    embed_origins: tuple[str, ...] = ()
+    """Sites (scheme://host[:port]) whose pages may show the web chat in a frame."""
 
     @property
     def zalo_oa_enabled(self) -> bool:
@@ -194,6 +196,7 @@ class Settings:
             outbox_lease=_integer("PAKN_OUTBOX_LEASE", get("PAKN_OUTBOX_LEASE"),
                                   int(defaults.outbox_lease), 10, 3600),
             trusted_proxies=_networks("PAKN_TRUSTED_PROXIES", get("PAKN_TRUSTED_PROXIES")),
+            embed_origins=_origins("PAKN_EMBED_ORIGINS", get("PAKN_EMBED_ORIGINS")),
         )
 
 
@@ -250,6 +253,23 @@ def _clock(name: str, raw: str | None, default: time) -> time:
         # A local hour: the time zone is PAKN_TIMEZONE's.
         raise SettingsError(f"{name}: must be a local time like 15:00, got '{raw}'")
     return value
+
+
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
+
+
+def _origins(name: str, raw: str | None) -> tuple[str, ...]:
+    """Origins separated by spaces or commas; each goes into a CSP header as it is, so
+    nothing but scheme, host and port is let through."""
+    if not raw:
+        return ()
+    origins = tuple(dict.fromkeys(part.rstrip("/") for part in re.split(r"[\s,]+", raw)
+                                  if part))
+    for origin in origins:
+        if not _ORIGIN.fullmatch(origin):
+            raise SettingsError(f"{name}: must be origins like https://portal.example.gov.vn "
+                                f"separated by spaces or commas, got '{origin}'")
+    return origins
 
 
 def _url(name: str, value: str) -> None:

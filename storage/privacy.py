@@ -11,6 +11,7 @@ its record of PAKN and count them in its statistics.
 """
 
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import delete, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -143,9 +144,21 @@ class SqlPrivacyRepository:
             return
         for row in (await self.session.execute(
                 select(OutboxRow).where(or_(*about, *mine)))).scalars():
-            text = row.body.get("text")
-            if isinstance(text, str) and (cleaned := blank(text)) != text:
-                row.body = {**row.body, "text": cleaned}
+            body = _blank_body(row.body, blank)
+            if body != row.body:
+                row.body = body
+
+
+def _blank_body(body: dict[str, Any], blank: Blank) -> dict[str, Any]:
+    """A message with its text and its buttons' labels blanked (a button offering the
+    person's saved details names them)."""
+    text = body.get("text")
+    cleaned = {**body, "text": blank(text)} if isinstance(text, str) else dict(body)
+    if isinstance(body.get("buttons"), list):
+        cleaned["buttons"] = [[{**button, "label": blank(button.get("label"))}
+                               if isinstance(button, dict) else button for button in row]
+                              for row in body["buttons"] if isinstance(row, list)]
+    return cleaned
 
 
 def _known(account: AccountRow, identities: list[IdentityRow], cases: list[CaseRow],
