@@ -93,8 +93,12 @@ async def _ask_text(ctx: Context) -> None:
                           buttons=((_cancel_button(),),)))
 
 
+def _continue_button() -> tuple[Button, ...]:
+    return (Button(_("Continue"), _choose("attach", "done")),)
+
+
 def _attach_buttons(ctx: Context) -> tuple[tuple[Button, ...], ...]:
-    go_on = (Button(_("Continue"), _choose("attach", "done")),)
+    go_on = _continue_button()
     if not ctx.capabilities.share_location:
         return (go_on,)
     return ((Button(_("Share my location"), kind=ButtonKind.SHARE_LOCATION),), go_on)
@@ -271,11 +275,12 @@ async def _attachment(ctx: Context) -> None:
                                     "take. Press \"Continue\".").format(count=MAX_PHOTOS)))
             return
         photos.append(await store_photo(ctx))
+        # "Continue" comes again with each, so that it is beside the newest message.
         await ctx.reply(Reply(_("Photo {number} of at most {count} received.").format(
-            number=len(photos), count=MAX_PHOTOS)))
+            number=len(photos), count=MAX_PHOTOS), buttons=(_continue_button(),)))
     elif message.kind is Kind.LOCATION and message.location:
         data["location"] = list(message.location)
-        await ctx.reply(Reply(_("Location received.")))
+        await ctx.reply(Reply(_("Location received."), buttons=(_continue_button(),)))
     elif message.kind is Kind.TEXT and message.text:
         data["text"] = check_text(f"{data['text']}\n{message.text}")
         await ctx.reply(Reply(_("Added to your description.")))

@@ -280,3 +280,19 @@ def test_a_dotenv_file_in_utf8_with_vietnamese_comments(tmp_path: Path) -> None:
     path = tmp_path / ".env"
     path.write_text("# Cấu hình máy chủ Xuân Lộc\nPAKN_INVITE_DAYS=14\n", encoding="utf-8")
     assert Settings.from_env({}, dotenv=path).invite_days == 14
+
+
+def test_embed_origins_are_read_from_a_list() -> None:
+    assert load().embed_origins == ()
+    settings = load(PAKN_EMBED_ORIGINS=" https://xuanloc.dongnai.gov.vn/,http://127.0.0.1:8090 "
+                                       "https://dongnai.gov.vn https://dongnai.gov.vn")
+    assert settings.embed_origins == ("https://xuanloc.dongnai.gov.vn", "http://127.0.0.1:8090",
+                                      "https://dongnai.gov.vn")
+
+
+@pytest.mark.parametrize("raw", [
+    "dongnai.gov.vn", "https://dongnai.gov.vn/pakn", "https://*.gov.vn", "javascript:x",
+    "https://a.vn; script-src *", "'unsafe-inline'", "https://a.vn?x=1", "ftp://a.vn"])
+def test_an_embed_origin_is_only_scheme_host_and_port(raw: str) -> None:
+    message = refused(PAKN_EMBED_ORIGINS=raw)
+    assert message.startswith("PAKN_EMBED_ORIGINS:")
