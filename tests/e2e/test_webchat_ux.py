@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
@@ -211,3 +212,165 @@ async def test_a_whole_pakn_keeps_the_newest_message_in_view(
         second = await code_in_view(page, "second receipt")
         assert second != first
         await step(page, shots, "16-second-receipt")
+
+
+FOCUSED = "() => document.activeElement && (document.activeElement.id || " \
+          "document.activeElement.textContent.trim())"
+
+
+async def focused(page: Page) -> str:
+    return str(await page.evaluate(FOCUSED))
+
+
+async def tab_to(page: Page, name: str, key: str = "Tab", limit: int = 40) -> None:
+    """Move the focus with the keyboard alone until `name` (a button's text or an id) has it;
+    the focus is visible wherever it lands."""
+    for _ in range(limit):
+        if await focused(page) == name:
+            outline = await page.evaluate(
+                "() => getComputedStyle(document.activeElement).outlineStyle")
+            assert outline != "none", f"no visible focus on {name}"
+            return
+        await page.keyboard.press(key)
+    raise AssertionError(f"{name!r} not reached with {key}; at {await focused(page)!r}")
+
+
+async def wait_focus(page: Page, name: str) -> None:
+    await page.wait_for_function(f"() => ({FOCUSED})() === {name!r}", timeout=5000)
+
+
+async def type_line(page: Page, text: str) -> None:
+    assert await focused(page) == "text"
+    await page.keyboard.type(text)
+    await page.keyboard.press("Enter")
+
+
+async def test_a_pakn_with_the_keyboard_alone(webchat: ServiceProcess,
+                                              request: pytest.FixtureRequest) -> None:
+    shots = shots_for(request)
+    async with chromium() as browser:
+        page = await (await citizen(browser, DESKTOP)).new_page()
+        await page.goto(webchat.url + "/")
+        await expect(last_bot(page)).to_contain_text("dữ liệu cá nhân")
+        await tab_to(page, "text")
+        # The newest message's buttons come just before the typing box.
+        await tab_to(page, "Tôi đồng ý", "Shift+Tab", 2)
+        await page.keyboard.press("Enter")
+        # The answer to a button takes the focus: its first button.
+        await wait_focus(page, "Gửi phản ánh")
+        await page.keyboard.press("Enter")
+        await expect(last_bot(page)).to_contain_text("lĩnh vực")
+        await tab_to(page, "Đất đai")
+        await page.keyboard.press("Enter")
+        await expect(last_bot(page)).to_contain_text("xã")
+        await tab_to(page, "Xã Xuân Bắc")
+        await page.keyboard.press("Enter")
+        await wait_focus(page, "Hủy")
+        await tab_to(page, "text", limit=2)
+        await type_line(page, DESCRIPTION)
+        await expect(last_bot(page).get_by_role("button", name="Tiếp tục")).to_be_visible()
+        await tab_to(page, "Tiếp tục", "Shift+Tab", 2)
+        await page.keyboard.press(" ")
+        await expect(last_bot(page)).to_contain_text("Họ và tên")
+        await wait_focus(page, "text")
+        await type_line(page, "Nguyễn Văn An")
+        await expect(last_bot(page)).to_contain_text(re.compile("Số điện thoại|phone number"))
+        await type_line(page, "0912 345 678")
+        await expect(last_bot(page)).to_contain_text("Địa chỉ")
+        await type_line(page, "Số 12, ấp 3, xã Xuân Bắc")
+        await expect(last_bot(page)).to_contain_text("0912 345 678")
+        await tab_to(page, "Gửi", "Shift+Tab", 4)
+        await page.keyboard.press("Enter")
+        await code_in_view(page, "receipt by keyboard")
+        await axe.check(page, "receipt by keyboard")
+        await page.screenshot(path=str(shots / "keyboard-receipt.png"))
+
+        # Text at 200%: nothing cut off sideways, the typing box and Send still on screen.
+        await page.evaluate("() => { document.documentElement.style.fontSize = '200%'; }")
+        await expect(page.locator("#send")).to_be_in_viewport()
+        wide = await page.evaluate(
+            "() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert wide[0] <= wide[1], wide
+        await newest_in_view(page, "text at 200%")
+        await page.screenshot(path=str(shots / "keyboard-200-percent.png"))
+
+
+PORTAL = """<!doctype html>
+<html lang="vi"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Cổng thông tin điện tử xã Xuân Bắc</title></head>
+<body><main><h1>Cổng thông tin điện tử xã Xuân Bắc</h1>
+<p>Tin tức, thủ tục hành chính và lịch tiếp công dân của xã.</p></main>
+<script src="{chat}/chat/embed.js" data-lang="vi"></script>
+</body></html>"""
+
+
+async def serve_portal(chat: str, port: int) -> web.AppRunner:
+    """A plain page of a commune portal, on another origin (another port), with the tag."""
+    async def page(request: web.Request) -> web.Response:
+        return web.Response(text=PORTAL.format(chat=chat), content_type="text/html")
+    app = web.Application()
+    app.router.add_get("/", page)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner
+
+
+@pytest.fixture
+async def portal_and_chat(database_url: str, tmp_path: Path
+                          ) -> AsyncIterator[tuple[str, str, ServiceProcess]]:
+    """A portal listed in PAKN_EMBED_ORIGINS, one not listed, and the service."""
+    listed, other = free_port(), free_port()
+    service = await ServiceProcess(tmp_path, database_url,
+                                   PAKN_EMBED_ORIGINS=f"http://127.0.0.1:{listed}").start()
+    runners = [await serve_portal(service.url, listed), await serve_portal(service.url, other)]
+    yield f"http://127.0.0.1:{listed}", f"http://127.0.0.1:{other}", service
+    for runner in runners:
+        await runner.cleanup()
+    await service.stop()
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+async def test_the_chat_on_a_portal_from_one_script_tag(
+        portal_and_chat: tuple[str, str, ServiceProcess], viewport: dict[str, int],
+        request: pytest.FixtureRequest) -> None:
+    listed, other, service = portal_and_chat
+    shots = shots_for(request)
+    async with chromium() as browser:
+        page = await (await citizen(browser, viewport)).new_page()
+        await page.goto(listed + "/")
+        launcher = page.get_by_role("button", name="Gửi phản ánh, kiến nghị")
+        await expect(launcher).to_be_in_viewport()
+        await axe.check(page, "portal")
+        await page.screenshot(path=str(shots / "portal-closed.png"))
+        await page.keyboard.press("Tab")
+        await expect(launcher).to_be_focused()
+        await page.keyboard.press("Enter")
+        await expect(launcher).to_have_attribute("aria-expanded", "true")
+        chat = page.frame_locator("iframe[title='Phản ánh, kiến nghị (PAKN)']")
+        await expect(chat.locator("#log li.bot").first).to_contain_text("Xin chào")
+        await chat.locator("#log li.bot").last.get_by_role("button", name="Tôi đồng ý").click()
+        await expect(chat.locator("#log li.bot").last).to_contain_text("đã được ghi nhận")
+        frame = page.locator("iframe")
+        box = await frame.bounding_box()
+        assert box is not None
+        assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"], box
+        assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"], box
+        await axe.check(page, "portal with the chat open", include="#pakn-chat-widget")
+        await page.screenshot(path=str(shots / "portal-open.png"))
+        await page.get_by_role("button", name="Đóng").click()
+        await expect(launcher).to_be_focused()
+        await expect(launcher).to_have_attribute("aria-expanded", "false")
+
+        # A site not in PAKN_EMBED_ORIGINS gets the button, but the browser refuses to
+        # show the chat inside it.
+        stranger = await (await citizen(browser, viewport)).new_page()
+        await stranger.goto(other + "/")
+        await stranger.get_by_role("button", name="Gửi phản ánh, kiến nghị").click()
+        await expect(stranger.locator("iframe")).to_have_count(1)
+        await stranger.wait_for_timeout(1500)
+        assert await stranger.frame_locator("iframe").locator("#log").count() == 0
+    async with aiohttp.ClientSession() as session, session.get(service.url + "/") as response:
+        policy = response.headers["Content-Security-Policy"]
+    assert f"frame-ancestors 'self' {listed};" in policy and other not in policy
