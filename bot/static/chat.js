@@ -19,7 +19,7 @@
   let retryDelay = 500;
   let greeted = false;
   let following = true;           // keep the newest message in view
-  let pressed = false;            // a bot button was used: its answer gets the focus
+  let pressed = null;             // the bot button just used: its answer gets the focus
 
   const newId = () => (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) +
     Math.random().toString(16).slice(2)).replace(/[^A-Za-z0-9_-]/g, "");
@@ -175,7 +175,10 @@
     // to its first button (or to the typing box when it has none).
     clearTimeout(focusAnswer.timer);
     focusAnswer.timer = setTimeout(() => {
-      pressed = false;
+      // Unless the person has gone elsewhere meanwhile (started typing).
+      const moved = document.activeElement !== pressed && document.activeElement !== document.body;
+      pressed = null;
+      if (moved) return;
       const last = log.lastElementChild;
       const first = last && last.classList.contains("bot") &&
         last.querySelector(".buttons button");
@@ -194,7 +197,7 @@
   }
 
   function press(spec) {
-    pressed = true;
+    pressed = document.activeElement;
     if (spec.kind === "location") return shareLocation();
     send({ type: "button", payload: spec.payload }, false);
   }
