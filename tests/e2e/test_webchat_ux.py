@@ -374,3 +374,17 @@ async def test_the_chat_on_a_portal_from_one_script_tag(
     async with aiohttp.ClientSession() as session, session.get(service.url + "/") as response:
         policy = response.headers["Content-Security-Policy"]
     assert f"frame-ancestors 'self' {listed};" in policy and other not in policy
+
+
+@pytest.mark.parametrize(("locale", "query", "greeting", "lang"), [
+    ("en-US", "", "Hello!", "en"),
+    ("fr-FR", "", "Xin chào!", "vi"),       # a language we do not speak: Vietnamese
+    ("en-US", "?lang=vi", "Xin chào!", "vi"),  # the visitor's choice on the page wins
+])
+async def test_the_greeting_is_in_the_visitors_language(
+        webchat: ServiceProcess, locale: str, query: str, greeting: str, lang: str) -> None:
+    async with chromium() as browser:
+        page = await (await browser.new_context(locale=locale, viewport=PHONE)).new_page()
+        await page.goto(f"{webchat.url}/{query}")
+        await expect(page.locator("html")).to_have_attribute("lang", lang)
+        await expect(page.locator("#log li.bot").first).to_contain_text(greeting)
