@@ -14,6 +14,7 @@ import re
 import secrets
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -233,10 +234,15 @@ def _page_language(request: web.Request) -> str | None:
 EMBED_SCRIPT = Path(__file__).resolve().parent.parent / "static" / "embed.js"
 
 
+@cache
+def _embed_source() -> bytes:
+    return EMBED_SCRIPT.read_bytes()
+
+
 async def embed_script(request: web.Request) -> web.Response:
     """The script a portal includes to show the chat behind a floating button: at a fixed
     address (no version in it), so that it is cached for an hour only."""
-    return web.Response(body=EMBED_SCRIPT.read_bytes(), content_type="text/javascript",
+    return web.Response(body=_embed_source(), content_type="text/javascript",
                         charset="utf-8", headers={"Cache-Control": "public, max-age=3600",
                                                   "X-Content-Type-Options": "nosniff"})
 
