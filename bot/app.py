@@ -174,7 +174,7 @@ class Service:
         if self.zalo_oa is not None:
             webhooks["zalo-oa"] = self.zalo_oa.webhook
         Routes(self.database, self.webchat, self.settings.default_language, limits, webhooks,
-               self.serve_file).install(app)
+               self.serve_file, self.settings.embed_origins).install(app)
         PublicSite(self.store, self.settings, self.clock).install(app)
         OpenData(self.store, self.settings, self.clock).install(app)
         DossiersApi(self.store, self.runner, self.settings, self.clock).install(app)

@@ -7,7 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.calendars import Calendars
-from bot.messages import NUMBERED_CHANNELS, IncomingMessage, Reply
+from bot.messages import NUMBERED_CHANNELS, Capabilities, IncomingMessage, Reply, capabilities
 from bot.notify import Notifier
 from bot.ports import Chat, Dialog, UnitOfWork
 from bot.settings import Settings
@@ -47,6 +47,10 @@ class Context:
     @property
     def chat(self) -> Chat:
         return Chat(self.message.channel, self.message.chat_id)
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return capabilities(self.message.channel)
 
     @property
     def tz(self) -> ZoneInfo:

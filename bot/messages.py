@@ -180,6 +180,28 @@ OPEN311 = "open311"
 status and the answer), not in a chat."""
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What a channel's people can do besides typing, so that a prompt never points at a
+    control they do not have."""
+
+    share_contact: bool = False
+    """A button that sends the person's own phone number (Telegram's request_contact)."""
+    share_location: bool = False
+    """A button or control that sends where the person is."""
+
+
+CAPABILITIES = {
+    "telegram": Capabilities(share_contact=True, share_location=True),
+    # The browser's geolocation, behind the "share my location" control.
+    "webchat": Capabilities(share_location=True),
+}
+
+
+def capabilities(channel: str) -> Capabilities:
+    return CAPABILITIES.get(channel, Capabilities())
+
+
 def fit(reply: Reply, channel: str) -> list[Reply]:
     """The reply as messages the channel accepts: a long text in parts cut at line
     breaks, the buttons on the last part; a photo or document whose caption is too long

@@ -131,6 +131,8 @@ class Settings:
     """Seconds a client has to send a request's body once its headers arrived."""
     max_connections_per_client: int = 100
     """Connections open at once from one address (not counting trusted proxies)."""
+    embed_origins: tuple[str, ...] = ()
+    """Sites (scheme://host[:port]) whose pages may show the web chat in a frame."""
 
     @property
     def zalo_oa_enabled(self) -> bool:
@@ -278,6 +280,7 @@ class Settings:
                 "PAKN_MAX_CONNECTIONS_PER_CLIENT", get("PAKN_MAX_CONNECTIONS_PER_CLIENT"),
                 defaults.max_connections_per_client, 1, 100_000),
             pseudonym_key=_pseudonym_key(get("PAKN_PSEUDONYM_KEY")),
+            embed_origins=_origins("PAKN_EMBED_ORIGINS", get("PAKN_EMBED_ORIGINS")),
         )
 
 
@@ -342,6 +345,23 @@ def _end_of_day(raw: str | None, default: time) -> time:
     if raw is not None and raw.strip() in ("24:00", "24:00:00"):
         return END_OF_CIVIL_DAY
     return _clock("PAKN_END_OF_DAY", raw, default)
+
+
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
+
+
+def _origins(name: str, raw: str | None) -> tuple[str, ...]:
+    """Origins separated by spaces or commas; each goes into a CSP header as it is, so
+    nothing but scheme, host and port is let through."""
+    if not raw:
+        return ()
+    origins = tuple(dict.fromkeys(part.rstrip("/") for part in re.split(r"[\s,]+", raw)
+                                  if part))
+    for origin in origins:
+        if not _ORIGIN.fullmatch(origin):
+            raise SettingsError(f"{name}: must be origins like https://portal.example.gov.vn "
+                                f"separated by spaces or commas, got '{origin}'")
+    return origins
 
 
 def _url(name: str, value: str) -> None:

@@ -34,3 +34,9 @@ def format_phone(national: str) -> str:
     if national[:3] in _THREE_DIGIT_AREAS:  # Hà Nội, TP HCM: 024 3825 1234
         return f"{national[:3]} {national[3:7]} {national[7:]}"
     return f"{national[:4]} {national[4:8]} {national[8:]}"  # elsewhere: 0251 3871 234
+
+
+def mask_phone(national: str) -> str:
+    """Enough of a number for its owner to recognise it (the first two and the last three
+    digits), too little for anyone else to call it."""
+    return f"{national[:2]}…{national[-3:]}"

@@ -218,9 +218,10 @@ class SqlPrivacyRepository:
             return
         for row in (await self.session.execute(
                 select(OutboxRow).where(or_(*about, *theirs)))).scalars():
-            text = row.body.get("text")
-            if isinstance(text, str) and (cleaned := blank(text)) != text:
-                row.body = {**row.body, "text": cleaned}
+            body = _blank_body(row.body, blank)
+            if body != row.body:
+                row.body = body
+
 
     async def _blank_comments(self, known: set[str], blank: Blank) -> None:
         """Survey comments are kept without a link to anyone: those that mention the
@@ -347,3 +348,15 @@ def _known(account: AccountRow, identities: list[IdentityRow], cases: list[CaseR
 def _coordinates(latitude: object, longitude: object) -> list[str]:
     """A place as the service writes it into messages (its map links)."""
     return [f"{value:.6f}" for value in (latitude, longitude) if isinstance(value, float)]
+
+
+def _blank_body(body: dict[str, Any], blank: Blank) -> dict[str, Any]:
+    """A message with its text and its buttons' labels blanked (a button offering the
+    person's saved details names them)."""
+    text = body.get("text")
+    cleaned = {**body, "text": blank(text)} if isinstance(text, str) else dict(body)
+    if isinstance(body.get("buttons"), list):
+        cleaned["buttons"] = [[{**button, "label": blank(button.get("label"))}
+                               if isinstance(button, dict) else button for button in row]
+                              for row in body["buttons"] if isinstance(row, list)]
+    return cleaned

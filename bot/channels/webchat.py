@@ -16,6 +16,8 @@ import re
 import secrets
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from functools import cache
+from pathlib import Path
 from typing import Any, Protocol
 
 from aiohttp import BodyPartReader, WSMsgType, web
@@ -130,7 +132,7 @@ class WebChatChannel:
         socket = web.WebSocketResponse(heartbeat=30, max_msg_size=64 * 1024)
         await socket.prepare(request)
         chat_id = chat_id_of(token)
-        language = request.headers.get("Accept-Language", "").split(",")[0] or None
+        language = _page_language(request)
         client = client_address(request, self.proxies)
         self._sockets[chat_id].add(socket)
         try:
@@ -240,6 +242,37 @@ def _to_incoming(data: dict[str, Any], chat_id: str, language: str | None,
             raise ValueError("bad location")
         return IncomingMessage(kind=Kind.LOCATION, location=(latitude, longitude), **base)
     raise ValueError(f"unknown message type {kind!r}")
+
+
+def _page_language(request: web.Request) -> str | None:
+    """The language of the page the chat runs in (the visitor's choice there), else the
+    browser's."""
+    chosen = request.query.get("lang")
+    if chosen is not None and re.fullmatch(r"[a-z]{2}", chosen):
+        return chosen
+    return request.headers.get("Accept-Language", "").split(",")[0] or None
+
+
+EMBED_SCRIPT = Path(__file__).resolve().parent.parent / "static" / "embed.js"
+
+
+@cache
+def _embed_source() -> bytes:
+    return EMBED_SCRIPT.read_bytes()
+
+
+async def embed_script(request: web.Request) -> web.Response:
+    """The script a portal includes to show the chat behind a floating button: at a fixed
+    address (no version in it), so that it is cached for an hour only."""
+    return web.Response(body=_embed_source(), content_type="text/javascript",
+                        charset="utf-8", headers={"Cache-Control": "public, max-age=3600",
+                                                  "X-Content-Type-Options": "nosniff"})
+
+
+def frame_ancestors(policy: str, origins: tuple[str, ...]) -> str:
+    """The page's Content-Security-Policy with the portals allowed to frame the chat."""
+    allowed = " ".join(("'self'", *origins))
+    return re.sub(r"frame-ancestors [^;]*", f"frame-ancestors {allowed}", policy)
 
 
 def _same_origin(request: web.Request) -> bool:

@@ -4,7 +4,7 @@ then on with what the person had begun (a PAKN, following a dossier)."""
 from bot.callbacks import Consent, Payload
 from bot.context import Context
 from bot.handlers import dossiers
-from bot.handlers.common import ask_consent, has_consented
+from bot.handlers.common import ask_consent, has_consented, menu_buttons
 from bot.handlers.intake import begin_intake
 from bot.i18n import _
 from bot.messages import Reply
@@ -26,7 +26,9 @@ async def consent(ctx: Context, payload: Payload) -> None:
                                               ctx.message.channel, ctx.now)
         ctx.account = await ctx.uow.accounts.get(ctx.account.id) or ctx.account
     ctx.dialog.reset()
-    await ctx.reply(Reply(_("Thank you. Your consent was recorded.")))
+    # Agreed from the greeting, with nothing begun: the menu comes back beside it.
+    await ctx.reply(Reply(_("Thank you. Your consent was recorded."),
+                          buttons=() if then else menu_buttons(ctx)))
     if then == "intake":
         await begin_intake(ctx, **prefill)
     elif then == "dossier":

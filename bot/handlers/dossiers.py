@@ -124,7 +124,7 @@ async def _ask_code(ctx: Context) -> None:
 async def _ask_phone(ctx: Context, code: str) -> None:
     ctx.dialog.reset("dossier.phone", code=code.strip().upper()[:64])
     share: tuple[tuple[Button, ...], ...] = ()
-    if ctx.message.channel == "telegram":
+    if ctx.capabilities.share_contact:
         share = ((Button(_("Share my phone number"), kind=ButtonKind.SHARE_CONTACT),),)
     await ctx.reply(Reply(_("The phone number written on the dossier, to check that it is "
                             "yours:"), buttons=share))

@@ -22,14 +22,19 @@ from bot.ports import FileKind
 from bot.routing import Router
 from complaints.case import Case, Contact, Location, check_text, open_case
 from complaints.errors import NotAllowed
-from complaints.phone import format_phone, normalize_phone
+from complaints.phone import format_phone, mask_phone, normalize_phone
 
 router = Router()
 
 MAX_PHOTOS = 5
 NAME_MIN, NAME_MAX = 2, 100
 ADDRESS_MIN, ADDRESS_MAX = 5, 300
+LABEL_NAME_MAX = 40
 NO_AREA = "-"
+
+
+def shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
 def _choose(step: str, value: str) -> str:
@@ -91,38 +96,55 @@ async def _ask_text(ctx: Context) -> None:
                           buttons=((_cancel_button(),),)))
 
 
-def _attach_buttons() -> tuple[tuple[Button, ...], ...]:
-    return ((Button(_("Share my location"), kind=ButtonKind.SHARE_LOCATION),),
-            (Button(_("Continue"), _choose("attach", "done")),))
+def _continue_button() -> tuple[Button, ...]:
+    return (Button(_("Continue"), _choose("attach", "done")),)
+
+
+def _attach_buttons(ctx: Context) -> tuple[tuple[Button, ...], ...]:
+    go_on = _continue_button()
+    if not ctx.capabilities.share_location:
+        return (go_on,)
+    return ((Button(_("Share my location"), kind=ButtonKind.SHARE_LOCATION),), go_on)
 
 
 async def _ask_attachments(ctx: Context) -> None:
     ctx.dialog.state = "intake.attach"
     await ctx.reply(Reply(_("You may add up to {count} photos and the location. Press "
                             "\"Continue\" when you are done, or to skip.").format(
-                                count=MAX_PHOTOS), buttons=_attach_buttons()))
+                                count=MAX_PHOTOS), buttons=_attach_buttons(ctx)))
 
 
 async def _ask_name(ctx: Context) -> None:
     ctx.dialog.state = "intake.name"
+    saved = None if ctx.dialog.data.get("editing") else await _saved_contact(ctx)
+    if saved is None:
+        await ctx.reply(Reply(_("Your full name:"), remove_keyboard=True))
+        return
+    ctx.dialog.data["previous_contact"] = [saved.name, saved.phone, saved.address]
+    # Masked on the button: a chat may be read over the shoulder or on a shared phone;
+    # the summary before sending shows them in full to the person filing.
+    label = _("Use my details again: {name}, {phone}").format(
+        name=shorten(saved.name, LABEL_NAME_MAX), phone=mask_phone(saved.phone))
+    await ctx.reply(Reply(
+        _("Your full name? To use the name, phone number and address of your last PAKN "
+          "again, press the button; you will see them in full before sending."),
+        buttons=((Button(label, _choose("contact", "same")),),), sensitive=True))
+
+
+async def _saved_contact(ctx: Context) -> Contact | None:
+    """The details the person gave with their last PAKN, unless they were erased at their
+    request (the person withdrew consent: Luật 91/2025/QH15; nothing is offered then)."""
     previous = await ctx.uow.cases.last_of_citizen(ctx.account.id)
-    buttons: tuple[tuple[Button, ...], ...] = ()
-    text = _("Your full name:")
-    if previous is not None and not previous.contact.erased and not ctx.dialog.data.get(
-            "editing"):
-        ctx.dialog.data["previous_contact"] = [previous.contact.name, previous.contact.phone,
-                                               previous.contact.address]
-        text = _("Your full name? Or use the details of your last PAKN: {name}, {phone}, "
-                 "{address}.").format(name=previous.contact.name,
-                                      phone=format_phone(previous.contact.phone),
-                                      address=previous.contact.address)
-        buttons = ((Button(_("Use these details"), _choose("contact", "same")),),)
-    await ctx.reply(Reply(text, buttons=buttons, remove_keyboard=not buttons,
-                          sensitive=bool(buttons)))
+    if previous is None or previous.contact.erased:
+        return None
+    return previous.contact
 
 
 async def _ask_phone(ctx: Context) -> None:
     ctx.dialog.state = "intake.phone"
+    if not ctx.capabilities.share_contact:
+        await ctx.reply(Reply(_("Your phone number:")))
+        return
     await ctx.reply(Reply(_("Your phone number (press the button to share it, or type it):"),
                           buttons=((Button(_("Share my phone number"),
                                            kind=ButtonKind.SHARE_CONTACT),),)))
@@ -261,17 +283,18 @@ async def _attachment(ctx: Context) -> None:
         stored = await store_photo(ctx)
         if stored is not None:
             photos.append(stored)
+            # "Continue" comes again with each, so that it is beside the newest message.
             await ctx.reply(Reply(_("Photo {number} of at most {count} received.").format(
-                number=len(photos), count=MAX_PHOTOS)))
+                number=len(photos), count=MAX_PHOTOS), buttons=(_continue_button(),)))
     elif message.kind is Kind.LOCATION and message.location:
         data["location"] = list(message.location)
-        await ctx.reply(Reply(_("Location received.")))
+        await ctx.reply(Reply(_("Location received."), buttons=(_continue_button(),)))
     elif message.kind is Kind.TEXT and message.text:
         data["text"] = check_text(f"{data['text']}\n{message.text}")
         await ctx.reply(Reply(_("Added to your description.")))
     else:
         await ctx.reply(Reply(_("Send photos or the location, or press \"Continue\"."),
-                              buttons=_attach_buttons()))
+                              buttons=_attach_buttons(ctx)))
 
 
 async def store_photo(ctx: Context) -> int | None:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.channels.webchat import WebChatChannel
+from bot.channels.webchat import WebChatChannel, embed_script, frame_ancestors
 from bot.core.limits import Door
 from bot.i18n import resolve_language, use_locale
 from bot.web.limits import WebLimits
@@ -20,8 +20,9 @@ MAX_REQUEST = 6 << 20
 class Routes:
     def __init__(self, database: Database, webchat: WebChatChannel, default_language: str,
                  limits: WebLimits, webhooks: dict[str, Handler] | None = None,
-                 files: Handler | None = None) -> None:
+                 files: Handler | None = None, embed_origins: tuple[str, ...] = ()) -> None:
         self.database = database
+        self.embed_origins = embed_origins
         self.webchat = webchat
         self.limits = limits
         self.default_language = default_language
@@ -36,6 +37,7 @@ class Routes:
             app.router.add_get("/files/{attachment_id}", self.files)
         app.router.add_get("/", self.chat_page)
         app.router.add_get("/chat/ws", self.webchat.websocket)
+        app.router.add_get("/chat/embed.js", embed_script)
         app.router.add_post("/chat/upload", self.webchat.upload)
         app.router.add_get("/chat/media/{attachment_id}", self.webchat.media)
         app.router.add_static("/static/", STATIC, append_version=True, name="static")
@@ -57,10 +59,12 @@ class Routes:
                                     self.default_language)
         with use_locale(language):
             html = templates().get_template("chat.html").render(
-                language=language,
+                language=language, embedded=request.query.get("embed") == "1",
                 static=lambda name: request.app.router["static"].url_for(filename=name))
         response = web.Response(text=html, content_type="text/html")
         if new:
             self.webchat.issue(request, response)
         response.headers.update(SECURITY_HEADERS)
+        response.headers["Content-Security-Policy"] = frame_ancestors(
+            SECURITY_HEADERS["Content-Security-Policy"], self.embed_origins)
         return response

@@ -67,6 +67,8 @@ class Harness:
                                    on_commit=lambda: None)
         self._updates = itertools.count(1)
         self._seen = 0
+        self.channel = CHANNEL
+        """The channel people write from (what they can press depends on it)."""
 
     async def start(self) -> "Harness":
         await seed_directory(self.store, self.clock())
@@ -80,7 +82,7 @@ class Harness:
     async def send(self, chat: str, kind: Kind, *, update_key: str | None = None,
                    **fields: Any) -> list[Out]:
         fields.setdefault("language_code", self.language_code)
-        message = IncomingMessage(channel=CHANNEL, update_key=update_key or
+        message = IncomingMessage(channel=self.channel, update_key=update_key or
                                   str(next(self._updates)), chat_id=chat, user_id=chat,
                                   kind=kind, profile_name=f"User {chat}", **fields)
         await self.dispatcher.handle(message)

@@ -1,9 +1,11 @@
 """The citizen's side: language, editing and cancelling a PAKN, typed answers."""
 
+import pytest
+
 from bot.messages import Kind
 from complaints.people import Role
 from storage.models import CaseRow
-from tests.conversation.harness import Clock, Harness, one, to
+from tests.conversation.harness import Clock, Harness, Out, one, to
 from tests.conversation.test_pakn_flow import CITIZEN, STAFF, file_pakn
 
 
@@ -96,19 +98,65 @@ async def test_limits_on_what_is_typed(bot: Harness) -> None:
     assert "Send photos or the location" in sticker.text
 
 
-async def test_contact_details_of_the_last_pakn_are_offered(bot: Harness) -> None:
-    await bot.join(STAFF, Role.STAFF, "PTNMT")
-    await file_pakn(bot)
+async def _second_pakn_up_to_contact(bot: Harness) -> Out:
     await bot.text(CITIZEN, "/phananh")
     await bot.press(CITIZEN, "ch:field:moi_truong")
     await bot.press(CITIZEN, "ch:area:26428")
     await bot.text(CITIZEN, "Bãi rác tự phát cạnh chợ gây ô nhiễm nặng cho cả khu dân cư.")
-    offer = one(CITIZEN, await bot.press(CITIZEN, "ch:attach:done"))
-    assert "Nguyễn Văn An" in offer.text and "0912 345 678" in offer.text
+    return one(CITIZEN, await bot.press(CITIZEN, "ch:attach:done"))
+
+
+@pytest.mark.parametrize("channel", ["telegram", "webchat", "zalo_bot", "zalo_oa"])
+async def test_contact_details_of_the_last_pakn_are_offered(bot: Harness, channel: str) -> None:
+    bot.channel = channel
+    await bot.join(STAFF, Role.STAFF, "PTNMT")
+    await file_pakn(bot)
+    offer = await _second_pakn_up_to_contact(bot)
+    # One tap, masked: the name and enough of the phone to recognise it.
+    assert offer.labels() == ["Use my details again: Nguyễn Văn An, 09…678"]
+    assert "0912" not in offer.text + str(offer.labels()) and "Ấp 3" not in offer.text
     summary = one(CITIZEN, await bot.press(CITIZEN, offer.payload("ch:contact:same")))
-    assert "Ấp 3, xã Xuân Bắc" in summary.text
+    assert "Ấp 3, xã Xuân Bắc" in summary.text and "0912 345 678" in summary.text
     await bot.press(CITIZEN, summary.payload("ch:confirm:send"))
-    assert (await bot.case("PA-2026-000002")).contact_name == "Nguyễn Văn An"
+    case = await bot.case("PA-2026-000002")
+    assert (case.contact_name, case.contact_phone, case.contact_address) == (
+        "Nguyễn Văn An", "0912345678", "Ấp 3, xã Xuân Bắc")
+
+
+async def test_offered_details_can_be_changed_instead(bot: Harness) -> None:
+    await bot.join(STAFF, Role.STAFF, "PTNMT")
+    await file_pakn(bot)
+    await _second_pakn_up_to_contact(bot)
+    phone = one(CITIZEN, await bot.text(CITIZEN, "Trần Thị Bích"))
+    assert "phone number" in phone.text
+    await bot.text(CITIZEN, "0987 654 321")
+    summary = one(CITIZEN, await bot.text(CITIZEN, "Số 5, ấp 1, xã Suối Cao"))
+    await bot.press(CITIZEN, summary.payload("ch:confirm:send"))
+    case = await bot.case("PA-2026-000002")
+    assert (case.contact_name, case.contact_phone, case.contact_address) == (
+        "Trần Thị Bích", "0987654321", "Số 5, ấp 1, xã Suối Cao")
+    # The next PAKN offers the newest details.
+    again = await _second_pakn_up_to_contact(bot)
+    assert again.labels() == ["Use my details again: Trần Thị Bích, 09…321"]
+
+
+@pytest.mark.parametrize(("channel", "share_button"), [
+    ("telegram", True), ("webchat", False), ("zalo_bot", False), ("zalo_oa", False)])
+async def test_prompts_name_only_the_controls_the_channel_has(
+        bot: Harness, channel: str, share_button: bool) -> None:
+    bot.channel = channel
+    await bot.text(CITIZEN, "/phananh")
+    await bot.press(CITIZEN, f"cs:{bot.settings.notice_version}")
+    await bot.press(CITIZEN, "ch:field:ho_tich")
+    await bot.press(CITIZEN, "ch:area:26428")
+    attach = one(CITIZEN, await bot.text(
+        CITIZEN, "Giấy khai sinh của con tôi ghi sai ngày sinh cần sửa gấp."))
+    kinds = {b["kind"] for b in attach.buttons}
+    assert ("location" in kinds) == (channel in ("telegram", "webchat"))
+    await bot.press(CITIZEN, "ch:attach:done")
+    phone = one(CITIZEN, await bot.text(CITIZEN, "Nguyễn Văn An"))
+    assert ("press the button" in phone.text) is share_button
+    assert ("contact" in {b["kind"] for b in phone.buttons}) is share_button
 
 
 async def test_following_own_cases(bot: Harness) -> None:

@@ -1,9 +1,11 @@
 """Vietnamese phone numbers: what is accepted, how it is normalised, how it is printed."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from complaints.errors import ValidationError
-from complaints.phone import format_phone, normalize_phone
+from complaints.phone import format_phone, mask_phone, normalize_phone
 
 
 @pytest.mark.parametrize("number", [
@@ -118,3 +120,10 @@ def test_hanoi_and_saigon_landlines_keep_their_three_digit_area_code(
 def test_formatting_keeps_every_digit_in_order() -> None:
     for national in ("0912345678", "02513871234", "02438251234"):
         assert format_phone(national).replace(" ", "") == national
+
+
+@given(st.from_regex(r"0[35789][0-9]{8}|02[0-9]{9}", fullmatch=True))
+def test_a_masked_number_shows_its_first_two_and_last_three_digits_only(number: str) -> None:
+    masked = mask_phone(number)
+    assert masked == f"{number[:2]}…{number[-3:]}"
+    assert sum(c.isdigit() for c in masked) == 5

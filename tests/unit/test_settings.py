@@ -296,3 +296,19 @@ def test_the_window_of_zalo_oa_events() -> None:
     assert load(PAKN_ZALO_OA_EVENT_MINUTES="15").zalo_oa_event_minutes == 15
     for wrong in ("0", "61", "five", "-3"):
         assert "PAKN_ZALO_OA_EVENT_MINUTES" in refused(PAKN_ZALO_OA_EVENT_MINUTES=wrong)
+
+
+def test_embed_origins_are_read_from_a_list() -> None:
+    assert load().embed_origins == ()
+    settings = load(PAKN_EMBED_ORIGINS=" https://xuanloc.dongnai.gov.vn/,http://127.0.0.1:8090 "
+                                       "https://dongnai.gov.vn https://dongnai.gov.vn")
+    assert settings.embed_origins == ("https://xuanloc.dongnai.gov.vn", "http://127.0.0.1:8090",
+                                      "https://dongnai.gov.vn")
+
+
+@pytest.mark.parametrize("raw", [
+    "dongnai.gov.vn", "https://dongnai.gov.vn/pakn", "https://*.gov.vn", "javascript:x",
+    "https://a.vn; script-src *", "'unsafe-inline'", "https://a.vn?x=1", "ftp://a.vn"])
+def test_an_embed_origin_is_only_scheme_host_and_port(raw: str) -> None:
+    message = refused(PAKN_EMBED_ORIGINS=raw)
+    assert message.startswith("PAKN_EMBED_ORIGINS:")
