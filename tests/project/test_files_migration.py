@@ -1,4 +1,4 @@
-"""Migration 0011 on a database with files: every file gets its own key and its kind,
+"""Migration 0010 on a database with files: every file gets its own key and its kind,
 SQLite's table gets AUTOINCREMENT (ids never given twice), and it goes back down."""
 
 import asyncio
@@ -56,7 +56,7 @@ def test_files_get_keys_kinds_and_ids_never_given_twice(empty_url: str) -> None:
                  {"mime": mime, "name": name, "t": now}) for mime, name, _ in FILES]
     asyncio.run(_run(empty_url, *inserts))
 
-    command.upgrade(config, "0011")
+    command.upgrade(config, "0010")
     [rows] = asyncio.run(_run(empty_url, ("SELECT id, key, kind FROM attachments ORDER BY id",
                                           {})))
     assert [kind for _, _, kind in rows] == [kind for _, _, kind in FILES]

@@ -5,8 +5,8 @@ met; outbox messages marked sensitive (their body is replaced once delivered) an
 pseudonym their chat takes after delivery; accounts whose chat-app name is withheld
 (the person erased their data and has not consented again) and when one was erased.
 
-Revision ID: 0010
-Revises: 0008
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-05
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0010'
-down_revision: str | None = '0012'
+revision: str = '0014'
+down_revision: str | None = '0013'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

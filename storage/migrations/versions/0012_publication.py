@@ -4,8 +4,8 @@ The decisions on publishing resolved cases' texts: the question and answer as a 
 approved them (with who and when), or that they are not to be published. Nothing is
 published before this table says so; existing resolved cases wait for a decision.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-05
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0009'
-down_revision: str | None = '0014'
+revision: str = '0012'
+down_revision: str | None = '0011'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

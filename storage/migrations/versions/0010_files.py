@@ -6,8 +6,8 @@ bind, and a kind: a person's upload, a document made for a person, or an export 
 administrators. Files already kept get a key each; exports are recognised by their type
 (XLSX, CSV), documents by their name. Uploads are counted per subject and clock hour.
 
-Revision ID: 0011
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-05
 """
 
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0011'
-down_revision: str | None = '0013'
+revision: str = '0010'
+down_revision: str | None = '0009'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

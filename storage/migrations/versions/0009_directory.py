@@ -3,7 +3,7 @@
 Units get the days they start and end, and a table of the units that took over from
 each unit that ended, so that older records can be counted as organised now.
 
-Revision ID: 0013
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-05
 """
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0013'
+revision: str = '0009'
 down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -3,8 +3,8 @@
 The years whose working calendar an administrator confirmed: no longer shown as an
 estimate ("ước tính").
 
-Revision ID: 0014
-Revises: 0008
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-05
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0014'
-down_revision: str | None = '0011'
+revision: str = '0011'
+down_revision: str | None = '0010'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

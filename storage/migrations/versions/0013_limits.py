@@ -3,8 +3,8 @@
 Token buckets of the limits on anonymous doors (web chat sessions, surveys, PAKN
 filings, Open311, sign-in attempts, public pages), shared by every worker.
 
-Revision ID: 0012
-Revises: 0008
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-05
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0012'
-down_revision: str | None = '0009'
+revision: str = '0013'
+down_revision: str | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
