@@ -20,7 +20,7 @@ pytest_plugins = ["tests.conversation.fixtures"]
 # Each folder is a tier with a marker of its name, so `-m "unit or conversation"` picks the
 # fast tiers (`make check`) and `-m e2e` the slow ones.
 TIERS = frozenset({"unit", "project", "conversation", "reports", "delivery", "api", "web",
-                   "hostile", "e2e", "faults"})
+                   "hostile", "limits", "e2e", "faults"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
