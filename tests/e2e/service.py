@@ -11,6 +11,9 @@ from typing import Any
 
 import aiohttp
 
+import bot.app
+
+ROOT = Path(__file__).resolve().parents[2]
 SECRET = "webhook-secret-for-tests"
 TOKEN = "123456789:TEST-token_for-the-fake-api"
 
@@ -31,6 +34,10 @@ class ServiceProcess:
                         PAKN_PORT=str(self.port), PYTHONUNBUFFERED="1", **env)
         self.output: list[str] = []
         self._process: asyncio.subprocess.Process | None = None
+        # The suites' directory (tests/conftest.py: the 2022 organisation), loaded before
+        # the service or any command seeds the organisation of today into the empty database.
+        subprocess.run([sys.executable, "-m", "tests.e2e.seed", database_url,
+                        bot.app.SEED_DIRECTORY], cwd=ROOT, check=True, timeout=120)
         self._reader: asyncio.Task[None] | None = None
 
     async def start(self, timeout: float = 60.0) -> "ServiceProcess":

@@ -29,8 +29,7 @@ async def press(page: Page, label: str) -> None:
 
 async def test_pakn_in_the_web_chat(webchat: ServiceProcess, tmp_path: Path,
                                     request: pytest.FixtureRequest) -> None:
-    # Land in a commune goes to its People's Committee (the default directory of today).
-    invite = webchat.cli("invite", "--role", "staff", "--unit", "XA-26428")
+    invite = webchat.cli("invite", "--role", "staff", "--unit", "PTNMT")
     token = re.search(r"/start (inv_[A-Za-z0-9_-]+)", invite.stdout)
     assert token is not None, invite.stdout + invite.stderr
     shots = ARTIFACTS / request.node.name
@@ -47,7 +46,7 @@ async def test_pakn_in_the_web_chat(webchat: ServiceProcess, tmp_path: Path,
         await expect(citizen.get_by_role("heading", level=1)).to_contain_text("PAKN")
 
         await say(staff, f"/start {token.group(1)}")
-        await expect(last_bot_message(staff)).to_contain_text("UBND xã Xuân Bắc")
+        await expect(last_bot_message(staff)).to_contain_text("Phòng Tài nguyên và Môi trường")
 
         await say(citizen, "/phananh")
         await expect(last_bot_message(citizen)).to_contain_text("dữ liệu cá nhân")

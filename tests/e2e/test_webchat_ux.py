@@ -113,14 +113,14 @@ async def code_in_view(page: Page, where: str) -> str:
 async def test_a_whole_pakn_keeps_the_newest_message_in_view(
         webchat: ServiceProcess, tmp_path: Path, viewport: dict[str, int],
         request: pytest.FixtureRequest) -> None:
-    invite = webchat.cli("invite", "--role", "staff", "--unit", "XA-26428")
+    invite = webchat.cli("invite", "--role", "staff", "--unit", "PTNMT")
     token = re.search(r"/start (inv_[A-Za-z0-9_-]+)", invite.stdout)
     assert token is not None, invite.stdout + invite.stderr
     shots = shots_for(request)
     async with chromium() as browser:
         staff = await (await browser.new_context(locale="vi-VN")).new_page()
         await staff.goto(f"{webchat.url}/?start={token.group(1)}")
-        await expect(last_bot(staff)).to_contain_text("UBND xã Xuân Bắc")
+        await expect(last_bot(staff)).to_contain_text("Phòng Tài nguyên và Môi trường")
         page = await (await citizen(browser, viewport)).new_page()
         await page.goto(webchat.url + "/")
         # The greeting and the menu, then the notice to agree to, before anything typed.
