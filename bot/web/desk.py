@@ -217,9 +217,7 @@ class Desk(DashboardPages):
 
     async def file(self, request: web.Request) -> web.StreamResponse:
         viewer = await self.sessions.require(request)
-        attachment_id = parse_id(request.match_info["attachment_id"])
-        if attachment_id is None:
-            raise web.HTTPNotFound()
+        attachment_id = params.path_id(request, "attachment_id")  # else 400, in words
         async with self.store.unit_of_work() as uow:
             attachment = await uow.attachments.get(attachment_id)
             case = (await uow.cases.get(attachment.case_id)

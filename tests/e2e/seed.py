@@ -1,6 +1,6 @@
-"""`python -m tests.e2e.seed URL FILE`: load a bundled directory file into a migrated,
-empty database, as the service would on its first start, before a service process or a
-command runs against it."""
+"""`python -m tests.e2e.seed URL FILE`: migrate the database and load a bundled directory
+file into it if it has none, as the service does on its first start, before a service
+process or a command runs against it."""
 
 import asyncio
 import sys
@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import bot.app
 from storage.db import Database
+from storage.migrate import upgrade
 from storage.uow import Store
 
 
@@ -21,4 +22,5 @@ async def seed(url: str, name: str) -> None:
 
 
 if __name__ == "__main__":
+    upgrade(sys.argv[1])
     asyncio.run(seed(sys.argv[1], sys.argv[2]))

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from yarl import URL
 
 from bot.app import Service
-from bot.settings import Settings
+from bot.settings import Limits, Settings
 from tests.clock import Clock
 from tests.conversation.harness import MONDAY_MORNING
 from tests.hostile.checks import FUZZ, logged_errors
@@ -110,7 +110,10 @@ def copied(built: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
 @pytest.fixture
 async def visitors(copied: str) -> AsyncIterator[dict[str, aiohttp.ClientSession]]:
     """A stranger, staff of the case's unit and an administrator, each with a browser."""
-    site = await Site(copied, Clock(MONDAY_MORNING)).start()
+    # The clock stands still here: limits that refill with time are tested elsewhere
+    # (tests/limits) and lifted for this flood of odd requests.
+    site = await Site(copied, Clock(MONDAY_MORNING),
+                      limits=Limits(public=None, chat_sessions=None)).start()
     world = await World(site).load()
     stranger = site.client()
     async with stranger.get("/"):  # a web chat visitor: its cookie opens /chat/media
