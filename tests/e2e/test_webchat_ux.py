@@ -388,3 +388,4 @@ async def test_the_greeting_is_in_the_visitors_language(
         await page.goto(f"{webchat.url}/{query}")
         await expect(page.locator("html")).to_have_attribute("lang", lang)
         await expect(page.locator("#log li.bot").first).to_contain_text(greeting)
+        assert greeting in await page.locator("#log li.bot").first.inner_text()
