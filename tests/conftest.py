@@ -36,15 +36,17 @@ CURRENT_DIRECTORY = bot.app.SEED_DIRECTORY
 bot.app.SEED_DIRECTORY = "xuan_loc_2022.yaml"
 
 
-def _admin(sql: str) -> None:
-    """Run one statement on the test server's maintenance database (outside any loop)."""
+def _admin(*statements: str) -> None:
+    """Run statements, one by one, on the test server's maintenance database (outside any
+    loop)."""
     assert POSTGRES is not None
     dsn = make_url(POSTGRES).set(drivername="postgresql").render_as_string(hide_password=False)
 
     async def run() -> None:
         conn = await asyncpg.connect(dsn)
         try:
-            await conn.execute(sql)
+            for sql in statements:
+                await conn.execute(sql)
         finally:
             await conn.close()
     asyncio.run(run())
@@ -97,7 +99,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         return
     template = request.getfixturevalue("migrated_postgres")
     name = f"pakn_test_{uuid.uuid4().hex[:12]}"
-    _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    # A test database need not survive a crash of the server: commits do not wait for the
+    # disk (a crash of the service itself still loses nothing committed).
+    _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"',
+           f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     try:
         yield make_url(POSTGRES or "").set(database=name).render_as_string(hide_password=False)
     finally:
