@@ -164,3 +164,10 @@ class DossierAction(Payload, prefix="ds"):
 
     action: str
     dossier_id: int
+
+
+@dataclass(frozen=True)
+class FollowCase(Payload, prefix="fc"):
+    """Following a PAKN in this chat: send the code by SMS, or stop."""
+
+    action: str

@@ -30,6 +30,7 @@ from storage.models import (
     ApologyRow,
     AttachmentRow,
     CaseEventRow,
+    CaseFollowRow,
     CaseRow,
     ConsentRow,
     DataRequestRow,
@@ -113,6 +114,9 @@ class SqlPrivacyRepository:
         await self.session.execute(
             delete(SurveyDraftRow).where(SurveyDraftRow.account_id == account_id))
         await self._forget_dossiers(account_id, pseudonym)
+        await self.session.execute(
+            delete(CaseFollowRow).where(or_(CaseFollowRow.account_id == account_id,
+                                            CaseFollowRow.case_id.in_(case_ids))))
         for identity in identities:
             identity.external_id = pseudonym(identity.channel, identity.external_id)
             identity.chat_id = pseudonym(identity.channel, identity.chat_id)

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from bot.callbacks import Payload, Rate, RateStep
 from bot.context import Context
+from bot.core.case_follow import followers, speaks_for
 from bot.errors import stale_button
 from bot.handlers.casework import notify_handlers, save_and_refresh
 from bot.i18n import _
@@ -66,6 +67,9 @@ async def ask(ctx: Context, case: Case) -> None:
     if citizen is not None:
         await ctx.notify(citizen, lambda: question(case, ctx.directory), case_id=case.id,
                          chats=[Chat(case.channel, case.chat_id)])
+        for follower, chat in await followers(ctx.uow, case):
+            await ctx.notify(follower, lambda: question(case, ctx.directory), case_id=case.id,
+                             chats=[chat])
 
 
 async def remind(uow: UnitOfWork, notifier: Notifier, directory: Directory, case: Case,
@@ -84,12 +88,15 @@ async def remind(uow: UnitOfWork, notifier: Notifier, directory: Directory, case
                      buttons=asked.buttons)
     await notifier.notify(citizen, build, case_id=case.id,
                           chats=[Chat(case.channel, case.chat_id)], key=f"rate-remind:{case.id}")
+    for follower, chat in await followers(uow, case):
+        await notifier.notify(follower, build, case_id=case.id, chats=[chat],
+                              key=f"rate-remind:{case.id}")
     return True
 
 
 async def _own_case(ctx: Context, case_id: int) -> Case:
     case = await ctx.uow.cases.get(case_id)
-    if case is None or case.citizen_id != ctx.account.id:
+    if case is None or not await speaks_for(ctx.uow, case, ctx.account):
         raise NotAllowed("rate")
     return case
 

@@ -1,17 +1,24 @@
 """Following a PAKN: /tracuu with a code shows its status and history to those allowed
-to see it; to anyone else it says nothing about whether the code exists."""
+to see it (the sender, the chats that proved they hold its phone, its unit's staff);
+to anyone else it says nothing about whether the code exists, and offers to follow it
+here by proving the phone given with it (bot.handlers.following)."""
 
+from bot.callbacks import FollowCase
 from bot.context import Context
+from bot.core.case_follow import speaks_for
 from bot.handlers.cards import citizen_view, event_line, status_label
 from bot.handlers.casework import show_card
+from bot.handlers.common import ask_consent, has_consented
 from bot.i18n import _, format_date
-from bot.messages import Reply
+from bot.messages import Button, ButtonKind, Reply
 from bot.routing import Router
 from complaints.case import can_handle, can_view
 from complaints.codes import parse_tracking_code
 
 router = Router()
 HISTORY_LINES = 20
+OFFER, CODE = "casefollow.offer", "casefollow.code"
+"""Dialog states while a chat proves it holds the phone of a PAKN (bot.handlers.following)."""
 
 
 def looks_like_code(text: str) -> bool:
@@ -29,7 +36,11 @@ async def status_command(ctx: Context) -> None:
 async def show_status(ctx: Context, text: str) -> None:
     code = parse_tracking_code(text)
     case = await ctx.uow.cases.get_by_code(code) if code else None
-    if case is None or not can_view(ctx.actor, case):
+    if case is None or not (can_view(ctx.actor, case)
+                            or await speaks_for(ctx.uow, case, ctx.account)):
+        if code and can_offer(ctx):
+            await offer(ctx, code)
+            return
         await ctx.reply(Reply(_("I found no PAKN with that code among those you may see. "
                                 "Check the code, e.g. PA-2026-000042.")))
         return
@@ -42,6 +53,36 @@ async def show_status(ctx: Context, text: str) -> None:
     await ctx.reply(Reply("\n".join(lines)))
     if staff and case.is_open:
         await show_card(ctx, case)
+
+
+def can_offer(ctx: Context) -> bool:
+    """A code can go by SMS, or the person can share their number."""
+    return ctx.settings.sms_api_key is not None or ctx.capabilities.share_contact
+
+
+async def offer(ctx: Context, code: str) -> None:
+    """Offer to follow here the PAKN of that code, without saying whether it exists."""
+    if not has_consented(ctx):
+        await ask_consent(ctx, then="casefollow", prefill={"code": code})
+        return
+    ctx.dialog.reset(OFFER, code=code.strip().upper()[:64])
+    buttons: list[tuple[Button, ...]] = []
+    if ctx.settings.sms_api_key is not None:
+        buttons.append((Button(_("Send me a code by SMS"), FollowCase("send").pack()),))
+    buttons += share_button(ctx)
+    buttons.append((Button(_("No, thanks"), FollowCase("cancel").pack()),))
+    await ctx.reply(Reply(
+        _("I found no PAKN with that code among those you may see here. If the PAKN is "
+          "yours and you gave a phone number with it (by phone, by letter or at the "
+          "desk), you can follow it in this chat: prove the phone is yours with a "
+          "one-time code sent to it by SMS, or by sharing your number."),
+        buttons=tuple(buttons)))
+
+
+def share_button(ctx: Context) -> list[tuple[Button, ...]]:
+    if not ctx.capabilities.share_contact:
+        return []
+    return [(Button(_("Share my phone number"), kind=ButtonKind.SHARE_CONTACT),)]
 
 
 async def list_own(ctx: Context) -> None:
