@@ -22,6 +22,7 @@ from complaints import case as lifecycle
 from complaints.case import Case, check_text
 from complaints.directory import Directory
 from complaints.errors import InvalidTransition, NotAllowed
+from complaints.people import Actor
 from complaints.rating import LowReason, Score, score
 
 router = Router()
@@ -101,6 +102,17 @@ async def _own_case(ctx: Context, case_id: int) -> Case:
     return case
 
 
+async def _sender(ctx: Context, case: Case) -> Actor:
+    """Who rates or reopens: the sender, also when they do it from a chat that proved it
+    holds the case's phone (bot.core.case_follow)."""
+    if ctx.account.id == case.citizen_id:
+        return ctx.actor
+    citizen = await ctx.uow.accounts.get(case.citizen_id)
+    if citizen is None:
+        raise NotAllowed("rate")
+    return citizen.as_actor()
+
+
 @router.button(Rate)
 async def rated(ctx: Context, payload: Payload) -> None:
     assert isinstance(payload, Rate)
@@ -110,7 +122,7 @@ async def rated(ctx: Context, payload: Payload) -> None:
         await ctx.reply(Reply(_("You have already rated {code}. Thank you!").format(
             code=case.code)))
         return
-    lifecycle.record_rating(case, ctx.actor, int(value), ctx.now)
+    lifecycle.record_rating(case, await _sender(ctx, case), int(value), ctx.now)
     await ctx.uow.cases.save(case)
     if value.is_low:
         await _tell_head(ctx, case, lambda: _("{code} was rated \"{score}\" by its sender.")
@@ -170,7 +182,7 @@ async def _reason_given(ctx: Context, case: Case, reason: LowReason) -> None:
 
 
 async def _reopen(ctx: Context, case: Case) -> None:
-    lifecycle.reopen(case, ctx.actor, ctx.now)
+    lifecycle.reopen(case, await _sender(ctx, case), ctx.now)
     await save_and_refresh(ctx, case)
     await notify_handlers(ctx, case, lambda: Reply(
         _("The sender reopened {code}: they are not satisfied with the answer.").format(
