@@ -168,6 +168,8 @@ class DossierAction(Payload, prefix="ds"):
 
 @dataclass(frozen=True)
 class FollowCase(Payload, prefix="fc"):
-    """Following a PAKN in this chat: send the code by SMS, or stop."""
+    """Following the PAKN of a tracking code in this chat: "send" a code by SMS to its
+    phone, or "share" the person's own number."""
 
     action: str
+    code: str

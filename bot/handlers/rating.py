@@ -10,6 +10,8 @@ from datetime import datetime
 from bot.callbacks import Payload, Rate, RateStep
 from bot.context import Context
 from bot.core.case_follow import followers, speaks_for
+from bot.core.case_rating import rate, score_label
+from bot.core.work import Work, deliver
 from bot.errors import stale_button
 from bot.handlers.casework import notify_handlers, save_and_refresh
 from bot.i18n import _
@@ -27,16 +29,6 @@ from complaints.rating import LowReason, Score, score
 
 router = Router()
 COMMENT_MAX = 1000
-
-
-def score_label(value: Score) -> str:
-    return {
-        Score.VERY_DISSATISFIED: _("Very dissatisfied"),
-        Score.DISSATISFIED: _("Dissatisfied"),
-        Score.NEUTRAL: _("Neither satisfied nor dissatisfied"),
-        Score.SATISFIED: _("Satisfied"),
-        Score.VERY_SATISFIED: _("Very satisfied"),
-    }[value]
 
 
 def reason_label(reason: LowReason) -> str:
@@ -118,15 +110,13 @@ async def rated(ctx: Context, payload: Payload) -> None:
     assert isinstance(payload, Rate)
     case = await _own_case(ctx, payload.case_id)
     value = score(payload.score)
-    if not await ctx.uow.ratings.rate(payload.case_id, int(value), ctx.now):
+    work = Work(ctx.uow, ctx.now, ctx.settings, ctx.directory, ctx.calendars)
+    if not await rate(work, case, await _sender(ctx, case), value):
         await ctx.reply(Reply(_("You have already rated {code}. Thank you!").format(
             code=case.code)))
         return
-    lifecycle.record_rating(case, await _sender(ctx, case), int(value), ctx.now)
-    await ctx.uow.cases.save(case)
+    await deliver(work.owed, ctx.notifier)
     if value.is_low:
-        await _tell_head(ctx, case, lambda: _("{code} was rated \"{score}\" by its sender.")
-                         .format(code=case.code, score=score_label(value)))
         ctx.dialog.reset("rating.reason", case_id=case.id)
         assert case.id is not None
         await ctx.reply(Reply(_("We are sorry. What went wrong?"), buttons=tuple(

@@ -8,17 +8,19 @@ from bot.context import Context
 from bot.core.case_follow import speaks_for
 from bot.handlers.cards import citizen_view, event_line, status_label
 from bot.handlers.casework import show_card
-from bot.handlers.common import ask_consent, has_consented
 from bot.i18n import _, format_date
-from bot.messages import Button, ButtonKind, Reply
+from bot.messages import Button, Reply
 from bot.routing import Router
 from complaints.case import can_handle, can_view
 from complaints.codes import parse_tracking_code
 
 router = Router()
 HISTORY_LINES = 20
-OFFER, CODE = "casefollow.offer", "casefollow.code"
-"""Dialog states while a chat proves it holds the phone of a PAKN (bot.handlers.following)."""
+
+
+def not_found() -> str:
+    return _("I found no PAKN with that code among those you may see. Check the code, "
+             "e.g. PA-2026-000042.")
 
 
 def looks_like_code(text: str) -> bool:
@@ -41,8 +43,7 @@ async def show_status(ctx: Context, text: str) -> None:
         if code and can_offer(ctx):
             await offer(ctx, code)
             return
-        await ctx.reply(Reply(_("I found no PAKN with that code among those you may see. "
-                                "Check the code, e.g. PA-2026-000042.")))
+        await ctx.reply(Reply(not_found()))
         return
     assert case.id is not None
     staff = can_handle(ctx.actor, case)
@@ -61,28 +62,19 @@ def can_offer(ctx: Context) -> bool:
 
 
 async def offer(ctx: Context, code: str) -> None:
-    """Offer to follow here the PAKN of that code, without saying whether it exists."""
-    if not has_consented(ctx):
-        await ask_consent(ctx, then="casefollow", prefill={"code": code})
-        return
-    ctx.dialog.reset(OFFER, code=code.strip().upper()[:64])
+    """Offer to follow here the PAKN of that code, the same whether it exists or not;
+    nothing is kept until the person takes the offer."""
     buttons: list[tuple[Button, ...]] = []
     if ctx.settings.sms_api_key is not None:
-        buttons.append((Button(_("Send me a code by SMS"), FollowCase("send").pack()),))
-    buttons += share_button(ctx)
-    buttons.append((Button(_("No, thanks"), FollowCase("cancel").pack()),))
-    await ctx.reply(Reply(
-        _("I found no PAKN with that code among those you may see here. If the PAKN is "
-          "yours and you gave a phone number with it (by phone, by letter or at the "
-          "desk), you can follow it in this chat: prove the phone is yours with a "
-          "one-time code sent to it by SMS, or by sharing your number."),
+        buttons.append((Button(_("Send me a code by SMS"), FollowCase("send", code).pack()),))
+    if ctx.capabilities.share_contact:
+        buttons.append((Button(_("Share my phone number"),
+                               FollowCase("share", code).pack()),))
+    await ctx.reply(Reply(not_found() + "\n\n" + _(
+        "If the PAKN is yours and you gave a phone number with it (by phone, by letter or "
+        "at the desk), you can follow it in this chat: prove the phone is yours with a "
+        "one-time code sent to it by SMS, or by sharing your number."),
         buttons=tuple(buttons)))
-
-
-def share_button(ctx: Context) -> list[tuple[Button, ...]]:
-    if not ctx.capabilities.share_contact:
-        return []
-    return [(Button(_("Share my phone number"), kind=ButtonKind.SHARE_CONTACT),)]
 
 
 async def list_own(ctx: Context) -> None:

@@ -50,10 +50,12 @@ def sms_code(messages: list[Out], phone: str = PHONE) -> str:
 
 async def ask_code(bot: Harness, chat: str, code: str) -> list[Out]:
     offer = one(chat, await bot.text(chat, f"/tracuu {code}"))
-    if offer.buttons and offer.buttons[0]["payload"].startswith("cs:"):
-        offer = to(chat, await bot.press(chat, offer.payload("cs:")))[-1]
     assert PHONE not in offer.text and "no PAKN with that code" in offer.text
-    return await bot.press(chat, offer.payload("fc:send"))
+    answer = await bot.press(chat, offer.payload("fc:send"))
+    consent = to(chat, answer)[-1]
+    if consent.buttons and consent.buttons[0]["payload"].startswith("cs:"):
+        return await bot.press(chat, consent.payload("cs:"))
+    return answer
 
 
 async def test_following_a_phone_case_by_the_code_sent_to_its_phone(office: Harness) -> None:
@@ -61,7 +63,7 @@ async def test_following_a_phone_case_by_the_code_sent_to_its_phone(office: Harn
     await bot.join(STAFF, Role.STAFF, "PTNMT")
     code = await phone_case(bot)
     sent = await ask_code(bot, FOLLOWER, code)
-    prompt = one(FOLLOWER, sent)
+    prompt = to(FOLLOWER, sent)[-1]
     assert "09…678" in prompt.text and PHONE not in prompt.text, "the phone is masked"
     secret = sms_code(sent)
     assert code in to(PHONE, sent)[0].text
@@ -100,33 +102,40 @@ async def test_an_expired_or_overtried_code_is_spent(office: Harness, clock: Clo
         f"That is not the right number. Tries left: {n}." for n in (4, 3, 2, 1)]
     assert "expired" in answers[-1]
     assert await bot.count(CaseFollowRow) == 2
-    # The right code no longer helps once spent.
-    await bot.text(OTHER, f"/tracuu {code}")
-    assert "no PAKN with that code" in one(OTHER, await bot.text(OTHER, secret)).text \
-        or await bot.dialog_state(OTHER) != "casefollow.code"
+    # The right code no longer helps once spent: the chat is not waiting for one.
+    assert await bot.dialog_state(OTHER) == "idle"
+    assert "History" not in str([m.text for m in await bot.text(OTHER, secret)])
 
 
 async def test_codes_are_limited_per_case_and_give_nothing_away(office: Harness) -> None:
     bot = office
     code = await phone_case(bot)
     for chat in ("7101", "7102", "7103"):
-        assert "09…678" in one(chat, await ask_code(bot, chat, code)).text
+        assert "09…678" in to(chat, await ask_code(bot, chat, code))[-1].text
     refused = await ask_code(bot, "7104", code)
-    assert "Too many codes" in one("7104", refused).text and not to(PHONE, refused)
+    assert "Too many codes" in to("7104", refused)[-1].text and not to(PHONE, refused)
     missing = await ask_code(bot, "7105", "PA-2026-999999")
-    assert "No PAKN with that code can be followed" in one("7105", missing).text
+    assert "No PAKN with that code can be followed" in to("7105", missing)[-1].text
+    # Whether a code exists or not, the offer reads the same.
+    offers = [one("7106", await bot.text("7106", f"/tracuu {c}"))
+              for c in (code, "PA-2026-999999")]
+    assert offers[0].text == offers[1].text
+    for forged in ("fc:send:x", "fc:call:" + code, "fc:send"):
+        assert "no longer valid" in one("7107", await bot.press("7107", forged)).text
 
 
 async def test_sharing_the_own_number_that_matches_follows_at_once(office: Harness) -> None:
     bot = office
     code = await phone_case(bot)
     await bot.text(STRANGER, f"/tracuu {code}")
-    await bot.press(STRANGER, f"cs:{bot.settings.notice_version}")
+    await bot.press(STRANGER, f"fc:share:{code}")
+    ask = to(STRANGER, await bot.press(STRANGER, f"cs:{bot.settings.notice_version}"))[-1]
+    assert [b.get("kind") for b in ask.buttons] == ["contact"]
     someone_else = one(STRANGER, await bot.contact(STRANGER, "+84 912 345 678", own=False))
     assert "your own number" in someone_else.text
     wrong = one(STRANGER, await bot.contact(STRANGER, "0987 654 321"))
     assert "not the one given" in wrong.text
-    await bot.text(STRANGER, f"/tracuu {code}")
+    await bot.press(STRANGER, f"fc:share:{code}")
     followed = to(STRANGER, await bot.contact(STRANGER, "+84 912 345 678"))
     assert "from now on you get the news" in followed[0].text
     assert await bot.count(CaseFollowRow) == 1
@@ -144,9 +153,9 @@ async def test_the_units_staff_see_it_without_an_offer(office: Harness) -> None:
 async def test_without_an_sms_gateway_only_sharing_the_number_is_offered(
         bot: Harness) -> None:
     code = await phone_case(bot)
-    await bot.text(FOLLOWER, f"/tracuu {code}")
-    offer = to(FOLLOWER, await bot.press(FOLLOWER, f"cs:{bot.settings.notice_version}"))[-1]
-    assert [b.get("kind") for b in offer.buttons] == ["contact", "callback"]
+    offer = one(FOLLOWER, await bot.text(FOLLOWER, f"/tracuu {code}"))
+    assert [b["payload"] for b in offer.buttons] == [f"fc:share:{code}"]
+    assert await bot.dialog_state(FOLLOWER) == "idle", "nothing is kept before the offer is taken"
     bot.channel = "webchat"
     nothing = one("w1", await bot.text("w1", f"/tracuu {code}"))
     assert "I found no PAKN with that code" in nothing.text and not nothing.buttons

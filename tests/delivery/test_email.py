@@ -32,8 +32,10 @@ def smtp() -> Iterator[tuple[Controller, Mailbox]]:
 
 
 def channel_for(store: Store, clock: Clock, port: int) -> EmailChannel:
+    async def rating_link(case_id: int) -> str:
+        return f"https://pakn.example.gov.vn/danh-gia/{case_id:x}-signed"
     return EmailChannel(SmtpServer("127.0.0.1", port, None, None, starttls=False), FROM,
-                        Media(store, clock))
+                        Media(store, clock), rating_link)
 
 
 @pytest.fixture
@@ -63,7 +65,7 @@ async def test_the_apology_goes_as_text_html_and_its_pdf(
     text = ("Văn bản xin lỗi: PA-2026-000042\nXem chi tiết tại https://pakn.example.gov.vn/"
             "cong-khai\n\nTrân trọng <UBND>")
     row_id = await owe(store, clock, Reply(text, document=document,
-                                           buttons=((Button("Đánh giá", "rt:1:5"),),)), "ap")
+                                           buttons=((Button("Gửi PAKN", "mn:file"),),)), "ap")
     await dispatcher.deliver_all()
     [mail] = smtp[1].received
     assert mail.recipients == [CITIZEN] and mail.sender == "pakn@xuanbac.example.gov.vn"
@@ -77,13 +79,29 @@ async def test_the_apology_goes_as_text_html_and_its_pdf(
     body = html.get_content()
     assert "&lt;UBND&gt;" in body and "<UBND>" not in body, "text is escaped in HTML"
     assert '<a href="https://pakn.example.gov.vn/cong-khai">' in body
-    assert "Đánh giá" not in plain.get_content(), "buttons are left out"
+    assert "Gửi PAKN" not in plain.get_content(), "buttons are left out"
     [attached] = list(message.iter_attachments())
     assert attached.get_filename() == "PA-2026-000042-01.pdf"
     assert attached.get_content_type() == "application/pdf"
     assert attached.get_content() == pdf
     row = await outbox_row(store, row_id)
     assert row.status == "sent" and row.external_id == message["Message-ID"]
+
+
+async def test_a_rating_request_carries_its_rating_link(
+        store: Store, clock: Clock, dispatcher: OutboxDispatcher,
+        smtp: tuple[Controller, Mailbox]) -> None:
+    question = Reply("Ông/bà hài lòng thế nào?",
+                     buttons=tuple((Button(f"Mức {n}", f"rt:42:{n}"),) for n in range(5, 0, -1)))
+    await owe(store, clock, question, "rate")
+    await dispatcher.deliver_all()
+    [mail] = smtp[1].received
+    plain = mail.message.get_body(("plain",))
+    html = mail.message.get_body(("html",))
+    assert plain is not None and html is not None
+    link = "https://pakn.example.gov.vn/danh-gia/2a-signed"
+    assert plain.get_content().split() == ["Ông/bà", "hài", "lòng", "thế", "nào?", link]
+    assert f'<a href="{link}">' in html.get_content()
 
 
 @pytest.mark.parametrize("language", ["vi", "en"])

@@ -56,6 +56,9 @@ async def _rig(store: Store, clock: Clock, gateway_url: str, gateway: FakeEsms,
         found = await media.linkable(attachment_id)
         return links.url(attachment_id, found.key, clock()) if found else None
 
+    async def rating_link(case_id: int) -> str:
+        return f"{SITE}/danh-gia/{case_id:x}-signed"
+
     async def on_report(report: Report) -> bool:
         async with store.unit_of_work() as uow:
             return await uow.outbox.record_report("sms", report.sms_id, report.delivered,
@@ -73,7 +76,7 @@ async def _rig(store: Store, clock: Clock, gateway_url: str, gateway: FakeEsms,
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     base = f"http://127.0.0.1:{port}"
     channel = SmsChannel(EsmsClient(gateway_url, API_KEY, SECRET_KEY, BRAND), link,
-                         ascii_only=ascii_only, max_segments=max_segments,
+                         rating_link, ascii_only=ascii_only, max_segments=max_segments,
                          callback_url=base + REPORT_PATH.format(secret=SECRET),
                          callback_secret=SECRET, on_report=on_report)
     channel_ref.append(channel)
@@ -100,7 +103,7 @@ async def owe(rig: Rig, reply: Reply, key: str, phone: str = PHONE) -> int:
 async def test_a_message_reaches_the_gateway_as_the_brand_without_diacritics(rig: Rig) -> None:
     text = ("PAKN PA-2026-000042 đã được trả lời: Ủy ban nhân dân xã Xuân Bắc đã sửa "
             "đường ống nước trước nhà ông.")
-    row_id = await owe(rig, Reply(text, buttons=((Button("Đánh giá", "rt:1:5"),),)), "a")
+    row_id = await owe(rig, Reply(text, buttons=((Button("Gửi PAKN", "mn:file"),),)), "a")
     await rig.dispatcher.deliver_all()
     [sent] = rig.gateway.accepted()
     assert sent.body["Brandname"] == BRAND and sent.body["SmsType"] == "2"
@@ -108,7 +111,7 @@ async def test_a_message_reaches_the_gateway_as_the_brand_without_diacritics(rig
     assert sent.phone == PHONE
     assert sent.text == ("PAKN PA-2026-000042 da duoc tra loi: Uy ban nhan dan xa Xuan Bac "
                          "da sua duong ong nuoc truoc nha ong.")
-    assert "Danh gia" not in sent.text, "buttons cannot be pressed in an SMS"
+    assert "Gui PAKN" not in sent.text, "buttons cannot be pressed in an SMS"
     row = await outbox_row(rig.store, row_id)
     assert (row.status, row.external_id) == ("sent", sent.sms_id)
 
@@ -127,6 +130,17 @@ async def test_a_document_goes_as_a_signed_link_that_stays_whole(rig: Rig) -> No
     assert link.startswith(f"{SITE}/files/{document}?exp=") and "&sig=" in link
     assert count(sent.text).segments <= 3 and count(sent.text).gsm
     assert sent.text.splitlines()[0].endswith("..."), "the text is cut, the link kept"
+
+
+async def test_a_rating_request_goes_as_its_rating_link(rig: Rig) -> None:
+    question = Reply("Ông/bà hài lòng thế nào với cách UBND xã Xuân Bắc xử lý PAKN "
+                     "PA-2026-000042?",
+                     buttons=tuple((Button(f"Mức {n}", f"rt:42:{n}"),) for n in range(5, 0, -1)))
+    await owe(rig, question, "rate")
+    await rig.dispatcher.deliver_all()
+    [sent] = rig.gateway.accepted()
+    assert sent.text == ("Ong/ba hai long the nao voi cach UBND xa Xuan Bac xu ly PAKN "
+                         f"PA-2026-000042?\n{SITE}/danh-gia/2a-signed")
 
 
 async def test_unicode_texts_when_diacritics_are_kept(store: Store, clock: Clock,

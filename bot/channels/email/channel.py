@@ -6,7 +6,15 @@ from dataclasses import dataclass
 
 import aiosmtplib
 
-from bot.channels.base import MediaStore, Outcome, RetryLater, Sent, Undeliverable
+from bot.channels.base import (
+    MediaStore,
+    Outcome,
+    RatingLink,
+    RetryLater,
+    Sent,
+    Undeliverable,
+    rated_case,
+)
 from bot.channels.email.compose import compose
 from bot.messages import Reply
 from storage.records import Queued
@@ -31,13 +39,18 @@ class EmailChannel:
     per_chat_interval = 0.0
     links_files = False
 
-    def __init__(self, server: SmtpServer, sender: str, media: MediaStore) -> None:
+    def __init__(self, server: SmtpServer, sender: str, media: MediaStore,
+                 rating_link: RatingLink) -> None:
         self.server = server
+        self.rating_link = rating_link
         self.sender = sender
         self.media = media
 
     async def deliver(self, item: Queued) -> Outcome:
         reply = Reply.from_json(item.body)
+        case_id = rated_case(reply)
+        if case_id is not None:  # a rating request: its buttons become the rating page
+            reply = Reply(f"{reply.text}\n\n{await self.rating_link(case_id)}")
         attachment = reply.document if reply.document is not None else reply.photo_attachment
         file = await self.media.file(attachment) if attachment is not None else None
         if attachment is not None and (file is None or file.content is None) \

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from bot.channels.base import Outcome, Undeliverable
+from bot.channels.base import Outcome, RatingLink, Undeliverable
 from bot.channels.sms.esms import EsmsClient, Report, report
 from bot.channels.sms.render import Link, sms_text
 from bot.messages import Reply
@@ -27,11 +27,13 @@ class SmsChannel:
     links_files = True
     """Files go as links the person opens later: not emptied on delivery."""
 
-    def __init__(self, client: EsmsClient, link: Link, *, ascii_only: bool,
+    def __init__(self, client: EsmsClient, link: Link, rating_link: RatingLink, *,
+                 ascii_only: bool,
                  max_segments: int, callback_url: str | None,
                  callback_secret: str | None, on_report: OnReport) -> None:
         self.client = client
         self.link = link
+        self.rating_link = rating_link
         self.ascii_only = ascii_only
         self.max_segments = max_segments
         self.callback_url = callback_url
@@ -45,8 +47,8 @@ class SmsChannel:
         phone = item.chat.chat_id
         if not _NATIONAL.fullmatch(phone):
             return Undeliverable("not a phone number in national form (0 and 9-10 digits)")
-        text = await sms_text(Reply.from_json(item.body), self.link, self.ascii_only,
-                              self.max_segments)
+        text = await sms_text(Reply.from_json(item.body), self.link, self.rating_link,
+                              self.ascii_only, self.max_segments)
         if not text:
             # A file alone whose link cannot be made any more: nothing left to text.
             return Undeliverable("nothing to send by SMS: the file is no longer kept")
