@@ -130,6 +130,7 @@ async def test_a_refused_address_is_undeliverable_with_the_servers_words(
     row = await outbox_row(store, row_id)
     assert row.status == "undeliverable"
     assert "550" in (row.last_error or "") and "No such user" in (row.last_error or "")
+    assert REFUSED not in (row.last_error or ""), "reasons are logged: no addresses in them"
     assert smtp[1].received == []
 
 

@@ -27,7 +27,7 @@ class Mailbox:
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
                           address: str, rcpt_options: list[str]) -> str:
         if address == REFUSED:
-            return "550 5.1.1 No such user here"
+            return f"550 5.1.1 <{address}>: No such user here"
         if address == BUSY:
             return "451 4.3.0 Mailbox busy, try again later"
         envelope.rcpt_tos.append(address)

@@ -2,6 +2,7 @@
 undeliverable with the server's words; a temporary one (4xx), a server out of reach or a
 dropped connection is tried again later."""
 
+import re
 from dataclasses import dataclass
 
 import aiosmtplib
@@ -20,6 +21,7 @@ from bot.messages import Reply
 from storage.records import Queued
 
 CHANNEL = "email"
+_ADDRESS = re.compile(r"[^\s<>@]+@[^\s<>@]+")
 TIMEOUT = 30
 IMPLICIT_TLS_PORT = 465
 
@@ -70,23 +72,28 @@ class EmailChannel:
             return RetryLater(0, f"the mail server refused the service's login ({exc.code})")
         except aiosmtplib.SMTPResponseException as exc:
             if 500 <= exc.code < 600:
-                return Undeliverable(f"the mail server refused the message: {exc.code} "
-                                     f"{exc.message[:300]}")
-            return RetryLater(0, f"the mail server asked to try later: {exc.code} "
-                                 f"{exc.message[:300]}")
+                return Undeliverable("the mail server refused the message: "
+                                     + _words(exc.code, exc.message))
+            return RetryLater(0, "the mail server asked to try later: "
+                                 + _words(exc.code, exc.message))
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             return RetryLater(0, f"mail server unreachable: {exc.__class__.__name__}")
         for refusal in errors.values():  # one recipient: refused while others were not
-            detail = f"{refusal.code} {refusal.message[:300]}"
+            detail = _words(refusal.code, refusal.message)
             return (Undeliverable(f"the mail server refused the address: {detail}")
                     if refusal.code >= 500 else RetryLater(0, f"mail server: {detail}"))
-        return Sent(message["Message-ID"])
+        return Sent(str(message["Message-ID"])[:64])
+
+
+def _words(code: int, text: str) -> str:
+    """What the server said, without the addresses it may repeat (reasons are logged)."""
+    return f"{code} {_ADDRESS.sub('<address>', text)[:300]}"
 
 
 def _refused(error: aiosmtplib.SMTPRecipientRefused | None) -> Outcome:
     if error is None:
         return Undeliverable("the mail server refused the address")
-    detail = f"{error.code} {error.message[:300]}"
+    detail = _words(error.code, error.message)
     if 500 <= error.code < 600:
         return Undeliverable(f"the mail server refused the address: {detail}")
     return RetryLater(0, f"the mail server asked to try the address later: {detail}")

@@ -11,6 +11,7 @@ an HTTP GET on the CallbackUrl with SMSID, SendStatus (5: sent, 4: refused; 1, 2
 are on the way), SendSuccess and SendFailed counts, RequestId and the phone number.
 """
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,7 @@ REFUSED = {
     "177": "the brandname is not registered with this phone's network",
 }
 SENT_STATUS, REFUSED_STATUS = "5", "4"
+_PHONE_LIKE = re.compile(r"\+?[0-9][0-9 .-]{7,}[0-9]")
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,8 @@ class EsmsClient:
 
 def outcome(answer: dict[str, Any]) -> Outcome:
     code = str(answer.get("CodeResult", ""))
-    detail = f"eSMS {code or '?'}: {str(answer.get('ErrorMessage') or '')[:200]}".rstrip(": ")
+    words = _PHONE_LIKE.sub("…", str(answer.get("ErrorMessage") or ""))[:200]
+    detail = f"eSMS {code or '?'}: {words}".rstrip(": ")  # reasons are logged: no phones
     if code == ACCEPTED:
         sms_id = answer.get("SMSID")
         return Sent(str(sms_id)[:64] if sms_id else None)
