@@ -5,8 +5,8 @@ the unit's head (or its staff when it has no head)."""
 import base64
 import hashlib
 import hmac
-import secrets
 
+from bot.core.keys import deployment_key
 from bot.core.work import Work
 from bot.i18n import _
 from bot.messages import Reply
@@ -64,14 +64,7 @@ async def case_of_token(uow: UnitOfWork, token: str) -> Case | None:
 
 
 async def _key(uow: UnitOfWork) -> bytes:
-    key = await uow.meta.get(LINK_KEY)
-    if key is None:
-        await uow.lock(LINK_KEY)  # one key for every worker
-        key = await uow.meta.get(LINK_KEY)
-        if key is None:
-            key = secrets.token_hex(32)
-            await uow.meta.set(LINK_KEY, key)
-    return bytes.fromhex(key)
+    return await deployment_key(uow, LINK_KEY)
 
 
 def _mac(key: bytes, ident: str) -> str:
