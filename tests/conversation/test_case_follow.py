@@ -72,6 +72,11 @@ async def test_following_a_phone_case_by_the_code_sent_to_its_phone(office: Harn
     followed = to(FOLLOWER, await bot.text(FOLLOWER, secret))
     assert "from now on you get the news of PAKN" in followed[0].text
     assert code in followed[1].text and "History" in followed[1].text
+    async with bot.store.unit_of_work() as uow:
+        follower = await uow.accounts.find("telegram", FOLLOWER)
+        assert follower is not None
+        held = await uow.privacy.holdings(follower.id)
+    assert [c["code"] for c in held["followed_cases"]] == [code], "the person's copy says so"
     # Its news now reach this chat, and the rating given here counts.
     row = await bot.case(code)
     await bot.press(STAFF, f"ca:claim:{row.id}")
