@@ -45,5 +45,5 @@ def channel_name(code: str) -> str:
 
 
 CHANNELS = ("telegram", "zalo_bot", "zalo_oa", "webchat", "dashboard", "open311", "paper",
-            "import")
+            "import", "sms", "email")
 """Every channel a case or rating can come from, for filters and code lists."""
