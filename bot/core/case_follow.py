@@ -92,8 +92,8 @@ async def send_code(work: Work, account: Account, chat: Chat, code: str) -> Atta
         return Reply(_("{code} is your code to follow PAKN {case} in a chat. It is valid "
                        "for 10 minutes. Do not give it to anyone.").format(
             code=secret, case=case.code), sensitive=True)
-    work.owe(citizen, message, key=f"case-follow:{case.id}:{chat.channel}:{chat.chat_id}:"
-                                  f"{int(work.now.timestamp())}",
+    # Each code its own message (a key made of the time alone could join two).
+    work.owe(citizen, message, key=f"case-follow:{case.id}:{secrets.token_hex(8)}",
              chats=(Chat(SMS, phone),))
     return Attaching("sent", case, masked=mask_phone(phone))
 
