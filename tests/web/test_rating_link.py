@@ -64,7 +64,7 @@ async def test_the_sender_rates_once_by_the_link(site: Site) -> None:
             assert response.status == 200
         assert await score_of(site, case.id) == 4
         async with http.post(link, data={"score": "1"}) as response:
-            assert "rated already" in await response.text()
+            assert "PAKN này đã được đánh giá" in await response.text()
         async with http.get(link + "?lang=en") as response:
             assert "rated already" in await response.text()
     assert await score_of(site, case.id) == 4
@@ -81,6 +81,8 @@ async def test_a_forged_link_finds_nothing_and_an_unanswered_case_waits(site: Si
     async with aiohttp.ClientSession() as http:
         async with http.get(link + "?lang=en") as response:
             assert "not answered yet" in await response.text()
+        async with http.get(link, headers={"Accept-Language": "vi"}) as response:
+            assert "chưa được trả lời" in await response.text()
             assert 'name="score"' not in await response.text()
         async with http.post(link, data={"score": "5"}) as response:
             assert response.status == 400
