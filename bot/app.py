@@ -17,12 +17,17 @@ from aiohttp import web
 from bot.calendars import Calendars
 from bot.channels.base import Sender
 from bot.channels.dashboard import DashboardSender
+from bot.channels.email import EmailChannel, SmtpServer
 from bot.channels.open311 import Open311Sender
+from bot.channels.sms import EsmsClient, SmsChannel
+from bot.channels.sms.channel import REPORT_PATH
+from bot.channels.sms.esms import Report
 from bot.channels.telegram import TelegramChannel, build_application
 from bot.channels.webchat import WebChatChannel
 from bot.channels.zalo_bot import ZaloBotChannel, ZaloBotClient
 from bot.channels.zalo_oa import ZaloOAChannel
 from bot.core import uploads
+from bot.core.case_rating import LINK_PATH, rating_token
 from bot.core.work import Runner
 from bot.dispatch import Dispatcher, utcnow
 from bot.flood import FloodGate
@@ -45,6 +50,7 @@ from bot.web.opendata import OpenData
 from bot.web.params import refuse_bad_input
 from bot.web.public import PublicSite
 from bot.web.publication_desk import PublicationDesk
+from bot.web.rating_page import RatingPage
 from bot.web.rights import PersonalData
 from bot.web.session import Sessions
 from bot.zalo_tokens import ZaloOAuth, ZaloTokenKeeper
@@ -126,6 +132,23 @@ class Service:
                                          self.link, window, clock,
                                          settings.zalo_oa_event_minutes)
             senders.append(self.zalo_oa)
+        self.sms: SmsChannel | None = None
+        if settings.sms_api_key and settings.sms_secret_key and settings.sms_brand:
+            secret = settings.sms_callback_secret
+            self.sms = SmsChannel(
+                EsmsClient(settings.sms_url, settings.sms_api_key, settings.sms_secret_key,
+                           settings.sms_brand, settings.sms_sandbox),
+                self.link, self.rating_link, ascii_only=settings.sms_ascii,
+                max_segments=settings.sms_max_segments,
+                callback_url=(settings.public_url + REPORT_PATH.format(secret=secret)
+                              if settings.public_url and secret else None),
+                callback_secret=secret, on_report=self._sms_report)
+            senders.append(self.sms)
+        if settings.smtp_host and settings.mail_from:
+            senders.append(EmailChannel(
+                SmtpServer(settings.smtp_host, settings.smtp_port, settings.smtp_user,
+                           settings.smtp_password, settings.smtp_starttls),
+                settings.mail_from, self.media, self.rating_link))
         self.outbox = OutboxDispatcher(self.store, senders, clock,
                                        lease_seconds=settings.outbox_lease)
         self.scheduler = Scheduler(self.store, settings, self.calendars, clock,
@@ -143,6 +166,17 @@ class Service:
         if found.kind is FileKind.EXPORT:
             return self.settings.site_url + EXPORT_PAGE.format(attachment_id=attachment_id)
         return self.file_links.url(attachment_id, found.key, self.clock())
+
+    async def rating_link(self, case_id: int) -> str:
+        """Where a channel without buttons (SMS, email) sends the sender to rate a case."""
+        async with self.store.unit_of_work() as uow:
+            token = await rating_token(uow, case_id)
+        return self.settings.site_url + LINK_PATH.format(token=token)
+
+    async def _sms_report(self, report: Report) -> bool:
+        async with self.store.unit_of_work() as uow:
+            return await uow.outbox.record_report("sms", report.sms_id, report.delivered,
+                                                  report.detail, self.clock())
 
     async def prepare(self) -> None:
         await seed_directory(self.store, self.clock())
@@ -175,6 +209,9 @@ class Service:
             webhooks["zalo-oa"] = self.zalo_oa.webhook
         Routes(self.database, self.webchat, self.settings.default_language, limits, webhooks,
                self.serve_file, self.settings.embed_origins).install(app)
+        if self.sms is not None and self.settings.sms_callback_secret:
+            app.router.add_get(REPORT_PATH, self.sms.report)
+        RatingPage(self.store, self.runner, self.settings, self.clock).install(app)
         PublicSite(self.store, self.settings, self.clock).install(app)
         OpenData(self.store, self.settings, self.clock).install(app)
         DossiersApi(self.store, self.runner, self.settings, self.clock).install(app)
@@ -233,7 +270,7 @@ class Service:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await self.webchat.close_all()
-        for channel in (self.telegram, self.zalo_bot, self.zalo_oa):
+        for channel in (self.telegram, self.zalo_bot, self.zalo_oa, self.sms):
             if channel is not None:
                 await channel.stop()
         await self.database.dispose()

@@ -164,3 +164,12 @@ class DossierAction(Payload, prefix="ds"):
 
     action: str
     dossier_id: int
+
+
+@dataclass(frozen=True)
+class FollowCase(Payload, prefix="fc"):
+    """Following the PAKN of a tracking code in this chat: "send" a code by SMS to its
+    phone, or "share" the person's own number."""
+
+    action: str
+    code: str

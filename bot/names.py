@@ -40,10 +40,10 @@ def channel_name(code: str) -> str:
     names = {"telegram": _("Telegram"), "zalo_bot": _("Zalo"), "zalo_oa": _("Zalo OA"),
              "webchat": _("Web chat"), "dashboard": _("Dashboard"),
              "open311": _("Open311 app"), "paper": _("Paper form"),
-             "import": _("Imported history")}
+             "import": _("Imported history"), "sms": _("SMS"), "email": _("Email")}
     return names.get(code, code)
 
 
 CHANNELS = ("telegram", "zalo_bot", "zalo_oa", "webchat", "dashboard", "open311", "paper",
-            "import")
+            "import", "sms", "email")
 """Every channel a case or rating can come from, for filters and code lists."""

@@ -6,11 +6,12 @@ names the variable.
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import time
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -133,6 +134,25 @@ class Settings:
     """Connections open at once from one address (not counting trusted proxies)."""
     embed_origins: tuple[str, ...] = ()
     """Sites (scheme://host[:port]) whose pages may show the web chat in a frame."""
+    sms_url: str = "https://rest.esms.vn/MainService.svc/json/SendMultipleMessage_V4_post_json/"
+    sms_api_key: str | None = None
+    """The SMS gateway account's key; unset, no SMS is sent."""
+    sms_secret_key: str | None = None
+    sms_brand: str | None = None
+    """The brandname registered with the gateway: the sender the phone shows."""
+    sms_ascii: bool = True
+    """Texts without Vietnamese diacritics (brandname routes usually take no others)."""
+    sms_max_segments: int = 3
+    sms_sandbox: bool = False
+    sms_callback_secret: str | None = None
+    """The secret in the delivery-report address the gateway calls."""
+    smtp_host: str | None = None
+    """The mail server; unset, no email is sent."""
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = True
+    mail_from: str | None = None
 
     @property
     def zalo_oa_enabled(self) -> bool:
@@ -215,7 +235,7 @@ class Settings:
         if oa_app_id and not app_secret:
             raise SettingsError("PAKN_ZALO_APP_SECRET: required with PAKN_ZALO_OA_APP_ID "
                                 "(it refreshes the access token)")
-        zalo_urls = {}
+        zalo_urls: dict[str, Any] = {}
         for name, key in (("PAKN_ZALO_BOT_API_URL", "zalo_bot_api_url"),
                           ("PAKN_ZALO_OA_API_URL", "zalo_oa_api_url"),
                           ("PAKN_ZALO_OAUTH_URL", "zalo_oauth_url")):
@@ -281,7 +301,56 @@ class Settings:
                 defaults.max_connections_per_client, 1, 100_000),
             pseudonym_key=_pseudonym_key(get("PAKN_PSEUDONYM_KEY")),
             embed_origins=_origins("PAKN_EMBED_ORIGINS", get("PAKN_EMBED_ORIGINS")),
+            **_sms(get, defaults), **_mail(get, defaults),
         )
+
+
+def _sms(get: Callable[[str], str | None], defaults: "Settings") -> dict[str, Any]:
+    api_key = get("PAKN_SMS_API_KEY")
+    for name in ("PAKN_SMS_SECRET_KEY", "PAKN_SMS_BRAND"):
+        if api_key and not get(name):
+            raise SettingsError(f"{name}: required with PAKN_SMS_API_KEY")
+    url = get("PAKN_SMS_URL") or defaults.sms_url
+    _url("PAKN_SMS_URL", url)
+    secret = get("PAKN_SMS_CALLBACK_SECRET")
+    if secret and not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", secret):
+        raise SettingsError("PAKN_SMS_CALLBACK_SECRET: 16-256 characters of A-Z, a-z, 0-9, "
+                            "_ and -")
+    return {"sms_url": url, "sms_api_key": api_key,
+            "sms_secret_key": get("PAKN_SMS_SECRET_KEY"), "sms_brand": get("PAKN_SMS_BRAND"),
+            "sms_ascii": _flag("PAKN_SMS_ASCII", get("PAKN_SMS_ASCII"), defaults.sms_ascii),
+            "sms_max_segments": _integer("PAKN_SMS_MAX_SEGMENTS", get("PAKN_SMS_MAX_SEGMENTS"),
+                                         defaults.sms_max_segments, 1, 10),
+            "sms_sandbox": _flag("PAKN_SMS_SANDBOX", get("PAKN_SMS_SANDBOX"),
+                                 defaults.sms_sandbox),
+            "sms_callback_secret": secret}
+
+
+def _mail(get: Callable[[str], str | None], defaults: "Settings") -> dict[str, Any]:
+    host, sender = get("PAKN_SMTP_HOST"), get("PAKN_MAIL_FROM")
+    if host and not sender:
+        raise SettingsError("PAKN_MAIL_FROM: required with PAKN_SMTP_HOST")
+    if sender and not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+|.*<[^@\s<>]+@[^@\s<>]+>",
+                                   sender):
+        raise SettingsError(f"PAKN_MAIL_FROM: not an email address, got '{sender}'")
+    return {"smtp_host": host,
+            "smtp_port": _integer("PAKN_SMTP_PORT", get("PAKN_SMTP_PORT"),
+                                  defaults.smtp_port, 1, 65535),
+            "smtp_user": get("PAKN_SMTP_USER"), "smtp_password": get("PAKN_SMTP_PASSWORD"),
+            "smtp_starttls": _flag("PAKN_SMTP_STARTTLS", get("PAKN_SMTP_STARTTLS"),
+                                   defaults.smtp_starttls),
+            "mail_from": sender}
+
+
+def _flag(name: str, raw: str | None, default: bool) -> bool:
+    if raw is None:
+        return default
+    value = raw.lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name}: must be on or off (1/0, true/false), got '{raw}'")
 
 
 def read_dotenv(path: Path) -> dict[str, str]:

@@ -368,11 +368,16 @@ class OutboxRow(Base):
     message is delivered or given up, and a document it carried is emptied."""
     chat_pseudonym: Mapped[str | None] = mapped_column(String(128))
     """The chat's pseudonym after an erasure: its id is replaced by it once delivered."""
+    report: Mapped[str | None] = mapped_column(String(16))
+    """What the channel reported after taking the message (an SMS gateway's delivery
+    report): "delivered" or "failed"."""
+    reported_at: Mapped[datetime | None]
 
     __table_args__ = (
         Index("ix_outbox_pending", "status", "next_attempt_at"),
         Index("ix_outbox_chat", "channel", "chat_id", "status", "id"),
         Index("ix_outbox_card", "card_case_id"),
+        Index("ix_outbox_external", "channel", "external_id"),
     )
 
 
@@ -698,6 +703,28 @@ class DossierFollowerRow(Base):
     rating_asked_at: Mapped[datetime | None]
 
     __table_args__ = (UniqueConstraint("dossier_id", "channel", "chat_id"),)
+
+
+class CaseFollowRow(Base):
+    """A chat that follows a PAKN it was not filed from (staff took it by phone, letter or
+    at the desk): pending while the one-time code sent to the case's phone is awaited,
+    followed once it was typed (or the phone shared matched)."""
+
+    __tablename__ = "case_follows"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(128))
+    code_hash: Mapped[str | None] = mapped_column(String(64))
+    code_expires_at: Mapped[datetime | None]
+    wrong_tries: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    followed_at: Mapped[datetime | None]
+    via: Mapped[str | None] = mapped_column(String(8))
+    """"sms" (the code sent to the case's phone) or "contact" (the phone shared)."""
+
+    __table_args__ = (UniqueConstraint("case_id", "channel", "chat_id"),)
 
 
 class DossierLinkRow(Base):

@@ -153,6 +153,25 @@ class SqlOutboxRepository:
             .values(status=UNDELIVERABLE, sent_at=now, lease_until=None,
                     attempts=OutboxRow.attempts + 1, last_error=reason[:1000]))
 
+    async def record_report(self, channel: str, external_id: str, delivered: bool,
+                            detail: str, now: datetime) -> bool:
+        """What the channel reported of a message it took: delivered, or failed (the
+        message is then undeliverable, with the reason). False when no message of the
+        channel has that id, or its report is already in (reports may come twice)."""
+        row = (await self.session.execute(
+            select(OutboxRow).where(OutboxRow.channel == channel,
+                                    OutboxRow.external_id == external_id,
+                                    OutboxRow.status == SENT)
+            .order_by(OutboxRow.id.desc()).limit(1))).scalar_one_or_none()
+        if row is None or row.report is not None:
+            return False
+        row.report, row.reported_at = ("delivered" if delivered else "failed"), now
+        if not delivered:
+            row.status = UNDELIVERABLE
+            row.last_error = f"the network reported it not delivered ({detail})"[:1000]
+        await self.session.flush()
+        return True
+
     async def forget(self, item: Queued, keep_file: bool = False) -> None:
         """A sensitive message is done with (delivered or given up): only the mark that it
         went stays, the file it carried is emptied (unless it went as a link to open

@@ -30,6 +30,7 @@ from storage.models import (
     ApologyRow,
     AttachmentRow,
     CaseEventRow,
+    CaseFollowRow,
     CaseRow,
     ConsentRow,
     DataRequestRow,
@@ -113,6 +114,9 @@ class SqlPrivacyRepository:
         await self.session.execute(
             delete(SurveyDraftRow).where(SurveyDraftRow.account_id == account_id))
         await self._forget_dossiers(account_id, pseudonym)
+        await self.session.execute(
+            delete(CaseFollowRow).where(or_(CaseFollowRow.account_id == account_id,
+                                            CaseFollowRow.case_id.in_(case_ids))))
         for identity in identities:
             identity.external_id = pseudonym(identity.channel, identity.external_id)
             identity.chat_id = pseudonym(identity.channel, identity.chat_id)
@@ -274,6 +278,11 @@ class SqlPrivacyRepository:
             select(DossierRow.code, DossierFollowerRow.followed_at)
             .join(DossierRow, DossierRow.id == DossierFollowerRow.dossier_id)
             .where(DossierFollowerRow.account_id == account_id))).all()
+        followed = (await self.session.execute(
+            select(CaseRow.code, CaseFollowRow.followed_at, CaseFollowRow.channel)
+            .join(CaseRow, CaseRow.id == CaseFollowRow.case_id)
+            .where(CaseFollowRow.account_id == account_id,
+                   CaseFollowRow.followed_at.is_not(None)))).all()
         draft = await self.session.get(SurveyDraftRow, account_id)
         return {
             "account": {"id": account.id, "name": account.display_name,
@@ -301,6 +310,8 @@ class SqlPrivacyRepository:
             "files": [{"case": next((c.code for c in cases if c.id == case_id), None),
                        "type": mime} for case_id, mime in photos],
             "dossiers": [{"code": code, "followed_at": at} for code, at in follows],
+            "followed_cases": [{"code": code, "followed_at": at, "channel": channel}
+                               for code, at, channel in followed],
             "survey_in_progress": dict(draft.data) if draft else None,
         }
 

@@ -234,6 +234,20 @@ class Follower:
 
 
 @dataclass(frozen=True)
+class CaseFollow:
+    """A chat following a PAKN it was not filed from, or waiting for the code to."""
+
+    case_id: int
+    account_id: int
+    chat: Chat
+    code_hash: str | None
+    code_expires_at: datetime | None
+    wrong_tries: int
+    followed_at: datetime | None
+    via: str | None
+
+
+@dataclass(frozen=True)
 class DossierEvent:
     kind: str
     status: str

@@ -11,6 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from storage.attachments import SqlAttachmentRepository, SqlMetaRepository
 from storage.audit import SqlAuditRepository
+from storage.case_follows import SqlCaseFollowRepository
 from storage.cases import SqlCaseRepository
 from storage.conversation import SqlDialogRepository, SqlInboundRepository, transcript
 from storage.db import Database
@@ -60,6 +61,7 @@ class SqlUnitOfWork:
         self.public = SqlPublicRepository(session)
         self.publications = SqlPublicationRepository(session)
         self.dossiers = SqlDossierRepository(session)
+        self.case_follows = SqlCaseFollowRepository(session)
         self.audit = SqlAuditRepository(session)
         self.reviews = SqlReviewRepository(session)
         self.limits = SqlRateBuckets(session)

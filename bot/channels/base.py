@@ -1,9 +1,24 @@
 """What every channel's sender promises the outbox dispatcher."""
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.callbacks import Rate, unpack
+from bot.messages import Reply
 from storage.records import Queued
+
+RatingLink = Callable[[int], Awaitable[str]]
+"""The signed address where the sender of a case rates it, for channels without buttons."""
+
+
+def rated_case(reply: Reply) -> int | None:
+    """The case a rating request asks about (its buttons are the five levels)."""
+    for _label, payload in reply.options:
+        found = unpack(payload)
+        if isinstance(found, Rate):
+            return found.case_id
+    return None
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,12 @@ no later than one day before the due date; the date may be moved once) and art. 
 import base64
 import hashlib
 import hmac
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
 
 from bot.callbacks import DossierAction
+from bot.core.keys import deployment_key
 from bot.core.work import Work
 from bot.documents import apology_message, apology_pdf
 from bot.dossier_view import status_label
@@ -218,14 +218,7 @@ async def follower_of(uow: UnitOfWork, dossier_id: int, account_id: int) -> Foll
 
 
 async def _link_key(uow: UnitOfWork) -> bytes:
-    key = await uow.meta.get(LINK_KEY)
-    if key is None:
-        await uow.lock(LINK_KEY)  # one key for every worker
-        key = await uow.meta.get(LINK_KEY)
-        if key is None:
-            key = secrets.token_hex(32)
-            await uow.meta.set(LINK_KEY, key)
-    return bytes.fromhex(key)
+    return await deployment_key(uow, LINK_KEY)
 
 
 def _mac(key: bytes, ident: str) -> str:

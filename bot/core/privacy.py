@@ -237,6 +237,9 @@ def as_text(data: dict[str, Any], tz: ZoneInfo) -> str:
     if data["dossiers"]:
         block(_("Dossiers you follow"),
               [(d["code"], d["followed_at"]) for d in data["dossiers"]])
+    if data["followed_cases"]:
+        block(_("PAKN you follow here by their phone"),
+              [(c["code"], c["followed_at"]) for c in data["followed_cases"]])
     if data["survey_in_progress"]:
         block(_("Survey you began"), [(_("Answers so far"), data["survey_in_progress"])])
     lines.append(_("Your ratings of procedures in surveys are kept without your name and "

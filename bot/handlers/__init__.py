@@ -5,6 +5,7 @@ from bot.handlers import (
     common,
     consent,
     dossiers,
+    following,
     intake,
     menu,
     privacy,
@@ -20,6 +21,6 @@ from bot.routing import Router
 def build_router() -> Router:
     router = Router()
     for feature in (common, consent, intake, status, staff, rating, survey, dossiers, admin,
-                    signin, menu, privacy):
+                    signin, menu, privacy, following):
         router.include(feature.router)
     return router

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.callbacks import StaffStep
 from bot.context import Context
+from bot.core.case_follow import followers
 from bot.documents import apology_message, apology_pdf
 from bot.handlers.cards import removed
 from bot.handlers.casework import save_and_refresh
@@ -232,8 +233,14 @@ async def issue(uow: UnitOfWork, notifier: Notifier, directory: Directory, case:
     chat = [Chat(case.channel, case.chat_id)]
     key = f"apology:{case.id}:{kind}"
     await notifier.notify(citizen, lambda: Reply(text), case_id=case.id, chats=chat, key=key)
-    await notifier.notify(citizen, lambda: Reply(
-        _("The apology as a document: {code}").format(code=case.code), document=document),
-        case_id=case.id, chats=chat, key=key + ":document")
+    def paper() -> Reply:
+        return Reply(_("The apology as a document: {code}").format(code=case.code),
+                     document=document)
+    await notifier.notify(citizen, paper, case_id=case.id, chats=chat, key=key + ":document")
+    for follower, followed_in in await followers(uow, case):
+        await notifier.notify(follower, lambda: Reply(text), case_id=case.id,
+                              chats=[followed_in], key=key)
+        await notifier.notify(follower, paper, case_id=case.id, chats=[followed_in],
+                              key=key + ":document")
     return True
 

@@ -7,6 +7,7 @@ from functools import partial
 
 from bot.context import Context
 from bot.core.authority import actor_of
+from bot.core.case_follow import followers
 from bot.handlers.cards import CardFacts, case_card
 from bot.i18n import _
 from bot.messages import Reply
@@ -90,8 +91,9 @@ async def save_and_refresh(ctx: Context, case: Case) -> None:
 
 
 async def notify_citizen(ctx: Context, case: Case, build: Callable[[], Reply]) -> None:
-    """Write to the citizen in the chat they filed from; not to one who erased their
-    data (their chat is known by its pseudonym only)."""
+    """Write to the citizen in the chat they filed from, and in the chats that follow the
+    case (bot.core.case_follow); not to one who erased their data (their chat is known by
+    its pseudonym only)."""
     citizen = await ctx.uow.accounts.get(case.citizen_id)
     contact = (case.contact.name, case.contact.phone, case.contact.address)
 
@@ -104,6 +106,8 @@ async def notify_citizen(ctx: Context, case: Case, build: Callable[[], Reply]) -
     if citizen is not None and not case.contact.erased:
         await ctx.notify(citizen, marked, case_id=case.id,
                          chats=[Chat(case.channel, case.chat_id)])
+        for follower, chat in await followers(ctx.uow, case):
+            await ctx.notify(follower, marked, case_id=case.id, chats=[chat])
 
 
 async def notify_handlers(ctx: Context, case: Case, build: Callable[[], Reply]) -> None:

@@ -9,6 +9,9 @@ from datetime import datetime
 
 from bot.callbacks import Payload, Rate, RateStep
 from bot.context import Context
+from bot.core.case_follow import followers, speaks_for
+from bot.core.case_rating import rate, score_label
+from bot.core.work import Work, deliver
 from bot.errors import stale_button
 from bot.handlers.casework import notify_handlers, save_and_refresh
 from bot.i18n import _
@@ -21,20 +24,11 @@ from complaints import case as lifecycle
 from complaints.case import Case, check_text
 from complaints.directory import Directory
 from complaints.errors import InvalidTransition, NotAllowed
+from complaints.people import Actor
 from complaints.rating import LowReason, Score, score
 
 router = Router()
 COMMENT_MAX = 1000
-
-
-def score_label(value: Score) -> str:
-    return {
-        Score.VERY_DISSATISFIED: _("Very dissatisfied"),
-        Score.DISSATISFIED: _("Dissatisfied"),
-        Score.NEUTRAL: _("Neither satisfied nor dissatisfied"),
-        Score.SATISFIED: _("Satisfied"),
-        Score.VERY_SATISFIED: _("Very satisfied"),
-    }[value]
 
 
 def reason_label(reason: LowReason) -> str:
@@ -66,6 +60,9 @@ async def ask(ctx: Context, case: Case) -> None:
     if citizen is not None:
         await ctx.notify(citizen, lambda: question(case, ctx.directory), case_id=case.id,
                          chats=[Chat(case.channel, case.chat_id)])
+        for follower, chat in await followers(ctx.uow, case):
+            await ctx.notify(follower, lambda: question(case, ctx.directory), case_id=case.id,
+                             chats=[chat])
 
 
 async def remind(uow: UnitOfWork, notifier: Notifier, directory: Directory, case: Case,
@@ -84,14 +81,28 @@ async def remind(uow: UnitOfWork, notifier: Notifier, directory: Directory, case
                      buttons=asked.buttons)
     await notifier.notify(citizen, build, case_id=case.id,
                           chats=[Chat(case.channel, case.chat_id)], key=f"rate-remind:{case.id}")
+    for follower, chat in await followers(uow, case):
+        await notifier.notify(follower, build, case_id=case.id, chats=[chat],
+                              key=f"rate-remind:{case.id}")
     return True
 
 
 async def _own_case(ctx: Context, case_id: int) -> Case:
     case = await ctx.uow.cases.get(case_id)
-    if case is None or case.citizen_id != ctx.account.id:
+    if case is None or not await speaks_for(ctx.uow, case, ctx.account):
         raise NotAllowed("rate")
     return case
+
+
+async def _sender(ctx: Context, case: Case) -> Actor:
+    """Who rates or reopens: the sender, also when they do it from a chat that proved it
+    holds the case's phone (bot.core.case_follow)."""
+    if ctx.account.id == case.citizen_id:
+        return ctx.actor
+    citizen = await ctx.uow.accounts.get(case.citizen_id)
+    if citizen is None:
+        raise NotAllowed("rate")
+    return citizen.as_actor()
 
 
 @router.button(Rate)
@@ -99,15 +110,13 @@ async def rated(ctx: Context, payload: Payload) -> None:
     assert isinstance(payload, Rate)
     case = await _own_case(ctx, payload.case_id)
     value = score(payload.score)
-    if not await ctx.uow.ratings.rate(payload.case_id, int(value), ctx.now):
+    work = Work(ctx.uow, ctx.now, ctx.settings, ctx.directory, ctx.calendars)
+    if not await rate(work, case, await _sender(ctx, case), value):
         await ctx.reply(Reply(_("You have already rated {code}. Thank you!").format(
             code=case.code)))
         return
-    lifecycle.record_rating(case, ctx.actor, int(value), ctx.now)
-    await ctx.uow.cases.save(case)
+    await deliver(work.owed, ctx.notifier)
     if value.is_low:
-        await _tell_head(ctx, case, lambda: _("{code} was rated \"{score}\" by its sender.")
-                         .format(code=case.code, score=score_label(value)))
         ctx.dialog.reset("rating.reason", case_id=case.id)
         assert case.id is not None
         await ctx.reply(Reply(_("We are sorry. What went wrong?"), buttons=tuple(
@@ -163,7 +172,7 @@ async def _reason_given(ctx: Context, case: Case, reason: LowReason) -> None:
 
 
 async def _reopen(ctx: Context, case: Case) -> None:
-    lifecycle.reopen(case, ctx.actor, ctx.now)
+    lifecycle.reopen(case, await _sender(ctx, case), ctx.now)
     await save_and_refresh(ctx, case)
     await notify_handlers(ctx, case, lambda: Reply(
         _("The sender reopened {code}: they are not satisfied with the answer.").format(

@@ -1,0 +1,72 @@
+"""Rating a PAKN's handling, from a chat's buttons or from the signed link an SMS or an
+email carries (those cannot carry buttons). One rating per case; a low one is told to
+the unit's head (or its staff when it has no head)."""
+
+import base64
+import hashlib
+import hmac
+
+from bot.core.keys import deployment_key
+from bot.core.work import Work
+from bot.i18n import _
+from bot.messages import Reply
+from bot.ports import UnitOfWork
+from complaints import case as lifecycle
+from complaints.case import Case
+from complaints.people import Actor
+from complaints.rating import Score
+
+LINK_KEY = "case_rating_key"
+LINK_PATH = "/danh-gia/{token}"
+
+
+def score_label(value: Score) -> str:
+    return {
+        Score.VERY_DISSATISFIED: _("Very dissatisfied"),
+        Score.DISSATISFIED: _("Dissatisfied"),
+        Score.NEUTRAL: _("Neither satisfied nor dissatisfied"),
+        Score.SATISFIED: _("Satisfied"),
+        Score.VERY_SATISFIED: _("Very satisfied"),
+    }[value]
+
+
+async def rate(work: Work, case: Case, sender: Actor, value: Score) -> bool:
+    """Record the sender's rating of the case; False when it was rated before."""
+    assert case.id is not None
+    if not await work.uow.ratings.rate(case.id, int(value), work.now):
+        return False
+    lifecycle.record_rating(case, sender, int(value), work.now)
+    await work.uow.cases.save(case)
+    if value.is_low:
+        readers = (await work.uow.accounts.heads(case.unit)
+                   or await work.uow.accounts.members(case.unit))
+        for reader in readers:
+            work.owe(reader, lambda: Reply(_("{code} was rated \"{score}\" by its sender.")
+                                           .format(code=case.code, score=score_label(value))),
+                     key=f"rated-low:{case.id}:{reader.id}")
+    return True
+
+
+async def rating_token(uow: UnitOfWork, case_id: int) -> str:
+    """The case's rating link token: the same every time, unguessable without the key."""
+    ident = format(case_id, "x")
+    return f"{ident}-{_mac(await _key(uow), ident)}"
+
+
+async def case_of_token(uow: UnitOfWork, token: str) -> Case | None:
+    ident, _sep, mac = token.partition("-")
+    if not (0 < len(ident) <= 15 and all(c in "0123456789abcdef" for c in ident)):
+        return None
+    if not hmac.compare_digest(mac.encode("utf-8", "replace"),
+                               _mac(await _key(uow), ident).encode()):
+        return None
+    return await uow.cases.get(int(ident, 16))
+
+
+async def _key(uow: UnitOfWork) -> bytes:
+    return await deployment_key(uow, LINK_KEY)
+
+
+def _mac(key: bytes, ident: str) -> str:
+    digest = hmac.new(key, f"case-rating:{ident}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode()[:22].replace("-", "_")

@@ -1,0 +1,18 @@
+"""Secrets of the deployment kept in the database, made once for every worker."""
+
+import secrets
+
+from bot.ports import UnitOfWork
+
+
+async def deployment_key(uow: UnitOfWork, name: str) -> bytes:
+    """The key called `name`, made at its first use (under a lock, so two workers that
+    need it at once agree on one)."""
+    key = await uow.meta.get(name)
+    if key is None:
+        await uow.lock(name)
+        key = await uow.meta.get(name)
+        if key is None:
+            key = secrets.token_hex(32)
+            await uow.meta.set(name, key)
+    return bytes.fromhex(key)
