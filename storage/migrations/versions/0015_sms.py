@@ -4,7 +4,7 @@ The outbox keeps what a channel reported after taking a message (an SMS gateway'
 delivery report) and when, found by the channel's own message id; a chat may follow a
 PAKN it was not filed from, once it proved it holds the phone on the case.
 
-Revision ID: 0016_sms
+Revision ID: 0015
 Revises: 0014
 Create Date: 2026-12-06
 """
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0016_sms'
+revision: str = '0015'
 down_revision: str | None = '0014'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
