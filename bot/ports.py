@@ -23,6 +23,7 @@ from storage.records import (
     Erasure,
     FileKind,
     Follower,
+    IntakeRecord,
     Invite,
     NewRating,
     Outgoing,
@@ -37,8 +38,8 @@ from surveys.indicators import Counts
 from surveys.report import Inclusion, Scope
 
 __all__ = ["ApologyRecord", "Attachment", "Chat", "Dialog", "DossierApology", "DossierEvent",
-           "Erasure", "FileKind", "Follower", "Invite", "NewRating", "OutboxQueue", "Outgoing",
-           "Override", "Queued", "RatingRecord", "Refusal", "Stored", "SurveyToken", "UnitOfWork"]
+           "Erasure", "FileKind", "Follower", "IntakeRecord", "Invite", "NewRating",
+           "OutboxQueue", "Outgoing", "Override", "Queued", "RatingRecord", "Refusal", "Stored", "SurveyToken", "UnitOfWork"]
 
 
 class AccountRepository(Protocol):
@@ -227,6 +228,11 @@ class RateBuckets(Protocol):
     async def wait(self, key: str, capacity: int, seconds: float, now: datetime) -> float: ...
 
 
+class IntakeRepository(Protocol):
+    async def add(self, record: IntakeRecord) -> None: ...
+    async def get(self, case_id: int) -> IntakeRecord | None: ...
+
+
 class UnitOfWork(Protocol):
     """Repositories over one transaction (read-only attributes, so implementations may
     narrow their types)."""
@@ -267,6 +273,8 @@ class UnitOfWork(Protocol):
     def dossiers(self) -> DossierRepository: ...
     @property
     def audit(self) -> AuditRepository: ...
+    @property
+    def intakes(self) -> IntakeRepository: ...
     @property
     def publications(self) -> PublicationRepository: ...
     @property

@@ -40,6 +40,7 @@ from storage.models import (
     HandlingRatingRow,
     IdentityRow,
     InboundRow,
+    IntakeRow,
     OutboxRow,
     PublicationRow,
     RatingRow,
@@ -89,6 +90,8 @@ class SqlPrivacyRepository:
             case.chat_id = pseudonym(case.channel, case.chat_id)
         case_ids = [case.id for case in cases]
         if case_ids:
+            await self.session.execute(update(IntakeRow).where(
+                IntakeRow.case_id.in_(case_ids)).values(email=None))
             await self._blank_history(case_ids, account_id, blank)
             # What was published of their cases was taken from what they wrote: it goes
             # too; the cases wait for a new decision on their blanked texts.
