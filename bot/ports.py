@@ -39,7 +39,8 @@ from surveys.report import Inclusion, Scope
 
 __all__ = ["ApologyRecord", "Attachment", "Chat", "Dialog", "DossierApology", "DossierEvent",
            "Erasure", "FileKind", "Follower", "IntakeRecord", "Invite", "NewRating",
-           "OutboxQueue", "Outgoing", "Override", "Queued", "RatingRecord", "Refusal", "Stored", "SurveyToken", "UnitOfWork"]
+           "OutboxQueue", "Outgoing", "Override", "Queued", "RatingRecord", "Refusal", "Stored",
+           "SurveyToken", "UnitOfWork"]
 
 
 class AccountRepository(Protocol):
