@@ -164,3 +164,13 @@ class DossierAction(Payload, prefix="ds"):
 
     action: str
     dossier_id: int
+
+
+# --- staff take a PAKN for a citizen ----------------------------------------------------
+
+@dataclass(frozen=True)
+class TakeStep(Payload, prefix="ti"):
+    """A button of the staff intake dialog; valid only while the chat is at that step."""
+
+    step: str
+    value: str

@@ -9,8 +9,9 @@ are optional when the address is given, since the answer can go by post."""
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from complaints.case import check_text
 from complaints.errors import ValidationError
@@ -58,11 +59,17 @@ class Sender:
 
 def check_sender(name: str, address: str, phone: str = "", email: str = "") -> Sender:
     """The sender's details, or the first rule they break."""
-    checked_name = _required(name, "name_missing", NAME_MIN, NAME_MAX)
-    checked_address = _required(address, "address_missing", ADDRESS_MIN, ADDRESS_MAX)
-    return Sender(checked_name, checked_address,
+    return Sender(check_name(name), check_address(address),
                   normalize_phone(phone) if phone.strip() else None,
                   check_email(email) if email.strip() else None)
+
+
+def check_name(name: str) -> str:
+    return _required(name, "name_missing", NAME_MIN, NAME_MAX)
+
+
+def check_address(address: str) -> str:
+    return _required(address, "address_missing", ADDRESS_MIN, ADDRESS_MAX)
 
 
 def _required(value: str, missing: str, minimum: int, maximum: int) -> str:
@@ -85,3 +92,30 @@ def check_received(received_at: datetime, now: datetime) -> datetime:
     if received_at < now - MAX_BACKDATE:
         raise ValidationError("received_too_early", days=MAX_BACKDATE.days)
     return received_at
+
+
+NOW_WORDS = frozenset({"now", "bây giờ", "bay gio", "ngay bây giờ", "hiện tại", "bây h"})
+_TIME = r"(?P<hour>\d{1,2})\s*(?::|h|giờ)\s*(?P<minute>\d{1,2})?\s*(?:phút)?"
+_DATE = r"(?:ngày\s*)?(?P<day>\d{1,2})\s*[/.-]\s*(?P<month>\d{1,2})\s*[/.-]\s*(?P<year>\d{4})"
+_WHEN = (re.compile(rf"^{_TIME}\s*,?\s*{_DATE}$", re.IGNORECASE),
+         re.compile(rf"^{_DATE}\s*,?\s*(?:lúc\s*)?{_TIME}$", re.IGNORECASE))
+
+
+def parse_received(text: str, now: datetime, timezone: ZoneInfo) -> datetime:
+    """A time of receipt as staff type it, in local time: "now" ("bây giờ"), or a time
+    and a date in the Vietnamese order, e.g. 14:30 05/12/2026, 14h30 ngày 5/12/2026,
+    05/12/2026 14:30. Returned in UTC."""
+    cleaned = " ".join(text.strip().lower().split())
+    if cleaned in NOW_WORDS:
+        return now
+    for pattern in _WHEN:
+        found = pattern.match(cleaned)
+        if found:
+            try:
+                local = datetime(int(found["year"]), int(found["month"]), int(found["day"]),
+                                 int(found["hour"]), int(found["minute"] or 0),
+                                 tzinfo=timezone)
+            except ValueError:
+                break
+            return local.astimezone(UTC)
+    raise ValidationError("time_invalid", value=text)

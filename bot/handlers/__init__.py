@@ -11,6 +11,7 @@ from bot.handlers import (
     rating,
     signin,
     staff,
+    staff_intake,
     status,
     survey,
 )
@@ -19,7 +20,7 @@ from bot.routing import Router
 
 def build_router() -> Router:
     router = Router()
-    for feature in (common, consent, intake, status, staff, rating, survey, dossiers, admin,
-                    signin, menu, privacy):
+    for feature in (common, consent, intake, staff_intake, status, staff, rating, survey,
+                    dossiers, admin, signin, menu, privacy):
         router.include(feature.router)
     return router

@@ -1,0 +1,284 @@
+"""Staff file a PAKN for a citizen who called, wrote or came to the desk: its time
+limits count from its receipt (which may be earlier than its filing) by the working
+calendar and the afternoon cut-off; the citizen is sent the code by SMS or email, or
+nothing when they gave neither; the rules on what a PAKN must carry are enforced; who
+may file is checked; and the chat dialog /nhaphananh files the same way."""
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from bot.core.authority import actor_of
+from bot.core.intake import IntakeRequest, file_on_behalf
+from bot.core.work import Work, deliver
+from bot.notify import Notifier
+from bot.settings import Settings
+from complaints.calendar import WorkingCalendar
+from complaints.errors import ComplaintsError, NotAllowed, ValidationError
+from complaints.intake import ConsentBasis, Origin, Sender, check_sender
+from complaints.people import Actor, Role
+from storage.models import AuditRow, CaseEventRow, ConsentRow, IntakeRow, OutboxRow
+from tests.clock import Clock
+from tests.conversation.harness import Harness, one, to
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+FOCAL, LAND, JUSTICE, CITIZEN = "4001", "4002", "4003", "4004"
+TEXT = "Hồ sơ cấp giấy chứng nhận quyền sử dụng đất nộp từ tháng 10 vẫn chưa có kết quả."
+
+
+def local(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=VN).astimezone(UTC)
+
+
+def request(received_at: datetime, *, origin: Origin = Origin.PHONE, phone: str = "0912345678",
+            email: str = "", field: str = "dat_dai", area: str | None = "26428",
+            attachments: tuple[int, ...] = ()) -> IntakeRequest:
+    return IntakeRequest(origin=origin, received_at=received_at,
+                         sender=check_sender("Trần Thị Bình", "Ấp 2, xã Xuân Bắc", phone, email),
+                         field=field, area=area, text=TEXT, consent=ConsentBasis.ORAL,
+                         attachments=attachments)
+
+
+async def actor(bot: Harness, chat: str, role: Role, unit: str | None) -> Actor:
+    await bot.join(chat, role, unit)
+    async with bot.store.unit_of_work() as uow:
+        account = await uow.accounts.find("telegram", chat)
+        assert account is not None
+        return await actor_of(uow.accounts, await uow.directory.load(), account)
+
+
+async def file(bot: Harness, who: Actor, wanted: IntakeRequest):  # type: ignore[no-untyped-def]
+    async with bot.store.unit_of_work() as uow:
+        work = Work(uow, bot.clock(), bot.settings, await uow.directory.load(), bot.calendars)
+        intake = await file_on_behalf(work, who, wanted)
+        await deliver(work.owed, Notifier(uow, "vi", work.now, "test"))
+    return intake
+
+
+async def calendar_of(bot: Harness) -> WorkingCalendar:
+    async with bot.store.unit_of_work() as uow:
+        return await bot.calendars.around(uow.calendar, bot.clock(), VN)
+
+
+def working_days_between(calendar: WorkingCalendar, after: date, until: date) -> int:
+    days, day = 0, after
+    while day < until:
+        day += timedelta(days=1)
+        days += calendar.is_working_day(day)
+    return days
+
+
+# --- time limits from the time of receipt ------------------------------------------------
+
+@pytest.mark.parametrize(("received", "due"), [
+    # Friday 13/2/2026, the last working day before Tết (14–22/2/2026, the decision of
+    # that year): ten working days after it, Tết skipped, end on Friday 6/3 at 17:00.
+    ((2026, 2, 13, 10, 0), (2026, 3, 6)),
+    # The same day after 15:00 counts from Monday 23/2: due a working day later.
+    ((2026, 2, 13, 16, 30), (2026, 3, 9)),
+    # Received at 14:59 is before the cut-off.
+    ((2026, 2, 13, 14, 59), (2026, 3, 6)),
+])
+async def test_a_hotline_pakn_received_before_tet_is_due_by_the_calendar(
+        bot: Harness, clock: Clock, received: tuple[int, ...], due: tuple[int, ...]) -> None:
+    clock.now = local(2026, 2, 23, 8, 30)  # filed when the office reopened after Tết
+    focal = await actor(bot, FOCAL, Role.STAFF, "VP")
+    intake = await file(bot, focal, request(local(*received)))
+    case = intake.case
+    assert case.channel == "phone" and case.unit == "PTNMT"
+    assert case.received_at == local(*received)
+    assert case.due_at == local(*due, 17)
+    row = await bot.case(case.code)
+    assert row.due_at == local(*due, 17) and row.received_at == local(*received)
+    async with bot.database.reading() as session:
+        events = (await session.execute(select(CaseEventRow).where(
+            CaseEventRow.case_id == case.id))).scalars().all()
+    assert [e.kind for e in events] == ["received"]
+    assert events[0].at == local(*received) and events[0].data["taken_by"] == focal.account_id
+
+
+async def test_the_tracking_code_goes_by_sms_in_national_digits(bot: Harness,
+                                                                  clock: Clock) -> None:
+    clock.now = local(2026, 2, 13, 11, 0)
+    focal = await actor(bot, FOCAL, Role.STAFF, "VP")
+    intake = await file(bot, focal, request(local(2026, 2, 13, 9, 15), phone="+84 912.345.678",
+                                             email="Binh@Example.VN"))
+    messages = await bot.new_messages()
+    sms = [m for m in messages if m.chat == "0912345678"]
+    assert len(sms) == 1 and intake.case.code in sms[0].text
+    assert "06/03/2026" in sms[0].text and f"/pakn/{intake.case.code}" in sms[0].text
+    assert "Mã theo dõi" in sms[0].text, "the citizen's language is Vietnamese, the default"
+    async with bot.database.reading() as session:
+        row = (await session.execute(select(OutboxRow).where(
+            OutboxRow.chat_id == "0912345678"))).scalar_one()
+        intake_row = await session.get(IntakeRow, intake.case.id)
+        consent = (await session.execute(select(ConsentRow).where(
+            ConsentRow.account_id == intake.case.citizen_id))).scalar_one()
+        audit = (await session.execute(select(AuditRow).where(
+            AuditRow.action == "intake"))).scalar_one()
+    assert row.channel == "sms" and row.case_id == intake.case.id
+    assert not [m for m in messages if m.chat == "binh@example.vn"], "one channel: the phone"
+    assert intake_row is not None and intake_row.email == "binh@example.vn"
+    assert intake_row.consent_basis == "oral" and intake_row.consent_recorded_by == \
+        focal.account_id and intake_row.consent_recorded_at == clock.now
+    assert consent.channel == "phone"
+    assert "Bình" not in str(audit.data) and "0912" not in str(audit.data)
+
+
+async def test_email_only_goes_by_email_and_neither_by_nothing(bot: Harness,
+                                                                 clock: Clock) -> None:
+    clock.now = local(2026, 3, 2, 9, 0)
+    focal = await actor(bot, FOCAL, Role.STAFF, "VP")
+    await bot.new_messages()
+    by_mail = await file(bot, focal, request(local(2026, 3, 2, 8, 0), origin=Origin.EMAIL,
+                                              phone="", email=" Binh@Example.VN "))
+    sent = await bot.new_messages()
+    mail = [m for m in sent if m.chat == "binh@example.vn"]
+    assert len(mail) == 1 and by_mail.case.code in mail[0].text
+    assert by_mail.case.reply_chat == ("email", "binh@example.vn")
+    letter = await file(bot, focal, request(local(2026, 2, 27, 10, 0), origin=Origin.LETTER,
+                                             phone="", email=""))
+    assert letter.told is None and letter.case.reply_chat is None
+    assert not [m for m in await bot.new_messages() if m.chat not in (LAND, FOCAL)]
+
+
+async def test_the_same_phone_is_the_same_citizen(bot: Harness, clock: Clock) -> None:
+    focal = await actor(bot, FOCAL, Role.STAFF, "VP")
+    first = await file(bot, focal, request(clock.now - timedelta(hours=1)))
+    second = await file(bot, focal, request(clock.now, origin=Origin.IN_PERSON,
+                                             phone="0912 345 678"))
+    assert first.case.citizen_id == second.case.citizen_id
+    assert first.case.code != second.case.code
+
+
+# --- what is refused ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("shift", [timedelta(minutes=1), timedelta(days=2),
+                                   -timedelta(days=31), -timedelta(days=400)])
+async def test_a_receipt_in_the_future_or_long_ago_is_refused(bot: Harness, clock: Clock,
+                                                              shift: timedelta) -> None:
+    focal = await actor(bot, FOCAL, Role.STAFF, "VP")
+    with pytest.raises(ValidationError) as refused:
+        await file(bot, focal, request(clock.now + shift))
+    assert refused.value.code == ("received_in_future" if shift > timedelta(0)
+                                  else "received_too_early")
+    assert await bot.count(IntakeRow) == 0
+
+
+@pytest.mark.parametrize(("name", "address", "phone", "email", "code"), [
+    ("", "Ấp 2, xã Xuân Bắc", "0912345678", "", "name_missing"),
+    ("   ", "Ấp 2, xã Xuân Bắc", "", "", "name_missing"),
+    ("Trần Thị Bình", "", "0912345678", "a@b.vn", "address_missing"),
+    ("Trần Thị Bình", "Ấp 2, xã Xuân Bắc", "12345", "", "phone_invalid"),
+    ("Trần Thị Bình", "Ấp 2, xã Xuân Bắc", "", "binh@", "email_invalid"),
+    ("Trần Thị Bình", "Ấp 2, xã Xuân Bắc", "", "binh at example.vn", "email_invalid"),
+])
+def test_the_sender_must_be_named_and_reachable(name: str, address: str, phone: str,
+                                                 email: str, code: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        check_sender(name, address, phone, email)
+    assert refused.value.code == code
+
+
+def test_name_and_address_suffice_as_the_rules_ask() -> None:
+    sender = check_sender(" Lê Văn Cường ", "Tổ 5, khu phố 1, Gia Ray")
+    assert sender == Sender("Lê Văn Cường", "Tổ 5, khu phố 1, Gia Ray", None, None)
+
+
+async def test_who_may_file(bot: Harness, clock: Clock) -> None:
+    focal = await actor(bot, FOCAL, Role.STAFF, "VP")
+    land = await actor(bot, LAND, Role.STAFF, "PTNMT")
+    justice = await actor(bot, JUSTICE, Role.HEAD, "PTP")
+    received = clock.now - timedelta(minutes=5)
+    assert (await file(bot, land, request(received))).case.unit == "PTNMT"
+    with pytest.raises(NotAllowed):
+        await file(bot, justice, request(received))  # land goes to PTNMT, not to PTP
+    assert (await file(bot, focal, request(received, field="ho_tich", area=None))).case.unit == "PTP"
+    await bot.text(CITIZEN, "/start")
+    async with bot.store.unit_of_work() as uow:
+        account = await uow.accounts.find("telegram", CITIZEN)
+        assert account is not None
+        citizen = account.as_actor()
+    with pytest.raises(ComplaintsError):
+        await file(bot, citizen, request(received))
+
+
+# --- the chat dialog ----------------------------------------------------------------------
+
+async def test_nhaphananh_files_a_letter_step_by_step(bot: Harness, clock: Clock) -> None:
+    clock.now = local(2026, 3, 2, 9, 0)
+    await bot.join(FOCAL, Role.STAFF, "VP")
+    await bot.join(LAND, Role.STAFF, "PTNMT")
+    await bot.new_messages()
+    start = one(FOCAL, await bot.text(FOCAL, "/nhaphananh"))
+    assert "Letter" in start.labels() and "Phone (hotline 1022)" in start.labels()
+    await bot.press(FOCAL, start.payload("ti:origin:letter"))
+    wrong = one(FOCAL, await bot.text(FOCAL, "tomorrow at noon"))
+    assert "14:30 05/12/2026" in wrong.text
+    future = one(FOCAL, await bot.text(FOCAL, "10:00 03/03/2026"))
+    assert "later than now" in future.text
+    await bot.text(FOCAL, "14h30 ngày 27/2/2026")
+    asked = one(FOCAL, await bot.text(FOCAL, "Trần Thị Bình"))
+    skip = asked.payload("ti:phone:-")
+    assert "Vietnamese phone number" in one(FOCAL, await bot.text(FOCAL, "12 34")).text
+    await bot.press(FOCAL, skip)
+    await bot.text(FOCAL, "Ấp 2, xã Xuân Bắc")
+    assert "email address" in one(FOCAL, await bot.text(FOCAL, "not an email")).text
+    await bot.press(FOCAL, "ti:email:-")
+    await bot.press(FOCAL, "ti:field:dat_dai")
+    await bot.press(FOCAL, "ti:area:26428")
+    await bot.text(FOCAL, TEXT)
+    photo = one(FOCAL, await bot.photo(FOCAL, "scan-of-the-letter"))
+    assert "Photo 1" in photo.text
+    consent = one(FOCAL, await bot.press(FOCAL, "ti:attach:done"))
+    assert "given in writing" in consent.labels()
+    summary = one(FOCAL, await bot.press(FOCAL, "ti:consent:written"))
+    for shown in ("Letter", "27/02/2026", "Trần Thị Bình", "Ấp 2, xã Xuân Bắc", "Land",
+                  "Photos: 1", "given in writing"):
+        assert shown in summary.text, shown
+    filed = await bot.press(FOCAL, summary.payload("ti:confirm:file"))
+    answer = to(FOCAL, filed)[0].text
+    assert "printed receipt" in answer
+    code = answer.split("Tracking code: ")[1].split()[0]
+    row = await bot.case(code)
+    # Received Friday 27/2 at 14:30, before the cut-off: ten working days to Friday 13/3.
+    assert row.channel == "letter" and row.received_at == local(2026, 2, 27, 14, 30)
+    assert row.due_at == local(2026, 3, 13, 17) and row.chat_id == ""
+    assert code in to(LAND, filed)[0].text, "the unit gets the card"
+    assert await bot.dialog_state(FOCAL) == "idle"
+
+
+async def test_citizens_are_told_the_command_is_for_staff(bot: Harness) -> None:
+    answer = one(CITIZEN, await bot.text(CITIZEN, "/intake"))
+    assert "for staff" in answer.text and "/phananh" in answer.text
+    assert await bot.dialog_state(CITIZEN) == "idle"
+
+
+async def test_a_receipt_before_tet_2027_counts_working_days_of_the_estimated_calendar(
+        bot: Harness, clock: Clock) -> None:
+    """2027 has no decision yet: the calendar estimated from the Labour Code applies (Tết
+    Âm lịch 2027 falls on 6/2); the deadline lands ten working days after receipt, and a
+    call taken on a day off counts from the next working day."""
+    clock.now = local(2027, 2, 8, 10, 0)  # a hotline operator on duty during Tết
+    focal = await actor(bot, FOCAL, Role.STAFF, "VP")
+    calendar = await calendar_of(bot)
+    before = date(2027, 2, 3)  # the last working day before the estimated Tết holiday
+    off = [day for day in (before + timedelta(days=n) for n in range(1, 8))
+           if day.weekday() < 5 and not calendar.is_working_day(day)]
+    assert calendar.is_working_day(before) and len(off) >= 4, off
+    reopening = next(day for day in (before + timedelta(days=n) for n in range(1, 15))
+                     if calendar.is_working_day(day))
+    for received, counted_from in ((local(2027, 2, 3, 9, 0), before),
+                                   (local(2027, 2, 5, 9, 0), reopening)):
+        case = (await file(bot, focal, request(received))).case
+        due_day = case.due_at.astimezone(VN).date()
+        assert calendar.is_working_day(due_day)
+        assert working_days_between(calendar, counted_from, due_day) == 10
+        assert case.due_at.astimezone(VN).hour == 17
+
+
+def test_settings_default_cutoff_is_the_one_the_tests_assume() -> None:
+    rules = Settings().deadline_rules
+    assert (rules.cutoff.hour, rules.end_of_day.hour) == (15, 17)
