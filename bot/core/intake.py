@@ -19,17 +19,21 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.core import uploads
 from bot.core.filing import Filing, Source, record_case
+from bot.core.privacy import DASHBOARD
 from bot.core.work import Work
 from bot.errors import Refused
 from bot.i18n import _, format_date
+from bot.images import NotAnImage, clean_image
 from bot.messages import Reply
 from bot.names import unit_name
-from bot.ports import Chat, IntakeRecord
+from bot.ports import Chat, FileKind, IntakeRecord
+from bot.scans import MAX_PAGES, NotAPdf, check_pdf
 from bot.settings import Settings
 from complaints.case import Case, Contact, check_text
 from complaints.directory import Directory
-from complaints.errors import NotAllowed, ValidationError
+from complaints.errors import ComplaintsError, NotAllowed, ValidationError
 from complaints.intake import ConsentBasis, Origin, Sender, check_received
 from complaints.people import Account, Actor, Role
 
@@ -143,3 +147,65 @@ def receipt_message(case: Case, directory: Directory, settings: Settings) -> Rep
         "Follow it at {link} or send /tracuu {code} to the chatbot.").format(
             unit=unit_name(directory, case.unit), code=case.code,
             due=format_date(case.due_at, settings.tz), link=follow_url(settings, case.code)))
+
+
+MAX_FILES = 5
+MAX_FILE_BYTES = 10 << 20
+"""A scanned letter of a few pages at 300 dpi fits; larger ones are refused."""
+
+
+class FileRefused(ComplaintsError):
+    """A file staff attached is not kept: what the person is told."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(reason)
+        self.name = name
+        self.reason = reason
+
+
+async def keep_file(work: Work, actor: Actor, name: str, content: bytes,
+                    client: str | None) -> int:
+    """Keep a file sent with a PAKN taken by staff (a scanned letter as PDF, or a photo,
+    decoded and encoded again without its metadata), counted in the hour's upload quota
+    of the person and their address; FileRefused says why not."""
+    if len(content) > MAX_FILE_BYTES:
+        raise FileRefused(name, "too_big")
+    if content.startswith(b"%PDF-"):
+        try:
+            check_pdf(content)
+        except NotAPdf:
+            raise FileRefused(name, "not_a_pdf") from None
+        stored, mime, suffix = content, "application/pdf", "pdf"
+    else:
+        try:
+            image = clean_image(content)
+        except NotAnImage:
+            raise FileRefused(name, "not_a_file") from None
+        stored, mime = image.content, image.mime
+        suffix = "png" if mime == "image/png" else "jpg"
+    limits = uploads.limits_of(work.settings)
+    try:
+        await uploads.count_upload(work.uow, uploads.subjects(actor.account_id, client),
+                                   len(stored), work.now, limits)
+    except uploads.UploadRefused as refused:
+        raise FileRefused(name, refused.reason.value) from None
+    number = await work.uow.meta.next_number("intake-file")
+    return await work.uow.attachments.add(actor.account_id, DASHBOARD, work.now,
+                                          content=stored, mime=mime,
+                                          filename=f"scan-{number}.{suffix}",
+                                          kind=FileKind.UPLOAD)
+
+
+def file_refusal(refused: FileRefused, settings: Settings) -> str:
+    """Why a file was not kept, in the current locale."""
+    if refused.reason == "too_big":
+        return _("{name}: the file is larger than {size} MB.").format(
+            name=refused.name, size=MAX_FILE_BYTES >> 20)
+    if refused.reason == "not_a_pdf":
+        return _("{name}: this PDF could not be read (damaged, protected by a password, "
+                 "or longer than {pages} pages).").format(name=refused.name, pages=MAX_PAGES)
+    if refused.reason == "not_a_file":
+        return _("{name}: only a PDF or a photo (JPEG, PNG or WebP) is taken.").format(
+            name=refused.name)
+    return f"{refused.name}: " + uploads.refusal_text(uploads.Refusal(refused.reason),
+                                                       uploads.limits_of(settings))

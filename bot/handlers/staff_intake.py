@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.callbacks import Payload, TakeStep
 from bot.context import Context
-from bot.core.intake import IntakeRequest, file_on_behalf, follow_url, may_file
+from bot.core.intake import Intake, IntakeRequest, file_on_behalf, follow_url, may_file
 from bot.core.work import Work, deliver
 from bot.errors import stale_button
 from bot.handlers.casework import send_card_to_unit
@@ -226,12 +226,12 @@ def request_of(data: dict[str, Any]) -> IntakeRequest:
         consent=ConsentBasis(data["consent"]), attachments=tuple(data.get("photos", [])))
 
 
-async def _file(ctx: Context) -> None:
-    request = request_of(ctx.dialog.data)
+async def file_and_announce(ctx: Context, request: IntakeRequest) -> Intake:
+    """File the PAKN, owe the citizen their receipt, tell the person filing, and put the
+    case in front of its unit: the chat's dialog and the dashboard's form both end here."""
     work = Work(ctx.uow, ctx.now, ctx.settings, ctx.directory, ctx.calendars)
     intake = await file_on_behalf(work, ctx.actor, request)
     await deliver(work.owed, ctx.notifier)
-    ctx.dialog.reset()
     case = intake.case
     told = (_("The citizen was sent the code by text message.") if intake.told and
             intake.told.channel == "sms" else
@@ -246,3 +246,10 @@ async def _file(ctx: Context) -> None:
             link=follow_url(ctx.settings, case.code)), buttons=menu_buttons(ctx)),
         case_id=case.id)
     await send_card_to_unit(ctx, case)
+    return intake
+
+
+async def _file(ctx: Context) -> None:
+    request = request_of(ctx.dialog.data)
+    ctx.dialog.reset()
+    await file_and_announce(ctx, request)
