@@ -125,7 +125,7 @@ async def file_on_behalf(work: Work, actor: Actor, request: IntakeRequest) -> In
                             "consent": request.consent.value}, work.now)
     if chat is not None:
         work.owe(citizen, lambda: receipt_message(case, directory, work.settings),
-                 key=f"intake:{case.id}", chats=(chat,))
+                 key=f"intake:{case.id}", chats=(chat,), case_id=case.id)
     return Intake(case, chat)
 
 

@@ -103,7 +103,8 @@ class IntakeDesk(DashboardPages):
                            typed=typed, errors=errors or {}, error=error, origins=origins,
                            consents=consents, fields=fields, areas=areas, nonce=new_nonce(),
                            latest=now.strftime(LOCAL_INPUT), max_files=MAX_FILES,
-                           max_mb=MAX_FILE_BYTES >> 20, notes=[])
+                           max_mb=MAX_FILE_BYTES >> 20, notes=[],
+                           cutoff=self.settings.cutoff.strftime("%H:%M"))
 
     async def submit(self, request: web.Request) -> web.Response:
         viewer = await self._filer(request)

@@ -13,13 +13,18 @@ from sqlalchemy import select
 from bot.core.authority import actor_of
 from bot.core.intake import IntakeRequest, file_on_behalf
 from bot.core.work import Work, deliver
+from bot.names import CHANNELS
 from bot.notify import Notifier
+from bot.reports import make_report
 from bot.settings import Settings
 from complaints.calendar import WorkingCalendar
 from complaints.errors import ComplaintsError, NotAllowed, ValidationError
 from complaints.intake import ConsentBasis, Origin, Sender, check_sender
 from complaints.people import Actor, Role
 from storage.models import AuditRow, CaseEventRow, ConsentRow, IntakeRow, OutboxRow
+from surveys.indicators import Indicator
+from surveys.periods import parse_period
+from surveys.report import Scope
 from tests.clock import Clock
 from tests.conversation.harness import Harness, one, to
 
@@ -195,7 +200,8 @@ async def test_who_may_file(bot: Harness, clock: Clock) -> None:
     assert (await file(bot, land, request(received))).case.unit == "PTNMT"
     with pytest.raises(NotAllowed):
         await file(bot, justice, request(received))  # land goes to PTNMT, not to PTP
-    assert (await file(bot, focal, request(received, field="ho_tich", area=None))).case.unit == "PTP"
+    civil_status = request(received, field="ho_tich", area=None)
+    assert (await file(bot, focal, civil_status)).case.unit == "PTP"
     await bot.text(CITIZEN, "/start")
     async with bot.store.unit_of_work() as uow:
         account = await uow.accounts.find("telegram", CITIZEN)
@@ -282,3 +288,56 @@ async def test_a_receipt_before_tet_2027_counts_working_days_of_the_estimated_ca
 def test_settings_default_cutoff_is_the_one_the_tests_assume() -> None:
     rules = Settings().deadline_rules
     assert (rules.cutoff.hour, rules.end_of_day.hour) == (15, 17)
+
+
+async def test_the_answer_and_the_rating_question_follow_by_sms(bot: Harness,
+                                                                clock: Clock) -> None:
+    """Once filed, the case is handled like any other: the unit's staff take it from
+    their card and resolve it; what the citizen is owed goes to their phone."""
+    focal = await actor(bot, FOCAL, Role.STAFF, "VP")
+    await bot.join(LAND, Role.STAFF, "PTNMT")
+    case = (await file(bot, focal, request(clock.now - timedelta(hours=2)))).case
+    await bot.new_messages()
+    await bot.press(LAND, f"ca:claim:{case.id}")
+    await bot.press(LAND, f"ca:resolve:{case.id}")
+    await bot.text(LAND, "Giấy chứng nhận đã được ký ngày 3/3, mời ông/bà đến nhận.")
+    resolved = await bot.press(LAND, f"ss:resolve:{case.id}")
+    sms = [m.text for m in resolved if m.chat == "0912345678"]
+    assert any("Giấy chứng nhận đã được ký" in text for text in sms), sms
+    assert len(sms) >= 2, "the answer, then the question about the handling"
+    async with bot.database.reading() as session:
+        channels = set((await session.execute(select(OutboxRow.channel).where(
+            OutboxRow.chat_id == "0912345678"))).scalars())
+    assert channels == {"sms"}
+
+
+async def test_indicators_by_channel_count_the_ways_staff_took_pakn(bot: Harness,
+                                                                   clock: Clock) -> None:
+    """A hotline PAKN left late and a letter answered in time: the on-time rate by channel
+    has a row for each, and a report limited to one channel counts only its cases."""
+    clock.now = local(2026, 3, 2, 9, 0)
+    focal = await actor(bot, FOCAL, Role.STAFF, "VP")
+    await bot.join(LAND, Role.STAFF, "PTNMT")
+    await file(bot, focal, request(local(2026, 3, 2, 8, 0)))
+    letter = (await file(bot, focal, request(local(2026, 3, 2, 8, 30), origin=Origin.LETTER,
+                                              phone="", email=""))).case
+    await bot.press(LAND, f"ca:claim:{letter.id}")
+    await bot.press(LAND, f"ca:resolve:{letter.id}")
+    await bot.text(LAND, "Đã trả lời bằng văn bản gửi qua bưu điện.")
+    await bot.press(LAND, f"ss:resolve:{letter.id}")
+    clock.now = local(2026, 4, 1, 9, 0)  # both deadlines (16/3) have passed
+    period = parse_period("2026-03")
+    async with bot.store.unit_of_work() as uow:
+        directory = await uow.directory.load()
+        report = await make_report(uow.indicators, directory, period, Scope(), clock.now, VN,
+                                   groups=("channel",))
+        phone_only = await make_report(uow.indicators, directory, period,
+                                       Scope(channel="phone"), clock.now, VN, groups=())
+    by_channel = report.groups["channel"]
+    on_time = {code: (by_channel[code][Indicator.PAKN_ON_TIME].numerator,
+                      by_channel[code][Indicator.PAKN_ON_TIME].denominator)
+               for code in by_channel}
+    assert on_time == {"phone": (0, 1), "letter": (1, 1)}
+    assert set(by_channel) <= set(CHANNELS)
+    overall = phone_only.overall[Indicator.PAKN_ON_TIME]
+    assert (overall.numerator, overall.denominator) == (0, 1)
