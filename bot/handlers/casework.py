@@ -71,12 +71,20 @@ async def _send_photos(ctx: Context, case: Case, reader: Account, chats: list[Ch
     for number, attachment_id in enumerate(photos, start=1):
         await ctx.notify(reader, partial(_photo, case.code, number, len(photos), attachment_id),
                          case_id=case.id, chats=chats)
+    for number, attachment_id in enumerate(await ctx.uow.attachments.scans(case.id), start=1):
+        await ctx.notify(reader, partial(_scan, case.code, number, attachment_id),
+                         case_id=case.id, chats=chats)
 
 
 def _photo(code: str, number: int, total: int, attachment_id: int) -> Reply:
     return Reply(_("{code}: photo {number} of {total}").format(code=code, number=number,
                                                                total=total),
                  photo_attachment=attachment_id)
+
+
+def _scan(code: str, number: int, attachment_id: int) -> Reply:
+    return Reply(_("{code}: scanned letter {number} (PDF)").format(code=code, number=number),
+                 document=attachment_id)
 
 
 async def save_and_refresh(ctx: Context, case: Case) -> None:

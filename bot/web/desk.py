@@ -143,8 +143,7 @@ class Desk(DashboardPages):
             directory = await uow.directory.load()
             history = await uow.cases.history(case.id)
             photos = await uow.attachments.of_case(case.id)
-            documents = {i for i in photos if (found := await uow.attachments.get(i))
-                         and found.mime == "application/pdf"}
+            scans = await uow.attachments.scans(case.id)
             apologies = await uow.apologies.of_case(case.id)
             assignee = await uow.accounts.get(case.assignee_id) if case.assignee_id else None
             title = await uow.accounts.title(viewer.account.id)
@@ -177,7 +176,7 @@ class Desk(DashboardPages):
                  if u.code != case.unit]
         return self.render(
             request, viewer, "admin/case.html", "cases", status=status, case=case,
-            facts=facts, photos=photos, documents=documents, apologies=apologies,
+            facts=facts, photos=photos, scans=scans, apologies=apologies,
             taken=case.channel in set(Origin), handler=handler, units=units,
             handler_of_unit=can_handle(viewer.actor, case),
             can_claim=handler and case.assignee_id != viewer.account.id,

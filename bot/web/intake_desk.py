@@ -6,13 +6,13 @@ the form's nonce, so sending it twice files once; then the case page, and the re
 print for the citizen."""
 
 import base64
+import hmac
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from aiohttp import web
-from multidict import MultiMapping
+from aiohttp import BodyPartReader, web
 
 from bot.channels.dashboard import CHANNEL
 from bot.clients import client_address
@@ -57,6 +57,8 @@ PATH = "/quan-tri/tiep-nhan"
 RECEIPT = "/quan-tri/ho-so/{code}/bien-nhan"
 FIELDS = ("origin", "received", "name", "phone", "address", "email", "field", "area", "text",
           "consent")
+TEXT_LIMIT = 16 << 10
+"""A text field longer than this is cut (the text of a PAKN is at most 3,000 characters)."""
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
 """What an <input type="datetime-local"> sends."""
 
@@ -108,15 +110,18 @@ class IntakeDesk(DashboardPages):
 
     async def submit(self, request: web.Request) -> web.Response:
         viewer = await self._filer(request)
-        posted = await self.sessions.form(request, viewer)
-        nonce = str(posted.get("nonce", ""))
+        posted, files = await self._posted(request, viewer)
+        nonce = posted.get("nonce", "")
         if not NONCE.match(nonce):
             raise web.HTTPBadRequest(text="reload the page and try again")
-        typed = {name: clean(_text(posted, name), 4000) for name in FIELDS}
-        files = _files(posted)
+        typed = {name: clean(posted.get(name), 4000) for name in FIELDS}
         language = self.language(viewer)
         with use_locale(language):
             request_or_errors = self._checked(typed, len(files))
+            too_big = [name for name, content in files if content is None]
+            if too_big and isinstance(request_or_errors, IntakeRequest):
+                request_or_errors = {"files": file_refusal(FileRefused(too_big[0], "too_big"),
+                                                           self.settings)}
         if isinstance(request_or_errors, dict):
             return await self.form(request, typed=typed, errors=request_or_errors,
                                    error=_("The PAKN was not filed: see the fields marked "
@@ -126,8 +131,9 @@ class IntakeDesk(DashboardPages):
             user_id=str(viewer.account.id), kind=Kind.COMMAND, command="web.intake")
         client = client_address(request, self.settings.trusted_proxies)
         try:
-            code = await self.perform(message, _filing(request_or_errors, files, client),
-                                      viewer.account.id)
+            kept = [(name, content) for name, content in files if content is not None]
+            filed = await self.perform(message, _filing(request_or_errors, kept, client),
+                                       viewer.account.id)
         except FileRefused as refused:
             with use_locale(language):
                 text = file_refusal(refused, self.settings)
@@ -137,9 +143,41 @@ class IntakeDesk(DashboardPages):
             with use_locale(language):
                 text = explain(exc)
             return await self.form(request, typed=typed, error=text, status=409)
-        if code is None:  # the same form sent again: filed the first time
+        if filed is None:  # the same form sent again: filed the first time
             raise web.HTTPSeeOther("/quan-tri/ho-so")
-        raise web.HTTPSeeOther(f"/quan-tri/ho-so/{code}?r={nonce}")
+        code, sees_case = filed
+        # The focal point files for units that have staff of their own: then it sees
+        # the receipt it must give the citizen, not the case.
+        target = "/quan-tri/ho-so/{code}" if sees_case else RECEIPT
+        raise web.HTTPSeeOther(target.format(code=code) + f"?r={nonce}")
+
+    async def _posted(self, request: web.Request, viewer: Viewer
+                      ) -> tuple[dict[str, str], list[tuple[str, bytes | None]]]:
+        """The form's fields and files, read as they stream in: a file over the limit is
+        not kept (None: the person is told), where reading the whole request at once
+        would refuse it in aiohttp's words."""
+        if request.content_type != "multipart/form-data":
+            posted = await self.sessions.form(request, viewer)
+            return {k: v for k, v in posted.items() if isinstance(v, str)}, []
+        self.sessions.same_origin(request)
+        fields: dict[str, str] = {}
+        files: list[tuple[str, bytes | None]] = []
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            if not isinstance(part, BodyPartReader) or part.name is None:
+                raise web.HTTPBadRequest(text="not a form")
+            if part.filename is None:
+                fields[part.name] = (await _read(part, TEXT_LIMIT) or b"").decode(
+                    "utf-8", "replace")
+            elif part.name == "files" and len(files) <= MAX_FILES:
+                content = await _read(part, MAX_FILE_BYTES)
+                if content != b"":  # an empty file input sends an empty part
+                    files.append((clean(part.filename, 100) or "file", content))
+            else:
+                await part.release()
+        if not hmac.compare_digest(fields.get("csrf", ""), viewer.csrf):
+            raise web.HTTPForbidden(text="the form has expired: reload the page")
+        return fields, files
 
     def _checked(self, typed: dict[str, str], files: int) -> IntakeRequest | dict[str, str]:
         """The request the form describes, or a message for each field that is wrong."""
@@ -188,7 +226,9 @@ class IntakeDesk(DashboardPages):
         async with self.store.unit_of_work() as uow:
             case = await uow.cases.get_by_code(code)
             directory = await uow.directory.load()
-        if case is None or not can_view(viewer.actor, case):
+            taken = await uow.intakes.get(case.id) if case and case.id else None
+        if case is None or not (can_view(viewer.actor, case) or (
+                taken is not None and taken.taken_by == viewer.account.id)):
             with use_locale(self.language(viewer)):
                 raise self.refusal(request, viewer, 404, _("There is no case with that code."))
         language, tz = self.language(viewer), self.settings.tz
@@ -211,29 +251,25 @@ def _receipt_facts(case: Case, directory: Any, tz: Any, link: str) -> dict[str, 
                             code=case.code, link=link)}
 
 
-def _text(posted: MultiMapping[Any], name: str) -> str:
-    value = posted.get(name)
-    return value if isinstance(value, str) else ""
-
-
-def _files(posted: MultiMapping[Any]) -> list[tuple[str, bytes]]:
-    """The files attached (empty file inputs left out)."""
-    found = []
-    for part in posted.getall("files", []):
-        if isinstance(part, web.FileField):
-            content = part.file.read(MAX_FILE_BYTES + 1)
-            if content:
-                found.append((clean(part.filename, 100) or "file", content))
-    return found
+async def _read(part: BodyPartReader, limit: int) -> bytes | None:
+    """A part's bytes; None (the rest skipped) past `limit`."""
+    content = bytearray()
+    while chunk := await part.read_chunk(64 << 10):
+        content += chunk
+        if len(content) > limit:
+            await part.release()
+            return None
+    return bytes(content)
 
 
 def _filing(request: IntakeRequest, files: list[tuple[str, bytes]], client: str | None
-            ) -> Callable[[Context], Awaitable[str]]:
-    """What the form does, in the transaction of the dispatcher."""
-    async def run(ctx: Context) -> str:
+            ) -> Callable[[Context], Awaitable[tuple[str, bool]]]:
+    """What the form does, in the transaction of the dispatcher: the case's code, and
+    whether the person filing may open the case."""
+    async def run(ctx: Context) -> tuple[str, bool]:
         work = Work(ctx.uow, ctx.now, ctx.settings, ctx.directory, ctx.calendars)
         kept = tuple([await keep_file(work, ctx.actor, name, content, client)
                       for name, content in files])
         intake = await file_and_announce(ctx, replace(request, attachments=kept))
-        return intake.case.code
+        return intake.case.code, can_view(ctx.actor, intake.case)
     return run
