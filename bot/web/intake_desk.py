@@ -237,7 +237,8 @@ class IntakeDesk(DashboardPages):
             facts = _receipt_facts(case, directory, tz, link)
         qr = "data:image/svg+xml;base64," + base64.b64encode(qr_svg(link)).decode()
         return self.render(request, viewer, "admin/receipt.html", "cases", facts=facts,
-                           qr=qr, link=link, notes=[])
+                           qr=qr, link=link, notes=[],
+                           sees_case=can_view(viewer.actor, case))
 
 
 def _receipt_facts(case: Case, directory: Any, tz: Any, link: str) -> dict[str, str]:
