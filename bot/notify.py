@@ -15,8 +15,9 @@ from complaints.people import Account
 
 def sender_chats(case: Case) -> list[Chat]:
     """Where the sender of a case is written to: the chat they filed from, or the phone
-    (SMS) or email they gave staff; none when only paper reaches them."""
-    return [Chat(*case.reply_chat)] if case.reply_chat else []
+    (SMS) or email they gave staff; none when only paper reaches them, or when they had
+    their data erased (the chat id left is a pseudonym)."""
+    return [Chat(*case.reply_chat)] if case.reply_chat and not case.contact.erased else []
 
 
 class Notifier:

@@ -12,16 +12,25 @@ from sqlalchemy import select
 
 from bot.core.authority import actor_of
 from bot.core.intake import IntakeRequest, file_on_behalf
+from bot.core.privacy import erase_on_request
 from bot.core.work import Work, deliver
 from bot.names import CHANNELS
-from bot.notify import Notifier
+from bot.notify import Notifier, sender_chats
 from bot.reports import make_report
 from bot.settings import Settings
 from complaints.calendar import WorkingCalendar
 from complaints.errors import ComplaintsError, NotAllowed, ValidationError
 from complaints.intake import ConsentBasis, Origin, Sender, check_sender
 from complaints.people import Actor, Role
-from storage.models import AuditRow, CaseEventRow, ConsentRow, IntakeRow, OutboxRow
+from storage.models import (
+    AuditRow,
+    CaseEventRow,
+    CaseRow,
+    ConsentRow,
+    IdentityRow,
+    IntakeRow,
+    OutboxRow,
+)
 from surveys.indicators import Indicator
 from surveys.periods import parse_period
 from surveys.report import Scope
@@ -29,7 +38,7 @@ from tests.clock import Clock
 from tests.conversation.harness import Harness, one, to
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
-FOCAL, LAND, JUSTICE, CITIZEN = "4001", "4002", "4003", "4004"
+FOCAL, LAND, JUSTICE, CITIZEN, ADMIN = "4001", "4002", "4003", "4004", "4005"
 TEXT = "Hồ sơ cấp giấy chứng nhận quyền sử dụng đất nộp từ tháng 10 vẫn chưa có kết quả."
 
 
@@ -341,3 +350,30 @@ async def test_indicators_by_channel_count_the_ways_staff_took_pakn(bot: Harness
     assert set(by_channel) <= set(CHANNELS)
     overall = phone_only.overall[Indicator.PAKN_ON_TIME]
     assert (overall.numerator, overall.denominator) == (0, 1)
+
+
+async def test_erasure_removes_the_phone_and_email_taken_by_staff(bot: Harness,
+                                                                  clock: Clock) -> None:
+    """The citizen asks at the desk to have their data erased: the phone (their SMS chat)
+    and the email kept with the intake go, and nothing is sent there any more."""
+    await bot.join(ADMIN, Role.ADMIN, None)
+    focal = await actor(bot, FOCAL, Role.STAFF, "VP")
+    case = (await file(bot, focal, request(clock.now - timedelta(hours=1),
+                                           email="binh@example.vn"))).case
+    async with bot.store.unit_of_work() as uow:
+        admin = await uow.accounts.find("telegram", ADMIN)
+        assert admin is not None
+        work = Work(uow, bot.clock(), bot.settings, await uow.directory.load(), bot.calendars)
+        await erase_on_request(work, admin.as_actor(), case.citizen_id)
+    await bot.new_messages()
+    async with bot.database.reading() as session:
+        intake = await session.get(IntakeRow, case.id)
+        row = await session.get(CaseRow, case.id)
+        identities = (await session.execute(select(IdentityRow.external_id).where(
+            IdentityRow.account_id == case.citizen_id))).scalars().all()
+    assert intake is not None and intake.email is None
+    assert row is not None and "0912345678" not in (row.chat_id, row.contact_phone)
+    assert "0912345678" not in identities
+    async with bot.store.unit_of_work() as uow:
+        erased = await uow.cases.get(case.id)
+    assert erased is not None and sender_chats(erased) == []
