@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from bot.core.authority import actor_of
 from bot.core.intake import IntakeRequest, file_on_behalf
-from bot.core.privacy import erase_on_request
+from bot.core.privacy import as_text, erase_on_request, export_data
 from bot.core.work import Work, deliver
+from bot.i18n import use_locale
 from bot.names import CHANNELS
 from bot.notify import Notifier, sender_chats
 from bot.reports import make_report
@@ -363,8 +364,12 @@ async def test_erasure_removes_the_phone_and_email_taken_by_staff(bot: Harness,
     async with bot.store.unit_of_work() as uow:
         admin = await uow.accounts.find("telegram", ADMIN)
         assert admin is not None
+        with use_locale("en"):
+            copy = as_text(await export_data(uow, admin.as_actor(), case.citizen_id), VN)
         work = Work(uow, bot.clock(), bot.settings, await uow.directory.load(), bot.calendars)
         await erase_on_request(work, admin.as_actor(), case.citizen_id)
+    assert "Email: binh@example.vn" in copy, "the copy of their data holds what staff took"
+    assert "Consent recorded by staff: given orally" in copy
     await bot.new_messages()
     async with bot.database.reading() as session:
         intake = await session.get(IntakeRow, case.id)
