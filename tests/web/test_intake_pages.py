@@ -5,18 +5,22 @@ date and a QR code of the public page; a form from elsewhere is refused."""
 
 import re
 from collections.abc import AsyncIterator
+from datetime import datetime
 
 import aiohttp
 import lxml.html
 import pytest
 from sqlalchemy import func, select
 
+from complaints.people import Role
 from storage.models import AttachmentRow, CaseRow, IntakeRow, OutboxRow
 from tests.e2e.browser import png_bytes
+from tests.e2e.published import VN
 from tests.web.intake import FOCAL, LAND, TEXT, intake_site, letter_pdf
 from tests.web.site import Site, csrf_and_nonce
 
 PATH = "/quan-tri/tiep-nhan"
+ADMIN = "5009"
 
 
 @pytest.fixture
@@ -154,3 +158,24 @@ async def test_a_form_without_its_token_is_refused(site: Site) -> None:
     async with site.client() as anonymous, anonymous.get(PATH, allow_redirects=False) as page:
         assert page.status in (302, 303)
     assert await cases(site) == 0
+
+
+async def test_the_indicators_count_a_hotline_pakn_under_its_channel(site: Site) -> None:
+    """Filed on the dashboard, counted on the indicators page: the channel filter names
+    the new channels, and the table by channel has the hotline's row."""
+    await site.join(ADMIN, Role.ADMIN, None)
+    async with await site.signed_in(FOCAL) as client:
+        assert (await post(client, good()))[0] == 303
+    site.clock.set(datetime(2026, 3, 31, 9, 0, tzinfo=VN))  # past its due date, unanswered
+    async with await site.signed_in(ADMIN) as client, client.get(
+            "/quan-tri/chi-so?period=2026-03&channel=phone") as response:
+        assert response.status == 200
+        tree = lxml.html.fromstring(await response.text())
+    options = tree.xpath('//select[@id="channel"]/option/text()')
+    for name in ("Điện thoại (đường dây nóng 1022)", "Thư, văn bản", "Trực tiếp", "Khác"):
+        assert name in options, options
+    assert tree.xpath('//select[@id="channel"]/option[@selected]/@value') == ["phone"]
+    async with await site.signed_in(ADMIN) as client, client.get(
+            "/quan-tri/chi-so?period=2026-03") as response:
+        page = lxml.html.fromstring(await response.text()).text_content()
+    assert "Điện thoại (đường dây nóng 1022)" in page.split("Theo kênh")[-1]
