@@ -44,6 +44,7 @@ from bot.web.admin import Admin
 from bot.web.desk import Desk
 from bot.web.dossier_desk import DossierDesk
 from bot.web.dossiers_api import DossiersApi
+from bot.web.intake_desk import IntakeDesk
 from bot.web.limits import PublicCache, WebLimits
 from bot.web.open311 import Open311
 from bot.web.opendata import OpenData
@@ -221,6 +222,8 @@ class Service:
         Desk(self.store, self.settings, self.clock, sessions, self.media,
              self.dispatcher.perform).install(app)
         DossierDesk(self.store, self.settings, self.clock, sessions, self.runner).install(app)
+        IntakeDesk(self.store, self.settings, self.clock, sessions,
+                   self.dispatcher.perform).install(app)
         PublicationDesk(self.store, self.settings, self.clock, sessions,
                         self.runner).install(app)
         Admin(self.store, self.settings, self.clock, sessions,

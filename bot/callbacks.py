@@ -173,3 +173,13 @@ class FollowCase(Payload, prefix="fc"):
 
     action: str
     code: str
+
+
+# --- staff take a PAKN for a citizen ----------------------------------------------------
+
+@dataclass(frozen=True)
+class TakeStep(Payload, prefix="ti"):
+    """A button of the staff intake dialog; valid only while the chat is at that step."""
+
+    step: str
+    value: str

@@ -53,6 +53,22 @@ def explain(error: ComplaintsError) -> str:
             return _("That day is not a working day. Please choose a working day.")
         if error.code == "new_date_too_early":
             return _("The new date must come after the date now promised.")
+        if error.code == "name_missing":
+            return _("The sender's name is required: the rules do not accept an anonymous "
+                     "PAKN.")
+        if error.code == "address_missing":
+            return _("The sender's address is required, so that an answer can be sent.")
+        if error.code == "email_invalid":
+            return _("That does not look like an email address (like ten@example.vn).")
+        if error.code == "received_in_future":
+            return _("The time of receipt cannot be later than now.")
+        if error.code == "received_too_early":
+            return _("The time of receipt cannot be more than {days} days ago.").format(
+                **error.details)
+        if error.code == "time_invalid":
+            return _("Write the time and date like 14:30 05/12/2026, or \"now\".")
+        if error.code in ("field_unknown", "area_unknown", "choice_invalid"):
+            return _("Please choose one of the options given.")
         if error.code == "score_invalid":
             return _("Please choose one of the five answers.")
     return _("Sorry, that could not be done.")

@@ -3,6 +3,7 @@ directory no longer has it), for every door and use case."""
 
 from bot.i18n import _, current_language
 from complaints.directory import Directory
+from complaints.intake import ConsentBasis, Origin
 from complaints.people import Role
 
 
@@ -40,10 +41,18 @@ def channel_name(code: str) -> str:
     names = {"telegram": _("Telegram"), "zalo_bot": _("Zalo"), "zalo_oa": _("Zalo OA"),
              "webchat": _("Web chat"), "dashboard": _("Dashboard"),
              "open311": _("Open311 app"), "paper": _("Paper form"),
-             "import": _("Imported history"), "sms": _("SMS"), "email": _("Email")}
+             "import": _("Imported history"), "phone": _("Phone (hotline 1022)"),
+             "letter": _("Letter"), "in_person": _("In person"), "email": _("Email"),
+             "sms": _("SMS"),
+             "other": _("Other")}
     return names.get(code, code)
 
 
 CHANNELS = ("telegram", "zalo_bot", "zalo_oa", "webchat", "dashboard", "open311", "paper",
-            "import", "sms", "email")
+            "import", "sms", *(origin.value for origin in Origin))
 """Every channel a case or rating can come from, for filters and code lists."""
+
+
+def consent_name(basis: ConsentBasis) -> str:
+    return {ConsentBasis.ORAL: _("given orally"),
+            ConsentBasis.WRITTEN: _("given in writing")}[basis]

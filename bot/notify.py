@@ -9,7 +9,15 @@ from datetime import datetime
 from bot.i18n import resolve_language, use_locale
 from bot.messages import NUMBERED_CHANNELS, TEXT_LIMITS, Reply, fit
 from bot.ports import Chat, Outgoing, UnitOfWork
+from complaints.case import Case
 from complaints.people import Account
+
+
+def sender_chats(case: Case) -> list[Chat]:
+    """Where the sender of a case is written to: the chat they filed from, or the phone
+    (SMS) or email they gave staff; none when only paper reaches them, or when they had
+    their data erased (the chat id left is a pseudonym)."""
+    return [Chat(*case.reply_chat)] if case.reply_chat and not case.contact.erased else []
 
 
 class Notifier:

@@ -24,6 +24,7 @@ from storage.records import (
     Erasure,
     FileKind,
     Follower,
+    IntakeRecord,
     Invite,
     NewRating,
     Outgoing,
@@ -38,9 +39,9 @@ from surveys.indicators import Counts
 from surveys.report import Inclusion, Scope
 
 __all__ = ["ApologyRecord", "Attachment", "CaseFollow", "Chat", "Dialog", "DossierApology",
-           "DossierEvent",
-           "Erasure", "FileKind", "Follower", "Invite", "NewRating", "OutboxQueue", "Outgoing",
-           "Override", "Queued", "RatingRecord", "Refusal", "Stored", "SurveyToken", "UnitOfWork"]
+           "DossierEvent", "Erasure", "FileKind", "Follower", "IntakeRecord", "Invite",
+           "NewRating", "OutboxQueue", "Outgoing", "Override", "Queued", "RatingRecord",
+           "Refusal", "Stored", "SurveyToken", "UnitOfWork"]
 
 
 class AccountRepository(Protocol):
@@ -110,6 +111,7 @@ class AttachmentRepository(Protocol):
     async def forget_quota(self, before: datetime) -> None: ...
     async def link(self, attachment_ids: list[int], case_id: int) -> None: ...
     async def of_case(self, case_id: int) -> list[int]: ...
+    async def scans(self, case_id: int) -> list[int]: ...
     async def remember_telegram_file(self, attachment_id: int, file_id: str) -> None: ...
     async def store_content(self, attachment_id: int, content: bytes, mime: str) -> None: ...
 
@@ -241,6 +243,11 @@ class RateBuckets(Protocol):
     async def wait(self, key: str, capacity: int, seconds: float, now: datetime) -> float: ...
 
 
+class IntakeRepository(Protocol):
+    async def add(self, record: IntakeRecord) -> None: ...
+    async def get(self, case_id: int) -> IntakeRecord | None: ...
+
+
 class UnitOfWork(Protocol):
     """Repositories over one transaction (read-only attributes, so implementations may
     narrow their types)."""
@@ -283,6 +290,8 @@ class UnitOfWork(Protocol):
     def case_follows(self) -> CaseFollowRepository: ...
     @property
     def audit(self) -> AuditRepository: ...
+    @property
+    def intakes(self) -> IntakeRepository: ...
     @property
     def publications(self) -> PublicationRepository: ...
     @property

@@ -102,6 +102,9 @@ class Case:
     extended_due_at: datetime | None = None
     """The one new date given with a written apology; `due_at` stays the original."""
     reopened_at: datetime | None = None
+    reply_channel: str | None = None
+    """Where the sender is written to, when not the channel the case came by: "sms" or
+    "email" for a PAKN taken by staff (the chat id is then the phone or the address)."""
     id: int | None = None
     events: list[Event] = dataclasses.field(default_factory=list)
     """Events produced since the case was loaded, for the repository to append."""
@@ -109,6 +112,14 @@ class Case:
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def reply_chat(self) -> tuple[str, str] | None:
+        """(channel, chat id) to write to the sender; None when they can only be answered
+        on paper (a PAKN taken by staff with neither phone nor email)."""
+        if not self.chat_id:
+            return None
+        return self.reply_channel or self.channel, self.chat_id
 
     @property
     def effective_due_at(self) -> datetime:

@@ -52,6 +52,15 @@ class SqlAttachmentRepository:
             .order_by(AttachmentRow.id))
         return list(rows.scalars())
 
+    async def scans(self, case_id: int) -> list[int]:
+        """The scanned letters (PDF) staff attached to a case they took for a citizen."""
+        rows = await self.session.execute(
+            select(AttachmentRow.id).where(AttachmentRow.case_id == case_id,
+                                           AttachmentRow.kind == FileKind.UPLOAD,
+                                           AttachmentRow.mime == "application/pdf")
+            .order_by(AttachmentRow.id))
+        return list(rows.scalars())
+
     async def remember_telegram_file(self, attachment_id: int, file_id: str) -> None:
         await self.session.execute(
             update(AttachmentRow).where(AttachmentRow.id == attachment_id)

@@ -166,6 +166,7 @@ def _to_row(case: Case, row: CaseRow) -> None:
     row.code = case.code
     row.channel = case.channel
     row.chat_id = case.chat_id
+    row.reply_channel = case.reply_channel
     row.citizen_id = case.citizen_id
     row.contact_name = case.contact.name
     row.contact_phone = case.contact.phone
@@ -196,6 +197,7 @@ def _from_row(row: CaseRow) -> Case:
         location = Location(row.latitude, row.longitude)
     return Case(
         id=row.id, code=row.code, channel=row.channel, chat_id=row.chat_id,
+        reply_channel=row.reply_channel,
         citizen_id=row.citizen_id,
         contact=Contact(row.contact_name, row.contact_phone, row.contact_address),
         field=row.field_code, area=row.area_code, unit=row.unit_code, text=row.text,

@@ -219,6 +219,7 @@ class CaseRow(Base):
     code: Mapped[str] = mapped_column(String(20), unique=True)
     channel: Mapped[str] = mapped_column(String(16))
     chat_id: Mapped[str] = mapped_column(String(128))
+    reply_channel: Mapped[str | None] = mapped_column(String(16))
     citizen_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     contact_name: Mapped[str] = mapped_column(String(200))
     contact_phone: Mapped[str] = mapped_column(String(20))
@@ -252,6 +253,20 @@ class CaseRow(Base):
         Index("ix_cases_due_counts", "due_at", "resolved_at", "unit_code", "field_code"),
         Index("ix_cases_resolved_counts", "resolved_at", "id"),
     )
+
+
+class IntakeRow(Base):
+    """A PAKN taken by staff for a citizen: who took it, the email given (the phone is the
+    case's), and the consent to processing their data, as given and as recorded."""
+
+    __tablename__ = "intakes"
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    taken_by: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    taken_at: Mapped[datetime]
+    email: Mapped[str | None] = mapped_column(String(254))
+    consent_basis: Mapped[str] = mapped_column(String(16))
+    consent_recorded_by: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    consent_recorded_at: Mapped[datetime]
 
 
 class CaseEventRow(Base):

@@ -41,6 +41,7 @@ from storage.models import (
     HandlingRatingRow,
     IdentityRow,
     InboundRow,
+    IntakeRow,
     OutboxRow,
     PublicationRow,
     RatingRow,
@@ -90,6 +91,8 @@ class SqlPrivacyRepository:
             case.chat_id = pseudonym(case.channel, case.chat_id)
         case_ids = [case.id for case in cases]
         if case_ids:
+            await self.session.execute(update(IntakeRow).where(
+                IntakeRow.case_id.in_(case_ids)).values(email=None))
             await self._blank_history(case_ids, account_id, blank)
             # What was published of their cases was taken from what they wrote: it goes
             # too; the cases wait for a new decision on their blanked texts.
@@ -269,6 +272,8 @@ class SqlPrivacyRepository:
         ids = [case.id for case in cases]
         events = list((await self.session.execute(select(CaseEventRow).where(
             CaseEventRow.case_id.in_(ids)).order_by(CaseEventRow.id))).scalars()) if ids else []
+        intakes = {r.case_id: r for r in (await self.session.execute(select(IntakeRow).where(
+            IntakeRow.case_id.in_(ids)))).scalars()} if ids else {}
         ratings = {r.case_id: r for r in (await self.session.execute(select(
             HandlingRatingRow).where(HandlingRatingRow.case_id.in_(ids)))).scalars()} \
             if ids else {}
@@ -301,6 +306,10 @@ class SqlPrivacyRepository:
                 "location": [c.latitude, c.longitude] if c.latitude is not None else None,
                 "text": c.text, "answer": c.answer, "due_at": c.due_at,
                 "resolved_at": c.resolved_at,
+                "taken_by_staff": ({"email": intakes[c.id].email,
+                                    "consent": intakes[c.id].consent_basis,
+                                    "consent_recorded_at": intakes[c.id].consent_recorded_at}
+                                   if c.id in intakes else None),
                 "events": [{"at": e.at, "kind": e.kind, "data": e.data}
                            for e in events if e.case_id == c.id],
                 "rating": ({"score": ratings[c.id].score, "comment": ratings[c.id].comment,

@@ -285,3 +285,16 @@ class AuditEntry:
     account_id: int | None
     action: str
     data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class IntakeRecord:
+    """A PAKN taken by staff: who took it, the email given, the consent recorded."""
+
+    case_id: int
+    taken_by: int
+    taken_at: datetime
+    email: str | None
+    consent_basis: str
+    consent_recorded_by: int
+    consent_recorded_at: datetime

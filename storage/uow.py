@@ -22,6 +22,7 @@ from storage.errors import Conflict, StorageError
 from storage.exports import SqlExportRepository
 from storage.imports import SqlImportRepository
 from storage.indicators import SqlIndicatorRepository
+from storage.intakes import SqlIntakeRepository
 from storage.limits import SqlRateBuckets
 from storage.outbox import SqlOutboxRepository
 from storage.people import SqlAccountRepository, SqlInviteRepository
@@ -65,6 +66,7 @@ class SqlUnitOfWork:
         self.audit = SqlAuditRepository(session)
         self.reviews = SqlReviewRepository(session)
         self.limits = SqlRateBuckets(session)
+        self.intakes = SqlIntakeRepository(session)
 
     async def try_lead(self, name: str) -> bool:
         """Whether this transaction may do a job meant for one worker at a time. On

@@ -22,11 +22,13 @@ from zoneinfo import ZoneInfo
 from bot.core.work import Work
 from bot.i18n import _, format_datetime
 from bot.messages import OPEN311, Reply
+from bot.names import consent_name
 from bot.notify import Notifier
 from bot.ports import Erasure, UnitOfWork
 from bot.settings import Settings
 from complaints.calendar import DeadlineRules, WorkingCalendar
 from complaints.errors import NotAllowed
+from complaints.intake import ConsentBasis
 from complaints.people import Actor, Role
 from complaints.privacy import REMOVED, pseudonym
 
@@ -225,6 +227,11 @@ def as_text(data: dict[str, Any], tz: ZoneInfo) -> str:
             (_("Address"), case["address"]), (_("Location"), case["location"]),
             (_("What you wrote"), case["text"]), (_("Answer"), case["answer"]),
             (_("Due"), case["due_at"]), (_("Resolved"), case["resolved_at"])]
+        if taken := case.get("taken_by_staff"):
+            basis = consent_name(ConsentBasis(taken["consent"]))
+            rows += [(_("Email"), taken["email"]),
+                     (_("Consent recorded by staff"),
+                      f"{basis} ({value(taken['consent_recorded_at'])})")]
         rows += [(_("Event"), f"{value(e['at'])} {e['kind']} {value(e['data'] or None)}")
                  for e in case["events"]]
         if case["rating"]:

@@ -33,6 +33,8 @@ class Owed:
     build: Callable[[], Reply]
     key: str | None = None
     chats: tuple[Chat, ...] | None = None
+    case_id: int | None = None
+    """The case it is about: a failure to deliver it shows on the case."""
 
 
 @dataclass
@@ -52,15 +54,16 @@ class Work:
         return await self.calendars.around(self.uow.calendar, self.now, self.tz)
 
     def owe(self, to: Account, build: Callable[[], Reply], *, key: str | None = None,
-            chats: tuple[Chat, ...] | None = None) -> None:
-        self.owed.append(Owed(to, build, key, chats))
+            chats: tuple[Chat, ...] | None = None, case_id: int | None = None) -> None:
+        self.owed.append(Owed(to, build, key, chats, case_id))
 
 
 async def deliver(owed: list[Owed], notifier: Notifier) -> None:
     """Put what a use case owes in the outbox, in the same transaction."""
     for message in owed:
         await notifier.notify(message.to, message.build, key=message.key,
-                              chats=list(message.chats) if message.chats is not None else None)
+                              chats=list(message.chats) if message.chats is not None else None,
+                              case_id=message.case_id)
 
 
 class Store(Protocol):

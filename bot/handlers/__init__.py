@@ -12,6 +12,7 @@ from bot.handlers import (
     rating,
     signin,
     staff,
+    staff_intake,
     status,
     survey,
 )
@@ -20,7 +21,7 @@ from bot.routing import Router
 
 def build_router() -> Router:
     router = Router()
-    for feature in (common, consent, intake, status, staff, rating, survey, dossiers, admin,
-                    signin, menu, privacy, following):
+    for feature in (common, consent, intake, staff_intake, status, staff, rating, survey,
+                    dossiers, admin, signin, menu, privacy, following):
         router.include(feature.router)
     return router

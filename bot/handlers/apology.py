@@ -15,8 +15,8 @@ from bot.handlers.casework import save_and_refresh
 from bot.i18n import _, format_date, use_locale
 from bot.messages import Button, Reply
 from bot.names import field_name, unit_name
-from bot.notify import Notifier
-from bot.ports import ApologyRecord, Chat, FileKind, UnitOfWork
+from bot.notify import Notifier, sender_chats
+from bot.ports import ApologyRecord, FileKind, UnitOfWork
 from complaints import case as lifecycle
 from complaints.apology import (
     SUGGESTED_DELAYS,
@@ -230,7 +230,7 @@ async def issue(uow: UnitOfWork, notifier: Notifier, directory: Directory, case:
             case.id, kind, number, case.unit, reason, new_due,
             official.id if official else None, official_name, official_title, document, now)):
         return False
-    chat = [Chat(case.channel, case.chat_id)]
+    chat = sender_chats(case)
     key = f"apology:{case.id}:{kind}"
     await notifier.notify(citizen, lambda: Reply(text), case_id=case.id, chats=chat, key=key)
     def paper() -> Reply:

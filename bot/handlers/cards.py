@@ -98,7 +98,8 @@ def case_card(case: Case, reader: Actor, directory: Directory, tz: ZoneInfo, now
     else:
         lines += [
             _("Sender: {name} · {phone}").format(name=case.contact.name,
-                                                phone=format_phone(case.contact.phone)),
+                                                phone=format_phone(case.contact.phone))
+            if case.contact.phone else _("Sender: {name}").format(name=case.contact.name),
             _("Address: {address}").format(address=case.contact.address),
         ]
     if case.location and acting:

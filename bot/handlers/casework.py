@@ -11,6 +11,7 @@ from bot.core.case_follow import followers
 from bot.handlers.cards import CardFacts, case_card
 from bot.i18n import _
 from bot.messages import Reply
+from bot.notify import sender_chats
 from bot.ports import Chat
 from bot.settings import ZALO_OA
 from complaints.case import Case
@@ -28,7 +29,7 @@ async def assignee_name(ctx: Context, case: Case) -> str | None:
 async def card_for(ctx: Context, case: Case, reader: Account) -> Callable[[], Reply]:
     """A builder of the reader's card, to be called in the reader's language."""
     assert case.id is not None
-    citizen_chat = Chat(case.channel, case.chat_id)
+    chats = sender_chats(case)
     window_end = None
     erased = case.contact.erased  # nothing is sent to the sender any more
     if case.channel == ZALO_OA and not erased:  # a channel that allows replies only for a while
@@ -36,8 +37,8 @@ async def card_for(ctx: Context, case: Case, reader: Account) -> Callable[[], Re
         window_end = seen + timedelta(hours=ctx.settings.zalo_oa_reply_hours) if seen else None
     facts = CardFacts(assignee=await assignee_name(ctx, case),
                       photos=len(await ctx.uow.attachments.of_case(case.id)),
-                      failure=None if erased else
-                      await ctx.uow.outbox.last_failure(case.id, citizen_chat),
+                      failure=None if erased or not chats else
+                      await ctx.uow.outbox.last_failure(case.id, chats[0]),
                       window_end=window_end)
     actor = await actor_of(ctx.uow.accounts, ctx.directory, reader)
     return lambda: case_card(case, actor, ctx.directory, ctx.tz, ctx.now, facts)
@@ -71,12 +72,20 @@ async def _send_photos(ctx: Context, case: Case, reader: Account, chats: list[Ch
     for number, attachment_id in enumerate(photos, start=1):
         await ctx.notify(reader, partial(_photo, case.code, number, len(photos), attachment_id),
                          case_id=case.id, chats=chats)
+    for number, attachment_id in enumerate(await ctx.uow.attachments.scans(case.id), start=1):
+        await ctx.notify(reader, partial(_scan, case.code, number, attachment_id),
+                         case_id=case.id, chats=chats)
 
 
 def _photo(code: str, number: int, total: int, attachment_id: int) -> Reply:
     return Reply(_("{code}: photo {number} of {total}").format(code=code, number=number,
                                                                total=total),
                  photo_attachment=attachment_id)
+
+
+def _scan(code: str, number: int, attachment_id: int) -> Reply:
+    return Reply(_("{code}: scanned letter {number} (PDF)").format(code=code, number=number),
+                 document=attachment_id)
 
 
 async def save_and_refresh(ctx: Context, case: Case) -> None:
@@ -104,8 +113,7 @@ async def notify_citizen(ctx: Context, case: Case, build: Callable[[], Reply]) -
         return replace(reply, sensitive=True) \
             if anonymise(reply.text, *contact) != reply.text else reply
     if citizen is not None and not case.contact.erased:
-        await ctx.notify(citizen, marked, case_id=case.id,
-                         chats=[Chat(case.channel, case.chat_id)])
+        await ctx.notify(citizen, marked, case_id=case.id, chats=sender_chats(case))
         for follower, chat in await followers(ctx.uow, case):
             await ctx.notify(follower, marked, case_id=case.id, chats=[chat])
 

@@ -78,7 +78,9 @@ def help_text(ctx: Context) -> str:
                   _("/hopthu — open cases of your unit, the nearest deadline first"),
                   _("Use the buttons on a case card to take it, reply, ask for "
                     "information, transfer or resolve it."),
-                  _("/dangnhap — a code to sign in to the dashboard on the web")]
+                  _("/dangnhap — a code to sign in to the dashboard on the web"),
+                  _("/nhaphananh — file a PAKN for a citizen who called, wrote or came to "
+                    "the desk")]
     if ctx.account.role is Role.ADMIN:
         lines += [_("/moi ROLE [UNIT] — invite a person: ROLE is staff, head or admin, "
                     "UNIT a unit code, e.g. /moi staff PTNMT")]

@@ -5,11 +5,11 @@ restart and any worker can take the next message. Nothing is filed before "Send"
 """
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
 from bot.callbacks import Choose, Payload
 from bot.context import Context
 from bot.core import uploads
+from bot.core.filing import Filing, Source, record_case
 from bot.core.limits import Door, admit
 from bot.errors import stale_button
 from bot.handlers.cards import map_link
@@ -20,15 +20,14 @@ from bot.messages import Button, ButtonKind, Kind, Reply, rows
 from bot.names import area_name, field_name, unit_name
 from bot.ports import FileKind
 from bot.routing import Router
-from complaints.case import Case, Contact, Location, check_text, open_case
+from complaints.case import Case, Contact, Location, check_text
 from complaints.errors import NotAllowed
+from complaints.intake import ADDRESS_MAX, ADDRESS_MIN, NAME_MAX, NAME_MIN
 from complaints.phone import format_phone, mask_phone, normalize_phone
 
 router = Router()
 
 MAX_PHOTOS = 5
-NAME_MIN, NAME_MAX = 2, 100
-ADDRESS_MIN, ADDRESS_MAX = 5, 300
 LABEL_NAME_MAX = 40
 NO_AREA = "-"
 
@@ -324,19 +323,6 @@ async def store_photo(ctx: Context) -> int | None:
 
 # --- filing ----------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Filing:
-    """A complete PAKN, however it came: the chat dialog's answers or an Open311 request."""
-
-    field: str
-    area: str | None
-    text: str
-    contact: Contact
-    location: Location | None = None
-    photos: tuple[int, ...] = ()
-    procedure: str | None = None
-
-
 async def _file(ctx: Context) -> None:
     over = await admit(ctx.uow, ctx.settings.limits, Door.FILING, ctx.now,
                        identity=str(ctx.account.id), address=ctx.message.client_address)
@@ -359,26 +345,14 @@ async def file_case(ctx: Context, filing: Filing) -> Case:
     """Route, date and record a PAKN, confirm it to the sender and put it in front of the
     unit's staff."""
     directory = ctx.directory
-    unit = directory.route(filing.field, filing.area)
-    field = directory.field(filing.field)
-    local_year = ctx.now.astimezone(ctx.tz).year
-    calendar = await ctx.calendar()
-    case = Case(
-        code=await ctx.uow.cases.next_code(local_year),
-        channel=ctx.message.channel, chat_id=ctx.message.chat_id, citizen_id=ctx.account.id,
-        contact=filing.contact, field=field.code, area=filing.area, unit=unit.code,
-        text=filing.text, received_at=ctx.now,
-        due_at=ctx.deadline_rules.deadline(calendar, ctx.now, field.resolve_days),
-        location=filing.location, procedure=filing.procedure,
-    )
-    open_case(case, ctx.now, ctx.deadline_rules.deadline(calendar, ctx.now, field.transfer_days))
-    await ctx.uow.cases.add(case)
-    assert case.id is not None
-    await ctx.uow.attachments.link(list(filing.photos), case.id)
+    case, _event = await record_case(
+        ctx.uow, directory, await ctx.calendar(), ctx.deadline_rules,
+        ctx.now.astimezone(ctx.tz).year, filing,
+        Source(ctx.message.channel, ctx.message.chat_id, ctx.account.id), ctx.now)
     await ctx.reply(Reply(
         _("Your PAKN was received.\nTracking code: {code}\nSent to: {unit}\nDue by: {due}\n"
           "I will tell you here when it is taken up and answered. To follow it, send "
-          "/tracuu {code}").format(code=case.code, unit=unit_name(directory, unit.code),
+          "/tracuu {code}").format(code=case.code, unit=unit_name(directory, case.unit),
                                    due=format_date(case.due_at, ctx.tz)),
         buttons=menu_buttons(ctx)), case_id=case.id)
     await send_card_to_unit(ctx, case)

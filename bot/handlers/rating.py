@@ -17,8 +17,8 @@ from bot.handlers.casework import notify_handlers, save_and_refresh
 from bot.i18n import _
 from bot.messages import Button, Kind, Reply
 from bot.names import unit_name
-from bot.notify import Notifier
-from bot.ports import Chat, RatingRecord, UnitOfWork
+from bot.notify import Notifier, sender_chats
+from bot.ports import RatingRecord, UnitOfWork
 from bot.routing import Router
 from complaints import case as lifecycle
 from complaints.case import Case, check_text
@@ -59,7 +59,7 @@ async def ask(ctx: Context, case: Case) -> None:
     citizen = await ctx.uow.accounts.get(case.citizen_id)
     if citizen is not None:
         await ctx.notify(citizen, lambda: question(case, ctx.directory), case_id=case.id,
-                         chats=[Chat(case.channel, case.chat_id)])
+                         chats=sender_chats(case))
         for follower, chat in await followers(ctx.uow, case):
             await ctx.notify(follower, lambda: question(case, ctx.directory), case_id=case.id,
                              chats=[chat])
@@ -80,7 +80,7 @@ async def remind(uow: UnitOfWork, notifier: Notifier, directory: Directory, case
         return Reply(_("A reminder: your opinion helps the units improve.") + "\n" + asked.text,
                      buttons=asked.buttons)
     await notifier.notify(citizen, build, case_id=case.id,
-                          chats=[Chat(case.channel, case.chat_id)], key=f"rate-remind:{case.id}")
+                          chats=sender_chats(case), key=f"rate-remind:{case.id}")
     for follower, chat in await followers(uow, case):
         await notifier.notify(follower, build, case_id=case.id, chats=[chat],
                               key=f"rate-remind:{case.id}")

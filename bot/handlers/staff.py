@@ -206,6 +206,8 @@ async def ask_citizen(ctx: Context, case: Case, question: str) -> None:
           "message here (text, photo or location) will be added to the case.").format(
             unit=unit_name(ctx.directory, case.unit), code=case.code, text=event.data["text"]),
         buttons=((Button(_("Answer"), AnswerCase(case_id).pack()),),)))
+    if case.reply_channel is not None:  # an SMS or email is answered by calling back
+        return
     citizen_dialog = await ctx.uow.dialogs.load(case.channel, case.chat_id)
     if citizen_dialog.state == "idle" and (case.channel, case.chat_id) != (
             ctx.message.channel, ctx.message.chat_id):

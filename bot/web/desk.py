@@ -33,6 +33,7 @@ from bot.web.published import clean
 from bot.web.session import Sessions, Viewer
 from complaints.case import Case, Status, can_handle, can_view
 from complaints.errors import ComplaintsError, NotAllowed, ValidationError
+from complaints.intake import Origin
 from complaints.publication import Decision, Publication
 from storage.records import FileKind
 from storage.uow import SqlUnitOfWork, Store
@@ -142,6 +143,7 @@ class Desk(DashboardPages):
             directory = await uow.directory.load()
             history = await uow.cases.history(case.id)
             photos = await uow.attachments.of_case(case.id)
+            scans = await uow.attachments.scans(case.id)
             apologies = await uow.apologies.of_case(case.id)
             assignee = await uow.accounts.get(case.assignee_id) if case.assignee_id else None
             title = await uow.accounts.title(viewer.account.id)
@@ -164,7 +166,8 @@ class Desk(DashboardPages):
                 "late": case.is_open and now > case.effective_due_at,
                 "assignee": (assignee.name or _("a colleague")) if assignee else None,
                 "sender": removed() if case.contact.erased else " · ".join(
-                    (case.contact.name, case.contact.phone, case.contact.address)),
+                    part for part in (case.contact.name, case.contact.phone,
+                                      case.contact.address) if part),
                 "history": [event_line(e, directory, tz, for_staff=True) for e in history],
                 "publication": publication,
             }
@@ -173,7 +176,8 @@ class Desk(DashboardPages):
                  if u.code != case.unit]
         return self.render(
             request, viewer, "admin/case.html", "cases", status=status, case=case,
-            facts=facts, photos=photos, apologies=apologies, handler=handler, units=units,
+            facts=facts, photos=photos, scans=scans, apologies=apologies,
+            taken=case.channel in set(Origin), handler=handler, units=units,
             handler_of_unit=can_handle(viewer.actor, case),
             can_claim=handler and case.assignee_id != viewer.account.id,
             # An Open311 app's sender sees only the status and the final answer.

@@ -3,14 +3,15 @@ answer, or every reason it cannot be accepted (in the spec's error format)."""
 
 from collections.abc import Callable, Mapping
 
+from bot.core.filing import Filing
 from bot.errors import explain
-from bot.handlers.intake import ADDRESS_MAX, ADDRESS_MIN, NAME_MAX, NAME_MIN, Filing
 from bot.i18n import _
 from bot.web.open311_format import Open311Error
 from bot.web.published import clean
 from complaints.case import Contact, Location, check_text
 from complaints.directory import Directory
 from complaints.errors import ComplaintsError
+from complaints.intake import ADDRESS_MAX, ADDRESS_MIN, NAME_MAX, NAME_MIN
 from complaints.phone import normalize_phone
 
 CODE_LENGTH = 64

@@ -9,10 +9,11 @@ import bot.channels
 from bot.i18n import use_locale
 from bot.messages import OPEN311
 from bot.names import CHANNELS, channel_name
+from complaints.intake import Origin
 
 
 def declared_channels() -> set[str]:
-    found = {OPEN311, "paper", "import"}
+    found = {OPEN311, "paper", "import", *(origin.value for origin in Origin)}
     for module in pkgutil.iter_modules(bot.channels.__path__):
         code = getattr(importlib.import_module(f"bot.channels.{module.name}"), "CHANNEL", None)
         if isinstance(code, str):

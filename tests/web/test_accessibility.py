@@ -19,7 +19,7 @@ PUBLIC = [f"/cong-khai?period={PERIOD}", f"/public?period={PERIOD}", "/cong-khai
           "/public/pakn", "/quan-tri/dang-nhap"]
 ADMIN_PAGES = [f"/quan-tri/chi-so?period={PERIOD}", "/quan-tri/ho-so?status=all",
                "/quan-tri/ho-so-tthc", "/quan-tri/xuat", "/quan-tri/danh-ba", "/quan-tri/lich",
-               "/quan-tri/moi"]
+               "/quan-tri/moi", "/quan-tri/tiep-nhan"]
 
 
 @pytest.fixture

@@ -1,0 +1,59 @@
+"""Recording a new PAKN, however it came (a chat, an Open311 app, staff taking a call or
+a letter): routed to its unit, its time limits counted from its receipt by the working
+calendar, its receipt recorded as the case's first event, its photos and files linked."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.ports import UnitOfWork
+from complaints.calendar import DeadlineRules, WorkingCalendar
+from complaints.case import Case, Contact, Event, Location, open_case
+from complaints.directory import Directory
+
+
+@dataclass(frozen=True)
+class Filing:
+    """A complete PAKN, however it came: the chat dialog's answers, an Open311 request or
+    a form filled in by staff."""
+
+    field: str
+    area: str | None
+    text: str
+    contact: Contact
+    location: Location | None = None
+    photos: tuple[int, ...] = ()
+    procedure: str | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where the case came from and where its sender is written to."""
+
+    channel: str
+    chat_id: str
+    citizen_id: int
+    reply_channel: str | None = None
+
+
+async def record_case(uow: UnitOfWork, directory: Directory, calendar: WorkingCalendar,
+                      rules: DeadlineRules, timezone_year: int, filing: Filing, source: Source,
+                      received_at: datetime) -> tuple[Case, Event]:
+    """Store a new case received at `received_at` (numbered in `timezone_year`, the local
+    year of receipt); returns it with its receipt event, to which callers may add facts."""
+    unit = directory.route(filing.field, filing.area)
+    field = directory.field(filing.field)
+    case = Case(
+        code=await uow.cases.next_code(timezone_year),
+        channel=source.channel, chat_id=source.chat_id, citizen_id=source.citizen_id,
+        reply_channel=source.reply_channel,
+        contact=filing.contact, field=field.code, area=filing.area, unit=unit.code,
+        text=filing.text, received_at=received_at,
+        due_at=rules.deadline(calendar, received_at, field.resolve_days),
+        location=filing.location, procedure=filing.procedure,
+    )
+    event = open_case(case, received_at,
+                      rules.deadline(calendar, received_at, field.transfer_days))
+    await uow.cases.add(case)
+    assert case.id is not None
+    await uow.attachments.link(list(filing.photos), case.id)
+    return case, event

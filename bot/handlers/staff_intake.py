@@ -1,0 +1,255 @@
+"""Staff take a PAKN for a citizen in the chat (/nhaphananh, /intake): how it came, when
+it was received, the sender's details, field, area, text, photos, the consent given, and
+a summary to confirm; the use case (bot.core.intake) files it. Every answer is kept in
+the chat's dialog row until "File"."""
+
+from datetime import datetime
+from typing import Any
+
+from bot.callbacks import Payload, TakeStep
+from bot.context import Context
+from bot.core.intake import Intake, IntakeRequest, file_on_behalf, follow_url, may_file
+from bot.core.work import Work, deliver
+from bot.errors import stale_button
+from bot.handlers.casework import send_card_to_unit
+from bot.handlers.common import menu_buttons
+from bot.handlers.intake import MAX_PHOTOS, NO_AREA, store_photo
+from bot.i18n import _, format_date, format_datetime
+from bot.messages import Button, Kind, Reply, rows
+from bot.names import area_name, channel_name, consent_name, field_name, unit_name
+from bot.routing import Router
+from complaints.case import check_text
+from complaints.intake import (
+    ConsentBasis,
+    Origin,
+    check_address,
+    check_email,
+    check_name,
+    check_received,
+    check_sender,
+    parse_received,
+)
+from complaints.phone import format_phone, normalize_phone
+
+router = Router()
+STATE = "take"
+
+
+def _button(label: str, step: str, value: str) -> Button:
+    return Button(label, TakeStep(step, value).pack())
+
+
+def _cancel() -> tuple[Button, ...]:
+    return (_button(_("Cancel"), "cancel", "-"),)
+
+
+def _skip(step: str) -> tuple[Button, ...]:
+    return (_button(_("Not given"), step, "-"),)
+
+
+@router.command("nhaphananh", "intake")
+async def start(ctx: Context) -> None:
+    if not may_file(ctx.actor, ctx.directory):
+        await ctx.reply(Reply(_(
+            "This command is for staff who take PAKN by phone, by letter or at the desk. "
+            "To send your own PAKN, write /phananh."), buttons=menu_buttons(ctx)))
+        return
+    ctx.dialog.reset(f"{STATE}.origin")
+    buttons = [_button(channel_name(o.value), "origin", o.value) for o in Origin]
+    await ctx.reply(Reply(_("Filing a PAKN for a citizen. How did it come?"),
+                          buttons=(*rows(buttons, 2), _cancel())))
+
+
+async def _ask(ctx: Context, state: str, text: str,
+               *buttons: tuple[Button, ...]) -> None:
+    ctx.dialog.state = f"{STATE}.{state}"
+    await ctx.reply(Reply(text, buttons=(*buttons, _cancel())))
+
+
+async def _ask_received(ctx: Context) -> None:
+    await _ask(ctx, "received", _(
+        "When was it received? Write the time and date, like 14:30 05/12/2026, or press "
+        "\"Now\"."), (_button(_("Now"), "received", "now"),))
+
+
+async def _ask_field(ctx: Context) -> None:
+    buttons = [_button(f.name.in_language(ctx.language), "field", f.code)
+               for f in ctx.directory.fields]
+    await _ask(ctx, "field", _("Which field is it about?"), *rows(buttons, 2))
+
+
+async def _ask_area(ctx: Context) -> None:
+    buttons = [_button(a.name.in_language(ctx.language), "area", a.code)
+               for a in ctx.directory.areas]
+    buttons.append(_button(_("Province level / not sure"), "area", NO_AREA))
+    await _ask(ctx, "area", _("Which commune or ward is it about?"), *rows(buttons, 2))
+
+
+async def _ask_attachments(ctx: Context) -> None:
+    await _ask(ctx, "attach", _(
+        "Send photos of the letter or of what it shows (up to {count}), or press "
+        "\"Continue\".").format(count=MAX_PHOTOS), (_button(_("Continue"), "attach", "done"),))
+
+
+async def _ask_consent(ctx: Context) -> None:
+    await _ask(ctx, "consent", _(
+        "Did the citizen agree to the processing of their personal data for handling this "
+        "PAKN? Record how they agreed; without their agreement, do not file it."),
+        (_button(consent_name(ConsentBasis.ORAL), "consent", ConsentBasis.ORAL.value),
+         _button(consent_name(ConsentBasis.WRITTEN), "consent", ConsentBasis.WRITTEN.value)))
+
+
+def _summary(ctx: Context) -> str:
+    data = ctx.dialog.data
+    lines = [
+        _("Please check the PAKN before filing it:"),
+        _("Came by: {channel}").format(channel=channel_name(data["origin"])),
+        _("Received: {time}").format(time=format_datetime(
+            datetime.fromisoformat(data["received"]), ctx.tz)),
+        _("Name: {name}").format(name=data["name"]),
+        _("Phone: {phone}").format(phone=format_phone(data["phone"]) if data.get("phone")
+                                   else "—"),
+        _("Address: {address}").format(address=data["address"]),
+        _("Email: {email}").format(email=data.get("email") or "—"),
+        _("Field: {field}").format(field=field_name(ctx.directory, data["field"])),
+        _("Area: {area}").format(area=area_name(ctx.directory, data.get("area"))),
+        _("Photos: {count}").format(count=len(data.get("photos", []))),
+        _("Consent: {basis}").format(basis=consent_name(ConsentBasis(data["consent"]))),
+        "", data["text"],
+    ]
+    return "\n".join(lines)
+
+
+async def _ask_confirm(ctx: Context) -> None:
+    ctx.dialog.state = f"{STATE}.confirm"
+    await ctx.reply(Reply(_summary(ctx) + "\n\n" + _("File it?"), buttons=((
+        _button(_("File"), "confirm", "file"), *_cancel()),), sensitive=True))
+
+
+@router.button(TakeStep)
+async def chosen(ctx: Context, payload: Payload) -> None:
+    assert isinstance(payload, TakeStep)
+    state, data = ctx.dialog.state, ctx.dialog.data
+    step, value = payload.step, payload.value
+    if not state.startswith(f"{STATE}."):
+        raise stale_button()
+    here = state.removeprefix(f"{STATE}.")
+    if step == "cancel":
+        ctx.dialog.reset()
+        await ctx.reply(Reply(_("Cancelled. Nothing was filed."), buttons=menu_buttons(ctx)))
+    elif step != here:
+        raise stale_button()
+    elif step == "origin" and value in set(Origin):
+        data["origin"] = value
+        await _ask_received(ctx)
+    elif step == "received" and value == "now":
+        data["received"] = ctx.now.isoformat()
+        await _ask(ctx, "name", _("The citizen's full name:"))
+    elif step == "phone" and value == "-":
+        data["phone"] = None
+        await _ask(ctx, "address", _("The citizen's address (where an answer can be sent):"))
+    elif step == "email" and value == "-":
+        data["email"] = None
+        await _ask_field(ctx)
+    elif step == "field" and ctx.directory.has_field(value):
+        data["field"] = value
+        await _ask_area(ctx)
+    elif step == "area" and (value == NO_AREA or ctx.directory.has_area(value)):
+        data["area"] = None if value == NO_AREA else value
+        await _ask(ctx, "text", _("What does the citizen report or propose? Write it as they "
+                                  "said or wrote it (at least 20 characters)."))
+    elif step == "attach" and value == "done":
+        await _ask_consent(ctx)
+    elif step == "consent" and value in set(ConsentBasis):
+        data["consent"] = value
+        await _ask_confirm(ctx)
+    elif step == "confirm" and value == "file":
+        await _file(ctx)
+    else:
+        raise stale_button()
+
+
+@router.state(STATE)
+async def typed(ctx: Context) -> None:
+    state, message, data = ctx.dialog.state, ctx.message, ctx.dialog.data
+    text = (message.text or "") if message.kind is Kind.TEXT else None
+    if state == f"{STATE}.attach" and message.kind is Kind.PHOTO and message.photo:
+        await _photo(ctx)
+    elif text is None:
+        await ctx.reply(Reply(_("Please answer the question above, use its buttons, or "
+                                "send /huy to cancel.")))
+    elif state == f"{STATE}.received":
+        data["received"] = check_received(parse_received(text, ctx.now, ctx.tz),
+                                          ctx.now).isoformat()
+        await _ask(ctx, "name", _("The citizen's full name:"))
+    elif state == f"{STATE}.name":
+        data["name"] = check_name(text)
+        await _ask(ctx, "phone", _("The citizen's phone number (a text message with the "
+                                   "tracking code goes to it):"), _skip("phone"))
+    elif state == f"{STATE}.phone":
+        data["phone"] = normalize_phone(text)
+        await _ask(ctx, "address", _("The citizen's address (where an answer can be sent):"))
+    elif state == f"{STATE}.address":
+        data["address"] = check_address(text)
+        await _ask(ctx, "email", _("The citizen's email address:"), _skip("email"))
+    elif state == f"{STATE}.email":
+        data["email"] = check_email(text)
+        await _ask_field(ctx)
+    elif state == f"{STATE}.text":
+        data["text"] = check_text(text)
+        await _ask_attachments(ctx)
+    else:
+        await ctx.reply(Reply(_("Please answer the question above, use its buttons, or "
+                                "send /huy to cancel.")))
+
+
+async def _photo(ctx: Context) -> None:
+    photos = ctx.dialog.data.setdefault("photos", [])
+    if len(photos) >= MAX_PHOTOS:
+        await ctx.reply(Reply(_("You have already added {count} photos, the most I can "
+                                "take. Press \"Continue\".").format(count=MAX_PHOTOS)))
+        return
+    stored = await store_photo(ctx)
+    if stored is not None:
+        photos.append(stored)
+        await ctx.reply(Reply(_("Photo {number} of at most {count} received.").format(
+            number=len(photos), count=MAX_PHOTOS),
+            buttons=((_button(_("Continue"), "attach", "done"),),)))
+
+
+def request_of(data: dict[str, Any]) -> IntakeRequest:
+    sender = check_sender(data["name"], data["address"], data.get("phone") or "",
+                          data.get("email") or "")
+    return IntakeRequest(
+        origin=Origin(data["origin"]), received_at=datetime.fromisoformat(data["received"]),
+        sender=sender, field=data["field"], area=data.get("area"), text=data["text"],
+        consent=ConsentBasis(data["consent"]), attachments=tuple(data.get("photos", [])))
+
+
+async def file_and_announce(ctx: Context, request: IntakeRequest) -> Intake:
+    """File the PAKN, owe the citizen their receipt, tell the person filing, and put the
+    case in front of its unit: the chat's dialog and the dashboard's form both end here."""
+    work = Work(ctx.uow, ctx.now, ctx.settings, ctx.directory, ctx.calendars)
+    intake = await file_on_behalf(work, ctx.actor, request)
+    await deliver(work.owed, ctx.notifier)
+    case = intake.case
+    told = (_("The citizen was sent the code by text message.") if intake.told and
+            intake.told.channel == "sms" else
+            _("The citizen was sent the code by email.") if intake.told else
+            _("The citizen gave neither phone nor email: give them the code on the printed "
+              "receipt (on the dashboard) or by post."))
+    await ctx.reply(Reply(_(
+        "Filed. Tracking code: {code}\nSent to: {unit}\nDue by: {due}\n{told}\n"
+        "The citizen follows it with /tracuu {code} or at {link}").format(
+            code=case.code, unit=unit_name(ctx.directory, case.unit),
+            due=format_date(case.due_at, ctx.tz), told=told,
+            link=follow_url(ctx.settings, case.code)), buttons=menu_buttons(ctx)),
+        case_id=case.id)
+    await send_card_to_unit(ctx, case)
+    return intake
+
+
+async def _file(ctx: Context) -> None:
+    request = request_of(ctx.dialog.data)
+    ctx.dialog.reset()
+    await file_and_announce(ctx, request)
