@@ -80,6 +80,7 @@ def test_the_caddyfile_is_valid() -> None:
     checked = subprocess.run(
         [shutil.which("caddy") or "/usr/bin/caddy", "validate", "--config",
          str(DEPLOY / "Caddyfile"), "--adapter", "caddyfile"],
-        capture_output=True, text=True, timeout=60, check=False, env={"PAKN_DOMAIN": "pakn.example.gov.vn", "HOME": "/nonexistent"})
+        capture_output=True, text=True, timeout=60, check=False,
+        env={"PAKN_DOMAIN": "pakn.example.gov.vn", "HOME": "/nonexistent"})
     assert checked.returncode == 0, checked.stderr
     assert "Valid configuration" in checked.stdout + checked.stderr
