@@ -27,6 +27,10 @@ MAX_BACKOFF = 30.0
 
 
 class Pool:
+    module = "bot"
+    """What each worker runs (`python -m MODULE serve --worker I`); a benchmark runs the
+    service with its pacing lifted."""
+
     def __init__(self, count: int, language: str | None) -> None:
         self.count = count
         self.language = language
@@ -34,7 +38,7 @@ class Pool:
 
     def command(self, number: int) -> list[str]:
         language = ["--lang", self.language] if self.language else []
-        return [sys.executable, "-m", "bot", *language, "serve", "--worker", str(number)]
+        return [sys.executable, "-m", self.module, *language, "serve", "--worker", str(number)]
 
     def start(self, number: int) -> subprocess.Popen[bytes]:
         process = subprocess.Popen(self.command(number))  # noqa: S603 (this program)
