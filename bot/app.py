@@ -84,7 +84,8 @@ async def seed_directory(store: Store, now: datetime) -> None:
 
 
 class Service:
-    def __init__(self, settings: Settings, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, settings: Settings, clock: Callable[[], datetime] = utcnow,
+                 workers: int = 1) -> None:
         self.settings = settings
         self.clock = clock
         self.database = Database(settings.database_url)
@@ -130,7 +131,7 @@ class Service:
                                          settings.zalo_oa_event_minutes)
             senders.append(self.zalo_oa)
         self.outbox = OutboxDispatcher(self.store, senders, clock,
-                                       lease_seconds=settings.outbox_lease)
+                                       lease_seconds=settings.outbox_lease, share=workers)
         self.scheduler = Scheduler(self.store, settings, self.calendars, clock,
                                    on_commit=self.outbox.wake)
         self.runner = Runner(self.store, settings, self.calendars, clock,

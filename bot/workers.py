@@ -38,7 +38,8 @@ class Pool:
 
     def command(self, number: int) -> list[str]:
         language = ["--lang", self.language] if self.language else []
-        return [sys.executable, "-m", self.module, *language, "serve", "--worker", str(number)]
+        return [sys.executable, "-m", self.module, *language, "serve", "--worker", str(number),
+                "--workers", str(self.count)]
 
     def start(self, number: int) -> subprocess.Popen[bytes]:
         process = subprocess.Popen(self.command(number))  # noqa: S603 (this program)

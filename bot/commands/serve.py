@@ -39,12 +39,17 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
         return fail(_("--workers needs PostgreSQL: SQLite takes one writing process. Set "
                       "PAKN_DATABASE_URL to a postgresql+asyncpg:// database, or serve with "
                       "one worker."), 2)
-    if number is None:  # a worker of a pool: its pool migrated and greeted
+    if workers > 1 and settings.public_url is None and (settings.telegram_token
+                                                        or settings.zalo_bot_token):
+        return fail(_("--workers needs webhooks: Telegram and the Zalo bot give updates to "
+                      "one polling process at a time. Set PAKN_PUBLIC_URL, or serve with one "
+                      "worker."), 2)
+    if number is None:  # a pool's worker: the pool's parent migrated and greeted
         migrate(settings)
         print(banner(settings), flush=True)
-    if workers > 1:
+    if number is None and workers > 1:
         return Pool(workers, getattr(args, "lang", None)).run()
-    app = Service(settings).web_app()
+    app = Service(settings, workers=workers).web_app()
     if number is not None:
         app.on_response_prepare.append(partial(_tag, str(number)))
     run(app, settings, reuse_port=number is not None)

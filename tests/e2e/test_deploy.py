@@ -167,3 +167,19 @@ def test_workers_are_refused_on_sqlite(tmp_path: Path, language: str, said: str,
     assert done.stderr.startswith(said) and done.stderr.count("\n") == 1, done.stderr
     assert done.stdout == ""
     assert not (tmp_path / "pakn.db").exists(), "nothing is done before the refusal"
+
+
+@pytest.mark.parametrize(("language", "said"), [
+    ("vi", "pakn: --workers cần webhook"), ("en", "pakn: --workers needs webhooks")])
+@pytest.mark.parametrize("channel", [
+    {"PAKN_TELEGRAM_TOKEN": "123456:ABC-def"}, {"PAKN_ZALO_BOT_TOKEN": "zalo-token"}])
+def test_workers_are_refused_when_a_channel_is_polled(
+        tmp_path: Path, language: str, said: str, channel: dict[str, str]) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAKN_")}
+    # Refused before the database is reached: this one does not exist.
+    env.update(channel, PAKN_DATABASE_URL="postgresql+asyncpg://nobody@127.0.0.1:9/none")
+    done = subprocess.run([sys.executable, "-m", "bot", "--lang", language, "serve",
+                           "--workers", "2"], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert done.returncode == 2
+    assert done.stderr.startswith(said) and done.stderr.count("\n") == 1, done.stderr
