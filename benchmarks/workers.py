@@ -71,6 +71,9 @@ async def run_with(workers: int, server: str) -> Result:
             service = Service("benchmarks.serve_unpaced", url, fake.url, Path(workdir))
             service.args = ["-m", "benchmarks.serve_unpaced", "serve", "--workers",
                             str(workers)]
+            # One address stands for all the citizens here, as a proxy would: its
+            # connections are not capped (the cap is per worker, and would differ).
+            service.env["PAKN_MAX_CONNECTIONS_PER_CLIENT"] = "100000"
             async with service.running() as pid:
                 pids = family(pid)
                 before = cpu_seconds(pids)
