@@ -33,7 +33,7 @@ class Notices:
         self.enabled = not database.is_sqlite
 
     def fits(self, payload: dict[str, Any]) -> bool:
-        return len(json.dumps(payload).encode()) <= MAX_PAYLOAD
+        return len(_text(payload).encode()) <= MAX_PAYLOAD
 
     async def publish(self, payload: dict[str, Any]) -> None:
         """Tell the other processes; a notice that fails is logged, not raised (it is a
@@ -43,7 +43,7 @@ class Notices:
         try:
             async with self.database.engine.begin() as conn:
                 await conn.execute(text("SELECT pg_notify(:channel, :payload)"),
-                                   {"channel": self.channel, "payload": json.dumps(payload)})
+                                   {"channel": self.channel, "payload": _text(payload)})
         except Exception as exc:
             log.warning("notices: could not publish on %s (%s)", self.channel,
                         exc.__class__.__name__)
@@ -85,3 +85,7 @@ class Notices:
             finally:
                 if not driver.is_closed():
                     await asyncio.shield(driver.remove_listener(self.channel, received))
+
+
+def _text(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, ensure_ascii=False)  # UTF-8: Vietnamese in 2-3 bytes a letter
