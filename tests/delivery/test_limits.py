@@ -110,7 +110,9 @@ async def test_the_workers_of_a_pool_share_the_overall_limit(
     chats = range(9200, 9260)
     for chat in chats:
         await enqueue(store, chat, Reply(f"Khảo sát {chat}"), f"share-{chat}", clock())
-    workers = [OutboxDispatcher(store, [telegram], clock, share=2) for _ in range(2)]
+    # A few in flight each, so that both claim messages all along.
+    workers = [OutboxDispatcher(store, [telegram], clock, max_in_flight=4, share=2)
+               for _ in range(2)]
 
     await asyncio.gather(*(worker.deliver_all() for worker in workers))
 
