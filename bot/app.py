@@ -57,6 +57,7 @@ from bot.web.session import Sessions
 from bot.zalo_tokens import ZaloOAuth, ZaloTokenKeeper
 from complaints.directory_file import parse_directory
 from storage.db import Database
+from storage.notices import Notices
 from storage.records import FileKind
 from storage.uow import Store
 
@@ -65,6 +66,7 @@ RETRY_SECONDS = 30
 FILE_LINK_KEY = "file_link_key"
 CHAT_COOKIE_KEY = "webchat_cookie_key"
 ZALO_BOT_NAME_KEY = "zalo_bot_name"
+WEBCHAT_NOTICES = "pakn_webchat"
 
 
 SEED_DIRECTORY = "dong_nai_xuan_loc.yaml"
@@ -89,7 +91,8 @@ async def seed_directory(store: Store, now: datetime) -> None:
 
 
 class Service:
-    def __init__(self, settings: Settings, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, settings: Settings, clock: Callable[[], datetime] = utcnow,
+                 workers: int = 1) -> None:
         self.settings = settings
         self.clock = clock
         self.database = Database(settings.database_url)
@@ -105,7 +108,8 @@ class Service:
                                      clock, on_commit=lambda: self.outbox.wake(), flood=flood)
         handle = self.dispatcher.handle
         self.webchat = WebChatChannel(handle, self.media, settings.trusted_proxies,
-                                      settings.public_url)
+                                      settings.public_url,
+                                      Notices(self.database, WEBCHAT_NOTICES))
         senders: list[Sender] = [self.webchat, Open311Sender(), DashboardSender()]
         self.telegram: TelegramChannel | None = None
         if settings.telegram_token:
@@ -151,7 +155,7 @@ class Service:
                            settings.smtp_password, settings.smtp_starttls),
                 settings.mail_from, self.media, self.rating_link))
         self.outbox = OutboxDispatcher(self.store, senders, clock,
-                                       lease_seconds=settings.outbox_lease)
+                                       lease_seconds=settings.outbox_lease, share=workers)
         self.scheduler = Scheduler(self.store, settings, self.calendars, clock,
                                    on_commit=self.outbox.wake)
         self.runner = Runner(self.store, settings, self.calendars, clock,
@@ -256,7 +260,8 @@ class Service:
     async def _lifecycle(self, app: web.Application) -> AsyncIterator[None]:
         await self.prepare()
         tasks = [asyncio.create_task(self.outbox.run(), name="outbox"),
-                 asyncio.create_task(self.scheduler.run(), name="scheduler")]
+                 asyncio.create_task(self.scheduler.run(), name="scheduler"),
+                 asyncio.create_task(self.webchat.follow(), name="webchat notices")]
         public = self.settings.public_url
         if self.telegram is not None:
             webhook = f"{public}/webhook/telegram" if self.settings.webhook_mode else None

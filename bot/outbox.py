@@ -97,14 +97,17 @@ class OutboxDispatcher:
 
     def __init__(self, store: QueueStore, senders: list[Sender],
                  clock: Callable[[], datetime], poll_interval: float = 1.0,
-                 max_in_flight: int = 64, lease_seconds: float = LEASE_SECONDS) -> None:
+                 max_in_flight: int = 64, lease_seconds: float = LEASE_SECONDS,
+                 share: int = 1) -> None:
         self.store = store
         self.senders = {sender.channel: sender for sender in senders}
         self.clock = clock
         self.poll_interval = poll_interval
         self.max_in_flight = max_in_flight
         self.lease_seconds = lease_seconds
-        self._limits = {s.channel: RateLimiter(s.rate_per_second)
+        # A channel's overall limit is the bot's: `share` processes sending for the same
+        # bot (the workers of a pool) each keep to their part of it.
+        self._limits = {s.channel: RateLimiter(s.rate_per_second / share)
                         for s in senders if s.rate_per_second}
         self._pacers = {s.channel: ChatPacer(s.per_chat_interval)
                         for s in senders if s.per_chat_interval}

@@ -186,7 +186,11 @@ class Settings:
         values.update(os.environ if env is None else env)
 
         def get(name: str) -> str | None:
-            return (values.get(name) or "").strip() or None
+            value = (values.get(name) or "").strip() or None
+            path = (values.get(f"{name}_FILE") or "").strip()
+            if path and value is not None:
+                raise SettingsError(f"{name}: set it or {name}_FILE, not both")
+            return _from_file(f"{name}_FILE", path) if path else value
 
         defaults = cls()
         database_url = get("PAKN_DATABASE_URL") or defaults.database_url
@@ -368,6 +372,16 @@ def read_dotenv(path: Path) -> dict[str, str]:
             value = value.split(" #", 1)[0].strip()
         values[key.strip().removeprefix("export ").strip()] = value
     return values
+
+
+def _from_file(name: str, path: str) -> str | None:
+    """A setting kept in a file (a container's or systemd's secret): its text, without
+    the line end editors add."""
+    try:
+        return Path(path).read_text(encoding="utf-8").strip() or None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not text"
+        raise SettingsError(f"{name}: cannot read {path} ({reason})") from None
 
 
 def _integer(name: str, raw: str | None, default: int, low: int, high: int) -> int:

@@ -8,6 +8,7 @@ acknowledges it only after it is committed, and a message sent again after a rec
 is recognised as the same one.
 """
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -28,6 +29,7 @@ from bot.jsonguard import loads_bounded
 from bot.links import parse_id
 from bot.messages import IncomingMessage, Kind, Photo, row_id
 from storage.errors import StorageError
+from storage.notices import Notices
 from storage.records import Queued
 
 log = logging.getLogger(__name__)
@@ -66,7 +68,8 @@ class WebChatChannel:
     read it from the history (storage.conversation.transcript), not on delivery."""
 
     def __init__(self, handle: Handle, backend: WebChatBackend,
-                 proxies: Networks = (), public_url: str | None = None) -> None:
+                 proxies: Networks = (), public_url: str | None = None,
+                 notices: Notices | None = None) -> None:
         self.handle = handle
         self.backend = backend
         self.proxies = proxies
@@ -74,6 +77,10 @@ class WebChatChannel:
         self.cookie_key: bytes | None = None
         """Signs the visitors' cookies; set when the service starts (one for all workers)."""
         self._sockets: dict[str, set[web.WebSocketResponse]] = defaultdict(set)
+        self.notices = notices
+        """Tells the other processes serving the database what to push to their tabs."""
+        self._instance = secrets.token_hex(8)
+        self._relayed: set[asyncio.Task[None]] = set()
 
     # --- who is this: the cookie -------------------------------------------------------
 
@@ -107,7 +114,44 @@ class WebChatChannel:
         event = {"type": "edit" if item.kind == "edit" else "message", "id": item.id,
                  "target": int(item.edit_target) if item.edit_target else None, **item.body}
         await self._push(item.chat.chat_id, event)
+        await self._relay(item.chat.chat_id, event)
         return Sent(str(item.id))
+
+    # --- tabs open on another process of the same database -----------------------------
+
+    async def _relay(self, chat_id: str, event: dict[str, Any]) -> None:
+        """The chat may have a tab open on another process: tell them all. A message too
+        long for a notice is read from the history there instead."""
+        if self.notices is None or not self.notices.enabled:
+            return
+        notice: dict[str, Any] = {"from": self._instance, "chat": chat_id, "event": event}
+        if not self.notices.fits(notice):
+            notice = {"from": self._instance, "chat": chat_id, "refresh": True}
+        await self.notices.publish(notice)
+
+    async def follow(self) -> None:
+        """Push what the other processes delivered to the tabs open here (until
+        cancelled)."""
+        if self.notices is not None:
+            await self.notices.listen(self._noticed)
+
+    def _noticed(self, notice: dict[str, Any]) -> None:
+        chat_id = notice.get("chat")
+        if notice.get("from") == self._instance or chat_id not in self._sockets:
+            return
+        event = notice.get("event")
+        push = (self._push(chat_id, event) if isinstance(event, dict)
+                else self._refresh(chat_id))
+        task = asyncio.create_task(push)
+        self._relayed.add(task)
+        task.add_done_callback(self._relayed.discard)
+
+    async def _refresh(self, chat_id: str) -> None:
+        try:
+            event = {"type": "history", "items": await self.backend.history(chat_id, 100)}
+        except StorageError:
+            return  # the tab reads its history when it reconnects
+        await self._push(chat_id, event)
 
     async def _push(self, chat_id: str, event: dict[str, Any]) -> None:
         for socket in list(self._sockets.get(chat_id, ())):

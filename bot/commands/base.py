@@ -1,5 +1,6 @@
 """What the commands share: a store on its own connection, the directory, output."""
 
+import asyncio
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,6 +21,21 @@ async def open_store(settings: Settings) -> AsyncIterator[Store]:
         store = Store(database)
         await seed_directory(store, utcnow())
         yield store
+    finally:
+        await database.dispose()
+
+
+async def reachable(url: str, seconds: float) -> bool:
+    """Whether the database answers within `seconds` (it may be starting beside us)."""
+    database = Database(url)
+    try:
+        async with asyncio.timeout(seconds):
+            while True:
+                if await database.ping():
+                    return True
+                await asyncio.sleep(1)
+    except TimeoutError:
+        return False
     finally:
         await database.dispose()
 

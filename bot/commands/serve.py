@@ -1,29 +1,63 @@
 """`pakn serve` and `pakn migrate`."""
 
 import argparse
+import asyncio
 import re
+from functools import partial
 from typing import Any
 
+from aiohttp import web
+
 from bot.app import Service
-from bot.commands.base import migrate
+from bot.commands.base import fail, migrate, reachable
 from bot.i18n import _
 from bot.settings import Settings
 from bot.web.server import run
+from bot.workers import WORKER_HEADER, Pool
+
+MAX_WORKERS = 64
 
 
 def register(commands: Any) -> None:
-    commands.add_parser("serve", help="migrate, then serve the web chat and Telegram"
-                        ).set_defaults(run=serve)
-    commands.add_parser("migrate", help="bring the database schema up to date"
-                        ).set_defaults(run=migrate_command)
+    parser = commands.add_parser("serve", help="migrate, then serve the web chat and Telegram")
+    parser.add_argument("--workers", type=int, default=1, metavar="N",
+                        help="serve with N processes on one port (PostgreSQL only)")
+    parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
+    parser.set_defaults(run=serve)
+    parser = commands.add_parser("migrate", help="bring the database schema up to date")
+    parser.add_argument("--wait", type=int, default=0, metavar="SECONDS",
+                        help="wait up to SECONDS for the database to answer (at a start)")
+    parser.set_defaults(run=migrate_command)
 
 
 def serve(settings: Settings, args: argparse.Namespace) -> int:
-    migrate(settings)
-    service = Service(settings)
-    print(banner(settings), flush=True)
-    run(service.web_app(), settings)
+    workers = getattr(args, "workers", 1)
+    number = getattr(args, "worker", None)
+    if not 1 <= workers <= MAX_WORKERS:
+        return fail(_("--workers must be between 1 and {count}.").format(count=MAX_WORKERS), 2)
+    if workers > 1 and settings.database_url.startswith("sqlite"):
+        return fail(_("--workers needs PostgreSQL: SQLite takes one writing process. Set "
+                      "PAKN_DATABASE_URL to a postgresql+asyncpg:// database, or serve with "
+                      "one worker."), 2)
+    if workers > 1 and settings.public_url is None and (settings.telegram_token
+                                                        or settings.zalo_bot_token):
+        return fail(_("--workers needs webhooks: Telegram and the Zalo bot give updates to "
+                      "one polling process at a time. Set PAKN_PUBLIC_URL, or serve with one "
+                      "worker."), 2)
+    if number is None:  # a pool's worker: the pool's parent migrated and greeted
+        migrate(settings)
+        print(banner(settings), flush=True)
+    if number is None and workers > 1:
+        return Pool(workers, getattr(args, "lang", None)).run()
+    app = Service(settings, workers=workers).web_app()
+    if number is not None:
+        app.on_response_prepare.append(partial(_tag, str(number)))
+    run(app, settings, reuse_port=number is not None)
     return 0
+
+
+async def _tag(number: str, request: web.Request, response: web.StreamResponse) -> None:
+    response.headers[WORKER_HEADER] = number
 
 
 def banner(settings: Settings) -> str:
@@ -51,6 +85,9 @@ def without_password(url: str) -> str:
 
 
 def migrate_command(settings: Settings, args: argparse.Namespace) -> int:
+    if args.wait > 0 and not asyncio.run(reachable(settings.database_url, args.wait)):
+        return fail(_("The database did not answer within {seconds} seconds.").format(
+            seconds=args.wait))
     migrate(settings)
     print(_("The database schema is up to date."))
     return 0

@@ -127,9 +127,12 @@ class GuardedHandler(web.RequestHandler):
 class GuardedSite(web.TCPSite):
     """A TCP site whose connections are guarded."""
 
-    def __init__(self, runner: web.AppRunner, settings: Settings) -> None:
+    def __init__(self, runner: web.AppRunner, settings: Settings,
+                 reuse_port: bool = False) -> None:
         super().__init__(runner, settings.host, settings.port)
         self._guard = Guard(settings)
+        self._share_port = reuse_port
+        """The workers of one pool bind the same port; the kernel spreads connections."""
 
     async def start(self) -> None:
         await web.BaseSite.start(self)  # registered with the runner, which stops it
@@ -141,14 +144,15 @@ class GuardedSite(web.TCPSite):
             return GuardedHandler(server, self._guard, loop=loop, access_log=None,
                                   keepalive_timeout=KEEPALIVE)
         self._server = await loop.create_server(connection, self._host, self._port,
-                                                reuse_address=True)
+                                                reuse_address=True,
+                                                reuse_port=self._share_port or None)
 
 
-def run(app: web.Application, settings: Settings) -> None:
+def run(app: web.Application, settings: Settings, reuse_port: bool = False) -> None:
     """Serve `app` until SIGINT or SIGTERM, as aiohttp's run_app does."""
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    main = loop.create_task(_serve(app, settings))
+    main = loop.create_task(_serve(app, settings, reuse_port))
     try:
         loop.run_until_complete(main)
     except (web.GracefulExit, KeyboardInterrupt):
@@ -161,11 +165,11 @@ def run(app: web.Application, settings: Settings) -> None:
         loop.close()
 
 
-async def _serve(app: web.Application, settings: Settings) -> None:
+async def _serve(app: web.Application, settings: Settings, reuse_port: bool) -> None:
     runner = web.AppRunner(app, access_log=None, handle_signals=True)
     await runner.setup()
     try:
-        await GuardedSite(runner, settings).start()
+        await GuardedSite(runner, settings, reuse_port).start()
         await asyncio.Event().wait()  # until a signal ends the loop
     finally:
         await runner.cleanup()

@@ -100,3 +100,27 @@ async def test_the_dispatcher_sends_about_30_messages_a_second_overall(
     rows = await outbox_rows(store)
     assert {(r.status, r.attempts, r.last_error) for r in rows} == {("sent", 1, None)}
     assert sorted(int(r.external_id or 0) for r in rows) == list(range(1, len(chats) + 1))
+
+
+async def test_the_workers_of_a_pool_share_the_overall_limit(
+        store: Store, telegram: TelegramChannel, fake_api: RecordingBotApi,
+        clock: Clock) -> None:
+    """Two workers sending for one bot (`pakn serve --workers 2`) keep, together, to the
+    bot's limit: each to half of it."""
+    chats = range(9200, 9260)
+    for chat in chats:
+        await enqueue(store, chat, Reply(f"Khảo sát {chat}"), f"share-{chat}", clock())
+    # A few in flight each, so that both claim messages all along.
+    workers = [OutboxDispatcher(store, [telegram], clock, max_in_flight=4, share=2)
+               for _ in range(2)]
+
+    await asyncio.gather(*(worker.deliver_all() for worker in workers))
+
+    calls = sorted((c for c in fake_api.calls if c.method == "sendMessage"),
+                   key=lambda c: c.at)
+    assert sorted(c.chat_id for c in calls) == list(chats), "each message once"
+    rate = TelegramChannel.rate_per_second
+    assert rate is not None
+    first = calls[0].at
+    for k, call in enumerate(calls):  # one at once from each, then the shared rate
+        assert call.at - first >= (k - 1) / rate - SLACK, (k, call.at - first)
