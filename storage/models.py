@@ -368,6 +368,8 @@ class OutboxRow(Base):
     message is delivered or given up, and a document it carried is emptied."""
     chat_pseudonym: Mapped[str | None] = mapped_column(String(128))
     """The chat's pseudonym after an erasure: its id is replaced by it once delivered."""
+    request_id: Mapped[str | None] = mapped_column(String(32))
+    """The request that made the message (bot.logs): its delivery is logged under it."""
 
     __table_args__ = (
         Index("ix_outbox_pending", "status", "next_attempt_at"),

@@ -1,29 +1,46 @@
 """`pakn serve` and `pakn migrate`."""
 
-import argparse
-import re
-from typing import Any
+from __future__ import annotations
 
-from bot.app import Service
-from bot.commands.base import migrate
+import argparse
+import errno
+import re
+from typing import TYPE_CHECKING, Any
+
+from bot.commands.base import fail, migrate
 from bot.i18n import _
-from bot.settings import Settings
-from bot.web.server import run
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 
 def register(commands: Any) -> None:
-    commands.add_parser("serve", help="migrate, then serve the web chat and Telegram"
+    commands.add_parser("serve", help=_("migrate, then serve the web chat and Telegram")
                         ).set_defaults(run=serve)
-    commands.add_parser("migrate", help="bring the database schema up to date"
+    commands.add_parser("migrate", help=_("bring the database schema up to date")
                         ).set_defaults(run=migrate_command)
 
 
 def serve(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app import Service
+    from bot.web.server import listen, run
+    try:
+        sock = listen(settings)
+    except OSError as exc:
+        return fail(cannot_listen(settings, exc))
     migrate(settings)
     service = Service(settings)
-    print(banner(settings), flush=True)
-    run(service.web_app(), settings)
+    run(service.web_app(), settings, sock, ready=lambda: print(banner(settings), flush=True))
     return 0
+
+
+def cannot_listen(settings: Settings, error: OSError) -> str:
+    if error.errno == errno.EADDRINUSE:
+        return _("port {port} on {host} is already in use: is the service running already? "
+                 "Stop it, or choose another port with PAKN_PORT.").format(
+            port=settings.port, host=settings.host)
+    return _("cannot listen on {host}:{port}: {reason}").format(
+        host=settings.host, port=settings.port, reason=error.strerror or error)
 
 
 def banner(settings: Settings) -> str:
@@ -35,7 +52,7 @@ def banner(settings: Settings) -> str:
     else:
         telegram = _("long polling")
     return "\n".join([
-        _("PAKN bot is starting"),
+        _("PAKN bot is running"),
         "  " + _("web chat: {url}").format(url=f"{base}/"),
         "  " + _("health: {url}").format(url=f"{base}/healthz"),
         "  " + _("telegram: {state}").format(state=telegram),
