@@ -66,6 +66,7 @@ class Dispatcher:
                 outcome = await self._handle(message)
             finally:
                 UPDATES.labels(message.channel, outcome).inc()
+                log.debug("%s update %s: %s", message.channel, message.update_key, outcome)
         return outcome in ("processed", "duplicate")
 
     async def _handle(self, message: IncomingMessage) -> str:

@@ -12,12 +12,17 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import TextIO
 
 REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
 LIBRARIES = ("alembic", "fontTools", "matplotlib", "PIL", "aiosqlite", "asyncio", "telegram",
              "aiohttp", "sqlalchemy", "openpyxl", "segno")
 """Loggers kept at WARNING unless -v: their INFO lines are not the operator's business."""
-NEVER_VERBOSE = ("httpx", "httpcore")
+FLOORS = {"httpx": logging.WARNING, "httpcore": logging.WARNING,
+          "aiosqlite": logging.INFO, "telegram": logging.INFO, "sqlalchemy.engine": logging.INFO}
+"""Never lower, whatever the verbosity: httpx logs URLs with the bot token in them; at
+DEBUG, aiosqlite logs statements with their parameters, SQLAlchemy the rows it reads and
+python-telegram-bot whole updates (what people wrote)."""
 FORMATS = ("text", "json")
 
 
@@ -56,10 +61,11 @@ def formatter(json_lines: bool) -> logging.Formatter:
                              "%(message)s")
 
 
-def configure(verbose: int = 0, json_lines: bool = False, service: bool = False) -> None:
+def configure(verbose: int = 0, json_lines: bool = False, service: bool = False,
+              stream: TextIO | None = None) -> None:
     """Our own lines at INFO for the service (WARNING for a command, INFO with -v, DEBUG
-    with -vv); the libraries' at WARNING unless -v."""
-    handler = logging.StreamHandler(sys.stderr)
+    with -vv); the libraries' at WARNING unless -v. To standard error by default."""
+    handler = logging.StreamHandler(stream or sys.stderr)
     handler.addFilter(RequestIdFilter())
     handler.setFormatter(formatter(json_lines))
     handler.set_name("pakn")
@@ -71,5 +77,6 @@ def configure(verbose: int = 0, json_lines: bool = False, service: bool = False)
                   logging.INFO if verbose or service else logging.WARNING)
     for name in LIBRARIES:
         logging.getLogger(name).setLevel(logging.NOTSET if verbose else logging.WARNING)
-    for name in NEVER_VERBOSE:
-        logging.getLogger(name).setLevel(logging.WARNING)
+    for name, floor in FLOORS.items():
+        logger = logging.getLogger(name)
+        logger.setLevel(max(floor, logger.level))

@@ -229,6 +229,7 @@ class OutboxDispatcher:
             RATE_LIMITED.labels(channel).inc()
         if isinstance(outcome, Sent):
             DELIVERIES.labels(channel, "sent").inc()
+            log.debug("outbox: message %s to %s sent", item.id, channel)
             await queue.mark_sent(item.id, outcome.external_id, now)
         elif isinstance(outcome, Undeliverable):
             log.warning("outbox: message %s to %s undeliverable: %s", item.id,
