@@ -78,5 +78,5 @@ def configure(verbose: int = 0, json_lines: bool = False, service: bool = False,
     for name in LIBRARIES:
         logging.getLogger(name).setLevel(logging.NOTSET if verbose else logging.WARNING)
     for name, floor in FLOORS.items():
-        logger = logging.getLogger(name)
-        logger.setLevel(max(floor, logger.level))
+        logging.getLogger(name).setLevel(max(floor, logging.NOTSET if verbose else
+                                             logging.WARNING))

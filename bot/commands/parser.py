@@ -11,7 +11,8 @@ from bot.i18n import _
 class Formatter(argparse.HelpFormatter):
     def add_usage(self, usage: str | None, actions: Any, groups: Any,
                   prefix: str | None = None) -> None:
-        super().add_usage(usage, actions, groups, prefix or _("usage: "))
+        # argparse itself passes "" when it builds a subcommand's name
+        super().add_usage(usage, actions, groups, _("usage: ") if prefix is None else prefix)
 
 
 class Parser(argparse.ArgumentParser):

@@ -119,17 +119,18 @@ def stats_command(settings: Settings, args: argparse.Namespace) -> int:
 def export_command(settings: Settings, args: argparse.Namespace) -> int:
     import asyncio
 
+    import bot.handlers  # noqa: F401 (first: bot.exports and the handlers import each other)
     from bot.dispatch import utcnow
     from bot.exports import write_cases_csv, write_xlsx
     from bot.reports import make_report
+    if (problem := unwritable(args.output)) is not None:  # known before the work
+        return fail(_("cannot write {file}: {error}").format(file=args.output, error=problem))
     migrate(settings)
     scope = _scope(args)
 
     def progress(rows: int) -> None:
         print(_("… {rows} rows").format(rows=rows), file=sys.stderr, flush=True)
 
-    if (problem := unwritable(args.output)) is not None:  # known before the work
-        return fail(_("cannot write {file}: {error}").format(file=args.output, error=problem))
 
     async def write() -> int:
         async with open_store(settings) as store, store.unit_of_work() as uow:
