@@ -6,7 +6,6 @@ python-telegram-bot, matplotlib, Babel...) is tests/project/test_cli_ops.py.
 
 BENCH_CLI_ROUNDS (7) runs of each; the median and the best are reported."""
 
-import argparse
 import resource
 import statistics
 import subprocess
@@ -15,24 +14,11 @@ import time
 from pathlib import Path
 
 from benchmarks.common import ROOT, Machine, Table, env_int, report
-from bot.cli import build_parser
+from bot.cli import every_command
 
 ROUNDS = env_int("BENCH_CLI_ROUNDS", 7)
 TARGET = 0.3
 PAKN = Path(sys.executable).parent / "pakn"
-
-
-def commands() -> list[list[str]]:
-    found: list[list[str]] = [[]]
-
-    def walk(parser: argparse.ArgumentParser, words: list[str]) -> None:
-        for action in parser._actions:
-            if isinstance(action, argparse._SubParsersAction):
-                for name, sub in action.choices.items():
-                    found.append([*words, name])
-                    walk(sub, [*words, name])
-    walk(build_parser(), [])
-    return found
 
 
 def seconds(argv: list[str]) -> tuple[list[float], list[float]]:
@@ -59,7 +45,7 @@ def main() -> None:
     table.add("python -c pass", base * 1000, min(walls) * 1000, 1.0, base_cpu * 1000, 1.0,
               "–")
     worst = worst_cpu = 0.0
-    for words in commands():
+    for words in every_command():
         walls, cpus = seconds([str(PAKN), *words, "--help"])
         median, cpu = statistics.median(walls), statistics.median(cpus)
         worst, worst_cpu = max(worst, median), max(worst_cpu, cpu)

@@ -4,6 +4,7 @@ Thin on purpose: it builds the parsers (each command module adds its own, import
 nothing heavy) and loads the settings and the application only once a command runs, so
 `pakn --help` answers at once."""
 
+import argparse
 import importlib
 import os
 import sys
@@ -52,6 +53,21 @@ def build_parser() -> Parser:
     for name in COMMANDS:
         importlib.import_module(f"bot.commands.{name}").register(commands)
     return parser
+
+
+def every_command(parser: argparse.ArgumentParser | None = None) -> list[list[str]]:
+    """Every command and subcommand as the words that name it ([] for `pakn` itself):
+    what the help check and the help benchmark go through."""
+    found: list[list[str]] = [[]]
+
+    def walk(parser: argparse.ArgumentParser, words: list[str]) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    found.append([*words, name])
+                    walk(sub, [*words, name])
+    walk(parser or build_parser(), [])
+    return found
 
 
 def _early_language(argv: list[str]) -> str:

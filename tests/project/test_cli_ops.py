@@ -3,7 +3,6 @@ library log lines, the same database from any folder (and a word when a command 
 to make a new, empty one), links that say when they only work here, codes and files
 refused in one line, a busy port in one line."""
 
-import argparse
 import json
 import os
 import socket
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import build_parser, main
+from bot.cli import every_command, main
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("sqlalchemy", "matplotlib", "telegram", "aiohttp", "alembic", "babel", "holidays",
@@ -27,20 +26,6 @@ for words in json.loads(sys.argv[1]):
         main([*words, "--help"])
 print(json.dumps({"printed": printed.getvalue(), "modules": sorted(sys.modules)}))
 """
-
-
-def commands() -> list[list[str]]:
-    """Every command and subcommand, as words."""
-    found: list[list[str]] = [[]]
-
-    def walk(parser: object, words: list[str]) -> None:
-        for action in getattr(parser, "_actions", []):
-            if isinstance(action, argparse._SubParsersAction):
-                for name, sub in action.choices.items():
-                    found.append([*words, name])
-                    walk(sub, [*words, name])
-    walk(build_parser(), [])
-    return found
 
 
 @pytest.fixture
@@ -57,7 +42,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 
 def test_help_loads_none_of_the_application(env: dict[str, str]) -> None:
     """Every command's help, in one process: what it loaded by the end, none loaded."""
-    every = commands()
+    every = every_command()
     assert ["staff", "revoke"] in every and ["import", "dossiers"] in every
     done = subprocess.run([sys.executable, "-c", PROBE, json.dumps(every)], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120, check=True)
