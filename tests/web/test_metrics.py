@@ -126,3 +126,13 @@ async def test_the_figures_move_with_traffic(site: Site) -> None:
     assert value(after, duplicate) == value(before, duplicate) + 1
     assert value(after, timed) == value(before, timed) + 2
     assert "pakn_db_pool_checked_out" in after
+
+
+async def test_each_request_has_its_own_id(site: Site) -> None:
+    seen = []
+    async with aiohttp.ClientSession() as client:
+        for path in ("/healthz", "/healthz", "/no-such-page"):
+            async with client.get(f"{site.url}{path}") as response:
+                seen.append(response.headers.get("X-Request-Id", ""))
+    assert all(re.fullmatch(r"[0-9a-f]{16}", found) for found in seen), seen
+    assert len(set(seen)) == 3
