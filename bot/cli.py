@@ -27,7 +27,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings.from_env(dotenv=DOTENV)
     except SettingsError as exc:
-        print(_("pakn: configuration error: {error}").format(error=exc), file=sys.stderr)
+        # The settings' messages name the variable in English: the line stays one language.
+        print(f"pakn: configuration error: {exc}", file=sys.stderr)
         return 2
     set_language(args.lang or settings.default_language)
     from bot.commands.serve import serve
