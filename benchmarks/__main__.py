@@ -4,7 +4,8 @@ figures and ratios measured side by side in the same run."""
 import importlib
 import sys
 
-BENCHMARKS = ("throughput", "workers", "indicators", "export", "pacing", "anonymisation")
+BENCHMARKS = ("throughput", "workers", "indicators", "export", "pacing", "anonymisation",
+              "cli")
 
 
 def main(names: list[str]) -> None:

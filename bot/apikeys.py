@@ -3,14 +3,19 @@ dossiers from the one-stop system (scope `dossiers:write`). A key is shown once 
 issued and kept only as its SHA-256; each key has its own account and chat on the Open311
 channel, so what the bot owes the sender of such a PAKN has somewhere to go."""
 
+from __future__ import annotations
+
 import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from bot.messages import OPEN311
-from storage.uow import SqlUnitOfWork
-from storage.web import ApiKey
+
+if TYPE_CHECKING:  # the command line reads SCOPES without loading the database layer
+    from storage.uow import SqlUnitOfWork
+    from storage.web import ApiKey
 
 PREFIX = "pakn_"
 OPEN311_SCOPE, DOSSIERS_SCOPE = "open311", "dossiers:write"

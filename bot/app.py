@@ -46,6 +46,7 @@ from bot.web.dossier_desk import DossierDesk
 from bot.web.dossiers_api import DossiersApi
 from bot.web.intake_desk import IntakeDesk
 from bot.web.limits import PublicCache, WebLimits
+from bot.web.metrics import Metrics
 from bot.web.open311 import Open311
 from bot.web.opendata import OpenData
 from bot.web.params import refuse_bad_input
@@ -54,6 +55,7 @@ from bot.web.publication_desk import PublicationDesk
 from bot.web.rating_page import RatingPage
 from bot.web.rights import PersonalData
 from bot.web.session import Sessions
+from bot.web.tracing import request_ids, timed
 from bot.zalo_tokens import ZaloOAuth, ZaloTokenKeeper
 from complaints.directory_file import parse_directory
 from storage.db import Database
@@ -202,7 +204,7 @@ class Service:
         limits = WebLimits(self.store, self.settings, self.clock)
         # Odd input is refused before anything else, cached answers next.
         app = web.Application(client_max_size=MAX_REQUEST,
-                              middlewares=[refuse_bad_input(self.settings),
+                              middlewares=[request_ids, refuse_bad_input(self.settings),
                                            PublicCache(limits).middleware])
         public = self.settings.public_url is not None
         webhooks: dict[str, Handler] = {}
@@ -212,11 +214,13 @@ class Service:
             webhooks["zalo-bot"] = self.zalo_bot.webhook
         if self.zalo_oa is not None:
             webhooks["zalo-oa"] = self.zalo_oa.webhook
+        webhooks = {name: timed(name, handler) for name, handler in webhooks.items()}
         Routes(self.database, self.webchat, self.settings.default_language, limits, webhooks,
                self.serve_file, self.settings.embed_origins).install(app)
         if self.sms is not None and self.settings.sms_callback_secret:
             app.router.add_get(REPORT_PATH, self.sms.report)
         RatingPage(self.store, self.runner, self.settings, self.clock).install(app)
+        Metrics(self.database, self.settings, self.clock).install(app)
         PublicSite(self.store, self.settings, self.clock).install(app)
         OpenData(self.store, self.settings, self.clock).install(app)
         DossiersApi(self.store, self.runner, self.settings, self.clock).install(app)

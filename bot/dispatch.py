@@ -17,7 +17,9 @@ from bot.core.privacy import known_pseudonym_key
 from bot.errors import explain, stale_button
 from bot.flood import FloodGate
 from bot.i18n import _, format_datetime, resolve_language, set_language, use_locale
+from bot.logs import current_request_id, request_scope
 from bot.messages import IncomingMessage, Kind, Reply
+from bot.metrics import UPDATES
 from bot.notify import Notifier
 from bot.ports import Chat, UnitOfWork
 from bot.routing import Router
@@ -58,6 +60,16 @@ class Dispatcher:
         """The key of erased people's pseudonyms (bot.core.privacy), read once."""
 
     async def handle(self, message: IncomingMessage) -> bool:
+        with request_scope(current_request_id()):
+            outcome = "failed"
+            try:
+                outcome = await self._handle(message)
+            finally:
+                UPDATES.labels(message.channel, outcome).inc()
+                log.debug("%s update %s: %s", message.channel, message.update_key, outcome)
+        return outcome in ("processed", "duplicate")
+
+    async def _handle(self, message: IncomingMessage) -> str:
         """Process a message. True when it is in the database (processed now, or before:
         a redelivery); False when it was not taken: refused by flood control (the person
         is told), or with ids that fit no chat.
@@ -68,7 +80,7 @@ class Dispatcher:
         cleaned = clean(message)
         if cleaned is None:
             log.warning("%s: an update whose ids fit no chat was dropped", message.channel)
-            return False
+            return "dropped"
         if self.flood is not None:
             chat = (cleaned.channel, cleaned.chat_id)
             throttled = self.flood.admit(chat, self.clock())
@@ -76,14 +88,14 @@ class Dispatcher:
                 if throttled.tell:
                     await self._tell_throttled(cleaned, throttled.until)
                     self.flood.told(chat)
-                return False
+                return "throttled"
         try:
-            await self._run(cleaned, self._converse)
+            done = await self._run(cleaned, self._converse)
         except StorageError:
             if self.flood is not None:
                 self.flood.refund((cleaned.channel, cleaned.chat_id))
             raise
-        return True
+        return "processed" if done else "duplicate"
 
     async def _tell_throttled(self, message: IncomingMessage, until: datetime) -> None:
         """The one message of a throttled period: what was not taken, and until when."""
@@ -112,7 +124,8 @@ class Dispatcher:
         cleaned = clean(message)
         if cleaned is None:
             raise NotAllowed("unusable request")
-        return await self._run(cleaned, action, account_id)
+        with request_scope(current_request_id()):
+            return await self._run(cleaned, action, account_id)
 
     async def _run(self, message: IncomingMessage,
                    action: Callable[[Context], Awaitable[T]],

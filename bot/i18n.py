@@ -5,6 +5,7 @@ calls `_()` without passing the language around; `use_locale` switches it while
 building a message for someone else (a citizen notified of a staff action).
 """
 
+import gettext
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -12,8 +13,6 @@ from datetime import datetime, time
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
-
-from babel import dates, support
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
@@ -23,8 +22,10 @@ _current: ContextVar[str] = ContextVar("locale", default="vi")
 
 
 @cache
-def _catalog(language: str) -> support.NullTranslations:
-    return support.Translations.load(str(LOCALES_DIR), [language], DOMAIN)
+def _catalog(language: str) -> gettext.NullTranslations:
+    # The standard library reads Babel's compiled catalogs; Babel itself (slow to import)
+    # is loaded only to format dates, so that `pakn --help` stays quick.
+    return gettext.translation(DOMAIN, str(LOCALES_DIR), [language], fallback=True)
 
 
 def _(message: str) -> str:
@@ -67,6 +68,7 @@ def resolve_language(chosen: str | None, client_code: str | None, default: str) 
 def format_datetime(moment: datetime, timezone: ZoneInfo) -> str:
     """A UTC moment as local date and time, in the current locale's conventions. The last
     moment of a day (a deadline at 24:00, Bộ luật Dân sự art. 148) is written 24:00."""
+    from babel import dates
     local = moment.astimezone(timezone)
     if local.time() == time.max:
         return dates.format_date(local.date(), "'24:00' dd/MM/yyyy", locale=_current.get())
@@ -74,6 +76,7 @@ def format_datetime(moment: datetime, timezone: ZoneInfo) -> str:
 
 
 def format_date(moment: datetime, timezone: ZoneInfo) -> str:
+    from babel import dates
     local = moment.astimezone(timezone)
     pattern = "EEEE, dd/MM/yyyy"
     return dates.format_date(local.date(), pattern, locale=_current.get())

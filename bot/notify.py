@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot.i18n import resolve_language, use_locale
+from bot.logs import current_request_id
 from bot.messages import NUMBERED_CHANNELS, TEXT_LIMITS, Reply, fit
 from bot.ports import Chat, Outgoing, UnitOfWork
 from complaints.case import Case
@@ -54,7 +55,7 @@ class Notifier:
             await self.uow.outbox.enqueue(
                 Outgoing(chat, part.to_json(), keys(number), case_id=case_id,
                          card_case_id=card_case_id if number == len(parts) else None,
-                         sensitive=reply.sensitive),
+                         sensitive=reply.sensitive, request_id=current_request_id()),
                 self.now)
 
     async def notify(self, account: Account, build: Callable[[], Reply], *,
@@ -90,7 +91,8 @@ class Notifier:
             reply = replace(reply, text=reply.text[:limit - 1] + "…")
         await self.uow.outbox.enqueue(
             Outgoing(chat, reply.to_json(), self._keys(chat, None)(1), kind="edit",
-                     case_id=case_id, edit_of=outbox_id, sensitive=reply.sensitive), self.now)
+                     case_id=case_id, edit_of=outbox_id, sensitive=reply.sensitive,
+                     request_id=current_request_id()), self.now)
         if remember_options:
             await self._remember_options(chat, reply)
         return reply

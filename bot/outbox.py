@@ -22,6 +22,8 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.channels.base import Outcome, RetryLater, Sender, Sent, Undeliverable
+from bot.logs import request_scope
+from bot.metrics import DELIVERIES, RATE_LIMITED, UNDELIVERABLE, reason_kind
 from bot.ports import OutboxQueue, Queued
 from storage.errors import StorageError
 
@@ -168,6 +170,11 @@ class OutboxDispatcher:
             await self.drain()
 
     async def _deliver_and_record(self, item: Queued) -> None:
+        # Logged under the id of the request that made the message.
+        with request_scope(item.request_id):
+            await self._deliver_and_record_traced(item)
+
+    async def _deliver_and_record_traced(self, item: Queued) -> None:
         lease_ends = asyncio.get_running_loop().time() + self.lease_seconds
         # Half the lease to send, half to record: the lease never ends mid-delivery.
         outcome = await self._deliver(item, self.lease_seconds / 2)
@@ -220,18 +227,26 @@ class OutboxDispatcher:
 
     async def _record(self, queue: OutboxQueue, item: Queued, outcome: Outcome,
                       now: datetime) -> None:
+        channel = item.chat.channel
+        if isinstance(outcome, RetryLater) and outcome.flood:
+            RATE_LIMITED.labels(channel).inc()
         if isinstance(outcome, Sent):
+            DELIVERIES.labels(channel, "sent").inc()
+            log.debug("outbox: message %s to %s sent", item.id, channel)
             await queue.mark_sent(item.id, outcome.external_id, now)
         elif isinstance(outcome, Undeliverable):
             log.warning("outbox: message %s to %s undeliverable: %s", item.id,
                         item.chat.channel, outcome.reason)
             await queue.mark_undeliverable(item.id, outcome.reason, now)
+            _given_up(channel, outcome.reason)
         elif not outcome.flood and item.attempts + 1 >= MAX_ATTEMPTS:
             reason = f"gave up after {item.attempts + 1} attempts: {outcome.reason}"
             log.warning("outbox: message %s %s", item.id, reason)
             await queue.mark_undeliverable(item.id, reason, now)
+            _given_up(channel, reason)
         else:
             await self._retry(queue, item, outcome, now)
+            DELIVERIES.labels(channel, "retry").inc()
             return
         sender = self.senders[item.chat.channel]
         # An erased person's last message keeps nothing, wherever it is shown.
@@ -247,6 +262,11 @@ class OutboxDispatcher:
         else:
             await queue.mark_retry(item.id, now + timedelta(seconds=backoff(item.attempts)),
                                    outcome.reason)
+
+
+def _given_up(channel: str, reason: str) -> None:
+    DELIVERIES.labels(channel, "undeliverable").inc()
+    UNDELIVERABLE.labels(channel, reason_kind(reason)).inc()
 
 
 def backoff(attempts: int) -> float:

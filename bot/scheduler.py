@@ -44,6 +44,7 @@ from complaints.deadlines import (
 from complaints.directory import Directory
 from complaints.people import Account
 from storage.errors import StorageError
+from storage.health import SCHEDULER_ROUND_KEY
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,7 @@ class Scheduler:
         async with self.store.unit_of_work() as uow:
             if not await uow.try_lead("scheduler"):
                 return False
+            await uow.meta.set(SCHEDULER_ROUND_KEY, now.isoformat())  # its lag, on /metrics
             # Whatever the hour: photos no case took are not kept past their day.
             forgotten = await uploads.forget_unattached(uow, now)
             if forgotten:

@@ -15,6 +15,8 @@ from typing import Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.dotenv import read_dotenv
+from bot.home import database_url_in, home_of
 from complaints.calendar import END_OF_CIVIL_DAY, DeadlineRules
 from complaints.deadlines import ReminderPolicy
 
@@ -153,6 +155,13 @@ class Settings:
     smtp_password: str | None = None
     smtp_starttls: bool = True
     mail_from: str | None = None
+    home: Path | None = None
+    """The data folder (PAKN_HOME, bot.home): the SQLite database's place by default."""
+    log_format: str = "text"
+    """text, or json: one JSON object a line (PAKN_LOG_FORMAT)."""
+    metrics_token: str | None = None
+    """With it, /metrics answers only `Authorization: Bearer TOKEN`; without it, only
+    requests from this machine that no proxy forwarded."""
 
     @property
     def zalo_oa_enabled(self) -> bool:
@@ -193,7 +202,8 @@ class Settings:
             return _from_file(f"{name}_FILE", path) if path else value
 
         defaults = cls()
-        database_url = get("PAKN_DATABASE_URL") or defaults.database_url
+        home = home_of(values)
+        database_url = get("PAKN_DATABASE_URL") or database_url_in(home)
         if not database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise SettingsError("PAKN_DATABASE_URL: use sqlite+aiosqlite:///PATH or "
                                 "postgresql+asyncpg://USER@HOST/DB")
@@ -305,6 +315,9 @@ class Settings:
                 defaults.max_connections_per_client, 1, 100_000),
             pseudonym_key=_pseudonym_key(get("PAKN_PSEUDONYM_KEY")),
             embed_origins=_origins("PAKN_EMBED_ORIGINS", get("PAKN_EMBED_ORIGINS")),
+            home=home,
+            log_format=_choice("PAKN_LOG_FORMAT", get("PAKN_LOG_FORMAT"), ("text", "json")),
+            metrics_token=_metrics_token(get("PAKN_METRICS_TOKEN")),
             **_sms(get, defaults), **_mail(get, defaults),
         )
 
@@ -355,23 +368,6 @@ def _flag(name: str, raw: str | None, default: bool) -> bool:
     if value in ("0", "false", "no", "off"):
         return False
     raise SettingsError(f"{name}: must be on or off (1/0, true/false), got '{raw}'")
-
-
-def read_dotenv(path: Path) -> dict[str, str]:
-    """KEY=VALUE lines; blank lines and # comments ignored; optional quotes stripped."""
-    values = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, value = line.split("=", 1)
-        value = value.strip()
-        if value[:1] in "'\"" and value[:1] and value.count(value[0]) >= 2:
-            value = value[1:value.index(value[0], 1)]
-        else:
-            value = value.split(" #", 1)[0].strip()
-        values[key.strip().removeprefix("export ").strip()] = value
-    return values
 
 
 def _from_file(name: str, path: str) -> str | None:
@@ -477,6 +473,20 @@ def _networks(name: str, raw: str | None) -> tuple[IPv4Network | IPv6Network, ..
     except ValueError:
         raise SettingsError(f"{name}: addresses or networks separated by commas, "
                             f"e.g. 127.0.0.1, 10.0.0.0/8; got {raw!r}") from None
+
+
+def _choice(name: str, raw: str | None, choices: tuple[str, ...]) -> str:
+    if raw is None:
+        return choices[0]
+    if raw.lower() not in choices:
+        raise SettingsError(f"{name}: must be one of {', '.join(choices)}, got '{raw}'")
+    return raw.lower()
+
+
+def _metrics_token(value: str | None) -> str | None:
+    if value is not None and len(value) < 16:
+        raise SettingsError("PAKN_METRICS_TOKEN: at least 16 characters (a random secret)")
+    return value
 
 
 def _pseudonym_key(value: str | None) -> str | None:

@@ -45,6 +45,8 @@ class EventKind(StrEnum):
     RATED = "rated"
     REORGANISED = "reorganised"
     """The unit ended and the case went to its successor."""
+    RELEASED = "released"
+    """Its handler left the unit (revoked or moved): the case is the unit's again."""
 
 
 @dataclass(frozen=True)
@@ -253,6 +255,17 @@ def reorganise(case: Case, to_unit: str, now: datetime, effective: date, chosen_
     event = _record(case, EventKind.REORGANISED, None, now, from_unit=case.unit,
                     to_unit=to_unit, effective=effective.isoformat(), chosen_by=chosen_by)
     case.unit = to_unit
+    return event
+
+
+def release(case: Case, actor: Actor | None, now: datetime, why: str) -> Event:
+    """Give a case its handler claimed back to its unit, unclaimed, because the handler
+    no longer works there (`why`: revoked, moved); a case waiting for the citizen keeps
+    waiting."""
+    event = _record(case, EventKind.RELEASED, actor, now, handler=case.assignee_id, why=why)
+    case.assignee_id = None
+    if case.status is Status.IN_PROGRESS:
+        case.status = Status.RECEIVED
     return event
 
 

@@ -66,6 +66,14 @@ class SqlCaseRepository:
         stmt = stmt.order_by(effective_due, CaseRow.id).limit(limit)
         return [_from_row(r) for r in (await self.session.execute(stmt)).scalars()]
 
+    async def claimed_open(self, account_id: int) -> list[Case]:
+        """The open cases a person has claimed."""
+        rows = await self.session.execute(
+            select(CaseRow).where(CaseRow.assignee_id == account_id,
+                                  CaseRow.status.in_([s.value for s in OPEN_STATUSES]))
+            .order_by(CaseRow.id))
+        return [_from_row(row) for row in rows.scalars()]
+
     async def open_in_units(self, units: list[str]) -> list[Case]:
         """Every open case of these units, oldest first (a reorganisation moves them)."""
         stmt = (select(CaseRow).where(CaseRow.status.in_([s.value for s in OPEN_STATUSES]),

@@ -387,6 +387,8 @@ class OutboxRow(Base):
     """What the channel reported after taking the message (an SMS gateway's delivery
     report): "delivered" or "failed"."""
     reported_at: Mapped[datetime | None]
+    request_id: Mapped[str | None] = mapped_column(String(32))
+    """The request that made the message (bot.logs): its delivery is logged under it."""
 
     __table_args__ = (
         Index("ix_outbox_pending", "status", "next_attempt_at"),

@@ -32,6 +32,7 @@ class SqlOutboxRepository:
             status=PENDING, attempts=0, next_attempt_at=now, created_at=now,
             case_id=message.case_id, card_case_id=message.card_case_id,
             edit_of=message.edit_of, sensitive=message.sensitive,
+            request_id=message.request_id,
         ).on_conflict_do_nothing(index_elements=["idem_key"]).returning(OutboxRow.__table__.c.id)
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
@@ -120,7 +121,8 @@ class SqlOutboxRepository:
             result.append(Queued(id=row.id, chat=Chat(row.channel, row.chat_id), kind=row.kind,
                                  body=dict(row.body), attempts=row.attempts,
                                  edit_target=targets.get(row.edit_of) if row.edit_of else None,
-                                 sensitive=row.sensitive, chat_pseudonym=row.chat_pseudonym))
+                                 sensitive=row.sensitive, chat_pseudonym=row.chat_pseudonym,
+                                 request_id=row.request_id))
         await self.session.flush()
         return result
 

@@ -117,6 +117,17 @@ class SqlAccountRepository:
                 AccountRow.role.in_([Role.STAFF.value, Role.HEAD.value])).distinct())
         return {str(unit) for unit in rows.scalars()}
 
+    async def staff(self, unit: str | None) -> list[Account]:
+        """Staff, heads and administrators (of one unit: its staff and heads)."""
+        roles = [Role.STAFF.value, Role.HEAD.value]
+        stmt = select(AccountRow)
+        if unit is None:
+            stmt = stmt.where(AccountRow.role.in_([*roles, Role.ADMIN.value]))
+        else:
+            stmt = stmt.where(AccountRow.role.in_(roles), AccountRow.unit_code == unit)
+        rows = await self.session.execute(stmt.order_by(AccountRow.unit_code, AccountRow.id))
+        return [_account(r) for r in rows.scalars()]
+
     async def admins(self) -> list[Account]:
         rows = await self.session.execute(
             select(AccountRow).where(AccountRow.role == Role.ADMIN.value).order_by(AccountRow.id))

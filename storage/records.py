@@ -61,6 +61,8 @@ class Outgoing:
     card_case_id: int | None = None
     edit_of: int | None = None
     sensitive: bool = False
+    request_id: str | None = None
+    """The request that made the message, so its delivery is logged under the same id."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ class Queued:
     """For an edit: the channel's id of the message to change, once it is known."""
     sensitive: bool = False
     chat_pseudonym: str | None = None
+    request_id: str | None = None
 
 
 class FileKind(StrEnum):

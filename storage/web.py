@@ -74,6 +74,16 @@ class SqlWebRepository:
         await self.session.execute(
             delete(WebSessionRow).where(WebSessionRow.token_hash == token_hash))
 
+    async def sign_out_everywhere(self, account_id: int, now: datetime) -> int:
+        """End a person's dashboard sessions and void their unused sign-in codes;
+        returns how many sessions were ended."""
+        ended = await self.session.execute(
+            delete(WebSessionRow).where(WebSessionRow.account_id == account_id))
+        await self.session.execute(
+            update(LoginCodeRow).where(LoginCodeRow.account_id == account_id,
+                                       LoginCodeRow.used_at.is_(None)).values(used_at=now))
+        return int(getattr(ended, "rowcount", 0) or 0)
+
     async def create_api_key(self, key_hash: str, name: str, account_id: int,
                              now: datetime, scopes: frozenset[str]) -> int:
         row = ApiKeyRow(key_hash=key_hash, name=name, account_id=account_id, created_at=now,

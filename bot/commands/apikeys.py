@@ -1,37 +1,42 @@
 """`pakn api-key create --name NAME [--scope SCOPE ...]`, `pakn api-key list`,
 `pakn api-key revoke NUMBER`: keys for apps using the API (Open311, dossiers)."""
 
-import argparse
-import asyncio
-from typing import Any
+from __future__ import annotations
 
-from bot.apikeys import DOSSIERS_SCOPE, OPEN311_SCOPE, SCOPES, issue_key
-from bot.commands.base import fail, migrate, open_store
-from bot.dispatch import utcnow
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from bot.commands.base import fail, migrate, open_store, site_url
 from bot.i18n import _, format_datetime
-from bot.settings import Settings
-from storage.web import ApiKey
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 NAME_MAX = 200
 
 
 def register(commands: Any) -> None:
-    keys = commands.add_parser("api-key", help="keys for apps using the API")
-    sub = keys.add_subparsers(title="api-key commands", required=True)
-    create = sub.add_parser("create", help="issue a key (shown once)")
-    create.add_argument("--name", required=True, help="who the key is for (an app, a body)")
+    from bot.apikeys import SCOPES
+    keys = commands.add_parser("api-key", help=_("keys for apps using the API"))
+    sub = keys.add_subparsers(title=_("api-key commands"), required=True)
+    create = sub.add_parser("create", help=_("issue a key (shown once)"))
+    create.add_argument("--name", required=True, help=_("who the key is for (an app, a body)"))
     create.add_argument("--scope", action="append", choices=SCOPES, dest="scopes",
-                        help="what it may do: open311 (file PAKN, the default), "
-                             "dossiers:write (push dossiers); repeat for both")
+                        help=_("what it may do: open311 (file PAKN, the default), "
+                             "dossiers:write (push dossiers); repeat for both"))
     create.set_defaults(run=create_key)
-    listing = sub.add_parser("list", help="the keys issued, and whether they still work")
+    listing = sub.add_parser("list", help=_("the keys issued, and whether they still work"))
     listing.set_defaults(run=list_keys)
-    revoke = sub.add_parser("revoke", help="stop a key from working")
-    revoke.add_argument("number", type=int, help="the key's number (see: pakn api-key list)")
+    revoke = sub.add_parser("revoke", help=_("stop a key from working"))
+    revoke.add_argument("number", type=int, help=_("the key's number (see: pakn api-key list)"))
     revoke.set_defaults(run=revoke_key)
 
 
 def create_key(settings: Settings, args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.apikeys import DOSSIERS_SCOPE, OPEN311_SCOPE, issue_key
+    from bot.dispatch import utcnow
     name = " ".join(args.name.split())
     if not name or len(name) > NAME_MAX:
         return fail(_("the name must be 1 to {maximum} characters").format(maximum=NAME_MAX), 2)
@@ -43,7 +48,7 @@ def create_key(settings: Settings, args: argparse.Namespace) -> int:
         async with open_store(settings) as store, store.unit_of_work() as uow:
             return await issue_key(uow, name, utcnow(), scopes)
     key, number = asyncio.run(issue())
-    base = settings.public_url or f"http://{settings.host}:{settings.port}"
+    base = site_url(settings)
     print(_("API key number {number} for {name}. It is shown only this once: keep it "
             "secret.").format(number=number, name=name))
     print(f"  {key}")
@@ -57,6 +62,9 @@ def create_key(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def list_keys(settings: Settings, args: argparse.Namespace) -> int:
+    import asyncio
+
+    from storage.web import ApiKey
     migrate(settings)
 
     async def read() -> list[ApiKey]:
@@ -71,10 +79,14 @@ def list_keys(settings: Settings, args: argparse.Namespace) -> int:
         print(_("{number}. {name} · {scopes} · issued {date} · {state}").format(
             number=key.id, name=key.name, scopes=", ".join(sorted(key.scopes)),
             date=format_datetime(key.created_at, settings.tz), state=state))
+
     return 0
 
 
 def revoke_key(settings: Settings, args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.dispatch import utcnow
     migrate(settings)
 
     async def revoke() -> bool:

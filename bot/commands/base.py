@@ -1,21 +1,29 @@
-"""What the commands share: a store on its own connection, the directory, output."""
+"""What the commands share: a store on its own connection, the directory, output.
+
+Imports the application inside the functions: the command modules import this one to
+build their parsers."""
 
 import asyncio
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
-from bot.app import seed_directory
-from bot.dispatch import utcnow
-from bot.settings import Settings
-from storage.db import Database
-from storage.migrate import upgrade
-from storage.uow import Store
+from bot.i18n import _
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+    from storage.uow import Store
+
 
 
 @asynccontextmanager
-async def open_store(settings: Settings) -> AsyncIterator[Store]:
+async def open_store(settings: "Settings") -> AsyncIterator["Store"]:
     """A store for one command, on a migrated database with a directory loaded."""
+    from bot.app import seed_directory
+    from bot.dispatch import utcnow
+    from storage.db import Database
+    from storage.uow import Store
     database = Database(settings.database_url)
     try:
         store = Store(database)
@@ -27,6 +35,7 @@ async def open_store(settings: Settings) -> AsyncIterator[Store]:
 
 async def reachable(url: str, seconds: float) -> bool:
     """Whether the database answers within `seconds` (it may be starting beside us)."""
+    from storage.db import Database
     database = Database(url)
     try:
         async with asyncio.timeout(seconds):
@@ -40,8 +49,30 @@ async def reachable(url: str, seconds: float) -> bool:
         await database.dispose()
 
 
-def migrate(settings: Settings) -> None:
+def migrate(settings: "Settings") -> None:
+    """Bring the schema up to date, saying so first when this makes a new, empty
+    database (a command run with another PAKN_HOME or folder than the service's)."""
+    from bot.home import about_to_create
+    from storage.migrate import upgrade
+    created = about_to_create(settings.database_url)
+    if created is not None:
+        warn(_("no database at {path}: a new, empty one is made. The service and the "
+               "commands find theirs in PAKN_HOME (or PAKN_DATABASE_URL): set the same "
+               "one for both.").format(path=created))
     upgrade(settings.database_url)
+
+
+def site_url(settings: "Settings") -> str:
+    """Where people open the links a command prints: PAKN_PUBLIC_URL; without it this
+    machine's address, which works only here, so the operator is warned."""
+    if settings.public_url is None:
+        warn(_("PAKN_PUBLIC_URL is not set: the links below use {url}, which works only on "
+               "this machine.").format(url=settings.site_url))
+    return settings.site_url
+
+
+def warn(message: str) -> None:
+    print(_("pakn: warning: {message}").format(message=message), file=sys.stderr)
 
 
 def fail(message: str, code: int = 1) -> int:

@@ -2,43 +2,43 @@
 or day without a government decision marked as estimated) and `pakn calendar confirm
 YEAR` (an administrator's word that the year is right as it stands)."""
 
-import argparse
-import asyncio
-from datetime import date
-from typing import Any
+from __future__ import annotations
 
-from bot.calendars import YearStatus, bundled, calendar_text
+import argparse
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
 from bot.commands.base import fail, migrate, open_store
-from bot.core import calendar as use_cases
-from bot.dispatch import utcnow
 from bot.i18n import _
-from bot.settings import Settings
-from storage.records import Override
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 
 def register(commands: Any) -> None:
     calendar = commands.add_parser("calendar",
-                                   help="the working calendar: holidays and declared days")
-    sub = calendar.add_subparsers(title="calendar commands", required=True)
-    for name, kind, what in (("add-holiday", "off", "declare a day off"),
-                             ("add-workday", "work", "declare a working day (a swapped "
-                                                     "Saturday)")):
+                                   help=_("the working calendar: holidays and declared days"))
+    sub = calendar.add_subparsers(title=_("calendar commands"), required=True)
+    for name, kind, what in (("add-holiday", "off", _("declare a day off")),
+                             ("add-workday", "work", _("declare a working day (a swapped "
+                                                       "Saturday)"))):
         adding = sub.add_parser(name, help=what)
-        adding.add_argument("day", type=iso_day, help="YYYY-MM-DD")
-        adding.add_argument("reason", help="the decision, e.g. 'Công văn 123/VPCP-KGVX'")
+        adding.add_argument("day", type=iso_day, help=_("YYYY-MM-DD"))
+        adding.add_argument("reason", help=_("the decision, e.g. 'Công văn 123/VPCP-KGVX'"))
         adding.set_defaults(run=add, kind=kind)
-    showing = sub.add_parser("show", help="the days off of a year, estimates marked")
+    showing = sub.add_parser("show", help=_("the days off of a year, estimates marked"))
     showing.add_argument("year", type=year_number)
     showing.set_defaults(run=show)
-    confirming = sub.add_parser("confirm", help="confirm a year's calendar as it stands: "
-                                                "it is no longer shown as estimated")
+    confirming = sub.add_parser("confirm", help=_("confirm a year's calendar as it stands: "
+                                                "it is no longer shown as estimated"))
     confirming.add_argument("year", type=year_number)
     confirming.add_argument("--by", default="pakn CLI",
-                            help="who confirms (kept with the confirmation)")
+                            help=_("who confirms (kept with the confirmation)"))
     confirming.set_defaults(run=confirm)
 
 
 def year_number(text: str) -> int:
+    from bot.core import calendar as use_cases
     try:
         year = int(text)
     except ValueError:
@@ -46,18 +46,23 @@ def year_number(text: str) -> int:
     if use_cases.FIRST_YEAR <= year <= use_cases.LAST_YEAR:
         return year
     raise argparse.ArgumentTypeError(
-            f"'{text}' is not a year from {use_cases.FIRST_YEAR} to {use_cases.LAST_YEAR}"
-        )
+        _("'{text}' is not a year from {first} to {last}").format(
+            text=text, first=use_cases.FIRST_YEAR, last=use_cases.LAST_YEAR))
 
 
 def iso_day(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2026-09-01") from None
+        raise argparse.ArgumentTypeError(
+            _("'{text}' is not a date like 2026-09-01").format(text=text)) from None
 
 
 def add(settings: Settings, args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.dispatch import utcnow
+    from storage.records import Override
     reason = args.reason.strip()
     if not reason:
         return fail(_("give the reason (the decision) for the day"), 2)
@@ -75,6 +80,11 @@ def add(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def show(settings: Settings, args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.calendars import YearStatus, bundled, calendar_text
+    from bot.core import calendar as use_cases
+    from storage.records import Override
     migrate(settings)
 
     async def load() -> tuple[YearStatus, list[Override]]:
@@ -86,6 +96,10 @@ def show(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def confirm(settings: Settings, args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.core import calendar as use_cases
+    from bot.dispatch import utcnow
     by = args.by.strip()
     if not by:
         return fail(_("say who confirms the calendar"), 2)

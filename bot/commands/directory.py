@@ -1,42 +1,46 @@
 """`pakn directory import FILE [--effective DATE] [--mapping MAP.csv]` and
 `pakn directory show [--json]`."""
 
+from __future__ import annotations
+
 import argparse
-import asyncio
 import json
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.commands.base import fail, migrate, open_store
-from bot.core.directory import Loaded, load_directory
-from bot.directory_view import as_json, as_text
-from bot.dispatch import utcnow
 from bot.i18n import _
-from bot.settings import Settings
-from complaints.directory import Choice, Directory
-from complaints.directory_file import parse_directory, parse_mapping
-from complaints.errors import DirectoryError
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+    from complaints.directory import Choice
 
 
 def register(commands: Any) -> None:
-    directory = commands.add_parser("directory", help="units, areas, fields, procedures")
-    sub = directory.add_subparsers(title="directory commands", required=True)
-    importing = sub.add_parser("import", help="load a directory file (YAML)")
+    directory = commands.add_parser("directory", help=_("units, areas, fields, procedures"))
+    sub = directory.add_subparsers(title=_("directory commands"), required=True)
+    importing = sub.add_parser("import", help=_("load a directory file (YAML)"))
     importing.add_argument("file", type=Path)
     importing.add_argument("--effective", type=date.fromisoformat, metavar="DATE",
-                           help="the day the organisation took effect (YYYY-MM-DD; default "
-                                "today): units that end get the day before as their last")
+                           help=_("the day the organisation took effect (YYYY-MM-DD; default "
+                                "today): units that end get the day before as their last"))
     importing.add_argument("--mapping", type=Path, metavar="MAP.csv",
-                           help="CSV with the header old,new: the successor(s) of each unit "
-                                "that ends")
+                           help=_("CSV with the header old,new: the successor(s) of each unit "
+                                "that ends"))
     importing.set_defaults(run=import_directory)
-    showing = sub.add_parser("show", help="print the directory in use")
-    showing.add_argument("--json", action="store_true", help="machine-readable output")
+    showing = sub.add_parser("show", help=_("print the directory in use"))
+    showing.add_argument("--json", action="store_true", help=_("machine-readable output"))
     showing.set_defaults(run=show)
 
 
 def import_directory(settings: Settings, args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.core.directory import Loaded, load_directory
+    from bot.dispatch import utcnow
+    from complaints.directory_file import parse_directory, parse_mapping
+    from complaints.errors import DirectoryError
     try:
         directory = parse_directory(args.file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -79,10 +83,12 @@ def import_directory(settings: Settings, args: argparse.Namespace) -> int:
         print(_("Case {case} moved from {old} to {new} ({why}).").format(
             case=moved.case, old=moved.from_unit, new=moved.to_unit,
             why=choice_text(moved.chosen_by)))
+
     return 0
 
 
 def choice_text(choice: Choice) -> str:
+    from complaints.directory import Choice
     return {Choice.ONLY: _("its only successor"),
             Choice.AREA: _("the successor governing the case's area"),
             Choice.FIELD: _("the successor handling the case's field"),
@@ -90,6 +96,10 @@ def choice_text(choice: Choice) -> str:
 
 
 def show(settings: Settings, args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.directory_view import as_json, as_text
+    from complaints.directory import Directory
     migrate(settings)
 
     async def load() -> Directory:

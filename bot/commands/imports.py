@@ -2,39 +2,35 @@
 before the bot; `pakn import dossiers FILE.csv`: dossiers from the one-stop system. A
 bad row rejects the whole file; importing a file twice adds nothing."""
 
+from __future__ import annotations
+
 import argparse
-import asyncio
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.calendars import Calendars
 from bot.commands.base import fail, migrate, open_store
-from bot.core.dossiers import Outcome, record_dossiers
-from bot.core.work import Runner, Work
-from bot.dispatch import utcnow
-from bot.dossier_view import refusal_text
 from bot.i18n import _
-from bot.settings import Settings
-from complaints.directory import Directory
-from complaints.dossiers import LineRefused, read_csv
 from surveys.errors import ImportRejected
-from surveys.imports import parse_complaints, parse_ratings
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+    from complaints.directory import Directory
 
 
 def register(commands: Any) -> None:
-    importing = commands.add_parser("import", help="figures kept before the bot (CSV)")
-    sub = importing.add_subparsers(title="what to import", required=True)
-    ratings = sub.add_parser("ratings", help="paper survey responses")
+    importing = commands.add_parser("import", help=_("figures kept before the bot (CSV)"))
+    sub = importing.add_subparsers(title=_("what to import"), required=True)
+    ratings = sub.add_parser("ratings", help=_("paper survey responses"))
     ratings.add_argument("file", type=Path)
-    ratings.add_argument("--source", help="name of the source (default: the file's name); "
-                                          "ids are unique per source")
+    ratings.add_argument("--source", help=_("name of the source (default: the file's name); "
+                                          "ids are unique per source"))
     ratings.set_defaults(run=import_ratings)
-    complaints = sub.add_parser("complaints", help="PAKN handled before the bot")
+    complaints = sub.add_parser("complaints", help=_("PAKN handled before the bot"))
     complaints.add_argument("file", type=Path)
     complaints.set_defaults(run=import_complaints)
-    dossiers = sub.add_parser("dossiers", help="dossiers from the one-stop system")
+    dossiers = sub.add_parser("dossiers", help=_("dossiers from the one-stop system"))
     dossiers.add_argument("file", type=Path)
     dossiers.set_defaults(run=import_dossiers)
 
@@ -47,6 +43,10 @@ def _read(path: Path) -> str | None:
 
 
 def import_ratings(settings: Settings, args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.dispatch import utcnow
+    from surveys.imports import parse_ratings
     text = _read(args.file)
     if text is None:
         return fail(_("cannot read {file} as UTF-8 text").format(file=args.file))
@@ -70,6 +70,11 @@ def import_ratings(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def import_complaints(settings: Settings, args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.calendars import Calendars
+    from bot.dispatch import utcnow
+    from surveys.imports import parse_complaints
     text = _read(args.file)
     if text is None:
         return fail(_("cannot read {file} as UTF-8 text").format(file=args.file))
@@ -119,6 +124,14 @@ def import_dossiers(settings: Settings, args: argparse.Namespace) -> int:
     """Records of the one-stop system: a bad row refuses the file; a row that would move
     a dossier backwards is reported and the others are applied. Exit code 1 when any
     row was not applied."""
+    import asyncio
+
+    from bot.calendars import Calendars
+    from bot.core.dossiers import Outcome, record_dossiers
+    from bot.core.work import Runner, Work
+    from bot.dispatch import utcnow
+    from bot.dossier_view import refusal_text
+    from complaints.dossiers import LineRefused, read_csv
     text = _read(args.file)
     if text is None:
         return fail(_("cannot read {file} as UTF-8 text").format(file=args.file))
@@ -152,4 +165,5 @@ def import_dossiers(settings: Settings, args: argparse.Namespace) -> int:
             print(_("line {line}: {code}: {reason}").format(
                 line=line, code=result.code, reason=refusal_text(result.refusal)),
                 file=sys.stderr)
+
     return 1 if counts["refused"] else 0

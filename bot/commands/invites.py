@@ -1,27 +1,32 @@
 """`pakn invite --role staff|head|admin [--unit CODE]`."""
 
-import argparse
-import asyncio
-from typing import Any
+from __future__ import annotations
 
-from bot.commands.base import fail, migrate, open_store
-from bot.dispatch import utcnow
-from bot.handlers.admin import BOT_USERNAME_KEY
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from bot.commands.base import fail, migrate, open_store, site_url
 from bot.i18n import _
-from bot.invites import create_invite, telegram_link
-from bot.settings import Settings
 from complaints.people import Role
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 
 def register(commands: Any) -> None:
-    invite = commands.add_parser("invite", help="make a one-time invite for staff or admins")
+    invite = commands.add_parser("invite", help=_("make a one-time invite for staff or admins"))
     invite.add_argument("--role", required=True,
                         choices=[r.value for r in Role if r is not Role.CITIZEN])
-    invite.add_argument("--unit", help="unit code (required for staff and head)")
+    invite.add_argument("--unit", help=_("unit code (required for staff and head)"))
     invite.set_defaults(run=make_invite)
 
 
 def make_invite(settings: Settings, args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.dispatch import utcnow
+    from bot.handlers.admin import BOT_USERNAME_KEY
+    from bot.invites import create_invite, telegram_link
     role = Role(args.role)
     unit = None if role is Role.ADMIN else args.unit
     if role is not Role.ADMIN and not unit:
@@ -46,5 +51,5 @@ def make_invite(settings: Settings, args: argparse.Namespace) -> int:
         print("  " + _("Telegram: start the service once with PAKN_TELEGRAM_TOKEN set to get "
                        "a link"))
     print("  " + _("Web chat: open {url} and send: /start {token}").format(
-        url=f"http://{settings.host}:{settings.port}/", token=token))
+        url=f"{site_url(settings)}/", token=token))
     return 0

@@ -4,59 +4,68 @@ record a request received outside the chat; `pakn privacy done ID --outcome TEXT
 one met; `pakn privacy requests [--open] [--json]`: the requests with their deadlines
 (Nghị định 356/2025/NĐ-CP), those past them marked."""
 
-import argparse
-import asyncio
-import json
-from typing import Any
+from __future__ import annotations
 
-from bot.calendars import Calendars
+import argparse
+import json
+from typing import TYPE_CHECKING, Any
+
 from bot.commands.base import fail, migrate, open_store
-from bot.core import privacy
-from bot.core.privacy import DataRequest, RequestKind
-from bot.core.work import Runner, Work
-from bot.dispatch import utcnow
 from bot.i18n import _, format_datetime
-from bot.settings import Settings
-from complaints.errors import NotAllowed
+
+if TYPE_CHECKING:
+    from bot.core.work import Runner, Work
+    from bot.settings import Settings
+    from complaints.errors import NotAllowed
+    from complaints.requests import RequestKind
 
 
 def register(commands: Any) -> None:
-    group = commands.add_parser("privacy", help="people's requests about their personal data")
-    sub = group.add_subparsers(title="privacy commands", required=True)
-    erase = sub.add_parser("erase", help="erase a person's data on their request")
+    from complaints.requests import RequestKind
+    group = commands.add_parser("privacy", help=_("people's requests about their personal data"))
+    sub = group.add_subparsers(title=_("privacy commands"), required=True)
+    erase = sub.add_parser("erase", help=_("erase a person's data on their request"))
     who = erase.add_mutually_exclusive_group(required=True)
-    who.add_argument("--case", help="the tracking code of one of their PAKN")
-    who.add_argument("--account", type=int, help="their account number")
-    erase.add_argument("--request", type=int, help="the request it meets (pakn privacy "
-                                                   "requests); recorded now if not given")
+    who.add_argument("--case", help=_("the tracking code of one of their PAKN"))
+    who.add_argument("--account", type=int, help=_("their account number"))
+    erase.add_argument("--request", type=int, help=_("the request it meets (pakn privacy "
+                                                   "requests); recorded now if not given"))
     erase.set_defaults(run=erase_person)
-    record = sub.add_parser("record", help="record a request received outside the chat")
+    record = sub.add_parser("record", help=_("record a request received outside the chat"))
     record.add_argument("--kind", required=True, choices=[k.value for k in RequestKind])
     who = record.add_mutually_exclusive_group(required=True)
-    who.add_argument("--case", help="the tracking code of one of their PAKN")
-    who.add_argument("--account", type=int, help="their account number")
+    who.add_argument("--case", help=_("the tracking code of one of their PAKN"))
+    who.add_argument("--account", type=int, help=_("their account number"))
     record.set_defaults(run=record_request)
-    done = sub.add_parser("done", help="mark a request met")
+    done = sub.add_parser("done", help=_("mark a request met"))
     done.add_argument("number", type=int)
-    done.add_argument("--outcome", required=True, help="what was done (no personal data)")
+    done.add_argument("--outcome", required=True, help=_("what was done (no personal data)"))
     done.set_defaults(run=meet_request)
-    listing = sub.add_parser("requests", help="the requests and their deadlines")
-    listing.add_argument("--open", action="store_true", help="only those not met yet")
+    listing = sub.add_parser("requests", help=_("the requests and their deadlines"))
+    listing.add_argument("--open", action="store_true", help=_("only those not met yet"))
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(run=list_requests)
 
 
 def _runner(store: Any, settings: Settings) -> Runner:
+    from bot.calendars import Calendars
+    from bot.core.work import Runner
+    from bot.dispatch import utcnow
     return Runner(store, settings, Calendars(), utcnow, on_commit=lambda: None)
 
 
 async def _person(work: Work, args: argparse.Namespace) -> int:
+    from bot.core import privacy
     if args.case:
         return await privacy.person_of_case(work.uow, args.case)
     return int(args.account)
 
 
 def erase_person(settings: Settings, args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.core import privacy
+    from complaints.errors import NotAllowed
     migrate(settings)
 
     async def run() -> Any:
@@ -76,6 +85,11 @@ def erase_person(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def record_request(settings: Settings, args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.core import privacy
+    from complaints.errors import NotAllowed
+    from complaints.requests import RequestKind
     migrate(settings)
 
     async def run() -> int:
@@ -96,6 +110,10 @@ def record_request(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def meet_request(settings: Settings, args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.core import privacy
+    from bot.dispatch import utcnow
     migrate(settings)
 
     async def run() -> None:
@@ -106,6 +124,11 @@ def meet_request(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def list_requests(settings: Settings, args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.core import privacy
+    from bot.core.privacy import DataRequest
+    from bot.dispatch import utcnow
     migrate(settings)
 
     async def read() -> list[DataRequest]:
@@ -128,10 +151,12 @@ def list_requests(settings: Settings, args: argparse.Namespace) -> int:
         print(_("{number}. {kind} · {subject} · received {date} · {state}").format(
             number=request.id, kind=kind_label(request.kind), subject=request.subject,
             date=format_datetime(request.received_at, tz), state=state))
+
     return 0
 
 
 def kind_label(kind: RequestKind) -> str:
+    from complaints.requests import RequestKind
     return {RequestKind.ACCESS: _("access"), RequestKind.CORRECTION: _("correction"),
             RequestKind.ERASURE: _("erasure")}[kind]
 

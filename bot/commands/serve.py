@@ -1,32 +1,33 @@
 """`pakn serve` and `pakn migrate`."""
 
+from __future__ import annotations
+
 import argparse
 import asyncio
+import errno
 import re
-from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
-
-from bot.app import Service
 from bot.commands.base import fail, migrate, reachable
 from bot.i18n import _
-from bot.settings import Settings
-from bot.web.server import run
-from bot.workers import WORKER_HEADER, Pool
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from bot.settings import Settings
 
 MAX_WORKERS = 64
 
 
 def register(commands: Any) -> None:
-    parser = commands.add_parser("serve", help="migrate, then serve the web chat and Telegram")
+    parser = commands.add_parser("serve", help=_("migrate, then serve the web chat and Telegram"))
     parser.add_argument("--workers", type=int, default=1, metavar="N",
-                        help="serve with N processes on one port (PostgreSQL only)")
+                        help=_("serve with N processes on one port (PostgreSQL only)"))
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     parser.set_defaults(run=serve)
-    parser = commands.add_parser("migrate", help="bring the database schema up to date")
+    parser = commands.add_parser("migrate", help=_("bring the database schema up to date"))
     parser.add_argument("--wait", type=int, default=0, metavar="SECONDS",
-                        help="wait up to SECONDS for the database to answer (at a start)")
+                        help=_("wait up to SECONDS for the database to answer (at a start)"))
     parser.set_defaults(run=migrate_command)
 
 
@@ -44,20 +45,44 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
         return fail(_("--workers needs webhooks: Telegram and the Zalo bot give updates to "
                       "one polling process at a time. Set PAKN_PUBLIC_URL, or serve with one "
                       "worker."), 2)
+    from functools import partial
+
+    from bot.app import Service
+    from bot.web.server import listen, run
+    from bot.workers import Pool
+    # The port is taken first, so that a port in use is one line before anything starts;
+    # the workers of a pool each bind it too (the kernel spreads the connections).
+    try:
+        sock = listen(settings, reuse_port=workers > 1)
+    except OSError as exc:
+        return fail(cannot_listen(settings, exc))
     if number is None:  # a pool's worker: the pool's parent migrated and greeted
         migrate(settings)
-        print(banner(settings), flush=True)
     if number is None and workers > 1:
+        sock.close()
+        print(banner(settings), flush=True)
         return Pool(workers, getattr(args, "lang", None)).run()
     app = Service(settings, workers=workers).web_app()
     if number is not None:
         app.on_response_prepare.append(partial(_tag, str(number)))
-    run(app, settings, reuse_port=number is not None)
+    ready = (lambda: None) if number is not None else \
+        (lambda: print(banner(settings), flush=True))
+    run(app, settings, sock, ready=ready)
     return 0
 
 
 async def _tag(number: str, request: web.Request, response: web.StreamResponse) -> None:
+    from bot.workers import WORKER_HEADER
     response.headers[WORKER_HEADER] = number
+
+
+def cannot_listen(settings: Settings, error: OSError) -> str:
+    if error.errno == errno.EADDRINUSE:
+        return _("port {port} on {host} is already in use: is the service running already? "
+                 "Stop it, or choose another port with PAKN_PORT.").format(
+            port=settings.port, host=settings.host)
+    return _("cannot listen on {host}:{port}: {reason}").format(
+        host=settings.host, port=settings.port, reason=error.strerror or error)
 
 
 def banner(settings: Settings) -> str:
@@ -69,7 +94,7 @@ def banner(settings: Settings) -> str:
     else:
         telegram = _("long polling")
     return "\n".join([
-        _("PAKN bot is starting"),
+        _("PAKN bot is running"),
         "  " + _("web chat: {url}").format(url=f"{base}/"),
         "  " + _("health: {url}").format(url=f"{base}/healthz"),
         "  " + _("telegram: {state}").format(state=telegram),

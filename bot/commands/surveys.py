@@ -2,37 +2,45 @@
 poster; `pakn qr --dossier CODE [-o DIR]`: a dossier's follow-and-rate link, for its
 receipt."""
 
-import argparse
-import asyncio
-from pathlib import Path
-from typing import Any
+from __future__ import annotations
 
-from bot.commands.base import fail, migrate, open_store
-from bot.core.dossiers import link_token
-from bot.dispatch import utcnow
-from bot.handlers.admin import BOT_USERNAME_KEY
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bot.commands.base import fail, migrate, open_store, site_url
 from bot.i18n import _, use_locale
-from bot.qr import poster_pdf, qr_png, qr_svg
-from bot.settings import Settings
-from bot.surveys import create_survey_link, telegram_link, web_link
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 
 def register(commands: Any) -> None:
-    qr = commands.add_parser("qr", help="QR codes: an A5 poster for rating a procedure at a "
-                                        "desk, or a dossier's link for its receipt")
+    qr = commands.add_parser("qr", help=_("QR codes: an A5 poster for rating a procedure at a "
+                                        "desk, or a dossier's link for its receipt"))
     what = qr.add_mutually_exclusive_group(required=True)
-    what.add_argument("--procedure", help="procedure code, e.g. 1.001193")
-    what.add_argument("--dossier", help="a dossier code: its one-time follow-and-rate link")
-    qr.add_argument("--unit", help="unit code of the desk")
-    qr.add_argument("--desk", help="name of the desk, printed on the poster")
-    qr.add_argument("-o", "--output", type=Path, help="folder for the files")
+    what.add_argument("--procedure", help=_("procedure code, e.g. 1.001193"))
+    what.add_argument("--dossier", help=_("a dossier code: its one-time follow-and-rate link"))
+    qr.add_argument("--unit", help=_("unit code of the desk"))
+    qr.add_argument("--desk", help=_("name of the desk, printed on the poster"))
+    qr.add_argument("-o", "--output", type=Path, help=_("folder for the files"))
     qr.set_defaults(run=make_qr)
 
 
 def make_qr(settings: Settings, args: argparse.Namespace) -> int:
-    migrate(settings)
+    import asyncio
+
+    from bot.dispatch import utcnow
+    from bot.handlers.admin import BOT_USERNAME_KEY
+    from bot.qr import poster_pdf, qr_png, qr_svg
+    from bot.surveys import create_survey_link, telegram_link, web_link
     if args.dossier:
+        migrate(settings)
         return _dossier_qr(settings, args)
+    if settings.public_url is None:
+        return fail(_("set PAKN_PUBLIC_URL first: a poster's QR code must lead to the "
+                      "service's public address, not to this machine."), 2)
+    migrate(settings)
 
     async def make() -> tuple[str, str | None, str, str | None] | str:
         async with open_store(settings) as store, store.unit_of_work() as uow:
@@ -74,6 +82,12 @@ def make_qr(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _dossier_qr(settings: Settings, args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.core.dossiers import link_token
+    from bot.handlers.admin import BOT_USERNAME_KEY
+    from bot.qr import qr_png, qr_svg
+    from bot.surveys import telegram_link, web_link
     async def make() -> tuple[str, str | None] | None:
         async with open_store(settings) as store, store.unit_of_work() as uow:
             dossier = await uow.dossiers.get(args.dossier.strip().upper())
@@ -84,7 +98,7 @@ def _dossier_qr(settings: Settings, args: argparse.Namespace) -> int:
     if made is None:
         return fail(_("unknown dossier '{code}'").format(code=args.dossier), 2)
     token, username = made
-    links = {"web": web_link(settings.site_url, token)}
+    links = {"web": web_link(site_url(settings), token)}
     if username:
         links["telegram"] = telegram_link(username, token)
     folder = args.output or Path(f"qr-{args.dossier.strip().upper().replace('/', '-')}")
@@ -99,4 +113,5 @@ def _dossier_qr(settings: Settings, args: argparse.Namespace) -> int:
     print("  " + _("Web chat: {link}").format(link=links["web"]))
     print(_("Files in {folder}: {files}").format(
         folder=folder, files=", ".join(sorted(p.name for p in folder.iterdir()))))
+
     return 0

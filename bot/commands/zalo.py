@@ -1,26 +1,32 @@
 """`pakn zalo-oa set-token REFRESH_TOKEN`: the Official Account's first refresh token."""
 
+from __future__ import annotations
+
 import argparse
-import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.commands.base import fail, migrate, open_store
-from bot.dispatch import utcnow
 from bot.i18n import _
-from bot.settings import Settings
-from bot.zalo_tokens import ZaloOAuth, ZaloTokenKeeper
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
 
 
 def register(commands: Any) -> None:
-    oa = commands.add_parser("zalo-oa", help="the Zalo Official Account")
-    sub = oa.add_subparsers(title="Zalo OA commands", required=True)
-    token = sub.add_parser("set-token", help="store the OA's refresh token (from Zalo's "
-                                             "developer site); it is renewed from then on")
+    oa = commands.add_parser("zalo-oa", help=_("the Zalo Official Account"))
+    sub = oa.add_subparsers(title=_("Zalo OA commands"), required=True)
+    token = sub.add_parser("set-token", help=_("store the OA's refresh token (from Zalo's "
+                                             "developer site); it is renewed from then on"))
     token.add_argument("refresh_token")
     token.set_defaults(run=set_token)
 
 
 def set_token(settings: Settings, args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.dispatch import utcnow
+    from bot.zalo_tokens import ZaloOAuth, ZaloTokenKeeper
     if not (settings.zalo_oa_app_id and settings.zalo_app_secret):
         return fail(_("set PAKN_ZALO_OA_APP_ID, PAKN_ZALO_OA_SECRET_KEY and "
                       "PAKN_ZALO_APP_SECRET first"), 2)

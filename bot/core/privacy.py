@@ -15,7 +15,6 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,6 +30,7 @@ from complaints.errors import NotAllowed
 from complaints.intake import ConsentBasis
 from complaints.people import Actor, Role
 from complaints.privacy import REMOVED, pseudonym
+from complaints.requests import RequestKind as RequestKind
 
 KEY_META = "pseudonym_key"
 ANSWER_WORKING_DAYS = 2
@@ -40,12 +40,6 @@ MEET_DAYS = 15
 
 
 DASHBOARD = "dashboard"
-
-
-class RequestKind(StrEnum):
-    ACCESS = "access"
-    CORRECTION = "correction"
-    ERASURE = "erasure"
 
 
 @dataclass(frozen=True)

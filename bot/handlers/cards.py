@@ -204,6 +204,8 @@ def event_line(event: Event, directory: Directory, tz: ZoneInfo, for_staff: bool
             source=unit_name(directory, data.get("from_unit", "")),
             target=unit_name(directory, data.get("to_unit", "")),
             date=_iso_day(data.get("effective", ""))),
+        EventKind.RELEASED: _("back with {unit}, unclaimed: its handler left the unit").format(
+            unit=unit_name(directory, event.unit)),
     }[event.kind]
     if for_staff and event.kind is EventKind.TRANSFERRED and data.get("reason"):
         text += " — " + _("reason: {reason}").format(reason=data["reason"])

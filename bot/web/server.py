@@ -15,7 +15,9 @@ Websockets, once upgraded, are the web chat's business (heartbeats), not these t
 
 import asyncio
 import logging
+import socket
 from collections import Counter
+from collections.abc import Callable
 from contextlib import suppress
 from typing import Any
 
@@ -128,11 +130,10 @@ class GuardedSite(web.TCPSite):
     """A TCP site whose connections are guarded."""
 
     def __init__(self, runner: web.AppRunner, settings: Settings,
-                 reuse_port: bool = False) -> None:
+                 sock: socket.socket | None = None) -> None:
         super().__init__(runner, settings.host, settings.port)
         self._guard = Guard(settings)
-        self._share_port = reuse_port
-        """The workers of one pool bind the same port; the kernel spreads connections."""
+        self._sock = sock
 
     async def start(self) -> None:
         await web.BaseSite.start(self)  # registered with the runner, which stops it
@@ -143,16 +144,29 @@ class GuardedSite(web.TCPSite):
         def connection() -> GuardedHandler:
             return GuardedHandler(server, self._guard, loop=loop, access_log=None,
                                   keepalive_timeout=KEEPALIVE)
-        self._server = await loop.create_server(connection, self._host, self._port,
-                                                reuse_address=True,
-                                                reuse_port=self._share_port or None)
+        if self._sock is not None:
+            self._server = await loop.create_server(connection, sock=self._sock)
+        else:
+            self._server = await loop.create_server(connection, self._host, self._port,
+                                                    reuse_address=True)
 
 
-def run(app: web.Application, settings: Settings, reuse_port: bool = False) -> None:
-    """Serve `app` until SIGINT or SIGTERM, as aiohttp's run_app does."""
+def listen(settings: Settings, reuse_port: bool = False) -> socket.socket:
+    """The service's listening socket, bound before anything starts: a port in use is
+    known at once (OSError), before the database or the channels are touched. The workers
+    of one pool each bind the port with `reuse_port`; the kernel spreads connections."""
+    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+    return socket.create_server((settings.host, settings.port), family=family,
+                                reuse_port=reuse_port)
+
+
+def run(app: web.Application, settings: Settings, sock: socket.socket | None = None,
+        ready: Callable[[], None] = lambda: None) -> None:
+    """Serve `app` until SIGINT or SIGTERM, as aiohttp's run_app does; `ready` is called
+    once the service listens."""
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    main = loop.create_task(_serve(app, settings, reuse_port))
+    main = loop.create_task(_serve(app, settings, sock, ready))
     try:
         loop.run_until_complete(main)
     except (web.GracefulExit, KeyboardInterrupt):
@@ -165,11 +179,13 @@ def run(app: web.Application, settings: Settings, reuse_port: bool = False) -> N
         loop.close()
 
 
-async def _serve(app: web.Application, settings: Settings, reuse_port: bool) -> None:
+async def _serve(app: web.Application, settings: Settings, sock: socket.socket | None,
+                 ready: Callable[[], None]) -> None:
     runner = web.AppRunner(app, access_log=None, handle_signals=True)
     await runner.setup()
     try:
-        await GuardedSite(runner, settings, reuse_port).start()
+        await GuardedSite(runner, settings, sock).start()
+        ready()
         await asyncio.Event().wait()  # until a signal ends the loop
     finally:
         await runner.cleanup()

@@ -22,6 +22,8 @@ FIRST, SECOND = User(919191, "Hoa", "Võ"), User(929292, "Khang", "Đỗ")
 
 
 def qr(service: ServiceProcess, folder: Path, *extra: str) -> str:
+    # A poster is made only for a public address: the service's own, here.
+    service.env.setdefault("PAKN_PUBLIC_URL", service.url)
     made = service.cli("--lang", "en", "qr", "--procedure", "1.001193", "--unit",
                        "UBND-26428", "--desk", "Quầy 2", "-o", str(folder), *extra)
     assert made.returncode == 0, made.stderr

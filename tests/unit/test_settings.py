@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.home import database_url_in, home_of
 from bot.settings import Settings, SettingsError, read_dotenv
 from complaints.calendar import END_OF_CIVIL_DAY
 
@@ -27,10 +28,18 @@ def refused(**env: str) -> str:
     return str(caught.value)
 
 
+def defaults(**env: str) -> Settings:
+    """The defaults, with the data folder those variables give (bot.home)."""
+    home = home_of(env)
+    return Settings(home=home, database_url=database_url_in(home))
+
+
 def test_defaults() -> None:
-    settings = load()
-    assert settings == Settings()
-    assert settings.database_url == "sqlite+aiosqlite:///./pakn.db"
+    settings = load(HOME="/home/operator")
+    assert settings == defaults(HOME="/home/operator")
+    assert settings.database_url.startswith("sqlite+aiosqlite:////")
+    assert settings.database_url.endswith("/pakn.db")
+    assert settings.log_format == "text" and settings.metrics_token is None
     assert (settings.host, settings.port) == ("127.0.0.1", 8080)
     assert settings.telegram_token is None
     assert settings.telegram_api_url == "https://api.telegram.org"
@@ -46,11 +55,11 @@ def test_defaults() -> None:
 
 
 def test_unrelated_variables_are_ignored() -> None:
-    assert load(PATH="/usr/bin", HOME="/root", PAKN_UNKNOWN="x") == Settings()
+    assert load(PATH="/usr/bin", HOME="/root", PAKN_UNKNOWN="x") == defaults(HOME="/root")
 
 
 def test_blank_values_count_as_unset() -> None:
-    assert load(PAKN_PORT="", PAKN_DATABASE_URL="   ", PAKN_TELEGRAM_TOKEN=" ") == Settings()
+    assert load(PAKN_PORT="", PAKN_DATABASE_URL="   ", PAKN_TELEGRAM_TOKEN=" ") == defaults()
 
 
 def test_the_end_of_a_due_day_is_office_hours_or_the_civil_code() -> None:
@@ -129,6 +138,8 @@ def test_the_property_follows_the_fields() -> None:
     ({"PAKN_PORT": "65536"}, "PAKN_PORT"),
     ({"PAKN_PORT": "-1"}, "PAKN_PORT"),
     ({"PAKN_DATABASE_URL": "mysql://pakn@db/pakn"}, "PAKN_DATABASE_URL"),
+    ({"PAKN_LOG_FORMAT": "xml"}, "PAKN_LOG_FORMAT"),
+    ({"PAKN_METRICS_TOKEN": "short"}, "PAKN_METRICS_TOKEN"),
     ({"PAKN_DATABASE_URL": "sqlite:///pakn.db"}, "PAKN_DATABASE_URL"),
     ({"PAKN_DATABASE_URL": "postgresql://pakn@db/pakn"}, "PAKN_DATABASE_URL"),
     ({"PAKN_TELEGRAM_API_URL": "ftp://api.telegram.org"}, "PAKN_TELEGRAM_API_URL"),
@@ -269,7 +280,7 @@ def test_the_real_environment_overrides_the_dotenv_file(tmp_path: Path) -> None:
 
 
 def test_a_missing_dotenv_file_is_ignored(tmp_path: Path) -> None:
-    assert Settings.from_env({}, dotenv=tmp_path / "absent.env") == Settings()
+    assert Settings.from_env({}, dotenv=tmp_path / "absent.env") == defaults()
 
 
 def test_a_bad_value_in_the_dotenv_file_names_its_variable(tmp_path: Path) -> None:
