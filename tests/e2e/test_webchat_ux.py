@@ -15,7 +15,7 @@ from aiohttp import web
 from playwright.async_api import Browser, BrowserContext, FrameLocator, Locator, Page, expect
 
 from tests.e2e import axe
-from tests.e2e.browser import ARTIFACTS, chromium, png
+from tests.e2e.browser import ARTIFACTS, chromium, png, png_bytes
 from tests.e2e.service import ServiceProcess, free_port
 
 pytestmark = pytest.mark.browser
@@ -432,12 +432,19 @@ async def test_the_chat_on_another_site_keeps_its_conversation(
         await own.goto(service.url + "/")
         await expect(last_bot(own)).to_contain_text("dữ liệu cá nhân")
         assert await own.locator("#log li.bot").filter(has_text=code).count() == 0
-    async with aiohttp.ClientSession() as session:
-        # The chat refuses a socket or an upload that another site's page starts.
-        async with session.post(service.url + "/chat/upload",
-                                headers={"Sec-Fetch-Site": "cross-site",
-                                         "Origin": listed}) as response:
-            assert response.status == 403
+    # With the portal's cookie, an upload that another site's page starts is refused, by
+    # its Origin or by the browser's Sec-Fetch-Site; the frame's own is not.
+    jar = {"pakn_chat": cookie["value"]}
+    form = aiohttp.FormData()
+    form.add_field("photo", png_bytes(), filename="a.png", content_type="image/png")
+    async with aiohttp.ClientSession(cookies=jar) as session:
+        for headers, status in (({"Origin": listed}, 403),
+                                ({"Sec-Fetch-Site": "cross-site"}, 403),
+                                ({"Sec-Fetch-Site": "same-site"}, 403),
+                                ({"Origin": service.url, "Sec-Fetch-Site": "same-origin"}, 200)):
+            async with session.post(service.url + "/chat/upload", data=form,
+                                    headers=headers) as response:
+                assert response.status == status, (headers, await response.text())
 
 
 @pytest.mark.parametrize(("locale", "query", "greeting", "lang"), [
