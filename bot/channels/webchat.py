@@ -109,8 +109,8 @@ class WebChatChannel:
             return token
         cookie: SimpleCookie = SimpleCookie()
         cookie[COOKIE] = value
-        cookie[COOKIE].update({"max-age": str(COOKIE_MAX_AGE), "httponly": True, "path": "/",
-                               "secure": True, "samesite": "None"})
+        cookie[COOKIE].update({"max-age": str(COOKIE_MAX_AGE), "httponly": "1", "path": "/",
+                               "secure": "1", "samesite": "None"})
         # Python before 3.14 cannot write the Partitioned attribute: added by hand.
         response.headers.add(hdrs.SET_COOKIE, cookie[COOKIE].OutputString() + "; Partitioned")
         return token
