@@ -95,7 +95,9 @@ async def cookie_flags(site: LimitedSite, path: str, **headers: str) -> dict[str
 async def test_secure_when_the_trusted_proxy_says_https(site: LimitedSite, path: str,
                                                         database_url: str, clock: Clock
                                                         ) -> None:
-    https = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.60"}
+    # The service's public name, as a proxy passes it on (not a loopback address).
+    https = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.60",
+             "Host": "pakn.example.gov.vn"}
     assert await cookie_flags(site, path, **https) == {"secure": "True", "httponly": "True"}
     assert (await cookie_flags(site, path, **{**https, "X-Forwarded-Proto": "http"})
             )["secure"] == "False"
@@ -110,9 +112,29 @@ async def test_secure_when_the_trusted_proxy_says_https(site: LimitedSite, path:
     published = await LimitedSite(database_url, clock, trusted_proxies=(),
                                   public_url="https://pakn.example.gov.vn").start()
     try:
-        assert (await cookie_flags(published, path))["secure"] == "True"
+        assert (await cookie_flags(published, path, Host="pakn.example.gov.vn")
+                )["secure"] == "True"
     finally:
         await published.close()
+
+
+async def test_the_chat_cookie_is_partitioned_where_browsers_take_it(
+        site: LimitedSite) -> None:
+    """Over HTTPS, and on a loopback address, which browsers count as secure, the chat's
+    cookie is `Secure; SameSite=None; Partitioned` (the chat embedded on another site keeps
+    its visitor); over plain HTTP elsewhere browsers would drop it: `SameSite=Lax`."""
+    async def set_cookie(**headers: str) -> str:
+        async with aiohttp.ClientSession(site.url, headers=headers) as browser, \
+                browser.get("/") as response:
+            return response.headers["Set-Cookie"]
+    for headers in ({}, {"Host": "localhost:8080"},
+                    {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.61",
+                     "Host": "pakn.example.gov.vn"}):
+        cookie = await set_cookie(**headers)
+        assert all(flag in cookie for flag in ("Secure", "SameSite=None", "Partitioned",
+                                                "HttpOnly")), (headers, cookie)
+    plain = await set_cookie(**{"X-Forwarded-For": "203.0.113.62", "Host": "pakn.lan"})
+    assert "SameSite=Lax" in plain and "Secure" not in plain and "Partitioned" not in plain
 
 
 async def test_the_dashboard_session_cookie_too(site: LimitedSite) -> None:
