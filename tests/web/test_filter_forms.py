@@ -22,6 +22,7 @@ REPORT = {"period": ["2025-Q9", "31/02", "2026-13"], "unit": ["NOPE"], "field": 
           "procedure": ["zz"], "channel": ["zz"], "as_of": ["sometimes"]}
 PAGE = {"page": ["-1", "0", "abc", str(10**30)]}
 TEXT = {"q": ["x" * 101]}
+FORM = "//form[@class='filters'][@method='get']"
 # page → the parameters it takes → wrong values; and values that fit, kept as entered.
 ADMIN_PAGES: dict[str, tuple[dict[str, list[str]], dict[str, str]]] = {
     "/quan-tri/chi-so": (REPORT, {"period": "2026-Q3", "unit": "PKTHT", "field": "dat_dai",
@@ -62,7 +63,7 @@ def mistake(html: str, name: str, good: dict[str, str]) -> tuple[str, str]:
     """The page's language and the words beside field `name`, after checking that they
     are tied to it and that the other fields keep what was entered."""
     tree = lxml.html.fromstring(html)
-    controls = tree.xpath(f"//form[@class='filters'][@method='get']//*[@name='{name}'][@aria-invalid='true']")
+    controls = tree.xpath(f"{FORM}//*[@name='{name}'][@aria-invalid='true']")
     assert len(controls) == 1, f"{name} is not marked"
     control = controls[0]
     words = tree.get_element_by_id(control.get("aria-describedby"))
@@ -99,7 +100,7 @@ async def answers(client: aiohttp.ClientSession, path: str, pages: tuple[
     async with client.get(f"{path}?{urlencode(good)}", allow_redirects=False) as response:
         if response.content_type == "text/html":
             tree = lxml.html.fromstring(await response.text())
-            names = set(tree.xpath("//form[@class='filters'][@method='get']//*[@name]/@name"))
+            names = set(tree.xpath(f"{FORM}//*[@name]/@name"))
             assert names <= set(wrong), (path, names - set(wrong))
     return found
 
