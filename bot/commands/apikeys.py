@@ -9,6 +9,7 @@ from bot.apikeys import DOSSIERS_SCOPE, OPEN311_SCOPE, SCOPES, issue_key
 from bot.commands.base import fail, migrate, open_store
 from bot.dispatch import utcnow
 from bot.i18n import _, format_datetime
+from bot.names import scope_name
 from bot.settings import Settings
 from storage.web import ApiKey
 
@@ -69,7 +70,8 @@ def list_keys(settings: Settings, args: argparse.Namespace) -> int:
         state = (_("revoked {date}").format(date=format_datetime(key.revoked_at, settings.tz))
                  if key.revoked_at else _("active"))
         print(_("{number}. {name} · {scopes} · issued {date} · {state}").format(
-            number=key.id, name=key.name, scopes=", ".join(sorted(key.scopes)),
+            number=key.id, name=key.name,
+            scopes=", ".join(scope_name(scope) for scope in sorted(key.scopes)),
             date=format_datetime(key.created_at, settings.tz), state=state))
     return 0
 

@@ -11,7 +11,7 @@ from bot.commands.base import fail, migrate, open_store
 from bot.core.dossiers import link_token
 from bot.dispatch import utcnow
 from bot.handlers.admin import BOT_USERNAME_KEY
-from bot.i18n import _, use_locale
+from bot.i18n import _, current_language, use_locale
 from bot.qr import poster_pdf, qr_png, qr_svg
 from bot.settings import Settings
 from bot.surveys import create_survey_link, telegram_link, web_link
@@ -34,7 +34,7 @@ def make_qr(settings: Settings, args: argparse.Namespace) -> int:
     if args.dossier:
         return _dossier_qr(settings, args)
 
-    async def make() -> tuple[str, str | None, str, str | None] | str:
+    async def make() -> tuple[str, str | None, str, str | None, str] | str:
         async with open_store(settings) as store, store.unit_of_work() as uow:
             directory = await uow.directory.load()
             procedure = next((p for p in directory.procedures if p.code == args.procedure),
@@ -47,11 +47,12 @@ def make_qr(settings: Settings, args: argparse.Namespace) -> int:
                                              args.desk, utcnow())
             unit = directory.unit(args.unit).name.vi if args.unit else None
             return token, await uow.meta.get(BOT_USERNAME_KEY), \
-                f"{procedure.name.vi} ({procedure.code})", unit
+                f"{procedure.name.vi} ({procedure.code})", unit, \
+                procedure.name.in_language(current_language())
     made = asyncio.run(make())
     if isinstance(made, str):
         return fail(made, 2)
-    token, username, procedure_name, unit_name = made
+    token, username, procedure_name, unit_name, shown = made
     base = settings.site_url
     web = web_link(base, token)
     telegram = telegram_link(username, token) if username else None
@@ -65,7 +66,7 @@ def make_qr(settings: Settings, args: argparse.Namespace) -> int:
                                             web)
     for name, content in files.items():
         (folder / name).write_bytes(content)
-    print(_("Survey link for {procedure}:").format(procedure=procedure_name))
+    print(_("Survey link for {procedure}:").format(procedure=shown))
     if telegram:
         print("  " + _("Telegram: {link}").format(link=telegram))
     print("  " + _("Web chat: {link}").format(link=web))
