@@ -19,6 +19,9 @@ from tests.e2e.browser import ARTIFACTS, chromium, png, png_bytes
 from tests.e2e.service import ServiceProcess, free_port
 
 pytestmark = pytest.mark.browser
+# The machine may be busy: each step waits for its condition, up to this long (ms).
+PATIENCE = 20_000
+expect.set_options(timeout=PATIENCE)
 CODE = re.compile(r"PA-\d{4}-\d{6}")
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
@@ -59,6 +62,12 @@ View = Page | FrameLocator
 """The chat as its own page, or inside a portal's frame."""
 
 
+# From the notice to agree to up to describing it: the button tapped, a word of the
+# answer, the name of the step.
+TAPS = (("Tôi đồng ý", "đã được ghi nhận", "02-consent"), ("Gửi phản ánh", "lĩnh vực", "03-field"),
+        ("Đất đai", "xã", "04-area"), ("Xã Xuân Bắc", "20", "05-describe"))
+
+
 def last_bot(page: View) -> Locator:
     return page.locator("#log li.bot").last
 
@@ -88,10 +97,12 @@ async def press(page: View, label: str | re.Pattern[str]) -> None:
 
 
 async def citizen(browser: Browser, viewport: dict[str, int], **options: Any) -> BrowserContext:
-    return await browser.new_context(
+    context = await browser.new_context(
         locale="vi-VN", viewport=viewport, has_touch=viewport is PHONE,
         is_mobile=viewport is PHONE, geolocation={"latitude": 10.9312, "longitude": 107.4125},
         permissions=["geolocation"], **options)
+    context.set_default_timeout(PATIENCE)
+    return context
 
 
 def shots_for(request: pytest.FixtureRequest) -> Path:
@@ -135,18 +146,10 @@ async def test_a_whole_pakn_keeps_the_newest_message_in_view(
         await expect(last_bot(page)).to_contain_text("dữ liệu cá nhân")
         await expect(page.locator("#log li.mine")).to_have_count(0)
         await step(page, shots, "01-greeting")
-        await press(page, "Tôi đồng ý")
-        await expect(last_bot(page)).to_contain_text("đã được ghi nhận")
-        await step(page, shots, "02-consent")
-        await press(page, "Gửi phản ánh")
-        await expect(last_bot(page)).to_contain_text("lĩnh vực")
-        await step(page, shots, "03-field")
-        await press(page, "Đất đai")
-        await expect(last_bot(page)).to_contain_text("xã")
-        await step(page, shots, "04-area")
-        await press(page, "Xã Xuân Bắc")
-        await expect(last_bot(page)).to_contain_text("20")
-        await step(page, shots, "05-describe")
+        for button, answer, name in TAPS:
+            await press(page, button)
+            await expect(last_bot(page)).to_contain_text(answer)
+            await step(page, shots, name)
         await say(page, DESCRIPTION)
         await expect(last_bot(page).get_by_role("button", name="Tiếp tục")).to_be_visible()
         await step(page, shots, "06-attach")
@@ -241,7 +244,7 @@ async def tab_to(page: Page, name: str, key: str = "Tab", limit: int = 40) -> No
 
 
 async def wait_focus(page: Page, name: str) -> None:
-    await page.wait_for_function(f"() => ({FOCUSED})() === {name!r}", timeout=5000)
+    await page.wait_for_function(f"() => ({FOCUSED})() === {name!r}", timeout=PATIENCE)
 
 
 async def type_line(page: Page, text: str) -> None:
@@ -385,8 +388,7 @@ async def test_the_chat_on_a_portal_from_one_script_tag(
 
 async def file_in(chat: View) -> str:
     """A whole PAKN typed and tapped in `chat`, from the notice to agree to; its code."""
-    for button, answer in (("Tôi đồng ý", "đã được ghi nhận"), ("Gửi phản ánh", "lĩnh vực"),
-                           ("Đất đai", "xã"), ("Xã Xuân Bắc", "20")):
+    for button, answer, _name in TAPS:
         await press(chat, button)
         await expect(last_bot(chat)).to_contain_text(answer)
     await say(chat, DESCRIPTION)
