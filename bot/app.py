@@ -203,8 +203,10 @@ class Service:
     def web_app(self) -> web.Application:
         limits = WebLimits(self.store, self.settings, self.clock)
         # Odd input is refused before anything else, cached answers next.
+        sessions = Sessions(self.store, self.settings, self.clock)
         app = web.Application(client_max_size=MAX_REQUEST,
-                              middlewares=[request_ids, refuse_bad_input(self.settings),
+                              middlewares=[request_ids,
+                                           refuse_bad_input(self.settings, sessions.viewer),
                                            PublicCache(limits).middleware])
         public = self.settings.public_url is not None
         webhooks: dict[str, Handler] = {}
@@ -225,7 +227,6 @@ class Service:
         OpenData(self.store, self.settings, self.clock).install(app)
         DossiersApi(self.store, self.runner, self.settings, self.clock).install(app)
         Open311(self.store, self.dispatcher, self.settings, self.clock, limits).install(app)
-        sessions = Sessions(self.store, self.settings, self.clock)
         sessions.install(app)
         Desk(self.store, self.settings, self.clock, sessions, self.media,
              self.dispatcher.perform).install(app)

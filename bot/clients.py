@@ -48,6 +48,18 @@ def came_over_https(request: web.Request, proxies: Networks) -> bool:
     return request.headers.get("X-Forwarded-Proto", "").strip().lower() == "https"
 
 
+def trustworthy_host(request: web.Request) -> bool:
+    """Whether browsers count the address asked for as a secure context although it is
+    plain HTTP: the loopback names and addresses (a computer testing the service)."""
+    host = (request.url.host or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def cookies_secure(request: web.Request, proxies: Networks, public_url: str | None) -> bool:
     """Whether a cookie set in answer to `request` must be `Secure`: the request came over
     HTTPS (to us, or to a trusted proxy), or the service is published at an https address,

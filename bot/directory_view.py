@@ -2,7 +2,8 @@
 
 from datetime import date
 
-from bot.i18n import _
+from bot.i18n import _, current_language
+from bot.names import area_name, field_name, unit_name
 from complaints.directory import Directory, Name, Unit
 
 
@@ -50,26 +51,37 @@ def as_json(directory: Directory, history: bool = True) -> dict[str, object]:
 
 
 def as_text(directory: Directory) -> str:
+    """The directory in words, in the reader's language; each list has a column of the
+    codes the commands and files take, under its heading."""
+    language = current_language()
+    code, name = _("Code"), _("Name")
     lines = [_("{name} ({code}); focal point: {focal}").format(
-        name=directory.name.vi, code=directory.code, focal=directory.focal_unit), "",
-        _("Areas:")]
-    lines += [f"  {a.code:<8} {a.name.vi}" for a in directory.areas]
-    lines += ["", _("Units:")]
-    lines += [f"  {u.code:<12} {u.name.vi}" for u in directory.units]
+        name=directory.name.in_language(language), code=directory.code,
+        focal=unit_name(directory, directory.focal_unit)), "", _("Areas:"),
+        f"  {code:<8} {name}"]
+    lines += [f"  {a.code:<8} {a.name.in_language(language)}" for a in directory.areas]
+    lines += ["", _("Units:"), f"  {code:<12} {name}"]
+    lines += [f"  {u.code:<12} {u.name.in_language(language)}" for u in directory.units]
     if directory.former_units:
-        lines += ["", _("Former units (last day -> successors):")]
-        lines += [f"  {u.code:<12} {u.name.vi} ({_day(u.effective_to) or '?'} -> "
-                  f"{', '.join(u.successors) or '—'})" for u in directory.former_units]
-    lines += ["", _("Fields (satisfaction target, working days to resolve / to transfer):")]
-    lines += [f"  {f.code:<20} {f.name.vi:<32} {f.satisfaction_target:.0%}  "
-              f"{f.resolve_days}/{f.transfer_days}" for f in directory.fields]
-    lines += ["", _("Procedures:")]
-    lines += [f"  {p.code:<10} {p.field:<20} {p.name.vi}" for p in directory.procedures]
+        lines += ["", _("Former units (last day -> successors):"), f"  {code:<12} {name}"]
+        lines += [f"  {u.code:<12} {u.name.in_language(language)} "
+                  f"({_day(u.effective_to) or '?'} -> "
+                  f"{', '.join(unit_name(directory, s) for s in u.successors) or '—'})"
+                  for u in directory.former_units]
+    lines += ["", _("Fields (satisfaction target, working days to resolve / to transfer):"),
+              f"  {code:<20} {name}"]
+    lines += [f"  {f.code:<20} {f.name.in_language(language):<32} {f.satisfaction_target:.0%}"
+              f"  {f.resolve_days}/{f.transfer_days}" for f in directory.fields]
+    lines += ["", _("Procedures:"), f"  {code:<10} {name}"]
+    lines += [f"  {p.code:<10} {p.name.in_language(language)} "
+              f"({field_name(directory, p.field)})" for p in directory.procedures]
     lines += ["", _("Routing (field, area -> unit):")]
     for rule in directory.rules:
-        target = (_("{unit}, or the area's commune").format(unit=rule.unit)
-                  if rule.to_area_unit else rule.unit)
-        lines.append(f"  {rule.field or '*':<20} {rule.area or '*':<8} -> {target}")
-    anything_else = _("(anything else)")
-    lines.append(f"  {anything_else:<29} -> {directory.focal_unit}")
+        unit = unit_name(directory, rule.unit)
+        target = (_("{unit}, or the area's commune").format(unit=unit)
+                  if rule.to_area_unit else unit)
+        lines.append("  " + " · ".join((
+            field_name(directory, rule.field) if rule.field else _("any field"),
+            area_name(directory, rule.area) if rule.area else _("any area"))) + f" -> {target}")
+    lines.append("  " + _("(anything else)") + f" -> {unit_name(directory, directory.focal_unit)}")
     return "\n".join(lines)

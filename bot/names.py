@@ -35,6 +35,13 @@ def role_name(role: Role) -> str:
             Role.ADMIN: _("administrator")}[role]
 
 
+def scope_name(scope: str) -> str:
+    """What an API key may do, in words (the scope itself for one this version does not
+    know)."""
+    return {"open311": _("file PAKN (Open311)"),
+            "dossiers:write": _("push dossiers")}.get(scope, scope)
+
+
 def channel_name(code: str) -> str:
     """How a case or rating came in, in words; the code itself for one this version does
     not know (a channel of an imported history, say)."""

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from babel.numbers import format_decimal, format_percent
 
 from bot.i18n import _, current_language, format_date
-from bot.names import unit_name
+from bot.names import CHANNELS, channel_name, unit_name
 from bot.ports import IndicatorSource
 from complaints.directory import Directory
 from surveys.indicators import APOLOGISED, UNVERIFIED, Counts, Indicator, Indicators, Rate, Targets
@@ -148,7 +148,8 @@ def report_text(report: Report, directory: Directory, language: str,
     lines += [inclusion_line(inclusion, directory, timezone) for inclusion in report.inclusions]
     names = {"unit": unit_names(directory, language),
              "field": {f.code: f.name.in_language(language) for f in directory.fields},
-             "procedure": {p.code: p.name.in_language(language) for p in directory.procedures}}
+             "procedure": {p.code: p.name.in_language(language) for p in directory.procedures},
+             "channel": {code: channel_name(code) for code in CHANNELS}}
     headings = {"unit": _("By unit"), "field": _("By field"), "procedure": _("By procedure"),
                 "channel": _("By channel")}
     for group, values in report.groups.items():

@@ -18,13 +18,14 @@ import secrets
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from functools import cache
+from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any, Protocol
 
-from aiohttp import BodyPartReader, WSMsgType, web
+from aiohttp import BodyPartReader, WSMsgType, hdrs, web
 
 from bot.channels.base import Outcome, Sent, StoredFile, UploadRefusal
-from bot.clients import Networks, client_address, cookies_secure
+from bot.clients import Networks, client_address, cookies_secure, trustworthy_host
 from bot.jsonguard import loads_bounded
 from bot.links import parse_id
 from bot.messages import IncomingMessage, Kind, Photo, row_id
@@ -98,12 +99,27 @@ class WebChatChannel:
                                             self._signature(token).encode()) else None
 
     def issue(self, request: web.Request, response: web.StreamResponse) -> str:
-        """A new visitor: a token, in a signed cookie set on `response`."""
+        """A new visitor: a token, in a signed cookie set on `response`.
+
+        Over HTTPS (or on a loopback address, which browsers treat alike) the cookie is
+        partitioned (CHIPS: `Secure; SameSite=None; Partitioned`): inside a portal's
+        frame the browser keeps it, for that portal only, so the chat embedded on another
+        site keeps its conversation, and no other site's page can send it along. Over
+        plain HTTP elsewhere browsers refuse `Secure`: it stays `SameSite=Lax`."""
         token = secrets.token_urlsafe(32)
-        response.set_cookie(COOKIE, f"{token}.{self._signature(token)}",
-                            max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",
-                            secure=cookies_secure(request, self.proxies, self.public_url),
-                            path="/")
+        partitioned = (cookies_secure(request, self.proxies, self.public_url)
+                       or trustworthy_host(request))
+        value = f"{token}.{self._signature(token)}"
+        if not partitioned:
+            response.set_cookie(COOKIE, value, max_age=COOKIE_MAX_AGE, httponly=True,
+                                path="/", samesite="Lax")
+            return token
+        cookie: SimpleCookie = SimpleCookie()
+        cookie[COOKIE] = value
+        cookie[COOKIE].update({"max-age": str(COOKIE_MAX_AGE), "httponly": "1", "path": "/",
+                               "secure": "1", "samesite": "None"})
+        # Python before 3.14 cannot write the Partitioned attribute: added by hand.
+        response.headers.add(hdrs.SET_COOKIE, cookie[COOKIE].OutputString() + "; Partitioned")
         return token
 
     # --- delivery: push to the tabs open on this chat ----------------------------------
@@ -320,8 +336,12 @@ def frame_ancestors(policy: str, origins: tuple[str, ...]) -> str:
 
 
 def _same_origin(request: web.Request) -> bool:
-    """Refuse a websocket or upload started by another site's page (the cookie would ride
-    along): the Origin, when the browser sends one, must be this host."""
+    """Refuse a websocket or upload started by another site's page (a cookie sent with
+    `SameSite=None` would ride along): the Origin, when the browser sends one, must be
+    this host, and the browser's own Sec-Fetch-Site, when sent, must say so too. The chat
+    embedded in a portal's frame is a page of this origin: it passes."""
+    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+        return False
     origin = request.headers.get("Origin")
     if origin is None:
         return True

@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from bot.commands.base import fail, migrate, open_store, site_url
 from bot.i18n import _, format_datetime
+from bot.names import scope_name
 
 if TYPE_CHECKING:
     from bot.settings import Settings
+    from storage.web import ApiKey
 
 NAME_MAX = 200
 
@@ -64,7 +66,6 @@ def create_key(settings: Settings, args: argparse.Namespace) -> int:
 def list_keys(settings: Settings, args: argparse.Namespace) -> int:
     import asyncio
 
-    from storage.web import ApiKey
     migrate(settings)
 
     async def read() -> list[ApiKey]:
@@ -77,7 +78,8 @@ def list_keys(settings: Settings, args: argparse.Namespace) -> int:
         state = (_("revoked {date}").format(date=format_datetime(key.revoked_at, settings.tz))
                  if key.revoked_at else _("active"))
         print(_("{number}. {name} · {scopes} · issued {date} · {state}").format(
-            number=key.id, name=key.name, scopes=", ".join(sorted(key.scopes)),
+            number=key.id, name=key.name,
+            scopes=", ".join(scope_name(scope) for scope in sorted(key.scopes)),
             date=format_datetime(key.created_at, settings.tz), state=state))
 
     return 0

@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.commands.base import fail, migrate, open_store
-from bot.i18n import _
+from bot.i18n import _, current_language
+from bot.names import unit_name
 
 if TYPE_CHECKING:
     from bot.settings import Settings
-    from complaints.directory import Choice
+    from complaints.directory import Choice, Directory
 
 
 def register(commands: Any) -> None:
@@ -62,26 +63,28 @@ def import_directory(settings: Settings, args: argparse.Namespace) -> int:
                     .format(date=effective.isoformat()))
     migrate(settings)
 
-    async def load() -> Loaded:
+    async def load() -> tuple[Loaded, Directory]:
         async with open_store(settings) as store, store.unit_of_work() as uow:
             successors = None
             if mapping_text is not None:
                 successors = parse_mapping(mapping_text, await uow.directory.load(),
                                            directory)
-            return await load_directory(uow, now, directory, effective, successors)
+            loaded = await load_directory(uow, now, directory, effective, successors)
+            return loaded, await uow.directory.load()
     try:
-        loaded = asyncio.run(load())
+        loaded, merged = asyncio.run(load())
     except DirectoryError as exc:
         return fail(_("{file}: {error} (nothing was imported)").format(file=args.mapping,
                                                                       error=exc))
     print(_("Imported {name}: {areas} areas, {units} units, {fields} fields, {procedures} "
             "procedures, {rules} routing rules.").format(
-        name=directory.name.vi, areas=len(directory.areas), units=len(directory.units),
-        fields=len(directory.fields), procedures=len(directory.procedures),
-        rules=len(directory.rules)))
+        name=directory.name.in_language(current_language()), areas=len(directory.areas),
+        units=len(directory.units), fields=len(directory.fields),
+        procedures=len(directory.procedures), rules=len(directory.rules)))
     for moved in loaded.moved:
         print(_("Case {case} moved from {old} to {new} ({why}).").format(
-            case=moved.case, old=moved.from_unit, new=moved.to_unit,
+            case=moved.case, old=unit_name(merged, moved.from_unit),
+            new=unit_name(merged, moved.to_unit),
             why=choice_text(moved.chosen_by)))
 
     return 0
@@ -99,7 +102,6 @@ def show(settings: Settings, args: argparse.Namespace) -> int:
     import asyncio
 
     from bot.directory_view import as_json, as_text
-    from complaints.directory import Directory
     migrate(settings)
 
     async def load() -> Directory:

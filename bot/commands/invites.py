@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.commands.base import fail, migrate, open_store, site_url
 from bot.i18n import _
+from bot.names import role_name, unit_name
 from complaints.people import Role
 
 if TYPE_CHECKING:
@@ -33,18 +34,20 @@ def make_invite(settings: Settings, args: argparse.Namespace) -> int:
         return fail(_("--unit is required for staff and head"), 2)
     migrate(settings)
 
-    async def make() -> tuple[str | None, str | None]:
+    async def make() -> tuple[str | None, str | None, str]:
         async with open_store(settings) as store, store.unit_of_work() as uow:
-            if unit is not None and not (await uow.directory.load()).has_unit(unit):
-                return None, None
+            directory = await uow.directory.load()
+            if unit is not None and not directory.has_unit(unit):
+                return None, None, ""
             token = await create_invite(uow.invites, role, unit, None, utcnow(),
                                         settings.invite_days)
-            return token, await uow.meta.get(BOT_USERNAME_KEY)
-    token, username = asyncio.run(make())
+            named = f" · {unit_name(directory, unit)}" if unit else ""
+            return token, await uow.meta.get(BOT_USERNAME_KEY), named
+    token, username, named = asyncio.run(make())
     if token is None:
         return fail(_("unknown unit '{unit}' (see: pakn directory show)").format(unit=unit), 2)
     print(_("Invite for {role}{unit}, valid once for {days} days:").format(
-        role=role.value, unit=f" {unit}" if unit else "", days=settings.invite_days))
+        role=role_name(role), unit=named, days=settings.invite_days))
     if username:
         print("  " + _("Telegram: {link}").format(link=telegram_link(username, token)))
     else:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.commands.base import fail, migrate, open_store, site_url
-from bot.i18n import _, use_locale
+from bot.i18n import _, current_language, use_locale
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -42,7 +42,7 @@ def make_qr(settings: Settings, args: argparse.Namespace) -> int:
                       "service's public address, not to this machine."), 2)
     migrate(settings)
 
-    async def make() -> tuple[str, str | None, str, str | None] | str:
+    async def make() -> tuple[str, str | None, str, str | None, str] | str:
         async with open_store(settings) as store, store.unit_of_work() as uow:
             directory = await uow.directory.load()
             procedure = next((p for p in directory.procedures if p.code == args.procedure),
@@ -55,11 +55,12 @@ def make_qr(settings: Settings, args: argparse.Namespace) -> int:
                                              args.desk, utcnow())
             unit = directory.unit(args.unit).name.vi if args.unit else None
             return token, await uow.meta.get(BOT_USERNAME_KEY), \
-                f"{procedure.name.vi} ({procedure.code})", unit
+                f"{procedure.name.vi} ({procedure.code})", unit, \
+                procedure.name.in_language(current_language())
     made = asyncio.run(make())
     if isinstance(made, str):
         return fail(made, 2)
-    token, username, procedure_name, unit_name = made
+    token, username, procedure_name, unit_name, shown = made
     base = settings.site_url
     web = web_link(base, token)
     telegram = telegram_link(username, token) if username else None
@@ -73,7 +74,7 @@ def make_qr(settings: Settings, args: argparse.Namespace) -> int:
                                             web)
     for name, content in files.items():
         (folder / name).write_bytes(content)
-    print(_("Survey link for {procedure}:").format(procedure=procedure_name))
+    print(_("Survey link for {procedure}:").format(procedure=shown))
     if telegram:
         print("  " + _("Telegram: {link}").format(link=telegram))
     print("  " + _("Web chat: {link}").format(link=web))

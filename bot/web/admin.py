@@ -31,9 +31,9 @@ from bot.settings import Settings
 from bot.web import params
 from bot.web.dashboard import DashboardPages
 from bot.web.desk import NONCE, new_nonce
+from bot.web.filters import Filters
 from bot.web.public import (
     CHARTS,
-    as_of_param,
     beside_cards,
     chart_svg,
     columns,
@@ -53,7 +53,7 @@ from storage.records import Override, SurveyToken
 from storage.uow import SqlUnitOfWork, Store
 from surveys.bursts import BURST_COUNT, BURST_MINUTES, Burst, Place, find_bursts
 from surveys.periods import Period
-from surveys.report import GROUPS, Report, Scope
+from surveys.report import GROUPS, Report
 
 CSV_MIME = "text/csv"
 INCLUSION_ID = re.compile(r"[0-9]{1,18}")
@@ -83,30 +83,33 @@ class Admin(DashboardPages):
 
     # --- indicators --------------------------------------------------------------------
 
-    def _scope(self, request: web.Request) -> tuple[Period, Scope]:
-        query = request.query
-        period = params.period_param(query, "period",
-                                     current_quarter(self.clock(), self.settings),
-                                     self.settings.tz)
-        return period, Scope(**{key: params.text(query, key, 64) or None
-                                for key in ("unit", "field", "procedure", "channel")})
-
-    async def _report(self, request: web.Request) -> tuple[Any, Directory]:
-        period, scope = self._scope(request)
-        as_of = as_of_param(request)
+    async def _report(self, request: web.Request) -> tuple[Filters, Report | None, Directory]:
+        """The report the query asks for; none when the query has a mistake."""
         async with self.store.unit_of_work() as uow:
             directory = await uow.directory.load()
+            form = Filters(request.query)
+            period, scope, as_of = form.report(
+                directory, current_quarter(self.clock(), self.settings), self.settings.tz)
+            if form.wrong or period is None:
+                return form, None, directory
             report = await make_report(uow.indicators, directory, period, scope, self.clock(),
                                        self.settings.tz, groups=GROUPS, as_of=as_of)
-        return report, directory
+        return form, report, directory
 
     async def indicators(self, request: web.Request, *, error: str | None = None,
                          status: int = 200) -> web.Response:
         viewer = await self.sessions.require(request, admin=True)
-        report, directory = await self._report(request)
+        form, report, directory = await self._report(request)
         language = self.language(viewer)
+        query = form.entered()
+        with use_locale(language):
+            channels = [(code, channel_name(code)) for code in CHANNELS]
+            errors = form.mistakes()
+        if report is None:
+            return self.render(request, viewer, "admin/indicators.html", "indicators",
+                               status=400, errors=errors, report=None, directory=directory,
+                               query=query, channels=channels)
         review = await self._review(report, directory, language)
-        query = {k: v for k, v in request.query.items() if v}
         query.setdefault("period", report.period.label)
         with use_locale(language):
             titles = {"unit": _("By unit"), "field": _("By field"),
@@ -114,11 +117,9 @@ class Admin(DashboardPages):
             end_of_day = end_of_day_note(self.settings.end_of_day)
         tables = [(group, titles[group], group_rows(report, directory, group, language))
                   for group in GROUPS]
-        with use_locale(language):
-            channels = [(code, channel_name(code)) for code in sorted(
-                {str(code) for code in report.groups.get("channel", {})} | set(CHANNELS))]
         return self.render(request, viewer, "admin/indicators.html", "indicators",
-                           status=status, error=error, review=review, nonce=new_nonce(),
+                           status=status, error=error, errors={}, review=review,
+                           nonce=new_nonce(),
                            burst_count=BURST_COUNT, burst_minutes=BURST_MINUTES,
                            report=report, overall=overall_cards(report.overall, language),
                            beside=beside_cards(report, directory, language),
@@ -159,7 +160,11 @@ class Admin(DashboardPages):
         stop counting them (`revoke`): once per form, kept in the audit log."""
         viewer = await self.sessions.require(request, admin=True)
         fields = await self.sessions.form(request, viewer)
-        period, _scope = self._scope(request)
+        form = Filters(request.query)
+        period = form.period("period", current_quarter(self.clock(), self.settings),
+                             self.settings.tz)
+        form.refuse()
+        assert period is not None
         nonce, revoke = str(fields.get("nonce", "")), str(fields.get("revoke", ""))
         unit, now = str(fields.get("unit", "")), self.clock()
         if not NONCE.match(nonce) or (revoke and not INCLUSION_ID.fullmatch(revoke)):
@@ -189,21 +194,34 @@ class Admin(DashboardPages):
         kind = request.match_info["kind"]
         if kind not in CHARTS:
             raise web.HTTPNotFound()
-        report, directory = await self._report(request)
+        form, report, directory = await self._report(request)
+        form.refuse()
+        assert report is not None
         return web.Response(body=chart_svg(kind, report, directory, self.language(viewer)),
                             content_type="image/svg+xml",
                             headers={"Cache-Control": "private, no-store"})
 
     # --- exports -----------------------------------------------------------------------
 
-    async def exports(self, request: web.Request) -> web.Response:
+    async def exports(self, request: web.Request, *, form: Filters | None = None,
+                      failed: str = "") -> web.Response:
+        """The export forms; `failed` is the one sent with a mistake in `form`."""
         viewer = await self.sessions.require(request, admin=True)
-        period, _scope = self._scope(request)
-        return self.render(request, viewer, "admin/exports.html", "exports", period=period)
+        form = form or Filters(request.query)
+        period = form.period("period", current_quarter(self.clock(), self.settings),
+                             self.settings.tz)
+        with use_locale(self.language(viewer)):
+            errors = form.mistakes()
+        return self.render(request, viewer, "admin/exports.html", "exports",
+                           status=400 if errors else 200, errors=errors, failed=failed,
+                           period=request.query.get("period", "") if period is None
+                           else period.label)
 
     async def xlsx(self, request: web.Request) -> web.Response:
         viewer = await self.sessions.require(request, admin=True)
-        report, directory = await self._report(request)
+        form, report, directory = await self._report(request)
+        if report is None:
+            return await self.exports(request, form=form, failed="xlsx")
         workbook = BytesIO()
         async with self.store.unit_of_work() as uow:
             with use_locale(self.language(viewer)):
@@ -213,12 +231,16 @@ class Admin(DashboardPages):
 
     async def csv(self, request: web.Request) -> web.Response:
         viewer = await self.sessions.require(request, admin=True)
-        period, scope = self._scope(request)
-        start, end = period.bounds(self.settings.tz)
         table = StringIO()
         table.write("\ufeff")  # a BOM: spreadsheet programs then read the UTF-8 as such
         async with self.store.unit_of_work() as uow:
             directory = await uow.directory.load()
+            form = Filters(request.query)
+            period, scope, _as_of = form.report(
+                directory, current_quarter(self.clock(), self.settings), self.settings.tz)
+            if period is None or form.wrong:
+                return await self.exports(request, form=form, failed="csv")
+            start, end = period.bounds(self.settings.tz)
             with use_locale(self.language(viewer)):
                 await write_cases_csv(table, uow.exports.cases(start, end, scope.unit,
                                                                scope.field),

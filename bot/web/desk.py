@@ -29,6 +29,7 @@ from bot.ports import Chat
 from bot.settings import Settings
 from bot.web import params
 from bot.web.dashboard import DashboardPages
+from bot.web.filters import Filters, known_units
 from bot.web.published import clean
 from bot.web.session import Sessions, Viewer
 from complaints.case import Case, Status, can_handle, can_view
@@ -76,37 +77,37 @@ class Desk(DashboardPages):
 
     async def cases(self, request: web.Request) -> web.Response:
         viewer = await self.sessions.require(request)
-        query = request.query
-        status = params.choice(query, "status", STATUSES, "open")
         admin = viewer.actor.is_admin
-        unit = (params.text(query, "unit", 64) or None) if admin else None
         # Staff see their unit's cases, and the focal point's those it stands in for.
         units = None if admin else {viewer.account.unit or "", *viewer.actor.covers}
-        start = end = None
-        period_label = params.text(query, "period", 40)
-        if period_label:
-            start, end = params.period_param(query, "period", "",
-                                             self.settings.tz).bounds(self.settings.tz)
-        number = params.int_param(query, "page", 1, 1, PAGE_MAX)
-        search = params.text(query, "q", 100) or None
-        field = params.text(query, "field", 64) or None
         now = self.clock()
         async with self.store.unit_of_work() as uow:
             directory = await uow.directory.load()
             notes = await _notes(uow, viewer, request)
-            found, total = await uow.cases.search(
+            form = Filters(request.query)
+            status = form.choice("status", STATUSES, "open")
+            # A unit merged away still has its cases (the indicators link to them).
+            unit = ((form.choice("unit", known_units(directory)) or None) if admin
+                    else None)
+            field = form.choice("field", (f.code for f in directory.fields)) or None
+            period = form.period("period", "", self.settings.tz)
+            start, end = period.bounds(self.settings.tz) if period else (None, None)
+            number = form.number("page", 1, 1, PAGE_MAX)
+            search = form.text("q", 100) or None
+            found, total = ([], 0) if form.wrong else await uow.cases.search(
                 now=now, unit=unit, units=units, field=field, status=status,
                 start=start, end=end, text=search,
                 limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
         language = self.language(viewer)
         with use_locale(language):
             rows = [self._row(case, directory, now) for case in found]
+            errors = form.mistakes()
         return self.render(request, viewer, "admin/cases.html",
                            "late" if status == "late" else "cases", cases=rows, total=total,
+                           status=400 if errors else 200, errors=errors,
                            page=number, pages=max(1, ceil(total / PAGE_SIZE)),
-                           query={k: v for k, v in query.items() if k != "r"},
-                           state=status, directory=directory,
-                           admin=admin, unit=unit, period=period_label, notes=notes,
+                           query={k: v for k, v in form.entered().items() if k != "r"},
+                           state=status, directory=directory, admin=admin, notes=notes,
                            several_units=units is None or len(units) > 1)
 
     def _row(self, case: Case, directory: Any, now: datetime) -> dict[str, Any]:

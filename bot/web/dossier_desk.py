@@ -25,9 +25,9 @@ from bot.messages import Kind
 from bot.names import procedure_name, unit_name
 from bot.ports import DossierEvent
 from bot.settings import Settings
-from bot.web import params
 from bot.web.dashboard import DashboardPages
 from bot.web.desk import NONCE, new_nonce
+from bot.web.filters import Filters, known_units
 from bot.web.published import clean
 from bot.web.render import day as short_day
 from bot.web.session import Sessions, Viewer
@@ -81,29 +81,31 @@ class DossierDesk(DashboardPages):
 
     async def dossiers(self, request: web.Request) -> web.Response:
         viewer = await self.sessions.require(request)
-        query = request.query
-        which = params.choice(query, "list", tuple(LISTS), "open")
         admin = viewer.actor.is_admin
-        number = params.int_param(query, "page", 1, 1, PAGE_MAX)
-        wanted = params.text(query, "unit", 64)
         now = self.clock()
         async with self.store.unit_of_work() as uow:
             directory = await uow.directory.load()
-            unit = ((wanted if directory.has_unit(wanted) else None) if admin
+            form = Filters(request.query)
+            which = form.choice("list", tuple(LISTS), "open")
+            number = form.number("page", 1, 1, PAGE_MAX)
+            # Staff see their own unit's, whatever the query asks.
+            unit = ((form.choice("unit", known_units(directory)) or None) if admin
                     else viewer.account.unit)
             calendar = await self.runner.calendars.around(uow.calendar, now, self.settings.tz)
-            found, total = await uow.dossiers.search(
+            found, total = ([], 0) if form.wrong else await uow.dossiers.search(
                 now=now, at_risk_before=asked_before(now, calendar, self.settings.tz),
                 unit=unit, which=which, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
         language = self.language(viewer)
         with use_locale(language):
             rows = [self._row(dossier, directory, now, language) for dossier in found]
+            errors = form.mistakes()
         return self.render(request, viewer, "admin/dossiers.html",
                            "late_dossiers" if which == "unapologised" else "dossiers",
+                           status=400 if errors else 200, errors=errors,
                            dossiers=rows, total=total, page=number,
                            pages=max(1, ceil(total / PAGE_SIZE)), which=which, admin=admin,
                            unit=unit, directory=directory,
-                           query={k: v for k, v in query.items() if k != "page"})
+                           query={k: v for k, v in form.entered().items() if k != "page"})
 
     def _row(self, dossier: Dossier, directory: Directory, now: datetime,
              language: str) -> dict[str, Any]:

@@ -180,12 +180,51 @@ def refusal(request: web.Request, error: BadInput, default_language: str) -> web
         # The shape of Open311's and the open data's errors.
         return web.json_response([{"code": 400, "description": words}], status=400,
                                  headers=headers)
-    response = page(request, "bad_request.html", language, status=400, message=words)
-    response.headers.update(headers)
+    return problem_page(request, language, 400, words)
+
+
+def _way_back(request: web.Request) -> tuple[str, str]:
+    """Where the person goes back to from an error, and the link's words."""
+    if request.path.startswith("/quan-tri"):
+        return "/quan-tri", _("Back to the dashboard")
+    for prefix in PAGE_PREFIXES:
+        if request.path == prefix or request.path.startswith(prefix + "/"):
+            return prefix, _("Back to the results")
+    return "/", _("Back to the start")
+
+
+def _generic(status: int) -> str:
+    return {400: _("The request could not be read: go back, reload the page and try again."),
+            403: _("This is not allowed. If a form stayed open a long time, reload it and "
+                   "try again."),
+            404: _("There is no such page: the address may be mistyped or out of date."),
+            405: _("This address cannot be used that way."),
+            413: _("What was sent is too large.")}.get(
+        status, _("This request could not be answered."))
+
+
+def problem_page(request: web.Request, language: str, status: int,
+                 message: str | None = None) -> web.Response:
+    """An error as a page in the person's language, with a way back."""
+    with use_locale(language):
+        back, back_words = _way_back(request)
+        heading = {400: _("The request could not be read"), 403: _("Not allowed"),
+                   404: _("Page not found")}.get(status, _("The request could not be answered"))
+        response = page(request, "bad_request.html", language, status=status, heading=heading,
+                        message=message or _generic(status), back=back, back_words=back_words)
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 
-def refuse_bad_input(settings: Settings) -> Callable[..., Awaitable[web.StreamResponse]]:
+def _a_page(request: web.Request) -> bool:
+    return not (request.path.startswith(JSON_PREFIXES)
+                or request.path.endswith((".json", ".csv")) or request.path == "/healthz")
+
+
+def refuse_bad_input(settings: Settings, viewer: Callable[[web.Request], Awaitable[Any]]
+                     ) -> Callable[..., Awaitable[web.StreamResponse]]:
+    """`viewer` finds who is signed in: a dashboard page that does not exist is refused in
+    their language too."""
     @web.middleware
     async def middleware(request: web.Request, handler: Callable[
             [web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
@@ -194,4 +233,12 @@ def refuse_bad_input(settings: Settings) -> Callable[..., Awaitable[web.StreamRe
             return await handler(request)
         except BadInput as error:
             return refusal(request, error, settings.default_language)
+        except web.HTTPException as error:
+            # A refusal written for machines (plain text, in English) reads as a page.
+            if error.status < 400 or error.content_type == "text/html" or not _a_page(request):
+                raise
+            if request.path.startswith("/quan-tri") and VIEWER not in request:
+                await viewer(request)
+            return problem_page(request, language_of(request, settings.default_language),
+                                error.status)
     return middleware

@@ -24,7 +24,7 @@ from bot.reports import (
     unit_names,
 )
 from bot.settings import Settings
-from bot.web import params
+from bot.web.filters import Filters, known_units
 from bot.web.published import Published, clean, publish
 from bot.web.render import day, page, percent
 from complaints.directory import Directory
@@ -96,10 +96,12 @@ class PublicSite:
     def _prefix(request: web.Request) -> str:
         return next(p for p in PREFIXES if request.path.startswith(p))
 
-    def _period(self, request: web.Request) -> Period:
-        return params.period_param(request.query, "period",
-                                   current_quarter(self.clock(), self.settings),
-                                   self.settings.tz)
+    def _asked(self, request: web.Request) -> tuple[Filters, Period | None, AsOf]:
+        form = Filters(request.query)
+        period = form.period("period", current_quarter(self.clock(), self.settings),
+                             self.settings.tz)
+        as_of = AsOf(form.choice("as_of", tuple(AsOf), AsOf.NOW.value))
+        return form, period, as_of
 
     async def _report(self, period: Period, as_of: AsOf) -> tuple[Report, Directory]:
         async with self.store.unit_of_work() as uow:
@@ -111,13 +113,23 @@ class PublicSite:
     async def overview(self, request: web.Request) -> web.Response:
         prefix = self._prefix(request)
         language = PREFIXES[prefix]
-        period = self._period(request)
-        as_of = as_of_param(request)
-        report, directory = await self._report(period, as_of)
+        form, period, as_of = self._asked(request)
         local = self.clock().astimezone(self.settings.tz)
         choices = [f"{local.year}-Q{q}" for q in range(1, (local.month - 1) // 3 + 2)]
         choices += [f"{local.year}-H1", f"{local.year}", f"{local.year - 1}"]
+        if period is None or form.wrong:
+            async with self.store.unit_of_work() as uow:
+                directory = await uow.directory.load()
+            with use_locale(language):
+                errors = form.mistakes()
+            return page(request, "public/overview.html", language, status=400, errors=errors,
+                        prefix=prefix, period=None, entered=form.entered(), choices=choices,
+                        authority=directory.name.in_language(language), as_of=as_of.value,
+                        reorganised=bool(directory.former_units),
+                        other=_other_language(prefix, request))
+        report, directory = await self._report(period, as_of)
         return page(request, "public/overview.html", language, prefix=prefix, period=period,
+                    errors={}, entered=form.entered(),
                     overall=overall_cards(report.overall, language),
                     beside=beside_cards(report, directory, language),
                     inclusions=inclusion_notes(report, directory, language,
@@ -135,7 +147,10 @@ class PublicSite:
         kind = request.match_info["kind"]
         if kind not in CHARTS:
             raise web.HTTPNotFound()
-        report, directory = await self._report(self._period(request), as_of_param(request))
+        form, period, as_of = self._asked(request)
+        form.refuse()
+        assert period is not None
+        report, directory = await self._report(period, as_of)
         svg = chart_svg(kind, report, directory, language)
         return web.Response(body=svg, content_type="image/svg+xml",
                             headers={"Cache-Control": "public, max-age=300"})
@@ -143,22 +158,25 @@ class PublicSite:
     async def cases(self, request: web.Request) -> web.Response:
         prefix = self._prefix(request)
         language = PREFIXES[prefix]
-        query = request.query
-        number = params.int_param(query, "page", 1, 1, PAGE_MAX)
-        search = params.text(query, "q", 100) or None
-        field = params.text(query, "field", 64) or None
-        unit = params.text(query, "unit", 64) or None
+        form = Filters(request.query)
+        number = form.number("page", 1, 1, PAGE_MAX)
+        search = form.text("q", 100) or None
         async with self.store.unit_of_work() as uow:
             directory = await uow.directory.load()
-            found, total = await uow.public.cases(
+            field = form.choice("field", (f.code for f in directory.fields)) or None
+            unit = form.choice("unit", known_units(directory)) or None
+            found, total = ([], 0) if form.wrong else await uow.public.cases(
                 published_only=True, field=field, unit=unit, search=search, limit=PAGE_SIZE,
                 offset=(number - 1) * PAGE_SIZE)
         shown_cases = [publish(c) for c in found]
+        with use_locale(language):
+            errors = form.mistakes()
         return page(request, "public/cases.html", language, prefix=prefix,
+                    status=400 if errors else 200, errors=errors,
                     cases=[public_case(c, directory, self.settings, language)
                            for c in shown_cases],
                     total=total, page=number, pages=max(1, ceil(total / PAGE_SIZE)),
-                    query=dict(query), directory=directory,
+                    query=form.entered(), directory=directory,
                     other=_other_language(prefix, request))
 
     async def case(self, request: web.Request) -> web.Response:
@@ -173,14 +191,6 @@ class PublicSite:
         return page(request, "public/case.html", language, prefix=prefix,
                     case=public_case(publish(found), directory, self.settings, language),
                     other=_other_language(prefix, request))
-
-
-def as_of_param(request: web.Request) -> AsOf:
-    """The organisation asked for (`as_of=now|then`; now when not given)."""
-    try:
-        return AsOf(request.query.get("as_of") or AsOf.NOW)
-    except ValueError:
-        raise web.HTTPBadRequest(text="bad as_of: write now or then") from None
 
 
 def group_rows(report: Report, directory: Directory, group: str,

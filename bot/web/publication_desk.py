@@ -36,6 +36,7 @@ from bot.names import field_name, unit_name
 from bot.settings import Settings
 from bot.web.dashboard import DashboardPages
 from bot.web.desk import NONCE, describe, new_nonce
+from bot.web.filters import Filters, known_units
 from bot.web.published import clean
 from bot.web.session import Sessions, Viewer
 from complaints.case import Case, Status
@@ -75,30 +76,28 @@ class PublicationDesk(DashboardPages):
 
     async def waiting(self, request: web.Request) -> web.Response:
         viewer = await self.sessions.require(request)
-        query = request.query
         admin = viewer.actor.is_admin
-        try:
-            number = min(max(1, int(query.get("page", "1"))), PAGE_MAX)
-        except ValueError:
-            number = 1
+        form = Filters(request.query)
+        number = form.number("page", 1, 1, PAGE_MAX)
         now = self.clock()
         async with self.store.unit_of_work() as uow:
             directory = await uow.directory.load()
-            wanted = clean(query.get("unit"), 64)
             # Staff see their own unit's, whatever the query asks.
-            unit = ((wanted if directory.has_unit(wanted) else None) if admin
+            unit = ((form.choice("unit", known_units(directory)) or None) if admin
                     else viewer.account.unit or "")
-            cases, total = await uow.publications.waiting(unit, PAGE_SIZE,
-                                                          (number - 1) * PAGE_SIZE)
+            cases, total = ([], 0) if form.wrong else await uow.publications.waiting(
+                unit, PAGE_SIZE, (number - 1) * PAGE_SIZE)
             proposals = [await propose(uow, viewer.actor, case, now) for case in cases]
         with use_locale(self.language(viewer)):
             items = [self._item(p, directory) for p in proposals]
-            done = _done(query)
+            done = _done(request.query)
+            errors = form.mistakes()
         return self.render(request, viewer, "admin/publications.html", "publish",
+                           status=400 if errors else 200, errors=errors,
                            items=items, total=total, page=number,
                            pages=max(1, ceil(total / PAGE_SIZE)), admin=admin, unit=unit,
                            directory=directory, notes=[done] if done else [],
-                           query={k: v for k, v in query.items()
+                           query={k: v for k, v in form.entered().items()
                                   if k not in ("page", "done", "code")})
 
     def _item(self, proposal: Proposal, directory: Directory,

@@ -1,6 +1,6 @@
 """Pages: Jinja2 templates with the gettext catalogs, and the headers every page gets."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -32,7 +32,13 @@ def templates() -> Environment:
         gettext=_, ngettext=ngettext, newstyle=True)
     env.filters["urlencode_page"] = with_page
     env.filters["role_name"] = role_name
+    env.filters["options"] = options
     return env
+
+
+def options(items: Iterable[Any], language: str) -> list[tuple[str, str]]:
+    """The choices of a select: each unit's (field's, procedure's) code and its name."""
+    return [(item.code, item.name.in_language(language)) for item in items]
 
 
 def with_page(query: dict[str, str], number: int) -> str:

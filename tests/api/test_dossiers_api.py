@@ -69,7 +69,8 @@ async def test_keys_and_scopes_are_checked_before_the_body(api: Client, cli: Cli
         assert "error" in await response.json()
     assert (await push(api, "[]", None)).headers["WWW-Authenticate"] == "Bearer"
     listed_ok, listed = await cli("api-key", "list")
-    assert listed_ok == 0 and "dossiers:write" in listed and "open311" in listed
+    # Each key's scope in words (bot.names.scope_name).
+    assert listed_ok == 0 and "push dossiers" in listed and "file PAKN (Open311)" in listed
     assert await results(api, [], pusher) == []
     assert (await cli("api-key", "revoke", "1"))[0] == 0
     assert (await push(api, [RECORD], pusher)).status == 401, "revoked"

@@ -12,13 +12,16 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
-from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
+from playwright.async_api import Browser, BrowserContext, FrameLocator, Locator, Page, expect
 
 from tests.e2e import axe
-from tests.e2e.browser import ARTIFACTS, chromium, png
+from tests.e2e.browser import ARTIFACTS, chromium, png, png_bytes
 from tests.e2e.service import ServiceProcess, free_port
 
 pytestmark = pytest.mark.browser
+# The machine may be busy: each step waits for its condition, up to this long (ms).
+PATIENCE = 20_000
+expect.set_options(timeout=PATIENCE)
 CODE = re.compile(r"PA-\d{4}-\d{6}")
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
@@ -55,7 +58,17 @@ TEXT_PLACE = """([el, text]) => {
 }"""
 
 
-def last_bot(page: Page) -> Locator:
+View = Page | FrameLocator
+"""The chat as its own page, or inside a portal's frame."""
+
+
+# From the notice to agree to up to describing it: the button tapped, a word of the
+# answer, the name of the step.
+TAPS = (("Tôi đồng ý", "đã được ghi nhận", "02-consent"), ("Gửi phản ánh", "lĩnh vực", "03-field"),
+        ("Đất đai", "xã", "04-area"), ("Xã Xuân Bắc", "20", "05-describe"))
+
+
+def last_bot(page: View) -> Locator:
     return page.locator("#log li.bot").last
 
 
@@ -73,20 +86,23 @@ async def step(page: Page, shots: Path, name: str) -> None:
     await page.screenshot(path=str(shots / f"{name}.png"))
 
 
-async def say(page: Page, text: str) -> None:
-    await page.get_by_label("Tin nhắn của bạn").fill(text)
-    await page.keyboard.press("Enter")
+async def say(page: View, text: str) -> None:
+    box = page.get_by_label("Tin nhắn của bạn")
+    await box.fill(text)
+    await box.press("Enter")
 
 
-async def press(page: Page, label: str | re.Pattern[str]) -> None:
+async def press(page: View, label: str | re.Pattern[str]) -> None:
     await last_bot(page).get_by_role("button", name=label, exact=isinstance(label, str)).click()
 
 
 async def citizen(browser: Browser, viewport: dict[str, int], **options: Any) -> BrowserContext:
-    return await browser.new_context(
+    context = await browser.new_context(
         locale="vi-VN", viewport=viewport, has_touch=viewport is PHONE,
         is_mobile=viewport is PHONE, geolocation={"latitude": 10.9312, "longitude": 107.4125},
         permissions=["geolocation"], **options)
+    context.set_default_timeout(PATIENCE)
+    return context
 
 
 def shots_for(request: pytest.FixtureRequest) -> Path:
@@ -130,18 +146,10 @@ async def test_a_whole_pakn_keeps_the_newest_message_in_view(
         await expect(last_bot(page)).to_contain_text("dữ liệu cá nhân")
         await expect(page.locator("#log li.mine")).to_have_count(0)
         await step(page, shots, "01-greeting")
-        await press(page, "Tôi đồng ý")
-        await expect(last_bot(page)).to_contain_text("đã được ghi nhận")
-        await step(page, shots, "02-consent")
-        await press(page, "Gửi phản ánh")
-        await expect(last_bot(page)).to_contain_text("lĩnh vực")
-        await step(page, shots, "03-field")
-        await press(page, "Đất đai")
-        await expect(last_bot(page)).to_contain_text("xã")
-        await step(page, shots, "04-area")
-        await press(page, "Xã Xuân Bắc")
-        await expect(last_bot(page)).to_contain_text("20")
-        await step(page, shots, "05-describe")
+        for button, answer, name in TAPS:
+            await press(page, button)
+            await expect(last_bot(page)).to_contain_text(answer)
+            await step(page, shots, name)
         await say(page, DESCRIPTION)
         await expect(last_bot(page).get_by_role("button", name="Tiếp tục")).to_be_visible()
         await step(page, shots, "06-attach")
@@ -236,7 +244,7 @@ async def tab_to(page: Page, name: str, key: str = "Tab", limit: int = 40) -> No
 
 
 async def wait_focus(page: Page, name: str) -> None:
-    await page.wait_for_function(f"() => ({FOCUSED})() === {name!r}", timeout=5000)
+    await page.wait_for_function(f"() => ({FOCUSED})() === {name!r}", timeout=PATIENCE)
 
 
 async def type_line(page: Page, text: str) -> None:
@@ -306,14 +314,15 @@ PORTAL = """<!doctype html>
 
 
 async def serve_portal(chat: str, port: int) -> web.AppRunner:
-    """A plain page of a commune portal, on another origin (another port), with the tag."""
+    """A plain page of a commune portal, on another site (`localhost`, where the service
+    is `127.0.0.1`), with the tag."""
     async def page(request: web.Request) -> web.Response:
         return web.Response(text=PORTAL.format(chat=chat), content_type="text/html")
     app = web.Application()
     app.router.add_get("/", page)
     runner = web.AppRunner(app)
     await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
+    await web.TCPSite(runner, "localhost", port).start()
     return runner
 
 
@@ -323,9 +332,9 @@ async def portal_and_chat(database_url: str, tmp_path: Path
     """A portal listed in PAKN_EMBED_ORIGINS, one not listed, and the service."""
     listed, other = free_port(), free_port()
     service = await ServiceProcess(tmp_path, database_url,
-                                   PAKN_EMBED_ORIGINS=f"http://127.0.0.1:{listed}").start()
+                                   PAKN_EMBED_ORIGINS=f"http://localhost:{listed}").start()
     runners = [await serve_portal(service.url, listed), await serve_portal(service.url, other)]
-    yield f"http://127.0.0.1:{listed}", f"http://127.0.0.1:{other}", service
+    yield f"http://localhost:{listed}", f"http://localhost:{other}", service
     for runner in runners:
         await runner.cleanup()
     await service.stop()
@@ -367,13 +376,77 @@ async def test_the_chat_on_a_portal_from_one_script_tag(
         # show the chat inside it.
         stranger = await (await citizen(browser, viewport)).new_page()
         await stranger.goto(other + "/")
-        await stranger.get_by_role("button", name="Gửi phản ánh, kiến nghị").click()
+        async with stranger.expect_console_message(
+                lambda message: "frame-ancestors" in message.text, timeout=30_000):
+            await stranger.get_by_role("button", name="Gửi phản ánh, kiến nghị").click()
         await expect(stranger.locator("iframe")).to_have_count(1)
-        await stranger.wait_for_timeout(1500)
         assert await stranger.frame_locator("iframe").locator("#log").count() == 0
     async with aiohttp.ClientSession() as session, session.get(service.url + "/") as response:
         policy = response.headers["Content-Security-Policy"]
     assert f"frame-ancestors 'self' {listed};" in policy and other not in policy
+
+
+async def file_in(chat: View) -> str:
+    """A whole PAKN typed and tapped in `chat`, from the notice to agree to; its code."""
+    for button, answer, _name in TAPS:
+        await press(chat, button)
+        await expect(last_bot(chat)).to_contain_text(answer)
+    await say(chat, DESCRIPTION)
+    await press(chat, "Tiếp tục")
+    await expect(last_bot(chat)).to_contain_text("Họ và tên")
+    for line, answer in (("Nguyễn Văn An", re.compile("Số điện thoại|phone number")),
+                         ("0912 345 678", "Địa chỉ"), ("Số 12, ấp 3, xã Xuân Bắc", "0912")):
+        await say(chat, line)
+        await expect(last_bot(chat)).to_contain_text(answer)
+    await press(chat, "Gửi")
+    await expect(last_bot(chat)).to_contain_text(CODE)
+    found = CODE.search(await last_bot(chat).inner_text())
+    assert found is not None
+    return found.group(0)
+
+
+async def test_the_chat_on_another_site_keeps_its_conversation(
+        portal_and_chat: tuple[str, str, ServiceProcess]) -> None:
+    """The portal is another site than the service (localhost against 127.0.0.1): the
+    chat's partitioned cookie keeps the visitor inside the portal's frame, across a
+    reload of the portal's page."""
+    listed, _other, service = portal_and_chat
+    async with chromium() as browser:
+        context = await citizen(browser, DESKTOP)
+        page = await context.new_page()
+        await page.goto(listed + "/")
+        launcher = page.get_by_role("button", name="Gửi phản ánh, kiến nghị")
+        await launcher.click()
+        chat = page.frame_locator("iframe[title='Phản ánh, kiến nghị (PAKN)']")
+        await expect(last_bot(chat)).to_contain_text("dữ liệu cá nhân")
+        code = await file_in(chat)
+
+        await page.reload()
+        await launcher.click()
+        await expect(chat.locator("#log li.bot").filter(has_text=code)).not_to_have_count(0)
+        await expect(chat.locator("#log li.mine").filter(has_text="Nguyễn Văn An")
+                     ).to_have_count(1)
+        await axe.check(page, "portal with the conversation back", include="#pakn-chat-widget")
+        # The cookie is the portal's alone: the service's own page starts afresh.
+        cookie = next(c for c in await context.cookies(service.url) if c["name"] == "pakn_chat")
+        assert cookie["secure"] and cookie["sameSite"] == "None", cookie
+        own = await context.new_page()
+        await own.goto(service.url + "/")
+        await expect(last_bot(own)).to_contain_text("dữ liệu cá nhân")
+        assert await own.locator("#log li.bot").filter(has_text=code).count() == 0
+    # With the portal's cookie, an upload that another site's page starts is refused, by
+    # its Origin or by the browser's Sec-Fetch-Site; the frame's own is not.
+    jar = {"pakn_chat": cookie["value"]}
+    form = aiohttp.FormData()
+    form.add_field("photo", png_bytes(), filename="a.png", content_type="image/png")
+    async with aiohttp.ClientSession(cookies=jar) as session:
+        for headers, status in (({"Origin": listed}, 403),
+                                ({"Sec-Fetch-Site": "cross-site"}, 403),
+                                ({"Sec-Fetch-Site": "same-site"}, 403),
+                                ({"Origin": service.url, "Sec-Fetch-Site": "same-origin"}, 200)):
+            async with session.post(service.url + "/chat/upload", data=form,
+                                    headers=headers) as response:
+                assert response.status == status, (headers, await response.text())
 
 
 @pytest.mark.parametrize(("locale", "query", "greeting", "lang"), [

@@ -23,6 +23,7 @@ from bot.handlers.admin import BOT_USERNAME_KEY
 from bot.settings import Limits, Rate, Settings
 from bot.zalo_tokens import ZaloOAuth, ZaloTokenKeeper
 from storage.models import Base, OutboxRow
+from tests.browsing import loopback_jar
 from tests.clock import Clock
 from tests.e2e.service import free_port
 from tests.fakes.telegram_api import FakeBotApi
@@ -65,7 +66,7 @@ class Stage:
         self.service = Service(self.settings, self.clock)
         self.server = TestServer(self.service.web_app(), host="127.0.0.1", port=self.port)
         await self.server.start_server()
-        self.http = aiohttp.ClientSession(self.url, cookie_jar=aiohttp.CookieJar(unsafe=True))
+        self.http = aiohttp.ClientSession(self.url, cookie_jar=loopback_jar(self.url))
         assert self.service.zalo_tokens is not None
         await ZaloTokenKeeper(self.service.store, ZaloOAuth(self.oa.url, OA_APP_ID,
                                                             OA_APP_SECRET),
@@ -123,7 +124,7 @@ class Stage:
 
     async def visitor(self) -> "Visitor":
         """A browser tab on the web chat, with its own cookie."""
-        session = aiohttp.ClientSession(self.url, cookie_jar=aiohttp.CookieJar(unsafe=True))
+        session = aiohttp.ClientSession(self.url, cookie_jar=loopback_jar(self.url))
         async with session.get("/") as response:
             assert response.status == 200
         return Visitor(session, session.cookie_jar.filter_cookies(URL(self.url))[COOKIE].value)

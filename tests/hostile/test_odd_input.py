@@ -31,8 +31,8 @@ from tests.hostile.world import ADMIN, HANDLER, World, copy_of, template
 from tests.web.site import Site
 
 SOURCES = Path(__file__).resolve().parents[2] / "bot"
-READ = re.compile(r"""(?:query\.get|query_param|int_param|text|choice|day_param|period_param|
-                      _number|_day|_listed|\.query\.get)\(\s*(?:request\.)?(?:query,\s*)?
+READ = re.compile(r"""(?:query\.get|query_param|int_param|text|choice|number|period|
+                      day_param|period_param|_number|_day|_listed|\.query\.get)\(\s*(?:request\.)?(?:query,\s*)?
                       "([a-z_]+)\"""", re.VERBOSE)
 
 

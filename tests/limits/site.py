@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from bot.app import Service
 from bot.settings import Settings
 from storage.models import Base
+from tests.browsing import loopback_jar
 from tests.clock import Clock
 from tests.web.site import Site
 
@@ -30,7 +31,7 @@ class LimitedSite(Site):
                   ) -> aiohttp.ClientSession:
         """A browser at `address` (as the proxy tells), keeping its cookies."""
         return aiohttp.ClientSession(
-            self.url, cookie_jar=aiohttp.CookieJar(unsafe=True),
+            self.url, cookie_jar=loopback_jar(self.url),
             headers={"X-Forwarded-For": address, "Accept-Language": language, **headers})
 
     async def counts(self) -> dict[str, int]:

@@ -57,9 +57,12 @@ def forgeries(real: str) -> st.SearchStrategy[str]:
     other_key = st.binary(min_size=32, max_size=32).map(
         lambda key: token + "." + base64.urlsafe_b64encode(
             hmac.new(key, token.encode(), hashlib.sha256).digest()).rstrip(b"=").decode())
-    flipped = st.integers(0, len(real) - 1).flatmap(lambda i: st.sampled_from(
-        [c for c in string.ascii_letters if c != real[i]]).map(
-            lambda c: real[:i] + c + real[i + 1:]))
+    # One character changed to another letter; drawn the same way whatever the cookie
+    # holds, so that each example replays alike (the cookie is new each time).
+    flipped = st.tuples(st.integers(0, len(real) - 1), st.sampled_from(string.ascii_letters)
+                        ).map(lambda at: real[:at[0]] + (
+                            at[1] if at[1] != real[at[0]] else at[1].swapcase())
+                            + real[at[0] + 1:])
     return st.one_of(
         st.text(COOKIE_TEXT, max_size=120), st.just(token), st.just(token + "."),
         st.just(signature + "." + token), other_key, flipped,
@@ -95,7 +98,9 @@ async def cookie_flags(site: LimitedSite, path: str, **headers: str) -> dict[str
 async def test_secure_when_the_trusted_proxy_says_https(site: LimitedSite, path: str,
                                                         database_url: str, clock: Clock
                                                         ) -> None:
-    https = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.60"}
+    # The service's public name, as a proxy passes it on (not a loopback address).
+    https = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.60",
+             "Host": "pakn.example.gov.vn"}
     assert await cookie_flags(site, path, **https) == {"secure": "True", "httponly": "True"}
     assert (await cookie_flags(site, path, **{**https, "X-Forwarded-Proto": "http"})
             )["secure"] == "False"
@@ -110,9 +115,29 @@ async def test_secure_when_the_trusted_proxy_says_https(site: LimitedSite, path:
     published = await LimitedSite(database_url, clock, trusted_proxies=(),
                                   public_url="https://pakn.example.gov.vn").start()
     try:
-        assert (await cookie_flags(published, path))["secure"] == "True"
+        assert (await cookie_flags(published, path, Host="pakn.example.gov.vn")
+                )["secure"] == "True"
     finally:
         await published.close()
+
+
+async def test_the_chat_cookie_is_partitioned_where_browsers_take_it(
+        site: LimitedSite) -> None:
+    """Over HTTPS, and on a loopback address, which browsers count as secure, the chat's
+    cookie is `Secure; SameSite=None; Partitioned` (the chat embedded on another site keeps
+    its visitor); over plain HTTP elsewhere browsers would drop it: `SameSite=Lax`."""
+    async def set_cookie(**headers: str) -> str:
+        async with aiohttp.ClientSession(site.url, headers=headers) as browser, \
+                browser.get("/") as response:
+            return response.headers["Set-Cookie"]
+    for headers in ({}, {"Host": "localhost:8080"},
+                    {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.61",
+                     "Host": "pakn.example.gov.vn"}):
+        cookie = await set_cookie(**headers)
+        assert all(flag in cookie for flag in ("Secure", "SameSite=None", "Partitioned",
+                                                "HttpOnly")), (headers, cookie)
+    plain = await set_cookie(**{"X-Forwarded-For": "203.0.113.62", "Host": "pakn.lan"})
+    assert "SameSite=Lax" in plain and "Secure" not in plain and "Partitioned" not in plain
 
 
 async def test_the_dashboard_session_cookie_too(site: LimitedSite) -> None:

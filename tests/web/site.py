@@ -18,6 +18,7 @@ from bot.messages import IncomingMessage, Kind
 from bot.settings import Settings
 from complaints.people import Role
 from storage.models import OutboxRow
+from tests.browsing import loopback_jar
 from tests.clock import Clock
 from tests.e2e.published import VN
 from tests.e2e.service import free_port
@@ -75,7 +76,7 @@ class Site:
 
     def client(self) -> aiohttp.ClientSession:
         """A browser-like HTTP client: it keeps the cookies of this (IP) address."""
-        return aiohttp.ClientSession(self.url, cookie_jar=aiohttp.CookieJar(unsafe=True))
+        return aiohttp.ClientSession(self.url, cookie_jar=loopback_jar(self.url))
 
     async def signed_in(self, chat: str) -> aiohttp.ClientSession:
         """An HTTP client signed in as the person of this chat."""

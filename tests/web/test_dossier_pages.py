@@ -125,7 +125,8 @@ async def test_each_sees_their_units_lists_nearest_due_first(site: Site) -> None
                                                                   "HS-RISK"]
         assert await listed(client, "?list=at_risk&unit=PTNMT") == ["HS-LAND"]
         assert len(await listed(client, "?list=all")) == 6
-        assert len(await listed(client, "?list=all&unit=NOPE")) == 6  # no such unit: all
+        # No such unit: the form again, the mistake beside the field.
+        assert await status_of(client, "/quan-tri/ho-so-tthc?list=all&unit=NOPE") == 400
         # What no page writes (a NUL) is refused with a clear word (bot/web/params.py).
         assert await status_of(client, "/quan-tri/ho-so-tthc?list=all&unit=%00") == 400
 
