@@ -13,6 +13,10 @@ from tests.delivery.conftest import Clock, RecordingBotApi, enqueue, outbox_rows
 
 SLACK = 0.1
 """Seconds a deadline may be missed by (HTTP round trip, event loop scheduling)."""
+LATE = 1.0
+"""How much later than planned a loaded machine may run a timer. The limits are the lower
+bounds (never sooner than allowed), which hold whatever the load; the upper bounds only
+catch a stall, so they leave room for a machine busy with other tests."""
 
 
 async def test_the_rate_limiter_allows_about_30_acquisitions_a_second() -> None:
@@ -27,7 +31,7 @@ async def test_the_rate_limiter_allows_about_30_acquisitions_a_second() -> None:
     await asyncio.gather(*(take() for _ in range(90)))
 
     elapsed = time.monotonic() - began
-    assert 89 / 30 - SLACK <= elapsed < 89 / 30 + 0.5
+    assert 89 / 30 - SLACK <= elapsed < 89 / 30 + LATE
     times.sort()
     assert times[0] < 0.05  # the first at once,
     for k in range(1, 90):  # then one each 1/30 s: never more than 30 in any second
@@ -48,9 +52,9 @@ async def test_the_chat_pacer_gives_a_burst_of_three_then_one_a_second() -> None
 
     assert waits[:3] == [0.0, 0.0, 0.0]
     assert all(abs(wait - 1.0) < 0.05 for wait in waits[3:]), waits
-    assert sent_at[2] < 0.05
+    assert sent_at[2] < LATE
     intervals = [later - earlier for earlier, later in itertools.pairwise(sent_at[2:])]
-    assert all(1.0 - 0.02 <= gap <= 1.0 + SLACK for gap in intervals), intervals
+    assert all(1.0 - 0.02 <= gap <= 1.0 + LATE for gap in intervals), intervals
     assert pacer.delay(("telegram", "43")) == 0.0  # other chats have their own bucket
     assert pacer.delay(("webchat", "42")) == 0.0
 
