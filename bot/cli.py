@@ -7,8 +7,10 @@ from collections.abc import Sequence
 
 from bot.commands import (
     apikeys,
+    backup,
     calendar,
     directory,
+    doctor,
     imports,
     invites,
     privacy,
@@ -29,7 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.set_defaults(run=serve.serve)
     commands = parser.add_subparsers(title="commands")
     for group in (serve, directory, calendar, invites, surveys, reports, imports, zalo, apikeys,
-                  privacy):
+                  privacy, backup, doctor):
         group.register(commands)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO,

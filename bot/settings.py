@@ -133,6 +133,16 @@ class Settings:
     """Connections open at once from one address (not counting trusted proxies)."""
     embed_origins: tuple[str, ...] = ()
     """Sites (scheme://host[:port]) whose pages may show the web chat in a frame."""
+    backup_dir: Path = Path("backups")
+    """Where `pakn backup` and the scheduled backups write."""
+    backup_every: int = 0
+    """Hours between two backups the service takes itself (0: none)."""
+    backup_keep: int = 14
+    """Scheduled backups kept in backup_dir; older ones are deleted (0: all kept)."""
+    database_pool_size: int = 10
+    """Connections each process keeps to PostgreSQL (and as many more at busy times)."""
+    database_pool_timeout: float = 10.0
+    """Seconds a request waits for a free database connection before it is answered 503."""
 
     @property
     def zalo_oa_enabled(self) -> bool:
@@ -281,6 +291,17 @@ class Settings:
                 defaults.max_connections_per_client, 1, 100_000),
             pseudonym_key=_pseudonym_key(get("PAKN_PSEUDONYM_KEY")),
             embed_origins=_origins("PAKN_EMBED_ORIGINS", get("PAKN_EMBED_ORIGINS")),
+            backup_dir=Path(get("PAKN_BACKUP_DIR") or defaults.backup_dir),
+            backup_every=_integer("PAKN_BACKUP_EVERY", get("PAKN_BACKUP_EVERY"),
+                                  defaults.backup_every, 0, 24 * 31),
+            backup_keep=_integer("PAKN_BACKUP_KEEP", get("PAKN_BACKUP_KEEP"),
+                                 defaults.backup_keep, 0, 10_000),
+            database_pool_size=_integer("PAKN_DATABASE_POOL_SIZE",
+                                        get("PAKN_DATABASE_POOL_SIZE"),
+                                        defaults.database_pool_size, 1, 1000),
+            database_pool_timeout=_integer("PAKN_DATABASE_POOL_TIMEOUT",
+                                           get("PAKN_DATABASE_POOL_TIMEOUT"),
+                                           int(defaults.database_pool_timeout), 1, 600),
         )
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -17,7 +18,7 @@ from storage.db import Database
 from storage.deadlines import SqlApologyRepository, SqlCalendarRepository, SqlRatingRepository
 from storage.directory import DirectoryCache, SqlDirectoryRepository
 from storage.dossiers import SqlDossierRepository
-from storage.errors import Conflict, StorageError
+from storage.errors import Conflict, PoolExhausted, StorageError
 from storage.exports import SqlExportRepository
 from storage.imports import SqlImportRepository
 from storage.indicators import SqlIndicatorRepository
@@ -118,6 +119,8 @@ class Store:
                 yield SqlUnitOfWork(session, self.directory_cache)
         except (StaleDataError, IntegrityError) as exc:
             raise Conflict(str(exc)) from exc
+        except PoolTimeout as exc:
+            raise PoolExhausted(str(exc)) from exc
         except (DBAPIError, OSError) as exc:
             raise StorageError(str(exc)) from exc
 

@@ -13,13 +13,16 @@ from storage.uow import Store
 
 
 @asynccontextmanager
-async def open_store(settings: Settings) -> AsyncIterator[Store]:
-    """A store for one command, on a migrated database with a directory loaded."""
+async def open_store(settings: Settings, imports: bool = False) -> AsyncIterator[Store]:
+    """A store for one command, on a migrated database with a directory loaded; after
+    `imports`, the planner's statistics are gathered again (the tables grew at once)."""
     database = Database(settings.database_url)
     try:
         store = Store(database)
         await seed_directory(store, utcnow())
         yield store
+        if imports:
+            await database.analyze()
     finally:
         await database.dispose()
 
