@@ -29,13 +29,19 @@ def answer_outages(default_language: str) -> Callable[..., Awaitable[web.StreamR
         try:
             return await handler(request)
         except StorageError as exc:
-            cause = POOL if isinstance(exc, PoolExhausted) else DATABASE
-            UNAVAILABLE[cause] += 1
-            route = request.match_info.route.resource
-            log.warning("%s: %s %s answered 503", cause, request.method,
-                        route.canonical if route is not None else "?")
+            noted(request, exc)
             return unavailable(request, default_language)
     return middleware
+
+
+def noted(request: web.Request, exc: StorageError) -> None:
+    """Log and count one request answered 503 for an outage (here, or by a door that
+    answers in its own format: Open311, open data, the dossiers API)."""
+    cause = POOL if isinstance(exc, PoolExhausted) else DATABASE
+    UNAVAILABLE[cause] += 1
+    route = request.match_info.route.resource
+    log.warning("%s: %s %s answered 503", cause, request.method,
+                route.canonical if route is not None else "?")
 
 
 def unavailable(request: web.Request, default_language: str) -> web.Response:
