@@ -125,6 +125,13 @@ class Store:
             raise StorageError(str(exc)) from exc
 
     @asynccontextmanager
+    async def export_rows(self) -> AsyncIterator[SqlExportRepository]:
+        """Rows for an export, read outside any write transaction: a download may take
+        minutes, and on SQLite must not hold the write lock meanwhile."""
+        async with self.database.reading() as session:
+            yield SqlExportRepository(session)
+
+    @asynccontextmanager
     async def outbox_queue(self) -> AsyncIterator[SqlOutboxRepository]:
         async with self.unit_of_work() as uow:
             yield uow.outbox

@@ -4,10 +4,13 @@ cases, the review of unverified ratings, the same exports as in chat, the direct
 the dispatcher, so it is recorded like a message in chat; counting unverified ratings is
 recorded with its form's nonce and in the audit log."""
 
+import asyncio
+import os
 import re
+import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time
-from io import BytesIO, StringIO
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,7 +23,7 @@ from bot.context import Context
 from bot.core import calendar as calendars
 from bot.core.directory import load_directory
 from bot.directory_view import as_json, as_text
-from bot.exports import write_cases_csv, write_xlsx
+from bot.exports import CHUNK, cases_csv, write_xlsx
 from bot.handlers.admin import BOT_USERNAME_KEY, XLSX
 from bot.i18n import _, format_datetime, use_locale
 from bot.invites import create_invite, telegram_link
@@ -201,30 +204,46 @@ class Admin(DashboardPages):
         period, _scope = self._scope(request)
         return self.render(request, viewer, "admin/exports.html", "exports", period=period)
 
-    async def xlsx(self, request: web.Request) -> web.Response:
+    async def xlsx(self, request: web.Request) -> web.StreamResponse:
+        """The workbook, written row by row from the database to a temporary file, then
+        sent from it: memory stays flat whatever the period."""
         viewer = await self.sessions.require(request, admin=True)
         report, directory = await self._report(request)
-        workbook = BytesIO()
-        async with self.store.unit_of_work() as uow:
-            with use_locale(self.language(viewer)):
-                await write_xlsx(workbook, report, uow.exports, directory,
-                                 self.language(viewer), self.settings.tz, self.clock())
-        return _download(workbook.getvalue(), XLSX, f"pakn-{_label(report.period)}.xlsx")
+        language = self.language(viewer)
+        handle, name = await asyncio.to_thread(tempfile.mkstemp, suffix=".xlsx")
+        os.close(handle)
+        workbook = Path(name)
+        try:
+            async with self.store.export_rows() as rows:
+                with use_locale(language):
+                    await write_xlsx(name, report, rows, directory, language,
+                                     self.settings.tz, self.clock())
+            return await _send_file(request, workbook, XLSX,
+                                    f"pakn-{_label(report.period)}.xlsx")
+        finally:
+            await asyncio.to_thread(workbook.unlink, missing_ok=True)
 
-    async def csv(self, request: web.Request) -> web.Response:
+    async def csv(self, request: web.Request) -> web.StreamResponse:
+        """The cases as CSV, sent as the rows come from the database."""
         viewer = await self.sessions.require(request, admin=True)
         period, scope = self._scope(request)
         start, end = period.bounds(self.settings.tz)
-        table = StringIO()
-        table.write("\ufeff")  # a BOM: spreadsheet programs then read the UTF-8 as such
+        language = self.language(viewer)
         async with self.store.unit_of_work() as uow:
             directory = await uow.directory.load()
-            with use_locale(self.language(viewer)):
-                await write_cases_csv(table, uow.exports.cases(start, end, scope.unit,
-                                                               scope.field),
-                                      directory, self.language(viewer), self.settings.tz)
-        return _download(table.getvalue().encode("utf-8"), CSV_MIME,
-                         f"pakn-{_label(period)}-cases.csv")
+        response = web.StreamResponse(headers=_download_headers(
+            f"pakn-{_label(period)}-cases.csv"))
+        response.content_type = CSV_MIME
+        async with self.store.export_rows() as rows:
+            await response.prepare(request)
+            # A BOM: spreadsheet programs then read the UTF-8 as such.
+            await response.write("\ufeff".encode())
+            with use_locale(language):
+                async for chunk in cases_csv(rows.cases(start, end, scope.unit, scope.field),
+                                             directory, language, self.settings.tz):
+                    await response.write(chunk.encode("utf-8"))
+        await response.write_eof()
+        return response
 
     # --- the directory -----------------------------------------------------------------
 
@@ -435,9 +454,26 @@ def _label(period: Period) -> str:
 
 
 def _download(body: bytes, mime: str, filename: str) -> web.Response:
-    return web.Response(body=body, content_type=mime, headers={
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
+    return web.Response(body=body, content_type=mime, headers=_download_headers(filename))
+
+
+def _download_headers(filename: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
+
+
+async def _send_file(request: web.Request, path: Path, mime: str,
+                     filename: str) -> web.StreamResponse:
+    """A file from the disk, a chunk at a time."""
+    response = web.StreamResponse(headers=_download_headers(filename))
+    response.content_type = mime
+    response.content_length = (await asyncio.to_thread(path.stat)).st_size
+    await response.prepare(request)
+    with path.open("rb") as source:
+        while chunk := await asyncio.to_thread(source.read, CHUNK):
+            await response.write(chunk)
+    await response.write_eof()
+    return response
 
 
 def end_of_day_note(end_of_day: time) -> str:

@@ -6,7 +6,7 @@ command's exit code, the worst level found."""
 import asyncio
 import dataclasses
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from bot.backups import LAST_BACKUP_META
 from bot.cli import main
 from bot.core import calendar as calendar_use_cases
 from bot.doctor import Checkup, Finding, Level, as_line, examine, worst
+from bot.i18n import use_locale
 from bot.settings import Settings
 from storage.db import Database
 from storage.migrate import alembic_config
@@ -34,6 +35,12 @@ from tests.fakes.zalo_bot_api import FakeZaloBotApi
 TOKEN = "123456789:doctor-token"
 NOW = MONDAY_MORNING
 KEY = "k" * 40
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    with use_locale("en"):
+        yield
 
 
 @pytest.fixture
