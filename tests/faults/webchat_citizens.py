@@ -70,7 +70,7 @@ class WebCitizen:
     async def send(self, frame: dict[str, Any], until_code: bool = False) -> str:
         """Send a frame and wait for its acknowledgement (the message is committed); with
         `until_code`, then for the message carrying a tracking code."""
-        client_id = f"c{next(_client_ids)}"
+        client_id = f"citizen-{self.number}-{next(_client_ids)}"
         await self.socket.send_json({**frame, "client_id": client_id})
         acknowledged = False
         while True:
