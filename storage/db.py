@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
@@ -49,8 +49,10 @@ class Database:
             logging.getLogger("aiosqlite").setLevel(logging.INFO)
         # A request waits `pool_timeout` seconds for a connection, then fails as the
         # database being unavailable (PoolExhausted), never hangs.
-        kwargs.update(pool_size=pool_size, max_overflow=2 * pool_size,
-                      pool_timeout=pool_timeout)
+        if not self.is_sqlite or make_url(url).database not in (None, "", ":memory:"):
+            # (an in-memory SQLite database has one connection, no pool to size)
+            kwargs.update(pool_size=pool_size, max_overflow=2 * pool_size,
+                          pool_timeout=pool_timeout)
         if not self.is_sqlite:
             kwargs.update(pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
