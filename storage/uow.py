@@ -126,8 +126,10 @@ class Store:
 
     @asynccontextmanager
     async def export_rows(self) -> AsyncIterator[SqlExportRepository]:
-        """Rows for an export, read outside any write transaction: a download may take
-        minutes, and on SQLite must not hold the write lock meanwhile."""
+        """Rows for an export, on a session of their own, apart from any unit of work
+        (this process's writers do not wait on it; on SQLite its transaction still
+        holds the database's lock while it lasts, so exports are written to a file at
+        the database's pace, never at a client's)."""
         async with self.database.reading() as session:
             yield SqlExportRepository(session)
 

@@ -224,26 +224,31 @@ class Admin(DashboardPages):
             await asyncio.to_thread(workbook.unlink, missing_ok=True)
 
     async def csv(self, request: web.Request) -> web.StreamResponse:
-        """The cases as CSV, sent as the rows come from the database."""
+        """The cases as CSV, written as the rows come to a temporary file, then sent
+        from it: memory stays flat, and the database is read at its own pace, not the
+        client's (a slow download holds no transaction open)."""
         viewer = await self.sessions.require(request, admin=True)
         period, scope = self._scope(request)
         start, end = period.bounds(self.settings.tz)
         language = self.language(viewer)
         async with self.store.unit_of_work() as uow:
             directory = await uow.directory.load()
-        response = web.StreamResponse(headers=_download_headers(
-            f"pakn-{_label(period)}-cases.csv"))
-        response.content_type = CSV_MIME
-        async with self.store.export_rows() as rows:
-            await response.prepare(request)
-            # A BOM: spreadsheet programs then read the UTF-8 as such.
-            await response.write("\ufeff".encode())
-            with use_locale(language):
-                async for chunk in cases_csv(rows.cases(start, end, scope.unit, scope.field),
-                                             directory, language, self.settings.tz):
-                    await response.write(chunk.encode("utf-8"))
-        await response.write_eof()
-        return response
+        handle, name = await asyncio.to_thread(tempfile.mkstemp, suffix=".csv")
+        table = Path(name)
+        try:
+            with os.fdopen(handle, "wb") as target:
+                # A BOM: spreadsheet programs then read the UTF-8 as such.
+                target.write("\ufeff".encode())
+                async with self.store.export_rows() as rows:
+                    with use_locale(language):
+                        async for chunk in cases_csv(
+                                rows.cases(start, end, scope.unit, scope.field),
+                                directory, language, self.settings.tz):
+                            target.write(chunk.encode("utf-8"))
+            return await _send_file(request, table, CSV_MIME,
+                                    f"pakn-{_label(period)}-cases.csv")
+        finally:
+            await asyncio.to_thread(table.unlink, missing_ok=True)
 
     # --- the directory -----------------------------------------------------------------
 
