@@ -4,8 +4,8 @@ figures and ratios measured side by side in the same run."""
 import importlib
 import sys
 
-BENCHMARKS = ("throughput", "workers", "indicators", "export", "pacing", "anonymisation",
-              "cli")
+BENCHMARKS = ("throughput", "workers", "indicators", "export", "downloads", "pacing",
+              "anonymisation", "cli")
 
 
 def main(names: list[str]) -> None:

@@ -34,6 +34,7 @@ from bot.flood import FloodGate
 from bot.handlers import build_router
 from bot.handlers.admin import BOT_USERNAME_KEY
 from bot.links import EXPORT_PAGE, FileLinks, parse_id
+from bot.maintenance import Upkeep
 from bot.media import Media
 from bot.outbox import OutboxDispatcher
 from bot.reply_window import ReplyWindow
@@ -49,6 +50,7 @@ from bot.web.limits import PublicCache, WebLimits
 from bot.web.metrics import Metrics
 from bot.web.open311 import Open311
 from bot.web.opendata import OpenData
+from bot.web.outage import answer_outages
 from bot.web.params import refuse_bad_input
 from bot.web.public import PublicSite
 from bot.web.publication_desk import PublicationDesk
@@ -97,7 +99,8 @@ class Service:
                  workers: int = 1) -> None:
         self.settings = settings
         self.clock = clock
-        self.database = Database(settings.database_url)
+        self.database = Database(settings.database_url, pool_size=settings.database_pool_size,
+                                 pool_timeout=settings.database_pool_timeout)
         self.store = Store(self.database)
         self.media = Media(self.store, clock, uploads.limits_of(settings),
                            settings.default_language)
@@ -159,7 +162,8 @@ class Service:
         self.outbox = OutboxDispatcher(self.store, senders, clock,
                                        lease_seconds=settings.outbox_lease, share=workers)
         self.scheduler = Scheduler(self.store, settings, self.calendars, clock,
-                                   on_commit=self.outbox.wake)
+                                   on_commit=self.outbox.wake,
+                                   upkeep=Upkeep(self.store, settings, clock))
         self.runner = Runner(self.store, settings, self.calendars, clock,
                              on_commit=self.outbox.wake)
 
@@ -202,10 +206,12 @@ class Service:
 
     def web_app(self) -> web.Application:
         limits = WebLimits(self.store, self.settings, self.clock)
-        # Odd input is refused before anything else, cached answers next.
+        # Requests get their id first (logs); database outages are answered 503 whatever
+        # the door; odd input is refused before anything else runs, cached answers next.
         sessions = Sessions(self.store, self.settings, self.clock)
         app = web.Application(client_max_size=MAX_REQUEST,
                               middlewares=[request_ids,
+                                           answer_outages(self.settings.default_language),
                                            refuse_bad_input(self.settings, sessions.viewer),
                                            PublicCache(limits).middleware])
         public = self.settings.public_url is not None

@@ -5,6 +5,7 @@ database into a write-only workbook, so memory stays flat whatever the number of
 import csv
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
+from io import StringIO
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
@@ -31,6 +32,7 @@ from surveys.report import Report
 
 Progress = Callable[[int], None]
 PROGRESS_EVERY = 10_000
+CHUNK = 64 * 1024
 
 
 def _local(moment: datetime | None, timezone: ZoneInfo) -> datetime | None:
@@ -203,12 +205,15 @@ def _group_cells(indicators: Indicators) -> list[Any]:
     return cells
 
 
-async def write_cases_csv(target: IO[str], rows: AsyncIterator[tuple[Any, ...]],
-                          directory: Directory, language: str, timezone: ZoneInfo,
-                          progress: Progress | None = None) -> int:
-    """The case list as CSV (UTF-8; the caller writes a BOM for spreadsheet programs)."""
+async def cases_csv(rows: AsyncIterator[tuple[Any, ...]], directory: Directory,
+                    language: str, timezone: ZoneInfo, progress: Progress | None = None,
+                    counted: list[int] | None = None) -> AsyncIterator[str]:
+    """The case list as CSV text, a chunk at a time (about CHUNK characters), so that a
+    file or a download gets rows as they come from the database; the number of rows
+    written is appended to `counted` at the end."""
     names = _names(directory, language)
-    writer = csv.writer(target)
+    buffer = StringIO()
+    writer = csv.writer(buffer)
     writer.writerow(safe_row(case_header()))
     written = 0
     async for row in rows:
@@ -216,7 +221,23 @@ async def write_cases_csv(target: IO[str], rows: AsyncIterator[tuple[Any, ...]],
         writer.writerow(safe_row([v.strftime("%Y-%m-%d %H:%M") if isinstance(v, datetime)
                                   else "" if v is None else v for v in values]))
         written = _tick(written, progress)
-    return written
+        if buffer.tell() >= CHUNK:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+    if counted is not None:
+        counted.append(written)
+
+
+async def write_cases_csv(target: IO[str], rows: AsyncIterator[tuple[Any, ...]],
+                          directory: Directory, language: str, timezone: ZoneInfo,
+                          progress: Progress | None = None) -> int:
+    """The case list as CSV (UTF-8; the caller writes a BOM for spreadsheet programs)."""
+    counted: list[int] = []
+    async for chunk in cases_csv(rows, directory, language, timezone, progress, counted):
+        target.write(chunk)
+    return counted[0]
 
 
 def _tick(written: int, progress: Progress | None) -> int:

@@ -34,6 +34,9 @@ UNDELIVERABLE = Counter("pakn_messages_undeliverable", "Messages given up, by ch
                         "reason", ["channel", "reason"], registry=REGISTRY)
 RATE_LIMITED = Counter("pakn_rate_limited", "429 answers (slow down) from a channel's API",
                        ["channel"], registry=REGISTRY)
+UNAVAILABLE = Counter("pakn_unavailable", "Requests answered 503 because the database could "
+                      "not take them: pool_exhausted, database_unavailable", ["cause"],
+                      registry=REGISTRY)
 
 REASONS = (("gave up", "gave_up"), ("refused", "refused"), ("rejected", "rejected"),
            ("window", "reply_window"), ("quota", "quota"), ("follow", "not_following"),

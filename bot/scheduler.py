@@ -3,7 +3,8 @@ to the whole unit about cases nobody took, the head told of late cases, an apolo
 the unit's behalf when a deadline passed without one, the daily digest of late cases,
 the one reminder to rate; the written apology offered to staff one working day before a
 case's or a dossier's due date; the hashed origins of unverified ratings forgotten in time;
-and, at any hour, the photos that no case took within a day deleted.
+and, at any hour, the photos that no case took within a day deleted, and the service's
+upkeep (scheduled backups, SQLite's statistics: bot.maintenance).
 
 Nothing is kept in memory: each round reads the cases from the database and sends what
 they are owed under a key naming the case, the step and the date, so a message already
@@ -25,6 +26,7 @@ from bot.core.work import Work, deliver
 from bot.dispatch import Store
 from bot.handlers import apology, rating
 from bot.i18n import _, format_date, format_datetime, ngettext
+from bot.maintenance import Upkeep
 from bot.messages import Button, Reply
 from bot.names import unit_name
 from bot.notify import Notifier
@@ -69,17 +71,21 @@ class Round:
 
 class Scheduler:
     def __init__(self, store: Store, settings: Settings, calendars: Calendars,
-                 clock: Callable[[], datetime], on_commit: Callable[[], None]) -> None:
+                 clock: Callable[[], datetime], on_commit: Callable[[], None],
+                 upkeep: Upkeep | None = None) -> None:
         self.store = store
         self.settings = settings
         self.calendars = calendars
         self.clock = clock
         self.on_commit = on_commit
+        self.upkeep = upkeep
 
     async def run(self) -> None:
         while True:
             try:
                 await self.tick()
+                if self.upkeep is not None:  # outside the round's transaction
+                    await self.upkeep.round()
             except StorageError as exc:
                 log.warning("scheduler: database unavailable (%s)", exc)
             except Exception:

@@ -162,6 +162,16 @@ class Settings:
     metrics_token: str | None = None
     """With it, /metrics answers only `Authorization: Bearer TOKEN`; without it, only
     requests from this machine that no proxy forwarded."""
+    backup_dir: Path = Path("backups")
+    """Where `pakn backup` and the scheduled backups write."""
+    backup_every: int = 0
+    """Hours between two backups the service takes itself (0: none)."""
+    backup_keep: int = 14
+    """Scheduled backups kept in backup_dir; older ones are deleted (0: all kept)."""
+    database_pool_size: int = 10
+    """Connections each process keeps to PostgreSQL (and as many more at busy times)."""
+    database_pool_timeout: float = 10.0
+    """Seconds a request waits for a free database connection before it is answered 503."""
 
     @property
     def zalo_oa_enabled(self) -> bool:
@@ -318,6 +328,19 @@ class Settings:
             home=home,
             log_format=_choice("PAKN_LOG_FORMAT", get("PAKN_LOG_FORMAT"), ("text", "json")),
             metrics_token=_metrics_token(get("PAKN_METRICS_TOKEN")),
+            # Beside the database in the data folder, whatever the current folder.
+            backup_dir=Path(get("PAKN_BACKUP_DIR") or (home / "backups" if home
+                                                        else defaults.backup_dir)),
+            backup_every=_integer("PAKN_BACKUP_EVERY", get("PAKN_BACKUP_EVERY"),
+                                  defaults.backup_every, 0, 24 * 31),
+            backup_keep=_integer("PAKN_BACKUP_KEEP", get("PAKN_BACKUP_KEEP"),
+                                 defaults.backup_keep, 0, 10_000),
+            database_pool_size=_integer("PAKN_DATABASE_POOL_SIZE",
+                                        get("PAKN_DATABASE_POOL_SIZE"),
+                                        defaults.database_pool_size, 1, 1000),
+            database_pool_timeout=_integer("PAKN_DATABASE_POOL_TIMEOUT",
+                                           get("PAKN_DATABASE_POOL_TIMEOUT"),
+                                           int(defaults.database_pool_timeout), 1, 600),
             **_sms(get, defaults), **_mail(get, defaults),
         )
 

@@ -6,7 +6,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -14,6 +16,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import ConnectionPoolEntry
+
+from storage.errors import PoolExhausted, StorageError
 
 log = logging.getLogger(__name__)
 SCRUB = "scrub"
@@ -33,7 +37,8 @@ class Database:
     take turns on an asyncio lock instead of spinning on "database is locked".
     """
 
-    def __init__(self, url: str, echo: bool = False) -> None:
+    def __init__(self, url: str, echo: bool = False, pool_size: int = 10,
+                 pool_timeout: float = 10.0) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         # Parameters are what people wrote: never in the log, nor in the text of an
@@ -42,8 +47,14 @@ class Database:
         if self.is_sqlite:
             # aiosqlite logs every statement with its parameters at DEBUG.
             logging.getLogger("aiosqlite").setLevel(logging.INFO)
+        # A request waits `pool_timeout` seconds for a connection, then fails as the
+        # database being unavailable (PoolExhausted), never hangs.
+        if not self.is_sqlite or make_url(url).database not in (None, "", ":memory:"):
+            # (an in-memory SQLite database has one connection, no pool to size)
+            kwargs.update(pool_size=pool_size, max_overflow=2 * pool_size,
+                          pool_timeout=pool_timeout)
         if not self.is_sqlite:
-            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+            kwargs.update(pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
@@ -84,9 +95,40 @@ class Database:
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
-        """A session for reads only; never takes the SQLite write lock."""
-        async with self.sessions() as session:
-            yield session
+        """A session for reads only; never takes the SQLite write lock. A database that
+        cannot be reached, or no free connection in time, is a StorageError."""
+        try:
+            async with self.sessions() as session:
+                yield session
+        except PoolTimeout as exc:
+            raise PoolExhausted(str(exc)) from exc
+        except (DBAPIError, OSError) as exc:
+            raise StorageError(str(exc)) from exc
+
+    async def optimize(self) -> None:
+        """SQLite: let it refresh the query planner's statistics where they have gone
+        stale (`PRAGMA optimize`, bounded by `analysis_limit`), on a connection of the
+        pool, which has served the service's queries. PostgreSQL's autovacuum does this."""
+        if self.is_sqlite:
+            await self._pragmas("PRAGMA analysis_limit=1000", "PRAGMA optimize")
+
+    async def analyze(self) -> None:
+        """After a bulk import: the planner's statistics gathered again, at once."""
+        if self.is_sqlite:
+            await self._pragmas("PRAGMA analysis_limit=1000", "ANALYZE")
+        else:
+            async with self.engine.connect() as conn:
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
+                await conn.exec_driver_sql("ANALYZE")
+
+    async def _pragmas(self, *statements: str) -> None:
+        assert self._write_lock is not None
+        async with self._write_lock, self.engine.connect() as conn:
+            # On the driver's connection: outside the transaction SQLAlchemy would begin.
+            driver = (await conn.get_raw_connection()).driver_connection
+            assert driver is not None
+            for statement in statements:
+                await (await driver.execute(statement)).close()
 
     async def ping(self) -> bool:
         try:

@@ -7,3 +7,8 @@ class StorageError(Exception):
 
 class Conflict(StorageError):
     """A concurrent change won (row version moved, unique key taken): process again."""
+
+
+class PoolExhausted(StorageError):
+    """Every connection of the pool was busy for longer than its timeout: an outage for
+    the request, to be tried again shortly."""

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 
 from storage.db import Database
 
@@ -71,20 +73,25 @@ class Notices:
             await asyncio.sleep(RETRY_SECONDS)
 
     async def _listen(self, received: Callable[[Any, int, str, str], None]) -> None:
-        """Listen on a connection of the pool (the driver's, asyncpg) until it is lost."""
+        """Listen on a connection of its own (the driver's, asyncpg) until it is lost: not
+        one of the pool's, which are the requests' (PAKN_DATABASE_POOL_SIZE)."""
         lost = asyncio.Event()
-        async with self.database.engine.connect() as conn:
-            driver = (await conn.get_raw_connection()).driver_connection
-            assert driver is not None
-            driver.add_termination_listener(lambda _conn: lost.set())
-            await driver.add_listener(self.channel, received)
-            try:
-                await lost.wait()
-                log.warning("notices: the connection listening on %s was lost",
-                            self.channel)
-            finally:
-                if not driver.is_closed():
-                    await asyncio.shield(driver.remove_listener(self.channel, received))
+        engine = create_async_engine(self.database.url, poolclass=NullPool)
+        try:
+            async with engine.connect() as conn:
+                driver = (await conn.get_raw_connection()).driver_connection
+                assert driver is not None
+                driver.add_termination_listener(lambda _conn: lost.set())
+                await driver.add_listener(self.channel, received)
+                try:
+                    await lost.wait()
+                    log.warning("notices: the connection listening on %s was lost",
+                                self.channel)
+                finally:
+                    if not driver.is_closed():
+                        await asyncio.shield(driver.remove_listener(self.channel, received))
+        finally:
+            await engine.dispose()
 
 
 def _text(payload: dict[str, Any]) -> str:

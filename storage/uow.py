@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -18,7 +19,7 @@ from storage.db import Database
 from storage.deadlines import SqlApologyRepository, SqlCalendarRepository, SqlRatingRepository
 from storage.directory import DirectoryCache, SqlDirectoryRepository
 from storage.dossiers import SqlDossierRepository
-from storage.errors import Conflict, StorageError
+from storage.errors import Conflict, PoolExhausted, StorageError
 from storage.exports import SqlExportRepository
 from storage.imports import SqlImportRepository
 from storage.indicators import SqlIndicatorRepository
@@ -122,8 +123,19 @@ class Store:
                 yield SqlUnitOfWork(session, self.directory_cache)
         except (StaleDataError, IntegrityError) as exc:
             raise Conflict(str(exc)) from exc
+        except PoolTimeout as exc:
+            raise PoolExhausted(str(exc)) from exc
         except (DBAPIError, OSError) as exc:
             raise StorageError(str(exc)) from exc
+
+    @asynccontextmanager
+    async def export_rows(self) -> AsyncIterator[SqlExportRepository]:
+        """Rows for an export, on a session of their own, apart from any unit of work
+        (this process's writers do not wait on it; on SQLite its transaction still
+        holds the database's lock while it lasts, so exports are written to a file at
+        the database's pace, never at a client's)."""
+        async with self.database.reading() as session:
+            yield SqlExportRepository(session)
 
     @asynccontextmanager
     async def outbox_queue(self) -> AsyncIterator[SqlOutboxRepository]:

@@ -126,12 +126,9 @@ class TelegramChannel:
             update = Update.de_json(_json(body), self.bot)
         except (ValueError, TypeError, KeyError, AttributeError):
             return web.Response(status=400, text="not an update")
-        try:
-            await self.process(update)
-        except StorageError:
-            log.warning("database unavailable; Telegram will deliver update %s again",
-                        update.update_id)
-            return web.Response(status=503, text="try again")
+        # A database outage is answered 503 by the web's middleware (bot.web.outage):
+        # Telegram delivers the update again.
+        await self.process(update)
         return web.Response(text="ok")
 
     async def process(self, update: Update) -> None:

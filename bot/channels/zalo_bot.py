@@ -117,12 +117,9 @@ class ZaloBotChannel:
             update = unwrap(loads_bounded(body, MAX_BODY))
         except (ValueError, TypeError):
             return web.Response(status=400, text="not an update")
-        try:
-            message = to_incoming(update)
-            if message is not None:
-                await self.handle(message)
-        except StorageError:
-            return web.Response(status=503, text="try again")
+        message = to_incoming(update)
+        if message is not None:  # a database outage is a 503 (bot.web.outage): sent again
+            await self.handle(message)
         return web.json_response({"ok": True})
 
     async def _poll(self) -> None:

@@ -25,7 +25,6 @@ from aiohttp import web
 from bot.channels.base import Outcome, RetryLater, Sent, Undeliverable
 from bot.jsonguard import JsonRefused, loads_bounded
 from bot.messages import IncomingMessage, Kind, Photo, Reply, numbered
-from storage.errors import StorageError
 from storage.records import Queued
 
 log = logging.getLogger(__name__)
@@ -136,11 +135,8 @@ class ZaloOAChannel:
         if event is None:
             return web.Response(status=401, text="unauthorized")
         message = to_incoming(event)
-        if message is not None:
-            try:
-                await self.handle(message)
-            except StorageError:
-                return web.Response(status=503, text="try again")
+        if message is not None:  # a database outage is a 503 (bot.web.outage): sent again
+            await self.handle(message)
         return web.json_response({"error": 0})
 
     # --- sending -------------------------------------------------------------------------

@@ -15,4 +15,6 @@ COMMANDS = (
     "zalo",
     "apikeys",
     "privacy",
+    "backup",
+    "doctor",
 )

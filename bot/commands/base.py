@@ -18,8 +18,10 @@ if TYPE_CHECKING:
 
 
 @asynccontextmanager
-async def open_store(settings: "Settings") -> AsyncIterator["Store"]:
-    """A store for one command, on a migrated database with a directory loaded."""
+async def open_store(settings: "Settings", imports: bool = False
+                     ) -> AsyncIterator["Store"]:
+    """A store for one command, on a migrated database with a directory loaded; after
+    `imports`, the planner's statistics are gathered again (the tables grew at once)."""
     from bot.app import seed_directory
     from bot.dispatch import utcnow
     from storage.db import Database
@@ -29,6 +31,8 @@ async def open_store(settings: "Settings") -> AsyncIterator["Store"]:
         store = Store(database)
         await seed_directory(store, utcnow())
         yield store
+        if imports:
+            await database.analyze()
     finally:
         await database.dispose()
 

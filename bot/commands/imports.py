@@ -54,7 +54,7 @@ def import_ratings(settings: Settings, args: argparse.Namespace) -> int:
     source = "import:" + (args.source or args.file.name)
 
     async def run() -> tuple[int, int] | str:
-        async with open_store(settings) as store, store.unit_of_work() as uow:
+        async with open_store(settings, imports=True) as store, store.unit_of_work() as uow:
             directory = await uow.directory.load()
             try:
                 rows = parse_ratings(text, directory, settings.tz)
@@ -81,7 +81,7 @@ def import_complaints(settings: Settings, args: argparse.Namespace) -> int:
     migrate(settings)
 
     async def run() -> tuple[int, int] | str:
-        async with open_store(settings) as store, store.unit_of_work() as uow:
+        async with open_store(settings, imports=True) as store, store.unit_of_work() as uow:
             directory = await uow.directory.load()
             try:
                 cases = parse_complaints(text, directory, settings.tz)
@@ -138,7 +138,7 @@ def import_dossiers(settings: Settings, args: argparse.Namespace) -> int:
     migrate(settings)
 
     async def run() -> list[tuple[int, Outcome]] | str:
-        async with open_store(settings) as store:
+        async with open_store(settings, imports=True) as store:
             runner = Runner(store, settings, Calendars(), utcnow, on_commit=lambda: None)
 
             async def record(work: Work) -> list[tuple[int, Outcome]] | str:

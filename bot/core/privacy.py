@@ -137,6 +137,21 @@ async def erase(uow: UnitOfWork, actor: Actor | None, person: int, now: datetime
     return erased
 
 
+async def erase_again(work: Work, people: list[int]) -> int:
+    """After a restore from a backup taken before their erasure: erase again the people
+    whose erasure the replaced database recorded (they were told at the time, so no
+    message); those not in the restored data are skipped. How many were erased."""
+    key = await pseudonym_key(work.uow, work.settings)
+    erased = 0
+    for person in people:
+        try:
+            await erase(work.uow, None, person, work.now, key=key)
+        except NotAllowed:
+            continue  # not in the backup (an account made after it): nothing to erase
+        erased += 1
+    return erased
+
+
 async def erase_on_request(work: Work, actor: Actor | None, person: int,
                            request_id: int | None = None) -> Erasure:
     """An administrator's erasure on the person's request (a letter, at the desk): the

@@ -1,11 +1,12 @@
 """Administrators' commands in chat: invites, the indicators, exports."""
 
-from io import BytesIO, StringIO
+import tempfile
+from typing import IO
 
 from bot.charts import report_chart
 from bot.context import Context
 from bot.errors import Refused
-from bot.exports import write_cases_csv, write_xlsx
+from bot.exports import cases_csv, write_xlsx
 from bot.i18n import _
 from bot.invites import create_invite, telegram_link
 from bot.links import EXPORT_PAGE
@@ -94,18 +95,20 @@ async def export(ctx: Context) -> None:
         return
     report = await make_report(ctx.uow.indicators, ctx.directory, period, Scope(), ctx.now,
                                ctx.tz)
-    workbook = BytesIO()
-    await write_xlsx(workbook, report, ctx.uow.exports, ctx.directory, ctx.language, ctx.tz,
-                     ctx.now)
-    start, end = period.bounds(ctx.tz)
-    table = StringIO()
-    table.write("\ufeff")  # a BOM: spreadsheet programs then read the UTF-8 as such
-    await write_cases_csv(table, ctx.uow.exports.cases(start, end), ctx.directory,
-                          ctx.language, ctx.tz)
+    # Written to temporary files as the rows come, then kept once, as the files the
+    # outbox sends: never a workbook being built in memory.
     name = f"pakn-{period.label.replace('..', '_')}"
-    for content, mime, filename in (
-            (workbook.getvalue(), XLSX, f"{name}.xlsx"),
-            (table.getvalue().encode("utf-8"), "text/csv", f"{name}-cases.csv")):
+    with tempfile.TemporaryFile() as workbook, tempfile.TemporaryFile() as table:
+        await write_xlsx(workbook, report, ctx.uow.exports, ctx.directory, ctx.language,
+                         ctx.tz, ctx.now)
+        start, end = period.bounds(ctx.tz)
+        table.write("\ufeff".encode())  # a BOM: spreadsheet programs then read it as UTF-8
+        async for chunk in cases_csv(ctx.uow.exports.cases(start, end), ctx.directory,
+                                     ctx.language, ctx.tz):
+            table.write(chunk.encode("utf-8"))
+        files = [(_contents(workbook), XLSX, f"{name}.xlsx"),
+                 (_contents(table), "text/csv", f"{name}-cases.csv")]
+    for content, mime, filename in files:
         document = await ctx.uow.attachments.add(ctx.account.id, ctx.message.channel, ctx.now,
                                                  content=content, mime=mime, filename=filename,
                                                  kind=FileKind.EXPORT)
@@ -118,3 +121,8 @@ async def export(ctx: Context) -> None:
                                     "administrator): {url}").format(
                 name=filename,
                 url=ctx.settings.site_url + EXPORT_PAGE.format(attachment_id=document))))
+
+
+def _contents(file: IO[bytes]) -> bytes:
+    file.seek(0)
+    return file.read()

@@ -4,10 +4,13 @@ cases, the review of unverified ratings, the same exports as in chat, the direct
 the dispatcher, so it is recorded like a message in chat; counting unverified ratings is
 recorded with its form's nonce and in the audit log."""
 
+import asyncio
+import os
 import re
+import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time
-from io import BytesIO, StringIO
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,7 +23,7 @@ from bot.context import Context
 from bot.core import calendar as calendars
 from bot.core.directory import load_directory
 from bot.directory_view import as_json, as_text
-from bot.exports import write_cases_csv, write_xlsx
+from bot.exports import CHUNK, cases_csv, write_xlsx
 from bot.handlers.admin import BOT_USERNAME_KEY, XLSX
 from bot.i18n import _, format_datetime, use_locale
 from bot.invites import create_invite, telegram_link
@@ -217,36 +220,57 @@ class Admin(DashboardPages):
                            period=request.query.get("period", "") if period is None
                            else period.label)
 
-    async def xlsx(self, request: web.Request) -> web.Response:
+    async def xlsx(self, request: web.Request) -> web.StreamResponse:
+        """The workbook, written row by row from the database to a temporary file, then
+        sent from it: memory stays flat whatever the period."""
         viewer = await self.sessions.require(request, admin=True)
         form, report, directory = await self._report(request)
         if report is None:
             return await self.exports(request, form=form, failed="xlsx")
-        workbook = BytesIO()
-        async with self.store.unit_of_work() as uow:
-            with use_locale(self.language(viewer)):
-                await write_xlsx(workbook, report, uow.exports, directory,
-                                 self.language(viewer), self.settings.tz, self.clock())
-        return _download(workbook.getvalue(), XLSX, f"pakn-{_label(report.period)}.xlsx")
+        language = self.language(viewer)
+        handle, name = await asyncio.to_thread(tempfile.mkstemp, suffix=".xlsx")
+        os.close(handle)
+        workbook = Path(name)
+        try:
+            async with self.store.export_rows() as rows:
+                with use_locale(language):
+                    await write_xlsx(name, report, rows, directory, language,
+                                     self.settings.tz, self.clock())
+            return await _send_file(request, workbook, XLSX,
+                                    f"pakn-{_label(report.period)}.xlsx")
+        finally:
+            await asyncio.to_thread(workbook.unlink, missing_ok=True)
 
-    async def csv(self, request: web.Request) -> web.Response:
+    async def csv(self, request: web.Request) -> web.StreamResponse:
+        """The cases as CSV, written as the rows come to a temporary file, then sent
+        from it: memory stays flat, and the database is read at its own pace, not the
+        client's (a slow download holds no transaction open)."""
         viewer = await self.sessions.require(request, admin=True)
-        table = StringIO()
-        table.write("\ufeff")  # a BOM: spreadsheet programs then read the UTF-8 as such
         async with self.store.unit_of_work() as uow:
             directory = await uow.directory.load()
-            form = Filters(request.query)
-            period, scope, _as_of = form.report(
-                directory, current_quarter(self.clock(), self.settings), self.settings.tz)
-            if period is None or form.wrong:
-                return await self.exports(request, form=form, failed="csv")
-            start, end = period.bounds(self.settings.tz)
-            with use_locale(self.language(viewer)):
-                await write_cases_csv(table, uow.exports.cases(start, end, scope.unit,
-                                                               scope.field),
-                                      directory, self.language(viewer), self.settings.tz)
-        return _download(table.getvalue().encode("utf-8"), CSV_MIME,
-                         f"pakn-{_label(period)}-cases.csv")
+        form = Filters(request.query)
+        period, scope, _as_of = form.report(
+            directory, current_quarter(self.clock(), self.settings), self.settings.tz)
+        if period is None or form.wrong:
+            return await self.exports(request, form=form, failed="csv")
+        start, end = period.bounds(self.settings.tz)
+        language = self.language(viewer)
+        handle, name = await asyncio.to_thread(tempfile.mkstemp, suffix=".csv")
+        table = Path(name)
+        try:
+            with os.fdopen(handle, "wb") as target:
+                # A BOM: spreadsheet programs then read the UTF-8 as such.
+                target.write("\ufeff".encode())
+                async with self.store.export_rows() as rows:
+                    with use_locale(language):
+                        async for chunk in cases_csv(
+                                rows.cases(start, end, scope.unit, scope.field),
+                                directory, language, self.settings.tz):
+                            target.write(chunk.encode("utf-8"))
+            return await _send_file(request, table, CSV_MIME,
+                                    f"pakn-{_label(period)}-cases.csv")
+        finally:
+            await asyncio.to_thread(table.unlink, missing_ok=True)
 
     # --- the directory -----------------------------------------------------------------
 
@@ -457,9 +481,26 @@ def _label(period: Period) -> str:
 
 
 def _download(body: bytes, mime: str, filename: str) -> web.Response:
-    return web.Response(body=body, content_type=mime, headers={
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
+    return web.Response(body=body, content_type=mime, headers=_download_headers(filename))
+
+
+def _download_headers(filename: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
+
+
+async def _send_file(request: web.Request, path: Path, mime: str,
+                     filename: str) -> web.StreamResponse:
+    """A file from the disk, a chunk at a time."""
+    response = web.StreamResponse(headers=_download_headers(filename))
+    response.content_type = mime
+    response.content_length = (await asyncio.to_thread(path.stat)).st_size
+    await response.prepare(request)
+    with path.open("rb") as source:
+        while chunk := await asyncio.to_thread(source.read, CHUNK):
+            await response.write(chunk)
+    await response.write_eof()
+    return response
 
 
 def end_of_day_note(end_of_day: time) -> str:

@@ -20,6 +20,7 @@ from bot.i18n import _, use_locale
 from bot.jsonguard import JsonRefused, loads_bounded
 from bot.settings import Settings
 from bot.surveys import telegram_link, web_link
+from bot.web.outage import noted
 from bot.web.published import reader_language
 from complaints.dossiers import Record, RecordRefused, read_record
 from storage.errors import StorageError
@@ -47,7 +48,7 @@ class DossiersApi:
             try:
                 return await self._push(request)
             except StorageError as exc:
-                log.warning("dossiers API: database unavailable (%s)", exc)
+                noted(request, exc)
                 return _error(503, _("The service is unavailable for a moment; please try "
                                      "again."), {"Retry-After": "30"})
 

@@ -46,6 +46,7 @@ from bot.settings import Settings
 from bot.web.limits import WebLimits
 from bot.web.open311_filing import CODE_LENGTH, parse_filing
 from bot.web.open311_format import JSON_TYPE, XML_TYPE, Open311Error, respond
+from bot.web.outage import noted
 from bot.web.published import READ_HEADERS, Published, clean, publish, reader_language, w3c
 from complaints.case import Case, Status
 from complaints.directory import Directory
@@ -108,7 +109,7 @@ class Open311:
                         {"code": error.status, "description": d} for d in error.descriptions],
                         error.status)
                 except StorageError as exc:
-                    log.warning("open311: database unavailable (%s)", exc)
+                    noted(request, exc)
                     response = respond(request, "errors", [{"code": 503, "description": _(
                         "The service is unavailable for a moment; please try again.")}], 503)
                     response.headers["Retry-After"] = "30"

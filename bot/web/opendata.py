@@ -22,6 +22,7 @@ from bot.names import area_name, field_name, procedure_name, unit_name
 from bot.reports import make_report, unit_names
 from bot.settings import Settings
 from bot.web.openapi import openapi
+from bot.web.outage import noted
 from bot.web.published import (
     READ_HEADERS,
     Published,
@@ -78,7 +79,7 @@ class OpenData:
                     response = web.json_response([{"code": 400, "description": str(error)}],
                                                  status=400, dumps=_dumps)
                 except StorageError as exc:
-                    log.warning("open data: database unavailable (%s)", exc)
+                    noted(request, exc)
                     response = web.json_response([{"code": 503, "description": _(
                         "The service is unavailable for a moment; please try again.")}],
                         status=503, headers={"Retry-After": "30"}, dumps=_dumps)

@@ -67,6 +67,9 @@ class FakeBotApi:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.url = ""
+        self.webhook: dict[str, Any] = {"url": "", "has_custom_certificate": False,
+                                        "pending_update_count": 0}
+        """What getWebhookInfo answers: setWebhook sets its url; a test sets the rest."""
 
     # --- control ---------------------------------------------------------------------
 
@@ -151,10 +154,16 @@ class FakeBotApi:
                 "can_read_all_group_messages": False, "supports_inline_queries": False}
 
     def _api_setWebhook(self, params: dict[str, Any], files: dict[str, bytes]) -> bool:
+        self.webhook["url"] = params.get("url", "")
         return True
 
     def _api_deleteWebhook(self, params: dict[str, Any], files: dict[str, bytes]) -> bool:
+        self.webhook["url"] = ""
         return True
+
+    def _api_getWebhookInfo(self, params: dict[str, Any],
+                            files: dict[str, bytes]) -> dict[str, Any]:
+        return dict(self.webhook)
 
     def _api_answerCallbackQuery(self, params: dict[str, Any],
                                  files: dict[str, bytes]) -> bool:

@@ -31,7 +31,7 @@ def refused(**env: str) -> str:
 def defaults(**env: str) -> Settings:
     """The defaults, with the data folder those variables give (bot.home)."""
     home = home_of(env)
-    return Settings(home=home, database_url=database_url_in(home))
+    return Settings(home=home, database_url=database_url_in(home), backup_dir=home / "backups")
 
 
 def test_defaults() -> None:
@@ -39,6 +39,7 @@ def test_defaults() -> None:
     assert settings == defaults(HOME="/home/operator")
     assert settings.database_url.startswith("sqlite+aiosqlite:////")
     assert settings.database_url.endswith("/pakn.db")
+    assert settings.backup_dir == Path("/home/operator/.local/share/pakn/backups")
     assert settings.log_format == "text" and settings.metrics_token is None
     assert (settings.host, settings.port) == ("127.0.0.1", 8080)
     assert settings.telegram_token is None

@@ -1,0 +1,41 @@
+"""`pakn doctor`: is the deployment healthy? One line per check with ok, warning or
+error and what to do; exit code 0 when all are ok, 1 with warnings only, 2 with an
+error."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from bot.i18n import _
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+
+def register(commands: Any) -> None:
+    commands.add_parser("doctor", help=_("check the configuration, database, channels, "
+                        "disk and backups")).set_defaults(run=doctor_command)
+
+
+def doctor_command(settings: Settings, args: argparse.Namespace) -> int:
+    import asyncio
+
+    import aiohttp
+
+    from bot.dispatch import utcnow
+    from bot.doctor import Checkup, as_line, examine, worst
+    from storage.db import Database
+    from storage.uow import Store
+
+    async def run() -> list[Any]:
+        database = Database(settings.database_url, pool_timeout=5)
+        try:
+            async with aiohttp.ClientSession() as http:
+                return await examine(Checkup(settings, Store(database), http, utcnow()))
+        finally:
+            await database.dispose()
+    findings = asyncio.run(run())
+    for finding in findings:
+        print(as_line(finding))
+    return int(worst(findings))
