@@ -4,7 +4,7 @@ figures and ratios measured side by side in the same run."""
 import importlib
 import sys
 
-BENCHMARKS = ("throughput", "indicators", "export", "pacing", "anonymisation")
+BENCHMARKS = ("throughput", "indicators", "export", "pacing", "anonymisation", "similar")
 
 
 def main(names: list[str]) -> None:

@@ -2,7 +2,7 @@
 so handlers and the dispatcher never import SQLAlchemy; the plain records they exchange
 live in `storage.records`, which imports no database code."""
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, Protocol
@@ -15,6 +15,7 @@ from complaints.publication import Publication
 from storage.records import (
     ApologyRecord,
     Attachment,
+    CaseFollower,
     Chat,
     Confirmation,
     Dialog,
@@ -36,9 +37,10 @@ from storage.records import (
 from surveys.indicators import Counts
 from surveys.report import Inclusion, Scope
 
-__all__ = ["ApologyRecord", "Attachment", "Chat", "Dialog", "DossierApology", "DossierEvent",
-           "Erasure", "FileKind", "Follower", "Invite", "NewRating", "OutboxQueue", "Outgoing",
-           "Override", "Queued", "RatingRecord", "Refusal", "Stored", "SurveyToken", "UnitOfWork"]
+__all__ = ["ApologyRecord", "Attachment", "CaseFollower", "Chat", "Dialog", "DossierApology",
+           "DossierEvent", "Erasure", "FileKind", "Follower", "Invite", "NewRating", "OutboxQueue",
+           "Outgoing", "Override", "Queued", "RatingRecord", "Refusal", "Stored", "SurveyToken",
+           "UnitOfWork"]
 
 
 class AccountRepository(Protocol):
@@ -91,6 +93,17 @@ class OutboxRepository(Protocol):
     async def cards(self, case_id: int) -> list[tuple[int, Chat, int]]: ...
     async def last_failure(self, case_id: int, chat: Chat) -> tuple[str, datetime] | None: ...
     async def sent_since(self, channel: str, chat_id: str, since: datetime) -> int: ...
+    async def case_of_message(self, chat: Chat, external_id: str) -> int | None: ...
+
+
+class FollowerRepository(Protocol):
+    async def add(self, case_id: int, account_id: int, chat: Chat, via: str,
+                  now: datetime) -> bool: ...
+    async def get(self, case_id: int, account_id: int) -> CaseFollower | None: ...
+    async def of_case(self, case_id: int) -> list[CaseFollower]: ...
+    async def counts(self, case_ids: Collection[int]) -> dict[int, int]: ...
+    async def followed(self, account_id: int) -> set[int]: ...
+    async def rate(self, case_id: int, account_id: int, score: int, now: datetime) -> bool: ...
 
 
 class AttachmentRepository(Protocol):
@@ -233,6 +246,8 @@ class UnitOfWork(Protocol):
 
     @property
     def cases(self) -> CaseRepository: ...
+    @property
+    def followers(self) -> FollowerRepository: ...
     @property
     def directory(self) -> DirectoryRepository: ...
     @property

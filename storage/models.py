@@ -241,17 +241,41 @@ class CaseRow(Base):
     transfer_due_at: Mapped[datetime | None]
     extended_due_at: Mapped[datetime | None]
     reopened_at: Mapped[datetime | None]
+    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    """Set when the case was closed as a duplicate of that one."""
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
+        Index("ix_cases_similar", "field_code", "area_code", "status"),
         Index("ix_cases_unit_status_due", "unit_code", "status", "due_at"),
         Index("ix_cases_status_due", "status", "due_at"),
         # Covering the counts of the indicators (storage/indicators.py).
         Index("ix_cases_due_counts", "due_at", "resolved_at", "unit_code", "field_code"),
         Index("ix_cases_resolved_counts", "resolved_at", "id"),
     )
+
+
+class CaseFollowerRow(Base):
+    """A citizen's chat following a case they did not file: the same problem, raised by
+    them too (they chose to follow it, or staff merged their case into it). They are sent
+    its answer and asked to rate it."""
+
+    __tablename__ = "case_followers"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(128))
+    via: Mapped[str] = mapped_column(String(8))
+    """"follow" (chosen when filing) or "merge" (their case was merged into this one)."""
+    followed_at: Mapped[datetime]
+    score: Mapped[int | None] = mapped_column(Integer)
+    """Their rating of the handling, on the five-level scale."""
+    rated_at: Mapped[datetime | None]
+
+    __table_args__ = (UniqueConstraint("case_id", "account_id"),)
 
 
 class CaseEventRow(Base):
@@ -373,6 +397,8 @@ class OutboxRow(Base):
         Index("ix_outbox_pending", "status", "next_attempt_at"),
         Index("ix_outbox_chat", "channel", "chat_id", "status", "id"),
         Index("ix_outbox_card", "card_case_id"),
+        # A reply in a chat names the message it answers by the channel's id for it.
+        Index("ix_outbox_external", "channel", "chat_id", "external_id"),
     )
 
 

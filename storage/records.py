@@ -234,6 +234,18 @@ class Follower:
 
 
 @dataclass(frozen=True)
+class CaseFollower:
+    """A citizen's chat following a case they did not file."""
+
+    case_id: int
+    account_id: int
+    chat: Chat
+    via: str
+    followed_at: datetime
+    score: int | None
+
+
+@dataclass(frozen=True)
 class DossierEvent:
     kind: str
     status: str

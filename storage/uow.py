@@ -19,6 +19,7 @@ from storage.directory import DirectoryCache, SqlDirectoryRepository
 from storage.dossiers import SqlDossierRepository
 from storage.errors import Conflict, StorageError
 from storage.exports import SqlExportRepository
+from storage.followers import SqlFollowerRepository
 from storage.imports import SqlImportRepository
 from storage.indicators import SqlIndicatorRepository
 from storage.limits import SqlRateBuckets
@@ -38,6 +39,7 @@ class SqlUnitOfWork:
     def __init__(self, session: AsyncSession, directory_cache: DirectoryCache) -> None:
         self.session = session
         self.cases = SqlCaseRepository(session)
+        self.followers = SqlFollowerRepository(session)
         self.directory = SqlDirectoryRepository(session, directory_cache)
         self.accounts = SqlAccountRepository(session)
         self.invites = SqlInviteRepository(session)

@@ -9,6 +9,7 @@ from bot.handlers import (
     menu,
     privacy,
     rating,
+    replies,
     signin,
     staff,
     status,
@@ -20,6 +21,6 @@ from bot.routing import Router
 def build_router() -> Router:
     router = Router()
     for feature in (common, consent, intake, status, staff, rating, survey, dossiers, admin,
-                    signin, menu, privacy):
+                    signin, menu, privacy, replies):
         router.include(feature.router)
     return router

@@ -7,6 +7,7 @@ from functools import partial
 
 from bot.context import Context
 from bot.core.authority import actor_of
+from bot.core.similar import raised_by
 from bot.handlers.cards import CardFacts, case_card
 from bot.i18n import _
 from bot.messages import Reply
@@ -15,6 +16,7 @@ from bot.settings import ZALO_OA
 from complaints.case import Case
 from complaints.people import Account
 from complaints.privacy import anonymise
+from complaints.publication import known_details
 
 
 async def assignee_name(ctx: Context, case: Case) -> str | None:
@@ -33,7 +35,10 @@ async def card_for(ctx: Context, case: Case, reader: Account) -> Callable[[], Re
     if case.channel == ZALO_OA and not erased:  # a channel that allows replies only for a while
         seen = await ctx.uow.inbound.last_seen(case.channel, case.chat_id)
         window_end = seen + timedelta(hours=ctx.settings.zalo_oa_reply_hours) if seen else None
+    duplicate_of = await ctx.uow.cases.get(case.duplicate_of) if case.duplicate_of else None
     facts = CardFacts(assignee=await assignee_name(ctx, case),
+                      raised_by=(await raised_by(ctx.uow, [case.id]))[case.id],
+                      duplicate_of=duplicate_of.code if duplicate_of else None,
                       photos=len(await ctx.uow.attachments.of_case(case.id)),
                       failure=None if erased else
                       await ctx.uow.outbox.last_failure(case.id, citizen_chat),
@@ -104,6 +109,22 @@ async def notify_citizen(ctx: Context, case: Case, build: Callable[[], Reply]) -
     if citizen is not None and not case.contact.erased:
         await ctx.notify(citizen, marked, case_id=case.id,
                          chats=[Chat(case.channel, case.chat_id)])
+
+
+async def notify_followers(ctx: Context, case: Case, build: Callable[[], Reply]) -> None:
+    """Write to the citizens following the case (the same problem, raised by them too),
+    in the chat they followed it from. What staff wrote to the sender may name them: the
+    followers get it with the anonymiser's blanks."""
+    assert case.id is not None
+    known = known_details(case)
+
+    def redacted() -> Reply:
+        reply = build()
+        return replace(reply, text=anonymise(reply.text, *known))
+    for follower in await ctx.uow.followers.of_case(case.id):
+        account = await ctx.uow.accounts.get(follower.account_id)
+        if account is not None:
+            await ctx.notify(account, redacted, case_id=case.id, chats=[follower.chat])
 
 
 async def notify_handlers(ctx: Context, case: Case, build: Callable[[], Reply]) -> None:

@@ -66,6 +66,12 @@ async def ask(ctx: Context, case: Case) -> None:
     if citizen is not None:
         await ctx.notify(citizen, lambda: question(case, ctx.directory), case_id=case.id,
                          chats=[Chat(case.channel, case.chat_id)])
+    # Those following it raised the same problem: they are asked too, each once.
+    for follower in await ctx.uow.followers.of_case(case.id):
+        account = await ctx.uow.accounts.get(follower.account_id)
+        if account is not None and follower.score is None:
+            await ctx.notify(account, lambda: question(case, ctx.directory), case_id=case.id,
+                             chats=[follower.chat])
 
 
 async def remind(uow: UnitOfWork, notifier: Notifier, directory: Directory, case: Case,
@@ -97,6 +103,9 @@ async def _own_case(ctx: Context, case_id: int) -> Case:
 @router.button(Rate)
 async def rated(ctx: Context, payload: Payload) -> None:
     assert isinstance(payload, Rate)
+    if await ctx.uow.followers.get(payload.case_id, ctx.account.id) is not None:
+        await _follower_rated(ctx, payload)
+        return
     case = await _own_case(ctx, payload.case_id)
     value = score(payload.score)
     if not await ctx.uow.ratings.rate(payload.case_id, int(value), ctx.now):
@@ -115,6 +124,19 @@ async def rated(ctx: Context, payload: Payload) -> None:
             for reason in LowReason)))
         return
     await _ask_comment(ctx, case, _("Thank you for your rating!"))
+
+
+async def _follower_rated(ctx: Context, payload: Rate) -> None:
+    """A follower's rating is kept with their following, apart from the sender's one
+    rating of the case (which the indicators count)."""
+    case = await ctx.uow.cases.get(payload.case_id)
+    assert case is not None
+    if not await ctx.uow.followers.rate(payload.case_id, ctx.account.id,
+                                        int(score(payload.score)), ctx.now):
+        await ctx.reply(Reply(_("You have already rated {code}. Thank you!").format(
+            code=case.code)))
+        return
+    await ctx.reply(Reply(_("Thank you for your rating!")))
 
 
 async def _ask_comment(ctx: Context, case: Case, thanks: str) -> None:

@@ -76,6 +76,7 @@ def public_case(case: Published, directory: Directory, settings: Settings,
             "resolved": day(case.resolved_at, settings.tz, language),
             "question": case.question, "answer": case.answer,
             "published": day(case.published_at, settings.tz, language),
+            "raised_by": case.raised_by,
         }
 
 
