@@ -296,6 +296,10 @@ async def typed(ctx: Context) -> None:
         await _offer_similar(ctx)
     elif state == "intake.attach":
         await _attachment(ctx)
+    elif state == "intake.similar" and message.kind in (Kind.PHOTO, Kind.LOCATION):
+        # Going on with photos or the place passes the offer by: theirs is filed.
+        ctx.dialog.state = "intake.attach"
+        await _attachment(ctx)
     elif state == "intake.name" and message.kind is Kind.TEXT:
         data["name"] = check_text(message.text or "", NAME_MIN, NAME_MAX)
         await _next(ctx, _ask_phone)

@@ -254,3 +254,15 @@ async def test_staff_merge_a_duplicate_into_the_case_that_goes_on(bot: Harness) 
         cells = await uow.indicators.counts(start, end, bot.clock(), Scope(), None,
                                             bot.settings.tz)
     assert cells[None].known == 1
+
+
+async def test_going_on_with_a_photo_passes_the_offer_by(bot: Harness) -> None:
+    code = await file(bot, CITIZEN, FLOOD)
+    offer = await start_filing(bot, OTHER_CITIZEN, FLOOD_AGAIN)
+    assert code in offer.text
+    assert "Please answer the question" in one(OTHER_CITIZEN, await bot.text(
+        OTHER_CITIZEN, "hmm")).text, "typed text is not taken as a choice"
+    photo = one(OTHER_CITIZEN, await bot.photo(OTHER_CITIZEN, "flood-photo"))
+    assert "Photo 1 of at most" in photo.text
+    second = await finish_filing(bot, OTHER_CITIZEN, "Trần Thị Bình", "+84987654321")
+    assert second != code and await bot.count(CaseRow) == 2
