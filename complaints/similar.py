@@ -27,13 +27,14 @@ SHOWN = 3
 
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
 
-# Words (diacritics removed) too common in PAKN to tell one problem from another.
+# Words (diacritics removed) too common in PAKN to tell one problem from another. Not
+# "cau" (cầu, a bridge, folds like câu) nor "so" (sổ, the land-use book).
 _STOPWORDS = """
-a ah anh ba bac ban bi bo cac cai cam can cau chi cho chu co con cua cung da dang day de
+a ah anh ba bac ban bi bo cac cai cam can chi cho chu co con cua cung da dang day de
 den deo di dieu do duoc em gi gia giup hay het hien hon kien khi khong la lai lam len
 loi luc ma minh mot muon nay neu nghi ngay nguoi nhan nhieu nhu nhung nua o on phai phan
 qua ra rat roi sao se tai the theo thi thoi thuc tinh toi tu tuc va van vao ve vi viec voi
-xa xin xu xuat ong phuong thon ap khu pho to so dan tren trong ngoai nhe luon cu vay
+xa xin xu xuat ong phuong thon ap khu pho to dan tren trong ngoai nhe luon cu vay
 """
 STOPWORDS = frozenset(_STOPWORDS.split())
 
