@@ -30,6 +30,7 @@ from storage.models import (
     ApologyRow,
     AttachmentRow,
     CaseEventRow,
+    CaseFollowerRow,
     CaseRow,
     ConsentRow,
     DataRequestRow,
@@ -113,6 +114,10 @@ class SqlPrivacyRepository:
         await self.session.execute(
             delete(SurveyDraftRow).where(SurveyDraftRow.account_id == account_id))
         await self._forget_dossiers(account_id, pseudonym)
+        # The cases they followed stop writing to them (they are no longer counted as
+        # having raised them): nothing about a follow is needed for the records.
+        await self.session.execute(
+            delete(CaseFollowerRow).where(CaseFollowerRow.account_id == account_id))
         for identity in identities:
             identity.external_id = pseudonym(identity.channel, identity.external_id)
             identity.chat_id = pseudonym(identity.channel, identity.chat_id)
@@ -274,6 +279,12 @@ class SqlPrivacyRepository:
             select(DossierRow.code, DossierFollowerRow.followed_at)
             .join(DossierRow, DossierRow.id == DossierFollowerRow.dossier_id)
             .where(DossierFollowerRow.account_id == account_id))).all()
+        followed = (await self.session.execute(
+            select(CaseRow.code, CaseFollowerRow.followed_at, CaseFollowerRow.via,
+                   CaseFollowerRow.score, CaseFollowerRow.rated_at)
+            .join(CaseRow, CaseRow.id == CaseFollowerRow.case_id)
+            .where(CaseFollowerRow.account_id == account_id)
+            .order_by(CaseFollowerRow.id))).all()
         draft = await self.session.get(SurveyDraftRow, account_id)
         return {
             "account": {"id": account.id, "name": account.display_name,
@@ -301,6 +312,9 @@ class SqlPrivacyRepository:
             "files": [{"case": next((c.code for c in cases if c.id == case_id), None),
                        "type": mime} for case_id, mime in photos],
             "dossiers": [{"code": code, "followed_at": at} for code, at in follows],
+            "cases_followed": [{"code": code, "followed_at": at, "via": via, "score": score,
+                                "rated_at": rated_at}
+                               for code, at, via, score, rated_at in followed],
             "survey_in_progress": dict(draft.data) if draft else None,
         }
 

@@ -4,6 +4,7 @@ written by them, or sent on the unit's behalf when a deadline passed without one
 
 from dataclasses import replace
 from datetime import date, datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from bot.callbacks import StaffStep
@@ -235,5 +236,22 @@ async def issue(uow: UnitOfWork, notifier: Notifier, directory: Directory, case:
     await notifier.notify(citizen, lambda: Reply(
         _("The apology as a document: {code}").format(code=case.code), document=document),
         case_id=case.id, chats=chat, key=key + ":document")
+    # Those following it are told in a line: the written apology names the sender.
+    for follower in await uow.followers.of_case(case.id):
+        account = await uow.accounts.get(follower.account_id)
+        if account is not None:
+            await notifier.notify(account, partial(_followed_late, case, directory, new_due,
+                                                   timezone), case_id=case.id,
+                                  chats=[follower.chat], key=f"{key}:{follower.account_id}")
     return True
+
+
+def _followed_late(case: Case, directory: Directory, new_due: datetime | None,
+                   timezone: ZoneInfo) -> Reply:
+    text = _("The PAKN {code} you follow is late: {unit} apologised to its sender.").format(
+        code=case.code, unit=unit_name(directory, case.unit))
+    if new_due is not None:
+        text += " " + _("The answer is now promised by {date}.").format(
+            date=format_date(new_due, timezone))
+    return Reply(text)
 

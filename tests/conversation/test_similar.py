@@ -3,6 +3,8 @@ the case staff wrote on (asked which when several), a reply-to goes to the case 
 message replied to, staff reply to a forwarded answer; a PAKN like one already open is
 offered to be followed, and staff merge a duplicate into the case that goes on."""
 
+from datetime import UTC, datetime
+
 from sqlalchemy import select
 
 from bot.messages import Kind
@@ -266,3 +268,33 @@ async def test_going_on_with_a_photo_passes_the_offer_by(bot: Harness) -> None:
     assert "Photo 1 of at most" in photo.text
     second = await finish_filing(bot, OTHER_CITIZEN, "Trần Thị Bình", "+84987654321")
     assert second != code and await bot.count(CaseRow) == 2
+
+
+async def test_a_follow_is_in_the_copy_of_data_and_goes_with_an_erasure(bot: Harness) -> None:
+    code = await file(bot, CITIZEN, FLOOD)
+    offer = await start_filing(bot, OTHER_CITIZEN, FLOOD_AGAIN)
+    await bot.press(OTHER_CITIZEN, offer.payload("sm:follow:"))
+    async with bot.store.unit_of_work() as uow:
+        follower = await uow.accounts.find("telegram", OTHER_CITIZEN)
+        assert follower is not None
+        held = await uow.privacy.holdings(follower.id)
+    assert [f["code"] for f in held["cases_followed"]] == [code]
+
+    asked = one(OTHER_CITIZEN, await bot.text(OTHER_CITIZEN, "/xoadulieu"))
+    await bot.press(OTHER_CITIZEN, asked.payload("xd:yes"))
+    assert await bot.count(CaseFollowerRow) == 0, "nothing more is sent to them"
+
+
+async def test_followers_are_told_when_the_case_is_late(bot: Harness) -> None:
+    await bot.join(STAFF, Role.STAFF, "PTNMT")
+    code = await file(bot, CITIZEN, FLOOD)
+    offer = await start_filing(bot, OTHER_CITIZEN, FLOOD_AGAIN)
+    await bot.press(OTHER_CITIZEN, offer.payload("sm:follow:"))
+    await bot.new_messages()
+    bot.clock.set(datetime(2026, 3, 17, 1, 30, tzinfo=UTC))  # the day after the due day
+    late = await bot.tick()
+    assert "WRITTEN APOLOGY" in to(CITIZEN, late)[0].text
+    told = one(OTHER_CITIZEN, late)
+    assert f"The PAKN {code} you follow is late" in told.text
+    assert told.document is None and "Nguyễn Văn An" not in told.text
+    assert await bot.tick() == [], "told once"
