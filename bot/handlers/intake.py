@@ -13,6 +13,7 @@ from bot.core import uploads
 from bot.core.limits import Door, admit
 from bot.core.similar import find_similar, follow_case
 from bot.errors import stale_button
+from bot.handlers import rating
 from bot.handlers.cards import map_link, raised_line, status_label
 from bot.handlers.casework import save_and_refresh, send_card_to_unit
 from bot.handlers.common import ask_consent, has_consented, menu_buttons
@@ -21,9 +22,11 @@ from bot.messages import Button, ButtonKind, Kind, Reply, rows
 from bot.names import area_name, field_name, unit_name
 from bot.ports import FileKind
 from bot.routing import Router
-from complaints.case import Case, Contact, Location, check_text, open_case
+from complaints.case import Case, Contact, Location, Status, check_text, open_case
 from complaints.errors import NotAllowed
 from complaints.phone import format_phone, mask_phone, normalize_phone
+from complaints.privacy import anonymise
+from complaints.publication import known_details
 
 router = Router()
 
@@ -231,6 +234,14 @@ async def similar_chosen(ctx: Context, payload: Payload) -> None:
     case = await follow_case(ctx.uow, ctx.actor, ctx.now, payload.case_id, ctx.chat)
     await save_and_refresh(ctx, case)
     ctx.dialog.reset()
+    if case.status is Status.RESOLVED and case.answer:
+        # Answered already: its answer now (as followers get it), and the question.
+        await ctx.reply(Reply(_("You now follow {code}. It was answered by {unit}:\n{answer}")
+                              .format(code=case.code, unit=unit_name(ctx.directory, case.unit),
+                                      answer=anonymise(case.answer, *known_details(case)))),
+                        case_id=case.id)
+        await ctx.reply(rating.question(case, ctx.directory), case_id=case.id)
+        return
     await ctx.reply(Reply(_("You now follow {code}: you will get its answer here and be "
                             "asked how it was handled. Nothing else was sent.").format(
         code=case.code), buttons=menu_buttons(ctx)), case_id=case.id)

@@ -298,3 +298,20 @@ async def test_followers_are_told_when_the_case_is_late(bot: Harness) -> None:
     assert f"The PAKN {code} you follow is late" in told.text
     assert told.document is None and "Nguyễn Văn An" not in told.text
     assert await bot.tick() == [], "told once"
+
+
+async def test_following_an_answered_case_gives_its_answer_at_once(bot: Harness) -> None:
+    await bot.join(STAFF, Role.STAFF, "PTNMT")
+    code = await file(bot, CITIZEN, FLOOD)
+    row = await bot.case(code)
+    await bot.press(STAFF, f"ca:resolve:{row.id}")
+    confirm = one(STAFF, await bot.text(STAFF, "Gửi ông Nguyễn Văn An: đã nạo vét cống xong."))
+    await bot.press(STAFF, confirm.payload("ss:resolve:"))
+    offer = await start_filing(bot, OTHER_CITIZEN, FLOOD_AGAIN)
+    assert code in offer.text and "Resolved" in offer.text
+    answer, question = to(OTHER_CITIZEN, await bot.press(OTHER_CITIZEN,
+                                                         offer.payload("sm:follow:")))
+    assert f"You now follow {code}" in answer.text and "đã nạo vét cống xong" in answer.text
+    assert "Nguyễn Văn An" not in answer.text
+    rated = one(OTHER_CITIZEN, await bot.press(OTHER_CITIZEN, question.payload("rt:")))
+    assert "Thank you for your rating" in rated.text
