@@ -144,6 +144,10 @@ class PublicCase:
     """Its sender and the citizens following it: how many raised the problem."""
 
 
+CLOSED = ("resolved", "duplicate")
+"""Answered, or closed as the duplicate of a case that goes on."""
+
+
 class SqlPublicRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -151,8 +155,7 @@ class SqlPublicRepository:
     def _select(self) -> Select[CaseRow, PublicationRow, int]:
         """Cases of the service (not imported history) with their publication in force:
         approved, on the resolution the case has now (a reopened case has none), and how
-        many follow them. Cases merged into another are left out: their problem is shown
-        once, in the case that goes on, with the number who raised it."""
+        many citizens raised them (the sender and those following)."""
         in_force = and_(PublicationRow.case_id == CaseRow.id,
                         PublicationRow.status == Decision.APPROVED.value,
                         PublicationRow.case_resolved_at == CaseRow.resolved_at,
@@ -162,7 +165,7 @@ class SqlPublicRepository:
                      .correlate(CaseRow).scalar_subquery())
         return (select(CaseRow, PublicationRow, followers)
                 .outerjoin(PublicationRow, in_force)
-                .where(CaseRow.channel != "import", CaseRow.status != "duplicate"))
+                .where(CaseRow.channel != "import"))
 
     async def cases(self, *, published_only: bool, start: datetime | None = None,
                     end: datetime | None = None, field: str | None = None,
@@ -195,9 +198,9 @@ class SqlPublicRepository:
         if unit:
             stmt = stmt.where(CaseRow.unit_code == unit)
         if status == "open":
-            stmt = stmt.where(CaseRow.status != "resolved")
+            stmt = stmt.where(CaseRow.status.not_in(CLOSED))
         elif status == "closed":
-            stmt = stmt.where(CaseRow.status == "resolved")
+            stmt = stmt.where(CaseRow.status.in_(CLOSED))
         if search and (words := search_key(search)):
             escaped = words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             stmt = stmt.where(PublicationRow.search_text.like(f"%{escaped}%", escape="\\"))

@@ -54,7 +54,7 @@ def publish(case: PublicCase) -> Published:
     """A case as it may be published."""
     return Published(
         code=case.code, field=case.field, procedure=case.procedure, unit=case.unit,
-        area=case.area, status=case.status, closed=case.status == "resolved",
+        area=case.area, status=case.status, closed=case.status in ("resolved", "duplicate"),
         received_at=case.received_at, due_at=case.due_at,
         expected_at=case.extended_due_at or case.due_at, resolved_at=case.resolved_at,
         updated_at=case.updated_at, question=case.question, answer=case.answer,
