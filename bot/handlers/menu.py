@@ -19,7 +19,7 @@ from bot.handlers.staff import inbox, send_reply
 from bot.handlers.status import list_own, looks_like_code, show_status
 from bot.i18n import _
 from bot.invites import PREFIX as INVITE_PREFIX
-from bot.messages import Kind, Reply
+from bot.messages import OPEN311, Kind, Reply
 from bot.routing import Router
 from complaints.case import can_handle
 from complaints.people import Role
@@ -98,7 +98,13 @@ async def _about_a_case(ctx: Context) -> bool:
         if message.kind is not Kind.TEXT or not message.text:
             await ctx.reply(Reply(_("Only text can be sent to the sender as a reply; use the "
                                     "buttons on the case card for the rest.")))
-            return True
-        await send_reply(ctx, replied, message.text)
+        elif replied.channel == OPEN311 or replied.contact.erased:
+            # As on the card, which has no "Reply" then: the sender cannot be written to.
+            await ctx.reply(Reply(_("The sender of {code} cannot be written to here: an "
+                                    "Open311 app's sender sees only the final answer, and "
+                                    "one who erased their data gets nothing.").format(
+                code=replied.code)))
+        else:
+            await send_reply(ctx, replied, message.text)
         return True
     return await to_awaiting_case(ctx, replied)

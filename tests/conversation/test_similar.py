@@ -155,6 +155,12 @@ async def test_staff_reply_to_a_forwarded_answer_answers_that_case(bot: Harness)
     await bot.join(PTP_STAFF, Role.STAFF, "PTP")
     other = one(PTP_STAFF, await bot.send(PTP_STAFF, Kind.TEXT, text="Xin chào", reply_to="8001"))
     assert "Sent to the sender" not in other.text
+    # A sender who erased their data is not written to, as the card has no "Reply" then.
+    asked = one(CITIZEN, await bot.text(CITIZEN, "/xoadulieu"))
+    await bot.press(CITIZEN, asked.payload("xd:yes"))
+    refused = await bot.send(STAFF, Kind.TEXT, text="Anh còn cần gì nữa không?", reply_to="8001")
+    assert "cannot be written to" in one(STAFF, refused).text
+    assert (await kinds(bot, code))[-1] == "replied" and not to(CITIZEN, refused)
 
 
 # --- similar cases first ----------------------------------------------------------------------
