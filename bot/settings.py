@@ -162,6 +162,9 @@ class Settings:
     metrics_token: str | None = None
     """With it, /metrics answers only `Authorization: Bearer TOKEN`; without it, only
     requests from this machine that no proxy forwarded."""
+    similar_days: int = 30
+    """How long after its answer a case is still offered to a citizen filing the same
+    problem (open cases always are)."""
 
     @property
     def zalo_oa_enabled(self) -> bool:
@@ -265,6 +268,8 @@ class Settings:
                                  defaults.zalo_oa_event_minutes, 1, 60)
         return cls(
             zalo_oa_event_minutes=event_minutes,
+            similar_days=_integer("PAKN_SIMILAR_DAYS", get("PAKN_SIMILAR_DAYS"),
+                                  defaults.similar_days, 0, 3650),
             flood_per_minute=_integer("PAKN_FLOOD_PER_MINUTE", get("PAKN_FLOOD_PER_MINUTE"),
                                       defaults.flood_per_minute, 0, 10_000),
             flood_burst=_integer("PAKN_FLOOD_BURST", get("PAKN_FLOOD_BURST"),

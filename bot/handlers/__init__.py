@@ -10,6 +10,7 @@ from bot.handlers import (
     menu,
     privacy,
     rating,
+    replies,
     signin,
     staff,
     staff_intake,
@@ -22,6 +23,6 @@ from bot.routing import Router
 def build_router() -> Router:
     router = Router()
     for feature in (common, consent, intake, staff_intake, status, staff, rating, survey,
-                    dossiers, admin, signin, menu, privacy, following):
+                    dossiers, admin, signin, menu, privacy, following, replies):
         router.include(feature.router)
     return router

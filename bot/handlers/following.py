@@ -5,7 +5,7 @@ to the phone on the case and is typed here, or the person's own number is shared
 
 from bot.callbacks import FollowCase, Payload
 from bot.context import Context
-from bot.core import case_follow as core
+from bot.core import sender_chats as core
 from bot.core.work import Work, deliver
 from bot.errors import stale_button
 from bot.handlers.common import ask_consent, has_consented, menu_buttons

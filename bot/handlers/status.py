@@ -5,7 +5,7 @@ here by proving the phone given with it (bot.handlers.following)."""
 
 from bot.callbacks import FollowCase
 from bot.context import Context
-from bot.core.case_follow import speaks_for
+from bot.core.sender_chats import speaks_for
 from bot.handlers.cards import citizen_view, event_line, status_label
 from bot.handlers.casework import show_card
 from bot.i18n import _, format_date

@@ -10,7 +10,7 @@ import pytest
 
 from complaints.case import Case, Contact, open_case
 from complaints.people import Role
-from storage.models import CaseFollowRow
+from storage.models import SenderChatRow
 from tests.conversation.harness import Clock, Harness, Out, one, to
 
 PHONE = "0912345678"
@@ -76,7 +76,7 @@ async def test_following_a_phone_case_by_the_code_sent_to_its_phone(office: Harn
         follower = await uow.accounts.find("telegram", FOLLOWER)
         assert follower is not None
         held = await uow.privacy.holdings(follower.id)
-    assert [c["code"] for c in held["followed_cases"]] == [code], "the person's copy says so"
+    assert [c["code"] for c in held["sender_chats"]] == [code], "the person's copy says so"
     # Its news now reach this chat, and the rating given here counts.
     row = await bot.case(code)
     await bot.press(STAFF, f"ca:claim:{row.id}")
@@ -106,7 +106,7 @@ async def test_an_expired_or_overtried_code_is_spent(office: Harness, clock: Clo
     assert [a for a in answers if "Tries left" in a] == [
         f"That is not the right number. Tries left: {n}." for n in (4, 3, 2, 1)]
     assert "expired" in answers[-1]
-    assert await bot.count(CaseFollowRow) == 2
+    assert await bot.count(SenderChatRow) == 2
     # The right code no longer helps once spent: the chat is not waiting for one.
     assert await bot.dialog_state(OTHER) == "idle"
     assert "History" not in str([m.text for m in await bot.text(OTHER, secret)])
@@ -143,7 +143,7 @@ async def test_sharing_the_own_number_that_matches_follows_at_once(office: Harne
     await bot.press(STRANGER, f"fc:share:{code}")
     followed = to(STRANGER, await bot.contact(STRANGER, "+84 912 345 678"))
     assert "from now on you get the news" in followed[0].text
-    assert await bot.count(CaseFollowRow) == 1
+    assert await bot.count(SenderChatRow) == 1
 
 
 async def test_the_units_staff_see_it_without_an_offer(office: Harness) -> None:
