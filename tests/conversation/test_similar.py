@@ -5,9 +5,15 @@ offered to be followed, and staff merge a duplicate into the case that goes on."
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 
+from bot.core.authority import actor_of
+from bot.core.intake import IntakeRequest, file_on_behalf
+from bot.core.work import Work, deliver
 from bot.messages import Kind
+from bot.notify import Notifier
+from complaints.intake import ConsentBasis, Origin, check_sender
 from complaints.people import Role
 from storage.models import CaseEventRow, CaseFollowerRow, CaseRow
 from surveys.periods import parse_period
@@ -24,6 +30,7 @@ OTHER_PROBLEM = ("Hồ sơ cấp giấy chứng nhận quyền sử dụng đấ
                  "có kết quả.")
 SURVEY = "Cán bộ địa chính xã hẹn đo đạc lại thửa đất ba lần nhưng không đến."
 THIRD_CITIZEN = "1003"
+FOCAL = "1004"
 
 
 async def start_filing(bot: Harness, chat: str, text: str) -> Out:
@@ -321,3 +328,52 @@ async def test_following_an_answered_case_gives_its_answer_at_once(bot: Harness)
     assert "Nguyễn Văn An" not in answer.text
     rated = one(OTHER_CITIZEN, await bot.press(OTHER_CITIZEN, question.payload("rt:")))
     assert "Thank you for your rating" in rated.text
+
+
+@pytest.mark.parametrize(("origin", "phone", "email", "reached"), [
+    (Origin.PHONE, "0987654321", "", "0987654321"),
+    (Origin.EMAIL, "", "binh@example.vn", "binh@example.vn"),
+    (Origin.IN_PERSON, "0987654321", "binh@example.vn", "0987654321"),
+])
+async def test_a_pakn_taken_by_staff_merged_into_a_chat_case_reaches_its_sender(
+        bot: Harness, origin: Origin, phone: str, email: str, reached: str) -> None:
+    """A hotline (or email, or desk) PAKN about a problem a chat citizen raised already:
+    merged into that case, its sender is told by SMS (or email, the phone first), gets the
+    answer there without the chat sender's name, and is asked to rate it."""
+    await bot.join(STAFF, Role.STAFF, "PTNMT")
+    first = await file(bot, CITIZEN, FLOOD)
+    await bot.join(FOCAL, Role.STAFF, "VP")
+    async with bot.store.unit_of_work() as uow:
+        account = await uow.accounts.find("telegram", FOCAL)
+        assert account is not None
+        focal = await actor_of(uow.accounts, await uow.directory.load(), account)
+        work = Work(uow, bot.clock(), bot.settings, await uow.directory.load(), bot.calendars)
+        taken = await file_on_behalf(work, focal, IntakeRequest(
+            origin=origin, received_at=bot.clock(),
+            sender=check_sender("Trần Thị Bình", "Ấp 2, xã Xuân Bắc", phone, email),
+            field="dat_dai", area="26428", text=FLOOD_AGAIN, consent=ConsentBasis.ORAL))
+        await deliver(work.owed, Notifier(uow, "vi", work.now, "test"))
+    assert taken.case.channel == origin.value and taken.case.unit == "PTNMT"
+    await bot.new_messages()
+
+    await bot.press(STAFF, f"ca:merge:{taken.case.id}")
+    await bot.text(STAFF, first)
+    merged = await bot.text(STAFF, "Cùng đoạn đường ngập ở ấp 3.")
+    assert f"{taken.case.code} was closed as a duplicate of {first}" in one(STAFF, merged).text
+    [told] = to(reached, merged)
+    assert first in told.text and taken.case.code in told.text, told.text
+    async with bot.database.reading() as session:
+        [follower] = (await session.execute(select(CaseFollowerRow))).scalars().all()
+    assert (follower.channel, follower.chat_id, follower.via) == (
+        "sms" if phone else "email", reached, "merge")
+
+    row = await bot.case(first)
+    await bot.press(STAFF, f"ca:resolve:{row.id}")
+    confirm = one(STAFF, await bot.text(STAFF, "Kính gửi ông Nguyễn Văn An, đã nạo vét cống xong."))
+    resolved = await bot.press(STAFF, confirm.payload("ss:resolve:"))
+    answer, question = to(reached, resolved)
+    assert f"{first}" in answer.text and "đã nạo vét cống xong" in answer.text
+    assert "Nguyễn Văn An" not in answer.text, "the chat sender's name is not passed on"
+    assert "gộp" in told.text, "told in their language, Vietnamese"
+    assert first in question.text and "hài lòng" in question.text, "asked to rate it"
+    assert not to(reached, await bot.press(STAFF, confirm.payload("ss:resolve:")))
