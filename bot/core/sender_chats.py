@@ -90,7 +90,7 @@ async def speaks_for(uow: UnitOfWork, case: Case, account: Account) -> bool:
 async def send_code(work: Work, account: Account, chat: Chat, code: str) -> Attaching:
     """Send a one-time code to the phone on the case, for this chat to follow it."""
     limits = work.uow.limits
-    if not await limits.take(f"case-follow:person:{account.id}", SENDS_PER_PERSON,
+    if not await limits.take(f"sender-chat:person:{account.id}", SENDS_PER_PERSON,
                              SEND_WINDOW, work.now):
         return Attaching("too_many")
     case = await _case(work.uow, code)
@@ -99,7 +99,7 @@ async def send_code(work: Work, account: Account, chat: Chat, code: str) -> Atta
         return Attaching("no_case")
     if await speaks_for(work.uow, case, account):
         return Attaching("own", case)
-    if not await limits.take(f"case-follow:case:{case.id}", SENDS_PER_CASE, SEND_WINDOW,
+    if not await limits.take(f"sender-chat:case:{case.id}", SENDS_PER_CASE, SEND_WINDOW,
                              work.now):
         return Attaching("too_many", case)
     citizen = await work.uow.accounts.get(case.citizen_id)
@@ -115,7 +115,7 @@ async def send_code(work: Work, account: Account, chat: Chat, code: str) -> Atta
                        "for 10 minutes. Do not give it to anyone.").format(
             code=secret, case=case.code), sensitive=True)
     # Each code its own message (a key made of the time alone could join two).
-    work.owe(citizen, message, key=f"case-follow:{case.id}:{secrets.token_hex(8)}",
+    work.owe(citizen, message, key=f"sender-chat:{case.id}:{secrets.token_hex(8)}",
              chats=(Chat(SMS, phone),))
     return Attaching("sent", case, masked=mask_phone(phone))
 
@@ -142,7 +142,7 @@ async def follow_by_contact(work: Work, account: Account, chat: Chat, code: str,
                             shared_phone: str) -> Attaching:
     """The person's own number, shared from the chat app (Telegram vouches that it is
     theirs): a match follows at once. Wrong numbers are limited per person."""
-    if not await work.uow.limits.take(f"case-follow:contact:{account.id}", CODE_TRIES,
+    if not await work.uow.limits.take(f"sender-chat:contact:{account.id}", CODE_TRIES,
                                       SEND_WINDOW, work.now):
         return Attaching("too_many")
     case = await _case(work.uow, code)
@@ -162,7 +162,7 @@ async def _follow(work: Work, account: Account, chat: Chat, case: Case,
                   via: str) -> Attaching:
     assert case.id is not None
     new = await work.uow.sender_chats.follow(case.id, account.id, chat, via, work.now)
-    await work.uow.audit.record(account.id, "case.follow", {"case": case.code, "via": via},
+    await work.uow.audit.record(account.id, "case.sender_chat", {"case": case.code, "via": via},
                                 work.now)
     return Attaching("followed" if new else "already", case)
 

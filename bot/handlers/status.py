@@ -1,7 +1,7 @@
 """Following a PAKN: /tracuu with a code shows its status and history to those allowed
 to see it (the sender, the chats that proved they hold its phone, its unit's staff);
 to anyone else it says nothing about whether the code exists, and offers to follow it
-here by proving the phone given with it (bot.handlers.following)."""
+here by proving the phone given with it (bot.handlers.sender_chats)."""
 
 from bot.callbacks import FollowCase
 from bot.context import Context

@@ -1,7 +1,7 @@
-"""Following here a PAKN filed elsewhere (taken by staff from a phone call, a letter or
-at the desk): /tracuu CODE offers it (bot.handlers.status), a one-time code goes by SMS
-to the phone on the case and is typed here, or the person's own number is shared
-(Telegram)."""
+"""Making this chat one of the sender's chats: following here a PAKN filed elsewhere
+(taken by staff from a phone call, a letter or at the desk): /tracuu CODE offers it
+(bot.handlers.status), a one-time code goes by SMS to the phone on the case and is typed
+here, or the person's own number is shared (Telegram)."""
 
 from bot.callbacks import FollowCase, Payload
 from bot.context import Context
