@@ -27,8 +27,8 @@ from bot.notify import sender_chats
 from bot.ports import Chat, UnitOfWork
 from complaints.case import Case
 from complaints.codes import parse_tracking_code
-from complaints.errors import ValidationError
-from complaints.people import Account
+from complaints.errors import NotAllowed, ValidationError
+from complaints.people import Account, Actor
 from complaints.phone import mask_phone, normalize_phone
 
 SMS = "sms"
@@ -85,6 +85,19 @@ async def speaks_for(uow: UnitOfWork, case: Case, account: Account) -> bool:
     if account.id == case.citizen_id:
         return True
     return any(a.id == account.id for a, _chat in await sender_followers(uow, case))
+
+
+async def sender_actor(uow: UnitOfWork, case: Case, actor: Actor) -> Actor:
+    """Who acts on the case for its sender: they themselves, or, from one of the sender's
+    chats that proved the phone, the sender (the history names the sender)."""
+    if actor.account_id == case.citizen_id:
+        return actor
+    if not any(a.id == actor.account_id for a, _chat in await sender_followers(uow, case)):
+        raise NotAllowed("provide_info")
+    citizen = await uow.accounts.get(case.citizen_id)
+    if citizen is None:
+        raise NotAllowed("provide_info")
+    return citizen.as_actor()
 
 
 async def send_code(work: Work, account: Account, chat: Chat, code: str) -> Attaching:

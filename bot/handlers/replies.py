@@ -8,6 +8,7 @@ from typing import Any
 from bot.callbacks import Payload, ReplyCase
 from bot.context import Context
 from bot.core.replies import add_citizen_reply, awaiting_answer
+from bot.core.sender_chats import sender_actor, speaks_for
 from bot.errors import stale_button
 from bot.handlers.casework import notify_handlers, save_and_refresh
 from bot.handlers.intake import shorten, store_photo
@@ -43,7 +44,8 @@ async def add_to_case(ctx: Context, case: Case, sent: dict[str, Any]) -> None:
     attachments = tuple(sent.get("photos", ()))
     location = Location(*sent["location"]) if sent.get("location") else None
     text = sent.get("text")
-    await add_citizen_reply(ctx.uow, ctx.actor, ctx.now, case, text, attachments, location)
+    await add_citizen_reply(ctx.uow, await sender_actor(ctx.uow, case, ctx.actor), ctx.now,
+                            case, text, attachments, location)
     await save_and_refresh(ctx, case)
     ctx.dialog.reset()
     await ctx.reply(Reply(_("Added to your PAKN {code}. Thank you.").format(code=case.code)),
@@ -60,8 +62,9 @@ async def to_awaiting_case(ctx: Context, replied: Case | None) -> bool:
     """Send the citizen's message to the case it answers: the one it replies to when it
     is theirs and open, else the one case on which staff wrote last, else ask which of
     several. False when no case awaits it (the caller answers as usual)."""
-    if replied is not None and replied.citizen_id == ctx.account.id and replied.is_open:
-        cases = [replied]
+    if replied is not None and replied.is_open and await speaks_for(ctx.uow, replied,
+                                                                    ctx.account):
+        cases = [replied]  # theirs, or of a sender whose phone this chat proved
     else:
         cases = await awaiting_answer(ctx.uow, ctx.actor, ctx.chat)
     if not cases:
