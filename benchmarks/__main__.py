@@ -5,7 +5,7 @@ import importlib
 import sys
 
 BENCHMARKS = ("throughput", "workers", "indicators", "export", "downloads", "pacing",
-              "anonymisation", "cli")
+              "anonymisation", "cli", "similar")
 
 
 def main(names: list[str]) -> None:

@@ -123,7 +123,12 @@ class Citizen:
         areas = await self.press(self.rng.choice(fields.callbacks("ch:field:")),
                                  offers("ch:area:"))
         await self.press(self.rng.choice(areas.callbacks("ch:area:")))
-        attach = await self.say(DESCRIPTION, asks_for("request_location"))
+        attach = await self.say(DESCRIPTION, lambda m: asks_for("request_location")(m)
+                                or bool(m.callbacks("ch:similar:file")))
+        if attach.callbacks("ch:similar:file"):
+            # Like PAKN filed before are offered to be followed: these citizens file theirs.
+            attach = await self.press(attach.callbacks("ch:similar:file")[0],
+                                      asks_for("request_location"))
         go_on = next(b["text"] for b in attach.buttons() if not b.get("request_location"))
         await self.step(updates.photo(self.user, f"AgACAgUAAxkBAAI-{self.user.id}"))
         await self.step(updates.location(self.user, 10.9312, 107.4125))

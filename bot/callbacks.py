@@ -115,6 +115,21 @@ class AnswerCase(Payload, prefix="ac"):
 
 
 @dataclass(frozen=True)
+class ReplyCase(Payload, prefix="rc"):
+    """The citizen's message goes to this one of their cases (several await an answer)."""
+
+    case_id: int
+
+
+@dataclass(frozen=True)
+class SimilarChoice(Payload, prefix="sm"):
+    """Shown similar cases while filing: follow this one, or file mine anyway (case 0)."""
+
+    action: str
+    case_id: int
+
+
+@dataclass(frozen=True)
 class StaffStep(Payload, prefix="ss"):
     """A button in a staff dialog about a case: confirm the final answer, or cancel."""
 

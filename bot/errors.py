@@ -36,6 +36,10 @@ def explain(error: ComplaintsError) -> str:
             "already_extended": _("A new date was already given once for this case; the "
                                   "rules allow only one."),
             "already_reopened": _("This case was already reopened once."),
+            "no_such_case": _("There is no case with that code."),
+            "same_case": _("A case cannot be merged into itself."),
+            "already_following": _("You already follow this PAKN."),
+            "own_case": _("This is your own PAKN: you already get its answer."),
         }.get(error.status, _("That action is no longer possible for this case."))
     if isinstance(error, ValidationError):
         if error.code == "text_too_short":

@@ -76,6 +76,9 @@ class IncomingMessage:
     """Telegram's callback query id, to stop the button's spinner."""
     client_address: str | None = None
     """The network address of a web client (the web chat): only to hash, never kept."""
+    reply_to: str | None = None
+    """On channels with reply threads (Telegram's reply-to): the channel's id of the
+    message this one answers, as the outbox recorded it when that message was sent."""
 
     def log_text(self) -> str | None:
         """The text as kept in the inbound record: invite tokens and dossier links are
@@ -97,6 +100,8 @@ class IncomingMessage:
                              "attachment_id": self.photo.attachment_id, "url": self.photo.url}
         if self.location:
             data["location"] = list(self.location)
+        if self.reply_to:
+            data["reply_to"] = self.reply_to
         if self.contact:
             data["contact"] = {"phone": self.contact.phone, "name": self.contact.name,
                                "is_own": self.contact.is_own}

@@ -2,7 +2,7 @@
 so handlers and the dispatcher never import SQLAlchemy; the plain records they exchange
 live in `storage.records`, which imports no database code."""
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, Protocol
@@ -15,7 +15,7 @@ from complaints.publication import Publication
 from storage.records import (
     ApologyRecord,
     Attachment,
-    CaseFollow,
+    CaseFollower,
     Chat,
     Confirmation,
     Dialog,
@@ -32,16 +32,41 @@ from storage.records import (
     Queued,
     RatingRecord,
     Refusal,
+    SenderChat,
     Stored,
     SurveyToken,
 )
 from surveys.indicators import Counts
 from surveys.report import Inclusion, Scope
 
-__all__ = ["ApologyRecord", "Attachment", "CaseFollow", "Chat", "Dialog", "DossierApology",
-           "DossierEvent", "Erasure", "FileKind", "Follower", "IntakeRecord", "Invite",
-           "NewRating", "OutboxQueue", "Outgoing", "Override", "Queued", "RatingRecord",
-           "Refusal", "Stored", "SurveyToken", "UnitOfWork"]
+__all__ = [
+    "ApologyRecord",
+    "Attachment",
+    "Chat",
+    "Dialog",
+    "DossierApology",
+    "DossierEvent",
+    "Erasure",
+    "FileKind",
+    "Follower",
+    "IntakeRecord",
+    "Invite",
+    "NewRating",
+    "OutboxQueue",
+    "Outgoing",
+    "Override",
+    "Queued",
+    "RatingRecord",
+    "Refusal",
+    "SenderChat",
+    "Stored",
+    "SurveyToken",
+    "UnitOfWork",
+]
+__all__ = ["ApologyRecord", "Attachment", "CaseFollower", "Chat", "Dialog", "DossierApology",
+           "DossierEvent", "Erasure", "FileKind", "Follower", "Invite", "NewRating", "OutboxQueue",
+           "Outgoing", "Override", "Queued", "RatingRecord", "Refusal", "Stored", "SurveyToken",
+           "UnitOfWork"]
 
 
 class AccountRepository(Protocol):
@@ -98,6 +123,17 @@ class OutboxRepository(Protocol):
     async def sent_since(self, channel: str, chat_id: str, since: datetime) -> int: ...
     async def record_report(self, channel: str, external_id: str, delivered: bool,
                             detail: str, now: datetime) -> bool: ...
+    async def case_of_message(self, chat: Chat, external_id: str) -> int | None: ...
+
+
+class FollowerRepository(Protocol):
+    async def add(self, case_id: int, account_id: int, chat: Chat, via: str,
+                  now: datetime) -> bool: ...
+    async def get(self, case_id: int, account_id: int) -> CaseFollower | None: ...
+    async def of_case(self, case_id: int) -> list[CaseFollower]: ...
+    async def counts(self, case_ids: Collection[int]) -> dict[int, int]: ...
+    async def followed(self, account_id: int) -> set[int]: ...
+    async def rate(self, case_id: int, account_id: int, score: int, now: datetime) -> bool: ...
 
 
 class AttachmentRepository(Protocol):
@@ -179,14 +215,14 @@ class DossierRepository(Protocol):
     async def follows_document(self, attachment_id: int, account_id: int) -> bool: ...
 
 
-class CaseFollowRepository(Protocol):
-    async def get(self, case_id: int, chat: Chat) -> CaseFollow | None: ...
+class SenderChatRepository(Protocol):
+    async def get(self, case_id: int, chat: Chat) -> SenderChat | None: ...
     async def offer_code(self, case_id: int, account_id: int, chat: Chat, code_hash: str,
                          expires_at: datetime, now: datetime) -> None: ...
     async def wrong_try(self, case_id: int, chat: Chat) -> int: ...
     async def follow(self, case_id: int, account_id: int, chat: Chat, via: str,
                      now: datetime) -> bool: ...
-    async def followers(self, case_id: int) -> list[CaseFollow]: ...
+    async def of_case(self, case_id: int) -> list[SenderChat]: ...
 
 
 class PublicationRepository(Protocol):
@@ -257,6 +293,8 @@ class UnitOfWork(Protocol):
     @property
     def cases(self) -> CaseRepository: ...
     @property
+    def followers(self) -> FollowerRepository: ...
+    @property
     def directory(self) -> DirectoryRepository: ...
     @property
     def accounts(self) -> AccountRepository: ...
@@ -289,7 +327,7 @@ class UnitOfWork(Protocol):
     @property
     def dossiers(self) -> DossierRepository: ...
     @property
-    def case_follows(self) -> CaseFollowRepository: ...
+    def sender_chats(self) -> SenderChatRepository: ...
     @property
     def audit(self) -> AuditRepository: ...
     @property

@@ -55,6 +55,7 @@ def clean(message: IncomingMessage) -> IncomingMessage | None:
         profile_name=text(message.profile_name, MAX_NAME),
         language_code=text(message.language_code, MAX_LANGUAGE) or None,
         callback_id=None if message.callback_id is None else text(message.callback_id, MAX_ID),
+        reply_to=_reply_to(message.reply_to),
         photo=_photo(message.photo), contact=_contact(message.contact))
 
 
@@ -81,3 +82,11 @@ def _contact(contact: SharedContact | None) -> SharedContact | None:
         return None
     return replace(contact, phone=text(contact.phone, MAX_NAME),
                    name=text(contact.name, MAX_NAME))
+
+
+def _reply_to(value: object) -> str | None:
+    """A message id as the outbox keeps them (at most 64 characters), else nothing."""
+    if value is None:
+        return None
+    cleaned = text(value)
+    return cleaned if cleaned and len(cleaned) <= 64 else None

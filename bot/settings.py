@@ -172,6 +172,9 @@ class Settings:
     """Connections each process keeps to PostgreSQL (and as many more at busy times)."""
     database_pool_timeout: float = 10.0
     """Seconds a request waits for a free database connection before it is answered 503."""
+    similar_days: int = 30
+    """How long after its answer a case is still offered to a citizen filing the same
+    problem (open cases always are)."""
 
     @property
     def zalo_oa_enabled(self) -> bool:
@@ -275,6 +278,8 @@ class Settings:
                                  defaults.zalo_oa_event_minutes, 1, 60)
         return cls(
             zalo_oa_event_minutes=event_minutes,
+            similar_days=_integer("PAKN_SIMILAR_DAYS", get("PAKN_SIMILAR_DAYS"),
+                                  defaults.similar_days, 0, 3650),
             flood_per_minute=_integer("PAKN_FLOOD_PER_MINUTE", get("PAKN_FLOOD_PER_MINUTE"),
                                       defaults.flood_per_minute, 0, 10_000),
             flood_burst=_integer("PAKN_FLOOD_BURST", get("PAKN_FLOOD_BURST"),

@@ -27,6 +27,9 @@ class Status(StrEnum):
     AWAITING_CITIZEN = "awaiting_citizen"
     """Staff asked the citizen for more information."""
     RESOLVED = "resolved"
+    DUPLICATE = "duplicate"
+    """Closed by staff as the same problem as another case, which its sender now follows
+    (complaints.case.merge); left out of the PAKN on-time rate."""
 
 
 OPEN_STATUSES = frozenset({Status.RECEIVED, Status.IN_PROGRESS, Status.AWAITING_CITIZEN})
@@ -47,6 +50,12 @@ class EventKind(StrEnum):
     """The unit ended and the case went to its successor."""
     RELEASED = "released"
     """Its handler left the unit (revoked or moved): the case is the unit's again."""
+    FOLLOWED = "followed"
+    """Another citizen with the same problem follows the case instead of filing theirs."""
+    MERGED = "merged"
+    """Closed as a duplicate of another case (data: into, reason)."""
+    ABSORBED = "absorbed"
+    """A duplicate was merged into this case (data: merged, reason)."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +116,8 @@ class Case:
     reply_channel: str | None = None
     """Where the sender is written to, when not the channel the case came by: "sms" or
     "email" for a PAKN taken by staff (the chat id is then the phone or the address)."""
+    duplicate_of: int | None = None
+    """The case this one was merged into, when closed as a duplicate."""
     id: int | None = None
     events: list[Event] = dataclasses.field(default_factory=list)
     """Events produced since the case was loaded, for the repository to append."""
@@ -318,3 +329,30 @@ def record_rating(case: Case, citizen: Actor, score: int, now: datetime) -> Even
     if citizen.account_id != case.citizen_id:
         raise NotAllowed("rate")
     return _record(case, EventKind.RATED, citizen, now, score=score)
+
+
+def record_follower(case: Case, citizen: Actor, now: datetime) -> Event:
+    """A citizen with the same problem follows the case: they get its answer."""
+    if citizen.account_id == case.citizen_id:
+        raise InvalidTransition("follow", "own_case")
+    if case.status is Status.DUPLICATE:
+        raise InvalidTransition("follow", case.status)
+    return _record(case, EventKind.FOLLOWED, citizen, now)
+
+
+def merge(duplicate: Case, survivor: Case, actor: Actor, reason: str, now: datetime
+          ) -> Event:
+    """Close `duplicate` as the same problem as `survivor`, which goes on. Both must be
+    the actor's to handle and `duplicate` still open; the reason is kept on both."""
+    require_handler(actor, duplicate, "merge")
+    if not can_handle(actor, survivor):
+        raise NotAllowed("merge")
+    if duplicate.id == survivor.id:
+        raise InvalidTransition("merge", "same_case")
+    if survivor.status is Status.DUPLICATE:
+        raise InvalidTransition("merge", survivor.status)
+    reason = check_text(reason, REASON_MIN, ANSWER_MAX)
+    _record(survivor, EventKind.ABSORBED, actor, now, merged=duplicate.code, reason=reason)
+    duplicate.status = Status.DUPLICATE
+    duplicate.duplicate_of = survivor.id
+    return _record(duplicate, EventKind.MERGED, actor, now, into=survivor.code, reason=reason)

@@ -157,6 +157,42 @@ class SqlCaseRepository:
                 ).scalars()
         return [_from_row(r) for r in rows], int(total)
 
+    async def similar_candidates(self, field: str, area: str | None, answered_since: datetime,
+                                 limit: int) -> list[Case]:
+        """Cases a new PAKN of this field and area may repeat: open, or answered since
+        `answered_since`; the newest first."""
+        opened = CaseRow.status.in_([s.value for s in OPEN_STATUSES])
+        answered = (CaseRow.status == Status.RESOLVED.value) & (
+            CaseRow.resolved_at >= answered_since)
+        place = CaseRow.area_code.is_(None) if area is None else CaseRow.area_code == area
+        stmt = (select(CaseRow).where(CaseRow.field_code == field, place, or_(opened, answered))
+                .order_by(CaseRow.id.desc()).limit(limit))
+        return [_from_row(r) for r in (await self.session.execute(stmt)).scalars()]
+
+    async def open_of_chat(self, citizen_id: int, channel: str, chat_id: str,
+                           limit: int) -> list[Case]:
+        """The open cases a citizen filed from this chat, the newest first."""
+        stmt = (select(CaseRow).where(CaseRow.citizen_id == citizen_id,
+                                      CaseRow.channel == channel, CaseRow.chat_id == chat_id,
+                                      CaseRow.status.in_([s.value for s in OPEN_STATUSES]))
+                .order_by(CaseRow.id.desc()).limit(limit))
+        return [_from_row(r) for r in (await self.session.execute(stmt)).scalars()]
+
+    async def last_exchange(self, case_ids: list[int]) -> dict[int, str]:
+        """Per case, the kind of its last event among staff writing to the sender and the
+        sender writing back (replied, info_requested, info_provided)."""
+        if not case_ids:
+            return {}
+        kinds = [EventKind.REPLIED.value, EventKind.INFO_REQUESTED.value,
+                 EventKind.INFO_PROVIDED.value]
+        last = (select(CaseEventRow.case_id, func.max(CaseEventRow.id).label("last"))
+                .where(CaseEventRow.case_id.in_(case_ids), CaseEventRow.kind.in_(kinds))
+                .group_by(CaseEventRow.case_id).subquery())
+        rows = await self.session.execute(
+            select(CaseEventRow.case_id, CaseEventRow.kind)
+            .join(last, CaseEventRow.id == last.c.last))
+        return {case_id: kind for case_id, kind in rows}
+
     async def last_of_citizen(self, citizen_id: int) -> Case | None:
         cases = await self.of_citizen(citizen_id, 1)
         return cases[0] if cases else None
@@ -197,6 +233,7 @@ def _to_row(case: Case, row: CaseRow) -> None:
     row.transfer_due_at = case.transfer_due_at
     row.extended_due_at = case.extended_due_at
     row.reopened_at = case.reopened_at
+    row.duplicate_of = case.duplicate_of
 
 
 def _from_row(row: CaseRow) -> Case:
@@ -214,5 +251,5 @@ def _from_row(row: CaseRow) -> Case:
         status=Status(row.status), assignee_id=row.assignee_id, transfers=row.transfers,
         resolved_at=row.resolved_at, answer=row.answer, routed_at=row.routed_at,
         transfer_due_at=row.transfer_due_at, extended_due_at=row.extended_due_at,
-        reopened_at=row.reopened_at,
+        reopened_at=row.reopened_at, duplicate_of=row.duplicate_of,
     )

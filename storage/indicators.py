@@ -35,6 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from complaints.case import Status
 from complaints.dossiers import LEFT_OUT
 from storage.models import (
     CaseRow,
@@ -238,11 +239,14 @@ def _cases(start: datetime, end: datetime, now: datetime, scope: Scope,
     """Cases by their original deadline. `due_at` is the end of the due day under the
     PAKN_END_OF_DAY in force when the case was received (17:00, or 24:00 kept as the day's
     last microsecond, which leaves the case in its due day's month): "no later than the
-    deadline" is a plain <= and the figures follow the setting without re-counting days."""
+    deadline" is a plain <= and the figures follow the setting without re-counting days.
+    A case closed as a duplicate of another is left out: its problem is counted once, in
+    the case that goes on (complaints.case.merge)."""
     resolved_in_time = CaseRow.resolved_at.is_not(None) & (CaseRow.resolved_at <= CaseRow.due_at)
     known = CaseRow.resolved_at.is_not(None) | (CaseRow.due_at < now)
     stmt = (select(*keys, _sum(resolved_in_time), _sum(known), func.count())
-            .where(CaseRow.due_at >= start, CaseRow.due_at < end))
+            .where(CaseRow.due_at >= start, CaseRow.due_at < end,
+                   CaseRow.status != Status.DUPLICATE.value))
     return _filter(stmt, scope, unit=CaseRow.unit_code, field=CaseRow.field_code,
                    channel=CaseRow.channel)
 

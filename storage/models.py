@@ -242,11 +242,14 @@ class CaseRow(Base):
     transfer_due_at: Mapped[datetime | None]
     extended_due_at: Mapped[datetime | None]
     reopened_at: Mapped[datetime | None]
+    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    """Set when the case was closed as a duplicate of that one."""
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
+        Index("ix_cases_similar", "field_code", "area_code", "status"),
         Index("ix_cases_unit_status_due", "unit_code", "status", "due_at"),
         Index("ix_cases_status_due", "status", "due_at"),
         # Covering the counts of the indicators (storage/indicators.py).
@@ -267,6 +270,25 @@ class IntakeRow(Base):
     consent_basis: Mapped[str] = mapped_column(String(16))
     consent_recorded_by: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     consent_recorded_at: Mapped[datetime]
+class CaseFollowerRow(Base):
+    """A citizen's chat following a case they did not file: the same problem, raised by
+    them too (they chose to follow it, or staff merged their case into it). They are sent
+    its answer and asked to rate it."""
+
+    __tablename__ = "case_followers"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(128))
+    via: Mapped[str] = mapped_column(String(8))
+    """"follow" (chosen when filing) or "merge" (their case was merged into this one)."""
+    followed_at: Mapped[datetime]
+    score: Mapped[int | None] = mapped_column(Integer)
+    """Their rating of the handling, on the five-level scale."""
+    rated_at: Mapped[datetime | None]
+
+    __table_args__ = (UniqueConstraint("case_id", "account_id"),)
 
 
 class CaseEventRow(Base):
@@ -394,7 +416,9 @@ class OutboxRow(Base):
         Index("ix_outbox_pending", "status", "next_attempt_at"),
         Index("ix_outbox_chat", "channel", "chat_id", "status", "id"),
         Index("ix_outbox_card", "card_case_id"),
-        Index("ix_outbox_external", "channel", "external_id"),
+        # A delivery report finds its message by (channel, external_id); a reply in a chat
+        # names the message it answers by the channel's id for it, in that chat.
+        Index("ix_outbox_external", "channel", "external_id", "chat_id"),
     )
 
 
@@ -722,12 +746,14 @@ class DossierFollowerRow(Base):
     __table_args__ = (UniqueConstraint("dossier_id", "channel", "chat_id"),)
 
 
-class CaseFollowRow(Base):
-    """A chat that follows a PAKN it was not filed from (staff took it by phone, letter or
-    at the desk): pending while the one-time code sent to the case's phone is awaited,
-    followed once it was typed (or the phone shared matched)."""
+class SenderChatRow(Base):
+    """A chat that speaks for a PAKN's sender without being the chat it was filed from
+    (staff took it by phone, letter or at the desk): it proved it holds the phone on the
+    case, and gets what the sender is owed, may rate and reopen. Pending while the one-time
+    code sent to the case's phone is awaited, followed once it was typed (or the phone
+    shared matched)."""
 
-    __tablename__ = "case_follows"
+    __tablename__ = "sender_chats"
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)

@@ -58,6 +58,15 @@ class SqlOutboxRepository:
             .order_by(OutboxRow.id.desc()).limit(1))).first()
         return (row.last_error or "", row.sent_at) if row else None
 
+    async def case_of_message(self, chat: Chat, external_id: str) -> int | None:
+        """The case a message sent to this chat was about, found by the channel's id of
+        it (a person replying to it names that id)."""
+        return (await self.session.execute(
+            select(OutboxRow.case_id)
+            .where(OutboxRow.channel == chat.channel, OutboxRow.chat_id == chat.chat_id,
+                   OutboxRow.external_id == external_id, OutboxRow.case_id.is_not(None))
+            .order_by(OutboxRow.id.desc()).limit(1))).scalar_one_or_none()
+
     async def sent_since(self, channel: str, chat_id: str, since: datetime) -> int:
         """How many messages went to a chat after a moment."""
         return int((await self.session.execute(

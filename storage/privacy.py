@@ -30,7 +30,7 @@ from storage.models import (
     ApologyRow,
     AttachmentRow,
     CaseEventRow,
-    CaseFollowRow,
+    CaseFollowerRow,
     CaseRow,
     ConsentRow,
     DataRequestRow,
@@ -46,6 +46,7 @@ from storage.models import (
     PublicationRow,
     RatingRow,
     ReplacedRatingRow,
+    SenderChatRow,
     SurveyDraftRow,
 )
 from storage.outbox import PENDING, PURGED, UNDELIVERABLE
@@ -118,8 +119,12 @@ class SqlPrivacyRepository:
             delete(SurveyDraftRow).where(SurveyDraftRow.account_id == account_id))
         await self._forget_dossiers(account_id, pseudonym)
         await self.session.execute(
-            delete(CaseFollowRow).where(or_(CaseFollowRow.account_id == account_id,
-                                            CaseFollowRow.case_id.in_(case_ids))))
+            delete(SenderChatRow).where(or_(SenderChatRow.account_id == account_id,
+                                            SenderChatRow.case_id.in_(case_ids))))
+        # The cases they followed stop writing to them (they are no longer counted as
+        # having raised them): nothing about a follow is needed for the records.
+        await self.session.execute(
+            delete(CaseFollowerRow).where(CaseFollowerRow.account_id == account_id))
         for identity in identities:
             identity.external_id = pseudonym(identity.channel, identity.external_id)
             identity.chat_id = pseudonym(identity.channel, identity.chat_id)
@@ -283,11 +288,17 @@ class SqlPrivacyRepository:
             select(DossierRow.code, DossierFollowerRow.followed_at)
             .join(DossierRow, DossierRow.id == DossierFollowerRow.dossier_id)
             .where(DossierFollowerRow.account_id == account_id))).all()
+        proved = (await self.session.execute(
+            select(CaseRow.code, SenderChatRow.followed_at, SenderChatRow.channel)
+            .join(CaseRow, CaseRow.id == SenderChatRow.case_id)
+            .where(SenderChatRow.account_id == account_id,
+                   SenderChatRow.followed_at.is_not(None)))).all()
         followed = (await self.session.execute(
-            select(CaseRow.code, CaseFollowRow.followed_at, CaseFollowRow.channel)
-            .join(CaseRow, CaseRow.id == CaseFollowRow.case_id)
-            .where(CaseFollowRow.account_id == account_id,
-                   CaseFollowRow.followed_at.is_not(None)))).all()
+            select(CaseRow.code, CaseFollowerRow.followed_at, CaseFollowerRow.via,
+                   CaseFollowerRow.score, CaseFollowerRow.rated_at)
+            .join(CaseRow, CaseRow.id == CaseFollowerRow.case_id)
+            .where(CaseFollowerRow.account_id == account_id)
+            .order_by(CaseFollowerRow.id))).all()
         draft = await self.session.get(SurveyDraftRow, account_id)
         return {
             "account": {"id": account.id, "name": account.display_name,
@@ -319,8 +330,11 @@ class SqlPrivacyRepository:
             "files": [{"case": next((c.code for c in cases if c.id == case_id), None),
                        "type": mime} for case_id, mime in photos],
             "dossiers": [{"code": code, "followed_at": at} for code, at in follows],
-            "followed_cases": [{"code": code, "followed_at": at, "channel": channel}
-                               for code, at, channel in followed],
+            "sender_chats": [{"code": code, "followed_at": at, "channel": channel}
+                             for code, at, channel in proved],
+            "cases_followed": [{"code": code, "followed_at": at, "via": via, "score": score,
+                                "rated_at": rated_at}
+                               for code, at, via, score, rated_at in followed],
             "survey_in_progress": dict(draft.data) if draft else None,
         }
 

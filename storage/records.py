@@ -237,8 +237,9 @@ class Follower:
 
 
 @dataclass(frozen=True)
-class CaseFollow:
-    """A chat following a PAKN it was not filed from, or waiting for the code to."""
+class SenderChat:
+    """A chat that speaks for a PAKN's sender (it proved it holds the phone on the case),
+    or is waiting for the code to."""
 
     case_id: int
     account_id: int
@@ -248,6 +249,18 @@ class CaseFollow:
     wrong_tries: int
     followed_at: datetime | None
     via: str | None
+
+
+@dataclass(frozen=True)
+class CaseFollower:
+    """A citizen's chat following a case they did not file (the same problem)."""
+
+    case_id: int
+    account_id: int
+    chat: Chat
+    via: str
+    followed_at: datetime
+    score: int | None
 
 
 @dataclass(frozen=True)

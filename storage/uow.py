@@ -12,7 +12,6 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from storage.attachments import SqlAttachmentRepository, SqlMetaRepository
 from storage.audit import SqlAuditRepository
-from storage.case_follows import SqlCaseFollowRepository
 from storage.cases import SqlCaseRepository
 from storage.conversation import SqlDialogRepository, SqlInboundRepository, transcript
 from storage.db import Database
@@ -21,6 +20,7 @@ from storage.directory import DirectoryCache, SqlDirectoryRepository
 from storage.dossiers import SqlDossierRepository
 from storage.errors import Conflict, PoolExhausted, StorageError
 from storage.exports import SqlExportRepository
+from storage.followers import SqlFollowerRepository
 from storage.imports import SqlImportRepository
 from storage.indicators import SqlIndicatorRepository
 from storage.intakes import SqlIntakeRepository
@@ -31,6 +31,7 @@ from storage.privacy import SqlPrivacyRepository
 from storage.publications import SqlPublicationRepository
 from storage.refusals import SqlRefusalRepository
 from storage.reviews import SqlReviewRepository
+from storage.sender_chats import SqlSenderChatRepository
 from storage.surveys import SqlSurveyRepository
 from storage.upsert import dialect_name
 from storage.web import SqlPublicRepository, SqlWebRepository
@@ -41,6 +42,7 @@ class SqlUnitOfWork:
     def __init__(self, session: AsyncSession, directory_cache: DirectoryCache) -> None:
         self.session = session
         self.cases = SqlCaseRepository(session)
+        self.followers = SqlFollowerRepository(session)
         self.directory = SqlDirectoryRepository(session, directory_cache)
         self.accounts = SqlAccountRepository(session)
         self.invites = SqlInviteRepository(session)
@@ -63,7 +65,7 @@ class SqlUnitOfWork:
         self.public = SqlPublicRepository(session)
         self.publications = SqlPublicationRepository(session)
         self.dossiers = SqlDossierRepository(session)
-        self.case_follows = SqlCaseFollowRepository(session)
+        self.sender_chats = SqlSenderChatRepository(session)
         self.audit = SqlAuditRepository(session)
         self.reviews = SqlReviewRepository(session)
         self.limits = SqlRateBuckets(session)

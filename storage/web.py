@@ -8,7 +8,14 @@ from sqlalchemy import Select, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from complaints.publication import Decision, search_key
-from storage.models import ApiKeyRow, CaseRow, LoginCodeRow, PublicationRow, WebSessionRow
+from storage.models import (
+    ApiKeyRow,
+    CaseFollowerRow,
+    CaseRow,
+    LoginCodeRow,
+    PublicationRow,
+    WebSessionRow,
+)
 from storage.publications import same_resolution
 
 IDLE = timedelta(hours=2)
@@ -143,21 +150,31 @@ class PublicCase:
     procedure: str | None = None
     extended_due_at: datetime | None = None
     """The one new date given with an apology, if any."""
+    raised_by: int = 1
+    """Its sender and the citizens following it: how many raised the problem."""
+
+
+CLOSED = ("resolved", "duplicate")
+"""Answered, or closed as the duplicate of a case that goes on."""
 
 
 class SqlPublicRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    def _select(self) -> Select[CaseRow, PublicationRow]:
+    def _select(self) -> Select[CaseRow, PublicationRow, int]:
         """Cases of the service (not imported history) with their publication in force:
-        approved, on the resolution the case has now (a reopened case has none)."""
+        approved, on the resolution the case has now (a reopened case has none), and how
+        many citizens raised them (the sender and those following)."""
         in_force = and_(PublicationRow.case_id == CaseRow.id,
                         PublicationRow.status == Decision.APPROVED.value,
                         PublicationRow.case_resolved_at == CaseRow.resolved_at,
                         CaseRow.status == "resolved",
                         same_resolution())
-        return (select(CaseRow, PublicationRow).outerjoin(PublicationRow, in_force)
+        followers = (select(func.count()).where(CaseFollowerRow.case_id == CaseRow.id)
+                     .correlate(CaseRow).scalar_subquery())
+        return (select(CaseRow, PublicationRow, followers)
+                .outerjoin(PublicationRow, in_force)
                 .where(CaseRow.channel != "import"))
 
     async def cases(self, *, published_only: bool, start: datetime | None = None,
@@ -191,9 +208,9 @@ class SqlPublicRepository:
         if unit:
             stmt = stmt.where(CaseRow.unit_code == unit)
         if status == "open":
-            stmt = stmt.where(CaseRow.status != "resolved")
+            stmt = stmt.where(CaseRow.status.not_in(CLOSED))
         elif status == "closed":
-            stmt = stmt.where(CaseRow.status == "resolved")
+            stmt = stmt.where(CaseRow.status.in_(CLOSED))
         if search and (words := search_key(search)):
             escaped = words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             stmt = stmt.where(PublicationRow.search_text.like(f"%{escaped}%", escape="\\"))
@@ -202,15 +219,15 @@ class SqlPublicRepository:
         rows = (await self.session.execute(
             stmt.order_by(CaseRow.received_at.desc(), CaseRow.id.desc())
             .limit(limit).offset(offset))).all()
-        return [_public(row[0], row[1]) for row in rows], int(total)
+        return [_public(row[0], row[1], row[2]) for row in rows], int(total)
 
     async def case(self, code: str) -> PublicCase | None:
         found = (await self.session.execute(
             self._select().where(CaseRow.code == code))).one_or_none()
-        return _public(found[0], found[1]) if found else None
+        return _public(found[0], found[1], found[2]) if found else None
 
 
-def _public(row: CaseRow, publication: PublicationRow | None) -> PublicCase:
+def _public(row: CaseRow, publication: PublicationRow | None, followers: int) -> PublicCase:
     return PublicCase(row.code, row.field_code, row.unit_code, row.area_code, row.status,
                       row.received_at, row.due_at, row.resolved_at, row.updated_at,
                       publication.question if publication else None,
@@ -218,4 +235,4 @@ def _public(row: CaseRow, publication: PublicationRow | None) -> PublicCase:
                       publication.latitude if publication else None,
                       publication.longitude if publication else None,
                       publication.approved_at if publication else None,
-                      row.procedure_code, row.extended_due_at)
+                      row.procedure_code, row.extended_due_at, 1 + int(followers or 0))

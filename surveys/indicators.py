@@ -5,7 +5,9 @@
 - PAKN on-time rate: cases whose original deadline falls in the period and were
   resolved no later than it ÷ cases whose deadline falls in the period and whose outcome
   is known (resolved, or the deadline has passed). A new date given with an apology
-  does not move a case: it stays late.
+  does not move a case: it stays late. A case staff closed as a duplicate of another
+  (merged, with the reason recorded) is left out: the problem counts once, in the case
+  that goes on.
 - PAKN handling satisfaction: ratings of the handling of cases resolved in the period
   that are satisfied ÷ all such ratings.
 - Dossier on-time rate: dossiers whose original due date falls in the period and that

@@ -277,10 +277,13 @@ def _read(update: Update) -> IncomingMessage | None:
         return None
     user = message.from_user
 
+    replied = message.reply_to_message
+
     def incoming(kind: Kind, **fields: Any) -> IncomingMessage:
         return IncomingMessage(channel=CHANNEL, update_key=key, chat_id=str(message.chat.id),
                                user_id=str(user.id), kind=kind, profile_name=user.full_name,
-                               language_code=user.language_code, **fields)
+                               language_code=user.language_code,
+                               reply_to=str(replied.message_id) if replied else None, **fields)
 
     if message.text is not None:
         if message.text.startswith("/"):

@@ -253,9 +253,14 @@ def as_text(data: dict[str, Any], tz: ZoneInfo) -> str:
     if data["dossiers"]:
         block(_("Dossiers you follow"),
               [(d["code"], d["followed_at"]) for d in data["dossiers"]])
-    if data["followed_cases"]:
+    if data["sender_chats"]:
         block(_("PAKN you follow here by their phone"),
-              [(c["code"], c["followed_at"]) for c in data["followed_cases"]])
+              [(c["code"], c["followed_at"]) for c in data["sender_chats"]])
+    if data["cases_followed"]:
+        block(_("PAKN of others you follow (the same problem)"),
+              [(f["code"], f["followed_at"]) for f in data["cases_followed"]]
+              + [(_("Your rating of {code}").format(code=f["code"]), f["score"])
+                 for f in data["cases_followed"] if f["score"] is not None])
     if data["survey_in_progress"]:
         block(_("Survey you began"), [(_("Answers so far"), data["survey_in_progress"])])
     lines.append(_("Your ratings of procedures in surveys are kept without your name and "

@@ -5,11 +5,12 @@ from bot.handlers import (
     common,
     consent,
     dossiers,
-    following,
     intake,
     menu,
     privacy,
     rating,
+    replies,
+    sender_chats,
     signin,
     staff,
     staff_intake,
@@ -22,6 +23,6 @@ from bot.routing import Router
 def build_router() -> Router:
     router = Router()
     for feature in (common, consent, intake, staff_intake, status, staff, rating, survey,
-                    dossiers, admin, signin, menu, privacy, following):
+                    dossiers, admin, signin, menu, privacy, sender_chats, replies):
         router.include(feature.router)
     return router

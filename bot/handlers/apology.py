@@ -4,18 +4,19 @@ written by them, or sent on the unit's behalf when a deadline passed without one
 
 from dataclasses import replace
 from datetime import date, datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from bot.callbacks import StaffStep
 from bot.context import Context
-from bot.core.case_follow import followers
+from bot.core.sender_chats import sender_reach
 from bot.documents import apology_message, apology_pdf
 from bot.handlers.cards import removed
 from bot.handlers.casework import save_and_refresh
 from bot.i18n import _, format_date, use_locale
 from bot.messages import Button, Reply
 from bot.names import field_name, unit_name
-from bot.notify import Notifier, sender_chats
+from bot.notify import Notifier
 from bot.ports import ApologyRecord, FileKind, UnitOfWork
 from complaints import case as lifecycle
 from complaints.apology import (
@@ -230,17 +231,31 @@ async def issue(uow: UnitOfWork, notifier: Notifier, directory: Directory, case:
             case.id, kind, number, case.unit, reason, new_due,
             official.id if official else None, official_name, official_title, document, now)):
         return False
-    chat = sender_chats(case)
     key = f"apology:{case.id}:{kind}"
-    await notifier.notify(citizen, lambda: Reply(text), case_id=case.id, chats=chat, key=key)
     def paper() -> Reply:
         return Reply(_("The apology as a document: {code}").format(code=case.code),
                      document=document)
-    await notifier.notify(citizen, paper, case_id=case.id, chats=chat, key=key + ":document")
-    for follower, followed_in in await followers(uow, case):
-        await notifier.notify(follower, lambda: Reply(text), case_id=case.id,
-                              chats=[followed_in], key=key)
-        await notifier.notify(follower, paper, case_id=case.id, chats=[followed_in],
+    for person, chats in await sender_reach(uow, case):
+        await notifier.notify(person, lambda: Reply(text), case_id=case.id, chats=chats,
+                              key=key)
+        await notifier.notify(person, paper, case_id=case.id, chats=chats,
                               key=key + ":document")
+    # Those following it are told in a line: the written apology names the sender.
+    for follower in await uow.followers.of_case(case.id):
+        account = await uow.accounts.get(follower.account_id)
+        if account is not None:
+            await notifier.notify(account, partial(_followed_late, case, directory, new_due,
+                                                   timezone), case_id=case.id,
+                                  chats=[follower.chat], key=f"{key}:{follower.account_id}")
     return True
+
+
+def _followed_late(case: Case, directory: Directory, new_due: datetime | None,
+                   timezone: ZoneInfo) -> Reply:
+    text = _("The PAKN {code} you follow is late: {unit} apologised to its sender.").format(
+        code=case.code, unit=unit_name(directory, case.unit))
+    if new_due is not None:
+        text += " " + _("The answer is now promised by {date}.").format(
+            date=format_date(new_due, timezone))
+    return Reply(text)
 

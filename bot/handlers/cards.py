@@ -5,7 +5,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.callbacks import CaseAction
-from bot.i18n import _, format_date, format_datetime
+from bot.i18n import _, format_date, format_datetime, ngettext
 from bot.messages import OPEN311, Button, Reply, rows
 from bot.names import area_name, field_name, procedure_name, unit_name
 from complaints.case import Case, Event, EventKind, Status, can_handle
@@ -21,7 +21,13 @@ def status_label(status: Status) -> str:
         Status.IN_PROGRESS: _("Being handled"),
         Status.AWAITING_CITIZEN: _("Waiting for more information from the sender"),
         Status.RESOLVED: _("Resolved"),
+        Status.DUPLICATE: _("Closed as a duplicate"),
     }[status]
+
+
+def raised_line(count: int) -> str:
+    return ngettext("Raised by {count} citizen", "Raised by {count} citizens",
+                    count).format(count=count)
 
 
 
@@ -64,6 +70,10 @@ class CardFacts:
     """The last message to the sender that could not be delivered: reason and when."""
     window_end: datetime | None = None
     """Until when the sender's channel lets the unit write to them (Zalo OA)."""
+    raised_by: int = 1
+    """Its sender and the citizens following it (the same problem)."""
+    duplicate_of: str | None = None
+    """The code of the case it was merged into."""
 
 
 def case_card(case: Case, reader: Actor, directory: Directory, tz: ZoneInfo, now: datetime,
@@ -85,6 +95,10 @@ def case_card(case: Case, reader: Actor, directory: Directory, tz: ZoneInfo, now
         _("Received: {received}").format(received=format_datetime(case.received_at, tz)),
         due_line(case, tz, now),
     ]
+    if facts.raised_by > 1:
+        lines.append(raised_line(facts.raised_by))
+    if facts.duplicate_of is not None:
+        lines.append(_("Merged into {code}.").format(code=facts.duplicate_of))
     if case.procedure is not None:
         lines.insert(1, _("Procedure: {name} ({code})").format(
             name=procedure_name(directory, case.procedure), code=case.procedure))
@@ -155,6 +169,8 @@ def case_buttons(case: Case, reader: Actor) -> tuple[tuple[Button, ...], ...]:
     if case.extended_due_at is None:
         buttons.append(Button(_("Late: apologise, set a new date"),
                               CaseAction("apologise", case.id).pack()))
+    buttons.append(Button(_("Duplicate: merge into another case"),
+                          CaseAction("merge", case.id).pack()))
     return rows(buttons, 2)
 
 
@@ -206,7 +222,12 @@ def event_line(event: Event, directory: Directory, tz: ZoneInfo, for_staff: bool
             date=_iso_day(data.get("effective", ""))),
         EventKind.RELEASED: _("back with {unit}, unclaimed: its handler left the unit").format(
             unit=unit_name(directory, event.unit)),
+        EventKind.FOLLOWED: _("another citizen with the same problem follows it"),
+        EventKind.MERGED: _("closed as a duplicate of {code}").format(code=data.get("into", "")),
+        EventKind.ABSORBED: _("{code}, the same problem, was merged into it").format(
+            code=data.get("merged", "")),
     }[event.kind]
-    if for_staff and event.kind is EventKind.TRANSFERRED and data.get("reason"):
+    if for_staff and event.kind in (EventKind.TRANSFERRED, EventKind.MERGED,
+                                    EventKind.ABSORBED) and data.get("reason"):
         text += " — " + _("reason: {reason}").format(reason=data["reason"])
     return f"{when}: {text}"

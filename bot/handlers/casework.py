@@ -7,7 +7,8 @@ from functools import partial
 
 from bot.context import Context
 from bot.core.authority import actor_of
-from bot.core.case_follow import followers
+from bot.core.sender_chats import sender_reach
+from bot.core.similar import raised_by
 from bot.handlers.cards import CardFacts, case_card
 from bot.i18n import _
 from bot.messages import Reply
@@ -17,6 +18,7 @@ from bot.settings import ZALO_OA
 from complaints.case import Case
 from complaints.people import Account
 from complaints.privacy import anonymise
+from complaints.publication import known_details
 
 
 async def assignee_name(ctx: Context, case: Case) -> str | None:
@@ -35,7 +37,10 @@ async def card_for(ctx: Context, case: Case, reader: Account) -> Callable[[], Re
     if case.channel == ZALO_OA and not erased:  # a channel that allows replies only for a while
         seen = await ctx.uow.inbound.last_seen(case.channel, case.chat_id)
         window_end = seen + timedelta(hours=ctx.settings.zalo_oa_reply_hours) if seen else None
+    duplicate_of = await ctx.uow.cases.get(case.duplicate_of) if case.duplicate_of else None
     facts = CardFacts(assignee=await assignee_name(ctx, case),
+                      raised_by=(await raised_by(ctx.uow, [case.id]))[case.id],
+                      duplicate_of=duplicate_of.code if duplicate_of else None,
                       photos=len(await ctx.uow.attachments.of_case(case.id)),
                       failure=None if erased or not chats else
                       await ctx.uow.outbox.last_failure(case.id, chats[0]),
@@ -100,10 +105,8 @@ async def save_and_refresh(ctx: Context, case: Case) -> None:
 
 
 async def notify_citizen(ctx: Context, case: Case, build: Callable[[], Reply]) -> None:
-    """Write to the citizen in the chat they filed from, and in the chats that follow the
-    case (bot.core.case_follow); not to one who erased their data (their chat is known by
-    its pseudonym only)."""
-    citizen = await ctx.uow.accounts.get(case.citizen_id)
+    """Write to the sender in every chat of theirs (bot.core.sender_chats); not to one who
+    erased their data (their chat is known by its pseudonym only)."""
     contact = (case.contact.name, case.contact.phone, case.contact.address)
 
     def marked() -> Reply:
@@ -112,10 +115,24 @@ async def notify_citizen(ctx: Context, case: Case, build: Callable[[], Reply]) -
         reply = build()
         return replace(reply, sensitive=True) \
             if anonymise(reply.text, *contact) != reply.text else reply
-    if citizen is not None and not case.contact.erased:
-        await ctx.notify(citizen, marked, case_id=case.id, chats=sender_chats(case))
-        for follower, chat in await followers(ctx.uow, case):
-            await ctx.notify(follower, marked, case_id=case.id, chats=[chat])
+    for person, chats in await sender_reach(ctx.uow, case):
+        await ctx.notify(person, marked, case_id=case.id, chats=chats)
+
+
+async def notify_followers(ctx: Context, case: Case, build: Callable[[], Reply]) -> None:
+    """Write to the citizens following the case (the same problem, raised by them too),
+    in the chat they followed it from. What staff wrote to the sender may name them: the
+    followers get it with the anonymiser's blanks."""
+    assert case.id is not None
+    known = known_details(case)
+
+    def redacted() -> Reply:
+        reply = build()
+        return replace(reply, text=anonymise(reply.text, *known))
+    for follower in await ctx.uow.followers.of_case(case.id):
+        account = await ctx.uow.accounts.get(follower.account_id)
+        if account is not None:
+            await ctx.notify(account, redacted, case_id=case.id, chats=[follower.chat])
 
 
 async def notify_handlers(ctx: Context, case: Case, build: Callable[[], Reply]) -> None:

@@ -3,7 +3,7 @@ then on with what the person had begun (a PAKN, following a dossier)."""
 
 from bot.callbacks import Consent, Payload
 from bot.context import Context
-from bot.handlers import dossiers, following
+from bot.handlers import dossiers, sender_chats
 from bot.handlers.common import ask_consent, has_consented, menu_buttons
 from bot.handlers.intake import begin_intake
 from bot.i18n import _
@@ -34,4 +34,4 @@ async def consent(ctx: Context, payload: Payload) -> None:
     elif then == "dossier":
         await dossiers.resume(ctx, prefill)
     elif then == "casefollow":
-        await following.resume(ctx, prefill)
+        await sender_chats.resume(ctx, prefill)

@@ -6,24 +6,28 @@ restart and any worker can take the next message. Nothing is filed before "Send"
 
 from collections.abc import Awaitable, Callable
 
-from bot.callbacks import Choose, Payload
+from bot.callbacks import Choose, Payload, SimilarChoice
 from bot.context import Context
 from bot.core import uploads
 from bot.core.filing import Filing, Source, record_case
 from bot.core.limits import Door, admit
+from bot.core.similar import find_similar, follow_case
 from bot.errors import stale_button
-from bot.handlers.cards import map_link
-from bot.handlers.casework import send_card_to_unit
+from bot.handlers import rating
+from bot.handlers.cards import map_link, raised_line, status_label
+from bot.handlers.casework import save_and_refresh, send_card_to_unit
 from bot.handlers.common import ask_consent, has_consented, menu_buttons
 from bot.i18n import _, format_date, format_datetime
 from bot.messages import Button, ButtonKind, Kind, Reply, rows
 from bot.names import area_name, field_name, unit_name
 from bot.ports import FileKind
 from bot.routing import Router
-from complaints.case import Case, Contact, Location, check_text
+from complaints.case import Case, Contact, Location, Status, check_text
 from complaints.errors import NotAllowed
 from complaints.intake import ADDRESS_MAX, ADDRESS_MIN, NAME_MAX, NAME_MIN
 from complaints.phone import format_phone, mask_phone, normalize_phone
+from complaints.privacy import anonymise
+from complaints.publication import known_details
 
 router = Router()
 
@@ -191,6 +195,57 @@ async def _next(ctx: Context, default: Callable[[Context], Awaitable[None]]) -> 
         await default(ctx)
 
 
+async def _offer_similar(ctx: Context) -> None:
+    """Before going on, the cases already filed about what looks like the same problem
+    (bot.core.similar): the citizen may follow one instead of filing theirs."""
+    data = ctx.dialog.data
+    found = await find_similar(ctx.uow, ctx.actor, ctx.now, field=data["field"],
+                               area=data.get("area"), text=data["text"],
+                               answered_days=ctx.settings.similar_days)
+    if not found:
+        await _next(ctx, _ask_attachments)
+        return
+    ctx.dialog.state = "intake.similar"
+    data["similar"] = [s.case.id for s in found]
+    lines = [_("These PAKN about what looks like the same problem were already sent. You can "
+               "follow one of them instead: you will get its answer here.")]
+    for number, similar in enumerate(found, start=1):
+        case = similar.case
+        lines += ["", f"{number}. " + _("{code} · {status} · received {date}").format(
+            code=case.code, status=status_label(case.status),
+            date=format_date(case.received_at, ctx.tz))]
+        lines.append(similar.summary or _("{field}, {area}").format(
+            field=field_name(ctx.directory, case.field), area=area_name(ctx.directory, case.area)))
+        if similar.raised_by > 1:
+            lines.append(raised_line(similar.raised_by))
+    buttons = [(Button(_("Follow {code}").format(code=s.case.code),
+                       SimilarChoice("follow", s.case.id or 0).pack()),) for s in found]
+    buttons.append((Button(_("File mine anyway"), _choose("similar", "file")),))
+    await ctx.reply(Reply("\n".join(lines), buttons=tuple(buttons)))
+
+
+@router.button(SimilarChoice)
+async def similar_chosen(ctx: Context, payload: Payload) -> None:
+    assert isinstance(payload, SimilarChoice)
+    if (payload.action != "follow" or ctx.dialog.state != "intake.similar"
+            or payload.case_id not in ctx.dialog.data.get("similar", [])):
+        raise stale_button(payload.case_id)
+    case = await follow_case(ctx.uow, ctx.actor, ctx.now, payload.case_id, ctx.chat)
+    await save_and_refresh(ctx, case)
+    ctx.dialog.reset()
+    if case.status is Status.RESOLVED and case.answer:
+        # Answered already: its answer now (as followers get it), and the question.
+        await ctx.reply(Reply(_("You now follow {code}. It was answered by {unit}:\n{answer}")
+                              .format(code=case.code, unit=unit_name(ctx.directory, case.unit),
+                                      answer=anonymise(case.answer, *known_details(case)))),
+                        case_id=case.id)
+        await ctx.reply(rating.question(case, ctx.directory), case_id=case.id)
+        return
+    await ctx.reply(Reply(_("You now follow {code}: you will get its answer here and be "
+                            "asked how it was handled. Nothing else was sent.").format(
+        code=case.code), buttons=menu_buttons(ctx)), case_id=case.id)
+
+
 # --- answers by button -----------------------------------------------------------------
 
 @router.button(Choose)
@@ -209,6 +264,8 @@ async def chosen(ctx: Context, payload: Payload) -> None:
             value == NO_AREA or ctx.directory.has_area(value)):
         data["area"] = None if value == NO_AREA else value
         await _next(ctx, _ask_attachments if data.get("text") else _ask_text)
+    elif step == "similar" and state == "intake.similar" and value == "file":
+        await _next(ctx, _ask_attachments)
     elif step == "attach" and state == "intake.attach":
         await _next(ctx, _ask_name)
     elif step == "contact" and state == "intake.name" and data.get("previous_contact"):
@@ -246,8 +303,12 @@ async def typed(ctx: Context) -> None:
     state, message, data = ctx.dialog.state, ctx.message, ctx.dialog.data
     if state == "intake.text" and message.kind is Kind.TEXT:
         data["text"] = check_text(message.text or "")
-        await _next(ctx, _ask_attachments)
+        await _offer_similar(ctx)
     elif state == "intake.attach":
+        await _attachment(ctx)
+    elif state == "intake.similar" and message.kind in (Kind.PHOTO, Kind.LOCATION):
+        # Going on with photos or the place passes the offer by: theirs is filed.
+        ctx.dialog.state = "intake.attach"
         await _attachment(ctx)
     elif state == "intake.name" and message.kind is Kind.TEXT:
         data["name"] = check_text(message.text or "", NAME_MIN, NAME_MAX)

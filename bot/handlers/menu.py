@@ -3,6 +3,7 @@ and what happens when a message fits no conversation."""
 
 from bot.callbacks import Menu, Payload
 from bot.context import Context
+from bot.core.replies import replied_case
 from bot.handlers import dossiers, survey
 from bot.handlers.common import (
     ask_consent,
@@ -13,12 +14,14 @@ from bot.handlers.common import (
     show_help,
 )
 from bot.handlers.intake import begin_intake
-from bot.handlers.staff import inbox
+from bot.handlers.replies import to_awaiting_case
+from bot.handlers.staff import inbox, send_reply
 from bot.handlers.status import list_own, looks_like_code, show_status
 from bot.i18n import _
 from bot.invites import PREFIX as INVITE_PREFIX
-from bot.messages import Kind, Reply
+from bot.messages import OPEN311, Kind, Reply
 from bot.routing import Router
+from complaints.case import can_handle
 from complaints.people import Role
 
 router = Router()
@@ -71,6 +74,8 @@ async def idle(ctx: Context) -> None:
     message = ctx.message
     if message.kind is Kind.TEXT and message.text and looks_like_code(message.text):
         await show_status(ctx, message.text)
+    elif ctx.dialog.state == "idle" and await _about_a_case(ctx):
+        return
     elif message.kind is Kind.UNSUPPORTED:
         await ctx.reply(Reply(_("Sorry, I can only read text, photos and locations.")))
     elif ctx.dialog.state == "consent":
@@ -79,3 +84,27 @@ async def idle(ctx: Context) -> None:
     else:
         await ctx.reply(Reply(_("To send a PAKN press \"Send a PAKN\" or write /phananh; to "
                                 "follow one, send its code."), buttons=menu_buttons(ctx)))
+
+
+async def _about_a_case(ctx: Context) -> bool:
+    """A message about a case already open: staff replying (reply-to) to one of its
+    messages answer the sender; a citizen's reaches their case (bot.handlers.replies)."""
+    message = ctx.message
+    if message.kind not in (Kind.TEXT, Kind.PHOTO, Kind.LOCATION):
+        return False
+    replied = await replied_case(ctx.uow, ctx.chat, message.reply_to)
+    if (replied is not None and replied.citizen_id != ctx.account.id
+            and can_handle(ctx.actor, replied)):
+        if message.kind is not Kind.TEXT or not message.text:
+            await ctx.reply(Reply(_("Only text can be sent to the sender as a reply; use the "
+                                    "buttons on the case card for the rest.")))
+        elif replied.channel == OPEN311 or replied.contact.erased:
+            # As on the card, which has no "Reply" then: the sender cannot be written to.
+            await ctx.reply(Reply(_("The sender of {code} cannot be written to here: an "
+                                    "Open311 app's sender sees only the final answer, and "
+                                    "one who erased their data gets nothing.").format(
+                code=replied.code)))
+        else:
+            await send_reply(ctx, replied, message.text)
+        return True
+    return await to_awaiting_case(ctx, replied)

@@ -9,15 +9,15 @@ from datetime import datetime
 
 from bot.callbacks import Payload, Rate, RateStep
 from bot.context import Context
-from bot.core.case_follow import followers, speaks_for
 from bot.core.case_rating import rate, score_label
+from bot.core.sender_chats import sender_reach, speaks_for
 from bot.core.work import Work, deliver
 from bot.errors import stale_button
 from bot.handlers.casework import notify_handlers, save_and_refresh
 from bot.i18n import _
 from bot.messages import Button, Kind, Reply
 from bot.names import unit_name
-from bot.notify import Notifier, sender_chats
+from bot.notify import Notifier
 from bot.ports import RatingRecord, UnitOfWork
 from bot.routing import Router
 from complaints import case as lifecycle
@@ -56,13 +56,15 @@ async def ask(ctx: Context, case: Case) -> None:
     if not await ctx.uow.ratings.ask(RatingRecord(case.id, case.unit, case.field,
                                                   case.assignee_id, ctx.now)):
         return
-    citizen = await ctx.uow.accounts.get(case.citizen_id)
-    if citizen is not None:
-        await ctx.notify(citizen, lambda: question(case, ctx.directory), case_id=case.id,
-                         chats=sender_chats(case))
-        for follower, chat in await followers(ctx.uow, case):
-            await ctx.notify(follower, lambda: question(case, ctx.directory), case_id=case.id,
-                             chats=[chat])
+    for person, chats in await sender_reach(ctx.uow, case):
+        await ctx.notify(person, lambda: question(case, ctx.directory), case_id=case.id,
+                         chats=chats)
+    # Those following it raised the same problem: they are asked too, each once.
+    for follower in await ctx.uow.followers.of_case(case.id):
+        account = await ctx.uow.accounts.get(follower.account_id)
+        if account is not None and follower.score is None:
+            await ctx.notify(account, lambda: question(case, ctx.directory), case_id=case.id,
+                             chats=[follower.chat])
 
 
 async def remind(uow: UnitOfWork, notifier: Notifier, directory: Directory, case: Case,
@@ -71,18 +73,13 @@ async def remind(uow: UnitOfWork, notifier: Notifier, directory: Directory, case
     assert case.id is not None
     if not await uow.ratings.reminded(case.id, now):
         return False
-    citizen = await uow.accounts.get(case.citizen_id)
-    if citizen is None:
-        return False
 
     def build() -> Reply:
         asked = question(case, directory)
         return Reply(_("A reminder: your opinion helps the units improve.") + "\n" + asked.text,
                      buttons=asked.buttons)
-    await notifier.notify(citizen, build, case_id=case.id,
-                          chats=sender_chats(case), key=f"rate-remind:{case.id}")
-    for follower, chat in await followers(uow, case):
-        await notifier.notify(follower, build, case_id=case.id, chats=[chat],
+    for person, chats in await sender_reach(uow, case):
+        await notifier.notify(person, build, case_id=case.id, chats=chats,
                               key=f"rate-remind:{case.id}")
     return True
 
@@ -96,7 +93,7 @@ async def _own_case(ctx: Context, case_id: int) -> Case:
 
 async def _sender(ctx: Context, case: Case) -> Actor:
     """Who rates or reopens: the sender, also when they do it from a chat that proved it
-    holds the case's phone (bot.core.case_follow)."""
+    holds the case's phone (bot.core.sender_chats)."""
     if ctx.account.id == case.citizen_id:
         return ctx.actor
     citizen = await ctx.uow.accounts.get(case.citizen_id)
@@ -108,6 +105,9 @@ async def _sender(ctx: Context, case: Case) -> Actor:
 @router.button(Rate)
 async def rated(ctx: Context, payload: Payload) -> None:
     assert isinstance(payload, Rate)
+    if await ctx.uow.followers.get(payload.case_id, ctx.account.id) is not None:
+        await _follower_rated(ctx, payload)
+        return
     case = await _own_case(ctx, payload.case_id)
     value = score(payload.score)
     work = Work(ctx.uow, ctx.now, ctx.settings, ctx.directory, ctx.calendars)
@@ -124,6 +124,19 @@ async def rated(ctx: Context, payload: Payload) -> None:
             for reason in LowReason)))
         return
     await _ask_comment(ctx, case, _("Thank you for your rating!"))
+
+
+async def _follower_rated(ctx: Context, payload: Rate) -> None:
+    """A follower's rating is kept with their following, apart from the sender's one
+    rating of the case (which the indicators count)."""
+    case = await ctx.uow.cases.get(payload.case_id)
+    assert case is not None
+    if not await ctx.uow.followers.rate(payload.case_id, ctx.account.id,
+                                        int(score(payload.score)), ctx.now):
+        await ctx.reply(Reply(_("You have already rated {code}. Thank you!").format(
+            code=case.code)))
+        return
+    await ctx.reply(Reply(_("Thank you for your rating!")))
 
 
 async def _ask_comment(ctx: Context, case: Case, thanks: str) -> None:

@@ -5,23 +5,24 @@ from datetime import datetime
 
 from bot.callbacks import AnswerCase, CaseAction, Payload, StaffStep, TransferTo
 from bot.context import Context
+from bot.core.similar import merge_cases, raised_by
 from bot.errors import Refused, stale_button
-from bot.handlers import apology, rating
+from bot.handlers import apology, rating, replies
+from bot.handlers.cards import raised_line
 from bot.handlers.casework import (
     notify_citizen,
-    notify_handlers,
+    notify_followers,
     save_and_refresh,
     send_card_to_unit,
     show_card,
 )
-from bot.handlers.intake import store_photo
 from bot.handlers.status import show_status
 from bot.i18n import _, format_date
 from bot.messages import Button, Kind, Reply, rows
 from bot.names import unit_name
 from bot.routing import Router
 from complaints import case as lifecycle
-from complaints.case import Case, Location, can_handle, can_view
+from complaints.case import Case, can_handle, can_view
 from complaints.deadlines import Standing, standing
 from complaints.errors import InvalidTransition, NotAllowed
 from complaints.people import STAFF_ROLES, Role
@@ -72,6 +73,14 @@ async def case_action(ctx: Context, payload: Payload) -> None:
         await _ask_transfer_target(ctx, case)
     elif action == "apologise":
         await apology.begin(ctx, case)
+    elif action == "merge":
+        lifecycle.require_handler(ctx.actor, case, action)
+        assert case.id is not None
+        ctx.dialog.reset("staff.merge_into", case_id=case.id)
+        await ctx.reply(Reply(_("{code} is about the same problem as which case? Send that "
+                                "case's code: {code} will be closed as a duplicate and its "
+                                "sender will follow that case.").format(code=case.code),
+                              buttons=((_cancel(case.id),),)))
     else:
         raise InvalidTransition(action, case.status)
 
@@ -154,6 +163,19 @@ async def staff_typed(ctx: Context) -> None:
         await ask_citizen(ctx, case, text)
     elif state == "staff.transfer_reason":
         await transfer_case(ctx, case, ctx.dialog.data["unit"], text)
+    elif state == "staff.merge_into":
+        survivor = await ctx.uow.cases.get_by_code(text.strip().upper())
+        if survivor is None or not can_handle(ctx.actor, survivor):
+            await ctx.reply(Reply(_("There is no case with that code among your unit's. "
+                                    "Send the code again, or /huy to cancel.")))
+            return
+        assert case.id is not None
+        ctx.dialog.reset("staff.merge_reason", case_id=case.id, into=survivor.code)
+        await ctx.reply(Reply(_("Why is {code} a duplicate of {into}? The reason is kept with "
+                                "both cases.").format(code=case.code, into=survivor.code),
+                              buttons=((_cancel(case.id),),)))
+    elif state == "staff.merge_reason":
+        await merge_case(ctx, case, ctx.dialog.data["into"], text)
     elif state == "staff.resolve":
         answer = lifecycle.check_text(text, lifecycle.ANSWER_MIN, lifecycle.ANSWER_MAX)
         lifecycle.require_handler(ctx.actor, case, "resolve")
@@ -237,6 +259,28 @@ async def transfer_case(ctx: Context, case: Case, unit: str, reason: str) -> Non
             code=case.code, unit=unit_name(ctx.directory, case.unit))))
 
 
+async def merge_case(ctx: Context, case: Case, into: str, reason: str) -> None:
+    """Close the case as a duplicate of `into`; its sender and followers follow that one."""
+    assert case.id is not None
+    merged = await merge_cases(ctx.uow, ctx.actor, ctx.now, case.id, into, reason)
+    survivor = merged.survivor
+    await save_and_refresh(ctx, merged.duplicate)
+    await save_and_refresh(ctx, survivor)
+    ctx.dialog.reset()
+    assert survivor.id is not None
+    count = (await raised_by(ctx.uow, [survivor.id]))[survivor.id]
+    await ctx.reply(Reply(_("{code} was closed as a duplicate of {into}.").format(
+        code=case.code, into=survivor.code) + " " + raised_line(count) + "."))
+    await notify_citizen(ctx, merged.duplicate, lambda: Reply(
+        _("Your PAKN {code} is about the same problem as {into}, which {unit} is handling: "
+          "the two were joined. You will get the answer of {into} here.").format(
+            code=case.code, into=survivor.code, unit=unit_name(ctx.directory, survivor.unit))))
+    await notify_followers(ctx, merged.duplicate, lambda: Reply(
+        _("The PAKN {code} you follow is about the same problem as {into}, which {unit} is "
+          "handling: the two were joined. You will get the answer of {into} here.").format(
+            code=case.code, into=survivor.code, unit=unit_name(ctx.directory, survivor.unit))))
+
+
 async def resolve_case(ctx: Context, case: Case, answer: str) -> None:
     lifecycle.resolve(case, ctx.actor, answer, ctx.now)
     await save_and_refresh(ctx, case)
@@ -245,6 +289,9 @@ async def resolve_case(ctx: Context, case: Case, answer: str) -> None:
         code=case.code)))
     await notify_citizen(ctx, case, lambda: Reply(
         _("Your PAKN {code} has been resolved by {unit}.\nAnswer:\n{answer}").format(
+            code=case.code, unit=unit_name(ctx.directory, case.unit), answer=answer)))
+    await notify_followers(ctx, case, lambda: Reply(
+        _("The PAKN {code} you follow has been resolved by {unit}.\nAnswer:\n{answer}").format(
             code=case.code, unit=unit_name(ctx.directory, case.unit), answer=answer)))
     await rating.ask(ctx, case)
 
@@ -266,33 +313,10 @@ async def answer_case(ctx: Context, payload: Payload) -> None:
 
 @router.state("case.info")
 async def citizen_info(ctx: Context) -> None:
-    message = ctx.message
-    case = await _load(ctx, ctx.dialog.data["case_id"])
-    attachments: tuple[int, ...] = ()
-    location = None
-    if message.kind is Kind.PHOTO and message.photo:
-        stored = await store_photo(ctx)
-        if stored is None and not message.text:
-            return  # refused, and told why: the question stays open for another try
-        attachments = (stored,) if stored is not None else ()
-    elif message.kind is Kind.LOCATION and message.location:
-        location = Location(*message.location)
-    elif message.kind is not Kind.TEXT:
-        await ctx.reply(Reply(_("Please send text, a photo or a location, or /huy to cancel.")))
-        return
-    text = message.text if message.kind in (Kind.TEXT, Kind.PHOTO) else None
-    lifecycle.provide_info(case, ctx.actor, text, ctx.now, attachments, location)
-    assert case.id is not None
-    await ctx.uow.attachments.link(list(attachments), case.id)
-    await save_and_refresh(ctx, case)
-    ctx.dialog.reset()
-    await ctx.reply(Reply(_("Added to your PAKN {code}. Thank you.").format(code=case.code)))
-
-    def build() -> Reply:
-        body = text or (_("a photo") if attachments else _("a location"))
-        return Reply(_("The sender added to {code}:\n{text}").format(code=case.code, text=body),
-                     photo_attachment=attachments[0] if attachments else None)
-    await notify_handlers(ctx, case, build)
+    sent = await replies.content(ctx)
+    if sent is None:
+        return  # refused, and told why: the question stays open for another try
+    await replies.add_to_case(ctx, await _load(ctx, ctx.dialog.data["case_id"]), sent)
 
 
 # --- the inbox -----------------------------------------------------------------------

@@ -1,11 +1,11 @@
 """Following a PAKN: /tracuu with a code shows its status and history to those allowed
 to see it (the sender, the chats that proved they hold its phone, its unit's staff);
 to anyone else it says nothing about whether the code exists, and offers to follow it
-here by proving the phone given with it (bot.handlers.following)."""
+here by proving the phone given with it (bot.handlers.sender_chats)."""
 
 from bot.callbacks import FollowCase
 from bot.context import Context
-from bot.core.case_follow import speaks_for
+from bot.core.sender_chats import speaks_for
 from bot.handlers.cards import citizen_view, event_line, status_label
 from bot.handlers.casework import show_card
 from bot.i18n import _, format_date

@@ -17,6 +17,7 @@ from bot import audit
 from bot.channels.dashboard import CHANNEL
 from bot.context import Context
 from bot.core.publication import in_force
+from bot.core.similar import raised_by
 from bot.errors import explain
 from bot.handlers import apology, staff
 from bot.handlers.cards import event_line, removed, status_label
@@ -43,7 +44,7 @@ PAGE_SIZE = 25
 PAGE_MAX = 10_000
 """Pages past this would skip more rows than any unit has."""
 STATUSES = ("open", "late", "closed", "all")
-ACTIONS = ("claim", "reply", "ask", "transfer", "apologise", "resolve")
+ACTIONS = ("claim", "reply", "ask", "transfer", "apologise", "resolve", "merge")
 NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
@@ -98,9 +99,11 @@ class Desk(DashboardPages):
                 now=now, unit=unit, units=units, field=field, status=status,
                 start=start, end=end, text=search,
                 limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
+            counts = await raised_by(uow, [case.id for case in found if case.id is not None])
         language = self.language(viewer)
         with use_locale(language):
-            rows = [self._row(case, directory, now) for case in found]
+            rows = [self._row(case, directory, now, counts.get(case.id or 0, 1))
+                    for case in found]
             errors = form.mistakes()
         return self.render(request, viewer, "admin/cases.html",
                            "late" if status == "late" else "cases", cases=rows, total=total,
@@ -110,14 +113,14 @@ class Desk(DashboardPages):
                            state=status, directory=directory, admin=admin, notes=notes,
                            several_units=units is None or len(units) > 1)
 
-    def _row(self, case: Case, directory: Any, now: datetime) -> dict[str, Any]:
+    def _row(self, case: Case, directory: Any, now: datetime, raised: int) -> dict[str, Any]:
         tz = self.settings.tz
         return {"code": case.code, "field": field_name(directory, case.field),
                 "unit": unit_name(directory, case.unit), "status": status_label(case.status),
                 "received": format_date(case.received_at, tz),
                 "due": format_date(case.effective_due_at, tz),
                 "late": case.is_open and now > case.effective_due_at,
-                "text": case.text[:160]}
+                "raised_by": raised, "text": case.text[:160]}
 
     # --- one case ----------------------------------------------------------------------
 
@@ -149,6 +152,7 @@ class Desk(DashboardPages):
             assignee = await uow.accounts.get(case.assignee_id) if case.assignee_id else None
             title = await uow.accounts.title(viewer.account.id)
             notes = await _notes(uow, viewer, request)
+            raised = (await raised_by(uow, [case.id]))[case.id]
             with use_locale(self.language(viewer)):
                 publication = await describe(uow, case, await in_force(uow, case),
                                              self.settings.tz)
@@ -170,7 +174,7 @@ class Desk(DashboardPages):
                     part for part in (case.contact.name, case.contact.phone,
                                       case.contact.address) if part),
                 "history": [event_line(e, directory, tz, for_staff=True) for e in history],
-                "publication": publication,
+                "publication": publication, "raised_by": raised,
             }
         handler = can_handle(viewer.actor, case) and case.is_open
         units = [(u.code, u.name.in_language(language)) for u in directory.units
@@ -299,6 +303,8 @@ def _action(action: str, code: str, fields: dict[str, str]
             await staff.transfer_case(ctx, case, fields.get("unit", ""), text)
         elif action == "resolve":
             await staff.resolve_case(ctx, case, text)
+        elif action == "merge":
+            await staff.merge_case(ctx, case, fields.get("into", ""), text)
         else:
             await apology.apologise(ctx, case, text, _day(fields.get("day", "")),
                                     fields.get("name", ""), fields.get("title", ""))

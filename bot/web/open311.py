@@ -234,7 +234,7 @@ class Open311:
                                                               case.expected_at, tz),
             "requested_datetime": w3c(case.received_at, tz),
             # For a closed request, the spec wants the time it was closed.
-            "updated_datetime": w3c(case.resolved_at if case.closed else case.updated_at, tz),
+            "updated_datetime": w3c(case.resolved_at or case.updated_at, tz),
             "expected_datetime": w3c(case.expected_at, tz),
             "address": area_name(directory, case.area) if case.area else None,
             "address_id": case.area,

@@ -70,12 +70,13 @@ def public_case(case: Published, directory: Directory, settings: Settings,
         return {
             "code": case.code, "field": field_name(directory, case.field),
             "unit": unit_name(directory, case.unit), "area": area_name(directory, case.area),
-            "closed": case.closed,
+            "closed": case.closed, "duplicate": case.status == "duplicate",
             "received": day(case.received_at, settings.tz, language),
             "due": day(case.due_at, settings.tz, language),
             "resolved": day(case.resolved_at, settings.tz, language),
             "question": case.question, "answer": case.answer,
             "published": day(case.published_at, settings.tz, language),
+            "raised_by": case.raised_by,
         }
 
 

@@ -41,6 +41,8 @@ class Published:
     longitude: float | None
     """Rounded to about 100 m, and only where the approver published the place."""
     published_at: datetime | None
+    raised_by: int = 1
+    """How many citizens raised the problem: its sender and those following the case."""
 
     @property
     def on_time(self) -> bool | None:
@@ -52,11 +54,12 @@ def publish(case: PublicCase) -> Published:
     """A case as it may be published."""
     return Published(
         code=case.code, field=case.field, procedure=case.procedure, unit=case.unit,
-        area=case.area, status=case.status, closed=case.status == "resolved",
+        area=case.area, status=case.status, closed=case.status in ("resolved", "duplicate"),
         received_at=case.received_at, due_at=case.due_at,
         expected_at=case.extended_due_at or case.due_at, resolved_at=case.resolved_at,
         updated_at=case.updated_at, question=case.question, answer=case.answer,
-        latitude=case.latitude, longitude=case.longitude, published_at=case.published_at)
+        latitude=case.latitude, longitude=case.longitude, published_at=case.published_at,
+        raised_by=case.raised_by)
 
 
 def w3c(moment: datetime | None, timezone: ZoneInfo) -> str | None:

@@ -10,7 +10,7 @@ import pytest
 from complaints.people import Role
 from tests.clock import Clock
 from tests.conversation.harness import Harness, one, to
-from tests.conversation.test_case_follow import SMS_SETTINGS, ask_code, sms_code
+from tests.conversation.test_sender_chats import SMS_SETTINGS, ask_code, sms_code
 from tests.conversation.test_staff_intake import FOCAL, LAND, actor, file, local, request
 
 PHONE = "0912345678"

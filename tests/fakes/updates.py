@@ -31,8 +31,14 @@ def _message(user: User, **content: Any) -> dict[str, Any]:
             **content}
 
 
-def text(user: User, body: str, update_id: int | None = None) -> dict[str, Any]:
+def text(user: User, body: str, update_id: int | None = None,
+         reply_to: int | None = None) -> dict[str, Any]:
+    """A text message; `reply_to`: the id of the bot's message it replies to."""
     content: dict[str, Any] = {"text": body}
+    if reply_to is not None:
+        content["reply_to_message"] = {
+            "message_id": reply_to, "date": int(time.time()), "text": "…",
+            "chat": {"id": user.id, "type": "private", "first_name": user.first_name}}
     if body.startswith("/"):
         command = body.split(" ", 1)[0]
         content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]

@@ -27,6 +27,9 @@ from tests.web.site import Site
 
 FORGED = 1000
 """Added to the case's id: a case that does not exist."""
+SURVIVOR = "PA-2026-000001"
+"""The code of the world's one case (tests.hostile.world): the case a merge names (a
+merge into itself is refused too, but only once the actor may handle it)."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,8 @@ CHAT = [
                        "ss:resolve:{case}"), "not_allowed"),
     Action("apologise", ("ca:apologise:{case}", "text:Waiting for the survey team.",
                          "ss:d20260320:{case}"), "not_allowed"),
+    Action("merge", ("ca:merge:{case}", f"text:{SURVIVOR}", "text:The same drain as before."),
+           "not_allowed"),
     Action("open-card", ("ca:open:{case}",), "not_allowed"),
     Action("inbox", ("/hopthu",), "not_staff"),
     Action("inbox-button", ("mn:inbox",), "not_staff"),
@@ -176,6 +181,8 @@ FORMS = [
          {"text": "Waiting for the survey team.", "day": "2026-03-20",
           "name": "Trần Văn Bình", "title": "Chuyên viên"}),
     Form("resolve", "/quan-tri/ho-so/{code}/resolve", {"text": "The drain was cleared."}),
+    Form("merge", "/quan-tri/ho-so/{code}/merge",
+         {"into": SURVIVOR, "text": "The same drain as before."}),
     Form("directory-upload", "/quan-tri/danh-ba", {}),
     Form("calendar-day", "/quan-tri/lich",
          {"day": "2026-03-20", "kind": "off", "reason": "Quyết định 1/QĐ-UBND"}),
@@ -247,7 +254,7 @@ async def _citizen_cannot_get_in(world: World, path: str, form: Form) -> None:
     before = await world.state()
     async with world.site.client() as client:
         status, text = await _post(client, path, form, "no-session")
-    assert (status, text) == (403, "sign in first")
+    assert status == 403 and "This is not allowed" in text, "the error page, in words"
     assert await world.state() == before
     [refusal] = (await world.refusals())[known:]
     assert (refusal.account_id, refusal.reason, refusal.action) == (

@@ -81,6 +81,7 @@ def test_every_setting_is_read() -> None:
         PAKN_END_OF_DAY="17:30",
         PAKN_INVITE_DAYS="30",
         PAKN_OUTBOX_LEASE="30",
+        PAKN_SIMILAR_DAYS="0",
         **WEBHOOK,
     )
     assert settings.database_url == "postgresql+asyncpg://pakn@db/pakn"
@@ -94,6 +95,7 @@ def test_every_setting_is_read() -> None:
     assert (settings.cutoff, settings.end_of_day) == (time(16, 30), time(17, 30))
     assert settings.invite_days == 30
     assert settings.outbox_lease == 30
+    assert settings.similar_days == 0
 
 
 def test_the_public_url_loses_its_trailing_slash() -> None:
@@ -171,6 +173,9 @@ def test_the_property_follows_the_fields() -> None:
     ({"PAKN_INVITE_DAYS": "a week"}, "PAKN_INVITE_DAYS"),
     ({"PAKN_OUTBOX_LEASE": "9"}, "PAKN_OUTBOX_LEASE"),
     ({"PAKN_OUTBOX_LEASE": "a minute"}, "PAKN_OUTBOX_LEASE"),
+    ({"PAKN_SIMILAR_DAYS": "-1"}, "PAKN_SIMILAR_DAYS"),
+    ({"PAKN_SIMILAR_DAYS": "3651"}, "PAKN_SIMILAR_DAYS"),
+    ({"PAKN_SIMILAR_DAYS": "a month"}, "PAKN_SIMILAR_DAYS"),
 ])
 def test_an_invalid_setting_is_refused_naming_its_variable(
         env: dict[str, str], variable: str) -> None:

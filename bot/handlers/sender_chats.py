@@ -1,11 +1,11 @@
-"""Following here a PAKN filed elsewhere (taken by staff from a phone call, a letter or
-at the desk): /tracuu CODE offers it (bot.handlers.status), a one-time code goes by SMS
-to the phone on the case and is typed here, or the person's own number is shared
-(Telegram)."""
+"""Making this chat one of the sender's chats: following here a PAKN filed elsewhere
+(taken by staff from a phone call, a letter or at the desk): /tracuu CODE offers it
+(bot.handlers.status), a one-time code goes by SMS to the phone on the case and is typed
+here, or the person's own number is shared (Telegram)."""
 
 from bot.callbacks import FollowCase, Payload
 from bot.context import Context
-from bot.core import case_follow as core
+from bot.core import sender_chats as core
 from bot.core.work import Work, deliver
 from bot.errors import stale_button
 from bot.handlers.common import ask_consent, has_consented, menu_buttons

@@ -1,4 +1,9 @@
-"""Following a PAKN from another chat: a citizen whose PAKN staff took by phone, letter
+"""The sender's chats: besides the chat a PAKN was filed from (or the phone or email staff
+took it with, bot.notify.sender_chats), a chat that proved it holds the phone on the case
+speaks for its sender. This is not the following of a case by other citizens who raised
+the same problem (bot.core.similar): those get a redacted answer and rate apart.
+
+Following a PAKN from another chat: a citizen whose PAKN staff took by phone, letter
 or at the desk (or who filed it from another app) gives its tracking code in a chat;
 a one-time code goes by SMS to the phone on the case, and once it is typed in that chat
 (or, on Telegram, the person shares their own number and it matches) the chat gets the
@@ -18,11 +23,12 @@ from datetime import timedelta
 from bot.core.work import Work
 from bot.i18n import _
 from bot.messages import Reply
+from bot.notify import sender_chats
 from bot.ports import Chat, UnitOfWork
 from complaints.case import Case
 from complaints.codes import parse_tracking_code
-from complaints.errors import ValidationError
-from complaints.people import Account
+from complaints.errors import NotAllowed, ValidationError
+from complaints.people import Account, Actor
 from complaints.phone import mask_phone, normalize_phone
 
 SMS = "sms"
@@ -47,28 +53,57 @@ class Attaching:
     left: int = 0
 
 
-async def followers(uow: UnitOfWork, case: Case) -> list[tuple[Account, Chat]]:
-    """The people following the case from other chats, with the chat each follows in."""
+async def sender_followers(uow: UnitOfWork, case: Case) -> list[tuple[Account, Chat]]:
+    """Those who proved they hold the case's phone, with the chat each proved it in."""
     assert case.id is not None
     found = []
-    for follow in await uow.case_follows.followers(case.id):
+    for follow in await uow.sender_chats.of_case(case.id):
         account = await uow.accounts.get(follow.account_id)
         if account is not None:
             found.append((account, follow.chat))
     return found
 
 
+async def sender_reach(uow: UnitOfWork, case: Case) -> list[tuple[Account, list[Chat]]]:
+    """Every chat the sender is written to, with the account each is written as: the
+    case's reply chat (the chat it was filed from, or the phone or email staff took it
+    with) and the chats that proved its phone. Every message owed to the sender (the
+    answer, a request for information, the apology, the rating request and its reminder,
+    a merge) goes through here. None once the sender erased their data."""
+    if case.contact.erased:
+        return []
+    reach: list[tuple[Account, list[Chat]]] = []
+    citizen = await uow.accounts.get(case.citizen_id)
+    if citizen is not None and sender_chats(case):
+        reach.append((citizen, sender_chats(case)))
+    reach.extend((account, [chat]) for account, chat in await sender_followers(uow, case))
+    return reach
+
+
 async def speaks_for(uow: UnitOfWork, case: Case, account: Account) -> bool:
     """The sender of the case, or someone who proved they hold its phone."""
     if account.id == case.citizen_id:
         return True
-    return any(a.id == account.id for a, _chat in await followers(uow, case))
+    return any(a.id == account.id for a, _chat in await sender_followers(uow, case))
+
+
+async def sender_actor(uow: UnitOfWork, case: Case, actor: Actor) -> Actor:
+    """Who acts on the case for its sender: they themselves, or, from one of the sender's
+    chats that proved the phone, the sender (the history names the sender)."""
+    if actor.account_id == case.citizen_id:
+        return actor
+    if not any(a.id == actor.account_id for a, _chat in await sender_followers(uow, case)):
+        raise NotAllowed("provide_info")
+    citizen = await uow.accounts.get(case.citizen_id)
+    if citizen is None:
+        raise NotAllowed("provide_info")
+    return citizen.as_actor()
 
 
 async def send_code(work: Work, account: Account, chat: Chat, code: str) -> Attaching:
     """Send a one-time code to the phone on the case, for this chat to follow it."""
     limits = work.uow.limits
-    if not await limits.take(f"case-follow:person:{account.id}", SENDS_PER_PERSON,
+    if not await limits.take(f"sender-chat:person:{account.id}", SENDS_PER_PERSON,
                              SEND_WINDOW, work.now):
         return Attaching("too_many")
     case = await _case(work.uow, code)
@@ -77,14 +112,14 @@ async def send_code(work: Work, account: Account, chat: Chat, code: str) -> Atta
         return Attaching("no_case")
     if await speaks_for(work.uow, case, account):
         return Attaching("own", case)
-    if not await limits.take(f"case-follow:case:{case.id}", SENDS_PER_CASE, SEND_WINDOW,
+    if not await limits.take(f"sender-chat:case:{case.id}", SENDS_PER_CASE, SEND_WINDOW,
                              work.now):
         return Attaching("too_many", case)
     citizen = await work.uow.accounts.get(case.citizen_id)
     if citizen is None:
         return Attaching("no_case")
     secret = f"{secrets.randbelow(10 ** 6):06d}"
-    await work.uow.case_follows.offer_code(case.id, account.id, chat,
+    await work.uow.sender_chats.offer_code(case.id, account.id, chat,
                                            _hash(case.id, chat, secret),
                                            work.now + CODE_LIFE, work.now)
 
@@ -93,7 +128,7 @@ async def send_code(work: Work, account: Account, chat: Chat, code: str) -> Atta
                        "for 10 minutes. Do not give it to anyone.").format(
             code=secret, case=case.code), sensitive=True)
     # Each code its own message (a key made of the time alone could join two).
-    work.owe(citizen, message, key=f"case-follow:{case.id}:{secrets.token_hex(8)}",
+    work.owe(citizen, message, key=f"sender-chat:{case.id}:{secrets.token_hex(8)}",
              chats=(Chat(SMS, phone),))
     return Attaching("sent", case, masked=mask_phone(phone))
 
@@ -102,7 +137,7 @@ async def confirm_code(work: Work, account: Account, chat: Chat, case_id: int,
                        typed: str) -> Attaching:
     """The code typed in the chat: right, the chat follows the case from now on."""
     case = await work.uow.cases.get(case_id)
-    follow = await work.uow.case_follows.get(case_id, chat)
+    follow = await work.uow.sender_chats.get(case_id, chat)
     if case is None or _phone(case) is None or follow is None or follow.code_hash is None \
             or follow.code_expires_at is None or follow.code_expires_at <= work.now \
             or follow.wrong_tries >= CODE_TRIES:
@@ -111,7 +146,7 @@ async def confirm_code(work: Work, account: Account, chat: Chat, case_id: int,
     if hmac.compare_digest(_hash(case_id, chat, digits[:12]).encode(),
                            follow.code_hash.encode()):
         return await _follow(work, account, chat, case, "sms")
-    wrong = await work.uow.case_follows.wrong_try(case_id, chat)
+    wrong = await work.uow.sender_chats.wrong_try(case_id, chat)
     left = max(0, CODE_TRIES - wrong)
     return Attaching("wrong" if left else "expired", case, left=left)
 
@@ -120,7 +155,7 @@ async def follow_by_contact(work: Work, account: Account, chat: Chat, code: str,
                             shared_phone: str) -> Attaching:
     """The person's own number, shared from the chat app (Telegram vouches that it is
     theirs): a match follows at once. Wrong numbers are limited per person."""
-    if not await work.uow.limits.take(f"case-follow:contact:{account.id}", CODE_TRIES,
+    if not await work.uow.limits.take(f"sender-chat:contact:{account.id}", CODE_TRIES,
                                       SEND_WINDOW, work.now):
         return Attaching("too_many")
     case = await _case(work.uow, code)
@@ -139,8 +174,8 @@ async def follow_by_contact(work: Work, account: Account, chat: Chat, code: str,
 async def _follow(work: Work, account: Account, chat: Chat, case: Case,
                   via: str) -> Attaching:
     assert case.id is not None
-    new = await work.uow.case_follows.follow(case.id, account.id, chat, via, work.now)
-    await work.uow.audit.record(account.id, "case.follow", {"case": case.code, "via": via},
+    new = await work.uow.sender_chats.follow(case.id, account.id, chat, via, work.now)
+    await work.uow.audit.record(account.id, "case.sender_chat", {"case": case.code, "via": via},
                                 work.now)
     return Attaching("followed" if new else "already", case)
 

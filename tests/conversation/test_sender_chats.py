@@ -7,10 +7,12 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
+from bot.messages import Kind
 from complaints.case import Case, Contact, open_case
 from complaints.people import Role
-from storage.models import CaseFollowRow
+from storage.models import CaseEventRow, SenderChatRow
 from tests.conversation.harness import Clock, Harness, Out, one, to
 
 PHONE = "0912345678"
@@ -76,7 +78,7 @@ async def test_following_a_phone_case_by_the_code_sent_to_its_phone(office: Harn
         follower = await uow.accounts.find("telegram", FOLLOWER)
         assert follower is not None
         held = await uow.privacy.holdings(follower.id)
-    assert [c["code"] for c in held["followed_cases"]] == [code], "the person's copy says so"
+    assert [c["code"] for c in held["sender_chats"]] == [code], "the person's copy says so"
     # Its news now reach this chat, and the rating given here counts.
     row = await bot.case(code)
     await bot.press(STAFF, f"ca:claim:{row.id}")
@@ -106,7 +108,7 @@ async def test_an_expired_or_overtried_code_is_spent(office: Harness, clock: Clo
     assert [a for a in answers if "Tries left" in a] == [
         f"That is not the right number. Tries left: {n}." for n in (4, 3, 2, 1)]
     assert "expired" in answers[-1]
-    assert await bot.count(CaseFollowRow) == 2
+    assert await bot.count(SenderChatRow) == 2
     # The right code no longer helps once spent: the chat is not waiting for one.
     assert await bot.dialog_state(OTHER) == "idle"
     assert "History" not in str([m.text for m in await bot.text(OTHER, secret)])
@@ -143,7 +145,7 @@ async def test_sharing_the_own_number_that_matches_follows_at_once(office: Harne
     await bot.press(STRANGER, f"fc:share:{code}")
     followed = to(STRANGER, await bot.contact(STRANGER, "+84 912 345 678"))
     assert "from now on you get the news" in followed[0].text
-    assert await bot.count(CaseFollowRow) == 1
+    assert await bot.count(SenderChatRow) == 1
 
 
 async def test_the_units_staff_see_it_without_an_offer(office: Harness) -> None:
@@ -164,3 +166,32 @@ async def test_without_an_sms_gateway_only_sharing_the_number_is_offered(
     bot.channel = "webchat"
     nothing = one("w1", await bot.text("w1", f"/tracuu {code}"))
     assert "I found no PAKN with that code" in nothing.text and not nothing.buttons
+
+
+async def test_a_reply_in_a_sender_chat_reaches_the_case(office: Harness) -> None:
+    """A chat that proved the case's phone answers a question from staff by replying to
+    it (reply-to): the answer is added to the case for its sender; a stranger replying to
+    the same message id in their own chat adds nothing."""
+    bot = office
+    await bot.join(STAFF, Role.STAFF, "PTNMT")
+    code = await phone_case(bot)
+    secret = sms_code(await ask_code(bot, FOLLOWER, code))
+    await bot.text(FOLLOWER, secret)
+    row = await bot.case(code)
+    await bot.press(STAFF, f"ca:claim:{row.id}")
+    await bot.press(STAFF, f"ca:ask:{row.id}")
+    asked = await bot.text(STAFF, "Xin cho biết số nhà gần chỗ ngập.")
+    question = one(FOLLOWER, asked)
+    async with bot.store.unit_of_work() as uow:
+        await uow.outbox.mark_sent(question.id, "5001", bot.clock())
+
+    stranger = await bot.send(STRANGER, Kind.TEXT, text="Số nhà 45", reply_to="5001")
+    assert not to(STAFF, stranger), "a stranger's reply reaches no case"
+    replied = await bot.send(FOLLOWER, Kind.TEXT, text="Gần số nhà 45, đối diện trường.",
+                             reply_to="5001")
+    assert f"Added to your PAKN {code}" in one(FOLLOWER, replied).text
+    assert any("số nhà 45" in m.text for m in to(STAFF, replied))
+    async with bot.database.reading() as session:
+        last = (await session.execute(select(CaseEventRow).where(
+            CaseEventRow.case_id == row.id).order_by(CaseEventRow.id.desc()))).scalars().first()
+    assert last is not None and (last.kind, last.actor_id) == ("info_provided", row.citizen_id)

@@ -5,15 +5,15 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import CaseFollowRow
-from storage.records import CaseFollow, Chat
+from storage.models import SenderChatRow
+from storage.records import Chat, SenderChat
 
 
-class SqlCaseFollowRepository:
+class SqlSenderChatRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get(self, case_id: int, chat: Chat) -> CaseFollow | None:
+    async def get(self, case_id: int, chat: Chat) -> SenderChat | None:
         row = await self._row(case_id, chat)
         return _record(row) if row else None
 
@@ -22,7 +22,7 @@ class SqlCaseFollowRepository:
         """A new code for this chat (any earlier one no longer counts)."""
         row = await self._row(case_id, chat)
         if row is None:
-            row = CaseFollowRow(case_id=case_id, account_id=account_id, channel=chat.channel,
+            row = SenderChatRow(case_id=case_id, account_id=account_id, channel=chat.channel,
                                 chat_id=chat.chat_id, created_at=now, wrong_tries=0)
             self.session.add(row)
         row.account_id = account_id
@@ -32,10 +32,10 @@ class SqlCaseFollowRepository:
     async def wrong_try(self, case_id: int, chat: Chat) -> int:
         """Count a wrong code; returns the wrong tries on the code so far."""
         await self.session.execute(
-            update(CaseFollowRow).where(CaseFollowRow.case_id == case_id,
-                                        CaseFollowRow.channel == chat.channel,
-                                        CaseFollowRow.chat_id == chat.chat_id)
-            .values(wrong_tries=CaseFollowRow.wrong_tries + 1))
+            update(SenderChatRow).where(SenderChatRow.case_id == case_id,
+                                        SenderChatRow.channel == chat.channel,
+                                        SenderChatRow.chat_id == chat.chat_id)
+            .values(wrong_tries=SenderChatRow.wrong_tries + 1))
         row = await self._row(case_id, chat)
         return row.wrong_tries if row else 0
 
@@ -45,7 +45,7 @@ class SqlCaseFollowRepository:
         did."""
         row = await self._row(case_id, chat)
         if row is None:
-            row = CaseFollowRow(case_id=case_id, account_id=account_id, channel=chat.channel,
+            row = SenderChatRow(case_id=case_id, account_id=account_id, channel=chat.channel,
                                 chat_id=chat.chat_id, created_at=now, wrong_tries=0)
             self.session.add(row)
         new = row.followed_at is None
@@ -56,23 +56,23 @@ class SqlCaseFollowRepository:
         await self.session.flush()
         return new
 
-    async def followers(self, case_id: int) -> list[CaseFollow]:
+    async def of_case(self, case_id: int) -> list[SenderChat]:
         rows = await self.session.execute(
-            select(CaseFollowRow).where(CaseFollowRow.case_id == case_id,
-                                        CaseFollowRow.followed_at.is_not(None))
-            .order_by(CaseFollowRow.id))
+            select(SenderChatRow).where(SenderChatRow.case_id == case_id,
+                                        SenderChatRow.followed_at.is_not(None))
+            .order_by(SenderChatRow.id))
         return [_record(row) for row in rows.scalars()]
 
-    async def _row(self, case_id: int, chat: Chat) -> CaseFollowRow | None:
+    async def _row(self, case_id: int, chat: Chat) -> SenderChatRow | None:
         return (await self.session.execute(
-            select(CaseFollowRow).where(CaseFollowRow.case_id == case_id,
-                                        CaseFollowRow.channel == chat.channel,
-                                        CaseFollowRow.chat_id == chat.chat_id))
+            select(SenderChatRow).where(SenderChatRow.case_id == case_id,
+                                        SenderChatRow.channel == chat.channel,
+                                        SenderChatRow.chat_id == chat.chat_id))
                 ).scalar_one_or_none()
 
 
-def _record(row: CaseFollowRow) -> CaseFollow:
-    return CaseFollow(case_id=row.case_id, account_id=row.account_id,
+def _record(row: SenderChatRow) -> SenderChat:
+    return SenderChat(case_id=row.case_id, account_id=row.account_id,
                       chat=Chat(row.channel, row.chat_id), code_hash=row.code_hash,
                       code_expires_at=row.code_expires_at, wrong_tries=row.wrong_tries,
                       followed_at=row.followed_at, via=row.via)
