@@ -11,6 +11,8 @@ from typing import Any
 
 import aiohttp
 
+from tests.browsing import loopback_jar
+
 CODE = re.compile(r"PA-\d{4}-\d{6}")
 STEP_SECONDS = 60.0
 Answered = Callable[[list[dict[str, Any]]], bool]
@@ -47,7 +49,7 @@ class WebChatCitizen:
         trace = aiohttp.TraceConfig()
         trace.on_request_end.append(self._note_worker)
         self._session = aiohttp.ClientSession(
-            self.url, cookie_jar=aiohttp.CookieJar(unsafe=True), trace_configs=[trace],
+            self.url, cookie_jar=loopback_jar(self.url), trace_configs=[trace],
             connector=aiohttp.TCPConnector(ssl=self.tls))
         async with self._session.get("/") as page:
             assert page.status == 200, page.status

@@ -11,6 +11,7 @@ from PIL import Image
 from bot.callbacks import Choose, Consent
 from bot.i18n import _, use_locale
 from bot.settings import Settings
+from tests.browsing import loopback_jar
 from tests.e2e.flows import CODE
 
 TIMEOUT = 120.0
@@ -35,9 +36,8 @@ class WebCitizen:
         """File a PAKN with a photo; the tracking code the chat answered with."""
         with use_locale("vi"):
             go_on = _("Continue")
-        # unsafe: the jar keeps cookies of an address like 127.0.0.1, as browsers do.
         async with aiohttp.ClientSession(self.url, headers={"Accept-Language": "vi"},
-                                         cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+                                         cookie_jar=loopback_jar(self.url)) as http:
             async with http.get("/") as page:
                 assert page.status == 200, await page.text()
             async with http.ws_connect("/chat/ws") as socket:
