@@ -67,5 +67,14 @@ async def file_pakn(webhook: Webhook, api: FaultyBotApi, user: User) -> str:
 
 
 def receipt_codes(api: FaultyBotApi, user: User) -> set[str]:
-    return {match.group(0) for text in api.received[user.id]
+    """The codes of the receipts the bot sent the citizen: not the codes of the similar
+    cases it offered them before (the citizens here all report the same flooded road)."""
+    return {match.group(0) for text in api.received[user.id] if RECEIPT in text
             for match in [CODE.search(text)] if match}
+
+
+# The receipt's first line, in the citizens' language.
+with use_locale("vi"):
+    RECEIPT = _("Your PAKN was received.\nTracking code: {code}\nSent to: {unit}\nDue by: {due}\n"
+                "I will tell you here when it is taken up and answered. To follow it, send "
+                "/tracuu {code}").split("\n", 1)[0]
