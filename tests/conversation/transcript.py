@@ -73,7 +73,9 @@ class Player:
         self.screen: dict[str, dict[int, Out]] = {name: {} for name in self.chats}
         """What each person's chat shows: every message, as last edited."""
 
-    async def play(self) -> None:
+    async def play(self) -> int:
+        """Play every step; the number of expectations that held."""
+        self.checked = 0
         self.bot.language_code = self.transcript.language
         for name, who in self.transcript.people.items():
             if who != "citizen":
@@ -83,6 +85,7 @@ class Player:
             where = f"{self.transcript.path.name} step {number} on {self.bot.channel}"
             messages = await self.act(step, where)
             self.check(step, messages, where)
+        return self.checked
 
     async def act(self, step: dict[str, Any], where: str) -> list[Out]:
         actions = [k for k in step if self.action(k) is not None or k in ("time",
@@ -141,6 +144,7 @@ class Player:
                     continue
                 assert expectation in EXPECTATIONS, f"{where}: unknown expectation {key!r}"
                 self.expect(name, expectation, value, mine, where)
+                self.checked += 1
         for key in step:
             assert self.action(key) or key in ("time", "scheduler runs") or any(
                 key.startswith(n + " ") for n in self.chats), f"{where}: unknown key {key!r}"
