@@ -38,6 +38,7 @@ async def service(database_url: str, oa: FakeZaloOA,
                              PAKN_ZALO_OA_API_URL=oa.url, PAKN_ZALO_OAUTH_URL=oa.url)
     stored = process.cli("zalo-oa", "set-token", "refresh-0")
     assert stored.returncode == 0, stored.stderr
+    process.env["PAKN_PUBLIC_URL"] = process.url
     await process.start()
     yield process
     await process.stop()
@@ -167,7 +168,7 @@ async def test_a_survey_over_a_zalo_oa(service: ServiceProcess, oa: FakeZaloOA,
                                        database_url: str) -> None:
     made = service.cli("qr", "--procedure", "1.001193", "--unit", "UBND-26428")
     token = re.search(r"start=(sv_[A-Za-z0-9_-]+)", made.stdout)
-    assert token is not None, made.stdout
+    assert token is not None, made.stdout + made.stderr
     citizen = Follower(service, oa, CITIZEN)
     mark = len(oa.calls)
     citizen.sent += 1
