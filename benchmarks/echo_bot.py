@@ -3,7 +3,7 @@ an aiohttp webhook, as PTB's examples/customwebhookbot builds it (an Application
 Updater inside our own web server), answering every update with one message.
 
 `--transport httpx` keeps PTB's default HTTPXRequest; `--transport aiohttp` uses the
-service's transport (bot/channels/telegram_transport.py). The route processes the update
+service's transport (bot/channels/telegram/transport.py). The route processes the update
 before answering, as the service does. Prints its base URL on the first line of stdout.
 """
 
@@ -15,7 +15,7 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
-from bot.channels.telegram_transport import AiohttpRequest
+from bot.channels.telegram.transport import AiohttpRequest
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 

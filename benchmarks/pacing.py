@@ -6,7 +6,7 @@ retry_after), in another process.
 The notifications are put in the outbox the way the service puts them (bot/notify.py's
 Notifier, under once-only keys, in transactions of the scheduler's batch size). Then the
 real outbox dispatcher (bot/outbox.py) with the real Telegram sender
-(bot/channels/telegram.py, PTB over our aiohttp transport) delivers them, with the
+(bot/channels/telegram, PTB over our aiohttp transport) delivers them, with the
 pacing it ships with, on a fresh SQLite database.
 
 Three runs, each against a fresh fake that enforces the limits:
@@ -36,7 +36,7 @@ import aiohttp
 from sqlalchemy import func, select
 
 from benchmarks.common import Child, Machine, Table, env_int, report
-from bot.channels.telegram import TelegramChannel, build_application
+from bot.channels.telegram import CAPABILITIES, TelegramChannel, build_application
 from bot.dispatch import utcnow
 from bot.media import Media
 from bot.messages import IncomingMessage, Reply
@@ -57,8 +57,8 @@ INJECT_CHATS = env_int("BENCH_INJECT_CHATS", 750)
 INJECT_EVERY = env_int("BENCH_INJECT_EVERY", 100)
 RETRY_AFTER = env_int("BENCH_RETRY_AFTER", 3)
 BATCH = 2000  # as the scheduler's rounds
-LIMIT = TelegramChannel.rate_per_second or 30.0
-CHAT_INTERVAL = TelegramChannel.per_chat_interval
+LIMIT = CAPABILITIES.rate_per_second or 30.0
+CHAT_INTERVAL = CAPABILITIES.per_chat_interval
 FIRST_CHAT = 600_000_001
 
 

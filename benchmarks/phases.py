@@ -14,14 +14,16 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from telegram import Update
 
 from benchmarks.common import Child
 from bot.app import Service
+from bot.capabilities import register
 from bot.channels.base import Outcome
-from bot.channels.telegram import TelegramChannel, to_incoming
+from bot.channels.telegram import CAPABILITIES, TelegramChannel, to_incoming
 from bot.dispatch import utcnow
 from bot.outbox import OutboxDispatcher
 from bot.settings import Settings
@@ -54,11 +56,11 @@ class Clocks:
             self.wall[phase] += time.perf_counter() - wall
 
 
-class TimedSender:
-    """The Telegram sender, unpaced, its sending timed."""
+UNPACED = replace(CAPABILITIES, rate_per_second=None, per_chat_interval=0.0)
 
-    rate_per_second: float | None = None
-    per_chat_interval = 0.0
+
+class TimedSender:
+    """The Telegram sender, unpaced (UNPACED), its sending timed."""
 
     def __init__(self, telegram: TelegramChannel, clocks: Clocks) -> None:
         self.telegram, self.clocks = telegram, clocks
@@ -106,6 +108,7 @@ async def measure(database_url: str | None, citizens: int) -> tuple[int, Clocks]
             await service.prepare()
             await service.telegram.application.initialize()
             clocks = Clocks()
+            register(UNPACED, replacing=True)
             outbox = TimedDispatcher(service.store, [TimedSender(service.telegram, clocks)],
                                      utcnow)
             outbox.clocks = clocks

@@ -6,13 +6,15 @@ module too).
 """
 
 import sys
+from dataclasses import replace
 
-from bot.channels.telegram import TelegramChannel
+from bot.capabilities import register
+from bot.channels import telegram
 from bot.cli import main
 from bot.workers import Pool
 
-TelegramChannel.rate_per_second = None
-TelegramChannel.per_chat_interval = 0.0
+register(replace(telegram.CAPABILITIES, rate_per_second=None, per_chat_interval=0.0),
+         replacing=True)
 Pool.module = "benchmarks.serve_unpaced"
 
 if __name__ == "__main__":

@@ -24,8 +24,15 @@ from bot.channels.sms.channel import REPORT_PATH
 from bot.channels.sms.esms import Report
 from bot.channels.telegram import TelegramChannel, build_application
 from bot.channels.webchat import WebChatChannel
-from bot.channels.zalo_bot import ZaloBotChannel, ZaloBotClient
-from bot.channels.zalo_oa import ZaloOAChannel
+from bot.channels.zalo import (
+    ZALO_OA,
+    ReplyWindow,
+    ZaloBotChannel,
+    ZaloBotClient,
+    ZaloOAChannel,
+    ZaloOAuth,
+    ZaloTokenKeeper,
+)
 from bot.core import uploads
 from bot.core.case_rating import LINK_PATH, rating_token
 from bot.core.work import Runner
@@ -37,9 +44,8 @@ from bot.links import EXPORT_PAGE, FileLinks, parse_id
 from bot.maintenance import Upkeep
 from bot.media import Media
 from bot.outbox import OutboxDispatcher
-from bot.reply_window import ReplyWindow
 from bot.scheduler import Scheduler
-from bot.settings import ZALO_OA, Settings
+from bot.settings import Settings
 from bot.web import MAX_REQUEST, Handler, Routes
 from bot.web.admin import Admin
 from bot.web.desk import Desk
@@ -58,7 +64,6 @@ from bot.web.rating_page import RatingPage
 from bot.web.rights import PersonalData
 from bot.web.session import Sessions
 from bot.web.tracing import request_ids, timed
-from bot.zalo_tokens import ZaloOAuth, ZaloTokenKeeper
 from complaints.directory_file import parse_directory
 from storage.db import Database
 from storage.notices import Notices

@@ -7,7 +7,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.calendars import Calendars
-from bot.messages import NUMBERED_CHANNELS, Capabilities, IncomingMessage, Reply, capabilities
+from bot.capabilities import Capabilities, capabilities
+from bot.messages import IncomingMessage, Reply
 from bot.notify import Notifier
 from bot.ports import Chat, Dialog, UnitOfWork
 from bot.settings import Settings
@@ -95,5 +96,5 @@ class Context:
         here = chat == self.chat
         reply = await self.notifier.edit(outbox_id, chat, reader, build, case_id,
                                          remember_options=not here)
-        if here and reply.options and chat.channel in NUMBERED_CHANNELS:
+        if here and reply.options and self.capabilities.numbered_options:
             self.options = reply.options

@@ -1,8 +1,11 @@
 """Files between channels, and the web chat's access to its history and uploads.
 
-A photo is kept the way its channel gave it: Telegram's file id, Zalo's link, or the
-bytes uploaded in the web chat. When another channel needs the bytes they are fetched
-once and kept; a file uploaded to Telegram once is then sent by the file id it got.
+A photo is kept the way its channel gave it: the channel's own file id (Telegram's),
+Zalo's link, or the bytes uploaded in the web chat. When another channel needs the bytes
+they are fetched once and kept; a file uploaded to a channel that names files by its
+own ids is then sent by the id it got. The attachments keep one channel's ids (the
+column is named after Telegram, the channel that declares Capabilities.keeps_file_ids):
+bot.messages maps them to FileRef and back.
 """
 
 import asyncio
@@ -14,15 +17,16 @@ from typing import Any
 import aiohttp
 
 from bot.channels.base import StoredFile, UploadRefusal
+from bot.channels.webchat import CHANNEL
 from bot.core import uploads
 from bot.i18n import resolve_language, use_locale
 from bot.images import NotAnImage, clean_image
+from bot.messages import FileRef, kept_file, stored_file_id
 from bot.ports import Attachment, FileKind
 from complaints.case import can_view
 from storage.uow import Store
 
 log = logging.getLogger(__name__)
-CHANNEL = "webchat"
 MAX_FETCH = 10 << 20
 Download = Callable[[str], Awaitable[bytes]]
 
@@ -36,7 +40,8 @@ class Media:
         self.limits = limits
         self.default_language = default_language
         self.download: Download | None = None
-        """Set when Telegram is connected: fetches a photo by its file id."""
+        """Set when the channel whose file ids are kept is connected: fetches a photo by
+        its file id."""
 
     async def file(self, attachment_id: int) -> StoredFile | None:
         """The file with its bytes when they can be had (for channels that upload)."""
@@ -46,7 +51,7 @@ class Media:
             return None
         if found.content is None and found.telegram_file_id is None:
             return await self._fetched(found)
-        return StoredFile(found.telegram_file_id, found.content, found.mime, found.filename)
+        return _stored(found, found.content)
 
     async def with_content(self, attachment_id: int) -> StoredFile | None:
         """The file with its bytes, fetched if need be (to serve it by a link)."""
@@ -55,11 +60,11 @@ class Media:
         if found is None:
             return None
         if found.content is not None:
-            return StoredFile(found.telegram_file_id, found.content, found.mime, found.filename)
+            return _stored(found, found.content)
         return await self._fetched(found)
 
     async def _fetched(self, found: Attachment) -> StoredFile | None:
-        """Fetch (and keep) the bytes of a photo known by its Telegram id or its link:
+        """Fetch (and keep) the bytes of a photo known by its channel's id or its link:
         decoded and encoded again like an upload, so what is kept and shown has no
         metadata; what does not decode is not kept."""
         try:
@@ -75,14 +80,18 @@ class Media:
             return None
         async with self.store.unit_of_work() as uow:
             await uow.attachments.store_content(found.id, clean.content, clean.mime)
-        return StoredFile(found.telegram_file_id, clean.content, clean.mime, found.filename)
+        return StoredFile(kept_file(found.telegram_file_id), clean.content, clean.mime,
+                          found.filename)
 
     async def linkable(self, attachment_id: int) -> Attachment | None:
         """The file a link may name (its key and kind), without its bytes' fetching."""
         async with self.store.unit_of_work() as uow:
             return await uow.attachments.get(attachment_id)
 
-    async def remember_telegram_file(self, attachment_id: int, file_id: str) -> None:
+    async def remember_file(self, attachment_id: int, file: FileRef) -> None:
+        file_id = stored_file_id(file)
+        if file_id is None:
+            return  # a channel whose ids are not kept: it uploads the file each time
         async with self.store.unit_of_work() as uow:
             await uow.attachments.remember_telegram_file(attachment_id, file_id)
 
@@ -146,6 +155,10 @@ class Media:
         if found.content is not None:
             return StoredFile(None, found.content, found.mime, found.filename)
         return await self._fetched(found)
+
+
+def _stored(found: Attachment, content: bytes | None) -> StoredFile:
+    return StoredFile(kept_file(found.telegram_file_id), content, found.mime, found.filename)
 
 
 async def fetch(url: str) -> bytes:

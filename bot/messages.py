@@ -5,6 +5,8 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
+from bot.capabilities import Capabilities, file_ids_channel
+
 _INVITE_TOKEN = re.compile(r"\b(inv|hs)_[A-Za-z0-9_-]+")
 ROW_ID_MAX = 2**31 - 1
 """The largest row id: ids are `integer` (int4) columns on PostgreSQL."""
@@ -37,10 +39,30 @@ class Kind(StrEnum):
 
 
 @dataclass(frozen=True)
-class Photo:
-    """A photo as the channel knows it: a Telegram file id, or an upload we stored."""
+class FileRef:
+    """A file as a channel names it: the channel, and its id there."""
 
-    telegram_file_id: str | None = None
+    channel: str
+    id: str
+
+
+def stored_file_id(ref: FileRef | None) -> str | None:
+    """What an attachment keeps of a channel's file reference: the id, when the channel
+    is the one whose ids the attachments keep (Capabilities.keeps_file_ids)."""
+    return ref.id if ref is not None and ref.channel == file_ids_channel() else None
+
+
+def kept_file(file_id: str | None) -> FileRef | None:
+    """The channel's reference to a file, from the id an attachment keeps."""
+    channel = file_ids_channel()
+    return FileRef(channel, file_id) if file_id is not None and channel is not None else None
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A photo as the channel knows it: the channel's own file, or an upload we stored."""
+
+    file: FileRef | None = None
     attachment_id: int | None = None
     url: str | None = None
     """Where the channel keeps it, for channels that give photos by link (Zalo)."""
@@ -96,7 +118,8 @@ class IncomingMessage:
         if self.payload:
             data["payload"] = self.payload
         if self.photo:
-            data["photo"] = {"telegram_file_id": self.photo.telegram_file_id,
+            file = self.photo.file
+            data["photo"] = {"file": [file.channel, file.id] if file else None,
                              "attachment_id": self.photo.attachment_id, "url": self.photo.url}
         if self.location:
             data["location"] = list(self.location)
@@ -170,57 +193,27 @@ def rows(buttons: list[Button], per_row: int) -> tuple[tuple[Button, ...], ...]:
     return tuple(tuple(buttons[i:i + per_row]) for i in range(0, len(buttons), per_row))
 
 
-# What each channel takes in one message (characters). Replies are cut to fit when they
-# are put in the outbox, so that every outbox row is one message: it is paced, ordered
-# and retried on its own, and a failure never sends a part twice.
-SENDS_FILES = frozenset({"telegram"})
-"""Channels that send a file itself, not a link to it: only to these does an export go
-as a file (elsewhere the person gets the dashboard's page for it)."""
-TEXT_LIMITS = {"telegram": 4096, "zalo_bot": 2000, "zalo_oa": 2000}
-NUMBERED_CHANNELS = frozenset({"zalo_bot", "zalo_oa"})
-"""Channels where options may come as a numbered list, answered by number or label."""
-CAPTION_LIMITS = {"telegram": 1024}
 OPEN311 = "open311"
 """PAKN filed by an app through the Open311 API: the sender follows them in that app (the
 status and the answer), not in a chat."""
 
 
-@dataclass(frozen=True)
-class Capabilities:
-    """What a channel's people can do besides typing, so that a prompt never points at a
-    control they do not have."""
-
-    share_contact: bool = False
-    """A button that sends the person's own phone number (Telegram's request_contact)."""
-    share_location: bool = False
-    """A button or control that sends where the person is."""
-
-
-CAPABILITIES = {
-    "telegram": Capabilities(share_contact=True, share_location=True),
-    # The browser's geolocation, behind the "share my location" control.
-    "webchat": Capabilities(share_location=True),
-}
-
-
-def capabilities(channel: str) -> Capabilities:
-    return CAPABILITIES.get(channel, Capabilities())
-
-
-def fit(reply: Reply, channel: str) -> list[Reply]:
+def fit(reply: Reply, channel: Capabilities) -> list[Reply]:
     """The reply as messages the channel accepts: a long text in parts cut at line
     breaks, the buttons on the last part; a photo or document whose caption is too long
-    goes first, without it, and the text follows."""
-    caption_limit = CAPTION_LIMITS.get(channel)
+    goes first, without it, and the text follows. Replies are cut when they are put in
+    the outbox, so that every outbox row is one message: it is paced, ordered and
+    retried on its own, and a failure never sends a part twice."""
+    caption_limit = channel.caption_limit
     has_file = reply.photo_attachment is not None or reply.document is not None
     if has_file and caption_limit and len(reply.text) > caption_limit:
         file = Reply("", photo_attachment=reply.photo_attachment, document=reply.document)
         return [file, *fit(replace(reply, photo_attachment=None, document=None), channel)]
-    limit = TEXT_LIMITS.get(channel)
+    limit = channel.text_limit
     if limit is None:
         return [reply]
     # Where options become a numbered list, the list takes room in the last part.
-    listing = len(numbered(reply)) - len(reply.text) if channel in NUMBERED_CHANNELS else 0
+    listing = len(numbered(reply)) - len(reply.text) if channel.numbered_options else 0
     if len(reply.text) + listing <= limit:
         return [reply]
     parts = split_text(reply.text, limit)

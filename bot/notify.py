@@ -6,9 +6,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
+from bot.capabilities import capabilities
 from bot.i18n import resolve_language, use_locale
 from bot.logs import current_request_id
-from bot.messages import NUMBERED_CHANNELS, TEXT_LIMITS, Reply, fit
+from bot.messages import Reply, fit, numbered
 from bot.ports import Chat, Outgoing, UnitOfWork
 from complaints.case import Case
 from complaints.people import Account
@@ -48,7 +49,7 @@ class Notifier:
 
     async def send(self, chat: Chat, reply: Reply, *, case_id: int | None = None,
                    card_case_id: int | None = None, key: str | None = None) -> None:
-        parts = fit(reply, chat.channel)
+        parts = fit(reply, capabilities(chat.channel))
         keys = self._keys(chat, key)
         for number, part in enumerate(parts, start=1):
             # A card is the part with the buttons: the one later changes redraw.
@@ -73,7 +74,7 @@ class Notifier:
     async def _remember_options(self, chat: Chat, reply: Reply) -> None:
         """Where options come as a numbered list, the person answers with a number: keep
         the list in their chat's state to read the answer against."""
-        if reply.options and chat.channel in NUMBERED_CHANNELS:
+        if reply.options and capabilities(chat.channel).numbered_options:
             dialog = await self.uow.dialogs.load(chat.channel, chat.chat_id)
             dialog.offer(reply.options)
             await self.uow.dialogs.save(dialog, self.now)
@@ -86,9 +87,13 @@ class Notifier:
         Returns the reply as redrawn."""
         with use_locale(await self.language_of(reader)):
             reply = build()
-        limit = TEXT_LIMITS.get(chat.channel)
-        if limit is not None and len(reply.text) > limit:
-            reply = replace(reply, text=reply.text[:limit - 1] + "…")
+        channel = capabilities(chat.channel)
+        if channel.text_limit is not None:
+            # Where options become a numbered list, the list takes room too.
+            listing = len(numbered(reply)) - len(reply.text) if channel.numbered_options else 0
+            room = channel.text_limit - listing
+            if len(reply.text) > room:
+                reply = replace(reply, text=reply.text[:room - 1] + "…")
         await self.uow.outbox.enqueue(
             Outgoing(chat, reply.to_json(), self._keys(chat, None)(1), kind="edit",
                      case_id=case_id, edit_of=outbox_id, sensitive=reply.sensitive,

@@ -21,6 +21,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bot.capabilities import capabilities
 from bot.channels.base import Outcome, RetryLater, Sender, Sent, Undeliverable
 from bot.logs import request_scope
 from bot.metrics import DELIVERIES, RATE_LIMITED, UNDELIVERABLE, reason_kind
@@ -109,10 +110,11 @@ class OutboxDispatcher:
         self.lease_seconds = lease_seconds
         # A channel's overall limit is the bot's: `share` processes sending for the same
         # bot (the workers of a pool) each keep to their part of it.
-        self._limits = {s.channel: RateLimiter(s.rate_per_second / share)
-                        for s in senders if s.rate_per_second}
-        self._pacers = {s.channel: ChatPacer(s.per_chat_interval)
-                        for s in senders if s.per_chat_interval}
+        declared = [capabilities(s.channel) for s in senders]
+        self._limits = {c.channel: RateLimiter(c.rate_per_second / share)
+                        for c in declared if c.rate_per_second}
+        self._pacers = {c.channel: ChatPacer(c.per_chat_interval)
+                        for c in declared if c.per_chat_interval}
         self._in_flight: set[asyncio.Task[None]] = set()
         self._closing = False
         self._wake = asyncio.Event()
@@ -248,11 +250,10 @@ class OutboxDispatcher:
             await self._retry(queue, item, outcome, now)
             DELIVERIES.labels(channel, "retry").inc()
             return
-        sender = self.senders[item.chat.channel]
+        declared = capabilities(item.chat.channel)
         # An erased person's last message keeps nothing, wherever it is shown.
-        if item.sensitive and (item.chat_pseudonym is not None
-                               or not getattr(sender, "shown_later", False)):
-            await queue.forget(item, keep_file=getattr(sender, "links_files", False))
+        if item.sensitive and (item.chat_pseudonym is not None or not declared.shown_later):
+            await queue.forget(item, keep_file=declared.links_files)
 
     async def _retry(self, queue: OutboxQueue, item: Queued, outcome: RetryLater,
                      now: datetime) -> None:

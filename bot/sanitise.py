@@ -72,8 +72,8 @@ def _photo(photo: Photo | None) -> Photo | None:
     if attachment is not None and not 0 < attachment <= MAX_ATTACHMENT:
         attachment = 0  # no such attachment: refused as not the sender's
     return replace(photo, attachment_id=attachment,
-                   telegram_file_id=None if photo.telegram_file_id is None
-                   else text(photo.telegram_file_id, MAX_FILE_ID),
+                   file=None if photo.file is None
+                   else replace(photo.file, id=text(photo.file.id, MAX_FILE_ID)),
                    url=None if photo.url is None else text(photo.url, MAX_TEXT))
 
 

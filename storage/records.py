@@ -314,3 +314,13 @@ class IntakeRecord:
     consent_basis: str
     consent_recorded_by: int
     consent_recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class ZaloTokens:
+    """The Zalo Official Account's token pair."""
+
+    access_token: str | None
+    refresh_token: str
+    expires_at: datetime | None
+    updated_at: datetime

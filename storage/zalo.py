@@ -1,23 +1,13 @@
 """The Zalo Official Account's token pair, kept in one row and changed under a lock."""
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ZaloTokenRow
+from storage.records import ZaloTokens
 from storage.upsert import dialect_name
 
 ROW = 1
-
-
-@dataclass(frozen=True)
-class ZaloTokens:
-    access_token: str | None
-    refresh_token: str
-    expires_at: datetime | None
-    updated_at: datetime
 
 
 class SqlZaloTokenRepository:

@@ -1,13 +1,20 @@
-"""What every channel's sender promises the outbox dispatcher."""
+"""The channel interface: what an adapter hands the dispatcher (an IncomingMessage, to
+`Handle`), what every channel's sender promises the outbox dispatcher (`Sender`), and
+what the service keeps for them (files). What each channel can do is its declaration,
+bot.capabilities.Capabilities, registered in bot.channels."""
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 from bot.callbacks import Rate, unpack
-from bot.messages import Reply
-from storage.records import Queued
+from bot.channel_ports import Queued
+from bot.messages import FileRef, IncomingMessage, Reply
 
+Handle = Callable[[IncomingMessage], Awaitable[bool]]
+"""Processes one incoming message in its own transaction; False when it was not taken
+(flood control). It raises bot.ports.StorageError while the database is unavailable:
+the channel has the message delivered again."""
 RatingLink = Callable[[int], Awaitable[str]]
 """The signed address where the sender of a case rates it, for channels without buttons."""
 
@@ -46,21 +53,20 @@ Outcome = Sent | RetryLater | Undeliverable
 
 
 class Sender(Protocol):
+    """Delivers the outbox's rows of one channel; the outbox paces them as the channel's
+    registered capabilities say."""
+
     channel: str
-    rate_per_second: float | None
-    """Overall sending rate the channel allows, or None for no limit."""
-    per_chat_interval: float
-    """Seconds to leave between two messages to the same chat."""
 
     async def deliver(self, item: Queued) -> Outcome: ...
 
 
 @dataclass(frozen=True)
 class StoredFile:
-    """A photo or document kept by the service: by Telegram's file id, by its bytes, or
-    both."""
+    """A photo or document kept by the service: by a channel's own reference, by its
+    bytes, or both."""
 
-    telegram_file_id: str | None
+    file: FileRef | None
     content: bytes | None
     mime: str
     filename: str | None
@@ -80,4 +86,5 @@ class MediaStore(Protocol):
 
     async def file(self, attachment_id: int) -> StoredFile | None: ...
 
-    async def remember_telegram_file(self, attachment_id: int, file_id: str) -> None: ...
+    async def remember_file(self, attachment_id: int, file: FileRef) -> None:
+        """Keep the channel's reference to a file it was sent, to send it again by it."""

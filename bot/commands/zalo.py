@@ -25,8 +25,8 @@ def register(commands: Any) -> None:
 def set_token(settings: Settings, args: argparse.Namespace) -> int:
     import asyncio
 
+    from bot.channels.zalo import ZaloOAuth, ZaloTokenKeeper
     from bot.dispatch import utcnow
-    from bot.zalo_tokens import ZaloOAuth, ZaloTokenKeeper
     if not (settings.zalo_oa_app_id and settings.zalo_app_secret):
         return fail(_("set PAKN_ZALO_OA_APP_ID, PAKN_ZALO_OA_SECRET_KEY and "
                       "PAKN_ZALO_APP_SECRET first"), 2)

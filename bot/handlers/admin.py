@@ -10,7 +10,7 @@ from bot.exports import cases_csv, write_xlsx
 from bot.i18n import _
 from bot.invites import create_invite, telegram_link
 from bot.links import EXPORT_PAGE
-from bot.messages import SENDS_FILES, Reply
+from bot.messages import Reply
 from bot.ports import FileKind
 from bot.reports import make_report, report_text
 from bot.routing import Router
@@ -112,7 +112,7 @@ async def export(ctx: Context) -> None:
         document = await ctx.uow.attachments.add(ctx.account.id, ctx.message.channel, ctx.now,
                                                  content=content, mime=mime, filename=filename,
                                                  kind=FileKind.EXPORT)
-        if ctx.message.channel in SENDS_FILES:
+        if ctx.capabilities.sends_files:
             await ctx.reply(Reply(filename, document=document, sensitive=True))
         else:
             # No file in this chat, and no link a chat could pass on: the export waits on

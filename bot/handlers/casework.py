@@ -5,6 +5,7 @@ from dataclasses import replace
 from datetime import timedelta
 from functools import partial
 
+from bot.capabilities import capabilities
 from bot.context import Context
 from bot.core.authority import actor_of
 from bot.core.sender_chats import sender_reach
@@ -14,7 +15,6 @@ from bot.i18n import _
 from bot.messages import Reply
 from bot.notify import sender_chats
 from bot.ports import Chat
-from bot.settings import ZALO_OA
 from complaints.case import Case
 from complaints.people import Account
 from complaints.privacy import anonymise
@@ -34,7 +34,7 @@ async def card_for(ctx: Context, case: Case, reader: Account) -> Callable[[], Re
     chats = sender_chats(case)
     window_end = None
     erased = case.contact.erased  # nothing is sent to the sender any more
-    if case.channel == ZALO_OA and not erased:  # a channel that allows replies only for a while
+    if capabilities(case.channel).reply_window and not erased:
         seen = await ctx.uow.inbound.last_seen(case.channel, case.chat_id)
         window_end = seen + timedelta(hours=ctx.settings.zalo_oa_reply_hours) if seen else None
     duplicate_of = await ctx.uow.cases.get(case.duplicate_of) if case.duplicate_of else None

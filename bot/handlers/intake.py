@@ -18,7 +18,7 @@ from bot.handlers.cards import map_link, raised_line, status_label
 from bot.handlers.casework import save_and_refresh, send_card_to_unit
 from bot.handlers.common import ask_consent, has_consented, menu_buttons
 from bot.i18n import _, format_date, format_datetime
-from bot.messages import Button, ButtonKind, Kind, Reply, rows
+from bot.messages import Button, ButtonKind, Kind, Reply, rows, stored_file_id
 from bot.names import area_name, field_name, unit_name
 from bot.ports import FileKind
 from bot.routing import Router
@@ -378,7 +378,7 @@ async def store_photo(ctx: Context) -> int | None:
         await ctx.reply(Reply(uploads.refusal_text(refused.reason, limits)))
         return None
     return await ctx.uow.attachments.add(ctx.account.id, ctx.message.channel, ctx.now,
-                                         telegram_file_id=photo.telegram_file_id,
+                                         telegram_file_id=stored_file_id(photo.file),
                                          source_url=photo.url, kind=FileKind.UPLOAD)
 
 

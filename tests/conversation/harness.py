@@ -13,7 +13,7 @@ from bot.calendars import Calendars
 from bot.dispatch import Dispatcher
 from bot.handlers import build_router
 from bot.invites import create_invite
-from bot.messages import IncomingMessage, Kind, Photo, SharedContact
+from bot.messages import FileRef, IncomingMessage, Kind, Photo, SharedContact
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from complaints.people import Role
@@ -99,7 +99,7 @@ class Harness:
         return await self.send(chat, Kind.BUTTON, payload=payload)
 
     async def photo(self, chat: str, file_id: str) -> list[Out]:
-        return await self.send(chat, Kind.PHOTO, photo=Photo(telegram_file_id=file_id))
+        return await self.send(chat, Kind.PHOTO, photo=Photo(file=FileRef(CHANNEL, file_id)))
 
     async def location(self, chat: str, latitude: float, longitude: float) -> list[Out]:
         return await self.send(chat, Kind.LOCATION, location=(latitude, longitude))

@@ -5,10 +5,10 @@ from dataclasses import replace
 
 from sqlalchemy import select
 
-from bot.messages import Kind, Photo
+from bot.messages import FileRef, Kind, Photo
 from storage.models import AttachmentRow, UploadQuotaRow
 from storage.records import FileKind
-from tests.conversation.harness import Harness, one
+from tests.conversation.harness import CHANNEL, Harness, one
 from tests.conversation.test_pakn_flow import file_pakn
 
 CITIZEN, OTHER = "1001", "1002"
@@ -25,7 +25,7 @@ async def start_filing(bot: Harness, chat: str) -> None:
 
 async def photo(bot: Harness, chat: str, file_id: str, caption: str | None = None) -> str:
     return one(chat, await bot.send(chat, Kind.PHOTO, text=caption,
-                                    photo=Photo(telegram_file_id=file_id, size=300_000))).text
+                                    photo=Photo(file=FileRef(CHANNEL, file_id), size=300_000))).text
 
 
 async def files(bot: Harness) -> list[AttachmentRow]:

@@ -30,7 +30,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from bot.messages import NUMBERED_CHANNELS, Kind, capabilities
+from bot.capabilities import capabilities
+from bot.messages import Kind
 from complaints.people import Role
 from tests.conversation.harness import Harness, Out
 
@@ -129,7 +130,7 @@ class Player:
         assert buttons, f"{where}: no button {label!r} in {[m.labels() for m in shown]}"
         button = buttons[-1]  # the newest one, as a person would press
         callback = button.get("kind", "callback") == "callback" and button.get("payload")
-        if callback and self.bot.channel not in NUMBERED_CHANNELS:
+        if callback and not capabilities(self.bot.channel).numbered_options:
             return await self.bot.press(chat, str(button["payload"]))
         return await self.bot.send(chat, Kind.TEXT, text=label)
 

@@ -5,7 +5,7 @@ import asyncio
 import itertools
 import time
 
-from bot.channels.telegram import TelegramChannel
+from bot.channels.telegram import CAPABILITIES, TelegramChannel
 from bot.messages import Reply
 from bot.outbox import ChatPacer, OutboxDispatcher, RateLimiter
 from storage.uow import Store
@@ -123,7 +123,7 @@ async def test_the_workers_of_a_pool_share_the_overall_limit(
     calls = sorted((c for c in fake_api.calls if c.method == "sendMessage"),
                    key=lambda c: c.at)
     assert sorted(c.chat_id for c in calls) == list(chats), "each message once"
-    rate = TelegramChannel.rate_per_second
+    rate = CAPABILITIES.rate_per_second
     assert rate is not None
     first = calls[0].at
     for k, call in enumerate(calls):  # one at once from each, then the shared rate

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from bot.channels.telegram import TelegramChannel, build_application
 from bot.media import Media
-from bot.messages import IncomingMessage, Reply
+from bot.messages import FileRef, IncomingMessage, Reply
 from bot.outbox import OutboxDispatcher
 from storage.errors import StorageError
 from storage.outbox import SqlOutboxRepository
@@ -57,7 +57,7 @@ async def handle_nothing(message: IncomingMessage) -> bool:
 class ForgetfulMedia(Media):
     """Files as stored, but the database is away when Telegram's id is to be kept."""
 
-    async def remember_telegram_file(self, attachment_id: int, file_id: str) -> None:
+    async def remember_file(self, attachment_id: int, file: FileRef) -> None:
         raise StorageError("connection refused")
 
 

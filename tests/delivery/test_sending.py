@@ -1,6 +1,7 @@
 """What reaches Telegram for each kind of reply, and what the outbox row records."""
 
-from bot.messages import TEXT_LIMITS, Button, ButtonKind, Reply, fit
+from bot.channels.telegram import CAPABILITIES
+from bot.messages import Button, ButtonKind, Reply, fit
 from bot.outbox import OutboxDispatcher
 from storage.uow import Store
 from tests.delivery.conftest import (
@@ -14,7 +15,7 @@ from tests.delivery.conftest import (
 )
 from tests.fakes.telegram_api import Failure
 
-TEXT_LIMIT = TEXT_LIMITS["telegram"]
+TEXT_LIMIT = CAPABILITIES.text_limit
 
 # --- text and keyboards -------------------------------------------------------------------
 
@@ -114,7 +115,7 @@ async def test_a_long_reply_goes_as_several_messages_in_order_with_buttons_on_th
     text = "\n".join(lines)
     assert len(text) > 2 * TEXT_LIMIT
     reply = Reply(text, buttons=((Button("Đóng", "close:1"),),))
-    parts = fit(reply, "telegram")
+    parts = fit(reply, CAPABILITIES)
     row_ids = [await enqueue(store, 1005, part, f"long-{n}", clock())
                for n, part in enumerate(parts)]
 

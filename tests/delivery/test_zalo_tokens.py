@@ -6,8 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.channels.zalo_oa import ZaloAuthError
-from bot.zalo_tokens import ZaloOAuth, ZaloTokenKeeper
+from bot.channels.zalo import ZaloAuthError, ZaloOAuth, ZaloTokenKeeper
 from storage.db import Database
 from storage.uow import Store
 from tests.clock import Clock

@@ -8,11 +8,9 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from bot.channels.zalo_oa import ZaloOAChannel
+from bot.channels.zalo import ReplyWindow, ZaloOAChannel, ZaloOAuth, ZaloTokenKeeper
 from bot.messages import Reply
 from bot.outbox import OutboxDispatcher
-from bot.reply_window import ReplyWindow
-from bot.zalo_tokens import ZaloOAuth, ZaloTokenKeeper
 from complaints.privacy import pseudonym
 from storage.models import OutboxRow
 from storage.records import Chat, Outgoing

@@ -20,7 +20,7 @@ from tests.fakes.telegram_api import Call, FakeBotApi, _error, _parse
 SENDS = ("sendMessage", "sendPhoto", "sendDocument")
 DELIVERIES = (*SENDS, "editMessageText")
 CLIENT_TIMEOUT = 5.0
-"""The read timeout of the service's Bot API client (bot/channels/telegram_transport.py)."""
+"""The read timeout of the service's Bot API client (bot/channels/telegram/transport.py)."""
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ def needles() -> dict[str, bytes]:
 class Recorder:
     """The channel at the I/O boundary: takes every message, as Telegram would."""
 
-    channel, rate_per_second, per_chat_interval = CHANNEL, None, 0.0
+    channel = CHANNEL
 
     def __init__(self) -> None:
         self.delivered: list[Queued] = []

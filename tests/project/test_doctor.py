@@ -26,8 +26,8 @@ from bot.i18n import use_locale
 from bot.settings import Settings
 from storage.db import Database
 from storage.migrate import alembic_config
+from storage.records import ZaloTokens
 from storage.uow import Store
-from storage.zalo import ZaloTokens
 from tests.conversation.harness import MONDAY_MORNING, Harness
 from tests.fakes.telegram_api import FakeBotApi
 from tests.fakes.zalo_bot_api import FakeZaloBotApi

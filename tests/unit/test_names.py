@@ -6,6 +6,7 @@ import pkgutil
 import pytest
 
 import bot.channels
+from bot.capabilities import Capabilities
 from bot.i18n import use_locale
 from bot.messages import OPEN311
 from bot.names import CHANNELS, channel_name
@@ -15,15 +16,17 @@ from complaints.intake import Origin
 def declared_channels() -> set[str]:
     found = {OPEN311, "paper", "import", *(origin.value for origin in Origin)}
     for module in pkgutil.iter_modules(bot.channels.__path__):
-        code = getattr(importlib.import_module(f"bot.channels.{module.name}"), "CHANNEL", None)
-        if isinstance(code, str):
-            found.add(code)
+        names = vars(importlib.import_module(f"bot.channels.{module.name}"))
+        if isinstance(names.get("CHANNEL"), str):
+            found.add(names["CHANNEL"])
+        found.update(value.channel for value in names.values()
+                     if isinstance(value, Capabilities))
     return found
 
 
 def test_the_list_holds_every_channel_the_code_declares() -> None:
     assert declared_channels() <= set(CHANNELS)
-    assert len(declared_channels()) >= 7
+    assert len(declared_channels()) >= 8
 
 
 @pytest.mark.parametrize("language", ["vi", "en"])

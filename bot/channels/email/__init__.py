@@ -2,6 +2,7 @@
 lower-cased address) go by SMTP (aiosmtplib), as plain text with a simple HTML
 alternative, a document (an apology's PDF) attached."""
 
-from bot.channels.email.channel import CHANNEL, EmailChannel, SmtpServer
+from bot.channels.email.capabilities import CAPABILITIES, CHANNEL
+from bot.channels.email.channel import EmailChannel, SmtpServer
 
-__all__ = ["CHANNEL", "EmailChannel", "SmtpServer"]
+__all__ = ["CAPABILITIES", "CHANNEL", "EmailChannel", "SmtpServer"]

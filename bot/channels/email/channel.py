@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import aiosmtplib
 
+from bot.channel_ports import Queued
 from bot.channels.base import (
     MediaStore,
     Outcome,
@@ -16,11 +17,10 @@ from bot.channels.base import (
     Undeliverable,
     rated_case,
 )
+from bot.channels.email.capabilities import CHANNEL
 from bot.channels.email.compose import compose
 from bot.messages import Reply
-from storage.records import Queued
 
-CHANNEL = "email"
 _ADDRESS = re.compile(r"[^\s<>@]+@[^\s<>@]+")
 TIMEOUT = 30
 IMPLICIT_TLS_PORT = 465
@@ -37,9 +37,6 @@ class SmtpServer:
 
 class EmailChannel:
     channel = CHANNEL
-    rate_per_second: float | None = 5.0
-    per_chat_interval = 0.0
-    links_files = False
 
     def __init__(self, server: SmtpServer, sender: str, media: MediaStore,
                  rating_link: RatingLink) -> None:

@@ -4,7 +4,8 @@ rendered as plain text (bot.channels.sms.render) within the segments allowed; th
 gateway's delivery reports come back to `GET /webhook/sms/{secret}` and are recorded on
 the message."""
 
-from bot.channels.sms.channel import CHANNEL, SmsChannel
+from bot.channels.sms.capabilities import CAPABILITIES, CHANNEL
+from bot.channels.sms.channel import SmsChannel
 from bot.channels.sms.esms import EsmsClient
 
-__all__ = ["CHANNEL", "EsmsClient", "SmsChannel"]
+__all__ = ["CAPABILITIES", "CHANNEL", "EsmsClient", "SmsChannel"]

@@ -6,14 +6,13 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from bot.channel_ports import Queued, StorageError
 from bot.channels.base import Outcome, RatingLink, Undeliverable
+from bot.channels.sms.capabilities import CHANNEL
 from bot.channels.sms.esms import EsmsClient, Report, report
 from bot.channels.sms.render import Link, sms_text
 from bot.messages import Reply
-from storage.errors import StorageError
-from storage.records import Queued
 
-CHANNEL = "sms"
 REPORT_PATH = "/webhook/sms/{secret}"
 _NATIONAL = re.compile(r"0[1-9][0-9]{8,9}")
 OnReport = Callable[[Report], Awaitable[bool]]
@@ -21,11 +20,6 @@ OnReport = Callable[[Report], Awaitable[bool]]
 
 class SmsChannel:
     channel = CHANNEL
-    rate_per_second: float | None = 10.0
-    per_chat_interval = 0.0
-    """An SMS is a notification, not a conversation: no pacing per phone."""
-    links_files = True
-    """Files go as links the person opens later: not emptied on delivery."""
 
     def __init__(self, client: EsmsClient, link: Link, rating_link: RatingLink, *,
                  ascii_only: bool,

@@ -1,8 +1,9 @@
 """The Zalo Official Account's access token, refreshed with its single-use refresh token.
 
-The pair lives in the database. A refresh happens inside a transaction that locks the
-row: a second worker wanting to refresh waits, then finds the new pair and uses it, so
-the refresh token is never spent twice (which would lock the OA out)."""
+The pair lives in the database (bot.ports.ChannelStore). A refresh happens inside a
+transaction that locks the row: a second worker wanting to refresh waits, then finds the
+new pair and uses it, so the refresh token is never spent twice (which would lock the OA
+out)."""
 
 import asyncio
 import logging
@@ -11,9 +12,8 @@ from datetime import datetime, timedelta
 
 import aiohttp
 
-from bot.channels.zalo_oa import ZaloAuthError
-from storage.uow import Store
-from storage.zalo import ZaloTokens
+from bot.channel_ports import ChannelStore, ZaloTokens
+from bot.channels.zalo.official_account import ZaloAuthError
 
 log = logging.getLogger(__name__)
 EARLY = timedelta(minutes=5)
@@ -44,7 +44,7 @@ class ZaloOAuth:
 
 
 class ZaloTokenKeeper:
-    def __init__(self, store: Store, oauth: ZaloOAuth,
+    def __init__(self, store: ChannelStore, oauth: ZaloOAuth,
                  clock: Callable[[], datetime]) -> None:
         self.store = store
         self.oauth = oauth

@@ -3,15 +3,17 @@ that filed it, which has no chat: what the bot owes its sender (the receipt, upd
 answer, the rating question) is recorded as delivered, and the app follows the request
 through `GET /open311/v2/requests/{id}`, whose status and notes carry the same news."""
 
+from bot.capabilities import Capabilities
+from bot.channel_ports import Queued
 from bot.channels.base import Outcome, Sent
 from bot.messages import OPEN311
-from storage.records import Queued
+
+CHANNEL = OPEN311
+CAPABILITIES = Capabilities(CHANNEL)
 
 
 class Open311Sender:
-    channel = OPEN311
-    rate_per_second: float | None = None
-    per_chat_interval = 0.0
+    channel = CHANNEL
 
     async def deliver(self, item: Queued) -> Outcome:
         return Sent()

@@ -16,7 +16,7 @@ import logging
 import re
 import secrets
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from functools import cache
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -24,18 +24,16 @@ from typing import Any, Protocol
 
 from aiohttp import BodyPartReader, WSMsgType, hdrs, web
 
-from bot.channels.base import Outcome, Sent, StoredFile, UploadRefusal
+from bot.channel_ports import Queued, StorageError
+from bot.channels.base import Handle, Outcome, Sent, StoredFile, UploadRefusal
+from bot.channels.webchat.capabilities import CHANNEL
 from bot.clients import Networks, client_address, cookies_secure, trustworthy_host
 from bot.jsonguard import loads_bounded
 from bot.links import parse_id
 from bot.messages import IncomingMessage, Kind, Photo, row_id
-from storage.errors import StorageError
-from storage.notices import Notices
-from storage.records import Queued
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "webchat"
 COOKIE = "pakn_chat"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 MAX_TEXT = 4000
@@ -44,7 +42,7 @@ MAX_FRAME = 64 << 10
 MAX_UPLOAD = 5 << 20
 _CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{32,64}")
-Handle = Callable[[IncomingMessage], Awaitable[bool]]
+Listener = Callable[[dict[str, Any]], None]
 
 
 class WebChatBackend(Protocol):
@@ -52,6 +50,16 @@ class WebChatBackend(Protocol):
     async def store_upload(self, chat_id: str, language: str | None, content: bytes,
                            client: str | None) -> int | UploadRefusal: ...
     async def media(self, chat_id: str, attachment_id: int) -> StoredFile | None: ...
+
+
+class Notices(Protocol):
+    """Notices between the processes serving one database (storage.notices)."""
+
+    @property
+    def enabled(self) -> bool: ...
+    def fits(self, payload: dict[str, Any]) -> bool: ...
+    async def publish(self, payload: dict[str, Any]) -> None: ...
+    async def listen(self, listener: Listener) -> None: ...
 
 
 def chat_id_of(token: str) -> str:
@@ -62,11 +70,6 @@ def chat_id_of(token: str) -> str:
 
 class WebChatChannel:
     channel = CHANNEL
-    rate_per_second: float | None = None
-    per_chat_interval = 0.0
-    shown_later = True
-    """Delivered is stored for the chat: a sensitive message is emptied once a tab has
-    read it from the history (storage.conversation.transcript), not on delivery."""
 
     def __init__(self, handle: Handle, backend: WebChatBackend,
                  proxies: Networks = (), public_url: str | None = None,
@@ -313,7 +316,7 @@ def _page_language(request: web.Request) -> str | None:
     return request.headers.get("Accept-Language", "").split(",")[0] or None
 
 
-EMBED_SCRIPT = Path(__file__).resolve().parent.parent / "static" / "embed.js"
+EMBED_SCRIPT = Path(__file__).resolve().parents[2] / "static" / "embed.js"
 
 
 @cache

@@ -16,21 +16,19 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.channels.base import Outcome, RetryLater, Sent, Undeliverable
+from bot.channel_ports import Queued, StorageError
+from bot.channels.base import Handle, Outcome, RetryLater, Sent, Undeliverable
+from bot.channels.zalo.capabilities import BOT_PLATFORM, ZALO_BOT
 from bot.jsonguard import loads_bounded
 from bot.messages import IncomingMessage, Kind, Photo, Reply, numbered
-from storage.errors import StorageError
-from storage.records import Queued
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "zalo_bot"
+CHANNEL = ZALO_BOT
 SECRET_HEADER = "X-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
-TEXT_LIMIT = 2000
 MAX_BODY = 1 << 20
 EVENTS = {"message.text.received", "message.image.received", "message.sticker.received",
           "message.unsupported.received"}
-Handle = Callable[[IncomingMessage], Awaitable[bool]]
 Link = Callable[[int], Awaitable[str | None]]
 """The address a file can be fetched at by Zalo, or None when the file is gone."""
 
@@ -72,10 +70,6 @@ class ZaloBotClient:
 
 class ZaloBotChannel:
     channel = CHANNEL
-    rate_per_second: float | None = 20.0
-    per_chat_interval = 1.0
-    links_files = True
-    """Files go as links the person opens later: not emptied on delivery."""
 
     def __init__(self, client: ZaloBotClient, handle: Handle, link: Link,
                  webhook_secret: str | None) -> None:
@@ -156,7 +150,7 @@ class ZaloBotChannel:
             if photo is not None:
                 result = await self.client.call(
                     "sendPhoto", chat_id=chat, photo=photo,
-                    caption=reply.text[:TEXT_LIMIT] or None)
+                    caption=reply.text[:BOT_PLATFORM.text_limit] or None)
                 return Sent(_message_id(result))
             text = numbered(reply)
             document = await self.link(reply.document) if reply.document is not None else None

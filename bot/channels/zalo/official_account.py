@@ -6,7 +6,7 @@ is acted on before the signature checks out, and an event whose timestamp is mor
 a few minutes from our clock is refused (a captured event replayed later, or one signed
 ahead of time). Replies go through the v3 consultation
 message API, which Zalo allows only for a while after the person last wrote (see
-bot/reply_window.py): a message outside the window is recorded undeliverable with the
+bot.channels.zalo.window): a message outside the window is recorded undeliverable with the
 reason, never retried forever. Buttons become OA "query" buttons whose tap comes
 back as a text carrying the payload; beyond five options, a numbered list.
 """
@@ -22,21 +22,20 @@ from typing import Any, Protocol
 import aiohttp
 from aiohttp import web
 
-from bot.channels.base import Outcome, RetryLater, Sent, Undeliverable
+from bot.channel_ports import Queued
+from bot.channels.base import Handle, Outcome, RetryLater, Sent, Undeliverable
+from bot.channels.zalo.capabilities import MAX_BUTTONS, ZALO_OA
 from bot.jsonguard import JsonRefused, loads_bounded
 from bot.messages import IncomingMessage, Kind, Photo, Reply, numbered
-from storage.records import Queued
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "zalo_oa"  # as bot.settings.ZALO_OA
+CHANNEL = ZALO_OA
 SIGNATURE_HEADER = "X-ZEvent-Signature"
 BUTTON_PREFIX = "#pakn "
 """A query button sends its payload back as text: this marks it as a button press."""
-MAX_BUTTONS = 5
 MAX_BODY = 1 << 20
 _MILLISECONDS = re.compile(r"[0-9]{1,13}")
-Handle = Callable[[IncomingMessage], Awaitable[bool]]
 Link = Callable[[int], Awaitable[str | None]]
 """The address a file can be fetched at by Zalo, or None when the file is gone."""
 
@@ -63,10 +62,6 @@ class Window(Protocol):
 
 class ZaloOAChannel:
     channel = CHANNEL
-    rate_per_second: float | None = 20.0
-    per_chat_interval = 1.0
-    links_files = True
-    """Files go as links the person opens later: not emptied on delivery."""
 
     def __init__(self, api_url: str, app_id: str, secret_key: str, tokens: Tokens,
                  handle: Handle, link: Link, window: Window,

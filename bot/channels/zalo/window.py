@@ -6,14 +6,14 @@ A message outside the window is never sent: it is recorded undeliverable with wh
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from storage.uow import Store
+from bot.channel_ports import ChannelStore
 
 WEEK = 7 * 24
 
 
 @dataclass(frozen=True)
 class ReplyWindow:
-    store: Store
+    store: ChannelStore
     channel: str
     hours: int = 48
     free_messages: int = 8

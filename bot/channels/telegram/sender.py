@@ -1,0 +1,121 @@
+"""Replies to Telegram: texts with inline or reply keyboards, photos and documents
+(uploaded once, then sent by the file id Telegram gave them), and edits of cards."""
+
+import logging
+from datetime import timedelta
+
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot.channel_ports import Queued, StorageError
+from bot.channels.base import MediaStore, Outcome, RetryLater, Sent, Undeliverable
+from bot.channels.telegram.capabilities import CHANNEL
+from bot.messages import ButtonKind, FileRef, Reply
+
+log = logging.getLogger(__name__)
+
+_EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+
+
+class TelegramSender:
+    channel = CHANNEL
+
+    def __init__(self, bot: Bot, media: MediaStore) -> None:
+        self.bot = bot
+        self.media = media
+
+    async def deliver(self, item: Queued) -> Outcome:
+        reply = Reply.from_json(item.body)
+        chat_id = int(item.chat.chat_id)
+        try:
+            if item.kind == "edit":
+                return await self._edit(chat_id, item.edit_target, reply)
+            if reply.photo_attachment is not None or reply.document is not None:
+                return await self._send_file(chat_id, reply)
+            sent = await self.bot.send_message(chat_id, reply.text, reply_markup=_markup(reply))
+            return Sent(str(sent.message_id))
+        except RetryAfter as exc:
+            wait = exc.retry_after
+            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            return RetryLater(seconds, f"flood control: retry after {seconds:.0f} s", flood=True)
+        except Forbidden as exc:
+            return Undeliverable(f"Telegram refused: {exc.message}")
+        except BadRequest as exc:
+            if "not modified" in exc.message:
+                return Sent(item.edit_target)
+            return Undeliverable(f"Telegram rejected the message: {exc.message}")
+        except (TimedOut, NetworkError) as exc:
+            return RetryLater(0, f"network: {exc}")
+
+    async def _edit(self, chat_id: int, target: str | None, reply: Reply) -> Outcome:
+        if target is None:
+            return Undeliverable("the message to update was never delivered")
+        markup = _markup(reply)
+        await self.bot.edit_message_text(
+            reply.text, chat_id=chat_id, message_id=int(target),
+            reply_markup=markup if isinstance(markup, InlineKeyboardMarkup) else None)
+        return Sent(target)
+
+    async def _send_file(self, chat_id: int, reply: Reply) -> Outcome:
+        """A photo, or a document the person keeps; uploaded once, then sent by the file
+        id Telegram gave it."""
+        attachment_id = reply.document if reply.document is not None else reply.photo_attachment
+        assert attachment_id is not None
+        stored = await self.media.file(attachment_id)
+        known = stored.file if stored is not None and stored.file is not None else None
+        file_id = known.id if known is not None and known.channel == CHANNEL else None
+        if stored is None or (file_id is None and stored.content is None):
+            return Undeliverable("the file is no longer stored")
+        upload: str | InputFile
+        if file_id is not None:
+            upload = file_id
+        else:
+            assert stored.content is not None
+            name = stored.filename or "photo" + _EXTENSIONS.get(stored.mime, ".jpg")
+            upload = InputFile(stored.content, filename=name)
+        caption, markup = reply.text or None, _markup(reply)
+        if reply.document is not None:
+            sent = await self.bot.send_document(chat_id, upload, caption=caption,
+                                                reply_markup=markup)
+            given = sent.document.file_id if sent.document else None
+        else:
+            sent = await self.bot.send_photo(chat_id, upload, caption=caption,
+                                             reply_markup=markup)
+            given = sent.photo[-1].file_id if sent.photo else None
+        if file_id is None and given:
+            try:
+                await self.media.remember_file(attachment_id, FileRef(CHANNEL, given))
+            except StorageError as exc:
+                # Sent all the same (it must not be sent again); uploaded again next time.
+                log.warning("could not keep Telegram's id of file %s (%s)", attachment_id, exc)
+        return Sent(str(sent.message_id))
+
+    async def download(self, file_id: str) -> bytes:
+        """A photo's bytes, for showing it outside Telegram (the web chat)."""
+        file = await self.bot.get_file(file_id)
+        return bytes(await file.download_as_bytearray())
+
+
+def _markup(reply: Reply) -> Markup | None:
+    if not reply.buttons:
+        return ReplyKeyboardRemove() if reply.remove_keyboard else None
+    kinds = {button.kind for row in reply.buttons for button in row}
+    if kinds == {ButtonKind.CALLBACK}:
+        return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.payload)
+                                      for b in row] for row in reply.buttons])
+    # Telegram asks for a contact or location only through a reply keyboard; the other
+    # buttons then send their label, which the dispatcher maps back to the option.
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(b.label, request_contact=b.kind is ButtonKind.SHARE_CONTACT or None,
+                         request_location=b.kind is ButtonKind.SHARE_LOCATION or None)
+          for b in row] for row in reply.buttons],
+        resize_keyboard=True, one_time_keyboard=True)
