@@ -21,8 +21,6 @@ from complaints.calendar import END_OF_CIVIL_DAY, DeadlineRules
 from complaints.deadlines import ReminderPolicy
 
 LANGUAGES = ("vi", "en")
-ZALO_OA = "zalo_oa"
-"""The channel name of a Zalo Official Account."""
 
 
 class SettingsError(Exception):
