@@ -261,6 +261,12 @@ class Counts:
     def __getitem__(self, name: str) -> int:
         return self.values.get(name, 0)
 
+    def __getattr__(self, name: str) -> int:
+        """A registered count by its name (counts.rated)."""
+        if any(name in (d.numerator, d.denominator) for d in DEFINITIONS):
+            return self[name]
+        raise AttributeError(name)
+
     def __add__(self, other: "Counts") -> "Counts":
         return Counts(**{name: self[name] + other[name]
                          for name in (*self.values, *other.values)})
