@@ -1,8 +1,7 @@
-"""Charts of a report: satisfaction by field against each field's target, the on-time
-rate of PAKN by unit and of dossiers by field against their targets, and the months of
-the period. Each bar carries its 95% interval and its figures in words; a rate with too few
-responses gets no bar, only "not enough data". Numbers follow the locale. PNG for chats,
-SVG for the web."""
+"""Charts of a report: each indicator that has a chart (surveys.indicators.Chart) by unit
+or field against its targets, and the months of the period. Each bar carries its 95%
+interval and its figures in words; a rate with too few responses gets no bar, only "not
+enough data". Numbers follow the locale. PNG for chats, SVG for the web."""
 
 import textwrap
 from io import BytesIO
@@ -17,7 +16,7 @@ from matplotlib.ticker import FuncFormatter
 from bot.i18n import _, current_language
 from bot.reports import indicator_names, percent, unit_names
 from complaints.directory import Directory
-from surveys.indicators import Rate
+from surveys.indicators import Definition, Rate, charted, judged
 from surveys.report import Report
 
 GOOD, BAD, PALE, TARGET = "#1a7f37", "#cf222e", "#8c959f", "#0b5cad"
@@ -25,37 +24,45 @@ INTERVAL, INK, MUTED = "#24292f", "#1f2328", "#4d5761"
 Rows = list[tuple[str, Rate]]
 
 
-def by_field(report: Report, directory: Directory, language: str) -> Rows:
-    names = {f.code: f.name.in_language(language) for f in directory.fields}
-    return [(names.get(code, code), indicators.satisfaction)
-            for code, indicators in report.groups.get("field", {}).items()
-            if indicators.satisfaction.denominator]
+def chart_rows(report: Report, directory: Directory, language: str,
+               definition: Definition) -> Rows:
+    """The bars of an indicator's chart: each unit or field that has something counted."""
+    assert definition.chart is not None
+    group = definition.chart.group
+    names = (unit_names(directory, language) if group == "unit" else
+             {f.code: f.name.in_language(language) for f in directory.fields})
+    return [(names.get(code, code), indicators[definition.key])
+            for code, indicators in report.groups.get(group, {}).items()
+            if indicators[definition.key].denominator]
 
 
-def by_unit(report: Report, directory: Directory, language: str) -> Rows:
-    names = unit_names(directory, language)
-    return [(names.get(code, code), indicators.pakn_on_time)
-            for code, indicators in report.groups.get("unit", {}).items()
-            if indicators.pakn_on_time.denominator]
-
-
-def dossiers_by_field(report: Report, directory: Directory, language: str) -> Rows:
-    names = {f.code: f.name.in_language(language) for f in directory.fields}
-    return [(names.get(code, code), indicators.dossier_on_time)
-            for code, indicators in report.groups.get("field", {}).items()
-            if indicators.dossier_on_time.denominator]
+def chart_title(report: Report, definition: Definition) -> str:
+    assert definition.chart is not None
+    return _(definition.chart.title).format(period=report.period.label)
 
 
 def report_chart(report: Report, directory: Directory, language: str) -> bytes:
-    """Both bar charts in one PNG, for a chat."""
-    fields, units = by_field(report, directory, language), by_unit(report, directory, language)
-    figure = _figure(WIDTH, 1.6 + ROW * (len(fields) + len(units) + 2))
-    panels = figure.subplots(2, 1, height_ratios=[max(len(fields), 1), max(len(units), 1)])
-    _bars(panels[0], fields, _("Satisfaction with procedures by field ({period})").format(
-        period=report.period.label))
-    _bars(panels[1], units, _("PAKN handled on time by unit ({period})").format(
-        period=report.period.label))
+    """The bar charts meant for a chat (Chart.in_chat) in one PNG."""
+    shown = [d for d in judged() if d.chart is not None and d.chart.in_chat]
+    rows = [chart_rows(report, directory, language, d) for d in shown]
+    figure = _figure(WIDTH, 1.6 + ROW * (sum(map(len, rows)) + len(rows)))
+    panels = figure.subplots(len(rows), 1, height_ratios=[max(len(r), 1) for r in rows],
+                             squeeze=False)[:, 0]
+    for panel, definition, bars in zip(panels, shown, rows, strict=True):
+        _bars(panel, bars, chart_title(report, definition))
     return _render(figure, "png")
+
+
+def indicator_chart(slug: str, report: Report, directory: Directory, language: str,
+                    kind: str = "svg") -> bytes | None:
+    """The chart at `slug` (an indicator's, or "trend"); None if there is none."""
+    if slug == "trend":
+        return trend_chart(report, kind)
+    definition = charted(slug)
+    if definition is None:
+        return None
+    return bar_chart(chart_rows(report, directory, language, definition),
+                     chart_title(report, definition), kind)
 
 
 def bar_chart(rows: Rows, title: str, kind: str = "svg") -> bytes:

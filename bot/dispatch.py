@@ -25,6 +25,7 @@ from bot.ports import Chat, UnitOfWork
 from bot.routing import Router
 from bot.sanitise import clean
 from bot.settings import Settings
+from bot.states import MenuState
 from complaints.errors import ComplaintsError, NotAllowed
 from complaints.privacy import pseudonym
 from storage.errors import Conflict, StorageError
@@ -231,7 +232,7 @@ class Dispatcher:
         state_handler = self.router.state_handler(ctx.dialog.state)
         if state_handler is None:
             ctx.dialog.reset()
-            state_handler = self.router.states["idle"]
+            state_handler = self.router.states[MenuState.IDLE]
         await state_handler(ctx)
 
 

@@ -11,20 +11,22 @@ from bot.i18n import _, current_language, format_date
 from bot.names import CHANNELS, channel_name, unit_name
 from bot.ports import IndicatorSource
 from complaints.directory import Directory
-from surveys.indicators import APOLOGISED, UNVERIFIED, Counts, Indicator, Indicators, Rate, Targets
+from surveys.indicators import Counts, Indicators, Rate, Targets, figures, judged
 from surveys.periods import Period
 from surveys.report import AsOf, Inclusion, Report, Scope, build_report
 
 
 def targets_of(directory: Directory) -> Targets:
-    return Targets(satisfaction=directory.targets.satisfaction,
-                   pakn_on_time=directory.targets.pakn_on_time,
-                   pakn_satisfaction=directory.targets.pakn_satisfaction,
-                   dossier_on_time=directory.targets.dossier_on_time,
-                   minimum_count=directory.targets.minimum_responses,
-                   by_field={f.code: f.satisfaction_target for f in directory.fields},
-                   dossier_by_field={f.code: f.dossier_on_time_target for f in directory.fields
-                                     if f.dossier_on_time_target is not None})
+    """The directory's targets: its `targets` entry named as the indicator, a field's
+    `<indicator>_target`; the definition's own where it sets none."""
+    rates, by_field = {}, {}
+    for definition in judged():
+        key = definition.key
+        if (rate := getattr(directory.targets, key, None)) is not None:
+            rates[key] = rate
+        by_field[key] = {f.code: target for f in directory.fields
+                         if (target := getattr(f, f"{key}_target", None)) is not None}
+    return Targets(rates, by_field, directory.targets.minimum_responses)
 
 
 class AsOrganisedNow:
@@ -100,18 +102,13 @@ def rate_line(rate: Rate) -> str:
 
 
 def indicator_names() -> dict[str, str]:
-    """The indicators' names, in the registry's order (surveys.indicators.Indicator)."""
-    names = {Indicator.SATISFACTION: _("Satisfaction with procedures"),
-             Indicator.PAKN_ON_TIME: _("PAKN handled on time"),
-             Indicator.PAKN_SATISFACTION: _("Satisfaction with PAKN handling"),
-             Indicator.DOSSIER_ON_TIME: _("Dossiers settled on time")}
-    return {indicator.value: names[indicator] for indicator in Indicator}
+    """The indicators' names, in the registry's order (surveys.indicators)."""
+    return {d.key: _(d.name) for d in judged()}
 
 
 def figure_names() -> dict[str, str]:
     """The figures shown beside the indicators, which meet no target."""
-    return {UNVERIFIED: _("Unverified ratings (not counted toward the target)"),
-            APOLOGISED: _("Late dossiers apologised for in time")}
+    return {d.key: _(d.name) for d in figures()}
 
 
 def inclusion_line(inclusion: Inclusion, directory: Directory, timezone: ZoneInfo) -> str:
@@ -132,9 +129,7 @@ def report_text(report: Report, directory: Directory, language: str,
     if directory.former_units:
         lines[0] += f" · {as_of_text(report.as_of)}"
     trends = report.trends()
-    beside = {Indicator.SATISFACTION.value: UNVERIFIED,
-              Indicator.DOSSIER_ON_TIME.value: APOLOGISED}
-    figures = figure_names()
+    labels = figure_names()
     for key, name in indicator_names().items():
         line = f"{name}: {rate_line(report.overall[key])}"
         change = trends[key]
@@ -142,9 +137,9 @@ def report_text(report: Report, directory: Directory, language: str,
             points = format_decimal(change, "+#,##0.0;-#,##0.0", locale=language)
             line += " · " + _("{points} points on the previous period").format(points=points)
         lines.append(line)
-        figure = beside.get(key)
-        if figure is not None and report.overall[figure].denominator:
-            lines.append(f"  {figures[figure]}: {rate_line(report.overall[figure])}")
+        lines += [f"  {labels[figure.key]}: {rate_line(report.overall[figure.key])}"
+                  for figure in figures() if figure.beside == key
+                  and report.overall[figure.key].denominator]
     lines += [inclusion_line(inclusion, directory, timezone) for inclusion in report.inclusions]
     names = {"unit": unit_names(directory, language),
              "field": {f.code: f.name.in_language(language) for f in directory.fields},
@@ -177,9 +172,7 @@ def as_of_text(as_of: AsOf) -> str:
 
 
 def _short_names() -> dict[str, str]:
-    return {"satisfaction": _("satisfaction"), "pakn_on_time": _("on time"),
-            "pakn_satisfaction": _("PAKN satisfaction"),
-            "dossier_on_time": _("dossiers on time")}
+    return {d.key: _(d.short) for d in judged()}
 
 
 def _short(rate: Rate) -> str:

@@ -5,6 +5,7 @@ from typing import Any, TypeVar
 
 from bot.callbacks import Payload
 from bot.context import Context
+from bot.states import DialogState
 
 Handler = Callable[[Context], Awaitable[None]]
 ButtonHandler = Callable[[Context, Payload], Awaitable[None]]
@@ -30,12 +31,13 @@ class Router:
             return handler
         return register
 
-    def state(self, *prefixes: str) -> Callable[[H], H]:
-        """Handle free input (text, photo, location, contact) while the dialog is in a
-        state named `prefix` or `prefix.<anything>`."""
+    def state(self, *states: DialogState | type[DialogState]) -> Callable[[H], H]:
+        """Handle free input (text, photo, location, contact) while the dialog is in one
+        of these states; a feature's vocabulary (bot.states) stands for all its states."""
         def register(handler: H) -> H:
-            for prefix in prefixes:
-                self._add(self.states, prefix, handler)
+            for each in states:
+                for state in each if isinstance(each, type) else (each,):
+                    self._add(self.states, state, handler)
             return handler
         return register
 
@@ -46,11 +48,9 @@ class Router:
                 self._add(table, key, handler)
 
     def state_handler(self, state: str) -> Handler | None:
-        while state:
-            if state in self.states:
-                return self.states[state]
-            state = state.rpartition(".")[0]
-        return None
+        """The handler of a state as stored; None for one no handler takes (left over
+        from an older version, or one that waits for a button only)."""
+        return self.states.get(state)
 
     @staticmethod
     def _add(table: dict[Any, Any], key: object, handler: object) -> None:

@@ -14,9 +14,13 @@ What keeps a province's year (hundreds of thousands of rows) fast on both databa
 
 Ratings count toward satisfaction when verified, or unverified inside an inclusion an
 administrator made for their unit (a handful of ranges, tested in the same pass).
+
+Each table is counted by one registered statement (QUERIES), which yields the counts the
+indicators of surveys.indicators divide: a new indicator adds its statement there.
 """
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -57,25 +61,44 @@ Cells = dict[Key, Counts]
 
 
 @dataclass(frozen=True)
-class _Keys:
-    """The columns a breakdown groups by, per table; None: the table has no such thing
-    (cases no procedure, dossiers no channel) and is not counted."""
+class Window:
+    """What a statement counts: the rows of [start, end) in the scope, their outcome as
+    known at `now`."""
 
-    ratings: list[Any]
-    cases: list[Any] | None
-    handled: list[Any] | None
-    dossiers: list[Any] | None
+    start: datetime
+    end: datetime
+    now: datetime
+    scope: Scope
+    dialect: str
+    included: Any
+    """The condition a rating counts toward satisfaction under (_included)."""
 
 
-_KEYS: dict[str | None, _Keys] = {
-    None: _Keys([], [], [], []),
-    "procedure": _Keys([RatingRow.procedure_code], None, None, [DossierRow.procedure_code]),
-    "channel": _Keys([RatingRow.channel], [CaseRow.channel], [CaseRow.channel], None),
-    "unit_field": _Keys([RatingRow.unit_code, RatingRow.field_code],
-                        [CaseRow.unit_code, CaseRow.field_code],
-                        [HandlingRatingRow.unit_code, HandlingRatingRow.field_code],
-                        [DossierRow.unit_code, DossierRow.field_code]),
-}
+@dataclass(frozen=True)
+class Query:
+    """One statement counting a table for some indicators:
+    select(*keys, <its counts>, func.count()) over the window, grouped by the caller."""
+
+    statement: Callable[[Window, list[Any]], Any]
+    to_counts: Callable[[Sequence[Any]], Counts]
+    """Its counts by name, from the columns after the keys (the number of rows last)."""
+    keys: Mapping[str, list[Any]]
+    """The columns each breakdown groups its rows by ("procedure", "channel",
+    "unit_field"); a breakdown it is not listed for does not count it (cases have no
+    procedure, dossiers no channel). Every statement is counted by month."""
+    scoped: frozenset[str]
+    """The scope it can be narrowed by (unit, field, procedure, channel); a report
+    narrowed by another does not count it."""
+    month: Callable[[list[tuple[str, datetime, datetime]]], Any] | None = None
+    """Where its rows' month is not the one of the time they are selected by: their
+    month's label as a column named "month", counted over the months' whole range."""
+    present: tuple[Any, Any] | None = None
+    """Its (unit, field) columns, indexed with its time: on SQLite the unit-by-field
+    table reads only the pairs present (SqlIndicatorRepository._grouped)."""
+
+    def counts(self, scope: Scope) -> bool:
+        return all(getattr(scope, name) is None or name in self.scoped
+                   for name in ("unit", "field", "procedure", "channel"))
 
 
 class SqlIndicatorRepository:
@@ -125,65 +148,49 @@ class SqlIndicatorRepository:
         return self._inclusions
 
     async def _grouped(self, start: datetime, end: datetime, now: datetime, scope: Scope,
-                       group: str | None, included: Any) -> Cells:
-        keys = _KEYS[group]
+                       group: str, included: Any) -> Cells:
         dialect = dialect_name(self.session)
-        ratings = _ratings(start, end, scope, keys.ratings, included)
-        dossiers = (_dossiers(start, end, now, scope, keys.dossiers, dialect)
-                    if keys.dossiers is not None else None)
-        if group == "unit_field" and dialect == "sqlite":
-            # SQLite has no hash aggregation: grouping a year's ratings or dossiers would
-            # sort them all. Asked for the units and fields present, it reads their
-            # (unit, field, time) and (field, unit, due) indexes one pair's range at a
-            # time, already in order.
-            ratings = ratings.where(RatingRow.unit_code.in_(_present(RatingRow.unit_code)),
-                                    RatingRow.field_code.in_(_present(RatingRow.field_code)))
-            assert dossiers is not None
-            dossiers = dossiers.where(
-                DossierRow.unit_code.in_(_present(DossierRow.unit_code)),
-                DossierRow.field_code.in_(_present(DossierRow.field_code)))
-        statements = [(ratings, keys.ratings, _rated)]
-        if keys.cases is not None and scope.procedure is None:
-            statements.append((_cases(start, end, now, scope, keys.cases), keys.cases, _due))
-        if keys.handled is not None and scope.procedure is None:
-            statements.append((_handled(start, end, scope, keys.handled), keys.handled,
-                               _handling))
-        if dossiers is not None and keys.dossiers is not None and scope.channel is None:
-            statements.append((dossiers, keys.dossiers, _settled))
+        window = Window(start, end, now, scope, dialect, included)
         cells: Cells = {}
-        for stmt, columns, to_counts in statements:
+        for query in QUERIES:
+            columns = query.keys.get(group)
+            if columns is None or not query.counts(scope):
+                continue
+            stmt = query.statement(window, columns)
+            if group == "unit_field" and dialect == "sqlite" and query.present is not None:
+                # SQLite has no hash aggregation: grouping a year's ratings or dossiers
+                # would sort them all. Asked for the units and fields present, it reads
+                # their (unit, field, time) and (field, unit, due) indexes one pair's range
+                # at a time, already in order.
+                unit, field = query.present
+                stmt = stmt.where(unit.in_(_present(unit)), field.in_(_present(field)))
             for row in await self.session.execute(stmt.group_by(*columns) if columns else stmt):
-                _merge(cells, tuple(row[:len(columns)]), to_counts(row[len(columns):]))
+                _merge(cells, tuple(row[:len(columns)]), query.to_counts(row[len(columns):]))
         return cells
 
     async def _by_month(self, start: datetime, end: datetime, now: datetime, scope: Scope,
                         timezone: ZoneInfo, included: Any) -> Cells:
-        """Ratings, cases and dossiers a range of their index per month; the ratings of
-        the handling in one pass over their join with the cases, put in the month of the
-        resolution."""
+        """Each table a range of its index per month, or (Query.month) one pass over the
+        months' range."""
         months = local_months(start, end, timezone)
+        window = Window(start, end, now, scope, dialect_name(self.session), included)
         cells: Cells = {}
         for first in range(0, len(months), MONTHS_PER_STATEMENT):
             chunk = months[first:first + MONTHS_PER_STATEMENT]
-            statements = [(union_all(*(_ratings(low, high, scope, [literal(label)], included)
-                                       for label, low, high in chunk)), _rated)]
-            if scope.procedure is None:
-                month = case(*((CaseRow.resolved_at < high, literal(label))
-                               for label, _, high in chunk)).label("month")
-                statements += [
-                    (union_all(*(_cases(low, high, now, scope, [literal(label)])
-                                 for label, low, high in chunk)), _due),
-                    (_handled(chunk[0][1], chunk[-1][2], scope, [month])
-                     .group_by(literal_column("month")), _handling)]
-            if scope.channel is None:
-                dialect = dialect_name(self.session)
-                statements.append((union_all(*(_dossiers(low, high, now, scope, [literal(label)],
-                                                         dialect)
-                                               for label, low, high in chunk)), _settled))
-            for stmt, to_counts in statements:
+            for query in QUERIES:
+                if not query.counts(scope):
+                    continue
+                if query.month is None:
+                    stmt = union_all(*(query.statement(replace(window, start=low, end=high),
+                                                       [literal(label)])
+                                       for label, low, high in chunk))
+                else:
+                    stmt = query.statement(
+                        replace(window, start=chunk[0][1], end=chunk[-1][2]),
+                        [query.month(chunk)]).group_by(literal_column("month"))
                 for row in await self.session.execute(stmt):
                     if row[-1]:  # a month shows only where there is something counted
-                        _merge(cells, (row[0],), to_counts(row[1:]))
+                        _merge(cells, (row[0],), query.to_counts(row[1:]))
         return cells
 
 
@@ -218,14 +225,14 @@ def local_months(start: datetime, end: datetime, timezone: ZoneInfo
 
 # Each count ends with the number of rows it counted.
 
-def _ratings(start: datetime, end: datetime, scope: Scope, keys: list[Any],
-             included: Any) -> Any:
+def _ratings(window: Window, keys: list[Any]) -> Any:
     satisfied = RatingRow.score >= SATISFIED_FROM
     unverified = RatingRow.verified == false()
+    included = window.included
     stmt = (select(*keys, _sum(included & satisfied), _sum(included),
                    _sum(unverified & satisfied), _sum(unverified), func.count())
-            .where(RatingRow.rated_at >= start, RatingRow.rated_at < end))
-    return _filter(stmt, scope, unit=RatingRow.unit_code, field=RatingRow.field_code,
+            .where(RatingRow.rated_at >= window.start, RatingRow.rated_at < window.end))
+    return _filter(stmt, window.scope, unit=RatingRow.unit_code, field=RatingRow.field_code,
                    procedure=RatingRow.procedure_code, channel=RatingRow.channel)
 
 
@@ -234,8 +241,7 @@ def _rated(values: Any) -> Counts:
                   unverified_satisfied=int(values[2] or 0), unverified_rated=int(values[3] or 0))
 
 
-def _cases(start: datetime, end: datetime, now: datetime, scope: Scope,
-           keys: list[Any]) -> Any:
+def _cases(window: Window, keys: list[Any]) -> Any:
     """Cases by their original deadline. `due_at` is the end of the due day under the
     PAKN_END_OF_DAY in force when the case was received (17:00, or 24:00 kept as the day's
     last microsecond, which leaves the case in its due day's month): "no later than the
@@ -243,11 +249,11 @@ def _cases(start: datetime, end: datetime, now: datetime, scope: Scope,
     A case closed as a duplicate of another is left out: its problem is counted once, in
     the case that goes on (complaints.case.merge)."""
     resolved_in_time = CaseRow.resolved_at.is_not(None) & (CaseRow.resolved_at <= CaseRow.due_at)
-    known = CaseRow.resolved_at.is_not(None) | (CaseRow.due_at < now)
+    known = CaseRow.resolved_at.is_not(None) | (CaseRow.due_at < window.now)
     stmt = (select(*keys, _sum(resolved_in_time), _sum(known), func.count())
-            .where(CaseRow.due_at >= start, CaseRow.due_at < end,
+            .where(CaseRow.due_at >= window.start, CaseRow.due_at < window.end,
                    CaseRow.status != Status.DUPLICATE.value))
-    return _filter(stmt, scope, unit=CaseRow.unit_code, field=CaseRow.field_code,
+    return _filter(stmt, window.scope, unit=CaseRow.unit_code, field=CaseRow.field_code,
                    channel=CaseRow.channel)
 
 
@@ -255,13 +261,13 @@ def _due(values: Any) -> Counts:
     return Counts(on_time=int(values[0] or 0), known=int(values[1] or 0))
 
 
-def _handled(start: datetime, end: datetime, scope: Scope, keys: list[Any]) -> Any:
+def _handled(window: Window, keys: list[Any]) -> Any:
     """Ratings of the handling of cases resolved in the period."""
     stmt = (select(*keys, _sum(HandlingRatingRow.score >= SATISFIED_FROM), func.count())
             .join(CaseRow, CaseRow.id == HandlingRatingRow.case_id)
-            .where(HandlingRatingRow.score.is_not(None), CaseRow.resolved_at >= start,
-                   CaseRow.resolved_at < end))
-    return _filter(stmt, scope, unit=HandlingRatingRow.unit_code,
+            .where(HandlingRatingRow.score.is_not(None), CaseRow.resolved_at >= window.start,
+                   CaseRow.resolved_at < window.end))
+    return _filter(stmt, window.scope, unit=HandlingRatingRow.unit_code,
                    field=HandlingRatingRow.field_code, channel=CaseRow.channel)
 
 
@@ -269,19 +275,18 @@ def _handling(values: Any) -> Counts:
     return Counts(handling_satisfied=int(values[0] or 0), handling_rated=int(values[1]))
 
 
-def _dossiers(start: datetime, end: datetime, now: datetime, scope: Scope,
-              keys: list[Any], dialect: str) -> Any:
+def _dossiers(window: Window, keys: list[Any]) -> Any:
     """Dossiers by their original due date; those left out not at all. A late one counts
     as apologised for in time when its apology went out by the moment it was owed. Late
     ones are known ones not on time (_settled): only the apologised need the test."""
     settled = func.coalesce(DossierRow.finished_at, DossierRow.returned_at)
-    known = settled.is_not(None) | (DossierRow.due_at < now)
-    late = func.coalesce(settled > DossierRow.due_at, DossierRow.due_at < now)
+    known = settled.is_not(None) | (DossierRow.due_at < window.now)
+    late = func.coalesce(settled > DossierRow.due_at, DossierRow.due_at < window.now)
     stmt = (select(*keys, _sum(settled <= DossierRow.due_at), _sum(known),
-                   _sum(and_(late, _apologised(dialect))), func.count())
-            .where(DossierRow.due_at >= start, DossierRow.due_at < end,
+                   _sum(and_(late, _apologised(window.dialect))), func.count())
+            .where(DossierRow.due_at >= window.start, DossierRow.due_at < window.end,
                    DossierRow.status.not_in([status.value for status in LEFT_OUT])))
-    return _filter(stmt, scope, unit=DossierRow.unit_code, field=DossierRow.field_code,
+    return _filter(stmt, window.scope, unit=DossierRow.unit_code, field=DossierRow.field_code,
                    procedure=DossierRow.procedure_code)
 
 
@@ -300,6 +305,33 @@ def _settled(values: Any) -> Counts:
     on_time, known = int(values[0] or 0), int(values[1] or 0)
     return Counts(dossiers_on_time=on_time, dossiers_known=known, late_dossiers=known - on_time,
                   apologised_in_time=int(values[2] or 0))
+
+
+def _resolution_month(months: list[tuple[str, datetime, datetime]]) -> Any:
+    return case(*((CaseRow.resolved_at < high, literal(label)) for label, _, high in months)
+                ).label("month")
+
+
+ALL = frozenset({"unit", "field", "procedure", "channel"})
+QUERIES: list[Query] = [
+    Query(_ratings, _rated,
+          {"procedure": [RatingRow.procedure_code], "channel": [RatingRow.channel],
+           "unit_field": [RatingRow.unit_code, RatingRow.field_code]},
+          ALL, present=(RatingRow.unit_code, RatingRow.field_code)),
+    Query(_cases, _due,
+          {"channel": [CaseRow.channel],
+           "unit_field": [CaseRow.unit_code, CaseRow.field_code]},
+          ALL - {"procedure"}),
+    Query(_handled, _handling,
+          {"channel": [CaseRow.channel],
+           "unit_field": [HandlingRatingRow.unit_code, HandlingRatingRow.field_code]},
+          ALL - {"procedure"}, month=_resolution_month),
+    Query(_dossiers, _settled,
+          {"procedure": [DossierRow.procedure_code],
+           "unit_field": [DossierRow.unit_code, DossierRow.field_code]},
+          ALL - {"channel"}, present=(DossierRow.unit_code, DossierRow.field_code)),
+]
+"""The registry of the statements: each table counted once per breakdown."""
 
 
 def _present(column: Any) -> Any:

@@ -35,7 +35,7 @@ SATISFIED_FROM = 4
 
 
 class Indicator(StrEnum):
-    """The plan's indicators, in the order reports show them."""
+    """The keys of the plan's indicators (their definitions: DEFINITIONS)."""
 
     SATISFACTION = "satisfaction"
     PAKN_ON_TIME = "pakn_on_time"
@@ -49,27 +49,139 @@ APOLOGISED = "dossier_apologised_in_time"
 """Late dossiers whose apology was sent in time ÷ late dossiers: a figure, no target."""
 
 
+def N_(message: str) -> str:
+    """Marks a label for the catalogs (babel.cfg reads this package); the bot translates
+    it where it shows it, in the reader's language."""
+    return message
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A bar chart of an indicator by unit or field, against its target."""
+
+    slug: str
+    """Its address on the pages: bieu-do/<slug>.svg."""
+    group: str
+    """What its bars are: "unit" or "field"."""
+    title: str
+    """With {period}."""
+    alt: str
+    """Its text alternative on the pages."""
+    in_chat: bool = False
+    """Drawn in the picture `/thongke` sends to a chat too."""
+
+
+@dataclass(frozen=True)
+class Definition:
+    """An indicator (or a figure shown beside one): the counts its rate divides, its
+    target and its words. Storage registers the statement that counts them
+    (storage.indicators.QUERIES); every report, chart, export, page and API lists what
+    is registered here, in this order."""
+
+    key: str
+    """Its name in JSON, CSV and on the pages."""
+    numerator: str
+    denominator: str
+    """The names of the counts (Counts) it divides."""
+    name: str
+    short: str = ""
+    """In the report's tables, by unit or field; figures have none."""
+    target: float | None = None
+    """The plan's target where the directory sets none (its `targets` entry of the same
+    name; a field's `<key>_target`); None: a figure, which is never judged."""
+    beside: str | None = None
+    """A figure: the indicator it is shown beside."""
+    chart: Chart | None = None
+    api_note: str = ""
+    """What the OpenAPI description says of it (English, not translated)."""
+
+    @property
+    def judged(self) -> bool:
+        return self.target is not None
+
+
+DEFINITIONS: list[Definition] = [
+    Definition(
+        Indicator.SATISFACTION, "satisfied", "rated", N_("Satisfaction with procedures"),
+        N_("satisfaction"), 0.92,
+        chart=Chart("fields", "field", N_("Satisfaction with procedures by field ({period})"),
+                    N_("Satisfaction with procedures by field, against each field target; "
+                       "the same figures are in the table below."), in_chat=True),
+        api_note="satisfaction counts verified ratings (tied to a known dossier, one per "
+                 "dossier), and unverified ones only where an administrator included them "
+                 "(unverified_included)"),
+    Definition(
+        Indicator.PAKN_ON_TIME, "on_time", "known", N_("PAKN handled on time"), N_("on time"),
+        0.95,
+        chart=Chart("units", "unit", N_("PAKN handled on time by unit ({period})"),
+                    N_("PAKN handled on time by unit, against the target; the same figures "
+                       "are in the table below."), in_chat=True)),
+    Definition(
+        Indicator.PAKN_SATISFACTION, "handling_satisfied", "handling_rated",
+        N_("Satisfaction with PAKN handling"), N_("PAKN satisfaction"), 0.90),
+    Definition(
+        Indicator.DOSSIER_ON_TIME, "dossiers_on_time", "dossiers_known",
+        N_("Dossiers settled on time"), N_("dossiers on time"), 0.96,
+        chart=Chart("dossiers", "field", N_("Dossiers settled on time by field ({period})"),
+                    N_("Dossiers settled on time by field, against each field target; the "
+                       "same figures are in the table below."))),
+    Definition(UNVERIFIED, "unverified_satisfied", "unverified_rated",
+               N_("Unverified ratings (not counted toward the target)"),
+               beside=Indicator.SATISFACTION),
+    Definition(APOLOGISED, "apologised_in_time", "late_dossiers",
+               N_("Late dossiers apologised for in time"), beside=Indicator.DOSSIER_ON_TIME),
+]
+"""The registry. Adding an indicator: its definition here, its count in
+storage.indicators.QUERIES, its words in the catalogs."""
+
+
+def register(definition: Definition) -> None:
+    """Add an indicator (or a figure) to the registry, after those there."""
+    keys = {d.key for d in DEFINITIONS}
+    if definition.key in keys:
+        raise ValueError(f"indicator {definition.key} is already registered")
+    if definition.beside is not None and definition.beside not in keys:
+        raise ValueError(f"{definition.key} is shown beside an unknown indicator")
+    if definition.judged == (definition.beside is not None):
+        raise ValueError(f"{definition.key}: an indicator has a target, a figure is beside one")
+    DEFINITIONS.append(definition)
+
+
+def judged() -> list[Definition]:
+    """The indicators, which have targets, in the order reports show them."""
+    return [d for d in DEFINITIONS if d.judged]
+
+
+def figures() -> list[Definition]:
+    """The figures shown beside the indicators, which meet no target."""
+    return [d for d in DEFINITIONS if not d.judged]
+
+
+def charts() -> list[Chart]:
+    return [d.chart for d in DEFINITIONS if d.chart is not None]
+
+
+def charted(slug: str) -> Definition | None:
+    """The indicator whose chart is at `slug`."""
+    return next((d for d in DEFINITIONS if d.chart is not None and d.chart.slug == slug), None)
+
+
 @dataclass(frozen=True)
 class Targets:
-    satisfaction: float = 0.92
-    pakn_on_time: float = 0.95
-    pakn_satisfaction: float = 0.90
-    dossier_on_time: float = 0.96
+    rates: dict[str, float] = field(default_factory=dict)
+    """By indicator, its target where the directory sets one (else its definition's)."""
+    by_field: dict[str, dict[str, float]] = field(default_factory=dict)
+    """By indicator, the targets that differ by field (satisfaction with land,
+    construction, investment: 90%; dossiers on time in land, construction: 95%)."""
     minimum_count: int = 30
-    by_field: dict[str, float] = field(default_factory=dict)
-    """Satisfaction targets that differ by field (land, construction, investment: 90%)."""
-    dossier_by_field: dict[str, float] = field(default_factory=dict)
-    """On-time targets for dossiers that differ by field (land, construction: 95%)."""
 
-    def satisfaction_for(self, field_code: str | None) -> float:
+    def target(self, definition: Definition, field_code: str | None) -> float | None:
+        if definition.target is None:
+            return None
+        overall = self.rates.get(definition.key, definition.target)
         if field_code is None:
-            return self.satisfaction
-        return self.by_field.get(field_code, self.satisfaction)
-
-    def dossier_on_time_for(self, field_code: str | None) -> float:
-        if field_code is None:
-            return self.dossier_on_time
-        return self.dossier_by_field.get(field_code, self.dossier_on_time)
+            return overall
+        return self.by_field.get(definition.key, {}).get(field_code, overall)
 
 
 @dataclass(frozen=True)
@@ -122,61 +234,49 @@ def wilson(successes: int, total: int, z: float = Z95) -> tuple[float, float]:
 
 @dataclass(frozen=True)
 class Indicators:
-    satisfaction: Rate
-    pakn_on_time: Rate
-    pakn_satisfaction: Rate
-    dossier_on_time: Rate
-    satisfaction_unverified: Rate
-    dossier_apologised_in_time: Rate
+    """The rate of every registered indicator and figure, by key (or as an attribute)."""
+
+    rates: dict[str, Rate]
 
     def __getitem__(self, name: str) -> Rate:
-        rate: Rate = getattr(self, str(name))
-        return rate
+        return self.rates[str(name)]
+
+    def __getattr__(self, name: str) -> Rate:
+        try:
+            return self.__dict__["rates"][name]  # type: ignore[no-any-return]
+        except KeyError:
+            raise AttributeError(name) from None
 
     def as_dict(self) -> dict[str, object]:
-        return {name: self[name].as_dict() for name in (*Indicator, UNVERIFIED, APOLOGISED)}
+        return {d.key: self[d.key].as_dict() for d in (*judged(), *figures())}
 
 
-@dataclass(frozen=True)
 class Counts:
-    """What storage counted for one group (or the whole period)."""
+    """What storage counted for one group (or the whole period): by name (the
+    definitions' numerators and denominators), how many; 0 for what was not counted."""
 
-    satisfied: int = 0
-    rated: int = 0
-    """Ratings counted toward the target: verified, and unverified ones included."""
-    on_time: int = 0
-    known: int = 0
-    handling_satisfied: int = 0
-    handling_rated: int = 0
-    dossiers_on_time: int = 0
-    dossiers_known: int = 0
-    unverified_satisfied: int = 0
-    unverified_rated: int = 0
-    late_dossiers: int = 0
-    apologised_in_time: int = 0
+    def __init__(self, **values: int) -> None:
+        self.values = values
+
+    def __getitem__(self, name: str) -> int:
+        return self.values.get(name, 0)
+
+    def __getattr__(self, name: str) -> int:
+        """A registered count by its name (counts.rated)."""
+        if any(name in (d.numerator, d.denominator) for d in DEFINITIONS):
+            return self[name]
+        raise AttributeError(name)
 
     def __add__(self, other: "Counts") -> "Counts":
-        return Counts(*(a + b for a, b in zip(self._values(), other._values(), strict=True)))
-
-    def _values(self) -> tuple[int, ...]:
-        return tuple(getattr(self, name) for name in self.__dataclass_fields__)
+        return Counts(**{name: self[name] + other[name]
+                         for name in (*self.values, *other.values)})
 
 
 def indicators(counts: Counts, targets: Targets, field_code: str | None = None) -> Indicators:
-    minimum = targets.minimum_count
-    return Indicators(
-        satisfaction=Rate(counts.satisfied, counts.rated, targets.satisfaction_for(field_code),
-                          minimum),
-        pakn_on_time=Rate(counts.on_time, counts.known, targets.pakn_on_time, minimum),
-        pakn_satisfaction=Rate(counts.handling_satisfied, counts.handling_rated,
-                               targets.pakn_satisfaction, minimum),
-        dossier_on_time=Rate(counts.dossiers_on_time, counts.dossiers_known,
-                             targets.dossier_on_time_for(field_code), minimum),
-        satisfaction_unverified=Rate(counts.unverified_satisfied, counts.unverified_rated,
-                                     None, minimum),
-        dossier_apologised_in_time=Rate(counts.apologised_in_time, counts.late_dossiers, None,
-                                        minimum),
-    )
+    """The rates of the counts, each against its target (a field's own, for a field)."""
+    return Indicators({d.key: Rate(counts[d.numerator], counts[d.denominator],
+                                   targets.target(d, field_code), targets.minimum_count)
+                       for d in DEFINITIONS})
 
 
 def trend(current: Rate, previous: Rate) -> float | None:

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-from surveys.indicators import Counts, Indicator, Indicators, Targets, indicators, trend
+from surveys.indicators import Counts, Indicators, Targets, indicators, judged, trend
 from surveys.periods import Period
 
 GROUPS = ("unit", "field", "procedure", "channel")
@@ -60,7 +60,7 @@ class Report:
 
     def trends(self) -> dict[str, float | None]:
         """Percentage points gained (or lost) against the previous period."""
-        return {name.value: trend(self.overall[name], self.previous[name]) for name in Indicator}
+        return {d.key: trend(self.overall[d.key], self.previous[d.key]) for d in judged()}
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -84,7 +84,7 @@ def build_report(period: Period, scope: Scope, targets: Targets, total: Counts,
                  previous: Counts, groups: dict[str, dict[str | None, Counts]],
                  months: list[tuple[str, Counts]],
                  inclusions: tuple[Inclusion, ...] = (), as_of: AsOf = AsOf.NOW) -> Report:
-    """Turn counts into indicators; a field's own satisfaction target applies to it."""
+    """Turn counts into indicators; a field's own targets apply to it."""
     by_group = {}
     for name, counted in groups.items():
         by_group[name] = {

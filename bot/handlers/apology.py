@@ -18,6 +18,7 @@ from bot.messages import Button, Reply
 from bot.names import field_name, unit_name
 from bot.notify import Notifier
 from bot.ports import ApologyRecord, FileKind, UnitOfWork
+from bot.states import ApologyState
 from complaints import case as lifecycle
 from complaints.apology import (
     SUGGESTED_DELAYS,
@@ -43,7 +44,7 @@ async def begin(ctx: Context, case: Case) -> None:
     if case.extended_due_at is not None:
         raise InvalidTransition("extend", "already_extended")
     assert case.id is not None
-    ctx.dialog.reset("apology.reason", case_id=case.id)
+    ctx.dialog.reset(ApologyState.REASON, case_id=case.id)
     await ctx.reply(Reply(
         _("Written apology for {code}. Why will the result be late? The reason is sent to "
           "the sender as you write it.").format(code=case.code),
@@ -56,17 +57,17 @@ async def typed(ctx: Context, case: Case, text: str) -> None:
     lifecycle.require_handler(ctx.actor, case, "extend")
     state, data = ctx.dialog.state, ctx.dialog.data
     assert case.id is not None
-    if state == "apology.reason":
+    if state == ApologyState.REASON:
         data["reason"] = check_text(text, lifecycle.REASON_MIN, lifecycle.ANSWER_MAX)
         await _ask_date(ctx, case)
-    elif state == "apology.date":
+    elif state == ApologyState.DATE:
         await date_chosen(ctx, case, parse_date(text))
-    elif state == "apology.name":
+    elif state == ApologyState.NAME:
         name = check_text(text, TITLE_MIN, TITLE_MAX)
         await ctx.uow.accounts.set_name(ctx.account.id, name)
         ctx.account = replace(ctx.account, name=name)
         await _ask_signature(ctx, case)
-    elif state == "apology.title":
+    elif state == ApologyState.TITLE:
         title = check_text(text, TITLE_MIN, TITLE_MAX)
         await ctx.uow.accounts.set_title(ctx.account.id, title)
         await _preview(ctx, case, title)
@@ -76,7 +77,7 @@ async def typed(ctx: Context, case: Case, text: str) -> None:
 
 async def _ask_date(ctx: Context, case: Case) -> None:
     assert case.id is not None
-    ctx.dialog.state = "apology.date"
+    ctx.dialog.state = ApologyState.DATE
     calendar = await ctx.calendar()
     current = case.effective_due_at.astimezone(ctx.tz).date()
     buttons = []
@@ -131,19 +132,19 @@ async def apologise(ctx: Context, case: Case, reason: str, day: date, name: str,
         await ctx.uow.accounts.set_name(ctx.account.id, name)
         ctx.account = replace(ctx.account, name=name)
     await ctx.uow.accounts.set_title(ctx.account.id, title)
-    ctx.dialog.reset("apology.confirm", case_id=case.id, reason=reason, new_due=day.isoformat())
+    ctx.dialog.reset(ApologyState.CONFIRM, case_id=case.id, reason=reason, new_due=day.isoformat())
     await confirm(ctx, case)
 
 
 async def _ask_signature(ctx: Context, case: Case) -> None:
     """The apology is signed with the official's name and title: asked once, kept."""
     if not ctx.account.name:
-        ctx.dialog.state = "apology.name"
+        ctx.dialog.state = ApologyState.NAME
         await ctx.reply(Reply(_("Your full name, as it should be signed on the apology:")))
         return
     title = await ctx.uow.accounts.title(ctx.account.id)
     if not title:
-        ctx.dialog.state = "apology.title"
+        ctx.dialog.state = ApologyState.TITLE
         await ctx.reply(Reply(_("Your job title, as it should stand above your name on the "
                                 "apology (e.g. Chuyên viên, Phó Trưởng phòng):")))
         return
@@ -152,7 +153,7 @@ async def _ask_signature(ctx: Context, case: Case) -> None:
 
 async def _preview(ctx: Context, case: Case, title: str) -> None:
     assert case.id is not None
-    ctx.dialog.state = "apology.confirm"
+    ctx.dialog.state = ApologyState.CONFIRM
     notice = await _notice(ctx.uow, ctx.directory, case, ctx.now, ctx.tz,
                            reason=ctx.dialog.data["reason"],
                            new_due=date.fromisoformat(ctx.dialog.data["new_due"]),

@@ -7,6 +7,7 @@ from bot.invites import token_hash
 from bot.messages import Button, Reply
 from bot.names import unit_name
 from bot.routing import Router
+from bot.states import MenuState
 from complaints.people import STAFF_ROLES, Role
 
 router = Router()
@@ -50,7 +51,7 @@ def notice_text(ctx: Context) -> str:
 
 async def ask_consent(ctx: Context, then: str | None = None,
                       prefill: dict[str, str | None] | None = None) -> None:
-    ctx.dialog.reset("consent", then=then, prefill=prefill or {})
+    ctx.dialog.reset(MenuState.CONSENT, then=then, prefill=prefill or {})
     await ctx.reply(Reply(notice_text(ctx), buttons=((
         Button(_("I agree"), Consent(ctx.settings.notice_version).pack()),),)))
 

@@ -9,6 +9,7 @@ from bot.handlers.intake import begin_intake
 from bot.i18n import _
 from bot.messages import Reply
 from bot.routing import Router
+from bot.states import MenuState
 
 router = Router()
 
@@ -16,7 +17,7 @@ router = Router()
 @router.button(Consent)
 async def consent(ctx: Context, payload: Payload) -> None:
     assert isinstance(payload, Consent)
-    then = ctx.dialog.data.get("then") if ctx.dialog.state == "consent" else None
+    then = ctx.dialog.data.get("then") if ctx.dialog.state == MenuState.CONSENT else None
     prefill = ctx.dialog.data.get("prefill") or {}
     if payload.version != ctx.settings.notice_version:
         await ask_consent(ctx, then, prefill)

@@ -18,6 +18,7 @@ from bot.handlers.common import ask_consent, has_consented, menu_buttons
 from bot.i18n import _, format_date, format_datetime
 from bot.messages import Button, ButtonKind, Kind, Reply
 from bot.routing import Router
+from bot.states import DossierApologyState, DossierState
 from complaints.apology import SUGGESTED_DELAYS, TITLE_MAX, TITLE_MIN
 from complaints.calendar import add_working_days
 from complaints.case import ANSWER_MAX, REASON_MIN, check_text
@@ -115,14 +116,14 @@ async def _list(ctx: Context) -> None:
 
 
 async def _ask_code(ctx: Context) -> None:
-    ctx.dialog.reset("dossier.code")
+    ctx.dialog.reset(DossierState.CODE)
     await ctx.reply(Reply(_("Follow a dossier of an administrative procedure: send its code, "
                             "as printed on the receipt (giấy tiếp nhận hồ sơ và hẹn trả kết "
                             "quả). Or scan the QR code on the receipt.")))
 
 
 async def _ask_phone(ctx: Context, code: str) -> None:
-    ctx.dialog.reset("dossier.phone", code=code.strip().upper()[:64])
+    ctx.dialog.reset(DossierState.PHONE, code=code.strip().upper()[:64])
     share: tuple[tuple[Button, ...], ...] = ()
     if ctx.capabilities.share_contact:
         share = ((Button(_("Share my phone number"), kind=ButtonKind.SHARE_CONTACT),),)
@@ -130,19 +131,19 @@ async def _ask_phone(ctx: Context, code: str) -> None:
                             "yours:"), buttons=share))
 
 
-@router.state("dossier")
+@router.state(DossierState, DossierApologyState)
 async def typed(ctx: Context) -> None:
     message, state = ctx.message, ctx.dialog.state
-    if state == "dossier.code" and message.kind is Kind.TEXT and message.text:
+    if state == DossierState.CODE and message.kind is Kind.TEXT and message.text:
         await _ask_phone(ctx, message.text)
-    elif state == "dossier.phone" and message.kind is Kind.CONTACT and message.contact:
+    elif state == DossierState.PHONE and message.kind is Kind.CONTACT and message.contact:
         if not message.contact.is_own:
             await ctx.reply(Reply(_("Please share your own number, or type it.")))
             return
         await _follow(ctx, ctx.dialog.data["code"], message.contact.phone)
-    elif state == "dossier.phone" and message.kind is Kind.TEXT and message.text:
+    elif state == DossierState.PHONE and message.kind is Kind.TEXT and message.text:
         await _follow(ctx, ctx.dialog.data["code"], message.text)
-    elif state.startswith("dossier.apology"):
+    elif DossierApologyState.holds(state):
         await _apology_typed(ctx)
     else:
         await ctx.reply(Reply(_("Please write it as text, or send /huy to stop.")))
@@ -226,7 +227,7 @@ async def _begin_apology(ctx: Context, dossier: Dossier) -> None:
         await ctx.reply(Reply(_("Dossier {code} already has its apology and new date.")
                               .format(code=dossier.code)))
         return
-    ctx.dialog.reset("dossier.apology.reason", dossier_id=dossier.id)
+    ctx.dialog.reset(DossierApologyState.REASON, dossier_id=dossier.id)
     await ctx.reply(Reply(
         _("Written apology and request for more time for dossier {code}. Why will the "
           "result be late? The applicant receives the reason as you write it.").format(
@@ -238,24 +239,24 @@ async def _apology_typed(ctx: Context) -> None:
     dossier = await ctx.uow.dossiers.get_by_id(int(data["dossier_id"]))
     if dossier is None or ctx.message.kind is not Kind.TEXT:
         raise stale_button()
-    if state == "dossier.apology.reason":
+    if state == DossierApologyState.REASON:
         data["reason"] = check_text(text, REASON_MIN, ANSWER_MAX)
         await _ask_date(ctx, dossier)
-    elif state == "dossier.apology.date":
+    elif state == DossierApologyState.DATE:
         await _date_chosen(ctx, dossier, parse_date(text))
-    elif state == "dossier.apology.name":
+    elif state == DossierApologyState.NAME:
         name = check_text(text, TITLE_MIN, TITLE_MAX)
         await ctx.uow.accounts.set_name(ctx.account.id, name)
         ctx.account = replace(ctx.account, name=name)
         await _ask_signature(ctx, dossier)
-    elif state == "dossier.apology.title":
+    elif state == DossierApologyState.TITLE:
         await ctx.uow.accounts.set_title(ctx.account.id, check_text(text, TITLE_MIN, TITLE_MAX))
         await _issue(ctx, dossier)
 
 
 async def _ask_date(ctx: Context, dossier: Dossier) -> None:
     assert dossier.id is not None
-    ctx.dialog.state = "dossier.apology.date"
+    ctx.dialog.state = DossierApologyState.DATE
     calendar = await ctx.calendar()
     due = dossier.due_at.astimezone(ctx.tz).date()
     buttons = tuple(
@@ -274,14 +275,14 @@ def _is_date(action: str) -> bool:
 
 async def _apology_step(ctx: Context, dossier: Dossier, step: str) -> None:
     """A button in the apology dialog: a suggested date, or cancel."""
-    if (not ctx.dialog.state.startswith("dossier.apology")
+    if (not DossierApologyState.holds(ctx.dialog.state)
             or ctx.dialog.data.get("dossier_id") != dossier.id):
         raise stale_button()
     if step == "cancel":
         ctx.dialog.reset()
         await ctx.reply(Reply(_("Cancelled. Nothing was sent.")))
         return
-    if ctx.dialog.state != "dossier.apology.date":
+    if ctx.dialog.state != DossierApologyState.DATE:
         raise stale_button()
     try:
         day = date(int(step[1:5]), int(step[5:7]), int(step[7:9]))
@@ -299,10 +300,10 @@ async def _date_chosen(ctx: Context, dossier: Dossier, day: date) -> None:
 async def _ask_signature(ctx: Context, dossier: Dossier) -> None:
     """The apology is signed with the official's name and title: asked once, kept."""
     if not ctx.account.name:
-        ctx.dialog.state = "dossier.apology.name"
+        ctx.dialog.state = DossierApologyState.NAME
         await ctx.reply(Reply(_("Your full name, as it should be signed on the apology:")))
     elif not await ctx.uow.accounts.title(ctx.account.id):
-        ctx.dialog.state = "dossier.apology.title"
+        ctx.dialog.state = DossierApologyState.TITLE
         await ctx.reply(Reply(_("Your job title, as it should stand above your name on the "
                                 "apology (e.g. Chuyên viên, Phó Trưởng phòng):")))
     else:

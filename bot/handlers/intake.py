@@ -22,6 +22,7 @@ from bot.messages import Button, ButtonKind, Kind, Reply, rows, stored_file_id
 from bot.names import area_name, field_name, unit_name
 from bot.ports import FileKind
 from bot.routing import Router
+from bot.states import IntakeState
 from complaints.case import Case, Contact, Location, Status, check_text
 from complaints.errors import NotAllowed
 from complaints.intake import ADDRESS_MAX, ADDRESS_MIN, NAME_MAX, NAME_MIN
@@ -61,7 +62,7 @@ async def begin_intake(ctx: Context, field: str | None = None, text: str | None 
     if not has_consented(ctx):
         await ask_consent(ctx, then="intake", prefill={"field": field, "text": text})
         return
-    ctx.dialog.reset("intake.field")
+    ctx.dialog.reset(IntakeState.FIELD)
     if field is not None and ctx.directory.has_field(field):
         ctx.dialog.data.update(field=field, text=text)
         await _ask_area(ctx)
@@ -75,7 +76,7 @@ async def begin_intake(ctx: Context, field: str | None = None, text: str | None 
 # --- the steps -------------------------------------------------------------------------
 
 async def _ask_field(ctx: Context, intro: str | None = None) -> None:
-    ctx.dialog.state = "intake.field"
+    ctx.dialog.state = IntakeState.FIELD
     buttons = [Button(f.name.in_language(ctx.language), _choose("field", f.code))
                for f in ctx.directory.fields]
     question = _("Which field is it about?")
@@ -84,7 +85,7 @@ async def _ask_field(ctx: Context, intro: str | None = None) -> None:
 
 
 async def _ask_area(ctx: Context) -> None:
-    ctx.dialog.state = "intake.area"
+    ctx.dialog.state = IntakeState.AREA
     buttons = [Button(a.name.in_language(ctx.language), _choose("area", a.code))
                for a in ctx.directory.areas]
     buttons.append(Button(_("Province level / not sure"), _choose("area", NO_AREA)))
@@ -93,7 +94,7 @@ async def _ask_area(ctx: Context) -> None:
 
 
 async def _ask_text(ctx: Context) -> None:
-    ctx.dialog.state = "intake.text"
+    ctx.dialog.state = IntakeState.TEXT
     await ctx.reply(Reply(_("Describe the problem in one message: what happened, where and "
                             "when, and what you propose (at least 20 characters)."),
                           buttons=((_cancel_button(),),)))
@@ -111,14 +112,14 @@ def _attach_buttons(ctx: Context) -> tuple[tuple[Button, ...], ...]:
 
 
 async def _ask_attachments(ctx: Context) -> None:
-    ctx.dialog.state = "intake.attach"
+    ctx.dialog.state = IntakeState.ATTACH
     await ctx.reply(Reply(_("You may add up to {count} photos and the location. Press "
                             "\"Continue\" when you are done, or to skip.").format(
                                 count=MAX_PHOTOS), buttons=_attach_buttons(ctx)))
 
 
 async def _ask_name(ctx: Context) -> None:
-    ctx.dialog.state = "intake.name"
+    ctx.dialog.state = IntakeState.NAME
     saved = None if ctx.dialog.data.get("editing") else await _saved_contact(ctx)
     if saved is None:
         await ctx.reply(Reply(_("Your full name:"), remove_keyboard=True))
@@ -144,7 +145,7 @@ async def _saved_contact(ctx: Context) -> Contact | None:
 
 
 async def _ask_phone(ctx: Context) -> None:
-    ctx.dialog.state = "intake.phone"
+    ctx.dialog.state = IntakeState.PHONE
     if not ctx.capabilities.share_contact:
         await ctx.reply(Reply(_("Your phone number:")))
         return
@@ -154,7 +155,7 @@ async def _ask_phone(ctx: Context) -> None:
 
 
 async def _ask_address(ctx: Context) -> None:
-    ctx.dialog.state = "intake.address"
+    ctx.dialog.state = IntakeState.ADDRESS
     await ctx.reply(Reply(_("Your contact address (house number, street or hamlet, commune):"),
                           remove_keyboard=True))
 
@@ -178,7 +179,7 @@ def _summary(ctx: Context) -> str:
 
 
 async def _ask_confirm(ctx: Context) -> None:
-    ctx.dialog.state = "intake.confirm"
+    ctx.dialog.state = IntakeState.CONFIRM
     ctx.dialog.data.pop("editing", None)
     # The person's details: the outbox keeps only a mark once it is delivered.
     await ctx.reply(Reply(_summary(ctx) + "\n\n" + _("Send it?"), buttons=((
@@ -205,7 +206,7 @@ async def _offer_similar(ctx: Context) -> None:
     if not found:
         await _next(ctx, _ask_attachments)
         return
-    ctx.dialog.state = "intake.similar"
+    ctx.dialog.state = IntakeState.SIMILAR
     data["similar"] = [s.case.id for s in found]
     lines = [_("These PAKN about what looks like the same problem were already sent. You can "
                "follow one of them instead: you will get its answer here.")]
@@ -227,7 +228,7 @@ async def _offer_similar(ctx: Context) -> None:
 @router.button(SimilarChoice)
 async def similar_chosen(ctx: Context, payload: Payload) -> None:
     assert isinstance(payload, SimilarChoice)
-    if (payload.action != "follow" or ctx.dialog.state != "intake.similar"
+    if (payload.action != "follow" or ctx.dialog.state != IntakeState.SIMILAR
             or payload.case_id not in ctx.dialog.data.get("similar", [])):
         raise stale_button(payload.case_id)
     case = await follow_case(ctx.uow, ctx.actor, ctx.now, payload.case_id, ctx.chat)
@@ -253,29 +254,29 @@ async def chosen(ctx: Context, payload: Payload) -> None:
     assert isinstance(payload, Choose)
     state, data = ctx.dialog.state, ctx.dialog.data
     step, value = payload.step, payload.value
-    if step == "intake" and value == "cancel" and state.startswith("intake."):
+    if step == "intake" and value == "cancel" and IntakeState.holds(state):
         ctx.dialog.reset()
         await ctx.reply(Reply(_("Cancelled. Nothing was sent."), buttons=menu_buttons(ctx),
                               remove_keyboard=True))
-    elif step == "field" and state == "intake.field" and ctx.directory.has_field(value):
+    elif step == "field" and state == IntakeState.FIELD and ctx.directory.has_field(value):
         data["field"] = value
         await _next(ctx, _ask_area)
-    elif step == "area" and state == "intake.area" and (
+    elif step == "area" and state == IntakeState.AREA and (
             value == NO_AREA or ctx.directory.has_area(value)):
         data["area"] = None if value == NO_AREA else value
         await _next(ctx, _ask_attachments if data.get("text") else _ask_text)
-    elif step == "similar" and state == "intake.similar" and value == "file":
+    elif step == "similar" and state == IntakeState.SIMILAR and value == "file":
         await _next(ctx, _ask_attachments)
-    elif step == "attach" and state == "intake.attach":
+    elif step == "attach" and state == IntakeState.ATTACH:
         await _next(ctx, _ask_name)
-    elif step == "contact" and state == "intake.name" and data.get("previous_contact"):
+    elif step == "contact" and state == IntakeState.NAME and data.get("previous_contact"):
         data["name"], data["phone"], data["address"] = data.pop("previous_contact")
         await _ask_confirm(ctx)
-    elif step == "confirm" and state == "intake.confirm" and value == "send":
+    elif step == "confirm" and state == IntakeState.CONFIRM and value == "send":
         await _file(ctx)
-    elif step == "confirm" and state == "intake.confirm" and value == "edit":
+    elif step == "confirm" and state == IntakeState.CONFIRM and value == "edit":
         await _ask_edit(ctx)
-    elif step == "edit" and state == "intake.edit" and value in _EDITABLE:
+    elif step == "edit" and state == IntakeState.EDIT and value in _EDITABLE:
         data["editing"] = True
         await _EDITABLE[value](ctx)
     else:
@@ -288,7 +289,7 @@ _EDITABLE = {"field": _ask_field, "area": _ask_area, "text": _ask_text,
 
 
 async def _ask_edit(ctx: Context) -> None:
-    ctx.dialog.state = "intake.edit"
+    ctx.dialog.state = IntakeState.EDIT
     labels = {"field": _("Field"), "area": _("Area"), "text": _("Description"),
               "attach": _("Photos and location"), "name": _("Name"), "phone": _("Phone"),
               "address": _("Address")}
@@ -298,31 +299,31 @@ async def _ask_edit(ctx: Context) -> None:
 
 # --- answers typed or sent -------------------------------------------------------------
 
-@router.state("intake")
+@router.state(IntakeState)
 async def typed(ctx: Context) -> None:
     state, message, data = ctx.dialog.state, ctx.message, ctx.dialog.data
-    if state == "intake.text" and message.kind is Kind.TEXT:
+    if state == IntakeState.TEXT and message.kind is Kind.TEXT:
         data["text"] = check_text(message.text or "")
         await _offer_similar(ctx)
-    elif state == "intake.attach":
+    elif state == IntakeState.ATTACH:
         await _attachment(ctx)
-    elif state == "intake.similar" and message.kind in (Kind.PHOTO, Kind.LOCATION):
+    elif state == IntakeState.SIMILAR and message.kind in (Kind.PHOTO, Kind.LOCATION):
         # Going on with photos or the place passes the offer by: theirs is filed.
-        ctx.dialog.state = "intake.attach"
+        ctx.dialog.state = IntakeState.ATTACH
         await _attachment(ctx)
-    elif state == "intake.name" and message.kind is Kind.TEXT:
+    elif state == IntakeState.NAME and message.kind is Kind.TEXT:
         data["name"] = check_text(message.text or "", NAME_MIN, NAME_MAX)
         await _next(ctx, _ask_phone)
-    elif state == "intake.phone" and message.kind is Kind.CONTACT and message.contact:
+    elif state == IntakeState.PHONE and message.kind is Kind.CONTACT and message.contact:
         if not message.contact.is_own:
             await ctx.reply(Reply(_("Please share your own number, or type it.")))
             return
         data["phone"] = normalize_phone(message.contact.phone)
         await _next(ctx, _ask_address)
-    elif state == "intake.phone" and message.kind is Kind.TEXT:
+    elif state == IntakeState.PHONE and message.kind is Kind.TEXT:
         data["phone"] = normalize_phone(message.text or "")
         await _next(ctx, _ask_address)
-    elif state == "intake.address" and message.kind is Kind.TEXT:
+    elif state == IntakeState.ADDRESS and message.kind is Kind.TEXT:
         data["address"] = check_text(message.text or "", ADDRESS_MIN, ADDRESS_MAX)
         await _ask_confirm(ctx)
     else:

@@ -21,6 +21,7 @@ from bot.i18n import _
 from bot.invites import PREFIX as INVITE_PREFIX
 from bot.messages import OPEN311, Kind, Reply
 from bot.routing import Router
+from bot.states import MenuState, SurveyState
 from complaints.case import can_handle
 from complaints.people import Role
 
@@ -50,10 +51,10 @@ async def start(ctx: Context) -> None:
 
 @router.command("huy", "cancel")
 async def cancel(ctx: Context) -> None:
-    if ctx.dialog.state.startswith("survey."):
+    if SurveyState.holds(ctx.dialog.state):
         await survey.cancel(ctx)
         return
-    was_busy = ctx.dialog.state != "idle"
+    was_busy = ctx.dialog.state != MenuState.IDLE
     ctx.dialog.reset()
     text = _("Cancelled. Nothing was sent.") if was_busy else _("There is nothing to cancel.")
     await ctx.reply(Reply(text, buttons=menu_buttons(ctx), remove_keyboard=True))
@@ -69,16 +70,16 @@ async def menu(ctx: Context, payload: Payload) -> None:
         await action(ctx)
 
 
-@router.state("idle", "consent")
+@router.state(MenuState)
 async def idle(ctx: Context) -> None:
     message = ctx.message
     if message.kind is Kind.TEXT and message.text and looks_like_code(message.text):
         await show_status(ctx, message.text)
-    elif ctx.dialog.state == "idle" and await _about_a_case(ctx):
+    elif ctx.dialog.state == MenuState.IDLE and await _about_a_case(ctx):
         return
     elif message.kind is Kind.UNSUPPORTED:
         await ctx.reply(Reply(_("Sorry, I can only read text, photos and locations.")))
-    elif ctx.dialog.state == "consent":
+    elif ctx.dialog.state == MenuState.CONSENT:
         await ctx.reply(Reply(_("Please press \"I agree\" above to continue, or send /huy to "
                                 "stop.")))
     else:

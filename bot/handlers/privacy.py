@@ -13,6 +13,7 @@ from bot.handlers.common import menu_buttons
 from bot.i18n import _
 from bot.messages import Button, Reply
 from bot.routing import Router
+from bot.states import PrivacyState
 
 router = Router()
 CASES_REDRAWN = 1000
@@ -28,7 +29,7 @@ async def forget(ctx: Context) -> None:
         raise Refused("staff_account", _(
             "Accounts of staff and administrators are kept with the cases they handled and "
             "the papers they signed. Ask the administrators of the service about your data."))
-    ctx.dialog.reset("privacy.confirm")
+    ctx.dialog.reset(PrivacyState.CONFIRM)
     await ctx.reply(Reply(
         _("This deletes your personal data from the service: your name, phone number and "
           "address, what you wrote (in this chat and in your PAKN), the photos and "
@@ -45,7 +46,7 @@ async def forget(ctx: Context) -> None:
 @router.button(Erase)
 async def answered(ctx: Context, payload: Payload) -> None:
     assert isinstance(payload, Erase)
-    if ctx.dialog.state != "privacy.confirm":
+    if ctx.dialog.state != PrivacyState.CONFIRM:
         raise stale_button()
     ctx.dialog.reset()
     if payload.answer != "yes":

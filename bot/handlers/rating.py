@@ -20,6 +20,7 @@ from bot.names import unit_name
 from bot.notify import Notifier
 from bot.ports import RatingRecord, UnitOfWork
 from bot.routing import Router
+from bot.states import RatingState
 from complaints import case as lifecycle
 from complaints.case import Case, check_text
 from complaints.directory import Directory
@@ -117,7 +118,7 @@ async def rated(ctx: Context, payload: Payload) -> None:
         return
     await deliver(work.owed, ctx.notifier)
     if value.is_low:
-        ctx.dialog.reset("rating.reason", case_id=case.id)
+        ctx.dialog.reset(RatingState.REASON, case_id=case.id)
         assert case.id is not None
         await ctx.reply(Reply(_("We are sorry. What went wrong?"), buttons=tuple(
             (Button(reason_label(reason), RateStep(reason.value, case.id).pack()),)
@@ -141,7 +142,7 @@ async def _follower_rated(ctx: Context, payload: Rate) -> None:
 
 async def _ask_comment(ctx: Context, case: Case, thanks: str) -> None:
     assert case.id is not None
-    ctx.dialog.reset("rating.comment", case_id=case.id)
+    ctx.dialog.reset(RatingState.COMMENT, case_id=case.id)
     await ctx.reply(Reply(thanks + " " + _("You may add a comment, or press \"Skip\"."),
                           buttons=((Button(_("Skip"), RateStep("skip", case.id).pack()),),)))
 
@@ -176,7 +177,7 @@ async def _reason_given(ctx: Context, case: Case, reason: LowReason) -> None:
     if case.reopened_at is not None or case.is_open:
         await _ask_comment(ctx, case, _("Thank you for telling us."))
         return
-    ctx.dialog.reset("rating.reopen", case_id=case.id)
+    ctx.dialog.reset(RatingState.REOPEN, case_id=case.id)
     await ctx.reply(Reply(_("Do you want to reopen {code} so that {unit} looks at it again? "
                             "A case can be reopened once.").format(
         code=case.code, unit=unit_name(ctx.directory, case.unit)),
@@ -205,9 +206,9 @@ async def _tell_head(ctx: Context, case: Case, text: Callable[[], str]) -> None:
         await ctx.notify(reader, lambda: Reply(text()), case_id=case.id)
 
 
-@router.state("rating")
+@router.state(RatingState)
 async def comment(ctx: Context) -> None:
-    if ctx.dialog.state != "rating.comment" or ctx.message.kind is not Kind.TEXT:
+    if ctx.dialog.state != RatingState.COMMENT or ctx.message.kind is not Kind.TEXT:
         await ctx.reply(Reply(_("Please use the buttons above, or send /huy to cancel.")))
         return
     case = await _own_case(ctx, ctx.dialog.data["case_id"])

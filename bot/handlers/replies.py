@@ -15,6 +15,7 @@ from bot.handlers.intake import shorten, store_photo
 from bot.i18n import _
 from bot.messages import Button, Kind, Reply
 from bot.routing import Router
+from bot.states import CaseState
 from complaints.case import Case, Location
 from complaints.errors import NotAllowed
 
@@ -75,7 +76,7 @@ async def to_awaiting_case(ctx: Context, replied: Case | None) -> bool:
     if len(cases) == 1:
         await add_to_case(ctx, cases[0], sent)
         return True
-    ctx.dialog.reset("case.pick", sent=sent, cases=[c.id for c in cases])
+    ctx.dialog.reset(CaseState.PICK, sent=sent, cases=[c.id for c in cases])
     await ctx.reply(Reply(
         _("You have several PAKN on which staff wrote to you. Which one is your message "
           "about?"),
@@ -88,7 +89,7 @@ async def to_awaiting_case(ctx: Context, replied: Case | None) -> bool:
 async def case_picked(ctx: Context, payload: Payload) -> None:
     assert isinstance(payload, ReplyCase)
     data = ctx.dialog.data
-    if ctx.dialog.state != "case.pick" or payload.case_id not in data.get("cases", []):
+    if ctx.dialog.state != CaseState.PICK or payload.case_id not in data.get("cases", []):
         raise stale_button(payload.case_id)
     case = await ctx.uow.cases.get(payload.case_id)
     if case is None:
@@ -96,7 +97,7 @@ async def case_picked(ctx: Context, payload: Payload) -> None:
     await add_to_case(ctx, case, data["sent"])
 
 
-@router.state("case.pick")
+@router.state(CaseState.PICK)
 async def pick_typed(ctx: Context) -> None:
     await ctx.reply(Reply(_("Please choose the PAKN with the buttons above, or send /huy to "
                             "cancel.")))

@@ -13,10 +13,10 @@ from bot.handlers.status import show_status
 from bot.i18n import _
 from bot.messages import Button, ButtonKind, Kind, Reply
 from bot.routing import Router
+from bot.states import CaseFollowState
 from complaints.codes import parse_tracking_code
 
 router = Router()
-SHARE, CODE = "casefollow.share", "casefollow.code"
 
 
 @router.button(FollowCase)
@@ -34,7 +34,7 @@ async def resume(ctx: Context, prefill: dict[str, str | None]) -> None:
         return
     code = prefill.get("code") or ""
     if prefill.get("action") == "share" and ctx.capabilities.share_contact:
-        ctx.dialog.reset(SHARE, code=code)
+        ctx.dialog.reset(CaseFollowState.SHARE, code=code)
         await ctx.reply(Reply(_("Share your phone number with the button below: if it is "
                                 "the one given with the PAKN, you follow it here at once."),
                               buttons=_share(ctx)))
@@ -56,7 +56,7 @@ async def _send(ctx: Context, code: str) -> None:
     await deliver(work.owed, ctx.notifier)
     if attaching.result == "sent" and attaching.case is not None:
         assert attaching.case.id is not None
-        ctx.dialog.reset(CODE, case_id=attaching.case.id, code=attaching.case.code)
+        ctx.dialog.reset(CaseFollowState.CODE, case_id=attaching.case.id, code=attaching.case.code)
         await ctx.reply(Reply(
             _("A 6-digit code is on its way by SMS to the phone given with PAKN {code} "
               "({phone}). Type it here within 10 minutes.").format(
@@ -66,7 +66,7 @@ async def _send(ctx: Context, code: str) -> None:
         await _answer(ctx, attaching, code)
 
 
-@router.state("casefollow")
+@router.state(CaseFollowState)
 async def typed(ctx: Context) -> None:
     message = ctx.message
     work = Work(ctx.uow, ctx.now, ctx.settings, ctx.directory, ctx.calendars)
@@ -77,11 +77,11 @@ async def typed(ctx: Context) -> None:
             return
         await _answer(ctx, await core.follow_by_contact(work, ctx.account, ctx.chat, code,
                                                         message.contact.phone), code)
-    elif ctx.dialog.state == CODE and message.kind is Kind.TEXT and message.text:
+    elif ctx.dialog.state == CaseFollowState.CODE and message.kind is Kind.TEXT and message.text:
         attaching = await core.confirm_code(work, ctx.account, ctx.chat,
                                             int(ctx.dialog.data["case_id"]), message.text)
         await _answer(ctx, attaching, code)
-    elif ctx.dialog.state == CODE:
+    elif ctx.dialog.state == CaseFollowState.CODE:
         await ctx.reply(Reply(_("Please type the 6-digit code sent by SMS, or send /huy to "
                                 "stop.")))
     else:

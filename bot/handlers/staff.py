@@ -21,6 +21,7 @@ from bot.i18n import _, format_date
 from bot.messages import Button, Kind, Reply, rows
 from bot.names import unit_name
 from bot.routing import Router
+from bot.states import ApologyState, CaseState, MenuState, StaffState
 from complaints import case as lifecycle
 from complaints.case import Case, can_handle, can_view
 from complaints.deadlines import Standing, standing
@@ -58,7 +59,7 @@ async def case_action(ctx: Context, payload: Payload) -> None:
         await claim_case(ctx, case)
     elif action in ("reply", "ask", "resolve"):
         lifecycle.require_handler(ctx.actor, case, action)
-        ctx.dialog.reset(f"staff.{action}", case_id=case.id)
+        ctx.dialog.reset(StaffState(f"staff.{action}"), case_id=case.id)
         prompt = {
             "reply": _("Write your message to the sender of {code}:"),
             "ask": _("What information do you need from the sender of {code}? Their next "
@@ -76,7 +77,7 @@ async def case_action(ctx: Context, payload: Payload) -> None:
     elif action == "merge":
         lifecycle.require_handler(ctx.actor, case, action)
         assert case.id is not None
-        ctx.dialog.reset("staff.merge_into", case_id=case.id)
+        ctx.dialog.reset(StaffState.MERGE_INTO, case_id=case.id)
         await ctx.reply(Reply(_("{code} is about the same problem as which case? Send that "
                                 "case's code: {code} will be closed as a duplicate and its "
                                 "sender will follow that case.").format(code=case.code),
@@ -87,10 +88,10 @@ async def case_action(ctx: Context, payload: Payload) -> None:
 
 async def _ask_transfer_target(ctx: Context, case: Case) -> None:
     assert case.id is not None
-    ctx.dialog.reset("staff.transfer", case_id=case.id)
+    ctx.dialog.reset(StaffState.TRANSFER, case_id=case.id)
     if case.transfers >= lifecycle.MAX_TRANSFERS and case.unit != ctx.directory.focal_unit:
         focal = ctx.directory.focal_unit
-        ctx.dialog.reset("staff.transfer_reason", case_id=case.id, unit=focal)
+        ctx.dialog.reset(StaffState.TRANSFER_REASON, case_id=case.id, unit=focal)
         await ctx.reply(Reply(_("{code} has been transferred {count} times already, so it "
                                 "can only go to the focal point, {unit}. Why are you "
                                 "transferring it?").format(
@@ -106,12 +107,12 @@ async def _ask_transfer_target(ctx: Context, case: Case) -> None:
 @router.button(TransferTo)
 async def transfer_target(ctx: Context, payload: Payload) -> None:
     assert isinstance(payload, TransferTo)
-    if (ctx.dialog.state != "staff.transfer" or ctx.dialog.data.get("case_id") != payload.case_id
+    if (ctx.dialog.state != StaffState.TRANSFER or ctx.dialog.data.get("case_id") != payload.case_id
             or not ctx.directory.has_unit(payload.unit)):
         raise stale_button(payload.case_id)
     case = await _load(ctx, payload.case_id)
     lifecycle.require_handler(ctx.actor, case, "transfer")
-    ctx.dialog.reset("staff.transfer_reason", case_id=case.id, unit=payload.unit)
+    ctx.dialog.reset(StaffState.TRANSFER_REASON, case_id=case.id, unit=payload.unit)
     assert case.id is not None
     await ctx.reply(Reply(_("Why transfer {code} to {unit}? The reason is kept with the "
                             "case.").format(code=case.code,
@@ -124,24 +125,24 @@ async def staff_step(ctx: Context, payload: Payload) -> None:
     assert isinstance(payload, StaffStep)
     current = ctx.dialog.data.get("case_id") == payload.case_id
     state, step = ctx.dialog.state, payload.step
-    if step == "cancel" and current and state.startswith(("staff.", "apology.")):
+    if step == "cancel" and current and (StaffState.holds(state) or ApologyState.holds(state)):
         ctx.dialog.reset()
         await ctx.reply(Reply(_("Cancelled. Nothing was sent.")))
-    elif step == "resolve" and current and state == "staff.resolve_confirm":
+    elif step == "resolve" and current and state == StaffState.RESOLVE_CONFIRM:
         await resolve_case(ctx, await _load(ctx, payload.case_id), ctx.dialog.data["answer"])
-    elif step.startswith("d") and current and state == "apology.date":
+    elif step.startswith("d") and current and state == ApologyState.DATE:
         try:
             day = datetime.strptime(step[1:], "%Y%m%d").date()
         except ValueError:  # not one of the dates offered
             raise stale_button(payload.case_id) from None
         await apology.date_chosen(ctx, await _load(ctx, payload.case_id), day)
-    elif step == "apology" and current and state == "apology.confirm":
+    elif step == "apology" and current and state == ApologyState.CONFIRM:
         await apology.confirm(ctx, await _load(ctx, payload.case_id))
     else:
         raise stale_button(payload.case_id)
 
 
-@router.state("apology")
+@router.state(ApologyState)
 async def apology_typed(ctx: Context) -> None:
     if ctx.message.kind is not Kind.TEXT or not ctx.message.text:
         await ctx.reply(Reply(_("Please write your answer as text, or send /huy to cancel.")))
@@ -149,7 +150,7 @@ async def apology_typed(ctx: Context) -> None:
     await apology.typed(ctx, await _load(ctx, ctx.dialog.data["case_id"]), ctx.message.text)
 
 
-@router.state("staff")
+@router.state(StaffState)
 async def staff_typed(ctx: Context) -> None:
     message, state = ctx.message, ctx.dialog.state
     if message.kind is not Kind.TEXT or not message.text:
@@ -157,30 +158,30 @@ async def staff_typed(ctx: Context) -> None:
         return
     case = await _load(ctx, ctx.dialog.data["case_id"])
     text = message.text
-    if state == "staff.reply":
+    if state == StaffState.REPLY:
         await send_reply(ctx, case, text)
-    elif state == "staff.ask":
+    elif state == StaffState.ASK:
         await ask_citizen(ctx, case, text)
-    elif state == "staff.transfer_reason":
+    elif state == StaffState.TRANSFER_REASON:
         await transfer_case(ctx, case, ctx.dialog.data["unit"], text)
-    elif state == "staff.merge_into":
+    elif state == StaffState.MERGE_INTO:
         survivor = await ctx.uow.cases.get_by_code(text.strip().upper())
         if survivor is None or not can_handle(ctx.actor, survivor):
             await ctx.reply(Reply(_("There is no case with that code among your unit's. "
                                     "Send the code again, or /huy to cancel.")))
             return
         assert case.id is not None
-        ctx.dialog.reset("staff.merge_reason", case_id=case.id, into=survivor.code)
+        ctx.dialog.reset(StaffState.MERGE_REASON, case_id=case.id, into=survivor.code)
         await ctx.reply(Reply(_("Why is {code} a duplicate of {into}? The reason is kept with "
                                 "both cases.").format(code=case.code, into=survivor.code),
                               buttons=((_cancel(case.id),),)))
-    elif state == "staff.merge_reason":
+    elif state == StaffState.MERGE_REASON:
         await merge_case(ctx, case, ctx.dialog.data["into"], text)
-    elif state == "staff.resolve":
+    elif state == StaffState.RESOLVE:
         answer = lifecycle.check_text(text, lifecycle.ANSWER_MIN, lifecycle.ANSWER_MAX)
         lifecycle.require_handler(ctx.actor, case, "resolve")
         assert case.id is not None
-        ctx.dialog.reset("staff.resolve_confirm", case_id=case.id, answer=answer)
+        ctx.dialog.reset(StaffState.RESOLVE_CONFIRM, case_id=case.id, answer=answer)
         await ctx.reply(Reply(_("This answer will be sent to the sender and {code} closed:"
                                 "\n\n{answer}").format(code=case.code, answer=answer),
                               buttons=((Button(_("Send final answer"),
@@ -231,9 +232,9 @@ async def ask_citizen(ctx: Context, case: Case, question: str) -> None:
     if case.reply_channel is not None:  # an SMS or email is answered by calling back
         return
     citizen_dialog = await ctx.uow.dialogs.load(case.channel, case.chat_id)
-    if citizen_dialog.state == "idle" and (case.channel, case.chat_id) != (
+    if citizen_dialog.state == MenuState.IDLE and (case.channel, case.chat_id) != (
             ctx.message.channel, ctx.message.chat_id):
-        citizen_dialog.reset("case.info", case_id=case.id)
+        citizen_dialog.reset(CaseState.INFO, case_id=case.id)
         await ctx.uow.dialogs.save(citizen_dialog, ctx.now)
 
 
@@ -306,12 +307,12 @@ async def answer_case(ctx: Context, payload: Payload) -> None:
         raise NotAllowed("answer")
     if not case.is_open:
         raise InvalidTransition("answer", case.status)
-    ctx.dialog.reset("case.info", case_id=case.id)
+    ctx.dialog.reset(CaseState.INFO, case_id=case.id)
     await ctx.reply(Reply(_("Write your answer for {code} (text, photo or location):").format(
         code=case.code)))
 
 
-@router.state("case.info")
+@router.state(CaseState.INFO)
 async def citizen_info(ctx: Context) -> None:
     sent = await replies.content(ctx)
     if sent is None:

@@ -18,6 +18,7 @@ from bot.i18n import _, format_date, format_datetime
 from bot.messages import Button, Kind, Reply, rows
 from bot.names import area_name, channel_name, consent_name, field_name, unit_name
 from bot.routing import Router
+from bot.states import StaffIntakeState
 from complaints.case import check_text
 from complaints.intake import (
     ConsentBasis,
@@ -32,7 +33,6 @@ from complaints.intake import (
 from complaints.phone import format_phone, normalize_phone
 
 router = Router()
-STATE = "take"
 
 
 def _button(label: str, step: str, value: str) -> Button:
@@ -54,20 +54,20 @@ async def start(ctx: Context) -> None:
             "This command is for staff who take PAKN by phone, by letter or at the desk. "
             "To send your own PAKN, write /phananh."), buttons=menu_buttons(ctx)))
         return
-    ctx.dialog.reset(f"{STATE}.origin")
+    ctx.dialog.reset(StaffIntakeState.ORIGIN)
     buttons = [_button(channel_name(o.value), "origin", o.value) for o in Origin]
     await ctx.reply(Reply(_("Filing a PAKN for a citizen. How did it come?"),
                           buttons=(*rows(buttons, 2), _cancel())))
 
 
-async def _ask(ctx: Context, state: str, text: str,
+async def _ask(ctx: Context, state: StaffIntakeState, text: str,
                *buttons: tuple[Button, ...]) -> None:
-    ctx.dialog.state = f"{STATE}.{state}"
+    ctx.dialog.state = state
     await ctx.reply(Reply(text, buttons=(*buttons, _cancel())))
 
 
 async def _ask_received(ctx: Context) -> None:
-    await _ask(ctx, "received", _(
+    await _ask(ctx, StaffIntakeState.RECEIVED, _(
         "When was it received? Write the time and date, like 14:30 05/12/2026, or press "
         "\"Now\"."), (_button(_("Now"), "received", "now"),))
 
@@ -75,24 +75,25 @@ async def _ask_received(ctx: Context) -> None:
 async def _ask_field(ctx: Context) -> None:
     buttons = [_button(f.name.in_language(ctx.language), "field", f.code)
                for f in ctx.directory.fields]
-    await _ask(ctx, "field", _("Which field is it about?"), *rows(buttons, 2))
+    await _ask(ctx, StaffIntakeState.FIELD, _("Which field is it about?"), *rows(buttons, 2))
 
 
 async def _ask_area(ctx: Context) -> None:
     buttons = [_button(a.name.in_language(ctx.language), "area", a.code)
                for a in ctx.directory.areas]
     buttons.append(_button(_("Province level / not sure"), "area", NO_AREA))
-    await _ask(ctx, "area", _("Which commune or ward is it about?"), *rows(buttons, 2))
+    await _ask(ctx, StaffIntakeState.AREA, _("Which commune or ward is it about?"),
+               *rows(buttons, 2))
 
 
 async def _ask_attachments(ctx: Context) -> None:
-    await _ask(ctx, "attach", _(
+    await _ask(ctx, StaffIntakeState.ATTACH, _(
         "Send photos of the letter or of what it shows (up to {count}), or press "
         "\"Continue\".").format(count=MAX_PHOTOS), (_button(_("Continue"), "attach", "done"),))
 
 
 async def _ask_consent(ctx: Context) -> None:
-    await _ask(ctx, "consent", _(
+    await _ask(ctx, StaffIntakeState.CONSENT, _(
         "Did the citizen agree to the processing of their personal data for handling this "
         "PAKN? Record how they agreed; without their agreement, do not file it."),
         (_button(consent_name(ConsentBasis.ORAL), "consent", ConsentBasis.ORAL.value),
@@ -121,7 +122,7 @@ def _summary(ctx: Context) -> str:
 
 
 async def _ask_confirm(ctx: Context) -> None:
-    ctx.dialog.state = f"{STATE}.confirm"
+    ctx.dialog.state = StaffIntakeState.CONFIRM
     await ctx.reply(Reply(_summary(ctx) + "\n\n" + _("File it?"), buttons=((
         _button(_("File"), "confirm", "file"), *_cancel()),), sensitive=True))
 
@@ -131,9 +132,9 @@ async def chosen(ctx: Context, payload: Payload) -> None:
     assert isinstance(payload, TakeStep)
     state, data = ctx.dialog.state, ctx.dialog.data
     step, value = payload.step, payload.value
-    if not state.startswith(f"{STATE}."):
+    if not StaffIntakeState.holds(state):
         raise stale_button()
-    here = state.removeprefix(f"{STATE}.")
+    here = StaffIntakeState(state).step
     if step == "cancel":
         ctx.dialog.reset()
         await ctx.reply(Reply(_("Cancelled. Nothing was filed."), buttons=menu_buttons(ctx)))
@@ -144,10 +145,11 @@ async def chosen(ctx: Context, payload: Payload) -> None:
         await _ask_received(ctx)
     elif step == "received" and value == "now":
         data["received"] = ctx.now.isoformat()
-        await _ask(ctx, "name", _("The citizen's full name:"))
+        await _ask(ctx, StaffIntakeState.NAME, _("The citizen's full name:"))
     elif step == "phone" and value == "-":
         data["phone"] = None
-        await _ask(ctx, "address", _("The citizen's address (where an answer can be sent):"))
+        await _ask(ctx, StaffIntakeState.ADDRESS,
+                   _("The citizen's address (where an answer can be sent):"))
     elif step == "email" and value == "-":
         data["email"] = None
         await _ask_field(ctx)
@@ -156,8 +158,9 @@ async def chosen(ctx: Context, payload: Payload) -> None:
         await _ask_area(ctx)
     elif step == "area" and (value == NO_AREA or ctx.directory.has_area(value)):
         data["area"] = None if value == NO_AREA else value
-        await _ask(ctx, "text", _("What does the citizen report or propose? Write it as they "
-                                  "said or wrote it (at least 20 characters)."))
+        await _ask(ctx, StaffIntakeState.TEXT, _(
+            "What does the citizen report or propose? Write it as they said or wrote it (at "
+            "least 20 characters)."))
     elif step == "attach" and value == "done":
         await _ask_consent(ctx)
     elif step == "consent" and value in set(ConsentBasis):
@@ -169,33 +172,35 @@ async def chosen(ctx: Context, payload: Payload) -> None:
         raise stale_button()
 
 
-@router.state(STATE)
+@router.state(StaffIntakeState)
 async def typed(ctx: Context) -> None:
     state, message, data = ctx.dialog.state, ctx.message, ctx.dialog.data
     text = (message.text or "") if message.kind is Kind.TEXT else None
-    if state == f"{STATE}.attach" and message.kind is Kind.PHOTO and message.photo:
+    if state == StaffIntakeState.ATTACH and message.kind is Kind.PHOTO and message.photo:
         await _photo(ctx)
     elif text is None:
         await ctx.reply(Reply(_("Please answer the question above, use its buttons, or "
                                 "send /huy to cancel.")))
-    elif state == f"{STATE}.received":
+    elif state == StaffIntakeState.RECEIVED:
         data["received"] = check_received(parse_received(text, ctx.now, ctx.tz),
                                           ctx.now).isoformat()
-        await _ask(ctx, "name", _("The citizen's full name:"))
-    elif state == f"{STATE}.name":
+        await _ask(ctx, StaffIntakeState.NAME, _("The citizen's full name:"))
+    elif state == StaffIntakeState.NAME:
         data["name"] = check_name(text)
-        await _ask(ctx, "phone", _("The citizen's phone number (a text message with the "
-                                   "tracking code goes to it):"), _skip("phone"))
-    elif state == f"{STATE}.phone":
+        await _ask(ctx, StaffIntakeState.PHONE, _("The citizen's phone number (a text message "
+                                                  "with the tracking code goes to it):"),
+                   _skip("phone"))
+    elif state == StaffIntakeState.PHONE:
         data["phone"] = normalize_phone(text)
-        await _ask(ctx, "address", _("The citizen's address (where an answer can be sent):"))
-    elif state == f"{STATE}.address":
+        await _ask(ctx, StaffIntakeState.ADDRESS,
+                   _("The citizen's address (where an answer can be sent):"))
+    elif state == StaffIntakeState.ADDRESS:
         data["address"] = check_address(text)
-        await _ask(ctx, "email", _("The citizen's email address:"), _skip("email"))
-    elif state == f"{STATE}.email":
+        await _ask(ctx, StaffIntakeState.EMAIL, _("The citizen's email address:"), _skip("email"))
+    elif state == StaffIntakeState.EMAIL:
         data["email"] = check_email(text)
         await _ask_field(ctx)
-    elif state == f"{STATE}.text":
+    elif state == StaffIntakeState.TEXT:
         data["text"] = check_text(text)
         await _ask_attachments(ctx)
     else:

@@ -29,6 +29,7 @@ from bot.messages import Button, Kind, Reply, rows
 from bot.names import unit_name
 from bot.ports import NewRating, Stored
 from bot.routing import Router
+from bot.states import SurveyState
 from bot.surveys import PREFIX, questionnaire, token_hash
 from complaints.case import check_text
 from complaints.dossiers import Dossier
@@ -81,7 +82,7 @@ async def for_dossier(ctx: Context, dossier: Dossier) -> None:
 async def rate_command(ctx: Context) -> None:
     draft = await ctx.uow.surveys.draft(ctx.account.id)
     if draft:
-        ctx.dialog.reset("survey.resume")
+        ctx.dialog.reset(SurveyState.RESUME)
         await ctx.reply(Reply(_("You have a survey you did not finish: {procedure}. Continue "
                                 "it?").format(procedure=_procedure_name(ctx, draft)),
                               buttons=((Button(_("Continue"), _choice("resume", "yes")),
@@ -91,7 +92,7 @@ async def rate_command(ctx: Context) -> None:
 
 
 async def _ask_field(ctx: Context) -> None:
-    ctx.dialog.reset("survey.field")
+    ctx.dialog.reset(SurveyState.FIELD)
     fields = [f for f in ctx.directory.fields
               if any(p.field == f.code for p in ctx.directory.procedures)]
     fields += [f for f in ctx.directory.fields if f not in fields]
@@ -105,31 +106,31 @@ async def _ask_field(ctx: Context) -> None:
 async def chosen(ctx: Context, payload: Payload) -> None:
     assert isinstance(payload, SurveyChoice)
     state, data, step, value = ctx.dialog.state, ctx.dialog.data, payload.step, payload.value
-    if step == "cancel" and state.startswith("survey."):
+    if step == "cancel" and SurveyState.holds(state):
         await cancel(ctx)
-    elif step == "resume" and state == "survey.resume":
+    elif step == "resume" and state == SurveyState.RESUME:
         draft = await ctx.uow.surveys.draft(ctx.account.id)
         if value == "yes" and draft:
             await _resume(ctx, draft)
         else:
             await ctx.uow.surveys.drop_draft(ctx.account.id)
             await _ask_field(ctx)
-    elif step == "field" and state == "survey.field" and ctx.directory.has_field(value):
+    elif step == "field" and state == SurveyState.FIELD and ctx.directory.has_field(value):
         data["field"] = value
         await _ask_procedure(ctx)
-    elif step == "procedure" and state == "survey.procedure" and (
+    elif step == "procedure" and state == SurveyState.PROCEDURE and (
             value == OTHER or any(p.code == value for p in ctx.directory.procedures)):
         data["procedure"] = None if value == OTHER else value
         await _ask_place(ctx)
-    elif step == "place" and state == "survey.place" and (
+    elif step == "place" and state == SurveyState.PLACE and (
             value == OTHER or ctx.directory.has_area(value)):
         area = None if value == OTHER else value
         unit = ctx.directory.route(data["field"], area).code
         await _start(ctx, {"procedure": data.get("procedure"), "field": data["field"],
                            "unit": unit, "token": None, "dossier": None})
-    elif step == "skip" and state in ("survey.reason", "survey.q"):
+    elif step == "skip" and state in (SurveyState.REASON, SurveyState.Q):
         await _skip(ctx)
-    elif step == "pakn" and state == "survey.done":
+    elif step == "pakn" and state == SurveyState.DONE:
         draft = ctx.dialog.data
         await begin_intake(ctx, field=draft.get("field"),
                            text=_pakn_text(ctx, draft.get("procedure"), draft.get("reason")))
@@ -138,7 +139,7 @@ async def chosen(ctx: Context, payload: Payload) -> None:
 
 
 async def _ask_procedure(ctx: Context) -> None:
-    ctx.dialog.state = "survey.procedure"
+    ctx.dialog.state = SurveyState.PROCEDURE
     field = ctx.dialog.data["field"]
     buttons = [Button(f"{p.name.in_language(ctx.language)} ({p.code})",
                       _choice("procedure", p.code))
@@ -148,7 +149,7 @@ async def _ask_procedure(ctx: Context) -> None:
 
 
 async def _ask_place(ctx: Context) -> None:
-    ctx.dialog.state = "survey.place"
+    ctx.dialog.state = SurveyState.PLACE
     buttons = [Button(a.name.in_language(ctx.language), _choice("place", a.code))
                for a in ctx.directory.areas]
     buttons.append(Button(_("At the province's service centre"), _choice("place", OTHER)))
@@ -191,7 +192,7 @@ async def _ask(ctx: Context, draft: dict[str, Any]) -> None:
         await _finish(ctx, draft)
         return
     question = questions[draft["index"]]
-    ctx.dialog.reset("survey.q", **draft)
+    ctx.dialog.reset(SurveyState.Q, **draft)
     await ctx.uow.surveys.save_draft(ctx.account.id, draft, ctx.now)
     number = _("Question {number} of {total}").format(number=draft["index"] + 1,
                                                         total=len(questions))
@@ -209,7 +210,7 @@ async def _ask(ctx: Context, draft: dict[str, Any]) -> None:
 async def answered(ctx: Context, payload: Payload) -> None:
     assert isinstance(payload, Answer)
     draft = dict(ctx.dialog.data)
-    questions = _questions(draft) if ctx.dialog.state == "survey.q" else []
+    questions = _questions(draft) if ctx.dialog.state == SurveyState.Q else []
     index = draft.get("index", 0)
     if (not questions or index >= len(questions) or questions[index].id != payload.question
             or not 1 <= payload.score <= 5):
@@ -217,7 +218,7 @@ async def answered(ctx: Context, payload: Payload) -> None:
     draft["answers"] = {**draft["answers"], payload.question: payload.score}
     draft["index"] = index + 1
     if payload.question == "overall" and payload.score <= LOW_SCORE:
-        ctx.dialog.reset("survey.reason", **draft)
+        ctx.dialog.reset(SurveyState.REASON, **draft)
         await ctx.uow.surveys.save_draft(ctx.account.id, draft, ctx.now)
         await ctx.reply(Reply(_("We are sorry. What went wrong? Write it in a few words, or "
                                 "press \"Skip\"."),
@@ -228,21 +229,21 @@ async def answered(ctx: Context, payload: Payload) -> None:
 
 async def _skip(ctx: Context) -> None:
     draft = dict(ctx.dialog.data)
-    if ctx.dialog.state == "survey.q":
+    if ctx.dialog.state == SurveyState.Q:
         draft["index"] = draft.get("index", 0) + 1
     await _ask(ctx, draft)
 
 
-@router.state("survey")
+@router.state(SurveyState)
 async def typed(ctx: Context) -> None:
     state, draft = ctx.dialog.state, dict(ctx.dialog.data)
     text = ctx.message.text if ctx.message.kind is Kind.TEXT else None
-    questions = _questions(draft) if state == "survey.q" else []
+    questions = _questions(draft) if state == SurveyState.Q else []
     index = draft.get("index", 0)
-    if state == "survey.reason" and text:
+    if state == SurveyState.REASON and text:
         draft["reason"] = check_text(text, 2, COMMENT_MAX)
         await _ask(ctx, draft)
-    elif state == "survey.q" and text and index < len(questions) and \
+    elif state == SurveyState.Q and text and index < len(questions) and \
             questions[index].kind == "text":
         draft["comment"] = check_text(text, 1, COMMENT_MAX)
         draft["index"] = index + 1
@@ -288,7 +289,7 @@ async def _finish(ctx: Context, draft: dict[str, Any]) -> None:
         await ctx.reply(Reply(_("Thank you! Your answers were recorded."),
                               buttons=menu_buttons(ctx)))
         return
-    ctx.dialog.reset("survey.done", field=draft["field"], procedure=draft.get("procedure"),
+    ctx.dialog.reset(SurveyState.DONE, field=draft["field"], procedure=draft.get("procedure"),
                      reason=draft.get("reason"))
     await ctx.reply(Reply(_("Thank you! Your answers were recorded. Would you like to send a "
                             "PAKN about the problem, so that the unit answers you?"),

@@ -36,8 +36,9 @@ from bot.web.dashboard import DashboardPages
 from bot.web.desk import NONCE, new_nonce
 from bot.web.filters import Filters
 from bot.web.public import (
-    CHARTS,
     beside_cards,
+    chart_kinds,
+    chart_links,
     chart_svg,
     columns,
     current_quarter,
@@ -128,7 +129,7 @@ class Admin(DashboardPages):
                            beside=beside_cards(report, directory, language),
                            inclusions=inclusion_notes(report, directory, language,
                                                       self.settings.tz),
-                           columns=columns(language),
+                           columns=columns(language), charts=chart_links(language),
                            tables=tables, directory=directory, query=query,
                            channels=channels, chart_query=urlencode(query),
                            end_of_day=end_of_day)
@@ -195,7 +196,7 @@ class Admin(DashboardPages):
     async def chart(self, request: web.Request) -> web.Response:
         viewer = await self.sessions.require(request, admin=True)
         kind = request.match_info["kind"]
-        if kind not in CHARTS:
+        if kind not in chart_kinds():
             raise web.HTTPNotFound()
         form, report, directory = await self._report(request)
         form.refuse()

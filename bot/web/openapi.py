@@ -2,11 +2,10 @@
 XML twins have the same arguments) and of the dossiers pushed by the one-stop system,
 served at /api/openapi.json."""
 
-from functools import cache
 from typing import Any
 
 from complaints.dossiers import COLUMNS, REQUIRED, Status
-from surveys.indicators import APOLOGISED, UNVERIFIED, Indicator
+from surveys.indicators import figures, judged
 
 JSON = "application/json"
 CSV = "text/csv"
@@ -76,13 +75,17 @@ RATE = {"type": "object", "required": ["numerator", "denominator", "rate", "targ
                              "or no target"),
             "ci_low": _nullable("number", description="95% Wilson interval"),
             "ci_high": _nullable("number")}}
-_RATES = [*(i.value for i in Indicator), UNVERIFIED, APOLOGISED]
-INDICATORS = {"type": "object", "required": _RATES,
-              "description": "satisfaction counts verified ratings (tied to a known dossier, "
-                             "one per dossier), and unverified ones only where an "
-                             "administrator included them (unverified_included); "
-                             f"{UNVERIFIED} and {APOLOGISED} are figures with no target",
-              "properties": {k: _ref("Rate") for k in _RATES}}
+
+
+def _indicators() -> dict[str, Any]:
+    """The registered indicators and figures (surveys.indicators)."""
+    rates = [d.key for d in (*judged(), *figures())]
+    notes = [d.api_note for d in judged() if d.api_note]
+    notes.append(" and ".join(d.key for d in figures()) + " are figures with no target")
+    return {"type": "object", "required": rates, "description": "; ".join(notes),
+            "properties": {k: _ref("Rate") for k in rates}}
+
+
 BY_CODE = {"type": "object", "additionalProperties": _ref("Indicators")}
 NAMES = {"type": "object", "additionalProperties": {"type": "string"}}
 REPORT = {"allOf": [_ref("Indicators"), {
@@ -329,7 +332,6 @@ def _paths() -> dict[str, Any]:
     }
 
 
-@cache
 def openapi() -> dict[str, Any]:
     return {
         "openapi": "3.0.3",
@@ -345,7 +347,7 @@ def openapi() -> dict[str, Any]:
         },
         "paths": _paths(),
         "components": {"schemas": {
-            "Rate": RATE, "Indicators": INDICATORS, "Report": REPORT,
+            "Rate": RATE, "Indicators": _indicators(), "Report": REPORT,
             "PublishedCase": PUBLISHED_CASE, "CasePage": CASE_PAGE, "Service": SERVICE,
             "ServiceDefinition": DEFINITION, "ServiceRequest": SERVICE_REQUEST,
             "Created": CREATED, "NewRequest": NEW_REQUEST, "Errors": ERRORS,

@@ -35,11 +35,10 @@ from complaints.directory import Directory
 from storage.errors import StorageError
 from storage.uow import Store
 from surveys.errors import PeriodError
-from surveys.indicators import APOLOGISED, UNVERIFIED, Indicator, Indicators, Rate
+from surveys.indicators import Indicators, Rate, figures, judged
 from surveys.periods import Period, parse_period
 from surveys.report import GROUPS, Report, Scope
 
-INDICATORS = (*(i.value for i in Indicator), UNVERIFIED, APOLOGISED)
 CSV_GROUPS = ("overall", *GROUPS, "month")
 INDICATOR_COLUMNS = ("period", "group", "code", "name", "indicator", "numerator",
                      "denominator", "rate", "target", "met", "ci_low", "ci_high")
@@ -218,7 +217,7 @@ def _indicator_rows(report: Report, names: dict[str, dict[str, str]]) -> Iterato
         groups += [(group, code, indicators) for code, indicators in values.items()]
     groups += [("month", month, indicators) for month, indicators in report.months]
     for group, code, indicators in groups:
-        for key in INDICATORS:
+        for key in (d.key for d in (*judged(), *figures())):
             rate: Rate = indicators[key]
             low, high = rate.interval or (None, None)
             yield [label, group, code, names.get(group, {}).get(code, code), key,

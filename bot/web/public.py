@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from babel.numbers import format_percent
 
-from bot.charts import bar_chart, by_field, by_unit, dossiers_by_field, trend_chart
+from bot.charts import indicator_chart
 from bot.i18n import _, use_locale
 from bot.names import area_name, channel_name, field_name, unit_name
 from bot.reports import (
@@ -29,7 +29,7 @@ from bot.web.published import Published, clean, publish
 from bot.web.render import day, page, percent
 from complaints.directory import Directory
 from storage.uow import Store
-from surveys.indicators import Indicator, Indicators, Rate
+from surveys.indicators import Indicators, Rate, charts, judged
 from surveys.periods import Period
 from surveys.report import AsOf, Report, Scope
 
@@ -135,7 +135,7 @@ class PublicSite:
                     beside=beside_cards(report, directory, language),
                     inclusions=inclusion_notes(report, directory, language,
                                                self.settings.tz),
-                    columns=columns(language),
+                    columns=columns(language), charts=chart_links(language),
                     units=group_rows(report, directory, "unit", language),
                     fields=group_rows(report, directory, "field", language), choices=choices,
                     authority=directory.name.in_language(language),
@@ -146,7 +146,7 @@ class PublicSite:
     async def chart(self, request: web.Request) -> web.Response:
         language = PREFIXES[self._prefix(request)]
         kind = request.match_info["kind"]
-        if kind not in CHARTS:
+        if kind not in chart_kinds():
             raise web.HTTPNotFound()
         form, period, as_of = self._asked(request)
         form.refuse()
@@ -204,28 +204,28 @@ def group_rows(report: Report, directory: Directory, group: str,
     with use_locale(language):
         return [{"code": code, "name": channel_name(str(code)) if group == "channel"
                  else names.get(str(code), str(code)),
-                 **{key.value: shown(indicators[key], language) for key in Indicator}}
+                 **{d.key: shown(indicators[d.key], language) for d in judged()}}
                 for code, indicators in report.groups.get(group, {}).items()]
 
 
 def chart_svg(kind: str, report: Report, directory: Directory, language: str) -> bytes:
+    """The chart of a kind chart_kinds() lists."""
     with use_locale(language):
-        if kind == "fields":
-            return bar_chart(by_field(report, directory, language),
-                             _("Satisfaction with procedures by field ({period})").format(
-                                 period=report.period.label))
-        if kind == "units":
-            return bar_chart(by_unit(report, directory, language),
-                             _("PAKN handled on time by unit ({period})").format(
-                                 period=report.period.label))
-        if kind == "dossiers":
-            return bar_chart(dossiers_by_field(report, directory, language),
-                             _("Dossiers settled on time by field ({period})").format(
-                                 period=report.period.label))
-        return trend_chart(report)
+        svg = indicator_chart(kind, report, directory, language)
+    assert svg is not None
+    return svg
 
 
-CHARTS = ("fields", "units", "dossiers", "trend")
+def chart_kinds() -> list[str]:
+    """The charts a page shows: each indicator's that has one, then month by month."""
+    return [*(chart.slug for chart in charts()), "trend"]
+
+
+def chart_links(language: str) -> list[tuple[str, str]]:
+    """The charts as a page shows them: kind and text alternative."""
+    with use_locale(language):
+        return [*((chart.slug, _(chart.alt)) for chart in charts()),
+                ("trend", _("The indicators month by month."))]
 
 
 def overall_cards(indicators: Indicators, language: str) -> list[tuple[str, str, ShownRate]]:

@@ -16,7 +16,7 @@ from bot.names import CHANNELS
 from bot.surveys import questionnaire
 from complaints.case import Status
 from complaints.dossiers import Status as DossierStatus
-from surveys.indicators import Indicator
+from surveys.indicators import DEFINITIONS, charts
 from tests.web.site import Site
 from tests.web.test_sign_in import ADMIN, people
 
@@ -27,13 +27,13 @@ ADMIN_PAGES = ["/quan-tri/chi-so?period=" + PERIOD, "/quan-tri/ho-so?status=all"
 PUBLIC_PAGES = [f"/cong-khai?period={PERIOD}", f"/public?period={PERIOD}", "/cong-khai/pakn",
                 "/public/pakn"]
 CHARTS = [f"{prefix}/bieu-do/{kind}.svg?period={PERIOD}" for prefix in ("/cong-khai", "/public")
-          for kind in ("fields", "units", "dossiers", "trend")]
+          for kind in (*(chart.slug for chart in charts()), "trend")]
 
 
 def codes() -> set[str]:
     """The internal codes that have names; each is a word of letters, digits and _."""
     found = {*(s.value for s in Status), *(s.value for s in DossierStatus),
-             *(i.value for i in Indicator), *CHANNELS,
+             *(d.key for d in DEFINITIONS), *CHANNELS,
              *(q.id for q in questionnaire().questions)}
     return {code for code in found if code.lower() == code and len(code) > 3}
 
