@@ -210,7 +210,11 @@ class Service:
         self.env.update(PAKN_DATABASE_URL=database_url, PAKN_HOST="127.0.0.1",
                         PAKN_PORT=str(port), PAKN_TELEGRAM_TOKEN=TOKEN,
                         PAKN_TELEGRAM_API_URL=fake_url, PAKN_TELEGRAM_WEBHOOK_SECRET=SECRET,
-                        PAKN_PUBLIC_URL=self.url, PYTHONPATH=str(ROOT))
+                        PAKN_PUBLIC_URL=self.url, PYTHONPATH=str(ROOT),
+                        # The generator posts every citizen's update from one address,
+                        # as the echo bot (which caps nothing) gets them: the per-client
+                        # connection cap would answer 429 past 100.
+                        PAKN_MAX_CONNECTIONS_PER_CLIENT=str(max(100, 2 * CITIZENS)))
         self.workdir = workdir
         self.log = workdir / "service.log"
 
