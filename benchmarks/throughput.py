@@ -366,8 +366,8 @@ NOTES = [
     "Telegram limits switched off, to compare processing with the echo bot, which paces "
     "nothing. 'as shipped' keeps 30 messages/s overall and 1 per second per chat (after a "
     "burst of 3): answering at once it could not exceed about 28 updates/s.",
-    "Phases: one update at a time, so each claim of owed messages finds one; under load "
-    "one claim leases many, and its share is smaller.",
+    "Phases: one update at a time; the messages an update owes are leased as they are "
+    "put and handed to the outbox as it commits, so no claim is needed for them.",
 ]
 
 
