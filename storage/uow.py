@@ -96,7 +96,7 @@ class SqlUnitOfWork:
     async def savepoint(self) -> AsyncIterator[None]:
         """Undo what the block wrote if it raises, keeping the rest of the transaction."""
         nested = await self.session.begin_nested()
-        owed = self.outbox.mark()
+        owed, written = self.outbox.mark(), dict(self.dialogs.written)
         try:
             yield
             # Releasing the savepoint flushes and talks to the database: it fails the
@@ -109,6 +109,7 @@ class SqlUnitOfWork:
         except BaseException:
             await nested.rollback()
             self.outbox.undo_to(owed)
+            self.dialogs.written = written
             raise
 
 
