@@ -141,6 +141,9 @@ class OutboxDispatcher:
         """Per chat, the messages leased here and not recorded yet, in order."""
         self._stalled: set[tuple[str, str]] = set()
         """Chats whose message waits for a retry: the next ones wait for the queue."""
+        self._deferred: dict[str, set[int]] = {}
+        """Per channel, messages put off by a failure of the channel (not a 429) since
+        its last success: its next success brings them forward."""
         self._outcomes: list[_Outcome] = []
         self._recording: asyncio.Task[None] | None = None
         self._closing = False
@@ -364,28 +367,38 @@ class OutboxDispatcher:
     async def _record(self, queue: OutboxQueue, batch: list[_Outcome], now: datetime) -> None:
         sent: list[tuple[int, str | None]] = []
         released: list[int] = []
+        forward: list[int] = []
         for done in batch:
             item, outcome = done.item, done.outcome
+            channel = item.chat.channel
             with request_scope(item.request_id):
                 if outcome is None:
                     released.append(item.id)
                 elif isinstance(outcome, Sent):
-                    log.debug("outbox: message %s to %s sent", item.id, item.chat.channel)
+                    log.debug("outbox: message %s to %s sent", item.id, channel)
                     sent.append((item.id, outcome.external_id))
                     await self._forget(queue, item)
-                else:
-                    await self._record_failure(queue, item, outcome, now)
+                    # The channel is back: what its outage put off need not wait out
+                    # the backoff.
+                    forward.extend(self._deferred.pop(channel, ()))
+                elif await self._record_failure(queue, item, outcome, now):
+                    self._deferred.setdefault(channel, set()).add(item.id)
         if sent:
             await queue.mark_sent(sent, now)
         if released:
             await queue.release(released)
+        if forward:
+            log.info("outbox: %d messages put off by an outage are due now", len(forward))
+            await queue.due_now(forward, now)
+            self._wanted = True
         # Counted once written, not again when a batch is written a second time.
         for done in batch:
             if done.outcome is not None:
                 _count(done.item, done.outcome)
 
     async def _record_failure(self, queue: OutboxQueue, item: Queued,
-                              outcome: RetryLater | Undeliverable, now: datetime) -> None:
+                              outcome: RetryLater | Undeliverable, now: datetime) -> bool:
+        """True when the message was put off by a failure of the channel."""
         if isinstance(outcome, Undeliverable):
             log.warning("outbox: message %s to %s undeliverable: %s", item.id,
                         item.chat.channel, outcome.reason)
@@ -395,8 +408,9 @@ class OutboxDispatcher:
             await queue.mark_undeliverable(item.id, _gave_up(item, outcome), now)
         else:
             await self._retry(queue, item, outcome, now)
-            return
+            return not outcome.flood
         await self._forget(queue, item)
+        return False
 
     async def _forget(self, queue: OutboxQueue, item: Queued) -> None:
         sender = self.senders[item.chat.channel]

@@ -39,6 +39,9 @@ _PENDING_AFTER = (select(_TABLE.c.id).where(
 _SENT = (update(_TABLE).where(_TABLE.c.id == bindparam("row_id"))
          .values(status=SENT, sent_at=bindparam("now"), external_id=bindparam("external_id"),
                  lease_until=None, attempts=_TABLE.c.attempts + 1, last_error=None))
+_DUE_NOW = (update(_TABLE).where(_TABLE.c.id == bindparam("row_id"),
+                                  _TABLE.c.status == PENDING, _TABLE.c.lease_until.is_(None))
+            .values(next_attempt_at=bindparam("now")))
 _RELEASE = update(_TABLE).where(_TABLE.c.id == bindparam("row_id")).values(lease_until=None)
 
 
@@ -214,6 +217,11 @@ class SqlOutboxRepository:
         await self.session.execute(_SENT, [
             {"row_id": row_id, "external_id": external_id, "now": now}
             for row_id, external_id in sent])
+
+    async def due_now(self, ids: list[int], now: datetime) -> None:
+        """Waiting messages tried again now rather than when their backoff ends (those
+        still pending and not leased)."""
+        await self.session.execute(_DUE_NOW, [{"row_id": row_id, "now": now} for row_id in ids])
 
     async def release(self, ids: list[int]) -> None:
         """Leased messages given back unsent, for the next claim."""
