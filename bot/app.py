@@ -166,6 +166,7 @@ class Service:
                 settings.mail_from, self.media, self.rating_link))
         self.outbox = OutboxDispatcher(self.store, senders, clock,
                                        lease_seconds=settings.outbox_lease, share=workers)
+        self.dispatcher.delivery = self.outbox
         self.scheduler = Scheduler(self.store, settings, self.calendars, clock,
                                    on_commit=self.outbox.wake,
                                    upkeep=Upkeep(self.store, settings, clock))

@@ -21,7 +21,7 @@ from bot.logs import current_request_id, request_scope
 from bot.messages import IncomingMessage, Kind, Reply
 from bot.metrics import UPDATES
 from bot.notify import Notifier
-from bot.ports import Chat, UnitOfWork
+from bot.ports import Chat, LeaseHolder, Queued, UnitOfWork
 from bot.routing import Router
 from bot.sanitise import clean
 from bot.settings import Settings
@@ -38,6 +38,14 @@ T = TypeVar("T")
 
 class Store(Protocol):
     def unit_of_work(self) -> AbstractAsyncContextManager[UnitOfWork]: ...
+
+
+class Delivery(LeaseHolder, Protocol):
+    """Who sends the messages a transaction owes once it commits (bot.outbox)."""
+
+    lease_seconds: float
+
+    def hand_over(self, items: list[Queued]) -> None: ...
 
 
 def utcnow() -> datetime:
@@ -57,6 +65,10 @@ class Dispatcher:
         self.clock = clock
         self.on_commit = on_commit
         self.flood = flood
+        self.delivery: Delivery | None = None
+        """Set, the messages each update owes are leased for it as they are put, and
+        handed to it on commit: no claim from the queue. Otherwise `on_commit` wakes
+        whoever claims them."""
         self._key: bytes | None = None
         """The key of erased people's pseudonyms (bot.core.privacy), read once."""
 
@@ -134,6 +146,8 @@ class Dispatcher:
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 async with self.store.unit_of_work() as uow:
+                    if self.delivery is not None:
+                        uow.outbox.lease_new(self.delivery, self.delivery.lease_seconds)
                     ctx = await self._open(uow, message, account_id)
                     if ctx is None:
                         return None
@@ -144,7 +158,10 @@ class Dispatcher:
                     raise
                 log.info("conflict on %s update %s, processing again", message.channel,
                          message.update_key)
-        self.on_commit()
+        if uow.outbox.leased and self.delivery is not None:
+            self.delivery.hand_over(uow.outbox.leased)
+        if uow.outbox.unleased:
+            self.on_commit()
         return result
 
     async def _open(self, uow: UnitOfWork, message: IncomingMessage,

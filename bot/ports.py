@@ -26,6 +26,7 @@ from storage.records import (
     Follower,
     IntakeRecord,
     Invite,
+    LeaseHolder,
     NewRating,
     Outgoing,
     Override,
@@ -51,6 +52,7 @@ __all__ = [
     "Follower",
     "IntakeRecord",
     "Invite",
+    "LeaseHolder",
     "NewRating",
     "OutboxQueue",
     "Outgoing",
@@ -117,6 +119,10 @@ class InboundRepository(Protocol):
 
 
 class OutboxRepository(Protocol):
+    leased: list[Queued]
+    unleased: bool
+
+    def lease_new(self, holder: LeaseHolder, lease_seconds: float) -> None: ...
     async def enqueue(self, message: Outgoing, now: datetime) -> int | None: ...
     async def cards(self, case_id: int) -> list[tuple[int, Chat, int]]: ...
     async def last_failure(self, case_id: int, chat: Chat) -> tuple[str, datetime] | None: ...
@@ -353,8 +359,9 @@ class OutboxQueue(Protocol):
 
     async def claim_due(self, now: datetime, limit: int, lease_seconds: float,
                         channels: list[str]) -> list[Queued]: ...
-    async def mark_sent(self, delivery_id: int, external_id: str | None,
-                        now: datetime) -> None: ...
+    async def mark_sent(self, sent: list[tuple[int, str | None]], now: datetime) -> None: ...
+    async def release(self, ids: list[int]) -> None: ...
+    async def due_now(self, ids: list[int], now: datetime) -> None: ...
     async def mark_retry(self, delivery_id: int, at: datetime, error: str,
                          counted: bool = True) -> None: ...
     async def mark_undeliverable(self, delivery_id: int, reason: str,

@@ -1,44 +1,63 @@
 """Conversation state per chat, and the record of every update received."""
 
-import copy
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.errors import Conflict
 from storage.models import DialogRow, InboundRow, OutboxRow
 from storage.outbox import PURGED, SENT
 from storage.records import Dialog
 from storage.upsert import insert_for
 
+_DIALOGS: Table = DialogRow.__table__  # type: ignore[assignment]
+_THIS_CHAT = (_DIALOGS.c.channel == bindparam("in_channel"),
+              _DIALOGS.c.chat_id == bindparam("in_chat"))
+# Built once, with bound parameters, so SQLAlchemy compiles each once too.
+_LOAD = select(_DIALOGS.c.state, _DIALOGS.c.data, _DIALOGS.c.version).where(*_THIS_CHAT)
+_ADD = insert(_DIALOGS).values(
+    channel=bindparam("channel"), chat_id=bindparam("chat_id"), state=bindparam("state"),
+    data=bindparam("data"), updated_at=bindparam("now"), version=1)
+_CHANGE = update(_DIALOGS).where(*_THIS_CHAT, _DIALOGS.c.version == bindparam("expected")) \
+    .values(state=bindparam("state"), data=bindparam("data"), updated_at=bindparam("now"),
+            version=bindparam("expected") + 1)
+
 
 class SqlDialogRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self.written: dict[tuple[str, str], int] = {}
+        """The versions this transaction wrote, per chat."""
 
     async def load(self, channel: str, chat_id: str) -> Dialog:
-        row = await self.session.get(DialogRow, (channel, chat_id), populate_existing=True)
+        row = (await self.session.execute(
+            _LOAD, {"in_channel": channel, "in_chat": chat_id})).first()
         if row is None:
             return Dialog(channel=channel, chat_id=chat_id)
-        # A deep copy: the handler may change nested lists, and the row must keep what
-        # was loaded for SQLAlchemy to see the change.
-        return Dialog(channel=channel, chat_id=chat_id, state=row.state,
-                      data=copy.deepcopy(row.data), version=row.version)
+        return Dialog(channel=channel, chat_id=chat_id, state=row.state, data=row.data,
+                      version=row.version)
 
     async def save(self, dialog: Dialog, now: datetime) -> None:
         """Write the state back. The row's version column makes a concurrent change by
-        another worker fail this transaction (StaleDataError, or IntegrityError for a
-        first message), and the dispatcher processes the message again."""
+        another worker fail this transaction (Conflict, or IntegrityError for a first
+        message), and the dispatcher processes the message again."""
         if dialog.discarded:
             return
-        row = await self.session.get(DialogRow, (dialog.channel, dialog.chat_id))
-        if row is None:
-            row = DialogRow(channel=dialog.channel, chat_id=dialog.chat_id)
-            self.session.add(row)
-        row.state, row.data, row.updated_at = dialog.state, dict(dialog.data), now
-        await self.session.flush()
-        dialog.version = row.version
+        chat = (dialog.channel, dialog.chat_id)
+        # Written already in this transaction (from another copy of the state): the row
+        # is this transaction's until it ends, the last write wins.
+        expected = self.written.get(chat, dialog.version)
+        values = {"state": dialog.state, "data": dict(dialog.data), "now": now}
+        if expected == 0:
+            await self.session.execute(_ADD, values | {"channel": dialog.channel,
+                                                       "chat_id": dialog.chat_id})
+        elif (await self.session.execute(_CHANGE, values | {
+                "in_channel": dialog.channel, "in_chat": dialog.chat_id, "expected": expected})
+              ).rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict(f"the state of {dialog.channel} chat {dialog.chat_id} changed")
+        self.written[chat] = dialog.version = expected + 1
 
 
 class SqlInboundRepository:

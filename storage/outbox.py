@@ -3,14 +3,15 @@
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import Insert, Table, and_, bindparam, exists, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from storage.db import scrub_after_commit
 from storage.models import AttachmentRow, IdentityRow, OutboxRow
-from storage.records import Chat, Outgoing, Queued
-from storage.upsert import dialect_name, insert_for
+from storage.records import Chat, LeaseHolder, Outgoing, Queued
+from storage.upsert import dialect_name
 
 PENDING, SENT, UNDELIVERABLE = "pending", "sent", "undeliverable"
 PURGED: dict[str, Any] = {"text": "…", "purged": True}
@@ -18,23 +19,92 @@ PURGED: dict[str, Any] = {"text": "…", "purged": True}
 # Built once: a fresh alias per claim rebuilds its column proxies, about a third of the
 # claim's CPU time.
 _EARLIER = aliased(OutboxRow)
+_TABLE: Table = OutboxRow.__table__  # type: ignore[assignment]
+_COLUMNS = ("idem_key", "channel", "chat_id", "kind", "body", "status", "attempts",
+            "next_attempt_at", "lease_until", "created_at", "case_id", "card_case_id",
+            "edit_of", "sensitive", "request_id")
+
+
+def _enqueue(dialect: Any) -> Insert:
+    stmt: Insert = dialect.insert(_TABLE).values({name: bindparam(name) for name in _COLUMNS}) \
+        .on_conflict_do_nothing(index_elements=["idem_key"]).returning(_TABLE.c.id)
+    return stmt
+
+
+# Statements built once, with bound parameters, so SQLAlchemy compiles each once too.
+_ENQUEUE = {"postgresql": _enqueue(postgresql), "sqlite": _enqueue(sqlite)}
+_PENDING_AFTER = (select(_TABLE.c.id).where(
+    _TABLE.c.channel == bindparam("channel"), _TABLE.c.chat_id == bindparam("chat_id"),
+    _TABLE.c.status == PENDING, _TABLE.c.id > bindparam("after")).limit(1))
+_SENT = (update(_TABLE).where(_TABLE.c.id == bindparam("row_id"))
+         .values(status=SENT, sent_at=bindparam("now"), external_id=bindparam("external_id"),
+                 lease_until=None, attempts=_TABLE.c.attempts + 1, last_error=None))
+_DUE_NOW = (update(_TABLE).where(_TABLE.c.id == bindparam("row_id"),
+                                  _TABLE.c.status == PENDING, _TABLE.c.lease_until.is_(None))
+            .values(next_attempt_at=bindparam("now")))
+_RELEASE = update(_TABLE).where(_TABLE.c.id == bindparam("row_id")).values(lease_until=None)
 
 
 class SqlOutboxRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self._holder: LeaseHolder | None = None
+        self._lease_seconds = 0.0
+        self._leasing: dict[Chat, bool] = {}
+        self.leased: list[Queued] = []
+        """Messages of this transaction leased for the holder, in order."""
+        self.unleased = False
+        """Whether this transaction owes messages left to the queue's claims."""
+
+    def lease_new(self, holder: LeaseHolder, lease_seconds: float) -> None:
+        """Lease the messages this transaction puts, for `holder` to send after commit,
+        each chat's only while nothing older of that chat waits but what the holder has."""
+        self._holder, self._lease_seconds = holder, lease_seconds
+
+    def mark(self) -> tuple[int, bool, dict[Chat, bool]]:
+        return len(self.leased), self.unleased, dict(self._leasing)
+
+    def undo_to(self, mark: tuple[int, bool, dict[Chat, bool]]) -> None:
+        """A savepoint was rolled back: what it put is gone."""
+        del self.leased[mark[0]:]
+        self.unleased, self._leasing = mark[1], mark[2]
 
     async def enqueue(self, message: Outgoing, now: datetime) -> int | None:
         """Add a message; None when a message with this idempotency key already exists."""
-        stmt = insert_for(self.session, OutboxRow.__table__).values(
-            idem_key=message.idem_key, channel=message.chat.channel,
-            chat_id=message.chat.chat_id, kind=message.kind, body=message.body,
-            status=PENDING, attempts=0, next_attempt_at=now, created_at=now,
-            case_id=message.case_id, card_case_id=message.card_case_id,
-            edit_of=message.edit_of, sensitive=message.sensitive,
-            request_id=message.request_id,
-        ).on_conflict_do_nothing(index_elements=["idem_key"]).returning(OutboxRow.__table__.c.id)
-        return (await self.session.execute(stmt)).scalar_one_or_none()
+        lease = await self._lease(message, now)
+        row_id = (await self.session.execute(_ENQUEUE[dialect_name(self.session)], {
+            "idem_key": message.idem_key, "channel": message.chat.channel,
+            "chat_id": message.chat.chat_id, "kind": message.kind, "body": message.body,
+            "status": PENDING, "attempts": 0, "next_attempt_at": now, "lease_until": lease,
+            "created_at": now, "case_id": message.case_id,
+            "card_case_id": message.card_case_id, "edit_of": message.edit_of,
+            "sensitive": message.sensitive, "request_id": message.request_id,
+        })).scalar_one_or_none()
+        if row_id is not None and lease is not None:
+            self.leased.append(Queued(
+                id=row_id, chat=message.chat, kind=message.kind, body=dict(message.body),
+                attempts=0, sensitive=message.sensitive, request_id=message.request_id,
+                lease_until=lease))
+        elif row_id is not None:
+            self.unleased = True
+        return row_id
+
+    async def _lease(self, message: Outgoing, now: datetime) -> datetime | None:
+        """Until when the new message is leased to the holder, if it is."""
+        holder, chat = self._holder, message.chat
+        if holder is None:
+            return None
+        leasing = self._leasing.get(chat)
+        if leasing is None:
+            after = holder.held(chat.channel, chat.chat_id)
+            leasing = after is not None and chat.channel in holder.channels and (
+                await self.session.execute(_PENDING_AFTER, {
+                    "channel": chat.channel, "chat_id": chat.chat_id, "after": after})
+            ).first() is None
+        # An edit names a message whose channel id is known only once it went: the
+        # queue sends it, and the chat's later messages after it.
+        self._leasing[chat] = leasing = leasing and message.kind == "send"
+        return now + timedelta(seconds=self._lease_seconds) if leasing else None
 
     async def cards(self, case_id: int) -> list[tuple[int, Chat, int]]:
         """The cards shown for a case (delivered or on their way): outbox id, chat, and
@@ -131,7 +201,7 @@ class SqlOutboxRepository:
                                  body=dict(row.body), attempts=row.attempts,
                                  edit_target=targets.get(row.edit_of) if row.edit_of else None,
                                  sensitive=row.sensitive, chat_pseudonym=row.chat_pseudonym,
-                                 request_id=row.request_id))
+                                 request_id=row.request_id, lease_until=lease))
         await self.session.flush()
         return result
 
@@ -142,11 +212,20 @@ class SqlOutboxRepository:
             select(OutboxRow.id, OutboxRow.external_id).where(OutboxRow.id.in_(ids)))
         return {row_id: external_id for row_id, external_id in rows}
 
-    async def mark_sent(self, delivery_id: int, external_id: str | None, now: datetime) -> None:
-        await self.session.execute(
-            update(OutboxRow).where(OutboxRow.id == delivery_id)
-            .values(status=SENT, sent_at=now, external_id=external_id, lease_until=None,
-                    attempts=OutboxRow.attempts + 1, last_error=None))
+    async def mark_sent(self, sent: list[tuple[int, str | None]], now: datetime) -> None:
+        """Messages the channel took: (outbox id, the channel's id of it)."""
+        await self.session.execute(_SENT, [
+            {"row_id": row_id, "external_id": external_id, "now": now}
+            for row_id, external_id in sent])
+
+    async def due_now(self, ids: list[int], now: datetime) -> None:
+        """Waiting messages tried again now rather than when their backoff ends (those
+        still pending and not leased)."""
+        await self.session.execute(_DUE_NOW, [{"row_id": row_id, "now": now} for row_id in ids])
+
+    async def release(self, ids: list[int]) -> None:
+        """Leased messages given back unsent, for the next claim."""
+        await self.session.execute(_RELEASE, [{"row_id": row_id} for row_id in ids])
 
     async def mark_retry(self, delivery_id: int, at: datetime, error: str,
                          counted: bool = True) -> None:

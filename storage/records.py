@@ -1,10 +1,11 @@
 """Plain records that storage hands to the bot layer. No SQLAlchemy here, so the
 channel-neutral handlers can use them without depending on the database."""
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 OPTIONS_KEY = "_options"
 MAX_ID = 2**63 - 1
@@ -79,6 +80,19 @@ class Queued:
     sensitive: bool = False
     chat_pseudonym: str | None = None
     request_id: str | None = None
+    lease_until: datetime | None = None
+
+
+class LeaseHolder(Protocol):
+    """Who sends a transaction's messages as soon as it commits (bot.outbox), so they
+    need no claim: they are leased as they are put in the outbox."""
+
+    @property
+    def channels(self) -> Collection[str]: ...
+
+    def held(self, channel: str, chat_id: str) -> int | None:
+        """The last message of the chat the holder leased and has not recorded yet (0 for
+        none); None when the chat's next messages must wait for the queue."""
 
 
 class FileKind(StrEnum):

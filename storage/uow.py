@@ -96,6 +96,7 @@ class SqlUnitOfWork:
     async def savepoint(self) -> AsyncIterator[None]:
         """Undo what the block wrote if it raises, keeping the rest of the transaction."""
         nested = await self.session.begin_nested()
+        owed, written = self.outbox.mark(), dict(self.dialogs.written)
         try:
             yield
             # Releasing the savepoint flushes and talks to the database: it fails the
@@ -107,6 +108,8 @@ class SqlUnitOfWork:
             raise StorageError(str(exc)) from exc
         except BaseException:
             await nested.rollback()
+            self.outbox.undo_to(owed)
+            self.dialogs.written = written
             raise
 
 

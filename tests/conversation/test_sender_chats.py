@@ -183,7 +183,7 @@ async def test_a_reply_in_a_sender_chat_reaches_the_case(office: Harness) -> Non
     asked = await bot.text(STAFF, "Xin cho biết số nhà gần chỗ ngập.")
     question = one(FOLLOWER, asked)
     async with bot.store.unit_of_work() as uow:
-        await uow.outbox.mark_sent(question.id, "5001", bot.clock())
+        await uow.outbox.mark_sent([(question.id, "5001")], bot.clock())
 
     stranger = await bot.send(STRANGER, Kind.TEXT, text="Số nhà 45", reply_to="5001")
     assert not to(STAFF, stranger), "a stranger's reply reaches no case"

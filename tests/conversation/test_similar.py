@@ -69,7 +69,7 @@ async def staff_writes(bot: Harness, code: str, action: str = "reply",
 async def delivered(bot: Harness, message: Out, external_id: str) -> None:
     """As the outbox records a message the channel accepted, with the channel's id."""
     async with bot.store.unit_of_work() as uow:
-        await uow.outbox.mark_sent(message.id, external_id, bot.clock())
+        await uow.outbox.mark_sent([(message.id, external_id)], bot.clock())
 
 
 async def kinds(bot: Harness, code: str) -> list[str]:

@@ -7,13 +7,14 @@ fails, the dispatcher's loop goes on."""
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from aiohttp import web
 
 from bot.channels.telegram import TelegramChannel, build_application
 from bot.media import Media
 from bot.messages import FileRef, IncomingMessage, Reply
-from bot.outbox import OutboxDispatcher
+from bot.outbox import MAX_BACKOFF, OutboxDispatcher
 from storage.errors import StorageError
 from storage.outbox import SqlOutboxRepository
 from storage.uow import Store
@@ -26,6 +27,7 @@ from tests.delivery.conftest import (
     enqueue,
     outbox_row,
 )
+from tests.fakes.telegram_api import Failure
 
 
 class DatabaseAway:
@@ -135,3 +137,28 @@ async def test_an_upload_whose_file_id_cannot_be_kept_is_sent_once(
         await telegram.application.shutdown()
     assert len(fake_api.ok_to(8804, "sendPhoto")) == 1
     assert (await outbox_row(store, row_id)).status == "sent"
+
+
+async def test_the_first_success_after_an_outage_brings_the_waiting_retries_forward(
+        store: Store, telegram: TelegramChannel, fake_api: RecordingBotApi,
+        clock: Clock) -> None:
+    chats = list(range(8811, 8816))
+    ids = [await enqueue(store, chat, Reply(f"Chờ {chat}"), f"outage-{chat}", clock())
+           for chat in chats]
+    dispatcher = OutboxDispatcher(store, [telegram], clock)
+    fake_api.fail_next("sendMessage", Failure(502, "Bad Gateway"), times=1000)
+    for _ in range(4):  # the outage goes on: each retry fails, the backoff grows
+        await dispatcher.deliver_all()
+        clock.advance(seconds=MAX_BACKOFF * 2)
+    await dispatcher.deliver_all()
+    rows = [await outbox_row(store, row_id) for row_id in ids]
+    assert {(row.status, row.attempts) for row in rows} == {("pending", 5)}
+    assert min(row.next_attempt_at for row in rows) > clock() + timedelta(seconds=10)
+
+    fake_api.failures.clear()  # the Bot API is back: a new message goes through
+    await enqueue(store, 8819, Reply("Mới"), "outage-new", clock())
+    await dispatcher.deliver_all()
+
+    # ... and the messages the outage put off follow at once, not after their backoff.
+    assert [len(fake_api.ok_to(chat)) for chat in chats] == [1] * len(chats)
+    assert {(await outbox_row(store, row_id)).status for row_id in ids} == {"sent"}

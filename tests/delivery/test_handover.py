@@ -1,0 +1,102 @@
+"""Messages handed over as their transaction commits: leased as they are put in the
+outbox, delivered in order without a claim from the queue; left to the queue when an
+earlier message of the chat waits there, or given back to it when one fails."""
+
+import contextlib
+from datetime import datetime
+
+from bot.messages import Reply
+from bot.outbox import OutboxDispatcher
+from storage.records import Chat, Outgoing
+from storage.uow import Store
+from tests.delivery.conftest import Clock, RecordingBotApi, enqueue, outbox_row
+from tests.fakes.telegram_api import Failure
+
+
+async def put(store: Store, dispatcher: OutboxDispatcher, chat_id: int, texts: list[str],
+              key: str, now: datetime, *, undone: list[str] | None = None) -> list[int]:
+    """One transaction putting messages, as the dispatcher of updates runs it; `undone`:
+    put first in a savepoint that is rolled back (a handler that failed)."""
+    chat = Chat("telegram", str(chat_id))
+    async with store.unit_of_work() as uow:
+        uow.outbox.lease_new(dispatcher, dispatcher.lease_seconds)
+        if undone:
+            with contextlib.suppress(RuntimeError):
+                async with uow.savepoint():
+                    for number, text in enumerate(undone):
+                        await uow.outbox.enqueue(Outgoing(
+                            chat, Reply(text).to_json(), f"{key}:undone:{number}"), now)
+                    raise RuntimeError("the handler failed after putting them")
+        ids = []
+        for number, text in enumerate(texts):
+            row_id = await uow.outbox.enqueue(Outgoing(
+                chat, Reply(text).to_json(), f"{key}:{number}"), now)
+            assert row_id is not None
+            ids.append(row_id)
+    dispatcher.hand_over(uow.outbox.leased)
+    return ids
+
+
+def texts(api: RecordingBotApi, chat_id: int) -> list[str]:
+    return [call.params["text"] for call in api.ok_to(chat_id)]
+
+
+async def test_handed_over_messages_go_in_order_without_a_claim(
+        store: Store, dispatcher: OutboxDispatcher, fake_api: RecordingBotApi,
+        clock: Clock) -> None:
+    first = await put(store, dispatcher, 9001, ["Một", "Hai"], "u1", clock())
+    # While those are under way, the chat's next update's messages queue behind them.
+    second = await put(store, dispatcher, 9001, ["Ba"], "u2", clock())
+    await put(store, dispatcher, 9002, ["Khác"], "u3", clock())
+    await dispatcher.drain()
+
+    assert texts(fake_api, 9001) == ["Một", "Hai", "Ba"]
+    assert texts(fake_api, 9002) == ["Khác"]
+    for row_id in first + second:
+        row = await outbox_row(store, row_id)
+        assert (row.status, row.attempts, row.lease_until) == ("sent", 1, None)
+    assert await dispatcher.claim_and_start() == 0
+
+
+async def test_messages_behind_one_waiting_in_the_queue_are_left_to_it(
+        store: Store, dispatcher: OutboxDispatcher, fake_api: RecordingBotApi,
+        clock: Clock) -> None:
+    waiting = await enqueue(store, 9011, Reply("Trước"), "older", clock())
+    later = await put(store, dispatcher, 9011, ["Sau"], "u1", clock())
+    await dispatcher.drain()
+    assert texts(fake_api, 9011) == []
+    assert (await outbox_row(store, later[0])).lease_until is None
+
+    await dispatcher.deliver_all()
+    assert texts(fake_api, 9011) == ["Trước", "Sau"]
+    assert (await outbox_row(store, waiting)).status == "sent"
+
+
+async def test_after_a_failure_the_chat_s_next_messages_wait_for_its_retry(
+        store: Store, dispatcher: OutboxDispatcher, fake_api: RecordingBotApi,
+        clock: Clock) -> None:
+    fake_api.fail_next("sendMessage", Failure(502, "Bad Gateway"))
+    ids = await put(store, dispatcher, 9021, ["Một", "Hai", "Ba"], "u1", clock())
+    await dispatcher.drain()
+    assert texts(fake_api, 9021) == []
+    rows = [await outbox_row(store, row_id) for row_id in ids]
+    assert [(r.status, r.attempts, r.lease_until) for r in rows] == \
+        [("pending", 1, None), ("pending", 0, None), ("pending", 0, None)]
+    # A new update now: its message is not leased, it waits behind the retry.
+    later = await put(store, dispatcher, 9021, ["Bốn"], "u2", clock())
+    await dispatcher.drain()
+    assert texts(fake_api, 9021) == []
+
+    clock.advance(seconds=5)
+    await dispatcher.deliver_all()
+    assert texts(fake_api, 9021) == ["Một", "Hai", "Ba", "Bốn"]
+    assert {(await outbox_row(store, row_id)).status for row_id in ids + later} == {"sent"}
+
+
+async def test_messages_put_in_a_savepoint_rolled_back_are_not_handed_over(
+        store: Store, dispatcher: OutboxDispatcher, fake_api: RecordingBotApi,
+        clock: Clock) -> None:
+    await put(store, dispatcher, 9031, ["Xin lỗi"], "u1", clock(), undone=["Không"])
+    await dispatcher.drain()
+    assert texts(fake_api, 9031) == ["Xin lỗi"]
+    assert await dispatcher.claim_and_start() == 0
