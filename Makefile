@@ -1,5 +1,7 @@
 # Two commands: `make run` serves, `make test` checks everything. Both set up .venv first.
 PYTHON ?= python3
+# Test processes: the machines this runs on have two cores.
+JOBS ?= 2
 VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
@@ -15,14 +17,14 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(JOBS) $(PYTEST_ARGS)
 
 # The inner loop (about a minute): lint, types, import rules and the fast tiers on SQLite.
 check: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	env -u PAKN_TEST_POSTGRES_URL $(BIN)/pytest -q -m "unit or project or conversation" $(PYTEST_ARGS)
+	env -u PAKN_TEST_POSTGRES_URL $(BIN)/pytest -q -n $(JOBS) -m "unit or project or conversation" $(PYTEST_ARGS)
 
 # The benchmarks, not part of `make test`: all of them, or NAMES=throughput,pacing etc.
 comma := ,

@@ -12,6 +12,8 @@ from typing import Any
 import aiohttp
 
 import bot.app
+from storage.migrate import upgrade
+from tests.e2e.seed import seed
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "webhook-secret-for-tests"
@@ -43,8 +45,9 @@ class ServiceProcess:
 
     async def start(self, timeout: float = 60.0) -> "ServiceProcess":
         if not self._seeded:  # without blocking the loop (a test's database proxy runs on it)
-            seeding = await asyncio.create_subprocess_exec(*self._seed, cwd=ROOT)
-            assert await seeding.wait() == 0, "the suites' directory could not be loaded"
+            url = self.env["PAKN_DATABASE_URL"]
+            await asyncio.to_thread(upgrade, url)
+            await seed(url, bot.app.SEED_DIRECTORY)
             self._seeded = True
         self._process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "serve", cwd=self.workdir, env=self.env,

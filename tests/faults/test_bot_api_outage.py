@@ -57,7 +57,9 @@ async def test_a_short_outage(database_url: str, bot_api: FaultyBotApi,
     await assert_outage_survived(database_url, bot_api, workers, seconds=6)
 
 
+# A minute held: on the database of a province's deployment only.
 @pytest.mark.soak
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_a_minute_long_outage(database_url: str, bot_api: FaultyBotApi,
                                     workers: MakeWorker) -> None:
     await assert_outage_survived(database_url, bot_api, workers, seconds=60)
