@@ -19,12 +19,12 @@ test: install
 	$(BIN)/lint-imports
 	$(BIN)/pytest -n $(JOBS) $(PYTEST_ARGS)
 
-# The inner loop (about a minute): lint, types, import rules and the fast tiers on SQLite.
+# The inner loop (under 90 s): lint, types, import rules, the unit and conversation tests on SQLite.
 check: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	env -u PAKN_TEST_POSTGRES_URL $(BIN)/pytest -q -n $(JOBS) -m "unit or project or conversation" $(PYTEST_ARGS)
+	env -u PAKN_TEST_POSTGRES_URL $(BIN)/pytest -q -n $(JOBS) -m "unit or conversation" $(PYTEST_ARGS)
 
 # The benchmarks, not part of `make test`: all of them, or NAMES=throughput,pacing etc.
 comma := ,
