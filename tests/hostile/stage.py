@@ -19,7 +19,7 @@ from yarl import URL
 
 from bot.app import ZALO_BOT_NAME_KEY, Service
 from bot.channels.webchat import COOKIE
-from bot.handlers.admin import BOT_USERNAME_KEY
+from bot.core.keys import BOT_USERNAME_KEY
 from bot.settings import Limits, Rate, Settings
 from bot.zalo_tokens import ZaloOAuth, ZaloTokenKeeper
 from storage.models import Base, OutboxRow
