@@ -70,18 +70,6 @@ async def save_and_refresh(ctx: Context, case: Case) -> None:
     await deliver_here(ctx, work.owed)
 
 
-async def notify_citizen(ctx: Context, case: Case, build: Callable[[], Reply]) -> None:
-    work = work_of(ctx)
-    await case_news.tell_sender(work, case, build)
-    await deliver_here(ctx, work.owed)
-
-
-async def notify_followers(ctx: Context, case: Case, build: Callable[[], Reply]) -> None:
-    work = work_of(ctx)
-    await case_news.tell_followers(work, case, build)
-    await deliver_here(ctx, work.owed)
-
-
 async def notify_handlers(ctx: Context, case: Case, build: Callable[[], Reply]) -> None:
     work = work_of(ctx)
     await case_news.tell_handlers(work, case, build)

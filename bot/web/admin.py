@@ -1,8 +1,8 @@
 """The administrators' dashboard: the indicators with filters and drill-down to the
 cases, the review of unverified ratings, the same exports as in chat, the directory
-(download, edit, upload), the working calendar and invites. Every change goes through
-the dispatcher, so it is recorded like a message in chat; counting unverified ratings is
-recorded with its form's nonce and in the audit log."""
+(download, edit, upload), the working calendar and invites. Every change is made once
+per form sent, in one transaction with its form's nonce; counting unverified ratings is
+also kept in the audit log."""
 
 import asyncio
 import os

@@ -1,9 +1,9 @@
 """Staff take a PAKN for a citizen on the dashboard: the form (how it came, when it was
 received, the sender, field, area, text, scanned letters and photos, consent), each
-answer checked and any problem written beside its field; filed by the same code as in
-chat (bot.handlers.staff_intake, bot.core.intake) in the dispatcher's transaction with
-the form's nonce, so sending it twice files once; then the case page, and the receipt to
-print for the citizen."""
+answer checked and any problem written beside its field; filed by the same use case as
+in chat (bot.core.intake.file_and_send), in one transaction with the form's nonce, so
+sending it twice files once; then the case page, and the receipt to print for the
+citizen."""
 
 import base64
 import hmac
