@@ -215,7 +215,7 @@ class Desk(DashboardPages):
         typed = {k: clean(v) for k, v in fields.items() if isinstance(v, str) and k != "csrf"}
         try:
             done = await self.runner.run(
-                partial(_act, viewer, StaffAction(action), case.code, nonce, typed), DASHBOARD)
+                partial(carry_out, viewer, StaffAction(action), case.code, nonce, typed), DASHBOARD)
         except ComplaintsError as exc:
             # What the action did is undone; that it was refused is kept.
             if (reason := audit.reason_of(exc)) is not None:
@@ -284,7 +284,7 @@ async def describe(uow: SqlUnitOfWork, case: Case, publication: Publication | No
     return _("Withdrawn from publication by {name} at {when}.").format(when=when, name=name)
 
 
-async def _act(viewer: Viewer, action: StaffAction, code: str, nonce: str,
+async def carry_out(viewer: Viewer, action: StaffAction, code: str, nonce: str,
                fields: dict[str, str], work: Work) -> Done | None:
     """The action of a form, once: its nonce is kept with what it does, or it was done
     before (None)."""

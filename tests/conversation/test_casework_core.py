@@ -15,7 +15,7 @@ from bot.core.actions import StaffAction
 from bot.core.casework import Done
 from bot.core.work import Runner, Work
 from bot.i18n import use_locale
-from bot.web.desk import _act
+from bot.web.desk import carry_out
 from bot.web.session import Viewer
 from complaints.case import EventKind
 from complaints.errors import NotAllowed
@@ -148,7 +148,7 @@ async def test_chat_and_dashboard_record_and_owe_the_same(bot: Harness,
     runner = Runner(bot.store, bot.settings, bot.calendars, bot.clock, lambda: None)
     nonce = secrets.token_urlsafe(18)
     done = await runner.run(
-        lambda work: _act(viewer, action, on_page, nonce, {"text": text}, work), "dashboard")
+        lambda work: carry_out(viewer, action, on_page, nonce, {"text": text}, work), "dashboard")
     assert done is not None
     from_page = to(CITIZEN, await bot.new_messages())
 
@@ -163,7 +163,7 @@ async def test_chat_and_dashboard_record_and_owe_the_same(bot: Harness,
     assert histories[0] == histories[1]
 
     again = await runner.run(
-        lambda work: _act(viewer, action, on_page, nonce, {"text": text}, work), "dashboard")
+        lambda work: carry_out(viewer, action, on_page, nonce, {"text": text}, work), "dashboard")
     assert again is None, "the same form sent twice acts once"
     assert to(CITIZEN, await bot.new_messages()) == []
     async with bot.database.reading() as session:
