@@ -16,7 +16,6 @@ from aiohttp import web
 
 from bot.calendars import Calendars
 from bot.channels.base import Sender
-from bot.channels.dashboard import DashboardSender
 from bot.channels.email import EmailChannel, SmtpServer
 from bot.channels.open311 import Open311Sender
 from bot.channels.sms import EsmsClient, SmsChannel
@@ -35,11 +34,11 @@ from bot.channels.zalo import (
 )
 from bot.core import uploads
 from bot.core.case_rating import LINK_PATH, rating_token
+from bot.core.keys import BOT_USERNAME_KEY
 from bot.core.work import Runner
 from bot.dispatch import Dispatcher, utcnow
 from bot.flood import FloodGate
 from bot.handlers import build_router
-from bot.handlers.admin import BOT_USERNAME_KEY
 from bot.links import EXPORT_PAGE, FileLinks, parse_id
 from bot.maintenance import Upkeep
 from bot.media import Media
@@ -120,7 +119,7 @@ class Service:
         self.webchat = WebChatChannel(handle, self.media, settings.trusted_proxies,
                                       settings.public_url,
                                       Notices(self.database, WEBCHAT_NOTICES))
-        senders: list[Sender] = [self.webchat, Open311Sender(), DashboardSender()]
+        senders: list[Sender] = [self.webchat, Open311Sender()]
         self.telegram: TelegramChannel | None = None
         if settings.telegram_token:
             self.telegram = TelegramChannel(
@@ -241,14 +240,12 @@ class Service:
         Open311(self.store, self.dispatcher, self.settings, self.clock, limits).install(app)
         sessions.install(app)
         Desk(self.store, self.settings, self.clock, sessions, self.media,
-             self.dispatcher.perform).install(app)
+             self.runner).install(app)
         DossierDesk(self.store, self.settings, self.clock, sessions, self.runner).install(app)
-        IntakeDesk(self.store, self.settings, self.clock, sessions,
-                   self.dispatcher.perform).install(app)
+        IntakeDesk(self.store, self.settings, self.clock, sessions, self.runner).install(app)
         PublicationDesk(self.store, self.settings, self.clock, sessions,
                         self.runner).install(app)
-        Admin(self.store, self.settings, self.clock, sessions,
-              self.dispatcher.perform).install(app)
+        Admin(self.store, self.settings, self.clock, sessions, self.runner).install(app)
         PersonalData(self.store, self.settings, self.clock, sessions, self.runner).install(app)
         app.cleanup_ctx.append(self._lifecycle)
         return app

@@ -5,7 +5,10 @@ unpack (a forged or outdated payload) is reported as None and refused politely.
 """
 
 from dataclasses import astuple, dataclass, fields
+from enum import StrEnum
 from typing import Any, ClassVar
+
+from bot.core.actions import StaffAction
 
 LIMIT = 64
 MAX_DIGITS = 18
@@ -45,7 +48,13 @@ def unpack(data: str | None) -> Payload | None:
         return None
     converted: list[int | str] = []
     for spec_field, value in zip(spec, values, strict=True):
-        if spec_field.type in (int, "int"):
+        kind = spec_field.type
+        if isinstance(kind, type) and issubclass(kind, StrEnum):
+            try:
+                converted.append(kind(value))
+            except ValueError:  # not one of its values
+                return None
+        elif kind in (int, "int"):
             # Plain ASCII digits only: int() would also take signs, blanks, "_" and
             # other scripts' digits, which no payload we make contains; and no more of
             # them than a database id has (a longer one overflows the column's type).
@@ -95,9 +104,9 @@ class Erase(Payload, prefix="xd"):
 
 @dataclass(frozen=True)
 class CaseAction(Payload, prefix="ca"):
-    """A button on a case card: claim, reply, ask, transfer, resolve, open."""
+    """A button on a case card, or the inbox's button opening one."""
 
-    action: str
+    action: StaffAction
     case_id: int
 
 

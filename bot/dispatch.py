@@ -127,28 +127,25 @@ class Dispatcher:
         self.on_commit()
 
     async def perform(self, message: IncomingMessage,
-                      action: Callable[[Context], Awaitable[T]],
-                      account_id: int | None = None) -> T | None:
-        """Process a request that is not a conversation step (one made through an API or
-        the dashboard) the same way: recorded, in one transaction with what it changes and
-        the messages it owes. Errors of the action propagate and nothing is kept; None when
-        the request was processed before. `account_id`: who acts, when already known
-        (signed in on the web) rather than found from the channel's user."""
+                      action: Callable[[Context], Awaitable[T]]) -> T | None:
+        """Process a request that is not a conversation step (one made through an API) the
+        same way: recorded, in one transaction with what it changes and the messages it
+        owes. Errors of the action propagate and nothing is kept; None when the request
+        was processed before."""
         cleaned = clean(message)
         if cleaned is None:
             raise NotAllowed("unusable request")
         with request_scope(current_request_id()):
-            return await self._run(cleaned, action, account_id)
+            return await self._run(cleaned, action)
 
     async def _run(self, message: IncomingMessage,
-                   action: Callable[[Context], Awaitable[T]],
-                   account_id: int | None = None) -> T | None:
+                   action: Callable[[Context], Awaitable[T]]) -> T | None:
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 async with self.store.unit_of_work() as uow:
                     if self.delivery is not None:
                         uow.outbox.lease_new(self.delivery, self.delivery.lease_seconds)
-                    ctx = await self._open(uow, message, account_id)
+                    ctx = await self._open(uow, message)
                     if ctx is None:
                         return None
                     result = await action(ctx)
@@ -164,22 +161,16 @@ class Dispatcher:
             self.on_commit()
         return result
 
-    async def _open(self, uow: UnitOfWork, message: IncomingMessage,
-                    account_id: int | None = None) -> Context | None:
+    async def _open(self, uow: UnitOfWork, message: IncomingMessage) -> Context | None:
         """Record the message and build its context; None for a redelivery."""
         now = self.clock()
-        if account_id is None:
-            if self._key is None:
-                self._key = await known_pseudonym_key(uow, self.settings)
-            account = await uow.accounts.identify(
-                message.channel, message.user_id, message.chat_id, message.profile_name,
-                message.language_code, now,
-                erased_as=pseudonym(self._key, message.channel, message.user_id)
-                if self._key else None)
-        elif (known := await uow.accounts.get(account_id)) is not None:
-            account = known
-        else:
-            raise NotAllowed("unknown account")
+        if self._key is None:
+            self._key = await known_pseudonym_key(uow, self.settings)
+        account = await uow.accounts.identify(
+            message.channel, message.user_id, message.chat_id, message.profile_name,
+            message.language_code, now,
+            erased_as=pseudonym(self._key, message.channel, message.user_id)
+            if self._key else None)
         if not await uow.inbound.record(message.channel, message.update_key, message.chat_id,
                                         account.id, message.kind.value, message.log_text(),
                                         message.log_data(), now):

@@ -14,9 +14,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from bot.case_view import status_label as case_status_label
 from bot.cells import safe_row, safe_xlsx_cell, safe_xlsx_row
 from bot.dossier_view import status_label
-from bot.handlers.cards import status_label as case_status_label
 from bot.i18n import _
 from bot.names import channel_name
 from bot.ports import ExportSource
@@ -33,6 +33,7 @@ from surveys.report import Report
 Progress = Callable[[int], None]
 PROGRESS_EVERY = 10_000
 CHUNK = 64 * 1024
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _local(moment: datetime | None, timezone: ZoneInfo) -> datetime | None:

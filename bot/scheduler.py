@@ -20,11 +20,11 @@ from zoneinfo import ZoneInfo
 
 from bot.calendars import Calendars, estimate_note
 from bot.callbacks import CaseAction
+from bot.core import apology, case_rating, dossiers, privacy, uploads
 from bot.core import calendar as calendar_use_cases
-from bot.core import dossiers, privacy, uploads
+from bot.core.actions import StaffAction
 from bot.core.work import Work, deliver
 from bot.dispatch import Store
-from bot.handlers import apology, rating
 from bot.i18n import _, format_date, format_datetime, ngettext
 from bot.maintenance import Upkeep
 from bot.messages import Button, Reply
@@ -170,7 +170,7 @@ class Scheduler:
                     code=case.code, due=format_date(case.due_at, work.tz),
                     by=format_datetime(owed_by, work.tz)),
                 buttons=((Button(_("Late: apologise, set a new date"),
-                                 CaseAction("apologise", case_id).pack()),),)),
+                                 CaseAction(StaffAction.APOLOGISE, case_id).pack()),),)),
                 case_id=case_id, key=key)
 
     async def _remind_unclaimed(self, work: Round, case: Case, key: str) -> None:
@@ -196,9 +196,10 @@ class Scheduler:
         locked = await work.uow.cases.lock(case.id)
         if locked is None or not locked.is_open:
             return
-        if await apology.issue(work.uow, work.notifier, work.directory, locked, work.now,
-                               work.tz, kind="automatic", reason=None, new_due=None,
+        owing = self._work(work)
+        if await apology.issue(owing, locked, kind="automatic", reason=None, new_due=None,
                                official=None, official_title=""):
+            await deliver(owing.owed, work.notifier)
             lifecycle.apologise_automatically(locked, work.now)
             await work.uow.cases.save(locked)
             for head in heads:
@@ -264,7 +265,13 @@ class Scheduler:
         for record in await work.uow.ratings.to_remind(work.now - timedelta(days=days), BATCH):
             case = await work.uow.cases.get(record.case_id)
             if case is not None:
-                await rating.remind(work.uow, work.notifier, work.directory, case, work.now)
+                owing = self._work(work)
+                await case_rating.remind(owing, case)
+                await deliver(owing.owed, work.notifier)
+
+    def _work(self, work: Round) -> Work:
+        """The round as a use case's work: what it owes goes out with the round's."""
+        return Work(work.uow, work.now, self.settings, work.directory, self.calendars)
 
     @classmethod
     async def _handlers(cls, work: Round, case: Case) -> list[Account]:
@@ -277,6 +284,6 @@ class Scheduler:
     @staticmethod
     async def _unit(work: Round, unit: str) -> list[Account]:
         """A unit's staff; the focal point's while the unit has none, as its new cases
-        go to them (bot.handlers.casework.send_card_to_unit)."""
+        go to them (bot.core.case_news.send_card_to_unit)."""
         return (await work.uow.accounts.members(unit)
                 or await work.uow.accounts.members(work.directory.focal_unit))

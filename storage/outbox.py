@@ -144,25 +144,6 @@ class SqlOutboxRepository:
             .where(OutboxRow.channel == channel, OutboxRow.chat_id == chat_id,
                    OutboxRow.status == SENT, OutboxRow.sent_at > since))).scalar_one())
 
-    async def bodies(self, chat: Chat, key_prefix: str) -> list[dict[str, Any]]:
-        """What one incoming request made the bot say in a chat, in order."""
-        rows = await self.session.execute(
-            select(OutboxRow.body).where(OutboxRow.channel == chat.channel,
-                                         OutboxRow.chat_id == chat.chat_id,
-                                         OutboxRow.idem_key.startswith(key_prefix, autoescape=True))
-            .order_by(OutboxRow.id))
-        return [dict(body) for body in rows.scalars()]
-
-    async def forget_shown(self, chat: Chat, key_prefix: str) -> None:
-        """The sensitive messages one request made the bot say, once shown (the
-        dashboard's page after an action): only the mark that they went stays."""
-        await self.session.execute(
-            update(OutboxRow).where(OutboxRow.channel == chat.channel,
-                                    OutboxRow.chat_id == chat.chat_id,
-                                    OutboxRow.idem_key.startswith(key_prefix, autoescape=True),
-                                    OutboxRow.sensitive.is_(True))
-            .values(body=PURGED))
-
     # --- the dispatcher's side --------------------------------------------------------
 
     async def claim_due(self, now: datetime, limit: int, lease_seconds: float,

@@ -2,8 +2,8 @@
 package a channel. The registry: every channel the service speaks is declared here, one
 line a channel (its capabilities, bot.capabilities), before any message is handled."""
 
-from bot.capabilities import Capabilities, register
-from bot.channels import dashboard, email, open311, sms, telegram, webchat, zalo
+from bot.capabilities import register
+from bot.channels import email, open311, sms, telegram, webchat, zalo
 
 register(telegram.CAPABILITIES)
 register(zalo.BOT_PLATFORM)
@@ -12,6 +12,3 @@ register(webchat.CAPABILITIES)
 register(sms.CAPABILITIES)
 register(email.CAPABILITIES)
 register(open311.CAPABILITIES)
-# What the bot answers to an action taken on the dashboard is shown on the next page,
-# which empties the sensitive ones.
-register(Capabilities(dashboard.CHANNEL, shown_later=True))

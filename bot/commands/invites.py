@@ -25,8 +25,8 @@ def register(commands: Any) -> None:
 def make_invite(settings: Settings, args: argparse.Namespace) -> int:
     import asyncio
 
+    from bot.core.keys import BOT_USERNAME_KEY
     from bot.dispatch import utcnow
-    from bot.handlers.admin import BOT_USERNAME_KEY
     from bot.invites import create_invite, telegram_link
     role = Role(args.role)
     unit = None if role is Role.ADMIN else args.unit

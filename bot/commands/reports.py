@@ -119,7 +119,6 @@ def stats_command(settings: Settings, args: argparse.Namespace) -> int:
 def export_command(settings: Settings, args: argparse.Namespace) -> int:
     import asyncio
 
-    import bot.handlers  # noqa: F401 (first: bot.exports and the handlers import each other)
     from bot.dispatch import utcnow
     from bot.exports import write_cases_csv, write_xlsx
     from bot.reports import make_report

@@ -30,8 +30,8 @@ def register(commands: Any) -> None:
 def make_qr(settings: Settings, args: argparse.Namespace) -> int:
     import asyncio
 
+    from bot.core.keys import BOT_USERNAME_KEY
     from bot.dispatch import utcnow
-    from bot.handlers.admin import BOT_USERNAME_KEY
     from bot.qr import poster_pdf, qr_png, qr_svg
     from bot.surveys import create_survey_link, telegram_link, web_link
     if args.dossier:
@@ -86,7 +86,7 @@ def _dossier_qr(settings: Settings, args: argparse.Namespace) -> int:
     import asyncio
 
     from bot.core.dossiers import link_token
-    from bot.handlers.admin import BOT_USERNAME_KEY
+    from bot.core.keys import BOT_USERNAME_KEY
     from bot.qr import qr_png, qr_svg
     from bot.surveys import telegram_link, web_link
     async def make() -> tuple[str, str | None] | None:

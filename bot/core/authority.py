@@ -1,6 +1,6 @@
 """Who may act on which cases: a unit's staff on its cases, administrators on all, and
 the focal point's staff on the cases of units nobody has joined yet, since those cases
-are sent to them (bot.handlers.casework.send_card_to_unit). Nghị định 20/2008, as
+are sent to them (bot.core.case_news.send_card_to_unit). Nghị định 20/2008, as
 amended: the focal point receives what cannot be placed and sees it handled."""
 
 from bot.ports import AccountRepository

@@ -6,13 +6,17 @@ import base64
 import hashlib
 import hmac
 
+from bot.callbacks import Rate
 from bot.core.keys import deployment_key
+from bot.core.sender_chats import sender_reach
 from bot.core.work import Work
 from bot.i18n import _
-from bot.messages import Reply
-from bot.ports import UnitOfWork
+from bot.messages import Button, Reply
+from bot.names import unit_name
+from bot.ports import RatingRecord, UnitOfWork
 from complaints import case as lifecycle
 from complaints.case import Case
+from complaints.directory import Directory
 from complaints.people import Actor
 from complaints.rating import Score
 
@@ -28,6 +32,50 @@ def score_label(value: Score) -> str:
         Score.SATISFIED: _("Satisfied"),
         Score.VERY_SATISFIED: _("Very satisfied"),
     }[value]
+
+
+def question(case: Case, directory: Directory) -> Reply:
+    assert case.id is not None
+    return Reply(
+        _("How satisfied are you with how {unit} handled your PAKN {code}?").format(
+            unit=unit_name(directory, case.unit), code=case.code),
+        buttons=tuple((Button(score_label(value), Rate(case.id, int(value)).pack()),)
+                      for value in reversed(Score)))
+
+
+async def ask(work: Work, case: Case) -> None:
+    """Open the case's one rating, freezing who handled it, and ask the sender."""
+    assert case.id is not None
+    uow, directory = work.uow, work.directory
+    if not await uow.ratings.ask(RatingRecord(case.id, case.unit, case.field,
+                                              case.assignee_id, work.now)):
+        return
+    for person, chats in await sender_reach(uow, case):
+        work.owe(person, lambda: question(case, directory), case_id=case.id,
+                 chats=tuple(chats))
+    # Those following it raised the same problem: they are asked too, each once.
+    for follower in await uow.followers.of_case(case.id):
+        account = await uow.accounts.get(follower.account_id)
+        if account is not None and follower.score is None:
+            work.owe(account, lambda: question(case, directory), case_id=case.id,
+                     chats=(follower.chat,))
+
+
+async def remind(work: Work, case: Case) -> bool:
+    """The one reminder to a sender who has not rated; False if already sent."""
+    assert case.id is not None
+    if not await work.uow.ratings.reminded(case.id, work.now):
+        return False
+    directory = work.directory
+
+    def build() -> Reply:
+        asked = question(case, directory)
+        return Reply(_("A reminder: your opinion helps the units improve.") + "\n" + asked.text,
+                     buttons=asked.buttons)
+    for person, chats in await sender_reach(work.uow, case):
+        work.owe(person, build, case_id=case.id, chats=tuple(chats),
+                 key=f"rate-remind:{case.id}")
+    return True
 
 
 async def rate(work: Work, case: Case, sender: Actor, value: Score) -> bool:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core import uploads
+from bot.core.case_news import send_card_to_unit
 from bot.core.filing import Filing, Source, record_case
 from bot.core.privacy import DASHBOARD
 from bot.core.work import Work
@@ -127,6 +128,29 @@ async def file_on_behalf(work: Work, actor: Actor, request: IntakeRequest) -> In
         work.owe(citizen, lambda: receipt_message(case, directory, work.settings),
                  key=f"intake:{case.id}", chats=(chat,), case_id=case.id)
     return Intake(case, chat)
+
+
+async def file_and_send(work: Work, actor: Actor, request: IntakeRequest) -> Intake:
+    """File a PAKN for a citizen (`file_on_behalf`) and put it in front of its unit: the
+    chat's dialog and the dashboard's form both end here."""
+    intake = await file_on_behalf(work, actor, request)
+    await send_card_to_unit(work, intake.case)
+    return intake
+
+
+def filed_note(intake: Intake, directory: Directory, settings: Settings) -> str:
+    """What the person filing is told of the PAKN they filed."""
+    case = intake.case
+    told = (_("The citizen was sent the code by text message.") if intake.told and
+            intake.told.channel == "sms" else
+            _("The citizen was sent the code by email.") if intake.told else
+            _("The citizen gave neither phone nor email: give them the code on the printed "
+              "receipt (on the dashboard) or by post."))
+    return _("Filed. Tracking code: {code}\nSent to: {unit}\nDue by: {due}\n{told}\n"
+             "The citizen follows it with /tracuu {code} or at {link}").format(
+        code=case.code, unit=unit_name(directory, case.unit),
+        due=format_date(case.due_at, settings.tz), told=told,
+        link=follow_url(settings, case.code))
 
 
 async def _citizen(work: Work, request: IntakeRequest, chat: Chat | None) -> Account:

@@ -4,6 +4,10 @@ import secrets
 
 from bot.ports import UnitOfWork
 
+BOT_USERNAME_KEY = "telegram_username"
+"""Where the Telegram bot's username is kept once the bot is started, for the links that
+open a chat with it (invites, survey and dossier links)."""
+
 
 async def deployment_key(uow: UnitOfWork, name: str) -> bytes:
     """The key called `name`, made at its first use (under a lock, so two workers that

@@ -40,6 +40,8 @@ MEET_DAYS = 15
 
 
 DASHBOARD = "dashboard"
+"""The dashboard as a door in the records: the forms it took once (their nonces, in the
+processed-updates table), the refusals audited, the files staff upload."""
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from bot.core.publication import in_force
 from bot.core.sender_chats import sender_reach
 from bot.ports import Chat, UnitOfWork
 from complaints import case as lifecycle
-from complaints.case import Case
+from complaints.case import Case, Event
 from complaints.errors import InvalidTransition, NotAllowed
 from complaints.people import Actor
 from complaints.privacy import MASK, anonymise
@@ -103,6 +103,8 @@ class Merged:
     survivor: Case
     moved: list[int]
     """The accounts that now follow the survivor (the duplicate's sender and followers)."""
+    events: tuple[Event, ...] = ()
+    """What was recorded on the two cases."""
 
 
 async def merge_cases(uow: UnitOfWork, actor: Actor, now: datetime, duplicate_id: int,
@@ -125,6 +127,7 @@ async def merge_cases(uow: UnitOfWork, actor: Actor, now: datetime, duplicate_id
             continue  # the survivor's own sender
         if await uow.followers.add(survivor.id, account_id, chat, "merge", now):
             moved.append(account_id)
+    events = (*duplicate.events, *survivor.events)  # saving empties them
     await uow.cases.save(duplicate)
     await uow.cases.save(survivor)
-    return Merged(duplicate, survivor, moved)
+    return Merged(duplicate, survivor, moved, events)

@@ -11,6 +11,7 @@ from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.calendars import Calendars
+from bot.i18n import resolve_language
 from bot.messages import Reply
 from bot.notify import Notifier
 from bot.ports import Chat, UnitOfWork
@@ -35,6 +36,10 @@ class Owed:
     chats: tuple[Chat, ...] | None = None
     case_id: int | None = None
     """The case it is about: a failure to deliver it shows on the case."""
+    card_case_id: int | None = None
+    """It is the case's card: later changes to the case redraw it."""
+    edit_of: int | None = None
+    """It redraws this message already sent (a card), in its one chat."""
 
 
 @dataclass
@@ -54,16 +59,32 @@ class Work:
         return await self.calendars.around(self.uow.calendar, self.now, self.tz)
 
     def owe(self, to: Account, build: Callable[[], Reply], *, key: str | None = None,
-            chats: tuple[Chat, ...] | None = None, case_id: int | None = None) -> None:
-        self.owed.append(Owed(to, build, key, chats, case_id))
+            chats: tuple[Chat, ...] | None = None, case_id: int | None = None,
+            card_case_id: int | None = None) -> None:
+        self.owed.append(Owed(to, build, key, chats, case_id, card_case_id))
+
+    def redraw(self, outbox_id: int, chat: Chat, reader: Account,
+               build: Callable[[], Reply], case_id: int | None) -> None:
+        """Owe the reader a new drawing of a message already sent to them (a card)."""
+        self.owed.append(Owed(reader, build, None, (chat,), case_id, edit_of=outbox_id))
+
+    async def language_of(self, account: Account) -> str:
+        """The language a person is written to in."""
+        code = None if account.language else await self.uow.accounts.language_code(account.id)
+        return resolve_language(account.language, code, self.settings.default_language)
 
 
 async def deliver(owed: list[Owed], notifier: Notifier) -> None:
     """Put what a use case owes in the outbox, in the same transaction."""
     for message in owed:
+        if message.edit_of is not None:
+            assert message.chats is not None
+            await notifier.edit(message.edit_of, message.chats[0], message.to, message.build,
+                                message.case_id)
+            continue
         await notifier.notify(message.to, message.build, key=message.key,
                               chats=list(message.chats) if message.chats is not None else None,
-                              case_id=message.case_id)
+                              case_id=message.case_id, card_case_id=message.card_case_id)
 
 
 class Store(Protocol):

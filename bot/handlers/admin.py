@@ -5,8 +5,9 @@ from typing import IO
 
 from bot.charts import report_chart
 from bot.context import Context
+from bot.core.keys import BOT_USERNAME_KEY
 from bot.errors import Refused
-from bot.exports import cases_csv, write_xlsx
+from bot.exports import XLSX, cases_csv, write_xlsx
 from bot.i18n import _
 from bot.invites import create_invite, telegram_link
 from bot.links import EXPORT_PAGE
@@ -20,8 +21,6 @@ from surveys.periods import Period, parse_period
 from surveys.report import Scope
 
 router = Router()
-BOT_USERNAME_KEY = "telegram_username"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.command("moi", "invite")

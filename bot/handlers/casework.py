@@ -1,146 +1,76 @@
-"""Shared steps of case handling: saving a change, redrawing the cards, telling people."""
+"""The chat's side of case handling: a use case's work made from the conversation's
+context, and what it owes delivered from this chat (a message to this very chat counts
+as a reply: bot.context); the shared steps (bot.core.case_news) for the chat handlers."""
 
-from collections.abc import Callable
-from dataclasses import replace
-from datetime import timedelta
-from functools import partial
+from collections.abc import Awaitable, Callable
 
-from bot.capabilities import capabilities
 from bot.context import Context
-from bot.core.authority import actor_of
-from bot.core.sender_chats import sender_reach
-from bot.core.similar import raised_by
-from bot.handlers.cards import CardFacts, case_card
-from bot.i18n import _
+from bot.core import case_news
+from bot.core.casework import Done
+from bot.core.work import Owed, Work
 from bot.messages import Reply
-from bot.notify import sender_chats
-from bot.ports import Chat
 from complaints.case import Case
 from complaints.people import Account
-from complaints.privacy import anonymise
-from complaints.publication import known_details
 
 
-async def assignee_name(ctx: Context, case: Case) -> str | None:
-    if case.assignee_id is None:
-        return None
-    account = await ctx.uow.accounts.get(case.assignee_id)
-    return account.name if account else None
+def work_of(ctx: Context) -> Work:
+    return Work(ctx.uow, ctx.now, ctx.settings, ctx.directory, ctx.calendars)
 
 
-async def card_for(ctx: Context, case: Case, reader: Account) -> Callable[[], Reply]:
-    """A builder of the reader's card, to be called in the reader's language."""
-    assert case.id is not None
-    chats = sender_chats(case)
-    window_end = None
-    erased = case.contact.erased  # nothing is sent to the sender any more
-    if capabilities(case.channel).reply_window and not erased:
-        seen = await ctx.uow.inbound.last_seen(case.channel, case.chat_id)
-        window_end = seen + timedelta(hours=ctx.settings.zalo_oa_reply_hours) if seen else None
-    duplicate_of = await ctx.uow.cases.get(case.duplicate_of) if case.duplicate_of else None
-    facts = CardFacts(assignee=await assignee_name(ctx, case),
-                      raised_by=(await raised_by(ctx.uow, [case.id]))[case.id],
-                      duplicate_of=duplicate_of.code if duplicate_of else None,
-                      photos=len(await ctx.uow.attachments.of_case(case.id)),
-                      failure=None if erased or not chats else
-                      await ctx.uow.outbox.last_failure(case.id, chats[0]),
-                      window_end=window_end)
-    actor = await actor_of(ctx.uow.accounts, ctx.directory, reader)
-    return lambda: case_card(case, actor, ctx.directory, ctx.tz, ctx.now, facts)
+async def deliver_here(ctx: Context, owed: list[Owed]) -> None:
+    """Put what a use case owes in the outbox, through the conversation."""
+    for message in owed:
+        chats = list(message.chats) if message.chats is not None else None
+        if message.edit_of is not None:
+            assert chats is not None
+            await ctx.edit(message.edit_of, chats[0], message.to, message.build,
+                           case_id=message.case_id)
+        elif message.key is not None:
+            await ctx.notifier.notify(message.to, message.build, key=message.key, chats=chats,
+                                      case_id=message.case_id,
+                                      card_case_id=message.card_case_id)
+        else:
+            await ctx.notify(message.to, message.build, case_id=message.case_id,
+                             card_case_id=message.card_case_id, chats=chats)
+
+
+async def act(ctx: Context, done: Awaitable[Done], work: Work, *, ends_dialog: bool = True
+              ) -> None:
+    """Carry out a staff action: the case's cards are redrawn, its dialog is over, the
+    actor is told, then the others are."""
+    result = await done
+    redrawn = [owed for owed in work.owed if owed.edit_of is not None]
+    await deliver_here(ctx, redrawn)
+    if ends_dialog:
+        ctx.dialog.reset()
+    await ctx.reply(Reply(result.told()))
+    await deliver_here(ctx, [owed for owed in work.owed if owed.edit_of is None])
 
 
 async def show_card(ctx: Context, case: Case) -> None:
     """Show the card (with its photos) to the person writing."""
     assert case.id is not None
-    build = await card_for(ctx, case, ctx.account)
+    work = work_of(ctx)
+    build = await case_news.card_for(work, case, ctx.account)
     await ctx.reply(build(), card_case_id=case.id)
-    await _send_photos(ctx, case, ctx.account, [ctx.chat])
+    await case_news.send_photos(work, case, ctx.account, (ctx.chat,))
+    await deliver_here(ctx, work.owed)
 
 
 async def send_card_to_unit(ctx: Context, case: Case) -> list[Account]:
-    """Put a new or transferred case in front of its unit's staff. A unit nobody has
-    joined yet falls back to the focal point's staff, so no case goes unseen."""
-    assert case.id is not None
-    readers = await ctx.uow.accounts.members(case.unit)
-    if not readers and case.unit != ctx.directory.focal_unit:
-        readers = await ctx.uow.accounts.members(ctx.directory.focal_unit)
-    for reader in readers:
-        chats = await ctx.notify(reader, await card_for(ctx, case, reader), case_id=case.id,
-                                 card_case_id=case.id)
-        await _send_photos(ctx, case, reader, chats)
+    work = work_of(ctx)
+    readers = await case_news.send_card_to_unit(work, case)
+    await deliver_here(ctx, work.owed)
     return readers
 
 
-async def _send_photos(ctx: Context, case: Case, reader: Account, chats: list[Chat]) -> None:
-    assert case.id is not None
-    photos = await ctx.uow.attachments.of_case(case.id)
-    for number, attachment_id in enumerate(photos, start=1):
-        await ctx.notify(reader, partial(_photo, case.code, number, len(photos), attachment_id),
-                         case_id=case.id, chats=chats)
-    for number, attachment_id in enumerate(await ctx.uow.attachments.scans(case.id), start=1):
-        await ctx.notify(reader, partial(_scan, case.code, number, attachment_id),
-                         case_id=case.id, chats=chats)
-
-
-def _photo(code: str, number: int, total: int, attachment_id: int) -> Reply:
-    return Reply(_("{code}: photo {number} of {total}").format(code=code, number=number,
-                                                               total=total),
-                 photo_attachment=attachment_id)
-
-
-def _scan(code: str, number: int, attachment_id: int) -> Reply:
-    return Reply(_("{code}: scanned letter {number} (PDF)").format(code=code, number=number),
-                 document=attachment_id)
-
-
 async def save_and_refresh(ctx: Context, case: Case) -> None:
-    """Store the change and redraw every card of the case for whoever reads it."""
-    assert case.id is not None
-    await ctx.uow.cases.save(case)
-    for outbox_id, chat, reader_id in await ctx.uow.outbox.cards(case.id):
-        reader = await ctx.uow.accounts.get(reader_id)
-        if reader is not None:
-            await ctx.edit(outbox_id, chat, reader, await card_for(ctx, case, reader),
-                           case_id=case.id)
-
-
-async def notify_citizen(ctx: Context, case: Case, build: Callable[[], Reply]) -> None:
-    """Write to the sender in every chat of theirs (bot.core.sender_chats); not to one who
-    erased their data (their chat is known by its pseudonym only)."""
-    contact = (case.contact.name, case.contact.phone, case.contact.address)
-
-    def marked() -> Reply:
-        """What staff wrote may name the person or others: such a message is sensitive
-        (the outbox keeps only a mark of it once delivered)."""
-        reply = build()
-        return replace(reply, sensitive=True) \
-            if anonymise(reply.text, *contact) != reply.text else reply
-    for person, chats in await sender_reach(ctx.uow, case):
-        await ctx.notify(person, marked, case_id=case.id, chats=chats)
-
-
-async def notify_followers(ctx: Context, case: Case, build: Callable[[], Reply]) -> None:
-    """Write to the citizens following the case (the same problem, raised by them too),
-    in the chat they followed it from. What staff wrote to the sender may name them: the
-    followers get it with the anonymiser's blanks."""
-    assert case.id is not None
-    known = known_details(case)
-
-    def redacted() -> Reply:
-        reply = build()
-        return replace(reply, text=anonymise(reply.text, *known))
-    for follower in await ctx.uow.followers.of_case(case.id):
-        account = await ctx.uow.accounts.get(follower.account_id)
-        if account is not None:
-            await ctx.notify(account, redacted, case_id=case.id, chats=[follower.chat])
+    work = work_of(ctx)
+    await case_news.save_and_refresh(work, case)
+    await deliver_here(ctx, work.owed)
 
 
 async def notify_handlers(ctx: Context, case: Case, build: Callable[[], Reply]) -> None:
-    """Tell the staff handling a case: its assignee, else everyone in the unit."""
-    if case.assignee_id is not None:
-        assignee = await ctx.uow.accounts.get(case.assignee_id)
-        readers = [assignee] if assignee else []
-    else:
-        readers = await ctx.uow.accounts.members(case.unit)
-    for reader in readers:
-        await ctx.notify(reader, build, case_id=case.id)
+    work = work_of(ctx)
+    await case_news.tell_handlers(work, case, build)
+    await deliver_here(ctx, work.owed)

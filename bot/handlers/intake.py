@@ -7,15 +7,16 @@ restart and any worker can take the next message. Nothing is filed before "Send"
 from collections.abc import Awaitable, Callable
 
 from bot.callbacks import Choose, Payload, SimilarChoice
+from bot.case_view import map_link, raised_line, receipt, status_label
 from bot.context import Context
 from bot.core import uploads
-from bot.core.filing import Filing, Source, record_case
+from bot.core.case_rating import question
+from bot.core.filing import Filing, Source
+from bot.core.filing import file_case as core_file_case
 from bot.core.limits import Door, admit
 from bot.core.similar import find_similar, follow_case
 from bot.errors import stale_button
-from bot.handlers import rating
-from bot.handlers.cards import map_link, raised_line, status_label
-from bot.handlers.casework import save_and_refresh, send_card_to_unit
+from bot.handlers.casework import deliver_here, save_and_refresh, work_of
 from bot.handlers.common import ask_consent, has_consented, menu_buttons
 from bot.i18n import _, format_date, format_datetime
 from bot.messages import Button, ButtonKind, Kind, Reply, rows, stored_file_id
@@ -240,7 +241,7 @@ async def similar_chosen(ctx: Context, payload: Payload) -> None:
                               .format(code=case.code, unit=unit_name(ctx.directory, case.unit),
                                       answer=anonymise(case.answer, *known_details(case)))),
                         case_id=case.id)
-        await ctx.reply(rating.question(case, ctx.directory), case_id=case.id)
+        await ctx.reply(question(case, ctx.directory), case_id=case.id)
         return
     await ctx.reply(Reply(_("You now follow {code}: you will get its answer here and be "
                             "asked how it was handled. Nothing else was sent.").format(
@@ -404,18 +405,11 @@ async def _file(ctx: Context) -> None:
 
 
 async def file_case(ctx: Context, filing: Filing) -> Case:
-    """Route, date and record a PAKN, confirm it to the sender and put it in front of the
-    unit's staff."""
-    directory = ctx.directory
-    case, _event = await record_case(
-        ctx.uow, directory, await ctx.calendar(), ctx.deadline_rules,
-        ctx.now.astimezone(ctx.tz).year, filing,
-        Source(ctx.message.channel, ctx.message.chat_id, ctx.account.id), ctx.now)
-    await ctx.reply(Reply(
-        _("Your PAKN was received.\nTracking code: {code}\nSent to: {unit}\nDue by: {due}\n"
-          "I will tell you here when it is taken up and answered. To follow it, send "
-          "/tracuu {code}").format(code=case.code, unit=unit_name(directory, case.unit),
-                                   due=format_date(case.due_at, ctx.tz)),
-        buttons=menu_buttons(ctx)), case_id=case.id)
-    await send_card_to_unit(ctx, case)
+    """Record the PAKN, confirm it to the sender and put it in front of the unit's staff."""
+    work = work_of(ctx)
+    case = await core_file_case(work, filing, Source(ctx.message.channel, ctx.message.chat_id,
+                                                     ctx.account.id))
+    await ctx.reply(Reply(receipt(case, ctx.directory, ctx.tz), buttons=menu_buttons(ctx)),
+                    case_id=case.id)
+    await deliver_here(ctx, work.owed)
     return case

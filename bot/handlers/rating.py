@@ -5,25 +5,21 @@ into it then. A low rating asks why, offers to reopen the case once, and tells t
 unit's head. Buttons carry the case, so they work whatever the citizen is doing."""
 
 from collections.abc import Callable
-from datetime import datetime
 
 from bot.callbacks import Payload, Rate, RateStep
 from bot.context import Context
-from bot.core.case_rating import rate, score_label
-from bot.core.sender_chats import sender_reach, speaks_for
+from bot.core.case_rating import rate
+from bot.core.sender_chats import speaks_for
 from bot.core.work import Work, deliver
 from bot.errors import stale_button
 from bot.handlers.casework import notify_handlers, save_and_refresh
 from bot.i18n import _
 from bot.messages import Button, Kind, Reply
 from bot.names import unit_name
-from bot.notify import Notifier
-from bot.ports import RatingRecord, UnitOfWork
 from bot.routing import Router
 from bot.states import RatingState
 from complaints import case as lifecycle
 from complaints.case import Case, check_text
-from complaints.directory import Directory
 from complaints.errors import InvalidTransition, NotAllowed
 from complaints.people import Actor
 from complaints.rating import LowReason, Score, score
@@ -40,49 +36,6 @@ def reason_label(reason: LowReason) -> str:
         LowReason.ATTITUDE: _("The staff's attitude"),
         LowReason.OTHER: _("Another reason"),
     }[reason]
-
-
-def question(case: Case, directory: Directory) -> Reply:
-    assert case.id is not None
-    return Reply(
-        _("How satisfied are you with how {unit} handled your PAKN {code}?").format(
-            unit=unit_name(directory, case.unit), code=case.code),
-        buttons=tuple((Button(score_label(value), Rate(case.id, int(value)).pack()),)
-                      for value in reversed(Score)))
-
-
-async def ask(ctx: Context, case: Case) -> None:
-    """Open the case's one rating, freezing who handled it, and ask the sender."""
-    assert case.id is not None
-    if not await ctx.uow.ratings.ask(RatingRecord(case.id, case.unit, case.field,
-                                                  case.assignee_id, ctx.now)):
-        return
-    for person, chats in await sender_reach(ctx.uow, case):
-        await ctx.notify(person, lambda: question(case, ctx.directory), case_id=case.id,
-                         chats=chats)
-    # Those following it raised the same problem: they are asked too, each once.
-    for follower in await ctx.uow.followers.of_case(case.id):
-        account = await ctx.uow.accounts.get(follower.account_id)
-        if account is not None and follower.score is None:
-            await ctx.notify(account, lambda: question(case, ctx.directory), case_id=case.id,
-                             chats=[follower.chat])
-
-
-async def remind(uow: UnitOfWork, notifier: Notifier, directory: Directory, case: Case,
-                 now: datetime) -> bool:
-    """The one reminder to a sender who has not rated; False if already sent."""
-    assert case.id is not None
-    if not await uow.ratings.reminded(case.id, now):
-        return False
-
-    def build() -> Reply:
-        asked = question(case, directory)
-        return Reply(_("A reminder: your opinion helps the units improve.") + "\n" + asked.text,
-                     buttons=asked.buttons)
-    for person, chats in await sender_reach(uow, case):
-        await notifier.notify(person, build, case_id=case.id, chats=chats,
-                              key=f"rate-remind:{case.id}")
-    return True
 
 
 async def _own_case(ctx: Context, case_id: int) -> Case:

@@ -5,23 +5,17 @@ from datetime import datetime
 
 from bot.callbacks import AnswerCase, CaseAction, Payload, StaffStep, TransferTo
 from bot.context import Context
-from bot.core.similar import merge_cases, raised_by
+from bot.core import casework
+from bot.core.actions import StaffAction
 from bot.errors import Refused, stale_button
-from bot.handlers import apology, rating, replies
-from bot.handlers.cards import raised_line
-from bot.handlers.casework import (
-    notify_citizen,
-    notify_followers,
-    save_and_refresh,
-    send_card_to_unit,
-    show_card,
-)
+from bot.handlers import apology, replies
+from bot.handlers.casework import act, show_card, work_of
 from bot.handlers.status import show_status
 from bot.i18n import _, format_date
 from bot.messages import Button, Kind, Reply, rows
 from bot.names import unit_name
 from bot.routing import Router
-from bot.states import ApologyState, CaseState, MenuState, StaffState
+from bot.states import ApologyState, CaseState, StaffState
 from complaints import case as lifecycle
 from complaints.case import Case, can_handle, can_view
 from complaints.deadlines import Standing, standing
@@ -48,33 +42,33 @@ async def case_action(ctx: Context, payload: Payload) -> None:
     assert isinstance(payload, CaseAction)
     case = await _load(ctx, payload.case_id)
     action = payload.action
-    if action == "open":
+    if action is StaffAction.OPEN:
         if can_handle(ctx.actor, case):
             await show_card(ctx, case)
         elif can_view(ctx.actor, case):
             await show_status(ctx, case.code)
         else:
             raise NotAllowed("open")
-    elif action == "claim":
+    elif action is StaffAction.CLAIM:
         await claim_case(ctx, case)
-    elif action in ("reply", "ask", "resolve"):
+    elif action in (StaffAction.REPLY, StaffAction.ASK, StaffAction.RESOLVE):
         lifecycle.require_handler(ctx.actor, case, action)
         ctx.dialog.reset(StaffState(f"staff.{action}"), case_id=case.id)
         prompt = {
-            "reply": _("Write your message to the sender of {code}:"),
-            "ask": _("What information do you need from the sender of {code}? Their next "
-                     "message will be added to the case."),
-            "resolve": _("Write the final answer for {code}. It will be sent to the sender "
-                         "and the case closed."),
+            StaffAction.REPLY: _("Write your message to the sender of {code}:"),
+            StaffAction.ASK: _("What information do you need from the sender of {code}? "
+                               "Their next message will be added to the case."),
+            StaffAction.RESOLVE: _("Write the final answer for {code}. It will be sent to the "
+                                   "sender and the case closed."),
         }[action]
         assert case.id is not None
         await ctx.reply(Reply(prompt.format(code=case.code), buttons=((_cancel(case.id),),)))
-    elif action == "transfer":
+    elif action is StaffAction.TRANSFER:
         lifecycle.require_handler(ctx.actor, case, action)
         await _ask_transfer_target(ctx, case)
-    elif action == "apologise":
+    elif action is StaffAction.APOLOGISE:
         await apology.begin(ctx, case)
-    elif action == "merge":
+    elif action is StaffAction.MERGE:
         lifecycle.require_handler(ctx.actor, case, action)
         assert case.id is not None
         ctx.dialog.reset(StaffState.MERGE_INTO, case_id=case.id)
@@ -194,107 +188,37 @@ async def staff_typed(ctx: Context) -> None:
         await ctx.reply(Reply(_("Please use the buttons on the case card.")))
 
 
-# --- the actions, whether asked in chat or on the dashboard -------------------------------
+# --- the actions: the use cases (bot.core.casework), told in this chat ------------------
 
 async def claim_case(ctx: Context, case: Case) -> None:
-    lifecycle.claim(case, ctx.actor, ctx.now)
-    await save_and_refresh(ctx, case)
-    await ctx.reply(Reply(_("You took {code}.").format(code=case.code)))
-    await notify_citizen(ctx, case, lambda: Reply(
-        _("Your PAKN {code} is now being handled by {unit}.").format(
-            code=case.code, unit=unit_name(ctx.directory, case.unit))))
+    """Taken from its card's button, whatever dialog the chat is in."""
+    work = work_of(ctx)
+    await act(ctx, casework.claim(work, ctx.actor, case), work, ends_dialog=False)
 
 
 async def send_reply(ctx: Context, case: Case, text: str) -> None:
-    event = lifecycle.reply(case, ctx.actor, text, ctx.now)
-    await save_and_refresh(ctx, case)
-    ctx.dialog.reset()
-    await ctx.reply(Reply(_("Sent to the sender of {code}.").format(code=case.code)))
-    await notify_citizen(ctx, case, lambda: Reply(
-        _("Message from {unit} about your PAKN {code}:\n{text}").format(
-            unit=unit_name(ctx.directory, case.unit), code=case.code,
-            text=event.data["text"])))
+    work = work_of(ctx)
+    await act(ctx, casework.reply(work, ctx.actor, case, text), work)
 
 
 async def ask_citizen(ctx: Context, case: Case, question: str) -> None:
-    event = lifecycle.request_info(case, ctx.actor, question, ctx.now)
-    await save_and_refresh(ctx, case)
-    ctx.dialog.reset()
-    assert case.id is not None
-    await ctx.reply(Reply(_("Your question was sent to the sender of {code}.").format(
-        code=case.code)))
-    case_id = case.id
-    await notify_citizen(ctx, case, lambda: Reply(
-        _("{unit} needs more information about your PAKN {code}:\n{text}\n\nYour next "
-          "message here (text, photo or location) will be added to the case.").format(
-            unit=unit_name(ctx.directory, case.unit), code=case.code, text=event.data["text"]),
-        buttons=((Button(_("Answer"), AnswerCase(case_id).pack()),),)))
-    if case.reply_channel is not None:  # an SMS or email is answered by calling back
-        return
-    citizen_dialog = await ctx.uow.dialogs.load(case.channel, case.chat_id)
-    if citizen_dialog.state == MenuState.IDLE and (case.channel, case.chat_id) != (
-            ctx.message.channel, ctx.message.chat_id):
-        citizen_dialog.reset(CaseState.INFO, case_id=case.id)
-        await ctx.uow.dialogs.save(citizen_dialog, ctx.now)
+    work = work_of(ctx)
+    await act(ctx, casework.ask(work, ctx.actor, case, question), work)
 
 
 async def transfer_case(ctx: Context, case: Case, unit: str, reason: str) -> None:
-    if not ctx.directory.has_unit(unit):
-        raise InvalidTransition("transfer", "unknown_unit")
-    days = ctx.directory.field(case.field).transfer_days if ctx.directory.has_field(
-        case.field) else 5
-    transfer_due = ctx.deadline_rules.deadline(await ctx.calendar(), ctx.now, days)
-    event = lifecycle.transfer(case, ctx.actor, unit, reason, ctx.directory.focal_unit, ctx.now,
-                               transfer_due)
-    await save_and_refresh(ctx, case)
-    ctx.dialog.reset()
-    target = unit_name(ctx.directory, case.unit)
-    note = _("{code} was transferred to {unit}.").format(code=case.code, unit=target)
-    if event.data["forced_to_focal"]:
-        note += " " + _("It had reached the limit of transfers, so it went to the focal "
-                        "point.")
-    await ctx.reply(Reply(note))
-    await send_card_to_unit(ctx, case)
-    await notify_citizen(ctx, case, lambda: Reply(
-        _("Your PAKN {code} was transferred to {unit}, which is responsible for it.").format(
-            code=case.code, unit=unit_name(ctx.directory, case.unit))))
+    work = work_of(ctx)
+    await act(ctx, casework.transfer(work, ctx.actor, case, unit, reason), work)
 
 
 async def merge_case(ctx: Context, case: Case, into: str, reason: str) -> None:
-    """Close the case as a duplicate of `into`; its sender and followers follow that one."""
-    assert case.id is not None
-    merged = await merge_cases(ctx.uow, ctx.actor, ctx.now, case.id, into, reason)
-    survivor = merged.survivor
-    await save_and_refresh(ctx, merged.duplicate)
-    await save_and_refresh(ctx, survivor)
-    ctx.dialog.reset()
-    assert survivor.id is not None
-    count = (await raised_by(ctx.uow, [survivor.id]))[survivor.id]
-    await ctx.reply(Reply(_("{code} was closed as a duplicate of {into}.").format(
-        code=case.code, into=survivor.code) + " " + raised_line(count) + "."))
-    await notify_citizen(ctx, merged.duplicate, lambda: Reply(
-        _("Your PAKN {code} is about the same problem as {into}, which {unit} is handling: "
-          "the two were joined. You will get the answer of {into} here.").format(
-            code=case.code, into=survivor.code, unit=unit_name(ctx.directory, survivor.unit))))
-    await notify_followers(ctx, merged.duplicate, lambda: Reply(
-        _("The PAKN {code} you follow is about the same problem as {into}, which {unit} is "
-          "handling: the two were joined. You will get the answer of {into} here.").format(
-            code=case.code, into=survivor.code, unit=unit_name(ctx.directory, survivor.unit))))
+    work = work_of(ctx)
+    await act(ctx, casework.merge(work, ctx.actor, case, into, reason), work)
 
 
 async def resolve_case(ctx: Context, case: Case, answer: str) -> None:
-    lifecycle.resolve(case, ctx.actor, answer, ctx.now)
-    await save_and_refresh(ctx, case)
-    ctx.dialog.reset()
-    await ctx.reply(Reply(_("{code} is resolved and the answer was sent.").format(
-        code=case.code)))
-    await notify_citizen(ctx, case, lambda: Reply(
-        _("Your PAKN {code} has been resolved by {unit}.\nAnswer:\n{answer}").format(
-            code=case.code, unit=unit_name(ctx.directory, case.unit), answer=answer)))
-    await notify_followers(ctx, case, lambda: Reply(
-        _("The PAKN {code} you follow has been resolved by {unit}.\nAnswer:\n{answer}").format(
-            code=case.code, unit=unit_name(ctx.directory, case.unit), answer=answer)))
-    await rating.ask(ctx, case)
+    work = work_of(ctx)
+    await act(ctx, casework.resolve(work, ctx.actor, case, answer), work)
 
 
 # --- the citizen answers a request for information ---------------------------------------
@@ -346,5 +270,5 @@ async def inbox(ctx: Context) -> None:
         elif mark is Standing.DUE_SOON:
             line = "⏰ " + line + " · " + _("due soon")
         lines.append(line)
-        buttons.append(Button(case.code, CaseAction("open", case.id).pack()))
+        buttons.append(Button(case.code, CaseAction(StaffAction.OPEN, case.id).pack()))
     await ctx.reply(Reply("\n".join(lines), buttons=rows(buttons, 2)))

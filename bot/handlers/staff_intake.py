@@ -8,15 +8,14 @@ from typing import Any
 
 from bot.callbacks import Payload, TakeStep
 from bot.context import Context
-from bot.core.intake import Intake, IntakeRequest, file_on_behalf, follow_url, may_file
-from bot.core.work import Work, deliver
+from bot.core.intake import Intake, IntakeRequest, file_and_send, filed_note, may_file
 from bot.errors import stale_button
-from bot.handlers.casework import send_card_to_unit
+from bot.handlers.casework import deliver_here, work_of
 from bot.handlers.common import menu_buttons
 from bot.handlers.intake import MAX_PHOTOS, NO_AREA, store_photo
-from bot.i18n import _, format_date, format_datetime
+from bot.i18n import _, format_datetime
 from bot.messages import Button, Kind, Reply, rows
-from bot.names import area_name, channel_name, consent_name, field_name, unit_name
+from bot.names import area_name, channel_name, consent_name, field_name
 from bot.routing import Router
 from bot.states import StaffIntakeState
 from complaints.case import check_text
@@ -232,25 +231,12 @@ def request_of(data: dict[str, Any]) -> IntakeRequest:
 
 
 async def file_and_announce(ctx: Context, request: IntakeRequest) -> Intake:
-    """File the PAKN, owe the citizen their receipt, tell the person filing, and put the
-    case in front of its unit: the chat's dialog and the dashboard's form both end here."""
-    work = Work(ctx.uow, ctx.now, ctx.settings, ctx.directory, ctx.calendars)
-    intake = await file_on_behalf(work, ctx.actor, request)
-    await deliver(work.owed, ctx.notifier)
-    case = intake.case
-    told = (_("The citizen was sent the code by text message.") if intake.told and
-            intake.told.channel == "sms" else
-            _("The citizen was sent the code by email.") if intake.told else
-            _("The citizen gave neither phone nor email: give them the code on the printed "
-              "receipt (on the dashboard) or by post."))
-    await ctx.reply(Reply(_(
-        "Filed. Tracking code: {code}\nSent to: {unit}\nDue by: {due}\n{told}\n"
-        "The citizen follows it with /tracuu {code} or at {link}").format(
-            code=case.code, unit=unit_name(ctx.directory, case.unit),
-            due=format_date(case.due_at, ctx.tz), told=told,
-            link=follow_url(ctx.settings, case.code)), buttons=menu_buttons(ctx)),
-        case_id=case.id)
-    await send_card_to_unit(ctx, case)
+    """File the PAKN and tell the person filing, then the unit and the citizen."""
+    work = work_of(ctx)
+    intake = await file_and_send(work, ctx.actor, request)
+    await ctx.reply(Reply(filed_note(intake, ctx.directory, ctx.settings),
+                          buttons=menu_buttons(ctx)), case_id=intake.case.id)
+    await deliver_here(ctx, work.owed)
     return intake
 
 

@@ -4,9 +4,9 @@ to anyone else it says nothing about whether the code exists, and offers to foll
 here by proving the phone given with it (bot.handlers.sender_chats)."""
 
 from bot.callbacks import FollowCase
+from bot.case_view import citizen_view, event_line, status_label
 from bot.context import Context
 from bot.core.sender_chats import speaks_for
-from bot.handlers.cards import citizen_view, event_line, status_label
 from bot.handlers.casework import show_card
 from bot.i18n import _, format_date
 from bot.messages import Button, Reply

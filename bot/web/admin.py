@@ -1,8 +1,8 @@
 """The administrators' dashboard: the indicators with filters and drill-down to the
 cases, the review of unverified ratings, the same exports as in chat, the directory
-(download, edit, upload), the working calendar and invites. Every change goes through
-the dispatcher, so it is recorded like a message in chat; counting unverified ratings is
-recorded with its form's nonce and in the audit log."""
+(download, edit, upload), the working calendar and invites. Every change is made once
+per form sent, in one transaction with its form's nonce; counting unverified ratings is
+also kept in the audit log."""
 
 import asyncio
 import os
@@ -11,23 +11,23 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import yaml
 from aiohttp import web
 
 from bot.calendars import bundled, calendar_text, estimate_note
-from bot.channels.dashboard import CHANNEL
-from bot.context import Context
 from bot.core import calendar as calendars
 from bot.core.directory import load_directory
+from bot.core.keys import BOT_USERNAME_KEY
+from bot.core.privacy import DASHBOARD
+from bot.core.work import Runner, Work
 from bot.directory_view import as_json, as_text
-from bot.exports import CHUNK, cases_csv, write_xlsx
-from bot.handlers.admin import BOT_USERNAME_KEY, XLSX
+from bot.exports import CHUNK, XLSX, cases_csv, write_xlsx
 from bot.i18n import _, format_datetime, use_locale
 from bot.invites import create_invite, telegram_link
-from bot.messages import IncomingMessage, Kind
+from bot.messages import Kind
 from bot.names import CHANNELS, channel_name, procedure_name, unit_name
 from bot.reports import make_report
 from bot.settings import Settings
@@ -60,14 +60,15 @@ from surveys.periods import Period
 from surveys.report import GROUPS, Report
 
 CSV_MIME = "text/csv"
+T = TypeVar("T")
 INCLUSION_ID = re.compile(r"[0-9]{1,18}")
 
 
 class Admin(DashboardPages):
     def __init__(self, store: Store, settings: Settings, clock: Callable[[], datetime],
-                 sessions: Sessions, perform: Callable[..., Awaitable[Any]]) -> None:
+                 sessions: Sessions, runner: Runner) -> None:
         super().__init__(store, settings, clock, sessions)
-        self.perform = perform
+        self.runner = runner
 
     def install(self, app: web.Application) -> None:
         app.router.add_get("/quan-tri/chi-so", self.indicators)
@@ -178,7 +179,7 @@ class Admin(DashboardPages):
                 if not revoke and not (await uow.directory.load()).has_unit(unit):
                     raise ValidationError("unknown_unit")
                 if await uow.inbound.record(
-                        CHANNEL, nonce, str(viewer.account.id), viewer.account.id,
+                        DASHBOARD, nonce, str(viewer.account.id), viewer.account.id,
                         Kind.COMMAND.value, None,
                         {"command": "web.review_unverified", "args": revoke or unit}, now):
                     if revoke:
@@ -311,9 +312,8 @@ class Admin(DashboardPages):
                     request, status=400,
                     error=_("{error} (nothing was changed)").format(error=exc))
 
-        async def replace(ctx: Context) -> None:
-            await load_directory(ctx.uow, ctx.now, directory,
-                                 ctx.now.astimezone(ctx.settings.tz).date())
+        async def replace(work: Work) -> None:
+            await load_directory(work.uow, work.now, directory, work.now.astimezone(work.tz).date())
         await self._perform(viewer, fields, "directory", replace, upload.filename)
         with use_locale(self.language(viewer)):
             note = _("Imported {name}: {areas} areas, {units} units, {fields} fields, "
@@ -359,8 +359,8 @@ class Admin(DashboardPages):
         year = self._year(str(fields.get("year", "")))
         by = viewer.account.name or str(viewer.account.id)
 
-        async def store_it(ctx: Context) -> bool:
-            return await calendars.confirm(ctx.uow, by, year, ctx.now)
+        async def store_it(work: Work) -> bool:
+            return await calendars.confirm(work.uow, by, year, work.now)
         await self._perform(viewer, fields, "calendar.confirm", store_it, str(year))
         with use_locale(self.language(viewer)):
             note = _("The calendar of {year} is confirmed: it is no longer shown as "
@@ -383,8 +383,8 @@ class Admin(DashboardPages):
                     error=_("Choose day off or working day, and give the reason (the "
                             "decision)."))
 
-        async def store_it(ctx: Context) -> None:
-            await ctx.uow.calendar.set(Override(day, kind, reason[:300]), ctx.now)
+        async def store_it(work: Work) -> None:
+            await work.uow.calendar.set(Override(day, kind, reason[:300]), work.now)
         await self._perform(viewer, fields, "calendar", store_it, f"{day} {kind} {reason}")
         with use_locale(self.language(viewer)):
             what = _("a day off") if kind == "off" else _("a working day")
@@ -415,11 +415,11 @@ class Admin(DashboardPages):
                 return await self.invites(request, status=400, error=_(
                     "Choose a role, and a unit for staff and heads."))
 
-        async def make(ctx: Context) -> tuple[str, str | None]:
-            token = await create_invite(ctx.uow.invites, Role(role),
-                                        None if role == "admin" else unit, ctx.account.id,
-                                        ctx.now, ctx.settings.invite_days)
-            return token, await ctx.uow.meta.get(BOT_USERNAME_KEY)
+        async def make(work: Work) -> tuple[str, str | None]:
+            token = await create_invite(work.uow.invites, Role(role),
+                                        None if role == "admin" else unit, viewer.account.id,
+                                        work.now, work.settings.invite_days)
+            return token, await work.uow.meta.get(BOT_USERNAME_KEY)
         made = await self._perform(viewer, fields, "invite", make, f"{role} {unit or ''}")
         if made is None:  # the same form sent twice: the first made the invite
             raise web.HTTPSeeOther("/quan-tri/moi")
@@ -433,16 +433,19 @@ class Admin(DashboardPages):
         return await self.invites(request, lines=lines)
 
     async def _perform(self, viewer: Viewer, fields: Form, what: str,
-                       action: Callable[[Context], Awaitable[Any]], summary: str | None) -> Any:
-        """An administrator's change, recorded like a message (once per form sent)."""
+                       action: Callable[[Work], Awaitable[T]], summary: str | None) -> T | None:
+        """An administrator's change, in one transaction with its form's nonce: once per
+        form sent (None when it was sent before)."""
         nonce = str(fields.get("nonce", ""))
         if not NONCE.match(nonce):
             raise web.HTTPBadRequest(text="reload the page and try again")
-        message = IncomingMessage(channel=CHANNEL, update_key=nonce,
-                                  chat_id=str(viewer.account.id),
-                                  user_id=str(viewer.account.id), kind=Kind.COMMAND,
-                                  command=f"web.{what}", args=(summary or "")[:200])
-        return await self.perform(message, action, viewer.account.id)
+
+        async def once(work: Work) -> T | None:
+            if not await Sessions.first_time(work.uow, viewer, nonce, what,
+                                             (summary or "")[:200], work.now):
+                return None
+            return await action(work)
+        return await self.runner.run(once, DASHBOARD)
 
 
 async def _include(uow: SqlUnitOfWork, viewer: Viewer, unit: str, period: Period,

@@ -1,12 +1,14 @@
 """Cases on the dashboard: the unit's list (every unit's for administrators), the late
 ones, a case with its history and photos, and the same actions as in chat (claim, reply,
-ask, transfer, apologise, resolve), carried out by the same code through the dispatcher,
-so they are recorded, notified and checked exactly as in chat."""
+ask, transfer, apologise, resolve, merge): the same use cases (bot.core.casework), in the
+page's own transaction, so they are recorded, notified and checked exactly as in chat;
+each form once, however often it is sent."""
 
 import re
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import date, datetime
+from functools import partial
 from math import ceil
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,19 +16,20 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from bot import audit
-from bot.channels.dashboard import CHANNEL
-from bot.context import Context
+from bot.case_view import event_line, removed, status_label
+from bot.core import casework
+from bot.core.actions import CHANGES, StaffAction
+from bot.core.casework import Done
+from bot.core.privacy import DASHBOARD
 from bot.core.publication import in_force
 from bot.core.similar import raised_by
+from bot.core.work import Runner, Work
 from bot.errors import explain
-from bot.handlers import apology, staff
-from bot.handlers.cards import event_line, removed, status_label
 from bot.i18n import _, format_date, format_datetime, use_locale
 from bot.links import EXPORT_PAGE, parse_id
 from bot.media import Media
-from bot.messages import OPEN311, IncomingMessage, Kind
+from bot.messages import OPEN311
 from bot.names import area_name, field_name, unit_name
-from bot.ports import Chat
 from bot.settings import Settings
 from bot.web import params
 from bot.web.dashboard import DashboardPages
@@ -44,7 +47,7 @@ PAGE_SIZE = 25
 PAGE_MAX = 10_000
 """Pages past this would skip more rows than any unit has."""
 STATUSES = ("open", "late", "closed", "all")
-ACTIONS = ("claim", "reply", "ask", "transfer", "apologise", "resolve", "merge")
+ACTIONS = frozenset(CHANGES)
 NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
@@ -55,11 +58,10 @@ def new_nonce() -> str:
 
 class Desk(DashboardPages):
     def __init__(self, store: Store, settings: Settings, clock: Callable[[], datetime],
-                 sessions: Sessions, media: Media,
-                 perform: Callable[..., Awaitable[Any]]) -> None:
+                 sessions: Sessions, media: Media, runner: Runner) -> None:
         super().__init__(store, settings, clock, sessions)
         self.media = media
-        self.perform = perform
+        self.runner = runner
 
     def install(self, app: web.Application) -> None:
         app.router.add_get("/quan-tri", self.home)
@@ -84,7 +86,6 @@ class Desk(DashboardPages):
         now = self.clock()
         async with self.store.unit_of_work() as uow:
             directory = await uow.directory.load()
-            notes = await _notes(uow, viewer, request)
             form = Filters(request.query)
             status = form.choice("status", STATUSES, "open")
             # A unit merged away still has its cases (the indicators link to them).
@@ -105,13 +106,17 @@ class Desk(DashboardPages):
             rows = [self._row(case, directory, now, counts.get(case.id or 0, 1))
                     for case in found]
             errors = form.mistakes()
-        return self.render(request, viewer, "admin/cases.html",
-                           "late" if status == "late" else "cases", cases=rows, total=total,
-                           status=400 if errors else 200, errors=errors,
-                           page=number, pages=max(1, ceil(total / PAGE_SIZE)),
-                           query={k: v for k, v in form.entered().items() if k != "r"},
-                           state=status, directory=directory, admin=admin, notes=notes,
-                           several_units=units is None or len(units) > 1)
+        notes = self.sessions.told(request)
+        response = self.render(request, viewer, "admin/cases.html",
+                               "late" if status == "late" else "cases", cases=rows, total=total,
+                               status=400 if errors else 200, errors=errors,
+                               page=number, pages=max(1, ceil(total / PAGE_SIZE)),
+                               query={k: v for k, v in form.entered().items() if k != "r"},
+                               state=status, directory=directory, admin=admin, notes=notes,
+                               several_units=units is None or len(units) > 1)
+        if notes:
+            self.sessions.forget_told(response)
+        return response
 
     def _row(self, case: Case, directory: Any, now: datetime, raised: int) -> dict[str, Any]:
         tz = self.settings.tz
@@ -151,7 +156,6 @@ class Desk(DashboardPages):
             apologies = await uow.apologies.of_case(case.id)
             assignee = await uow.accounts.get(case.assignee_id) if case.assignee_id else None
             title = await uow.accounts.title(viewer.account.id)
-            notes = await _notes(uow, viewer, request)
             raised = (await raised_by(uow, [case.id]))[case.id]
             with use_locale(self.language(viewer)):
                 publication = await describe(uow, case, await in_force(uow, case),
@@ -179,7 +183,8 @@ class Desk(DashboardPages):
         handler = can_handle(viewer.actor, case) and case.is_open
         units = [(u.code, u.name.in_language(language)) for u in directory.units
                  if u.code != case.unit]
-        return self.render(
+        notes = self.sessions.told(request)
+        response = self.render(
             request, viewer, "admin/case.html", "cases", status=status, case=case,
             facts=facts, photos=photos, scans=scans, apologies=apologies,
             taken=case.channel in set(Origin), handler=handler, units=units,
@@ -190,7 +195,10 @@ class Desk(DashboardPages):
             can_apologise=handler and case.extended_due_at is None,
             notes=notes, error=error, typed=typed or {},
             nonce=new_nonce(), first_day=(now.astimezone(tz).date()).isoformat(),
-            account_name=viewer.account.name, account_title=title)
+            account_name=viewer.account.name, account_title=title, Action=StaffAction)
+        if notes:
+            self.sessions.forget_told(response)
+        return response
 
     # --- acting ------------------------------------------------------------------------
 
@@ -205,12 +213,9 @@ class Desk(DashboardPages):
         if not NONCE.match(nonce):
             raise web.HTTPBadRequest(text="reload the page and try again")
         typed = {k: clean(v) for k, v in fields.items() if isinstance(v, str) and k != "csrf"}
-        message = IncomingMessage(
-            channel=CHANNEL, update_key=nonce, chat_id=str(viewer.account.id),
-            user_id=str(viewer.account.id), kind=Kind.COMMAND, command=f"web.{action}",
-            args=case.code, text=typed.get("text"))
         try:
-            await self.perform(message, _action(action, case.code, typed), viewer.account.id)
+            done = await self.runner.run(
+                partial(carry_out, viewer, StaffAction(action), case.code, nonce, typed), DASHBOARD)
         except ComplaintsError as exc:
             # What the action did is undone; that it was refused is kept.
             if (reason := audit.reason_of(exc)) is not None:
@@ -219,8 +224,13 @@ class Desk(DashboardPages):
                 error = explain(exc)
             return await self.case(request, error=error, typed=typed, status=409)
         # A case transferred away is no longer the unit's to show: back to the list.
-        target = "/quan-tri/ho-so" if action == "transfer" else f"/quan-tri/ho-so/{case.code}"
-        raise web.HTTPSeeOther(f"{target}?r={nonce}")
+        target = ("/quan-tri/ho-so" if action == StaffAction.TRANSFER
+                  else f"/quan-tri/ho-so/{case.code}")
+        response = web.HTTPSeeOther(f"{target}?r={nonce}")
+        if done is not None:  # else the form was sent before, and said so then
+            with use_locale(self.language(viewer)):
+                self.sessions.tell(request, response, nonce, done.told())
+        raise response
 
     # --- photos ------------------------------------------------------------------------
 
@@ -274,41 +284,34 @@ async def describe(uow: SqlUnitOfWork, case: Case, publication: Publication | No
     return _("Withdrawn from publication by {name} at {when}.").format(when=when, name=name)
 
 
-async def _notes(uow: SqlUnitOfWork, viewer: Viewer, request: web.Request) -> list[str]:
-    """What the bot answered to the action this page follows (`?r=` its form's nonce)."""
-    nonce = request.query.get("r", "")
-    if not NONCE.match(nonce):
-        return []
-    chat = Chat(CHANNEL, str(viewer.account.id))
-    bodies = await uow.outbox.bodies(chat, f"{CHANNEL}:{nonce}:")
-    await uow.outbox.forget_shown(chat, f"{CHANNEL}:{nonce}:")  # shown once
-    return [str(body["text"]) for body in bodies]
-
-
-def _action(action: str, code: str, fields: dict[str, str]
-            ) -> Callable[[Context], Awaitable[None]]:
-    """What pressing the button does, in the transaction of the dispatcher."""
-    async def run(ctx: Context) -> None:
-        case = await ctx.uow.cases.get_by_code(code)
-        if case is None:
-            raise NotAllowed("unknown case")
-        text = fields.get("text", "")
-        if action == "claim":
-            await staff.claim_case(ctx, case)
-        elif action == "reply":
-            await staff.send_reply(ctx, case, text)
-        elif action == "ask":
-            await staff.ask_citizen(ctx, case, text)
-        elif action == "transfer":
-            await staff.transfer_case(ctx, case, fields.get("unit", ""), text)
-        elif action == "resolve":
-            await staff.resolve_case(ctx, case, text)
-        elif action == "merge":
-            await staff.merge_case(ctx, case, fields.get("into", ""), text)
-        else:
-            await apology.apologise(ctx, case, text, _day(fields.get("day", "")),
-                                    fields.get("name", ""), fields.get("title", ""))
-    return run
+async def carry_out(viewer: Viewer, action: StaffAction, code: str, nonce: str,
+               fields: dict[str, str], work: Work) -> Done | None:
+    """The action of a form, once: its nonce is kept with what it does, or it was done
+    before (None)."""
+    if not await Sessions.first_time(work.uow, viewer, nonce, action, code, work.now):
+        return None
+    case = await work.uow.cases.get_by_code(code)
+    if case is None:
+        raise NotAllowed("unknown case")
+    actor, text = viewer.actor, fields.get("text", "")
+    if action is StaffAction.CLAIM:
+        return await casework.claim(work, actor, case)
+    if action is StaffAction.REPLY:
+        return await casework.reply(work, actor, case, text)
+    if action is StaffAction.ASK:
+        return await casework.ask(work, actor, case, text)
+    if action is StaffAction.TRANSFER:
+        return await casework.transfer(work, actor, case, fields.get("unit", ""), text)
+    if action is StaffAction.RESOLVE:
+        return await casework.resolve(work, actor, case, text)
+    if action is StaffAction.MERGE:
+        return await casework.merge(work, actor, case, fields.get("into", ""), text)
+    # The apology: the form gives all its parts at once, signature included.
+    casework.may_apologise(actor, case)
+    day = _day(fields.get("day", ""))
+    official = await casework.signed(work, viewer.account, fields.get("name", ""),
+                                     fields.get("title", ""))
+    return await casework.apologise(work, actor, official, case, text, day)
 
 
 def _day(text: str) -> date:

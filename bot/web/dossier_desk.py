@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from bot import audit
-from bot.channels.dashboard import CHANNEL
 from bot.core.dossiers import Issued, apologise, may_apologise
+from bot.core.privacy import DASHBOARD
 from bot.core.work import Runner, Work
 from bot.dossier_view import status_label, summary
 from bot.errors import explain
@@ -213,7 +213,7 @@ class DossierDesk(DashboardPages):
             with _field("day"):
                 day = _day(typed["day"])
             await self.runner.run(partial(_issue, viewer, dossier, nonce, name, title, day,
-                                          typed["reason"]), CHANNEL)
+                                          typed["reason"]), DASHBOARD)
         except ComplaintsError as exc:
             if (reason := audit.reason_of(exc)) is not None:
                 await self.sessions.refused(request, viewer.account.id, reason)
@@ -230,7 +230,7 @@ async def _issue(viewer: Viewer, dossier: Dossier, nonce: str, name: str, title:
     assert dossier.id is not None
     account = viewer.account
     if not await work.uow.inbound.record(
-            CHANNEL, nonce, str(account.id), account.id, Kind.COMMAND.value, None,
+            DASHBOARD, nonce, str(account.id), account.id, Kind.COMMAND.value, None,
             {"command": "web.dossier_apology", "args": dossier.code}, work.now):
         return None
     if name != account.name:

@@ -13,9 +13,9 @@ from aiohttp import web
 
 from bot.apikeys import DOSSIERS_SCOPE, key_hash
 from bot.core.dossiers import Outcome, link_token, record_dossiers
+from bot.core.keys import BOT_USERNAME_KEY
 from bot.core.work import Runner, Work
 from bot.dossier_view import refusal_text
-from bot.handlers.admin import BOT_USERNAME_KEY
 from bot.i18n import _, use_locale
 from bot.jsonguard import JsonRefused, loads_bounded
 from bot.settings import Settings

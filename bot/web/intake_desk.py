@@ -1,37 +1,37 @@
 """Staff take a PAKN for a citizen on the dashboard: the form (how it came, when it was
 received, the sender, field, area, text, scanned letters and photos, consent), each
-answer checked and any problem written beside its field; filed by the same code as in
-chat (bot.handlers.staff_intake, bot.core.intake) in the dispatcher's transaction with
-the form's nonce, so sending it twice files once; then the case page, and the receipt to
-print for the citizen."""
+answer checked and any problem written beside its field; filed by the same use case as
+in chat (bot.core.intake.file_and_send), in one transaction with the form's nonce, so
+sending it twice files once; then the case page, and the receipt to print for the
+citizen."""
 
 import base64
 import hmac
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from aiohttp import BodyPartReader, web
 
-from bot.channels.dashboard import CHANNEL
 from bot.clients import client_address
-from bot.context import Context
 from bot.core.intake import (
     MAX_FILE_BYTES,
     MAX_FILES,
     FileRefused,
     IntakeRequest,
+    file_and_send,
     file_refusal,
+    filed_note,
     follow_url,
     keep_file,
     may_file,
 )
-from bot.core.work import Work
+from bot.core.privacy import DASHBOARD
+from bot.core.work import Runner, Work
 from bot.errors import explain
-from bot.handlers.staff_intake import file_and_announce
 from bot.i18n import _, format_date, format_datetime, use_locale
-from bot.messages import IncomingMessage, Kind
 from bot.names import area_name, channel_name, consent_name, field_name, unit_name
 from bot.qr import qr_svg
 from bot.settings import Settings
@@ -65,9 +65,9 @@ LOCAL_INPUT = "%Y-%m-%dT%H:%M"
 
 class IntakeDesk(DashboardPages):
     def __init__(self, store: Store, settings: Settings, clock: Callable[[], datetime],
-                 sessions: Sessions, perform: Callable[..., Awaitable[Any]]) -> None:
+                 sessions: Sessions, runner: Runner) -> None:
         super().__init__(store, settings, clock, sessions)
-        self.perform = perform
+        self.runner = runner
 
     def install(self, app: web.Application) -> None:
         app.router.add_get(PATH, self.form)
@@ -126,14 +126,11 @@ class IntakeDesk(DashboardPages):
             return await self.form(request, typed=typed, errors=request_or_errors,
                                    error=_("The PAKN was not filed: see the fields marked "
                                            "below."), status=400)
-        message = IncomingMessage(
-            channel=CHANNEL, update_key=nonce, chat_id=str(viewer.account.id),
-            user_id=str(viewer.account.id), kind=Kind.COMMAND, command="web.intake")
         client = client_address(request, self.settings.trusted_proxies)
         try:
             kept = [(name, content) for name, content in files if content is not None]
-            filed = await self.perform(message, _filing(request_or_errors, kept, client),
-                                       viewer.account.id)
+            filed = await self.runner.run(
+                partial(_file, viewer, nonce, request_or_errors, kept, client), DASHBOARD)
         except FileRefused as refused:
             with use_locale(language):
                 text = file_refusal(refused, self.settings)
@@ -145,11 +142,15 @@ class IntakeDesk(DashboardPages):
             return await self.form(request, typed=typed, error=text, status=409)
         if filed is None:  # the same form sent again: filed the first time
             raise web.HTTPSeeOther("/quan-tri/ho-so")
-        code, sees_case = filed
+        code, sees_case, note = filed
         # The focal point files for units that have staff of their own: then it sees
         # the receipt it must give the citizen, not the case.
         target = "/quan-tri/ho-so/{code}" if sees_case else RECEIPT
-        raise web.HTTPSeeOther(target.format(code=code) + f"?r={nonce}")
+        response = web.HTTPSeeOther(target.format(code=code) + f"?r={nonce}")
+        if sees_case:  # the receipt page says it all
+            with use_locale(language):
+                self.sessions.tell(request, response, nonce, note())
+        raise response
 
     async def _posted(self, request: web.Request, viewer: Viewer
                       ) -> tuple[dict[str, str], list[tuple[str, bytes | None]]]:
@@ -263,14 +264,15 @@ async def _read(part: BodyPartReader, limit: int) -> bytes | None:
     return bytes(content)
 
 
-def _filing(request: IntakeRequest, files: list[tuple[str, bytes]], client: str | None
-            ) -> Callable[[Context], Awaitable[tuple[str, bool]]]:
-    """What the form does, in the transaction of the dispatcher: the case's code, and
-    whether the person filing may open the case."""
-    async def run(ctx: Context) -> tuple[str, bool]:
-        work = Work(ctx.uow, ctx.now, ctx.settings, ctx.directory, ctx.calendars)
-        kept = tuple([await keep_file(work, ctx.actor, name, content, client)
-                      for name, content in files])
-        intake = await file_and_announce(ctx, replace(request, attachments=kept))
-        return intake.case.code, can_view(ctx.actor, intake.case)
-    return run
+async def _file(viewer: Viewer, nonce: str, request: IntakeRequest,
+                files: list[tuple[str, bytes]], client: str | None, work: Work
+                ) -> tuple[str, bool, Callable[[], str]] | None:
+    """The form, once (None: it was sent before): the PAKN filed with its files; its
+    code, whether the person filing may open the case, and what they are told."""
+    if not await Sessions.first_time(work.uow, viewer, nonce, "intake", "", work.now):
+        return None
+    kept = tuple([await keep_file(work, viewer.actor, name, content, client)
+                  for name, content in files])
+    intake = await file_and_send(work, viewer.actor, replace(request, attachments=kept))
+    return (intake.case.code, can_view(viewer.actor, intake.case),
+            lambda: filed_note(intake, work.directory, work.settings))

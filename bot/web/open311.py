@@ -18,7 +18,7 @@ and/or `last_name`, `phone` and `address_string` (the sender's address, where an
 can be sent) are required here; `lat`/`long` (where the problem is) and `address_id` (the
 commune or ward code, for routing) are optional; `email`, `device_id`, `account_id`,
 `media_url` and attributes are not kept. The request is filed exactly as the chat files a
-PAKN (bot.handlers.intake.file_case): routed, dated, recorded with the incoming message,
+PAKN (bot.core.filing.file_case): routed, dated, recorded with the incoming message,
 and shown to the unit's staff.
 """
 
@@ -34,13 +34,14 @@ from aiohttp import web
 from multidict import MultiMapping
 
 from bot.apikeys import OPEN311_SCOPE, client_of
+from bot.case_view import receipt, status_label
 from bot.context import Context
+from bot.core.filing import Filing, Source, file_case
 from bot.core.limits import Door, OverLimit, admit
+from bot.core.work import Work, deliver
 from bot.errors import explain
-from bot.handlers.cards import status_label
-from bot.handlers.intake import file_case
 from bot.i18n import _, use_locale
-from bot.messages import OPEN311, IncomingMessage, Kind
+from bot.messages import OPEN311, IncomingMessage, Kind, Reply
 from bot.names import area_name, field_name, procedure_name, unit_name
 from bot.settings import Settings
 from bot.web.limits import WebLimits
@@ -276,7 +277,7 @@ class Open311:
                                   kind=Kind.TEXT, text=filing.text,
                                   profile_name=client.key.name, language_code=language)
         try:
-            case = await self.dispatcher.perform(message, partial(file_case, filing=filing))
+            case = await self.dispatcher.perform(message, partial(_file, filing))
         except ComplaintsError as error:
             raise Open311Error(400, explain(error)) from None
         assert case is not None, "a new update key is never a redelivery"
@@ -284,6 +285,17 @@ class Open311:
             "service_request_id": case.code,
             "service_notice": notice(directory, case.unit, case.due_at, self.settings.tz),
             "account_id": None}])
+
+
+async def _file(filing: Filing, ctx: Context) -> Case:
+    """The request filed as the app's sender, in the dispatcher's transaction; the
+    receipt goes to the app's chat."""
+    work = Work(ctx.uow, ctx.now, ctx.settings, ctx.directory, ctx.calendars)
+    case = await file_case(work, filing, Source(ctx.message.channel, ctx.message.chat_id,
+                                                ctx.account.id))
+    await ctx.reply(Reply(receipt(case, ctx.directory, ctx.tz)), case_id=case.id)
+    await deliver(work.owed, ctx.notifier)
+    return case
 
 
 class TooMany(Exception):

@@ -16,7 +16,8 @@ from typing import Any
 from aiohttp import web
 
 from bot import audit
-from bot.channels.dashboard import CHANNEL
+from bot.case_view import status_label
+from bot.core.privacy import DASHBOARD
 from bot.core.publication import (
     STALE,
     Approval,
@@ -29,7 +30,6 @@ from bot.core.publication import (
 )
 from bot.core.work import Runner, Work
 from bot.errors import explain
-from bot.handlers.cards import status_label
 from bot.i18n import _, format_date, use_locale
 from bot.messages import Kind
 from bot.names import field_name, unit_name
@@ -178,7 +178,7 @@ class PublicationDesk(DashboardPages):
                  for name in ("question", "answer", "location", "confirmed", "seen")}
         try:
             await self.runner.run(partial(_decide, viewer, case.code, nonce, decision, typed),
-                                  CHANNEL)
+                                  DASHBOARD)
         except NeedsConfirmation as needed:
             with use_locale(self.language(viewer)):
                 warning = _("The anonymiser still finds what may be personal data in the "
@@ -204,7 +204,7 @@ async def _decide(viewer: Viewer, code: str, nonce: str, decision: str,
     """The decision, once per form: its nonce is kept with it, or it was taken before."""
     account = viewer.account
     if not await work.uow.inbound.record(
-            CHANNEL, nonce, str(account.id), account.id, Kind.COMMAND.value, None,
+            DASHBOARD, nonce, str(account.id), account.id, Kind.COMMAND.value, None,
             {"command": f"web.publication.{decision}", "args": code}, work.now):
         return
     case = await work.uow.cases.get_by_code(code)

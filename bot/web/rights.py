@@ -11,9 +11,8 @@ from functools import partial
 from aiohttp import web
 
 from bot import audit
-from bot.channels.dashboard import CHANNEL
 from bot.core import privacy
-from bot.core.privacy import RequestKind
+from bot.core.privacy import DASHBOARD, RequestKind
 from bot.core.work import Runner, Work
 from bot.errors import explain
 from bot.i18n import _, format_datetime, use_locale
@@ -66,7 +65,7 @@ class PersonalData(DashboardPages):
                 return await self.page(request, status=400, error=_(
                     "Tick the box to confirm: the erasure cannot be undone."))
         try:
-            erased = await self.runner.run(partial(_erase, viewer, nonce, code), CHANNEL)
+            erased = await self.runner.run(partial(_erase, viewer, nonce, code), DASHBOARD)
         except ComplaintsError as exc:
             return await self._refused(request, viewer, exc)
         with use_locale(self.language(viewer)):
@@ -85,7 +84,7 @@ class PersonalData(DashboardPages):
             raise web.HTTPBadRequest(text="choose a kind of request")
         try:
             number = await self.runner.run(
-                partial(_record, viewer, nonce, code, RequestKind(kind)), CHANNEL)
+                partial(_record, viewer, nonce, code, RequestKind(kind)), DASHBOARD)
         except ComplaintsError as exc:
             return await self._refused(request, viewer, exc)
         with use_locale(self.language(viewer)):
@@ -116,7 +115,7 @@ class PersonalData(DashboardPages):
 async def _once(work: Work, viewer: Viewer, nonce: str, what: str, code: str) -> bool:
     """Record the form with its nonce; False when it was sent before."""
     return await work.uow.inbound.record(
-        CHANNEL, nonce, str(viewer.account.id), viewer.account.id, Kind.COMMAND.value, None,
+        DASHBOARD, nonce, str(viewer.account.id), viewer.account.id, Kind.COMMAND.value, None,
         {"command": f"web.{what}", "args": code}, work.now)
 
 

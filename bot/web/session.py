@@ -1,7 +1,9 @@
 """Signing in on the web with a code from the bot, the session cookie, and the checks
 every form goes through (same origin, and the session's own CSRF token)."""
 
+import base64
 import hmac
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,11 +13,13 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 from bot import audit
-from bot.channels.dashboard import CHANNEL
 from bot.clients import client_address, cookies_secure
 from bot.core.authority import covered_units
 from bot.core.limits import Door, admit, give_back
+from bot.core.privacy import DASHBOARD
 from bot.i18n import _, resolve_language, use_locale
+from bot.messages import Kind
+from bot.ports import UnitOfWork
 from bot.settings import Settings
 from bot.signin import SESSION_LIFETIME, SIGN_IN_PATH, digest, new_token, normalise_code
 from bot.web.render import page
@@ -24,6 +28,8 @@ from storage.uow import Store
 
 Form = MultiDictProxy[str | bytes | bytearray | web.FileField]
 SESSION_COOKIE = "pakn_session"
+NOTE_COOKIE = "pakn_done"
+"""What the last form did, in words, for the page it leads to."""
 FORM_COOKIE = "pakn_signin"
 """Ties the sign-in form to the browser that loaded it (there is no session yet)."""
 HOME = "/quan-tri"
@@ -122,9 +128,44 @@ class Sessions:
             if case_id is None and code:
                 case = await uow.cases.get_by_code(code.strip().upper())
                 case_id = case.id if case else None
-            await audit.record(uow, account_id=account_id, channel=CHANNEL, update_key=None,
+            await audit.record(uow, account_id=account_id, channel=DASHBOARD, update_key=None,
                                action=f"{request.method} {request.path}", case_id=case_id,
                                reason=reason, now=self.clock())
+
+    @staticmethod
+    async def first_time(uow: UnitOfWork, viewer: Viewer, nonce: str, what: str, args: str,
+                         now: datetime) -> bool:
+        """Record a form by its nonce, in the transaction of what it does: False when it
+        was sent before (a double submit does the action once)."""
+        return await uow.inbound.record(
+            DASHBOARD, nonce, str(viewer.account.id), viewer.account.id, Kind.COMMAND.value, None,
+            {"command": f"web.{what}", "args": args}, now)
+
+    def tell(self, request: web.Request, response: web.StreamResponse, nonce: str,
+             note: str) -> None:
+        """Say what a form did on the page it leads to (`?r=` its nonce), once."""
+        kept = base64.urlsafe_b64encode(json.dumps([nonce, note]).encode()).decode()
+        response.set_cookie(NOTE_COOKIE, kept, path=HOME, httponly=True, samesite="Strict",
+                            secure=self._secure(request), max_age=600)
+
+    @staticmethod
+    def told(request: web.Request) -> list[str]:
+        """What the form this page follows did (see `tell`); [] for any other page."""
+        nonce, kept = request.query.get("r"), request.cookies.get(NOTE_COOKIE)
+        if not nonce or not kept:
+            return []
+        try:
+            said = json.loads(base64.urlsafe_b64decode(kept.encode()))
+        except ValueError:  # not one we made: nothing to say
+            return []
+        if (isinstance(said, list) and len(said) == 2 and said[0] == nonce
+                and isinstance(said[1], str)):
+            return [said[1]]
+        return []
+
+    @staticmethod
+    def forget_told(response: web.StreamResponse) -> None:
+        response.del_cookie(NOTE_COOKIE, path=HOME)
 
     async def form(self, request: web.Request, viewer: Viewer) -> Form:
         """The posted fields, once the request is known to come from our own page."""

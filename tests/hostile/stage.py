@@ -20,7 +20,7 @@ from yarl import URL
 from bot.app import ZALO_BOT_NAME_KEY, Service
 from bot.channels.webchat import COOKIE
 from bot.channels.zalo import ZaloOAuth, ZaloTokenKeeper
-from bot.handlers.admin import BOT_USERNAME_KEY
+from bot.core.keys import BOT_USERNAME_KEY
 from bot.settings import Limits, Rate, Settings
 from storage.models import Base, OutboxRow
 from tests.browsing import loopback_jar

@@ -15,13 +15,14 @@ from bot.callbacks import (
     TransferTo,
     unpack,
 )
+from bot.core.actions import CHANGES, StaffAction
 
 EXAMPLES: list[tuple[Payload, str]] = [
     (Choose("field", "dat_dai"), "ch:field:dat_dai"),
     (Menu("status"), "mn:status"),
     (Consent("2026-01"), "cs:2026-01"),
     (Language("en"), "lg:en"),
-    (CaseAction("claim", 42), "ca:claim:42"),
+    (CaseAction(StaffAction.CLAIM, 42), "ca:claim:42"),
     (TransferTo(42, "PTNMT"), "tt:42:PTNMT"),
     (AnswerCase(7), "ac:7"),
     (StaffStep("confirm", 123456), "ss:confirm:123456"),
@@ -54,6 +55,18 @@ def test_ids_are_integers_after_unpacking() -> None:
     assert result.case_id == 9001 and isinstance(result.case_id, int)
     transfer = unpack("tt:5:UBND-26425")
     assert transfer == TransferTo(5, "UBND-26425")
+
+
+def test_a_case_action_unpacks_to_one_of_the_staff_actions() -> None:
+    for action in StaffAction:
+        result = unpack(f"ca:{action}:7")
+        assert isinstance(result, CaseAction) and result.action is action
+    assert StaffAction.OPEN not in CHANGES, "opening a card changes nothing"
+
+
+@pytest.mark.parametrize("data", ["ca:delete:7", "ca::7", "ca:CLAIM:7", "ca:claim :7"])
+def test_an_action_staff_do_not_have_unpacks_to_none(data: str) -> None:
+    assert unpack(data) is None
 
 
 def test_text_fields_keep_vietnamese_and_empty_values() -> None:
@@ -92,7 +105,6 @@ def test_a_long_unit_code_in_a_transfer_is_refused() -> None:
     Menu(":"),
     Consent("v:1"),
     Language("vi:"),
-    CaseAction("cl:aim", 1),
     TransferTo(1, "UBND:26425"),
     StaffStep(":confirm", 1),
 ])

@@ -1,10 +1,12 @@
-"""How cases look in a chat: the staff card with its buttons, the citizen's view, labels."""
+"""How cases look to people: the staff card with its buttons, the citizen's view, the
+labels of statuses and history lines, for every door (chat, dashboard, exports, Open311)."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.callbacks import CaseAction
+from bot.core.actions import StaffAction
 from bot.i18n import _, format_date, format_datetime, ngettext
 from bot.messages import OPEN311, Button, Reply, rows
 from bot.names import area_name, field_name, procedure_name, unit_name
@@ -157,21 +159,29 @@ def case_buttons(case: Case, reader: Actor) -> tuple[tuple[Button, ...], ...]:
     assert case.id is not None
     buttons = []
     if case.assignee_id != reader.account_id:
-        buttons.append(Button(_("Take this case"), CaseAction("claim", case.id).pack()))
+        buttons.append(Button(_("Take this case"), CaseAction(StaffAction.CLAIM, case.id).pack()))
     # An app's sender would never see these; one who erased their data cannot be reached.
     if case.channel != OPEN311 and not case.contact.erased:
-        buttons += [Button(_("Reply"), CaseAction("reply", case.id).pack()),
-                    Button(_("Ask for information"), CaseAction("ask", case.id).pack())]
+        buttons += [Button(_("Reply"), CaseAction(StaffAction.REPLY, case.id).pack()),
+                    Button(_("Ask for information"), CaseAction(StaffAction.ASK, case.id).pack())]
     buttons += [
-        Button(_("Transfer"), CaseAction("transfer", case.id).pack()),
-        Button(_("Resolve"), CaseAction("resolve", case.id).pack()),
+        Button(_("Transfer"), CaseAction(StaffAction.TRANSFER, case.id).pack()),
+        Button(_("Resolve"), CaseAction(StaffAction.RESOLVE, case.id).pack()),
     ]
     if case.extended_due_at is None:
         buttons.append(Button(_("Late: apologise, set a new date"),
-                              CaseAction("apologise", case.id).pack()))
+                              CaseAction(StaffAction.APOLOGISE, case.id).pack()))
     buttons.append(Button(_("Duplicate: merge into another case"),
-                          CaseAction("merge", case.id).pack()))
+                          CaseAction(StaffAction.MERGE, case.id).pack()))
     return rows(buttons, 2)
+
+
+def receipt(case: Case, directory: Directory, tz: ZoneInfo) -> str:
+    """What the sender of a new PAKN is told of it."""
+    return _("Your PAKN was received.\nTracking code: {code}\nSent to: {unit}\nDue by: {due}\n"
+             "I will tell you here when it is taken up and answered. To follow it, send "
+             "/tracuu {code}").format(code=case.code, unit=unit_name(directory, case.unit),
+                                      due=format_date(case.due_at, tz))
 
 
 def citizen_view(case: Case, directory: Directory, tz: ZoneInfo, now: datetime) -> list[str]:
