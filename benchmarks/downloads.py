@@ -34,9 +34,9 @@ def measure(url: str, way: str, file_format: str) -> dict[str, float]:
 
 
 def child(url: str, way: str, file_format: str) -> None:
-    from bot.exports import CHUNK, cases_csv, write_cases_csv, write_xlsx
-    from bot.i18n import use_locale
-    from bot.reports import make_report
+    from bot.present.exports import CHUNK, cases_csv, write_cases_csv, write_xlsx
+    from bot.present.i18n import use_locale
+    from bot.present.reports import make_report
     from storage.db import Database
     from storage.uow import Store
     from surveys.periods import parse_period

@@ -33,8 +33,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from benchmarks.common import Machine, Table, report
 from benchmarks.figures import ratio, seconds
 from benchmarks.history import VN, History, postgres_version, prepare
-from bot.i18n import set_language
-from bot.reports import make_report, report_text
+from bot.present.i18n import set_language
+from bot.present.reports import make_report, report_text
 from storage.db import Database
 from storage.models import UTCDateTime
 from storage.uow import Store

@@ -3,9 +3,9 @@ enforces Telegram's limits (benchmarks/fake_telegram.py --enforce: at most 30 me
 in any 1 s window overall, at most one per second to a chat, else 429 with
 retry_after), in another process.
 
-The notifications are put in the outbox the way the service puts them (bot/notify.py's
+The notifications are put in the outbox the way the service puts them (bot/delivery/notify.py's
 Notifier, under once-only keys, in transactions of the scheduler's batch size). Then the
-real outbox dispatcher (bot/outbox.py) with the real Telegram sender
+real outbox dispatcher (bot/delivery/outbox.py) with the real Telegram sender
 (bot/channels/telegram, PTB over our aiohttp transport) delivers them, with the
 pacing it ships with, on a fresh SQLite database.
 
@@ -37,12 +37,12 @@ from sqlalchemy import func, select
 
 from benchmarks.common import Child, Machine, Table, env_int, report
 from bot.channels.telegram import CAPABILITIES, TelegramChannel, build_application
-from bot.dispatch import utcnow
-from bot.media import Media
-from bot.messages import IncomingMessage, Reply
-from bot.notify import Notifier
-from bot.outbox import OutboxDispatcher
-from bot.ports import Chat
+from bot.core.ports import Chat
+from bot.delivery.notify import Notifier
+from bot.delivery.outbox import OutboxDispatcher
+from bot.files.media import Media
+from bot.spine.dispatch import utcnow
+from bot.spine.messages import IncomingMessage, Reply
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import OutboxRow

@@ -21,12 +21,12 @@ from telegram import Update
 
 from benchmarks.common import Child
 from bot.app import Service
-from bot.capabilities import register
 from bot.channels.base import Outcome
 from bot.channels.telegram import CAPABILITIES, TelegramChannel, to_incoming
-from bot.dispatch import utcnow
-from bot.outbox import OutboxDispatcher
-from bot.settings import Settings
+from bot.delivery.outbox import OutboxDispatcher
+from bot.runtime.settings import Settings
+from bot.spine.capabilities import register
+from bot.spine.dispatch import utcnow
 from storage.migrate import upgrade
 from storage.records import Queued
 from tests.e2e.service import TOKEN

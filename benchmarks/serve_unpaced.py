@@ -8,10 +8,10 @@ module too).
 import sys
 from dataclasses import replace
 
-from bot.capabilities import register
 from bot.channels import telegram
 from bot.cli import main
-from bot.workers import Pool
+from bot.runtime.workers import Pool
+from bot.spine.capabilities import register
 
 register(replace(telegram.CAPABILITIES, rate_per_second=None, per_chat_interval=0.0),
          replacing=True)

@@ -14,7 +14,6 @@ from importlib import resources
 
 from aiohttp import web
 
-from bot.calendars import Calendars
 from bot.channels.base import Sender
 from bot.channels.email import EmailChannel, SmtpServer
 from bot.channels.open311 import Open311Sender
@@ -33,18 +32,19 @@ from bot.channels.zalo import (
     ZaloTokenKeeper,
 )
 from bot.core import uploads
+from bot.core.calendars import Calendars
 from bot.core.case_rating import LINK_PATH, rating_token
 from bot.core.keys import BOT_USERNAME_KEY
 from bot.core.work import Runner
-from bot.dispatch import Dispatcher, utcnow
-from bot.flood import FloodGate
+from bot.delivery.outbox import OutboxDispatcher
+from bot.files.links import EXPORT_PAGE, FileLinks, parse_id
+from bot.files.media import Media
 from bot.handlers import build_router
-from bot.links import EXPORT_PAGE, FileLinks, parse_id
-from bot.maintenance import Upkeep
-from bot.media import Media
-from bot.outbox import OutboxDispatcher
+from bot.runtime.maintenance import Upkeep
+from bot.runtime.settings import Settings
 from bot.scheduler import Scheduler
-from bot.settings import Settings
+from bot.spine.dispatch import Dispatcher, utcnow
+from bot.spine.flood import FloodGate
 from bot.web import MAX_REQUEST, Handler, Routes
 from bot.web.admin import Admin
 from bot.web.desk import Desk

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bot.commands import COMMANDS
 from bot.commands.parser import Parser
-from bot.i18n import LANGUAGES, _, set_language
+from bot.present.i18n import LANGUAGES, _, set_language
 
 DOTENV = Path(".env")
 
@@ -23,7 +23,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     set_language(_early_language(argv))
     parser = build_parser()
     args = parser.parse_args(argv)
-    from bot.settings import Settings, SettingsError  # not needed for --help
+    from bot.runtime.settings import Settings, SettingsError  # not needed for --help
     try:
         settings = Settings.from_env(dotenv=DOTENV)
     except SettingsError as exc:
@@ -33,7 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     set_language(args.lang or settings.default_language)
     from bot.commands.serve import serve
     run = getattr(args, "run", serve)
-    from bot import logs
+    from bot.runtime import logs
     logs.configure(args.verbose, settings.log_format == "json",
                    service=run is serve)
     from storage.errors import StorageError
@@ -81,6 +81,6 @@ def _early_language(argv: list[str]) -> str:
             return argv[index + 1]
     language = (os.environ.get("PAKN_DEFAULT_LANGUAGE") or "").strip()
     if not language and DOTENV.is_file():
-        from bot.dotenv import read_dotenv
+        from bot.runtime.dotenv import read_dotenv
         language = read_dotenv(DOTENV).get("PAKN_DEFAULT_LANGUAGE", "").strip()
     return language if language in LANGUAGES else "vi"

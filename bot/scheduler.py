@@ -4,7 +4,7 @@ the unit's behalf when a deadline passed without one, the daily digest of late c
 the one reminder to rate; the written apology offered to staff one working day before a
 case's or a dossier's due date; the hashed origins of unverified ratings forgotten in time;
 and, at any hour, the photos that no case took within a day deleted, and the service's
-upkeep (scheduled backups, SQLite's statistics: bot.maintenance).
+upkeep (scheduled backups, SQLite's statistics: bot.runtime.maintenance).
 
 Nothing is kept in memory: each round reads the cases from the database and sends what
 they are owed under a key naming the case, the step and the date, so a message already
@@ -18,20 +18,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.calendars import Calendars, estimate_note
-from bot.callbacks import CaseAction
 from bot.core import apology, case_rating, dossiers, privacy, uploads
 from bot.core import calendar as calendar_use_cases
 from bot.core.actions import StaffAction
+from bot.core.calendars import Calendars, estimate_note
+from bot.core.ports import UnitOfWork
 from bot.core.work import Work, deliver
-from bot.dispatch import Store
-from bot.i18n import _, format_date, format_datetime, ngettext
-from bot.maintenance import Upkeep
-from bot.messages import Button, Reply
-from bot.names import unit_name
-from bot.notify import Notifier
-from bot.ports import UnitOfWork
-from bot.settings import Settings
+from bot.delivery.notify import Notifier
+from bot.present.i18n import _, format_date, format_datetime, ngettext
+from bot.present.names import unit_name
+from bot.runtime.maintenance import Upkeep
+from bot.runtime.settings import Settings
+from bot.spine.callbacks import CaseAction
+from bot.spine.dispatch import Store
+from bot.spine.messages import Button, Reply
 from complaints import case as lifecycle
 from complaints.calendar import WorkingCalendar
 from complaints.case import Case

@@ -6,7 +6,7 @@
 #   health: succeed if the service here answers its health check (the image's
 #     HEALTHCHECK; PostgreSQL unreachable is a failure);
 #   anything else is a pakn command: migrate, invite --role admin, report ...
-# Secrets may come from files: PAKN_<NAME>_FILE (bot/settings.py).
+# Secrets may come from files: PAKN_<NAME>_FILE (bot/runtime/settings.py).
 set -eu
 
 PAKN=${PAKN_COMMAND:-pakn}

@@ -410,7 +410,7 @@ class OutboxRow(Base):
     report): "delivered" or "failed"."""
     reported_at: Mapped[datetime | None]
     request_id: Mapped[str | None] = mapped_column(String(32))
-    """The request that made the message (bot.logs): its delivery is logged under it."""
+    """The request that made the message (bot.runtime.logs): its delivery is logged under it."""
 
     __table_args__ = (
         Index("ix_outbox_pending", "status", "next_attempt_at"),

@@ -140,7 +140,7 @@ class SqlPrivacyRepository:
 
     async def forget_after_delivery(self, chats: tuple[tuple[Chat, str], ...]) -> None:
         """What is still owed to an erased person's chats (the confirmation) goes out, and
-        then keeps neither its text nor the chat's id (bot.outbox)."""
+        then keeps neither its text nor the chat's id (bot.delivery.outbox)."""
         for chat, alias in chats:
             await self.session.execute(
                 update(OutboxRow).where(OutboxRow.channel == chat.channel,

@@ -84,7 +84,7 @@ class Queued:
 
 
 class LeaseHolder(Protocol):
-    """Who sends a transaction's messages as soon as it commits (bot.outbox), so they
+    """Who sends a transaction's messages as soon as it commits (bot.delivery.outbox), so they
     need no claim: they are leased as they are put in the outbox."""
 
     @property

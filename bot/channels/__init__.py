@@ -1,9 +1,9 @@
 """Channel adapters: wire formats to IncomingMessage, and Reply to wire formats; one
 package a channel. The registry: every channel the service speaks is declared here, one
-line a channel (its capabilities, bot.capabilities), before any message is handled."""
+line a channel (its capabilities, bot.spine.capabilities), before any message is handled."""
 
-from bot.capabilities import register
 from bot.channels import email, open311, sms, telegram, webchat, zalo
+from bot.spine.capabilities import register
 
 register(telegram.CAPABILITIES)
 register(zalo.BOT_PLATFORM)

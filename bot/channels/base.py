@@ -1,19 +1,19 @@
 """The channel interface: what an adapter hands the dispatcher (an IncomingMessage, to
 `Handle`), what every channel's sender promises the outbox dispatcher (`Sender`), and
 what the service keeps for them (files). What each channel can do is its declaration,
-bot.capabilities.Capabilities, registered in bot.channels."""
+bot.spine.capabilities.Capabilities, registered in bot.channels."""
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.callbacks import Rate, unpack
-from bot.channel_ports import Queued
-from bot.messages import FileRef, IncomingMessage, Reply
+from bot.spine.callbacks import Rate, unpack
+from bot.spine.channel_ports import Queued
+from bot.spine.messages import FileRef, IncomingMessage, Reply
 
 Handle = Callable[[IncomingMessage], Awaitable[bool]]
 """Processes one incoming message in its own transaction; False when it was not taken
-(flood control). It raises bot.ports.StorageError while the database is unavailable:
+(flood control). It raises bot.core.ports.StorageError while the database is unavailable:
 the channel has the message delivered again."""
 RatingLink = Callable[[int], Awaitable[str]]
 """The signed address where the sender of a case rates it, for channels without buttons."""

@@ -7,18 +7,18 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from bot.commands.base import fail, migrate, open_store, site_url
-from bot.i18n import _, format_datetime
-from bot.names import scope_name
+from bot.present.i18n import _, format_datetime
+from bot.present.names import scope_name
 
 if TYPE_CHECKING:
-    from bot.settings import Settings
+    from bot.runtime.settings import Settings
     from storage.web import ApiKey
 
 NAME_MAX = 200
 
 
 def register(commands: Any) -> None:
-    from bot.apikeys import SCOPES
+    from bot.core.apikeys import SCOPES
     keys = commands.add_parser("api-key", help=_("keys for apps using the API"))
     sub = keys.add_subparsers(title=_("api-key commands"), required=True)
     create = sub.add_parser("create", help=_("issue a key (shown once)"))
@@ -37,8 +37,8 @@ def register(commands: Any) -> None:
 def create_key(settings: Settings, args: argparse.Namespace) -> int:
     import asyncio
 
-    from bot.apikeys import DOSSIERS_SCOPE, OPEN311_SCOPE, issue_key
-    from bot.dispatch import utcnow
+    from bot.core.apikeys import DOSSIERS_SCOPE, OPEN311_SCOPE, issue_key
+    from bot.spine.dispatch import utcnow
     name = " ".join(args.name.split())
     if not name or len(name) > NAME_MAX:
         return fail(_("the name must be 1 to {maximum} characters").format(maximum=NAME_MAX), 2)
@@ -88,7 +88,7 @@ def list_keys(settings: Settings, args: argparse.Namespace) -> int:
 def revoke_key(settings: Settings, args: argparse.Namespace) -> int:
     import asyncio
 
-    from bot.dispatch import utcnow
+    from bot.spine.dispatch import utcnow
     migrate(settings)
 
     async def revoke() -> bool:

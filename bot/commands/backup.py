@@ -9,10 +9,10 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.i18n import _
+from bot.present.i18n import _
 
 if TYPE_CHECKING:
-    from bot.settings import Settings
+    from bot.runtime.settings import Settings
 
 
 def register(commands: Any) -> None:
@@ -30,11 +30,11 @@ def register(commands: Any) -> None:
 def backup_command(settings: Settings, args: argparse.Namespace) -> int:
     import asyncio
 
-    from bot.backups import make_backup
     from bot.commands.base import fail
-    from bot.dispatch import utcnow
-    from bot.i18n import _
-    from bot.maintenance import record_backup
+    from bot.present.i18n import _
+    from bot.runtime.backups import make_backup
+    from bot.runtime.maintenance import record_backup
+    from bot.spine.dispatch import utcnow
     from storage.backup import BackupError
 
     if args.keep is not None and args.keep < 1:
@@ -61,10 +61,10 @@ def backup_command(settings: Settings, args: argparse.Namespace) -> int:
 def restore_command(settings: Settings, args: argparse.Namespace) -> int:
     import asyncio
 
-    from bot.backups import BackupRefused, restore_backup
     from bot.commands.base import fail, migrate
-    from bot.i18n import _
-    from bot.maintenance import erase_again
+    from bot.present.i18n import _
+    from bot.runtime.backups import BackupRefused, restore_backup
+    from bot.runtime.maintenance import erase_again
     from storage.backup import BackupError
 
     try:
@@ -90,8 +90,8 @@ def restore_command(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def refusal_text(refused: Any) -> str:
-    from bot.backups import Refusal
-    from bot.i18n import _
+    from bot.present.i18n import _
+    from bot.runtime.backups import Refusal
 
     return {
         Refusal.NOT_A_BACKUP: lambda: _("not a backup of this service ({detail})"),

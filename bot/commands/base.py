@@ -9,10 +9,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
-from bot.i18n import _
+from bot.present.i18n import _
 
 if TYPE_CHECKING:
-    from bot.settings import Settings
+    from bot.runtime.settings import Settings
     from storage.uow import Store
 
 
@@ -23,7 +23,7 @@ async def open_store(settings: "Settings", imports: bool = False
     """A store for one command, on a migrated database with a directory loaded; after
     `imports`, the planner's statistics are gathered again (the tables grew at once)."""
     from bot.app import seed_directory
-    from bot.dispatch import utcnow
+    from bot.spine.dispatch import utcnow
     from storage.db import Database
     from storage.uow import Store
     database = Database(settings.database_url)
@@ -56,7 +56,7 @@ async def reachable(url: str, seconds: float) -> bool:
 def migrate(settings: "Settings") -> None:
     """Bring the schema up to date, saying so first when this makes a new, empty
     database (a command run with another PAKN_HOME or folder than the service's)."""
-    from bot.home import about_to_create
+    from bot.runtime.home import about_to_create
     from storage.migrate import upgrade
     created = about_to_create(settings.database_url)
     if created is not None:

@@ -9,10 +9,10 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from bot.commands.base import fail, migrate, open_store
-from bot.i18n import _
+from bot.present.i18n import _
 
 if TYPE_CHECKING:
-    from bot.settings import Settings
+    from bot.runtime.settings import Settings
 
 
 def register(commands: Any) -> None:
@@ -61,7 +61,7 @@ def iso_day(text: str) -> date:
 def add(settings: Settings, args: argparse.Namespace) -> int:
     import asyncio
 
-    from bot.dispatch import utcnow
+    from bot.spine.dispatch import utcnow
     from storage.records import Override
     reason = args.reason.strip()
     if not reason:
@@ -82,8 +82,8 @@ def add(settings: Settings, args: argparse.Namespace) -> int:
 def show(settings: Settings, args: argparse.Namespace) -> int:
     import asyncio
 
-    from bot.calendars import YearStatus, bundled, calendar_text
     from bot.core import calendar as use_cases
+    from bot.core.calendars import YearStatus, bundled, calendar_text
     from storage.records import Override
     migrate(settings)
 
@@ -99,7 +99,7 @@ def confirm(settings: Settings, args: argparse.Namespace) -> int:
     import asyncio
 
     from bot.core import calendar as use_cases
-    from bot.dispatch import utcnow
+    from bot.spine.dispatch import utcnow
     by = args.by.strip()
     if not by:
         return fail(_("say who confirms the calendar"), 2)

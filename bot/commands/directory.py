@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.commands.base import fail, migrate, open_store
-from bot.i18n import _, current_language
-from bot.names import unit_name
+from bot.present.i18n import _, current_language
+from bot.present.names import unit_name
 
 if TYPE_CHECKING:
-    from bot.settings import Settings
+    from bot.runtime.settings import Settings
     from complaints.directory import Choice, Directory
 
 
@@ -39,7 +39,7 @@ def import_directory(settings: Settings, args: argparse.Namespace) -> int:
     import asyncio
 
     from bot.core.directory import Loaded, load_directory
-    from bot.dispatch import utcnow
+    from bot.spine.dispatch import utcnow
     from complaints.directory_file import parse_directory, parse_mapping
     from complaints.errors import DirectoryError
     try:
@@ -101,7 +101,7 @@ def choice_text(choice: Choice) -> str:
 def show(settings: Settings, args: argparse.Namespace) -> int:
     import asyncio
 
-    from bot.directory_view import as_json, as_text
+    from bot.present.directory_view import as_json, as_text
     migrate(settings)
 
     async def load() -> Directory:

@@ -7,10 +7,10 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from bot.i18n import _
+from bot.present.i18n import _
 
 if TYPE_CHECKING:
-    from bot.settings import Settings
+    from bot.runtime.settings import Settings
 
 
 def register(commands: Any) -> None:
@@ -23,8 +23,8 @@ def doctor_command(settings: Settings, args: argparse.Namespace) -> int:
 
     import aiohttp
 
-    from bot.dispatch import utcnow
-    from bot.doctor import Checkup, as_line, examine, worst
+    from bot.runtime.doctor import Checkup, as_line, examine, worst
+    from bot.spine.dispatch import utcnow
     from storage.db import Database
     from storage.uow import Store
 

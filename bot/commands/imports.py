@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.commands.base import fail, migrate, open_store
-from bot.i18n import _
+from bot.present.i18n import _
 from surveys.errors import ImportRejected
 
 if TYPE_CHECKING:
-    from bot.settings import Settings
+    from bot.runtime.settings import Settings
     from complaints.directory import Directory
 
 
@@ -45,7 +45,7 @@ def _read(path: Path) -> str | None:
 def import_ratings(settings: Settings, args: argparse.Namespace) -> int:
     import asyncio
 
-    from bot.dispatch import utcnow
+    from bot.spine.dispatch import utcnow
     from surveys.imports import parse_ratings
     text = _read(args.file)
     if text is None:
@@ -72,8 +72,8 @@ def import_ratings(settings: Settings, args: argparse.Namespace) -> int:
 def import_complaints(settings: Settings, args: argparse.Namespace) -> int:
     import asyncio
 
-    from bot.calendars import Calendars
-    from bot.dispatch import utcnow
+    from bot.core.calendars import Calendars
+    from bot.spine.dispatch import utcnow
     from surveys.imports import parse_complaints
     text = _read(args.file)
     if text is None:
@@ -126,11 +126,11 @@ def import_dossiers(settings: Settings, args: argparse.Namespace) -> int:
     row was not applied."""
     import asyncio
 
-    from bot.calendars import Calendars
+    from bot.core.calendars import Calendars
     from bot.core.dossiers import Outcome, record_dossiers
     from bot.core.work import Runner, Work
-    from bot.dispatch import utcnow
-    from bot.dossier_view import refusal_text
+    from bot.present.dossier_view import refusal_text
+    from bot.spine.dispatch import utcnow
     from complaints.dossiers import LineRefused, read_csv
     text = _read(args.file)
     if text is None:

@@ -6,12 +6,12 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from bot.commands.base import fail, migrate, open_store, site_url
-from bot.i18n import _
-from bot.names import role_name, unit_name
+from bot.present.i18n import _
+from bot.present.names import role_name, unit_name
 from complaints.people import Role
 
 if TYPE_CHECKING:
-    from bot.settings import Settings
+    from bot.runtime.settings import Settings
 
 
 def register(commands: Any) -> None:
@@ -25,9 +25,9 @@ def register(commands: Any) -> None:
 def make_invite(settings: Settings, args: argparse.Namespace) -> int:
     import asyncio
 
+    from bot.core.invites import create_invite, telegram_link
     from bot.core.keys import BOT_USERNAME_KEY
-    from bot.dispatch import utcnow
-    from bot.invites import create_invite, telegram_link
+    from bot.spine.dispatch import utcnow
     role = Role(args.role)
     unit = None if role is Role.ADMIN else args.unit
     if role is not Role.ADMIN and not unit:

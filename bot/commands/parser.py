@@ -5,7 +5,7 @@ import argparse
 import sys
 from typing import Any, NoReturn
 
-from bot.i18n import _
+from bot.present.i18n import _
 
 
 class Formatter(argparse.HelpFormatter):

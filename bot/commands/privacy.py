@@ -11,11 +11,11 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from bot.commands.base import fail, migrate, open_store
-from bot.i18n import _, format_datetime
+from bot.present.i18n import _, format_datetime
 
 if TYPE_CHECKING:
     from bot.core.work import Runner, Work
-    from bot.settings import Settings
+    from bot.runtime.settings import Settings
     from complaints.errors import NotAllowed
     from complaints.requests import RequestKind
 
@@ -48,9 +48,9 @@ def register(commands: Any) -> None:
 
 
 def _runner(store: Any, settings: Settings) -> Runner:
-    from bot.calendars import Calendars
+    from bot.core.calendars import Calendars
     from bot.core.work import Runner
-    from bot.dispatch import utcnow
+    from bot.spine.dispatch import utcnow
     return Runner(store, settings, Calendars(), utcnow, on_commit=lambda: None)
 
 
@@ -113,7 +113,7 @@ def meet_request(settings: Settings, args: argparse.Namespace) -> int:
     import asyncio
 
     from bot.core import privacy
-    from bot.dispatch import utcnow
+    from bot.spine.dispatch import utcnow
     migrate(settings)
 
     async def run() -> None:
@@ -128,7 +128,7 @@ def list_requests(settings: Settings, args: argparse.Namespace) -> int:
 
     from bot.core import privacy
     from bot.core.privacy import DataRequest
-    from bot.dispatch import utcnow
+    from bot.spine.dispatch import utcnow
     migrate(settings)
 
     async def read() -> list[DataRequest]:

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.commands.base import fail, migrate, open_store
-from bot.i18n import _, current_language
+from bot.present.i18n import _, current_language
 from surveys.errors import PeriodError
 from surveys.periods import Period, parse_period
 
 if TYPE_CHECKING:
-    from bot.settings import Settings
+    from bot.runtime.settings import Settings
     from complaints.directory import Directory
     from surveys.report import Scope
 
@@ -93,8 +93,8 @@ def _check_codes(directory: Directory, scope: Scope) -> None:
 def stats_command(settings: Settings, args: argparse.Namespace) -> int:
     import asyncio
 
-    from bot.dispatch import utcnow
-    from bot.reports import make_report, report_text
+    from bot.present.reports import make_report, report_text
+    from bot.spine.dispatch import utcnow
     from surveys.report import GROUPS
     migrate(settings)
     scope = _scope(args)
@@ -119,9 +119,9 @@ def stats_command(settings: Settings, args: argparse.Namespace) -> int:
 def export_command(settings: Settings, args: argparse.Namespace) -> int:
     import asyncio
 
-    from bot.dispatch import utcnow
-    from bot.exports import write_cases_csv, write_xlsx
-    from bot.reports import make_report
+    from bot.present.exports import write_cases_csv, write_xlsx
+    from bot.present.reports import make_report
+    from bot.spine.dispatch import utcnow
     if (problem := unwritable(args.output)) is not None:  # known before the work
         return fail(_("cannot write {file}: {error}").format(file=args.output, error=problem))
     migrate(settings)

@@ -9,12 +9,12 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from bot.commands.base import fail, migrate, reachable
-from bot.i18n import _
+from bot.present.i18n import _
 
 if TYPE_CHECKING:
     from aiohttp import web
 
-    from bot.settings import Settings
+    from bot.runtime.settings import Settings
 
 MAX_WORKERS = 64
 
@@ -48,8 +48,8 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
     from functools import partial
 
     from bot.app import Service
+    from bot.runtime.workers import Pool
     from bot.web.server import listen, run
-    from bot.workers import Pool
     # The port is taken first, so that a port in use is one line before anything starts;
     # the workers of a pool each bind it too (the kernel spreads the connections).
     try:
@@ -72,7 +72,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _tag(number: str, request: web.Request, response: web.StreamResponse) -> None:
-    from bot.workers import WORKER_HEADER
+    from bot.runtime.workers import WORKER_HEADER
     response.headers[WORKER_HEADER] = number
 
 

@@ -7,11 +7,11 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from bot.commands.base import fail, migrate, open_store
-from bot.i18n import _, ngettext
+from bot.present.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from bot.core.staff import Changed
-    from bot.settings import Settings
+    from bot.runtime.settings import Settings
     from complaints.errors import NotAllowed
 
 
@@ -38,7 +38,7 @@ def list_staff(settings: Settings, args: argparse.Namespace) -> int:
     import asyncio
 
     from bot.core import staff
-    from bot.names import unit_name
+    from bot.present.names import unit_name
     migrate(settings)
 
     async def read() -> list[str] | None:
@@ -71,7 +71,7 @@ def revoke_person(settings: Settings, args: argparse.Namespace) -> int:
     import asyncio
 
     from bot.core import staff
-    from bot.dispatch import utcnow
+    from bot.spine.dispatch import utcnow
     from complaints.errors import NotAllowed
     migrate(settings)
 
@@ -94,7 +94,7 @@ def move_person(settings: Settings, args: argparse.Namespace) -> int:
     import asyncio
 
     from bot.core import staff
-    from bot.dispatch import utcnow
+    from bot.spine.dispatch import utcnow
     from complaints.errors import NotAllowed
     migrate(settings)
 

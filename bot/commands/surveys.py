@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.commands.base import fail, migrate, open_store, site_url
-from bot.i18n import _, current_language, use_locale
+from bot.present.i18n import _, current_language, use_locale
 
 if TYPE_CHECKING:
-    from bot.settings import Settings
+    from bot.runtime.settings import Settings
 
 
 def register(commands: Any) -> None:
@@ -31,9 +31,9 @@ def make_qr(settings: Settings, args: argparse.Namespace) -> int:
     import asyncio
 
     from bot.core.keys import BOT_USERNAME_KEY
-    from bot.dispatch import utcnow
-    from bot.qr import poster_pdf, qr_png, qr_svg
-    from bot.surveys import create_survey_link, telegram_link, web_link
+    from bot.core.survey_links import create_survey_link, telegram_link, web_link
+    from bot.present.qr import poster_pdf, qr_png, qr_svg
+    from bot.spine.dispatch import utcnow
     if args.dossier:
         migrate(settings)
         return _dossier_qr(settings, args)
@@ -87,8 +87,8 @@ def _dossier_qr(settings: Settings, args: argparse.Namespace) -> int:
 
     from bot.core.dossiers import link_token
     from bot.core.keys import BOT_USERNAME_KEY
-    from bot.qr import qr_png, qr_svg
-    from bot.surveys import telegram_link, web_link
+    from bot.core.survey_links import telegram_link, web_link
+    from bot.present.qr import qr_png, qr_svg
     async def make() -> tuple[str, str | None] | None:
         async with open_store(settings) as store, store.unit_of_work() as uow:
             dossier = await uow.dossiers.get(args.dossier.strip().upper())

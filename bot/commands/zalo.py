@@ -6,10 +6,10 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from bot.commands.base import fail, migrate, open_store
-from bot.i18n import _
+from bot.present.i18n import _
 
 if TYPE_CHECKING:
-    from bot.settings import Settings
+    from bot.runtime.settings import Settings
 
 
 
@@ -26,7 +26,7 @@ def set_token(settings: Settings, args: argparse.Namespace) -> int:
     import asyncio
 
     from bot.channels.zalo import ZaloOAuth, ZaloTokenKeeper
-    from bot.dispatch import utcnow
+    from bot.spine.dispatch import utcnow
     if not (settings.zalo_oa_app_id and settings.zalo_app_secret):
         return fail(_("set PAKN_ZALO_OA_APP_ID, PAKN_ZALO_OA_SECRET_KEY and "
                       "PAKN_ZALO_APP_SECRET first"), 2)

@@ -7,14 +7,14 @@ from datetime import date, datetime, time
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from bot.case_view import removed
+from bot.core.ports import ApologyRecord, FileKind, UnitOfWork
 from bot.core.sender_chats import sender_reach
 from bot.core.work import Work
-from bot.documents import apology_message, apology_pdf
-from bot.i18n import _, format_date, use_locale
-from bot.messages import Reply
-from bot.names import field_name, unit_name
-from bot.ports import ApologyRecord, FileKind, UnitOfWork
+from bot.present.case_view import removed
+from bot.present.documents import apology_message, apology_pdf
+from bot.present.i18n import _, format_date, use_locale
+from bot.present.names import field_name, unit_name
+from bot.spine.messages import Reply
 from complaints.apology import ApologyNotice, apology_number
 from complaints.case import Case
 from complaints.directory import Directory

@@ -3,7 +3,7 @@ the focal point's staff on the cases of units nobody has joined yet, since those
 are sent to them (bot.core.case_news.send_card_to_unit). Nghị định 20/2008, as
 amended: the focal point receives what cannot be placed and sees it handled."""
 
-from bot.ports import AccountRepository
+from bot.core.ports import AccountRepository
 from complaints.directory import Directory
 from complaints.people import STAFF_ROLES, Account, Actor
 

@@ -5,8 +5,8 @@ The CLI, the dashboard and the scheduler's digest all ask these."""
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.calendars import YearStatus, bundled, year_status
-from bot.ports import UnitOfWork
+from bot.core.calendars import YearStatus, bundled, year_status
+from bot.core.ports import UnitOfWork
 from complaints.calendar import Decisions
 from complaints.errors import ValidationError
 

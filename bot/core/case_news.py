@@ -7,16 +7,16 @@ from dataclasses import replace
 from datetime import timedelta
 from functools import partial
 
-from bot.capabilities import capabilities
-from bot.case_view import CardFacts, case_card
 from bot.core.authority import actor_of
+from bot.core.ports import Chat
 from bot.core.sender_chats import sender_reach
 from bot.core.similar import raised_by
 from bot.core.work import Work
-from bot.i18n import _
-from bot.messages import Reply
-from bot.notify import sender_chats
-from bot.ports import Chat
+from bot.delivery.notify import sender_chats
+from bot.present.case_view import CardFacts, case_card
+from bot.present.i18n import _
+from bot.spine.capabilities import capabilities
+from bot.spine.messages import Reply
 from complaints.case import Case
 from complaints.people import Account
 from complaints.privacy import anonymise

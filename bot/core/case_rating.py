@@ -6,14 +6,14 @@ import base64
 import hashlib
 import hmac
 
-from bot.callbacks import Rate
 from bot.core.keys import deployment_key
+from bot.core.ports import RatingRecord, UnitOfWork
 from bot.core.sender_chats import sender_reach
 from bot.core.work import Work
-from bot.i18n import _
-from bot.messages import Button, Reply
-from bot.names import unit_name
-from bot.ports import RatingRecord, UnitOfWork
+from bot.present.i18n import _
+from bot.present.names import unit_name
+from bot.spine.callbacks import Rate
+from bot.spine.messages import Button, Reply
 from complaints import case as lifecycle
 from complaints.case import Case
 from complaints.directory import Directory

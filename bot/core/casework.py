@@ -9,17 +9,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 
-from bot.callbacks import AnswerCase
-from bot.case_view import raised_line
 from bot.core import case_rating
 from bot.core.apology import check_date, end_of, issue
 from bot.core.case_news import save_and_refresh, send_card_to_unit, tell_followers, tell_sender
 from bot.core.similar import merge_cases, raised_by
 from bot.core.work import Work
-from bot.i18n import _, format_date
-from bot.messages import Button, Reply
-from bot.names import unit_name
-from bot.states import CaseState, MenuState
+from bot.present.case_view import raised_line
+from bot.present.i18n import _, format_date
+from bot.present.names import unit_name
+from bot.spine.callbacks import AnswerCase
+from bot.spine.messages import Button, Reply
+from bot.spine.states import CaseState, MenuState
 from complaints import case as lifecycle
 from complaints.apology import TITLE_MAX, TITLE_MIN
 from complaints.case import Case, Event, check_text

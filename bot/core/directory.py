@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from bot.ports import UnitOfWork
+from bot.core.ports import UnitOfWork
 from complaints.case import reorganise
 from complaints.directory import Choice, Directory, choose_successor
 

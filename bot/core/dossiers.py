@@ -15,15 +15,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
 
-from bot.callbacks import DossierAction
 from bot.core.keys import deployment_key
+from bot.core.ports import Chat, DossierApology, FileKind, Follower, UnitOfWork
 from bot.core.work import Work
-from bot.documents import apology_message, apology_pdf
-from bot.dossier_view import status_label
-from bot.i18n import _, format_date, use_locale
-from bot.messages import Button, Reply
-from bot.names import field_name, procedure_name, unit_name
-from bot.ports import Chat, DossierApology, FileKind, Follower, UnitOfWork
+from bot.present.documents import apology_message, apology_pdf
+from bot.present.dossier_view import status_label
+from bot.present.i18n import _, format_date, use_locale
+from bot.present.names import field_name, procedure_name, unit_name
+from bot.spine.callbacks import DossierAction
+from bot.spine.messages import Button, Reply
 from complaints.apology import ApologyNotice, apology_number
 from complaints.case import ANSWER_MAX, REASON_MIN, check_text
 from complaints.dossiers import (

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.case_news import send_card_to_unit
+from bot.core.ports import UnitOfWork
 from bot.core.work import Work
-from bot.ports import UnitOfWork
 from complaints.calendar import DeadlineRules, WorkingCalendar
 from complaints.case import Case, Contact, Event, Location, open_case
 from complaints.directory import Directory
@@ -63,7 +63,7 @@ async def record_case(uow: UnitOfWork, directory: Directory, calendar: WorkingCa
 
 async def file_case(work: Work, filing: Filing, source: Source) -> Case:
     """Route, date and record a PAKN received now, and put it in front of its unit's
-    staff (the door confirms it to the sender: bot.case_view.receipt)."""
+    staff (the door confirms it to the sender: bot.present.case_view.receipt)."""
     case, _event = await record_case(
         work.uow, work.directory, await work.calendar(), work.settings.deadline_rules,
         work.now.astimezone(work.tz).year, filing, source, work.now)

@@ -22,16 +22,16 @@ from datetime import datetime
 from bot.core import uploads
 from bot.core.case_news import send_card_to_unit
 from bot.core.filing import Filing, Source, record_case
+from bot.core.ports import Chat, FileKind, IntakeRecord
 from bot.core.privacy import DASHBOARD
 from bot.core.work import Work
-from bot.errors import Refused
-from bot.i18n import _, format_date
-from bot.images import NotAnImage, clean_image
-from bot.messages import Reply
-from bot.names import unit_name
-from bot.ports import Chat, FileKind, IntakeRecord
-from bot.scans import MAX_PAGES, NotAPdf, check_pdf
-from bot.settings import Settings
+from bot.files.images import NotAnImage, clean_image
+from bot.files.scans import MAX_PAGES, NotAPdf, check_pdf
+from bot.present.errors import Refused
+from bot.present.i18n import _, format_date
+from bot.present.names import unit_name
+from bot.runtime.settings import Settings
+from bot.spine.messages import Reply
 from complaints.case import Case, Contact, check_text
 from complaints.directory import Directory
 from complaints.errors import ComplaintsError, NotAllowed, ValidationError

@@ -2,7 +2,7 @@
 
 import secrets
 
-from bot.ports import UnitOfWork
+from bot.core.ports import UnitOfWork
 
 BOT_USERNAME_KEY = "telegram_username"
 """Where the Telegram bot's username is kept once the bot is started, for the links that

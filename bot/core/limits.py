@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot.i18n import _, format_datetime
-from bot.ports import UnitOfWork
-from bot.settings import Limits, Rate
+from bot.core.ports import UnitOfWork
+from bot.present.i18n import _, format_datetime
+from bot.runtime.settings import Limits, Rate
 
 
 class Door(StrEnum):

@@ -18,13 +18,13 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.core.ports import Erasure, UnitOfWork
 from bot.core.work import Work
-from bot.i18n import _, format_datetime
-from bot.messages import OPEN311, Reply
-from bot.names import consent_name
-from bot.notify import Notifier
-from bot.ports import Erasure, UnitOfWork
-from bot.settings import Settings
+from bot.delivery.notify import Notifier
+from bot.present.i18n import _, format_datetime
+from bot.present.names import consent_name
+from bot.runtime.settings import Settings
+from bot.spine.messages import OPEN311, Reply
 from complaints.calendar import DeadlineRules, WorkingCalendar
 from complaints.errors import NotAllowed
 from complaints.intake import ConsentBasis

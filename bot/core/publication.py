@@ -9,7 +9,7 @@ an administrator approved the redacted text; never while the case is open."""
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from bot.ports import UnitOfWork
+from bot.core.ports import UnitOfWork
 from complaints.case import Case, Status, check_text
 from complaints.errors import InvalidTransition, NotAllowed
 from complaints.people import Actor

@@ -3,7 +3,7 @@ with reply threads), or the open case on which staff last wrote to them."""
 
 from datetime import datetime
 
-from bot.ports import Chat, UnitOfWork
+from bot.core.ports import Chat, UnitOfWork
 from complaints import case as lifecycle
 from complaints.case import Case, EventKind, Location
 from complaints.errors import InvalidTransition, NotAllowed

@@ -1,5 +1,5 @@
 """The sender's chats: besides the chat a PAKN was filed from (or the phone or email staff
-took it with, bot.notify.sender_chats), a chat that proved it holds the phone on the case
+took it with, bot.delivery.notify.sender_chats), a chat that proved it holds the phone on the case
 speaks for its sender. This is not the following of a case by other citizens who raised
 the same problem (bot.core.similar): those get a redacted answer and rate apart.
 
@@ -20,11 +20,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.core.ports import Chat, UnitOfWork
 from bot.core.work import Work
-from bot.i18n import _
-from bot.messages import Reply
-from bot.notify import sender_chats
-from bot.ports import Chat, UnitOfWork
+from bot.delivery.notify import sender_chats
+from bot.present.i18n import _
+from bot.spine.messages import Reply
 from complaints.case import Case
 from complaints.codes import parse_tracking_code
 from complaints.errors import NotAllowed, ValidationError

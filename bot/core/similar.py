@@ -12,9 +12,9 @@ the field, area and date then."""
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.core.ports import Chat, UnitOfWork
 from bot.core.publication import in_force
 from bot.core.sender_chats import sender_reach
-from bot.ports import Chat, UnitOfWork
 from complaints import case as lifecycle
 from complaints.case import Case, Event
 from complaints.errors import InvalidTransition, NotAllowed

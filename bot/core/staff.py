@@ -10,7 +10,7 @@ claims the same way (they no longer act on the old unit's cases). Both are audit
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.ports import UnitOfWork
+from bot.core.ports import UnitOfWork
 from complaints import case as lifecycle
 from complaints.errors import NotAllowed
 from complaints.people import STAFF_ROLES, Account, Actor, Role

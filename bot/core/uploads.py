@@ -12,9 +12,9 @@ from ipaddress import IPv6Address, ip_address, ip_network
 
 from babel.numbers import format_decimal
 
-from bot.i18n import _, current_language, ngettext
-from bot.ports import UnitOfWork
-from bot.settings import Settings
+from bot.core.ports import UnitOfWork
+from bot.present.i18n import _, current_language, ngettext
+from bot.runtime.settings import Settings
 
 UNATTACHED_KEPT = timedelta(days=1)
 """An upload no case took is deleted after this: a person's photo is not kept for

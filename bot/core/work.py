@@ -10,12 +10,12 @@ from datetime import datetime
 from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
-from bot.calendars import Calendars
-from bot.i18n import resolve_language
-from bot.messages import Reply
-from bot.notify import Notifier
-from bot.ports import Chat, UnitOfWork
-from bot.settings import Settings
+from bot.core.calendars import Calendars
+from bot.core.ports import Chat, UnitOfWork
+from bot.delivery.notify import Notifier
+from bot.present.i18n import resolve_language
+from bot.runtime.settings import Settings
+from bot.spine.messages import Reply
 from complaints.calendar import WorkingCalendar
 from complaints.directory import Directory
 from complaints.people import Account

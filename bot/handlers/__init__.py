@@ -17,7 +17,7 @@ from bot.handlers import (
     status,
     survey,
 )
-from bot.routing import Router
+from bot.spine.routing import Router
 
 
 def build_router() -> Router:

@@ -3,18 +3,18 @@
 import tempfile
 from typing import IO
 
-from bot.charts import report_chart
-from bot.context import Context
+from bot.core.invites import create_invite, telegram_link
 from bot.core.keys import BOT_USERNAME_KEY
-from bot.errors import Refused
-from bot.exports import XLSX, cases_csv, write_xlsx
-from bot.i18n import _
-from bot.invites import create_invite, telegram_link
-from bot.links import EXPORT_PAGE
-from bot.messages import Reply
-from bot.ports import FileKind
-from bot.reports import make_report, report_text
-from bot.routing import Router
+from bot.core.ports import FileKind
+from bot.files.links import EXPORT_PAGE
+from bot.present.charts import report_chart
+from bot.present.errors import Refused
+from bot.present.exports import XLSX, cases_csv, write_xlsx
+from bot.present.i18n import _
+from bot.present.reports import make_report, report_text
+from bot.spine.context import Context
+from bot.spine.messages import Reply
+from bot.spine.routing import Router
 from complaints.people import Role
 from surveys.errors import PeriodError
 from surveys.periods import Period, parse_period

@@ -5,15 +5,15 @@ written by them, or sent on the unit's behalf when a deadline passed without one
 from dataclasses import replace
 from datetime import date, datetime
 
-from bot.callbacks import StaffStep
-from bot.context import Context
 from bot.core import apology, casework
 from bot.core.apology import check_date
-from bot.documents import apology_message
 from bot.handlers.casework import act, work_of
-from bot.i18n import _, format_date
-from bot.messages import Button, Reply
-from bot.states import ApologyState
+from bot.present.documents import apology_message
+from bot.present.i18n import _, format_date
+from bot.spine.callbacks import StaffStep
+from bot.spine.context import Context
+from bot.spine.messages import Button, Reply
+from bot.spine.states import ApologyState
 from complaints import case as lifecycle
 from complaints.apology import SUGGESTED_DELAYS, TITLE_MAX, TITLE_MIN
 from complaints.calendar import add_working_days

@@ -1,14 +1,14 @@
 """The chat's side of case handling: a use case's work made from the conversation's
 context, and what it owes delivered from this chat (a message to this very chat counts
-as a reply: bot.context); the shared steps (bot.core.case_news) for the chat handlers."""
+as a reply: bot.spine.context); the shared steps (bot.core.case_news) for the chat handlers."""
 
 from collections.abc import Awaitable, Callable
 
-from bot.context import Context
 from bot.core import case_news
 from bot.core.casework import Done
 from bot.core.work import Owed, Work
-from bot.messages import Reply
+from bot.spine.context import Context
+from bot.spine.messages import Reply
 from complaints.case import Case
 from complaints.people import Account
 

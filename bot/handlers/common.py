@@ -1,13 +1,13 @@
 """First contact, consent, help, language, the menu, cancelling, and anything unexpected."""
 
-from bot.callbacks import Consent, Language, Menu, Payload
-from bot.context import Context
-from bot.i18n import _, set_language
-from bot.invites import token_hash
-from bot.messages import Button, Reply
-from bot.names import unit_name
-from bot.routing import Router
-from bot.states import MenuState
+from bot.core.invites import token_hash
+from bot.present.i18n import _, set_language
+from bot.present.names import unit_name
+from bot.spine.callbacks import Consent, Language, Menu, Payload
+from bot.spine.context import Context
+from bot.spine.messages import Button, Reply
+from bot.spine.routing import Router
+from bot.spine.states import MenuState
 from complaints.people import STAFF_ROLES, Role
 
 router = Router()

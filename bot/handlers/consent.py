@@ -1,15 +1,15 @@
 """The answer to the personal-data notice: consent recorded (with the notice's version),
 then on with what the person had begun (a PAKN, following a dossier)."""
 
-from bot.callbacks import Consent, Payload
-from bot.context import Context
 from bot.handlers import dossiers, sender_chats
 from bot.handlers.common import ask_consent, has_consented, menu_buttons
 from bot.handlers.intake import begin_intake
-from bot.i18n import _
-from bot.messages import Reply
-from bot.routing import Router
-from bot.states import MenuState
+from bot.present.i18n import _
+from bot.spine.callbacks import Consent, Payload
+from bot.spine.context import Context
+from bot.spine.messages import Reply
+from bot.spine.routing import Router
+from bot.spine.states import MenuState
 
 router = Router()
 

@@ -6,19 +6,19 @@ it will be late."""
 from dataclasses import replace
 from datetime import date
 
-from bot.callbacks import DossierAction, Payload
-from bot.context import Context
 from bot.core import dossiers as core
 from bot.core.work import Work, deliver
-from bot.dossier_view import status_label, summary
-from bot.errors import Refused, stale_button
 from bot.handlers import survey
 from bot.handlers.apology import end_of, parse_date
 from bot.handlers.common import ask_consent, has_consented, menu_buttons
-from bot.i18n import _, format_date, format_datetime
-from bot.messages import Button, ButtonKind, Kind, Reply
-from bot.routing import Router
-from bot.states import DossierApologyState, DossierState
+from bot.present.dossier_view import status_label, summary
+from bot.present.errors import Refused, stale_button
+from bot.present.i18n import _, format_date, format_datetime
+from bot.spine.callbacks import DossierAction, Payload
+from bot.spine.context import Context
+from bot.spine.messages import Button, ButtonKind, Kind, Reply
+from bot.spine.routing import Router
+from bot.spine.states import DossierApologyState, DossierState
 from complaints.apology import SUGGESTED_DELAYS, TITLE_MAX, TITLE_MIN
 from complaints.calendar import add_working_days
 from complaints.case import ANSWER_MAX, REASON_MIN, check_text

@@ -6,24 +6,24 @@ restart and any worker can take the next message. Nothing is filed before "Send"
 
 from collections.abc import Awaitable, Callable
 
-from bot.callbacks import Choose, Payload, SimilarChoice
-from bot.case_view import map_link, raised_line, receipt, status_label
-from bot.context import Context
 from bot.core import uploads
 from bot.core.case_rating import question
 from bot.core.filing import Filing, Source
 from bot.core.filing import file_case as core_file_case
 from bot.core.limits import Door, admit
+from bot.core.ports import FileKind
 from bot.core.similar import find_similar, follow_case
-from bot.errors import stale_button
 from bot.handlers.casework import deliver_here, save_and_refresh, work_of
 from bot.handlers.common import ask_consent, has_consented, menu_buttons
-from bot.i18n import _, format_date, format_datetime
-from bot.messages import Button, ButtonKind, Kind, Reply, rows, stored_file_id
-from bot.names import area_name, field_name, unit_name
-from bot.ports import FileKind
-from bot.routing import Router
-from bot.states import IntakeState
+from bot.present.case_view import map_link, raised_line, receipt, status_label
+from bot.present.errors import stale_button
+from bot.present.i18n import _, format_date, format_datetime
+from bot.present.names import area_name, field_name, unit_name
+from bot.spine.callbacks import Choose, Payload, SimilarChoice
+from bot.spine.context import Context
+from bot.spine.messages import Button, ButtonKind, Kind, Reply, rows, stored_file_id
+from bot.spine.routing import Router
+from bot.spine.states import IntakeState
 from complaints.case import Case, Contact, Location, Status, check_text
 from complaints.errors import NotAllowed
 from complaints.intake import ADDRESS_MAX, ADDRESS_MIN, NAME_MAX, NAME_MIN

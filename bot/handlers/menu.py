@@ -1,8 +1,7 @@
 """The way in: /start (with an invite or a survey link), the main-menu buttons, /huy,
 and what happens when a message fits no conversation."""
 
-from bot.callbacks import Menu, Payload
-from bot.context import Context
+from bot.core.invites import PREFIX as INVITE_PREFIX
 from bot.core.replies import replied_case
 from bot.handlers import dossiers, survey
 from bot.handlers.common import (
@@ -17,11 +16,12 @@ from bot.handlers.intake import begin_intake
 from bot.handlers.replies import to_awaiting_case
 from bot.handlers.staff import inbox, send_reply
 from bot.handlers.status import list_own, looks_like_code, show_status
-from bot.i18n import _
-from bot.invites import PREFIX as INVITE_PREFIX
-from bot.messages import OPEN311, Kind, Reply
-from bot.routing import Router
-from bot.states import MenuState, SurveyState
+from bot.present.i18n import _
+from bot.spine.callbacks import Menu, Payload
+from bot.spine.context import Context
+from bot.spine.messages import OPEN311, Kind, Reply
+from bot.spine.routing import Router
+from bot.spine.states import MenuState, SurveyState
 from complaints.case import can_handle
 from complaints.people import Role
 

@@ -3,17 +3,17 @@ confirmation, then erases what identifies them and says what was kept and why;
 /dulieucuatoi (/mydata) sends them a copy of what the service holds about them. Both
 are recorded as requests met at once (bot.core.privacy)."""
 
-from bot.callbacks import Erase, Payload
-from bot.context import Context
 from bot.core import privacy
 from bot.core.privacy import RequestKind
-from bot.errors import Refused, stale_button
 from bot.handlers.casework import save_and_refresh
 from bot.handlers.common import menu_buttons
-from bot.i18n import _
-from bot.messages import Button, Reply
-from bot.routing import Router
-from bot.states import PrivacyState
+from bot.present.errors import Refused, stale_button
+from bot.present.i18n import _
+from bot.spine.callbacks import Erase, Payload
+from bot.spine.context import Context
+from bot.spine.messages import Button, Reply
+from bot.spine.routing import Router
+from bot.spine.states import PrivacyState
 
 router = Router()
 CASES_REDRAWN = 1000

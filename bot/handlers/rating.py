@@ -6,18 +6,18 @@ unit's head. Buttons carry the case, so they work whatever the citizen is doing.
 
 from collections.abc import Callable
 
-from bot.callbacks import Payload, Rate, RateStep
-from bot.context import Context
 from bot.core.case_rating import rate
 from bot.core.sender_chats import speaks_for
 from bot.core.work import Work, deliver
-from bot.errors import stale_button
 from bot.handlers.casework import notify_handlers, save_and_refresh
-from bot.i18n import _
-from bot.messages import Button, Kind, Reply
-from bot.names import unit_name
-from bot.routing import Router
-from bot.states import RatingState
+from bot.present.errors import stale_button
+from bot.present.i18n import _
+from bot.present.names import unit_name
+from bot.spine.callbacks import Payload, Rate, RateStep
+from bot.spine.context import Context
+from bot.spine.messages import Button, Kind, Reply
+from bot.spine.routing import Router
+from bot.spine.states import RatingState
 from complaints import case as lifecycle
 from complaints.case import Case, check_text
 from complaints.errors import InvalidTransition, NotAllowed

@@ -5,17 +5,17 @@ citizen is asked which one; what they sent waits in the dialog meanwhile."""
 
 from typing import Any
 
-from bot.callbacks import Payload, ReplyCase
-from bot.context import Context
 from bot.core.replies import add_citizen_reply, awaiting_answer
 from bot.core.sender_chats import sender_actor, speaks_for
-from bot.errors import stale_button
 from bot.handlers.casework import notify_handlers, save_and_refresh
 from bot.handlers.intake import shorten, store_photo
-from bot.i18n import _
-from bot.messages import Button, Kind, Reply
-from bot.routing import Router
-from bot.states import CaseState
+from bot.present.errors import stale_button
+from bot.present.i18n import _
+from bot.spine.callbacks import Payload, ReplyCase
+from bot.spine.context import Context
+from bot.spine.messages import Button, Kind, Reply
+from bot.spine.routing import Router
+from bot.spine.states import CaseState
 from complaints.case import Case, Location
 from complaints.errors import NotAllowed
 

@@ -3,17 +3,17 @@
 (bot.handlers.status), a one-time code goes by SMS to the phone on the case and is typed
 here, or the person's own number is shared (Telegram)."""
 
-from bot.callbacks import FollowCase, Payload
-from bot.context import Context
 from bot.core import sender_chats as core
 from bot.core.work import Work, deliver
-from bot.errors import stale_button
 from bot.handlers.common import ask_consent, has_consented, menu_buttons
 from bot.handlers.status import show_status
-from bot.i18n import _
-from bot.messages import Button, ButtonKind, Kind, Reply
-from bot.routing import Router
-from bot.states import CaseFollowState
+from bot.present.errors import stale_button
+from bot.present.i18n import _
+from bot.spine.callbacks import FollowCase, Payload
+from bot.spine.context import Context
+from bot.spine.messages import Button, ButtonKind, Kind, Reply
+from bot.spine.routing import Router
+from bot.spine.states import CaseFollowState
 from complaints.codes import parse_tracking_code
 
 router = Router()

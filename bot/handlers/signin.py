@@ -1,11 +1,11 @@
 """/dangnhap: a one-time code for staff and administrators to sign in on the web."""
 
-from bot.context import Context
-from bot.errors import Refused
-from bot.i18n import _
-from bot.messages import Reply
-from bot.routing import Router
-from bot.signin import CODE_LIFETIME, SIGN_IN_PATH, digest, new_code
+from bot.core.signin import CODE_LIFETIME, SIGN_IN_PATH, digest, new_code
+from bot.present.errors import Refused
+from bot.present.i18n import _
+from bot.spine.context import Context
+from bot.spine.messages import Reply
+from bot.spine.routing import Router
 
 router = Router()
 

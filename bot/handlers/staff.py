@@ -3,19 +3,19 @@ resolve, apologise for a delay; and the citizen's side of a request for informat
 
 from datetime import datetime
 
-from bot.callbacks import AnswerCase, CaseAction, Payload, StaffStep, TransferTo
-from bot.context import Context
 from bot.core import casework
 from bot.core.actions import StaffAction
-from bot.errors import Refused, stale_button
 from bot.handlers import apology, replies
 from bot.handlers.casework import act, show_card, work_of
 from bot.handlers.status import show_status
-from bot.i18n import _, format_date
-from bot.messages import Button, Kind, Reply, rows
-from bot.names import unit_name
-from bot.routing import Router
-from bot.states import ApologyState, CaseState, StaffState
+from bot.present.errors import Refused, stale_button
+from bot.present.i18n import _, format_date
+from bot.present.names import unit_name
+from bot.spine.callbacks import AnswerCase, CaseAction, Payload, StaffStep, TransferTo
+from bot.spine.context import Context
+from bot.spine.messages import Button, Kind, Reply, rows
+from bot.spine.routing import Router
+from bot.spine.states import ApologyState, CaseState, StaffState
 from complaints import case as lifecycle
 from complaints.case import Case, can_handle, can_view
 from complaints.deadlines import Standing, standing

@@ -6,18 +6,18 @@ the chat's dialog row until "File"."""
 from datetime import datetime
 from typing import Any
 
-from bot.callbacks import Payload, TakeStep
-from bot.context import Context
 from bot.core.intake import Intake, IntakeRequest, file_and_send, filed_note, may_file
-from bot.errors import stale_button
 from bot.handlers.casework import deliver_here, work_of
 from bot.handlers.common import menu_buttons
 from bot.handlers.intake import MAX_PHOTOS, NO_AREA, store_photo
-from bot.i18n import _, format_datetime
-from bot.messages import Button, Kind, Reply, rows
-from bot.names import area_name, channel_name, consent_name, field_name
-from bot.routing import Router
-from bot.states import StaffIntakeState
+from bot.present.errors import stale_button
+from bot.present.i18n import _, format_datetime
+from bot.present.names import area_name, channel_name, consent_name, field_name
+from bot.spine.callbacks import Payload, TakeStep
+from bot.spine.context import Context
+from bot.spine.messages import Button, Kind, Reply, rows
+from bot.spine.routing import Router
+from bot.spine.states import StaffIntakeState
 from complaints.case import check_text
 from complaints.intake import (
     ConsentBasis,

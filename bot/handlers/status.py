@@ -3,14 +3,14 @@ to see it (the sender, the chats that proved they hold its phone, its unit's sta
 to anyone else it says nothing about whether the code exists, and offers to follow it
 here by proving the phone given with it (bot.handlers.sender_chats)."""
 
-from bot.callbacks import FollowCase
-from bot.case_view import citizen_view, event_line, status_label
-from bot.context import Context
 from bot.core.sender_chats import speaks_for
 from bot.handlers.casework import show_card
-from bot.i18n import _, format_date
-from bot.messages import Button, Reply
-from bot.routing import Router
+from bot.present.case_view import citizen_view, event_line, status_label
+from bot.present.i18n import _, format_date
+from bot.spine.callbacks import FollowCase
+from bot.spine.context import Context
+from bot.spine.messages import Button, Reply
+from bot.spine.routing import Router
 from complaints.case import can_handle, can_view
 from complaints.codes import parse_tracking_code
 

@@ -17,20 +17,20 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from bot.callbacks import Answer, Payload, SurveyChoice
-from bot.context import Context
 from bot.core.limits import Door, admit
-from bot.errors import stale_button
+from bot.core.ports import NewRating, Stored
+from bot.core.survey_links import PREFIX, questionnaire, token_hash
 from bot.handlers.common import menu_buttons
 from bot.handlers.intake import begin_intake
 from bot.handlers.privacy import own_details
-from bot.i18n import _, format_datetime
-from bot.messages import Button, Kind, Reply, rows
-from bot.names import unit_name
-from bot.ports import NewRating, Stored
-from bot.routing import Router
-from bot.states import SurveyState
-from bot.surveys import PREFIX, questionnaire, token_hash
+from bot.present.errors import stale_button
+from bot.present.i18n import _, format_datetime
+from bot.present.names import unit_name
+from bot.spine.callbacks import Answer, Payload, SurveyChoice
+from bot.spine.context import Context
+from bot.spine.messages import Button, Kind, Reply, rows
+from bot.spine.routing import Router
+from bot.spine.states import SurveyState
 from complaints.case import check_text
 from complaints.dossiers import Dossier
 from complaints.privacy import anonymise

@@ -17,20 +17,20 @@ from urllib.parse import urlencode
 import yaml
 from aiohttp import web
 
-from bot.calendars import bundled, calendar_text, estimate_note
 from bot.core import calendar as calendars
+from bot.core.calendars import bundled, calendar_text, estimate_note
 from bot.core.directory import load_directory
+from bot.core.invites import create_invite, telegram_link
 from bot.core.keys import BOT_USERNAME_KEY
 from bot.core.privacy import DASHBOARD
 from bot.core.work import Runner, Work
-from bot.directory_view import as_json, as_text
-from bot.exports import CHUNK, XLSX, cases_csv, write_xlsx
-from bot.i18n import _, format_datetime, use_locale
-from bot.invites import create_invite, telegram_link
-from bot.messages import Kind
-from bot.names import CHANNELS, channel_name, procedure_name, unit_name
-from bot.reports import make_report
-from bot.settings import Settings
+from bot.present.directory_view import as_json, as_text
+from bot.present.exports import CHUNK, XLSX, cases_csv, write_xlsx
+from bot.present.i18n import _, format_datetime, use_locale
+from bot.present.names import CHANNELS, channel_name, procedure_name, unit_name
+from bot.present.reports import make_report
+from bot.runtime.settings import Settings
+from bot.spine.messages import Kind
 from bot.web import params
 from bot.web.dashboard import DashboardPages
 from bot.web.desk import NONCE, new_nonce

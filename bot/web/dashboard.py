@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.settings import Settings
+from bot.runtime.settings import Settings
 from bot.web.render import page
 from bot.web.session import Sessions, Viewer
 from storage.uow import Store

@@ -15,22 +15,21 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from bot import audit
-from bot.case_view import event_line, removed, status_label
-from bot.core import casework
+from bot.core import audit, casework
 from bot.core.actions import CHANGES, StaffAction
 from bot.core.casework import Done
 from bot.core.privacy import DASHBOARD
 from bot.core.publication import in_force
 from bot.core.similar import raised_by
 from bot.core.work import Runner, Work
-from bot.errors import explain
-from bot.i18n import _, format_date, format_datetime, use_locale
-from bot.links import EXPORT_PAGE, parse_id
-from bot.media import Media
-from bot.messages import OPEN311
-from bot.names import area_name, field_name, unit_name
-from bot.settings import Settings
+from bot.files.links import EXPORT_PAGE, parse_id
+from bot.files.media import Media
+from bot.present.case_view import event_line, removed, status_label
+from bot.present.errors import explain
+from bot.present.i18n import _, format_date, format_datetime, use_locale
+from bot.present.names import area_name, field_name, unit_name
+from bot.runtime.settings import Settings
+from bot.spine.messages import OPEN311
 from bot.web import params
 from bot.web.dashboard import DashboardPages
 from bot.web.filters import Filters, known_units

@@ -14,17 +14,17 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from bot import audit
+from bot.core import audit
 from bot.core.dossiers import Issued, apologise, may_apologise
+from bot.core.ports import DossierEvent
 from bot.core.privacy import DASHBOARD
 from bot.core.work import Runner, Work
-from bot.dossier_view import status_label, summary
-from bot.errors import explain
-from bot.i18n import _, format_date, format_datetime, use_locale
-from bot.messages import Kind
-from bot.names import procedure_name, unit_name
-from bot.ports import DossierEvent
-from bot.settings import Settings
+from bot.present.dossier_view import status_label, summary
+from bot.present.errors import explain
+from bot.present.i18n import _, format_date, format_datetime, use_locale
+from bot.present.names import procedure_name, unit_name
+from bot.runtime.settings import Settings
+from bot.spine.messages import Kind
 from bot.web.dashboard import DashboardPages
 from bot.web.desk import NONCE, new_nonce
 from bot.web.filters import Filters, known_units

@@ -11,15 +11,15 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.apikeys import DOSSIERS_SCOPE, key_hash
+from bot.core.apikeys import DOSSIERS_SCOPE, key_hash
 from bot.core.dossiers import Outcome, link_token, record_dossiers
 from bot.core.keys import BOT_USERNAME_KEY
+from bot.core.survey_links import telegram_link, web_link
 from bot.core.work import Runner, Work
-from bot.dossier_view import refusal_text
-from bot.i18n import _, use_locale
-from bot.jsonguard import JsonRefused, loads_bounded
-from bot.settings import Settings
-from bot.surveys import telegram_link, web_link
+from bot.present.dossier_view import refusal_text
+from bot.present.i18n import _, use_locale
+from bot.runtime.settings import Settings
+from bot.spine.jsonguard import JsonRefused, loads_bounded
 from bot.web.outage import noted
 from bot.web.published import reader_language
 from complaints.dossiers import Record, RecordRefused, read_record

@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from bot.i18n import _
-from bot.names import CHANNELS
+from bot.present.i18n import _
+from bot.present.names import CHANNELS
 from bot.web import params
 from complaints.directory import Directory
 from surveys.periods import Period

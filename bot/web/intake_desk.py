@@ -15,7 +15,6 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
-from bot.clients import client_address
 from bot.core.intake import (
     MAX_FILE_BYTES,
     MAX_FILES,
@@ -30,11 +29,12 @@ from bot.core.intake import (
 )
 from bot.core.privacy import DASHBOARD
 from bot.core.work import Runner, Work
-from bot.errors import explain
-from bot.i18n import _, format_date, format_datetime, use_locale
-from bot.names import area_name, channel_name, consent_name, field_name, unit_name
-from bot.qr import qr_svg
-from bot.settings import Settings
+from bot.present.errors import explain
+from bot.present.i18n import _, format_date, format_datetime, use_locale
+from bot.present.names import area_name, channel_name, consent_name, field_name, unit_name
+from bot.present.qr import qr_svg
+from bot.runtime.clients import client_address
+from bot.runtime.settings import Settings
 from bot.web.dashboard import DashboardPages
 from bot.web.desk import NONCE, new_nonce
 from bot.web.published import clean

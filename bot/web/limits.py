@@ -1,5 +1,5 @@
 """The limits of bot.core.limits at the web's doors: the client's address (behind trusted
-proxies only, bot.clients), the answer over a limit (429 with Retry-After and the
+proxies only, bot.runtime.clients), the answer over a limit (429 with Retry-After and the
 reason in the reader's language: a page, JSON or Open311's errors), and the short-lived
 cache of the heavy public reads, which a flood of the same page cannot get past."""
 
@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from aiohttp import web
 from multidict import CIMultiDict
 
-from bot.clients import client_address
 from bot.core.limits import Door, OverLimit, admit
-from bot.i18n import use_locale
-from bot.settings import Settings
+from bot.present.i18n import use_locale
+from bot.runtime.clients import client_address
+from bot.runtime.settings import Settings
 from bot.web.open311_format import respond
 from bot.web.published import READ_HEADERS, reader_language
 from bot.web.render import page

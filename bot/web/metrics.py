@@ -11,8 +11,8 @@ from ipaddress import ip_address
 
 from aiohttp import web
 
-from bot.metrics import Snapshot, exposition
-from bot.settings import Settings
+from bot.runtime.metrics import Snapshot, exposition
+from bot.runtime.settings import Settings
 from storage.db import Database
 from storage.health import read_figures
 

@@ -33,17 +33,17 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from multidict import MultiMapping
 
-from bot.apikeys import OPEN311_SCOPE, client_of
-from bot.case_view import receipt, status_label
-from bot.context import Context
+from bot.core.apikeys import OPEN311_SCOPE, client_of
 from bot.core.filing import Filing, Source, file_case
 from bot.core.limits import Door, OverLimit, admit
 from bot.core.work import Work, deliver
-from bot.errors import explain
-from bot.i18n import _, use_locale
-from bot.messages import OPEN311, IncomingMessage, Kind, Reply
-from bot.names import area_name, field_name, procedure_name, unit_name
-from bot.settings import Settings
+from bot.present.case_view import receipt, status_label
+from bot.present.errors import explain
+from bot.present.i18n import _, use_locale
+from bot.present.names import area_name, field_name, procedure_name, unit_name
+from bot.runtime.settings import Settings
+from bot.spine.context import Context
+from bot.spine.messages import OPEN311, IncomingMessage, Kind, Reply
 from bot.web.limits import WebLimits
 from bot.web.open311_filing import CODE_LENGTH, parse_filing
 from bot.web.open311_format import JSON_TYPE, XML_TYPE, Open311Error, respond

@@ -4,8 +4,8 @@ answer, or every reason it cannot be accepted (in the spec's error format)."""
 from collections.abc import Callable, Mapping
 
 from bot.core.filing import Filing
-from bot.errors import explain
-from bot.i18n import _
+from bot.present.errors import explain
+from bot.present.i18n import _
 from bot.web.open311_format import Open311Error
 from bot.web.published import clean
 from complaints.case import Contact, Location, check_text

@@ -16,11 +16,11 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.cells import safe_row
-from bot.i18n import _, use_locale
-from bot.names import area_name, field_name, procedure_name, unit_name
-from bot.reports import make_report, unit_names
-from bot.settings import Settings
+from bot.present.cells import safe_row
+from bot.present.i18n import _, use_locale
+from bot.present.names import area_name, field_name, procedure_name, unit_name
+from bot.present.reports import make_report, unit_names
+from bot.runtime.settings import Settings
 from bot.web.openapi import openapi
 from bot.web.outage import noted
 from bot.web.published import (

@@ -8,8 +8,8 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from bot.i18n import _, use_locale
-from bot.metrics import UNAVAILABLE
+from bot.present.i18n import _, use_locale
+from bot.runtime.metrics import UNAVAILABLE
 from bot.web.params import JSON_PREFIXES, language_of
 from storage.errors import PoolExhausted, StorageError
 
@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 RETRY_AFTER = 5
 """Seconds a client is asked to wait before trying again."""
 POOL, DATABASE = "pool_exhausted", "database_unavailable"
-"""Why a request was answered 503 (the `cause` of bot.metrics.UNAVAILABLE)."""
+"""Why a request was answered 503 (the `cause` of bot.runtime.metrics.UNAVAILABLE)."""
 
 
 def answer_outages(default_language: str) -> Callable[..., Awaitable[web.StreamResponse]]:

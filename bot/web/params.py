@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from bot.i18n import _, resolve_language, use_locale
-from bot.jsonguard import JsonRefused, loads_bounded
-from bot.messages import ROW_ID_MAX
-from bot.settings import Settings
+from bot.present.i18n import _, resolve_language, use_locale
+from bot.runtime.settings import Settings
+from bot.spine.jsonguard import JsonRefused, loads_bounded
+from bot.spine.messages import ROW_ID_MAX
 from bot.web.open311_format import respond
 from bot.web.render import page
 from bot.web.session import VIEWER

@@ -13,17 +13,17 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from babel.numbers import format_percent
 
-from bot.charts import indicator_chart
-from bot.i18n import _, use_locale
-from bot.names import area_name, channel_name, field_name, unit_name
-from bot.reports import (
+from bot.present.charts import indicator_chart
+from bot.present.i18n import _, use_locale
+from bot.present.names import area_name, channel_name, field_name, unit_name
+from bot.present.reports import (
     figure_names,
     inclusion_line,
     indicator_names,
     make_report,
     unit_names,
 )
-from bot.settings import Settings
+from bot.runtime.settings import Settings
 from bot.web.filters import Filters, known_units
 from bot.web.published import Published, clean, publish
 from bot.web.render import day, page, percent

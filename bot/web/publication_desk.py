@@ -15,8 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import audit
-from bot.case_view import status_label
+from bot.core import audit
 from bot.core.privacy import DASHBOARD
 from bot.core.publication import (
     STALE,
@@ -29,11 +28,12 @@ from bot.core.publication import (
     withdraw,
 )
 from bot.core.work import Runner, Work
-from bot.errors import explain
-from bot.i18n import _, format_date, use_locale
-from bot.messages import Kind
-from bot.names import field_name, unit_name
-from bot.settings import Settings
+from bot.present.case_view import status_label
+from bot.present.errors import explain
+from bot.present.i18n import _, format_date, use_locale
+from bot.present.names import field_name, unit_name
+from bot.runtime.settings import Settings
+from bot.spine.messages import Kind
 from bot.web.dashboard import DashboardPages
 from bot.web.desk import NONCE, describe, new_nonce
 from bot.web.filters import Filters, known_units

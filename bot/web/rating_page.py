@@ -8,9 +8,9 @@ from aiohttp import web
 
 from bot.core.case_rating import LINK_PATH, case_of_token, rate, score_label
 from bot.core.work import Runner, Work
-from bot.i18n import _, use_locale
-from bot.names import unit_name
-from bot.settings import Settings
+from bot.present.i18n import _, use_locale
+from bot.present.names import unit_name
+from bot.runtime.settings import Settings
 from bot.web.published import reader_language
 from bot.web.render import page
 from complaints.rating import Score

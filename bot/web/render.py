@@ -12,8 +12,8 @@ from babel.dates import format_date as babel_date
 from babel.numbers import format_percent
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from bot.i18n import _, ngettext, use_locale
-from bot.names import role_name
+from bot.present.i18n import _, ngettext, use_locale
+from bot.present.names import role_name
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": ("default-src 'self'; img-src 'self' blob: data:; "

@@ -10,15 +10,14 @@ from functools import partial
 
 from aiohttp import web
 
-from bot import audit
-from bot.core import privacy
+from bot.core import audit, privacy
+from bot.core.ports import Erasure
 from bot.core.privacy import DASHBOARD, RequestKind
 from bot.core.work import Runner, Work
-from bot.errors import explain
-from bot.i18n import _, format_datetime, use_locale
-from bot.messages import Kind
-from bot.ports import Erasure
-from bot.settings import Settings
+from bot.present.errors import explain
+from bot.present.i18n import _, format_datetime, use_locale
+from bot.runtime.settings import Settings
+from bot.spine.messages import Kind
 from bot.web.dashboard import DashboardPages
 from bot.web.desk import NONCE, new_nonce
 from bot.web.published import clean

@@ -7,7 +7,7 @@ from aiohttp import web
 
 from bot.channels.webchat import WebChatChannel, embed_script, frame_ancestors
 from bot.core.limits import Door
-from bot.i18n import resolve_language, use_locale
+from bot.present.i18n import resolve_language, use_locale
 from bot.web.limits import WebLimits
 from bot.web.render import SECURITY_HEADERS, templates
 from storage.db import Database

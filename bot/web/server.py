@@ -24,9 +24,9 @@ from typing import Any
 from aiohttp import web
 from aiohttp.streams import StreamReader
 
-from bot.clients import Networks, trusted
-from bot.i18n import _, use_locale
-from bot.settings import Settings
+from bot.present.i18n import _, use_locale
+from bot.runtime.clients import Networks, trusted
+from bot.runtime.settings import Settings
 
 log = logging.getLogger(__name__)
 

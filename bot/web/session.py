@@ -12,16 +12,16 @@ from urllib.parse import quote, urlsplit
 from aiohttp import web
 from multidict import MultiDictProxy
 
-from bot import audit
-from bot.clients import client_address, cookies_secure
+from bot.core import audit
 from bot.core.authority import covered_units
 from bot.core.limits import Door, admit, give_back
+from bot.core.ports import UnitOfWork
 from bot.core.privacy import DASHBOARD
-from bot.i18n import _, resolve_language, use_locale
-from bot.messages import Kind
-from bot.ports import UnitOfWork
-from bot.settings import Settings
-from bot.signin import SESSION_LIFETIME, SIGN_IN_PATH, digest, new_token, normalise_code
+from bot.core.signin import SESSION_LIFETIME, SIGN_IN_PATH, digest, new_token, normalise_code
+from bot.present.i18n import _, resolve_language, use_locale
+from bot.runtime.clients import client_address, cookies_secure
+from bot.runtime.settings import Settings
+from bot.spine.messages import Kind
 from bot.web.render import page
 from complaints.people import STAFF_ROLES, Account, Actor
 from storage.uow import Store

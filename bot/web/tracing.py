@@ -1,6 +1,6 @@
-"""Each web request gets a request id (bot.logs): everything it causes is logged under
+"""Each web request gets a request id (bot.runtime.logs): everything it causes is logged under
 it, the messages it makes included; the answer carries it as X-Request-Id. The web
-chat's websocket is left without one: each message on it gets its own (bot.dispatch).
+chat's websocket is left without one: each message on it gets its own (bot.spine.dispatch).
 Webhooks are timed for /metrics."""
 
 import time
@@ -8,8 +8,8 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from bot.logs import request_scope
-from bot.metrics import WEBHOOK_SECONDS
+from bot.runtime.logs import request_scope
+from bot.runtime.metrics import WEBHOOK_SECONDS
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 WEBSOCKETS = ("/chat/ws",)

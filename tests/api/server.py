@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from bot.app import Service
-from bot.settings import Settings
+from bot.runtime.settings import Settings
 from tests.e2e.service import free_port
 
 T = TypeVar("T")

@@ -69,7 +69,7 @@ async def test_keys_and_scopes_are_checked_before_the_body(api: Client, cli: Cli
         assert "error" in await response.json()
     assert (await push(api, "[]", None)).headers["WWW-Authenticate"] == "Bearer"
     listed_ok, listed = await cli("api-key", "list")
-    # Each key's scope in words (bot.names.scope_name).
+    # Each key's scope in words (bot.present.names.scope_name).
     assert listed_ok == 0 and "push dossiers" in listed and "file PAKN (Open311)" in listed
     assert await results(api, [], pusher) == []
     assert (await cli("api-key", "revoke", "1"))[0] == 0

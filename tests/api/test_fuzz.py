@@ -18,7 +18,7 @@ from schemathesis.specs.openapi.checks import (
 )
 from sqlalchemy import select
 
-from bot.apikeys import SCOPES, issue_key
+from bot.core.apikeys import SCOPES, issue_key
 from storage.models import OutboxRow
 from tests.api.server import ServiceThread
 from tests.api.test_open311 import FILING

@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
 from bot.channels.open311 import Open311Sender
-from bot.outbox import OutboxDispatcher
+from bot.delivery.outbox import OutboxDispatcher
 from complaints.people import Role
 from storage.models import CaseRow, InboundRow, OutboxRow
 from tests.api.conftest import Cli

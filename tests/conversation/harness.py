@@ -9,13 +9,13 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.app import seed_directory
-from bot.calendars import Calendars
-from bot.dispatch import Dispatcher
+from bot.core.calendars import Calendars
+from bot.core.invites import create_invite
 from bot.handlers import build_router
-from bot.invites import create_invite
-from bot.messages import FileRef, IncomingMessage, Kind, Photo, SharedContact
+from bot.runtime.settings import Settings
 from bot.scheduler import Scheduler
-from bot.settings import Settings
+from bot.spine.dispatch import Dispatcher
+from bot.spine.messages import FileRef, IncomingMessage, Kind, Photo, SharedContact
 from complaints.people import Role
 from storage.db import Database
 from storage.models import CaseRow, DialogRow, InboundRow, OutboxRow

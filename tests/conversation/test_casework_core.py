@@ -14,7 +14,7 @@ from bot.core import casework
 from bot.core.actions import StaffAction
 from bot.core.casework import Done
 from bot.core.work import Runner, Work
-from bot.i18n import use_locale
+from bot.present.i18n import use_locale
 from bot.web.desk import carry_out
 from bot.web.session import Viewer
 from complaints.case import EventKind

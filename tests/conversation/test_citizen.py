@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.messages import Kind
+from bot.spine.messages import Kind
 from complaints.people import Role
 from storage.models import CaseRow
 from tests.conversation.harness import Clock, Harness, Out, one, to

@@ -4,7 +4,7 @@ last round."""
 
 from datetime import timedelta
 
-from bot.metrics import Snapshot, exposition
+from bot.runtime.metrics import Snapshot, exposition
 from storage.health import read_figures
 from tests.conversation.harness import Harness
 from tests.conversation.test_pakn_flow import file_pakn

@@ -9,10 +9,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot import logs
 from bot.channels.base import Outcome, Undeliverable
-from bot.outbox import OutboxDispatcher
-from bot.ports import Queued
+from bot.core.ports import Queued
+from bot.delivery.outbox import OutboxDispatcher
+from bot.runtime import logs
 from tests.conversation.harness import Harness
 from tests.conversation.test_pakn_flow import CITIZEN, file_pakn
 
@@ -62,10 +62,11 @@ async def test_json_lines_with_one_request_id_and_no_personal_data(
     assert records and all({"time", "level", "logger", "message", "request_id"} <= set(r)
                            for r in records)
     ours = [r for r in records if r["request_id"] == "feedc0de00000001"]
-    assert any(r["logger"] == "bot.dispatch" for r in ours), "the handling"
-    assert any(r["logger"] == "bot.outbox" and "undeliverable" in r["message"] for r in ours), \
+    assert any(r["logger"] == "bot.spine.dispatch" for r in ours), "the handling"
+    assert any(r["logger"] == "bot.delivery.outbox" and "undeliverable" in r["message"]
+               for r in ours), \
         "the delivery of what it made"
-    assert len({r["request_id"] for r in records if r["logger"] == "bot.dispatch"}) > 2, \
+    assert len({r["request_id"] for r in records if r["logger"] == "bot.spine.dispatch"}) > 2, \
         "each message its own id"
     text = "\n".join(json.dumps(r, ensure_ascii=False) for r in records)
     for secret in PERSONAL:

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from bot.messages import Kind
+from bot.spine.messages import Kind
 from complaints.codes import parse_tracking_code
 from complaints.people import Role
 from storage.models import CaseEventRow, ConsentRow

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core import calendar as calendar_use_cases
-from bot.settings import Settings
+from bot.runtime.settings import Settings
 from complaints.calendar import END_OF_CIVIL_DAY
 from complaints.people import Role
 from surveys.report import Scope

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.messages import Kind
+from bot.spine.messages import Kind
 from complaints.case import Case, Contact, open_case
 from complaints.people import Role
 from storage.models import CaseEventRow, SenderChatRow

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from bot.core.authority import actor_of
 from bot.core.intake import IntakeRequest, file_on_behalf
 from bot.core.work import Work, deliver
-from bot.messages import Kind
-from bot.notify import Notifier
+from bot.delivery.notify import Notifier
+from bot.spine.messages import Kind
 from complaints.intake import ConsentBasis, Origin, check_sender
 from complaints.people import Role
 from storage.models import CaseEventRow, CaseFollowerRow, CaseRow

@@ -14,11 +14,11 @@ from bot.core.authority import actor_of
 from bot.core.intake import IntakeRequest, file_on_behalf
 from bot.core.privacy import as_text, erase_on_request, export_data
 from bot.core.work import Work, deliver
-from bot.i18n import use_locale
-from bot.names import CHANNELS
-from bot.notify import Notifier, sender_chats
-from bot.reports import make_report
-from bot.settings import Settings
+from bot.delivery.notify import Notifier, sender_chats
+from bot.present.i18n import use_locale
+from bot.present.names import CHANNELS
+from bot.present.reports import make_report
+from bot.runtime.settings import Settings
 from complaints.calendar import WorkingCalendar
 from complaints.errors import ComplaintsError, NotAllowed, ValidationError
 from complaints.intake import ConsentBasis, Origin, Sender, check_sender

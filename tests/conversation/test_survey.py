@@ -3,7 +3,7 @@ anonymous and unverified; a low rating leads to a PAKN if wanted."""
 
 from sqlalchemy import select
 
-from bot.surveys import create_survey_link
+from bot.core.survey_links import create_survey_link
 from storage.models import RatingRow, SurveyDraftRow
 from tests.conversation.harness import Harness, Out, one, to
 from tests.conversation.test_pakn_flow import CITIZEN

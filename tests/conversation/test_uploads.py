@@ -5,7 +5,7 @@ from dataclasses import replace
 
 from sqlalchemy import select
 
-from bot.messages import FileRef, Kind, Photo
+from bot.spine.messages import FileRef, Kind, Photo
 from storage.models import AttachmentRow, UploadQuotaRow
 from storage.records import FileKind
 from tests.conversation.harness import CHANNEL, Harness, one

@@ -30,8 +30,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from bot.capabilities import capabilities
-from bot.messages import Kind
+from bot.spine.capabilities import capabilities
+from bot.spine.messages import Kind
 from complaints.people import Role
 from tests.conversation.harness import Harness, Out
 

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.channels.telegram import TelegramChannel, build_application
-from bot.media import Media
-from bot.messages import IncomingMessage, Reply
-from bot.outbox import OutboxDispatcher
+from bot.delivery.outbox import OutboxDispatcher
+from bot.files.media import Media
+from bot.spine.messages import IncomingMessage, Reply
 from storage.db import Database
 from storage.models import AttachmentRow, OutboxRow
 from storage.records import Chat, Outgoing

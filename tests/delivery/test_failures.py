@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 
 from bot.channels.telegram import TelegramChannel
-from bot.messages import Reply
-from bot.outbox import MAX_ATTEMPTS, MAX_BACKOFF, OutboxDispatcher
+from bot.delivery.outbox import MAX_ATTEMPTS, MAX_BACKOFF, OutboxDispatcher
+from bot.spine.messages import Reply
 from storage.uow import Store
 from tests.delivery.conftest import (
     TOKEN,

@@ -5,8 +5,8 @@ earlier message of the chat waits there, or given back to it when one fails."""
 import contextlib
 from datetime import datetime
 
-from bot.messages import Reply
-from bot.outbox import OutboxDispatcher
+from bot.delivery.outbox import OutboxDispatcher
+from bot.spine.messages import Reply
 from storage.records import Chat, Outgoing
 from storage.uow import Store
 from tests.delivery.conftest import Clock, RecordingBotApi, enqueue, outbox_row

@@ -6,8 +6,8 @@ import itertools
 import time
 
 from bot.channels.telegram import CAPABILITIES, TelegramChannel
-from bot.messages import Reply
-from bot.outbox import ChatPacer, OutboxDispatcher, RateLimiter
+from bot.delivery.outbox import ChatPacer, OutboxDispatcher, RateLimiter
+from bot.spine.messages import Reply
 from storage.uow import Store
 from tests.delivery.conftest import Clock, RecordingBotApi, enqueue, outbox_rows
 

@@ -12,16 +12,16 @@ from typing import Any
 import pytest
 
 from bot.app import seed_directory
-from bot.calendars import Calendars
-from bot.capabilities import Capabilities, register
-from bot.channel_ports import Queued
 from bot.channels.base import Handle, Outcome, Sent
-from bot.dispatch import Dispatcher
+from bot.core.calendars import Calendars
+from bot.core.invites import create_invite
+from bot.delivery.outbox import OutboxDispatcher
 from bot.handlers import build_router
-from bot.invites import create_invite
-from bot.messages import IncomingMessage, Kind, Reply, numbered
-from bot.outbox import OutboxDispatcher
-from bot.settings import Settings
+from bot.runtime.settings import Settings
+from bot.spine.capabilities import Capabilities, register
+from bot.spine.channel_ports import Queued
+from bot.spine.dispatch import Dispatcher
+from bot.spine.messages import IncomingMessage, Kind, Reply, numbered
 from complaints.codes import parse_tracking_code
 from complaints.people import Role
 from storage.db import Database

@@ -12,9 +12,9 @@ from datetime import timedelta
 from aiohttp import web
 
 from bot.channels.telegram import TelegramChannel, build_application
-from bot.media import Media
-from bot.messages import FileRef, IncomingMessage, Reply
-from bot.outbox import MAX_BACKOFF, OutboxDispatcher
+from bot.delivery.outbox import MAX_BACKOFF, OutboxDispatcher
+from bot.files.media import Media
+from bot.spine.messages import FileRef, IncomingMessage, Reply
 from storage.errors import StorageError
 from storage.outbox import SqlOutboxRepository
 from storage.uow import Store

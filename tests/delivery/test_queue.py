@@ -6,8 +6,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from bot.channels.telegram import TelegramChannel
-from bot.messages import Reply
-from bot.outbox import LEASE_SECONDS, OutboxDispatcher
+from bot.delivery.outbox import LEASE_SECONDS, OutboxDispatcher
+from bot.spine.messages import Reply
 from storage.models import OutboxRow
 from storage.records import Chat, Outgoing
 from storage.uow import Store

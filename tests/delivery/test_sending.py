@@ -1,8 +1,8 @@
 """What reaches Telegram for each kind of reply, and what the outbox row records."""
 
 from bot.channels.telegram import CAPABILITIES
-from bot.messages import Button, ButtonKind, Reply, fit
-from bot.outbox import OutboxDispatcher
+from bot.delivery.outbox import OutboxDispatcher
+from bot.spine.messages import Button, ButtonKind, Reply, fit
 from storage.uow import Store
 from tests.delivery.conftest import (
     PNG_BYTES,

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.channels.zalo import ReplyWindow, ZaloOAChannel, ZaloOAuth, ZaloTokenKeeper
-from bot.messages import Reply
-from bot.outbox import OutboxDispatcher
+from bot.delivery.outbox import OutboxDispatcher
+from bot.spine.messages import Reply
 from complaints.privacy import pseudonym
 from storage.models import OutboxRow
 from storage.records import Chat, Outgoing

@@ -142,7 +142,7 @@ async def until_served(url: str, tls: ssl.SSLContext) -> None:
 
 def worker_pids(output: list[str]) -> list[int]:
     return [int(line.rsplit("pid ", 1)[1].rstrip(")")) for line in output
-            if "bot.workers" in line and "started (pid" in line]
+            if "bot.runtime.workers" in line and "started (pid" in line]
 
 
 def alive(pid: int) -> bool:

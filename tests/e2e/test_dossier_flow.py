@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 
-from bot.calendars import Calendars
+from bot.core.calendars import Calendars
 from complaints.calendar import add_working_days, calendar_with_rules
 from tests.e2e.flows import Chat, join
 from tests.e2e.service import ServiceProcess

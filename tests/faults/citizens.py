@@ -4,9 +4,9 @@ the bot's question has arrived."""
 from collections.abc import Callable
 from typing import Any
 
-from bot.callbacks import Choose, Consent
-from bot.i18n import _, use_locale
-from bot.settings import Settings
+from bot.present.i18n import _, use_locale
+from bot.runtime.settings import Settings
+from bot.spine.callbacks import Choose, Consent
 from tests.e2e.flows import CODE
 from tests.fakes import updates
 from tests.fakes.updates import User

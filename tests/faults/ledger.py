@@ -3,7 +3,7 @@
 Each outbox row is one message for one event (its idem_key); a message is known at the
 API by (chat, text). A sent row keeps the message id the API gave it, so each row is
 tied to the one delivery that counted; any other delivery of the same (chat, text) is
-an extra copy. A sensitive message keeps only a mark once sent (bot.outbox): its
+an extra copy. A sensitive message keeps only a mark once sent (bot.delivery.outbox): its
 delivery, and the edits of it, are known by its message id, under the mark.
 """
 

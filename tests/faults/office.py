@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 
-from bot.i18n import _, use_locale
-from bot.invites import create_invite
+from bot.core.invites import create_invite
+from bot.present.i18n import _, use_locale
 from complaints.people import Role
 from storage.db import Database
 from storage.models import CaseRow

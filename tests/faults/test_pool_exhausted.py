@@ -8,7 +8,7 @@ from typing import Any
 import aiohttp
 from sqlalchemy import func, select
 
-from bot.metrics import REGISTRY
+from bot.runtime.metrics import REGISTRY
 from bot.web.outage import POOL, RETRY_AFTER
 from storage.models import InboundRow
 from tests.clock import Clock

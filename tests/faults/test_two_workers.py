@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.callbacks import CaseAction
+from bot.spine.callbacks import CaseAction
 from complaints.people import Role
 from storage.db import Database
 from storage.models import CaseEventRow, CaseRow, InboundRow

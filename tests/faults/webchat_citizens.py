@@ -8,9 +8,9 @@ from typing import Any
 import aiohttp
 from PIL import Image
 
-from bot.callbacks import Choose, Consent
-from bot.i18n import _, use_locale
-from bot.settings import Settings
+from bot.present.i18n import _, use_locale
+from bot.runtime.settings import Settings
+from bot.spine.callbacks import Choose, Consent
 from tests.browsing import loopback_jar
 from tests.e2e.flows import CODE
 

@@ -21,7 +21,7 @@ from bot.app import ZALO_BOT_NAME_KEY, Service
 from bot.channels.webchat import COOKIE
 from bot.channels.zalo import ZaloOAuth, ZaloTokenKeeper
 from bot.core.keys import BOT_USERNAME_KEY
-from bot.settings import Limits, Rate, Settings
+from bot.runtime.settings import Limits, Rate, Settings
 from storage.models import Base, OutboxRow
 from tests.browsing import loopback_jar
 from tests.clock import Clock

@@ -282,8 +282,8 @@ async def _post(client: aiohttp.ClientSession, path: str, form: Form,
 
 def test_every_staff_and_administrator_action_is_in_the_matrix() -> None:
     """A new command or button for staff must be added above."""
-    from bot.callbacks import CaseAction, StaffStep, TransferTo
     from bot.handlers import build_router
+    from bot.spine.callbacks import CaseAction, StaffStep, TransferTo
     from bot.web.desk import ACTIONS
 
     router = build_router()

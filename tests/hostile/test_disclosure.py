@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import insert, select
 
-from bot.invites import create_invite
+from bot.core.invites import create_invite
 from complaints.people import Role
 from storage.db import Database
 from storage.errors import StorageError

@@ -19,8 +19,8 @@ from sqlalchemy import select, text
 from bot.channels.base import Outcome, Sent
 from bot.core import privacy
 from bot.core.privacy import RequestKind
-from bot.messages import Kind, Photo
-from bot.outbox import OutboxDispatcher
+from bot.delivery.outbox import OutboxDispatcher
+from bot.spine.messages import Kind, Photo
 from complaints.people import Role
 from storage.models import (
     AccountRow,

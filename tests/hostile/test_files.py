@@ -15,8 +15,8 @@ from PIL import Image
 from sqlalchemy import delete, select
 
 from bot.channels.webchat import CHANNEL, chat_id_of
-from bot.images import clean_image
-from bot.links import FileLinks
+from bot.files.images import clean_image
+from bot.files.links import FileLinks
 from storage.models import AttachmentRow
 from storage.records import FileKind
 from tests.clock import Clock

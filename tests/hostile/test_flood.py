@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.channels.webchat import chat_id_of
-from bot.settings import Settings, SettingsError
+from bot.runtime.settings import Settings, SettingsError
 from storage.models import InboundRow, OutboxRow
 from tests.clock import Clock
 from tests.fakes import updates

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.invites import create_invite
+from bot.core.invites import create_invite
 from complaints.people import Role
 from tests.clock import Clock
 from tests.conversation.harness import MONDAY_MORNING

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from yarl import URL
 
 from bot.app import Service
-from bot.settings import Limits, Settings
+from bot.runtime.settings import Limits, Settings
 from tests.clock import Clock
 from tests.conversation.harness import MONDAY_MORNING
 from tests.hostile.checks import FUZZ, logged_errors

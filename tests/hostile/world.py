@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from bot.channels.webchat import CHANNEL
-from bot.messages import IncomingMessage, Kind
+from bot.spine.messages import IncomingMessage, Kind
 from complaints.people import Role
 from storage.migrate import upgrade
 from storage.models import (

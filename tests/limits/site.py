@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import func, select
 
 from bot.app import Service
-from bot.settings import Settings
+from bot.runtime.settings import Settings
 from storage.models import Base
 from tests.browsing import loopback_jar
 from tests.clock import Clock

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.core.limits import Door, admit
-from bot.settings import Limits, Rate
+from bot.runtime.settings import Limits, Rate
 from storage.db import Database
 from storage.uow import Store
 

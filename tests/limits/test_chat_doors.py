@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.settings import Limits, Rate
+from bot.runtime.settings import Limits, Rate
 from storage.models import CaseRow, RatingRow
 from tests.clock import Clock
 from tests.conversation.harness import Harness, one, to

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.settings import LIMIT_SETTINGS, Limits, Rate, Settings, SettingsError
+from bot.runtime.settings import LIMIT_SETTINGS, Limits, Rate, Settings, SettingsError
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 

@@ -10,9 +10,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.apikeys import issue_key
 from bot.channels.webchat import COOKIE
-from bot.settings import Limits, Rate
+from bot.core.apikeys import issue_key
+from bot.runtime.settings import Limits, Rate
 from bot.web.session import FORM_COOKIE
 from complaints.people import Role
 from storage.directory import UPDATED_KEY

@@ -18,7 +18,10 @@ from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import select
 
-from bot.backups import (
+from bot.cli import main
+from bot.core import privacy
+from bot.core.work import Work
+from bot.runtime.backups import (
     BackupRefused,
     Refusal,
     backups_in,
@@ -26,9 +29,6 @@ from bot.backups import (
     read_manifest,
     restore_backup,
 )
-from bot.cli import main
-from bot.core import privacy
-from bot.core.work import Work
 from storage import backup
 from storage.db import Database
 from storage.migrate import alembic_config

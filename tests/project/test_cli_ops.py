@@ -16,7 +16,7 @@ from bot.cli import every_command, main
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("sqlalchemy", "matplotlib", "telegram", "aiohttp", "alembic", "babel", "holidays",
-         "openpyxl", "fpdf", "PIL", "yaml", "storage", "bot.app", "bot.settings")
+         "openpyxl", "fpdf", "PIL", "yaml", "storage", "bot.app", "bot.runtime.settings")
 PROBE = """
 import contextlib, io, json, sys
 from bot.cli import main

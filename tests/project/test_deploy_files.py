@@ -10,7 +10,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
-SETTINGS = (ROOT / "bot" / "settings.py").read_text(encoding="utf-8")
+SETTINGS = (ROOT / "bot" / "runtime" / "settings.py").read_text(encoding="utf-8")
 
 
 def dockerfile() -> list[tuple[str, str]]:

@@ -17,13 +17,13 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from alembic import command
 
-import bot.doctor
-from bot.backups import LAST_BACKUP_META
 from bot.cli import main
 from bot.core import calendar as calendar_use_cases
-from bot.doctor import Checkup, Finding, Level, as_line, examine, worst
-from bot.i18n import use_locale
-from bot.settings import Settings
+from bot.present.i18n import use_locale
+from bot.runtime import doctor
+from bot.runtime.backups import LAST_BACKUP_META
+from bot.runtime.doctor import Checkup, Finding, Level, as_line, examine, worst
+from bot.runtime.settings import Settings
 from storage.db import Database
 from storage.migrate import alembic_config
 from storage.records import ZaloTokens
@@ -61,14 +61,14 @@ def having(c: Checkup, **settings: Any) -> Checkup:
 
 
 async def test_configuration(checkup: Checkup) -> None:
-    assert (await bot.doctor.configuration(checkup)).level is Level.OK
+    assert (await doctor.configuration(checkup)).level is Level.OK
     for changed in ({"pseudonym_key": None}, {"public_url": "http://pakn.example.vn"}):
-        found = await bot.doctor.configuration(having(checkup, **changed))
+        found = await doctor.configuration(having(checkup, **changed))
         assert found.level is Level.WARNING and found.todo
 
 
 async def test_database_reachable_and_migrated(checkup: Checkup, tmp_path: Path) -> None:
-    found = await bot.doctor.database(checkup)
+    found = await doctor.database(checkup)
     assert found.level is Level.OK and "up to date" in found.found
     older = f"sqlite+aiosqlite:///{tmp_path / 'older.db'}"
     await asyncio.to_thread(command.upgrade, alembic_config(older), "0012")
@@ -77,7 +77,7 @@ async def test_database_reachable_and_migrated(checkup: Checkup, tmp_path: Path)
         database = Database(url, pool_timeout=2)
         try:
             c = dataclasses.replace(having(checkup, database_url=url), store=Store(database))
-            found = await bot.doctor.database(c)
+            found = await doctor.database(c)
             assert found.level is Level.ERROR and words in found.found, found
             if "reachable" in words:  # the checks that need it are left out, not failed
                 subjects = [f.subject for f in await examine(c)]
@@ -88,13 +88,13 @@ async def test_database_reachable_and_migrated(checkup: Checkup, tmp_path: Path)
 
 
 async def test_directory(checkup: Checkup, tmp_path: Path) -> None:
-    found = await bot.doctor.directory(checkup)
+    found = await doctor.directory(checkup)
     assert found.level is Level.OK and "units" in found.found
     empty = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
     await asyncio.to_thread(command.upgrade, alembic_config(empty), "head")
     database = Database(empty)
     try:
-        found = await bot.doctor.directory(dataclasses.replace(checkup, store=Store(database)))
+        found = await doctor.directory(dataclasses.replace(checkup, store=Store(database)))
         assert found.level is Level.ERROR and "pakn directory import" in found.todo
     finally:
         await database.dispose()
@@ -102,17 +102,17 @@ async def test_directory(checkup: Checkup, tmp_path: Path) -> None:
 
 async def test_calendar_of_this_year_and_the_next(checkup: Checkup) -> None:
     year = NOW.year
-    found = await bot.doctor.calendar(checkup)
+    found = await doctor.calendar(checkup)
     assert found.level is Level.WARNING and str(year + 1) in found.found, found
     async with checkup.store.unit_of_work() as uow:
         for confirmed in (year, year + 1):
             await calendar_use_cases.confirm(uow, "admin", confirmed, NOW)
-    found = await bot.doctor.calendar(checkup)
+    found = await doctor.calendar(checkup)
     assert found.level is Level.OK, found
 
 
 async def test_public_address_reachable_from_here(checkup: Checkup) -> None:
-    assert (await bot.doctor.public_url(checkup)).level is Level.WARNING  # not set
+    assert (await doctor.public_url(checkup)).level is Level.WARNING  # not set
     answers = {"status": 200}
 
     async def health(request: web.Request) -> web.Response:
@@ -121,80 +121,80 @@ async def test_public_address_reachable_from_here(checkup: Checkup) -> None:
     app.router.add_get("/healthz", health)
     async with TestServer(app, host="127.0.0.1") as server:
         url = str(server.make_url("")).rstrip("/")
-        assert (await bot.doctor.public_url(having(checkup, public_url=url))).level is Level.OK
+        assert (await doctor.public_url(having(checkup, public_url=url))).level is Level.OK
         answers["status"] = 503
-        found = await bot.doctor.public_url(having(checkup, public_url=url))
+        found = await doctor.public_url(having(checkup, public_url=url))
         assert found.level is Level.ERROR and "503" in found.found
-    found = await bot.doctor.public_url(having(checkup, public_url=url))
+    found = await doctor.public_url(having(checkup, public_url=url))
     assert found.level is Level.ERROR and "cannot be reached" in found.found
 
 
 async def test_telegram_webhook_info(checkup: Checkup) -> None:
-    assert (await bot.doctor.telegram(checkup)).level is Level.OK  # not configured
+    assert (await doctor.telegram(checkup)).level is Level.OK  # not configured
     api = await FakeBotApi(TOKEN).start()
     try:
         c = having(checkup, telegram_token=TOKEN, telegram_api_url=api.url,
                    public_url="https://pakn.example.vn", telegram_webhook_secret="s")
-        found = await bot.doctor.telegram(c)
+        found = await doctor.telegram(c)
         assert found.level is Level.ERROR and "restart" in found.todo, "no webhook set"
         api.webhook["url"] = "https://pakn.example.vn/webhook/telegram"
-        assert (await bot.doctor.telegram(c)).level is Level.OK
+        assert (await doctor.telegram(c)).level is Level.OK
         api.webhook["pending_update_count"] = 250
-        found = await bot.doctor.telegram(c)
+        found = await doctor.telegram(c)
         assert found.level is Level.WARNING and "250" in found.found
         api.webhook.update(last_error_date=int((NOW - timedelta(hours=1)).timestamp()),
                            last_error_message="Connection timed out")
-        found = await bot.doctor.telegram(c)
+        found = await doctor.telegram(c)
         assert found.level is Level.WARNING and "Connection timed out" in found.found
         api.webhook.update(last_error_date=int((NOW - timedelta(days=3)).timestamp()),
                            pending_update_count=0)
-        assert (await bot.doctor.telegram(c)).level is Level.OK, "an old error is past"
+        assert (await doctor.telegram(c)).level is Level.OK, "an old error is past"
         # Long polling: no webhook may be set.
         polling = having(c, public_url=None)
-        assert (await bot.doctor.telegram(polling)).level is Level.ERROR
+        assert (await doctor.telegram(polling)).level is Level.ERROR
         api.webhook["url"] = ""
-        assert (await bot.doctor.telegram(polling)).level is Level.OK
-        found = await bot.doctor.telegram(having(polling, telegram_token="1:wrong"))
+        assert (await doctor.telegram(polling)).level is Level.OK
+        found = await doctor.telegram(having(polling, telegram_token="1:wrong"))
         assert found.level is Level.ERROR and "token" in found.found
     finally:
         await api.stop()
-    found = await bot.doctor.telegram(c)
+    found = await doctor.telegram(c)
     assert found.level is Level.ERROR and "cannot be reached" in found.found
 
 
 async def test_zalo_tokens(checkup: Checkup) -> None:
-    assert (await bot.doctor.zalo(checkup)).level is Level.OK  # not configured
+    assert (await doctor.zalo(checkup)).level is Level.OK  # not configured
     api = await FakeZaloBotApi("zalo-token").start()
     try:
         c = having(checkup, zalo_bot_token="zalo-token", zalo_bot_api_url=api.url)
-        assert (await bot.doctor.zalo(c)).level is Level.OK
-        found = await bot.doctor.zalo(having(c, zalo_bot_token="refused"))
+        assert (await doctor.zalo(c)).level is Level.OK
+        found = await doctor.zalo(having(c, zalo_bot_token="refused"))
         assert found.level is Level.ERROR and "refused" in found.found
     finally:
         await api.stop()
     oa = having(checkup, zalo_oa_app_id="app", zalo_oa_secret_key="s", zalo_app_secret="s")
-    found = await bot.doctor.zalo(oa)
+    found = await doctor.zalo(oa)
     assert found.level is Level.ERROR and "set-token" in found.todo
     for renewed, level in ((NOW - timedelta(days=3), Level.OK),
                            (NOW - timedelta(days=120), Level.ERROR)):
         async with checkup.store.unit_of_work() as uow:
             await uow.zalo_tokens.save(ZaloTokens("a", "r", renewed + timedelta(hours=1),
                                                   renewed))
-        assert (await bot.doctor.zalo(oa)).level is level
+        assert (await doctor.zalo(oa)).level is level
 
 
 async def test_disk_space(checkup: Checkup, monkeypatch: pytest.MonkeyPatch) -> None:
-    found = await bot.doctor.disk(checkup)
+    found = await doctor.disk(checkup)
     assert found.level is Level.OK and "MB free" in found.found
     # The thresholds moved above what the disk has: the same disk is short of space.
-    monkeypatch.setattr(bot.doctor, "DISK_WARNING", 1 << 60)
-    assert (await bot.doctor.disk(checkup)).level is Level.WARNING
-    monkeypatch.setattr(bot.doctor, "DISK_ERROR", 1 << 60)
-    assert (await bot.doctor.disk(checkup)).level is Level.ERROR
+    monkeypatch.setattr(doctor, "DISK_WARNING", 1 << 60)
+    assert (await doctor.disk(checkup)).level is Level.WARNING
+    monkeypatch.setattr(doctor, "DISK_ERROR", 1 << 60)
+    assert (await doctor.disk(checkup)).level is Level.ERROR
 
 
 async def test_age_of_the_last_backup(checkup: Checkup) -> None:
-    found = await bot.doctor.backups(checkup)
+    found = await doctor.backups(checkup)
     assert found.level is Level.WARNING and "pakn backup" in found.todo
     for age, every, level in ((timedelta(hours=3), 0, Level.OK),
                               (timedelta(hours=49), 0, Level.WARNING),
@@ -203,7 +203,7 @@ async def test_age_of_the_last_backup(checkup: Checkup) -> None:
         async with checkup.store.unit_of_work() as uow:
             await uow.meta.set(LAST_BACKUP_META, json.dumps(
                 {"at": (NOW - age).isoformat(), "path": "x.tar"}))
-        found = await bot.doctor.backups(having(checkup, backup_every=every))
+        found = await doctor.backups(having(checkup, backup_every=every))
         assert found.level is level, (age, every)
 
 

@@ -6,9 +6,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.channels.webchat import WebChatChannel
-from bot.dispatch import utcnow
-from bot.media import Media
-from bot.settings import Settings
+from bot.files.media import Media
+from bot.runtime.settings import Settings
+from bot.spine.dispatch import utcnow
 from bot.web import Routes
 from bot.web.limits import WebLimits
 from storage.db import Database

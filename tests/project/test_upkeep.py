@@ -8,8 +8,8 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bot.backups import backups_in, read_manifest
-from bot.maintenance import OPTIMIZE_CLAIM, Upkeep, last_backup
+from bot.runtime.backups import backups_in, read_manifest
+from bot.runtime.maintenance import OPTIMIZE_CLAIM, Upkeep, last_backup
 from tests.conversation.harness import Harness
 from tests.conversation.test_pakn_flow import file_pakn
 

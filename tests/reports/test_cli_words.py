@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.apikeys import SCOPES
 from bot.cli import main
+from bot.core.apikeys import SCOPES
 from complaints.people import Role
 from tests.e2e import published
 from tests.web.test_no_raw_codes import codes, raw

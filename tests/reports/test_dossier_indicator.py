@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 
 from bot.app import bundled_directory_text
-from bot.reports import make_report
+from bot.present.reports import make_report
 from complaints.directory_file import parse_directory
 from storage.db import Database
 from storage.models import RatingInclusionRow

@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from bot.cells import PREFIX, safe_cell
-from bot.exports import write_cases_csv, write_xlsx
-from bot.i18n import use_locale
-from bot.reports import make_report
+from bot.present.cells import PREFIX, safe_cell
+from bot.present.exports import write_cases_csv, write_xlsx
+from bot.present.i18n import use_locale
+from bot.present.reports import make_report
 from bot.web.opendata import _csv
 from surveys.periods import parse_period
 from surveys.report import Scope
@@ -66,7 +66,7 @@ def test_a_cell_is_neutralised_exactly_when_a_spreadsheet_would_run_it(text: str
 
 
 class Hostile:
-    """The export port (bot.ports.ExportSource), its text columns hostile."""
+    """The export port (bot.core.ports.ExportSource), its text columns hostile."""
 
     def __init__(self, texts: list[str]) -> None:
         self.texts = texts

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.app import bundled_directory_text
-from bot.reports import make_report
+from bot.present.reports import make_report
 from complaints.directory_file import parse_directory
 from storage.db import Database
 from storage.indicators import MONTHS_PER_STATEMENT, local_months

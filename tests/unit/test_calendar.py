@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.calendars import bundled, bundled_decisions
-from bot.i18n import format_datetime, use_locale
+from bot.core.calendars import bundled, bundled_decisions
+from bot.present.i18n import format_datetime, use_locale
 from complaints.calendar import (
     END_OF_CIVIL_DAY,
     DayRule,

@@ -2,7 +2,8 @@
 
 import pytest
 
-from bot.callbacks import (
+from bot.core.actions import CHANGES, StaffAction
+from bot.spine.callbacks import (
     LIMIT,
     AnswerCase,
     CaseAction,
@@ -15,7 +16,6 @@ from bot.callbacks import (
     TransferTo,
     unpack,
 )
-from bot.core.actions import CHANGES, StaffAction
 
 EXAMPLES: list[tuple[Payload, str]] = [
     (Choose("field", "dat_dai"), "ch:field:dat_dai"),

@@ -5,9 +5,9 @@ from dataclasses import replace
 
 import pytest
 
-from bot.capabilities import Capabilities, capabilities, file_ids_channel, register
 from bot.channels import email, open311, sms, telegram, webchat, zalo
-from bot.messages import FileRef, kept_file, stored_file_id
+from bot.spine.capabilities import Capabilities, capabilities, file_ids_channel, register
+from bot.spine.messages import FileRef, kept_file, stored_file_id
 
 
 def test_every_channel_package_is_registered() -> None:

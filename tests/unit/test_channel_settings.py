@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.settings import Settings, SettingsError
+from bot.runtime.settings import Settings, SettingsError
 
 SMS = {"PAKN_SMS_API_KEY": "key", "PAKN_SMS_SECRET_KEY": "secret", "PAKN_SMS_BRAND": "UBND"}
 

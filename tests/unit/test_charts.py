@@ -6,8 +6,8 @@ from xml.etree import ElementTree
 
 import pytest
 
-from bot.charts import bar_chart
-from bot.i18n import use_locale
+from bot.present.charts import bar_chart
+from bot.present.i18n import use_locale
 from surveys.indicators import Rate
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -7,7 +7,7 @@ from aiohttp.test_utils import make_mocked_request
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.clients import came_over_https, client_address
+from bot.runtime.clients import came_over_https, client_address
 
 PROXIES = (ip_network("10.0.0.0/8"), ip_network("::1/128"))
 

@@ -1,4 +1,4 @@
-"""Dialog states are a typed vocabulary (bot.states): the router takes a feature's states
+"""Dialog states are a typed vocabulary (bot.spine.states): the router takes a feature's states
 or one state, never a name, and the handlers name states by their members only."""
 
 import ast
@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.context import Context
 from bot.handlers import build_router
-from bot.routing import Router
-from bot.states import DialogState, DossierApologyState, DossierState, MenuState, PrivacyState
+from bot.spine.context import Context
+from bot.spine.routing import Router
+from bot.spine.states import DialogState, DossierApologyState, DossierState, MenuState, PrivacyState
 
 HANDLERS = Path(__file__).resolve().parents[2] / "bot" / "handlers"
 

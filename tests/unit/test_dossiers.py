@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.app import bundled_directory_text
-from bot.calendars import Calendars
+from bot.core.calendars import Calendars
 from complaints.calendar import calendar_with_rules
 from complaints.directory_file import parse_directory
 from complaints.dossiers import (

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import home
-from bot.settings import Settings
+from bot.runtime import home
+from bot.runtime.settings import Settings
 
 
 @pytest.fixture

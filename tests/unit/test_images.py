@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from bot.images import MAX_PIXELS, NotAnImage, clean_image
+from bot.files.images import MAX_PIXELS, NotAnImage, clean_image
 
 GPS = 0x8825
 EXAMPLES = settings(max_examples=300, deadline=None, derandomize=True, database=None,

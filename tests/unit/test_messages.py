@@ -1,7 +1,7 @@
 """Replies cut to what a channel takes in one message."""
 
 from bot.channels import telegram, webchat
-from bot.messages import Button, Reply, fit, split_text
+from bot.spine.messages import Button, Reply, fit, split_text
 
 
 def test_a_short_reply_is_left_alone() -> None:

@@ -6,10 +6,10 @@ import pkgutil
 import pytest
 
 import bot.channels
-from bot.capabilities import Capabilities
-from bot.i18n import use_locale
-from bot.messages import OPEN311
-from bot.names import CHANNELS, channel_name
+from bot.present.i18n import use_locale
+from bot.present.names import CHANNELS, channel_name
+from bot.spine.capabilities import Capabilities
+from bot.spine.messages import OPEN311
 from complaints.intake import Origin
 
 

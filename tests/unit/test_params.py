@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.i18n import use_locale
-from bot.jsonguard import MAX_DEPTH, JsonRefused, loads_bounded
-from bot.messages import ROW_ID_MAX, row_id
+from bot.present.i18n import use_locale
+from bot.spine.jsonguard import MAX_DEPTH, JsonRefused, loads_bounded
+from bot.spine.messages import ROW_ID_MAX, row_id
 from bot.web.params import BadInput, day, int_param, text, whole
 
 ODD_NUMBERS = st.one_of(st.text(max_size=25), st.sampled_from(

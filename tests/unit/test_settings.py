@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.home import database_url_in, home_of
-from bot.settings import Settings, SettingsError, read_dotenv
+from bot.runtime.home import database_url_in, home_of
+from bot.runtime.settings import Settings, SettingsError, read_dotenv
 from complaints.calendar import END_OF_CIVIL_DAY
 
 TOKEN = "123456:ABC-def_ghi"
@@ -29,7 +29,7 @@ def refused(**env: str) -> str:
 
 
 def defaults(**env: str) -> Settings:
-    """The defaults, with the data folder those variables give (bot.home)."""
+    """The defaults, with the data folder those variables give (bot.runtime.home)."""
     home = home_of(env)
     return Settings(home=home, database_url=database_url_in(home), backup_dir=home / "backups")
 

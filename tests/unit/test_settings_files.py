@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import Settings, SettingsError
+from bot.runtime.settings import Settings, SettingsError
 
 SECRETS = {
     "PAKN_DATABASE_URL": ("database_url", "postgresql+asyncpg://pakn:pw@db/pakn"),

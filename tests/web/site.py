@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from bot.app import Service
 from bot.channels.webchat import CHANNEL
-from bot.invites import create_invite
-from bot.messages import IncomingMessage, Kind
-from bot.settings import Settings
+from bot.core.invites import create_invite
+from bot.runtime.settings import Settings
+from bot.spine.messages import IncomingMessage, Kind
 from complaints.people import Role
 from storage.models import OutboxRow
 from tests.browsing import loopback_jar

@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from playwright.async_api import Browser, Page, expect
 from sqlalchemy import select
 
-from bot.invites import create_invite
+from bot.core.invites import create_invite
 from complaints.people import Role
 from storage.models import CaseRow, OutboxRow
 from tests.e2e import published

@@ -5,7 +5,7 @@ import re
 
 from sqlalchemy import select
 
-from bot.links import FileLinks
+from bot.files.links import FileLinks
 from complaints.people import Role
 from storage.models import AttachmentRow
 from tests.web.site import Site

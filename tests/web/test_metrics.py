@@ -11,7 +11,7 @@ import pytest
 from aiohttp.test_utils import make_mocked_request
 
 from bot.channels.webchat import CHANNEL
-from bot.messages import IncomingMessage, Kind
+from bot.spine.messages import IncomingMessage, Kind
 from bot.web.metrics import Metrics
 from tests.clock import Clock
 from tests.web.site import Site

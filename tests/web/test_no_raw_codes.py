@@ -12,8 +12,8 @@ import lxml.etree
 import lxml.html
 from openpyxl import load_workbook
 
-from bot.names import CHANNELS
-from bot.surveys import questionnaire
+from bot.core.survey_links import questionnaire
+from bot.present.names import CHANNELS
 from complaints.case import Status
 from complaints.dossiers import Status as DossierStatus
 from surveys.indicators import DEFINITIONS, charts

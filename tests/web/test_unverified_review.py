@@ -18,7 +18,7 @@ import aiohttp
 import pytest
 from sqlalchemy import select, update
 
-from bot.reports import make_report
+from bot.present.reports import make_report
 from bot.web.desk import new_nonce
 from complaints.people import Role
 from storage.models import AuditRow, RatingInclusionRow, RatingRow

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 import aiosmtplib
 
-from bot.channel_ports import Queued
 from bot.channels.base import (
     MediaStore,
     Outcome,
@@ -19,7 +18,8 @@ from bot.channels.base import (
 )
 from bot.channels.email.capabilities import CHANNEL
 from bot.channels.email.compose import compose
-from bot.messages import Reply
+from bot.spine.channel_ports import Queued
+from bot.spine.messages import Reply
 
 _ADDRESS = re.compile(r"[^\s<>@]+@[^\s<>@]+")
 TIMEOUT = 30

@@ -8,7 +8,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from bot.channels.base import StoredFile
-from bot.messages import Reply
+from bot.spine.messages import Reply
 
 SUBJECT_MAX = 120
 _URL = re.compile(r"https?://[^\s<>\"]+")

@@ -3,10 +3,10 @@ that filed it, which has no chat: what the bot owes its sender (the receipt, upd
 answer, the rating question) is recorded as delivered, and the app follows the request
 through `GET /open311/v2/requests/{id}`, whose status and notes carry the same news."""
 
-from bot.capabilities import Capabilities
-from bot.channel_ports import Queued
 from bot.channels.base import Outcome, Sent
-from bot.messages import OPEN311
+from bot.spine.capabilities import Capabilities
+from bot.spine.channel_ports import Queued
+from bot.spine.messages import OPEN311
 
 CHANNEL = OPEN311
 CAPABILITIES = Capabilities(CHANNEL)

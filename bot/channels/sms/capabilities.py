@@ -1,6 +1,6 @@
 """What an SMS can do: text only, a file or a rating request as a link."""
 
-from bot.capabilities import Capabilities
+from bot.spine.capabilities import Capabilities
 
 CHANNEL = "sms"
 CAPABILITIES = Capabilities(

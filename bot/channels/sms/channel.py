@@ -6,12 +6,12 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from bot.channel_ports import Queued, StorageError
 from bot.channels.base import Outcome, RatingLink, Undeliverable
 from bot.channels.sms.capabilities import CHANNEL
 from bot.channels.sms.esms import EsmsClient, Report, report
 from bot.channels.sms.render import Link, sms_text
-from bot.messages import Reply
+from bot.spine.channel_ports import Queued, StorageError
+from bot.spine.messages import Reply
 
 REPORT_PATH = "/webhook/sms/{secret}"
 _NATIONAL = re.compile(r"0[1-9][0-9]{8,9}")

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from bot.channels.base import RatingLink, rated_case
 from bot.channels.sms.text import shorten, without_diacritics
-from bot.messages import Reply
+from bot.spine.messages import Reply
 
 Link = Callable[[int], Awaitable[str | None]]
 

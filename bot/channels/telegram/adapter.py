@@ -5,7 +5,7 @@ from typing import Any
 from telegram import Update
 
 from bot.channels.telegram.capabilities import CHANNEL
-from bot.messages import FileRef, IncomingMessage, Kind, Photo, SharedContact
+from bot.spine.messages import FileRef, IncomingMessage, Kind, Photo, SharedContact
 
 
 def to_incoming(update: Update) -> IncomingMessage | None:

@@ -2,7 +2,7 @@
 ask for the person's phone or place), files sent themselves and named by Telegram's
 ids, long texts."""
 
-from bot.capabilities import Capabilities
+from bot.spine.capabilities import Capabilities
 
 CHANNEL = "telegram"
 CAPABILITIES = Capabilities(

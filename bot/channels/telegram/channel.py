@@ -18,12 +18,12 @@ from telegram import Update
 from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
 
-from bot.channel_ports import StorageError
 from bot.channels.base import Handle, MediaStore
 from bot.channels.telegram.adapter import to_incoming
 from bot.channels.telegram.sender import TelegramSender
 from bot.channels.telegram.transport import AiohttpRequest
-from bot.jsonguard import loads_bounded
+from bot.spine.channel_ports import StorageError
+from bot.spine.jsonguard import loads_bounded
 
 log = logging.getLogger(__name__)
 

@@ -15,10 +15,10 @@ from telegram import (
 )
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.channel_ports import Queued, StorageError
 from bot.channels.base import MediaStore, Outcome, RetryLater, Sent, Undeliverable
 from bot.channels.telegram.capabilities import CHANNEL
-from bot.messages import ButtonKind, FileRef, Reply
+from bot.spine.channel_ports import Queued, StorageError
+from bot.spine.messages import ButtonKind, FileRef, Reply
 
 log = logging.getLogger(__name__)
 

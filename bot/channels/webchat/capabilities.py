@@ -1,7 +1,7 @@
 """What the web chat can do: buttons, the browser's geolocation behind the "share my
 location" control, and a history the tabs read (delivered means stored for the chat)."""
 
-from bot.capabilities import Capabilities
+from bot.spine.capabilities import Capabilities
 
 CHANNEL = "webchat"
 CAPABILITIES = Capabilities(

@@ -24,13 +24,13 @@ from typing import Any, Protocol
 
 from aiohttp import BodyPartReader, WSMsgType, hdrs, web
 
-from bot.channel_ports import Queued, StorageError
 from bot.channels.base import Handle, Outcome, Sent, StoredFile, UploadRefusal
 from bot.channels.webchat.capabilities import CHANNEL
-from bot.clients import Networks, client_address, cookies_secure, trustworthy_host
-from bot.jsonguard import loads_bounded
-from bot.links import parse_id
-from bot.messages import IncomingMessage, Kind, Photo, row_id
+from bot.files.links import parse_id
+from bot.runtime.clients import Networks, client_address, cookies_secure, trustworthy_host
+from bot.spine.channel_ports import Queued, StorageError
+from bot.spine.jsonguard import loads_bounded
+from bot.spine.messages import IncomingMessage, Kind, Photo, row_id
 
 log = logging.getLogger(__name__)
 

@@ -16,11 +16,11 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.channel_ports import Queued, StorageError
 from bot.channels.base import Handle, Outcome, RetryLater, Sent, Undeliverable
 from bot.channels.zalo.capabilities import BOT_PLATFORM, ZALO_BOT
-from bot.jsonguard import loads_bounded
-from bot.messages import IncomingMessage, Kind, Photo, Reply, numbered
+from bot.spine.channel_ports import Queued, StorageError
+from bot.spine.jsonguard import loads_bounded
+from bot.spine.messages import IncomingMessage, Kind, Photo, Reply, numbered
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 numbered lists, files as links. An Official Account has up to five "query" buttons (more
 options go as a numbered list), and writes only within the free-reply window."""
 
-from bot.capabilities import Capabilities
+from bot.spine.capabilities import Capabilities
 
 ZALO_BOT = "zalo_bot"
 ZALO_OA = "zalo_oa"

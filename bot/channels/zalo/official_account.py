@@ -22,11 +22,11 @@ from typing import Any, Protocol
 import aiohttp
 from aiohttp import web
 
-from bot.channel_ports import Queued
 from bot.channels.base import Handle, Outcome, RetryLater, Sent, Undeliverable
 from bot.channels.zalo.capabilities import MAX_BUTTONS, ZALO_OA
-from bot.jsonguard import JsonRefused, loads_bounded
-from bot.messages import IncomingMessage, Kind, Photo, Reply, numbered
+from bot.spine.channel_ports import Queued
+from bot.spine.jsonguard import JsonRefused, loads_bounded
+from bot.spine.messages import IncomingMessage, Kind, Photo, Reply, numbered
 
 log = logging.getLogger(__name__)
 

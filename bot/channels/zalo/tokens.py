@@ -1,6 +1,6 @@
 """The Zalo Official Account's access token, refreshed with its single-use refresh token.
 
-The pair lives in the database (bot.ports.ChannelStore). A refresh happens inside a
+The pair lives in the database (bot.core.ports.ChannelStore). A refresh happens inside a
 transaction that locks the row: a second worker wanting to refresh waits, then finds the
 new pair and uses it, so the refresh token is never spent twice (which would lock the OA
 out)."""
@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 
 import aiohttp
 
-from bot.channel_ports import ChannelStore, ZaloTokens
 from bot.channels.zalo.official_account import ZaloAuthError
+from bot.spine.channel_ports import ChannelStore, ZaloTokens
 
 log = logging.getLogger(__name__)
 EARLY = timedelta(minutes=5)

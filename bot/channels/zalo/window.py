@@ -6,7 +6,7 @@ A message outside the window is never sent: it is recorded undeliverable with wh
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.channel_ports import ChannelStore
+from bot.spine.channel_ports import ChannelStore
 
 WEEK = 7 * 24
 

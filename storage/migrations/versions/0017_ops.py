@@ -1,7 +1,7 @@
 """operations: the request behind each outbox message
 
 Each message owed records the id of the request that made it, so that its delivery is
-logged under the same request id as its cause (bot.logs).
+logged under the same request id as its cause (bot.runtime.logs).
 
 Revision ID: 0017
 Revises: 0016
