@@ -5,15 +5,17 @@ import asyncio
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
 import pytest
+from playwright.async_api import Browser
 from sqlalchemy.engine import make_url
 
 import bot.app
 from storage.migrate import upgrade
+from tests.e2e.browser import chromium
 
 POSTGRES = os.environ.get("PAKN_TEST_POSTGRES_URL")
 pytest_plugins = ["tests.conversation.fixtures"]
@@ -50,6 +52,13 @@ def _admin(*statements: str) -> None:
         finally:
             await conn.close()
     asyncio.run(run())
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """Headless Chromium (the test is skipped without it: tests/e2e/browser.py)."""
+    async with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture

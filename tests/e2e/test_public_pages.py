@@ -3,7 +3,6 @@
 
 import json
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -12,7 +11,7 @@ from playwright.async_api import Browser, Page
 
 from surveys.indicators import judged
 from tests.e2e import published
-from tests.e2e.browser import ARTIFACTS, chromium
+from tests.e2e.browser import ARTIFACTS
 from tests.e2e.service import ServiceProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
@@ -23,12 +22,6 @@ PHONE_WIDTH = {"width": 390, "height": 844}
 async def site(webchat: ServiceProcess, database_url: str) -> ServiceProcess:
     await published.seed(database_url)
     return webchat
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as browser:
-        yield browser
 
 
 def stats(service: ServiceProcess) -> dict[str, Any]:

@@ -2,13 +2,11 @@
 phone and on a desk screen, signed in as the person who would open it."""
 
 import re
-from collections.abc import AsyncIterator
 
 import pytest
 from playwright.async_api import Browser
 
 from tests.e2e.axe import check
-from tests.e2e.browser import chromium
 from tests.web.site import Site
 from tests.web.test_sign_in import ADMIN, STAFF, people
 
@@ -20,12 +18,6 @@ PUBLIC = [f"/cong-khai?period={PERIOD}", f"/public?period={PERIOD}", "/cong-khai
 ADMIN_PAGES = [f"/quan-tri/chi-so?period={PERIOD}", "/quan-tri/ho-so?status=all",
                "/quan-tri/ho-so-tthc", "/quan-tri/xuat", "/quan-tri/danh-ba", "/quan-tri/lich",
                "/quan-tri/moi", "/quan-tri/tiep-nhan"]
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as browser:
-        yield browser
 
 
 @pytest.mark.parametrize("screen", SCREENS)

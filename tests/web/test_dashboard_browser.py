@@ -7,7 +7,6 @@ import asyncio
 import json
 import re
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -22,17 +21,11 @@ from bot.core.invites import create_invite
 from complaints.people import Role
 from storage.models import CaseRow, OutboxRow
 from tests.e2e import published
-from tests.e2e.browser import ARTIFACTS, chromium
+from tests.e2e.browser import ARTIFACTS
 from tests.web.site import Site
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as browser:
-        yield browser
 
 
 async def shoot(page: Page, request: pytest.FixtureRequest, name: str) -> None:

@@ -3,25 +3,18 @@ the dossiers at risk, are told beside the field what is wrong with the apology f
 issue the apology. Screenshots go to test-artifacts."""
 
 import re
-from collections.abc import AsyncIterator
 
 import pytest
 from playwright.async_api import Browser, Page, expect
 
 from complaints.people import Role
-from tests.e2e.browser import ARTIFACTS, chromium
+from tests.e2e.browser import ARTIFACTS
 from tests.web.site import Site
 from tests.web.test_dossier_pages import BUILD, at, dossier, record
 
 pytestmark = pytest.mark.browser
 SCREENS = (("phone", {"width": 390, "height": 844}, "HS-RISK-1"),
            ("desktop", {"width": 1280, "height": 800}, "HS-RISK-2"))
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as browser:
-        yield browser
 
 
 async def shoot(page: Page, request: pytest.FixtureRequest, name: str) -> None:

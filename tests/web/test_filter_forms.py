@@ -4,7 +4,6 @@ marked `aria-invalid`, the mistake in words beside it and tied to it by
 `aria-describedby`, the other fields as entered; never a 500. axe-core finds nothing
 wrong with the page in that state."""
 
-from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,7 +13,6 @@ import pytest
 from playwright.async_api import Browser
 
 from tests.e2e.axe import check
-from tests.e2e.browser import chromium
 from tests.web.site import Site
 from tests.web.test_sign_in import ADMIN, STAFF, people
 
@@ -132,12 +130,6 @@ async def test_every_filter_reads_its_mistakes_beside_the_field(site: Site) -> N
         for asked, shown in words[vi].items():
             assert shown.startswith("vi:") and words[en][asked].startswith("en:"), asked
             assert shown[3:] != words[en][asked][3:], (vi, asked, shown)
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as browser:
-        yield browser
 
 
 @pytest.mark.browser

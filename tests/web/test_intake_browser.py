@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from storage.models import CaseRow, OutboxRow
-from tests.e2e.browser import ARTIFACTS, chromium, png_bytes
+from tests.e2e.browser import ARTIFACTS, png_bytes
 from tests.web.intake import FOCAL, LAND, TEXT, intake_site, letter_pdf
 from tests.web.site import Site
 from tests.web.test_dashboard_browser import sign_in
@@ -26,12 +26,6 @@ async def site(database_url: str) -> AsyncIterator[Site]:
     running = await intake_site(database_url)
     yield running
     await running.close()
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as browser:
-        yield browser
 
 
 async def test_a_hotline_pakn_from_before_tet_is_filed_and_its_receipt_printed(

@@ -8,7 +8,7 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from tests.e2e import published
-from tests.e2e.browser import ARTIFACTS, chromium
+from tests.e2e.browser import ARTIFACTS
 from tests.web.site import Site
 from tests.web.test_dashboard_browser import sign_in
 from tests.web.test_publication_pages import CODE, STAFF, waiting_site
@@ -21,12 +21,6 @@ async def site(database_url: str) -> AsyncIterator[Site]:
     running = await waiting_site(database_url)
     yield running
     await running.close()
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as browser:
-        yield browser
 
 
 async def test_staff_approve_an_edited_text_in_the_browser(
