@@ -8,10 +8,9 @@ from playwright.async_api import Browser, Page, expect
 
 from complaints.people import Role
 from tests.web.site import Site
-from tests.web.test_dashboard_browser import browser, sign_in
+from tests.web.test_dashboard_browser import sign_in
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser"]
 
 
 async def test_an_estimated_year_until_an_administrator_confirms_it(site: Site,
