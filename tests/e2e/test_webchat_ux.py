@@ -18,7 +18,10 @@ from tests.e2e import axe
 from tests.e2e.browser import ARTIFACTS, chromium, png, png_bytes
 from tests.e2e.service import ServiceProcess, free_port
 
-pytestmark = pytest.mark.browser
+# What a person sees and can do does not depend on the database: these run on the
+# embedded one `make run` uses (the database's side is tested on both elsewhere).
+pytestmark = [pytest.mark.browser,
+              pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
 # The machine may be busy: each step waits for its condition, up to this long (ms).
 PATIENCE = 20_000
 expect.set_options(timeout=PATIENCE)

@@ -10,7 +10,10 @@ from tests.e2e.axe import check
 from tests.web.site import Site
 from tests.web.test_sign_in import ADMIN, STAFF, people
 
-pytestmark = pytest.mark.browser
+# What a person sees and can do does not depend on the database: these run on the
+# embedded one `make run` uses (the database's side is tested on both elsewhere).
+pytestmark = [pytest.mark.browser,
+              pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
 PERIOD = "2026-Q3"
 SCREENS = {"phone": (390, 844), "desk": (1280, 800)}
 PUBLIC = [f"/cong-khai?period={PERIOD}", f"/public?period={PERIOD}", "/cong-khai/pakn",
