@@ -237,7 +237,7 @@ class Service:
         PublicSite(self.store, self.settings, self.clock).install(app)
         OpenData(self.store, self.settings, self.clock).install(app)
         DossiersApi(self.store, self.runner, self.settings, self.clock).install(app)
-        Open311(self.store, self.dispatcher, self.settings, self.clock, limits).install(app)
+        Open311(self.store, self.runner, self.settings, self.clock, limits).install(app)
         sessions.install(app)
         Desk(self.store, self.settings, self.clock, sessions, self.media,
              self.runner).install(app)

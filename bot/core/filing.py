@@ -2,12 +2,15 @@
 a letter): routed to its unit, its time limits counted from its receipt by the working
 calendar, its receipt recorded as the case's first event, its photos and files linked."""
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.case_news import send_card_to_unit
-from bot.core.ports import UnitOfWork
+from bot.core.ports import Chat, UnitOfWork
 from bot.core.work import Work
+from bot.present.case_view import receipt
+from bot.spine.messages import OPEN311, Kind, Reply
 from complaints.calendar import DeadlineRules, WorkingCalendar
 from complaints.case import Case, Contact, Event, Location, open_case
 from complaints.directory import Directory
@@ -68,4 +71,23 @@ async def file_case(work: Work, filing: Filing, source: Source) -> Case:
         work.uow, work.directory, await work.calendar(), work.settings.deadline_rules,
         work.now.astimezone(work.tz).year, filing, source, work.now)
     await send_card_to_unit(work, case)
+    return case
+
+
+async def file_for_app(work: Work, filing: Filing, *, app_chat: str, app_name: str,
+                       language: str) -> Case:
+    """A PAKN an app sent through Open311, filed as a chat files one, with the app's
+    account (the chat of its key: bot.core.apikeys) as its sender: the request kept among
+    the incoming messages, the receipt owed to the app's chat (bot.channels.open311), in
+    the language the app asked in, as every later message about the case."""
+    uow, chat = work.uow, Chat(OPEN311, app_chat)
+    account = await uow.accounts.identify(OPEN311, app_chat, app_chat, app_name, language,
+                                          work.now)
+    # A request has no id of the app's own: each one is new.
+    await uow.inbound.record(OPEN311, uuid.uuid4().hex, app_chat, account.id,
+                             Kind.TEXT.value, filing.text, {}, work.now)
+    case = await file_case(work, filing, Source(OPEN311, app_chat, account.id))
+    directory, tz = work.directory, work.tz
+    work.owe(account, lambda: Reply(receipt(case, directory, tz)), chats=(chat,),
+             case_id=case.id)
     return case

@@ -26,7 +26,7 @@ from bot.spine.messages import IncomingMessage, Kind, Reply
 from bot.spine.routing import Router
 from bot.spine.sanitise import clean
 from bot.spine.states import MenuState
-from complaints.errors import ComplaintsError, NotAllowed
+from complaints.errors import ComplaintsError
 from complaints.privacy import pseudonym
 from storage.errors import Conflict, StorageError
 
@@ -125,18 +125,6 @@ class Dispatcher:
             await notifier.send(Chat(message.channel, message.chat_id), Reply(text),
                                 key=f"flood:{until.isoformat()}")
         self.on_commit()
-
-    async def perform(self, message: IncomingMessage,
-                      action: Callable[[Context], Awaitable[T]]) -> T | None:
-        """Process a request that is not a conversation step (one made through an API) the
-        same way: recorded, in one transaction with what it changes and the messages it
-        owes. Errors of the action propagate and nothing is kept; None when the request
-        was processed before."""
-        cleaned = clean(message)
-        if cleaned is None:
-            raise NotAllowed("unusable request")
-        with request_scope(current_request_id()):
-            return await self._run(cleaned, action)
 
     async def _run(self, message: IncomingMessage,
                    action: Callable[[Context], Awaitable[T]]) -> T | None:

@@ -18,38 +18,35 @@ and/or `last_name`, `phone` and `address_string` (the sender's address, where an
 can be sent) are required here; `lat`/`long` (where the problem is) and `address_id` (the
 commune or ward code, for routing) are optional; `email`, `device_id`, `account_id`,
 `media_url` and attributes are not kept. The request is filed exactly as the chat files a
-PAKN (bot.core.filing.file_case): routed, dated, recorded with the incoming message,
+PAKN (bot.core.filing.file_for_app): routed, dated, recorded with the incoming message,
 and shown to the unit's staff.
 """
 
 import logging
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from functools import partial
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from multidict import MultiMapping
 
 from bot.core.apikeys import OPEN311_SCOPE, client_of
-from bot.core.filing import Filing, Source, file_case
+from bot.core.filing import file_for_app
 from bot.core.limits import Door, OverLimit, admit
-from bot.core.work import Work, deliver
-from bot.present.case_view import receipt, status_label
+from bot.core.work import Runner
+from bot.present.case_view import status_label
 from bot.present.errors import explain
 from bot.present.i18n import _, use_locale
 from bot.present.names import area_name, field_name, procedure_name, unit_name
 from bot.runtime.settings import Settings
-from bot.spine.context import Context
-from bot.spine.messages import OPEN311, IncomingMessage, Kind, Reply
+from bot.spine.messages import OPEN311
 from bot.web.limits import WebLimits
 from bot.web.open311_filing import CODE_LENGTH, parse_filing
 from bot.web.open311_format import JSON_TYPE, XML_TYPE, Open311Error, respond
 from bot.web.outage import noted
 from bot.web.published import READ_HEADERS, Published, clean, publish, reader_language, w3c
-from complaints.case import Case, Status
+from complaints.case import Status
 from complaints.directory import Directory
 from complaints.errors import ComplaintsError
 from storage.directory import UPDATED_KEY
@@ -66,21 +63,14 @@ DEFAULT_SPAN = timedelta(days=90)
 MAX_REQUESTS = 1000
 
 
-class Performer(Protocol):
-    """The dispatcher's way of running a request in one recorded transaction."""
-
-    async def perform(self, message: IncomingMessage,
-                      action: Callable[[Context], Awaitable[Case]]) -> Case | None: ...
-
-
 Handler = Callable[[web.Request, str], Awaitable[web.Response]]
 
 
 class Open311:
-    def __init__(self, store: Store, dispatcher: Performer, settings: Settings,
+    def __init__(self, store: Store, runner: Runner, settings: Settings,
                  clock: Callable[[], datetime], limits: WebLimits) -> None:
         self.store = store
-        self.dispatcher = dispatcher
+        self.runner = runner
         self.settings = settings
         self.clock = clock
         self.limits = limits
@@ -272,30 +262,16 @@ class Open311:
         if over is not None:
             raise TooMany(over)
         filing = parse_filing(fields, directory)
-        message = IncomingMessage(channel=OPEN311, update_key=uuid.uuid4().hex,
-                                  chat_id=client.chat_id, user_id=client.chat_id,
-                                  kind=Kind.TEXT, text=filing.text,
-                                  profile_name=client.key.name, language_code=language)
         try:
-            case = await self.dispatcher.perform(message, partial(_file, filing))
+            case = await self.runner.run(lambda work: file_for_app(
+                work, filing, app_chat=client.chat_id, app_name=client.key.name,
+                language=language), OPEN311)
         except ComplaintsError as error:
             raise Open311Error(400, explain(error)) from None
-        assert case is not None, "a new update key is never a redelivery"
         return respond(request, "service_requests", [{
             "service_request_id": case.code,
             "service_notice": notice(directory, case.unit, case.due_at, self.settings.tz),
             "account_id": None}])
-
-
-async def _file(filing: Filing, ctx: Context) -> Case:
-    """The request filed as the app's sender, in the dispatcher's transaction; the
-    receipt goes to the app's chat."""
-    work = Work(ctx.uow, ctx.now, ctx.settings, ctx.directory, ctx.calendars)
-    case = await file_case(work, filing, Source(ctx.message.channel, ctx.message.chat_id,
-                                                ctx.account.id))
-    await ctx.reply(Reply(receipt(case, ctx.directory, ctx.tz)), case_id=case.id)
-    await deliver(work.owed, ctx.notifier)
-    return case
 
 
 class TooMany(Exception):

@@ -1,5 +1,5 @@
 """The Open311, open data and public page endpoints in-process, over the conversation
-harness's dispatcher and database, so that staff act in their chats as usual and the clock is
+harness's database, so that staff act in their chats as usual and the clock is
 the tests'."""
 
 import asyncio
@@ -11,6 +11,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.cli import main
+from bot.core.work import Runner
 from bot.web.limits import WebLimits
 from bot.web.open311 import Open311
 from bot.web.opendata import OpenData
@@ -24,7 +25,8 @@ Cli = Callable[..., Awaitable[tuple[int, str]]]
 @pytest.fixture
 async def api(bot: Harness) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     app = web.Application()
-    Open311(bot.store, bot.dispatcher, bot.settings, bot.clock,
+    runner = Runner(bot.store, bot.settings, bot.calendars, bot.clock, lambda: None)
+    Open311(bot.store, runner, bot.settings, bot.clock,
             WebLimits(bot.store, bot.settings, bot.clock)).install(app)
     OpenData(bot.store, bot.settings, bot.clock).install(app)
     PublicSite(bot.store, bot.settings, bot.clock).install(app)
