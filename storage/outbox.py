@@ -1,5 +1,6 @@
 """The outbox: messages owed to chats, delivered in order per chat by the dispatcher."""
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -105,6 +106,20 @@ class SqlOutboxRepository:
         # queue sends it, and the chat's later messages after it.
         self._leasing[chat] = leasing = leasing and message.kind == "send"
         return now + timedelta(seconds=self._lease_seconds) if leasing else None
+
+    async def forget_after_delivery(self, chats: tuple[tuple[Chat, str], ...]) -> None:
+        """What is still owed to an erased person's chats (the confirmation) goes out, and
+        then keeps neither its text nor the chat's id (bot.delivery.outbox): the rows, and
+        those of them this transaction leased to be handed over after commit."""
+        aliases = dict(chats)
+        for chat, alias in chats:
+            await self.session.execute(
+                update(OutboxRow).where(OutboxRow.channel == chat.channel,
+                                        OutboxRow.chat_id == chat.chat_id,
+                                        OutboxRow.status == PENDING)
+                .values(sensitive=True, chat_pseudonym=alias))
+        self.leased = [replace(item, sensitive=True, chat_pseudonym=aliases[item.chat])
+                       if item.chat in aliases else item for item in self.leased]
 
     async def cards(self, case_id: int) -> list[tuple[int, Chat, int]]:
         """The cards shown for a case (delivered or on their way): outbox id, chat, and

@@ -138,16 +138,6 @@ class SqlPrivacyRepository:
                        chats=tuple((Chat(channel, chat_id), pseudonym(channel, chat_id))
                                    for channel, chat_id in chats))
 
-    async def forget_after_delivery(self, chats: tuple[tuple[Chat, str], ...]) -> None:
-        """What is still owed to an erased person's chats (the confirmation) goes out, and
-        then keeps neither its text nor the chat's id (bot.delivery.outbox)."""
-        for chat, alias in chats:
-            await self.session.execute(
-                update(OutboxRow).where(OutboxRow.channel == chat.channel,
-                                        OutboxRow.chat_id == chat.chat_id,
-                                        OutboxRow.status == PENDING)
-                .values(sensitive=True, chat_pseudonym=alias))
-
     async def _inbound(self, chats: list[tuple[str, str]]) -> list[InboundRow]:
         if not chats:
             return []

@@ -178,7 +178,7 @@ async def erase_on_request(work: Work, actor: Actor | None, person: int,
         "identifies you, for the authority's records and statistics. This chat is no "
         "longer linked to them."), sensitive=True), chats=[chat for chat, _alias in erased.chats
                                                            if chat.channel != DASHBOARD])
-    await uow.privacy.forget_after_delivery(erased.chats)
+    await uow.outbox.forget_after_delivery(erased.chats)
     return erased
 
 

@@ -78,7 +78,7 @@ async def answered(ctx: Context, payload: Payload) -> None:
           "message is the last you get about them. Once it is delivered, the service "
           "keeps neither its text nor this chat's id."),
     ]), sensitive=True))
-    await ctx.uow.privacy.forget_after_delivery(erased.chats)
+    await ctx.uow.outbox.forget_after_delivery(erased.chats)
 
 
 @router.command("dulieucuatoi", "mydata")

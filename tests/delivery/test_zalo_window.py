@@ -109,7 +109,7 @@ async def test_the_erasure_confirmation_goes_within_the_window(store: Store, clo
                 clock())
             await uow.outbox.enqueue(Outgoing(Chat("zalo_oa", USER), Reply("deleted").to_json(),
                                               "erased-1", sensitive=True), clock())
-            await uow.privacy.forget_after_delivery(erased.chats)
+            await uow.outbox.forget_after_delivery(erased.chats)
         await OutboxDispatcher(store, [channel], clock).deliver_all()
         [row] = await rows(store, "erased")
         assert row.status == "sent", row.last_error
