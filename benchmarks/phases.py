@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
+from sqlalchemy import event
 from telegram import Update
 
 from benchmarks.common import Child
@@ -45,13 +46,24 @@ class Clocks:
     def __init__(self) -> None:
         self.cpu: dict[str, float] = dict.fromkeys(PHASES, 0.0)
         self.wall: dict[str, float] = dict.fromkeys(PHASES, 0.0)
+        self.statements: dict[str, int] = dict.fromkeys(PHASES, 0)
+        """The SQL statements each phase sent to the database (an inner phase's are its
+        own)."""
+        self.phase: str | None = None
+
+    def count(self, *_args: object) -> None:
+        """A listener of the engine's statements (before_cursor_execute)."""
+        if self.phase is not None:
+            self.statements[self.phase] += 1
 
     @contextmanager
     def timing(self, phase: str) -> Iterator[None]:
         cpu, wall = time.process_time(), time.perf_counter()
+        outer, self.phase = self.phase, phase
         try:
             yield
         finally:
+            self.phase = outer
             self.cpu[phase] += time.process_time() - cpu
             self.wall[phase] += time.perf_counter() - wall
 
@@ -108,6 +120,8 @@ async def measure(database_url: str | None, citizens: int) -> tuple[int, Clocks]
             await service.prepare()
             await service.telegram.application.initialize()
             clocks = Clocks()
+            event.listen(service.database.engine.sync_engine, "before_cursor_execute",
+                         clocks.count)
             register(UNPACED, replacing=True)
             outbox = TimedDispatcher(service.store, [TimedSender(service.telegram, clocks)],
                                      utcnow)

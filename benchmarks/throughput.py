@@ -301,6 +301,9 @@ async def phase_table(databases: list[tuple[str, str | None]]) -> Table:
             wall = sum(clocks.wall.values()) if phase == "all" else clocks.wall[phase]
             cells.append(f"{cpu / count * 1000:.2f} / {wall / count * 1000:.2f}")
         table.add(phase, *cells)
+    table.add("SQL statements per update, in the update's transaction",
+              *(f"{clocks.statements[phases.TRANSACTION] / count:.2f}"
+                for count, clocks in columns))
     return table
 
 

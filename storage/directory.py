@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ScalarSelect, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from complaints.directory import (
@@ -47,13 +47,22 @@ class DirectoryCache:
     directory: Directory | None = field(default=None)
 
 
+def version_probe() -> ScalarSelect[str]:
+    """The directory's version as a column of a statement run anyway, so that the cache
+    is checked in that statement rather than in a read of its own."""
+    return select(Meta.value).where(Meta.key == VERSION_KEY).scalar_subquery()
+
+
 class SqlDirectoryRepository:
     def __init__(self, session: AsyncSession, cache: DirectoryCache) -> None:
         self.session = session
         self.cache = cache
+        self.probed: str | None = None
+        """The version an earlier statement of this transaction read (version_probe),
+        used by the next load only: nothing of this transaction changed it since."""
 
     async def load(self) -> Directory:
-        version = await self._meta(VERSION_KEY)
+        version, self.probed = self.probed or await self._meta(VERSION_KEY), None
         if version is not None and version == self.cache.version and self.cache.directory:
             return self.cache.directory
         directory = await self._read()
@@ -70,6 +79,7 @@ class SqlDirectoryRepository:
         units that end get the day before as their last, the new ones start that day;
         `successors` records who took over from each unit that ends."""
         s = self.session
+        self.probed = None
         ending = set((await s.execute(select(UnitRow.code).where(UnitRow.active.is_(True))))
                      .scalars()) - {unit.code for unit in directory.units}
         for model in (AreaRow, UnitRow, FieldRow, ProcedureRow):

@@ -6,13 +6,17 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from complaints.people import Account, Role
+from storage.directory import SqlDirectoryRepository, version_probe
 from storage.models import AccountRow, ConsentRow, IdentityRow, InviteRow
 from storage.records import Chat, Invite
 
 
 class SqlAccountRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, directory: SqlDirectoryRepository) -> None:
         self.session = session
+        self.directory = directory
+        """Told the directory's version read along with a known user (every update
+        identifies its sender, then loads the directory)."""
 
     async def identify(self, channel: str, external_id: str, chat_id: str, profile_name: str,
                        language_code: str | None, now: datetime,
@@ -20,7 +24,7 @@ class SqlAccountRepository:
         """The account behind a channel user, created on first contact. `erased_as`: the
         user's pseudonym, were they erased; a new user found under it erased their data
         before, and the name their chat app shows is not stored until they consent again."""
-        stmt = (select(AccountRow, IdentityRow)
+        stmt = (select(AccountRow, IdentityRow, version_probe())
                 .join(IdentityRow, IdentityRow.account_id == AccountRow.id)
                 .where(IdentityRow.channel == channel, IdentityRow.external_id == external_id))
         found = (await self.session.execute(stmt)).first()
@@ -40,7 +44,7 @@ class SqlAccountRepository:
                                          profile_name=profile_name,
                                          language_code=language_code, created_at=now))
             return _account(account)
-        account, identity = found
+        account, identity, self.directory.probed = found
         if account.profile_withheld:
             profile_name = identity.profile_name
         if (identity.chat_id, identity.profile_name, identity.language_code) != (

@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import text
@@ -39,37 +40,129 @@ from storage.zalo import SqlZaloTokenRepository
 
 
 class SqlUnitOfWork:
+    """The repositories over one session, each built at its first use (a message uses a
+    few of them) and kept for the transaction: some hold its state (the outbox's leased
+    messages, the dialogs written)."""
+
     def __init__(self, session: AsyncSession, directory_cache: DirectoryCache) -> None:
         self.session = session
-        self.cases = SqlCaseRepository(session)
-        self.followers = SqlFollowerRepository(session)
-        self.directory = SqlDirectoryRepository(session, directory_cache)
-        self.accounts = SqlAccountRepository(session)
-        self.invites = SqlInviteRepository(session)
-        self.dialogs = SqlDialogRepository(session)
-        self.inbound = SqlInboundRepository(session)
-        self.outbox = SqlOutboxRepository(session)
-        self.attachments = SqlAttachmentRepository(session)
-        self.meta = SqlMetaRepository(session)
-        self.calendar = SqlCalendarRepository(session)
-        self.apologies = SqlApologyRepository(session)
-        self.ratings = SqlRatingRepository(session)
-        self.surveys = SqlSurveyRepository(session)
-        self.privacy = SqlPrivacyRepository(session)
-        self.refusals = SqlRefusalRepository(session)
-        self.indicators = SqlIndicatorRepository(session)
-        self.exports = SqlExportRepository(session)
-        self.imports = SqlImportRepository(session)
-        self.zalo_tokens = SqlZaloTokenRepository(session)
-        self.web = SqlWebRepository(session)
-        self.public = SqlPublicRepository(session)
-        self.publications = SqlPublicationRepository(session)
-        self.dossiers = SqlDossierRepository(session)
-        self.sender_chats = SqlSenderChatRepository(session)
-        self.audit = SqlAuditRepository(session)
-        self.reviews = SqlReviewRepository(session)
-        self.limits = SqlRateBuckets(session)
-        self.intakes = SqlIntakeRepository(session)
+        self.directory_cache = directory_cache
+
+    @cached_property
+    def cases(self) -> SqlCaseRepository:
+        return SqlCaseRepository(self.session)
+
+    @cached_property
+    def followers(self) -> SqlFollowerRepository:
+        return SqlFollowerRepository(self.session)
+
+    @cached_property
+    def directory(self) -> SqlDirectoryRepository:
+        return SqlDirectoryRepository(self.session, self.directory_cache)
+
+    @cached_property
+    def accounts(self) -> SqlAccountRepository:
+        return SqlAccountRepository(self.session, self.directory)
+
+    @cached_property
+    def invites(self) -> SqlInviteRepository:
+        return SqlInviteRepository(self.session)
+
+    @cached_property
+    def dialogs(self) -> SqlDialogRepository:
+        return SqlDialogRepository(self.session)
+
+    @cached_property
+    def inbound(self) -> SqlInboundRepository:
+        return SqlInboundRepository(self.session)
+
+    @cached_property
+    def outbox(self) -> SqlOutboxRepository:
+        return SqlOutboxRepository(self.session)
+
+    @cached_property
+    def attachments(self) -> SqlAttachmentRepository:
+        return SqlAttachmentRepository(self.session)
+
+    @cached_property
+    def meta(self) -> SqlMetaRepository:
+        return SqlMetaRepository(self.session)
+
+    @cached_property
+    def calendar(self) -> SqlCalendarRepository:
+        return SqlCalendarRepository(self.session)
+
+    @cached_property
+    def apologies(self) -> SqlApologyRepository:
+        return SqlApologyRepository(self.session)
+
+    @cached_property
+    def ratings(self) -> SqlRatingRepository:
+        return SqlRatingRepository(self.session)
+
+    @cached_property
+    def surveys(self) -> SqlSurveyRepository:
+        return SqlSurveyRepository(self.session)
+
+    @cached_property
+    def privacy(self) -> SqlPrivacyRepository:
+        return SqlPrivacyRepository(self.session)
+
+    @cached_property
+    def refusals(self) -> SqlRefusalRepository:
+        return SqlRefusalRepository(self.session)
+
+    @cached_property
+    def indicators(self) -> SqlIndicatorRepository:
+        return SqlIndicatorRepository(self.session)
+
+    @cached_property
+    def exports(self) -> SqlExportRepository:
+        return SqlExportRepository(self.session)
+
+    @cached_property
+    def imports(self) -> SqlImportRepository:
+        return SqlImportRepository(self.session)
+
+    @cached_property
+    def zalo_tokens(self) -> SqlZaloTokenRepository:
+        return SqlZaloTokenRepository(self.session)
+
+    @cached_property
+    def web(self) -> SqlWebRepository:
+        return SqlWebRepository(self.session)
+
+    @cached_property
+    def public(self) -> SqlPublicRepository:
+        return SqlPublicRepository(self.session)
+
+    @cached_property
+    def publications(self) -> SqlPublicationRepository:
+        return SqlPublicationRepository(self.session)
+
+    @cached_property
+    def dossiers(self) -> SqlDossierRepository:
+        return SqlDossierRepository(self.session)
+
+    @cached_property
+    def sender_chats(self) -> SqlSenderChatRepository:
+        return SqlSenderChatRepository(self.session)
+
+    @cached_property
+    def audit(self) -> SqlAuditRepository:
+        return SqlAuditRepository(self.session)
+
+    @cached_property
+    def reviews(self) -> SqlReviewRepository:
+        return SqlReviewRepository(self.session)
+
+    @cached_property
+    def limits(self) -> SqlRateBuckets:
+        return SqlRateBuckets(self.session)
+
+    @cached_property
+    def intakes(self) -> SqlIntakeRepository:
+        return SqlIntakeRepository(self.session)
 
     async def try_lead(self, name: str) -> bool:
         """Whether this transaction may do a job meant for one worker at a time. On

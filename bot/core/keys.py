@@ -9,14 +9,19 @@ BOT_USERNAME_KEY = "telegram_username"
 open a chat with it (invites, survey and dossier links)."""
 
 
-async def deployment_key(uow: UnitOfWork, name: str) -> bytes:
-    """The key called `name`, made at its first use (under a lock, so two workers that
+async def deployment_secret(uow: UnitOfWork, name: str) -> str:
+    """The secret called `name`, made at its first use (under a lock, so two workers that
     need it at once agree on one)."""
-    key = await uow.meta.get(name)
-    if key is None:
+    secret = await uow.meta.get(name)
+    if secret is None:
         await uow.lock(name)
-        key = await uow.meta.get(name)
-        if key is None:
-            key = secrets.token_hex(32)
-            await uow.meta.set(name, key)
-    return bytes.fromhex(key)
+        secret = await uow.meta.get(name)
+        if secret is None:
+            secret = secrets.token_hex(32)
+            await uow.meta.set(name, secret)
+    return secret
+
+
+async def deployment_key(uow: UnitOfWork, name: str) -> bytes:
+    """The key called `name`, made at its first use."""
+    return bytes.fromhex(await deployment_secret(uow, name))

@@ -12,12 +12,12 @@ desk) are met with `pakn privacy erase` or on the dashboard, and the open ones p
 their date are shown to administrators."""
 
 import json
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.core.keys import deployment_secret
 from bot.core.ports import Erasure, UnitOfWork
 from bot.core.work import Work
 from bot.delivery.notify import Notifier
@@ -71,23 +71,12 @@ class DataRequest:
 
 
 async def pseudonym_key(uow: UnitOfWork, settings: Settings) -> bytes:
-    """The key of the pseudonyms: the setting, else one made at the first erasure and
+    """The key of the pseudonyms: the setting, else one made once for the deployment and
     kept in the database (set PAKN_PSEUDONYM_KEY so that a copy of the database alone
     cannot be used to test guesses of a chat id against the pseudonyms)."""
-    key = await known_pseudonym_key(uow, settings)
-    if key is None:
-        made = secrets.token_hex(32)
-        await uow.meta.set(KEY_META, made)
-        key = made.encode()
-    return key
-
-
-async def known_pseudonym_key(uow: UnitOfWork, settings: Settings) -> bytes | None:
-    """The key, if there is one yet (without one, nobody was ever erased)."""
     if settings.pseudonym_key:
         return settings.pseudonym_key.encode()
-    stored = await uow.meta.get(KEY_META)
-    return stored.encode() if stored else None
+    return (await deployment_secret(uow, KEY_META)).encode()
 
 
 async def record_request(uow: UnitOfWork, actor: Actor | None, kind: RequestKind,

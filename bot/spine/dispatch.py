@@ -12,7 +12,7 @@ from bot.core import audit
 from bot.core.authority import covered_units
 from bot.core.calendars import Calendars
 from bot.core.ports import Chat, LeaseHolder, Queued, UnitOfWork
-from bot.core.privacy import known_pseudonym_key
+from bot.core.privacy import pseudonym_key
 from bot.delivery.notify import Notifier
 from bot.present.errors import explain, stale_button
 from bot.present.i18n import _, format_datetime, resolve_language, set_language, use_locale
@@ -72,6 +72,16 @@ class Dispatcher:
         self._key: bytes | None = None
         """The key of erased people's pseudonyms (bot.core.privacy), read once."""
 
+    async def _pseudonym_key(self) -> bytes:
+        """The key of erased people's pseudonyms, made if need be in a transaction of its
+        own the first time, then kept for the process: it never changes, and it is kept
+        only once committed, so every worker holds the same one."""
+        if self._key is None:
+            async with self.store.unit_of_work() as uow:
+                key = await pseudonym_key(uow, self.settings)
+            self._key = key
+        return self._key
+
     async def handle(self, message: IncomingMessage) -> bool:
         with request_scope(current_request_id()):
             outcome = "failed"
@@ -128,12 +138,13 @@ class Dispatcher:
 
     async def _run(self, message: IncomingMessage,
                    action: Callable[[Context], Awaitable[T]]) -> T | None:
+        key = await self._pseudonym_key()
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 async with self.store.unit_of_work() as uow:
                     if self.delivery is not None:
                         uow.outbox.lease_new(self.delivery, self.delivery.lease_seconds)
-                    ctx = await self._open(uow, message)
+                    ctx = await self._open(uow, message, key)
                     if ctx is None:
                         return None
                     result = await action(ctx)
@@ -149,16 +160,15 @@ class Dispatcher:
             self.on_commit()
         return result
 
-    async def _open(self, uow: UnitOfWork, message: IncomingMessage) -> Context | None:
-        """Record the message and build its context; None for a redelivery."""
+    async def _open(self, uow: UnitOfWork, message: IncomingMessage,
+                    key: bytes) -> Context | None:
+        """Record the message and build its context; None for a redelivery. `key`: the
+        pseudonyms' key."""
         now = self.clock()
-        if self._key is None:
-            self._key = await known_pseudonym_key(uow, self.settings)
         account = await uow.accounts.identify(
             message.channel, message.user_id, message.chat_id, message.profile_name,
             message.language_code, now,
-            erased_as=pseudonym(self._key, message.channel, message.user_id)
-            if self._key else None)
+            erased_as=pseudonym(key, message.channel, message.user_id))
         if not await uow.inbound.record(message.channel, message.update_key, message.chat_id,
                                         account.id, message.kind.value, message.log_text(),
                                         message.log_data(), now):
