@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,16 @@ from tests.e2e.seed import seed
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "webhook-secret-for-tests"
 TOKEN = "123456789:TEST-token_for-the-fake-api"
+
+
+_MIGRATING = threading.Lock()
+
+
+def _upgrade(url: str) -> None:
+    """Alembic keeps its context in module globals: one migration at a time in a process
+    (the test's services may start at once)."""
+    with _MIGRATING:
+        upgrade(url)
 
 
 def free_port() -> int:
@@ -46,7 +57,7 @@ class ServiceProcess:
     async def start(self, timeout: float = 60.0) -> "ServiceProcess":
         if not self._seeded:  # without blocking the loop (a test's database proxy runs on it)
             url = self.env["PAKN_DATABASE_URL"]
-            await asyncio.to_thread(upgrade, url)
+            await asyncio.to_thread(_upgrade, url)
             await seed(url, bot.app.SEED_DIRECTORY)
             self._seeded = True
         self._process = await asyncio.create_subprocess_exec(
