@@ -5,6 +5,7 @@ nothing heavy) and loads the settings and the application only once a command ru
 `pakn --help` answers at once."""
 
 import argparse
+import contextvars
 import importlib
 import os
 import sys
@@ -19,7 +20,11 @@ DOTENV = Path(".env")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    # The language chosen is the command's: a caller in the same process keeps its own.
+    return contextvars.copy_context().run(_main, list(sys.argv[1:] if argv is None else argv))
+
+
+def _main(argv: list[str]) -> int:
     set_language(_early_language(argv))
     parser = build_parser()
     args = parser.parse_args(argv)

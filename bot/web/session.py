@@ -18,7 +18,7 @@ from bot.core.limits import Door, admit, give_back
 from bot.core.ports import UnitOfWork
 from bot.core.privacy import DASHBOARD
 from bot.core.signin import SESSION_LIFETIME, SIGN_IN_PATH, digest, new_token, normalise_code
-from bot.present.i18n import _, resolve_language, use_locale
+from bot.present.i18n import _, resolve_language, set_language, use_locale
 from bot.runtime.clients import client_address, cookies_secure
 from bot.runtime.settings import Settings
 from bot.spine.messages import Kind
@@ -115,6 +115,9 @@ class Sessions:
                 refused = page(request, "admin/problem.html", language, viewer=viewer,
                                message=_("This page is for administrators."))
             raise web.HTTPForbidden(text=refused.text, content_type="text/html")
+        # The rest of the request speaks the viewer's language, the refusals the core
+        # words included (the request runs in a context of its own).
+        set_language(viewer.account.language or self.settings.default_language)
         return viewer
 
     async def refused(self, request: web.Request, account_id: int, reason: str,

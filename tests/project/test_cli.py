@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.present.i18n import current_language
 
 GOOD = """
 code: "999"
@@ -81,3 +82,12 @@ def test_invalid_settings_stop_with_one_line(env: Path, monkeypatch: pytest.Monk
     error = capsys.readouterr().err
     assert error.strip() == "pakn: configuration error: PAKN_PORT: must be a whole number, " \
                             "got 'eighty'"
+
+
+def test_a_command_s_language_stays_with_the_command(env: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """`pakn --lang en` speaks English for its own run; a caller in the same process (a
+    test, the service) keeps the language it had."""
+    assert main(["--lang", "en", "directory", "show"]) == 0
+    assert "Areas:" in capsys.readouterr().out, "the command spoke English"
+    assert current_language() == "vi"

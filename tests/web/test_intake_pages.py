@@ -12,6 +12,7 @@ import lxml.html
 import pytest
 from sqlalchemy import func, select
 
+from bot.present.i18n import set_language
 from complaints.people import Role
 from storage.models import AttachmentRow, CaseRow, IntakeRow, OutboxRow
 from tests.e2e.browser import png_bytes
@@ -145,6 +146,23 @@ async def test_staff_of_another_unit_cannot_file_into_a_third(site: Site) -> Non
         status, _, html = await post(client, good(field="ho_tich", area=""))
         assert status == 409 and "không thuộc đơn vị của bạn" in html
         assert (await post(client, good()))[0] == 303, "their own unit's field they file"
+
+
+async def test_a_refusal_speaks_the_viewer_s_language_whatever_the_process_speaks(
+        database_url: str) -> None:
+    """A refusal worded by the core (not by the page) is in the viewer's language even
+    when the process around the service was speaking another."""
+    set_language("en")  # as a command run in the same process might leave it
+    try:
+        site = await intake_site(database_url)
+        try:
+            async with await site.signed_in(LAND) as client:
+                status, _, html = await post(client, good(field="ho_tich", area=""))
+        finally:
+            await site.close()
+    finally:
+        set_language("vi")
+    assert status == 409 and "không thuộc đơn vị của bạn" in html
 
 
 async def test_a_form_without_its_token_is_refused(site: Site) -> None:
