@@ -138,6 +138,8 @@
     const img = document.createElement("img");
     img.src = `/chat/media/${attachmentId}`;
     img.alt = alt || t.photo;
+    // A photo takes its height only once loaded: a follower stays at the bottom.
+    img.addEventListener("load", () => { if (following) toBottom(); });
     return img;
   }
 
