@@ -23,7 +23,7 @@ from bot.core import calendar as calendar_use_cases
 from bot.core.actions import StaffAction
 from bot.core.calendars import Calendars, estimate_note
 from bot.core.ports import UnitOfWork
-from bot.core.work import Work, deliver
+from bot.core.work import DoorWork, Work, deliver
 from bot.delivery.notify import Notifier
 from bot.present.i18n import _, format_date, format_datetime, ngettext
 from bot.present.names import unit_name
@@ -269,7 +269,7 @@ class Scheduler:
                 await case_rating.remind(owing, case)
                 await deliver(owing.owed, work.notifier)
 
-    def _work(self, work: Round) -> Work:
+    def _work(self, work: Round) -> DoorWork:
         """The round as a use case's work: what it owes goes out with the round's."""
         return Work(work.uow, work.now, self.settings, work.directory, self.calendars)
 

@@ -338,3 +338,15 @@ class ZaloTokens:
     refresh_token: str
     expires_at: datetime | None
     updated_at: datetime
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """An API key as its holder and the operators know it (never the key itself)."""
+
+    id: int
+    name: str
+    account_id: int
+    created_at: datetime
+    revoked_at: datetime | None
+    scopes: frozenset[str] = frozenset({"open311"})

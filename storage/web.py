@@ -17,6 +17,7 @@ from storage.models import (
     WebSessionRow,
 )
 from storage.publications import same_resolution
+from storage.records import ApiKey
 
 IDLE = timedelta(hours=2)
 """A session unused this long ends."""
@@ -27,18 +28,6 @@ class WebSession:
     account_id: int
     csrf_token: str
     expires_at: datetime
-
-
-@dataclass(frozen=True)
-class ApiKey:
-    """An API key as its holder and the operators know it (never the key itself)."""
-
-    id: int
-    name: str
-    account_id: int
-    created_at: datetime
-    revoked_at: datetime | None
-    scopes: frozenset[str] = frozenset({"open311"})
 
 
 class SqlWebRepository:

@@ -12,7 +12,7 @@ from bot.present.names import scope_name
 
 if TYPE_CHECKING:
     from bot.runtime.settings import Settings
-    from storage.web import ApiKey
+    from storage.records import ApiKey
 
 NAME_MAX = 200
 

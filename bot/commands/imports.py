@@ -128,7 +128,7 @@ def import_dossiers(settings: Settings, args: argparse.Namespace) -> int:
 
     from bot.core.calendars import Calendars
     from bot.core.dossiers import Outcome, record_dossiers
-    from bot.core.work import Runner, Work
+    from bot.core.work import DoorWork, Runner
     from bot.present.dossier_view import refusal_text
     from bot.spine.dispatch import utcnow
     from complaints.dossiers import LineRefused, read_csv
@@ -141,7 +141,7 @@ def import_dossiers(settings: Settings, args: argparse.Namespace) -> int:
         async with open_store(settings, imports=True) as store:
             runner = Runner(store, settings, Calendars(), utcnow, on_commit=lambda: None)
 
-            async def record(work: Work) -> list[tuple[int, Outcome]] | str:
+            async def record(work: DoorWork) -> list[tuple[int, Outcome]] | str:
                 try:
                     rows = read_csv(text, work.directory, settings.tz, settings.end_of_day)
                 except LineRefused as exc:

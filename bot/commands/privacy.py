@@ -14,7 +14,7 @@ from bot.commands.base import fail, migrate, open_store
 from bot.present.i18n import _, format_datetime
 
 if TYPE_CHECKING:
-    from bot.core.work import Runner, Work
+    from bot.core.work import DoorWork, Runner
     from bot.runtime.settings import Settings
     from complaints.errors import NotAllowed
     from complaints.requests import RequestKind
@@ -54,7 +54,7 @@ def _runner(store: Any, settings: Settings) -> Runner:
     return Runner(store, settings, Calendars(), utcnow, on_commit=lambda: None)
 
 
-async def _person(work: Work, args: argparse.Namespace) -> int:
+async def _person(work: DoorWork, args: argparse.Namespace) -> int:
     from bot.core import privacy
     if args.case:
         return await privacy.person_of_case(work.uow, args.case)
@@ -70,7 +70,7 @@ def erase_person(settings: Settings, args: argparse.Namespace) -> int:
 
     async def run() -> Any:
         async with open_store(settings) as store:
-            async def erase(work: Work) -> Any:
+            async def erase(work: DoorWork) -> Any:
                 return await privacy.erase_on_request(work, None, await _person(work, args),
                                                       args.request)
             return await _runner(store, settings).run(erase, "cli")
@@ -94,7 +94,7 @@ def record_request(settings: Settings, args: argparse.Namespace) -> int:
 
     async def run() -> int:
         async with open_store(settings) as store:
-            async def record(work: Work) -> int:
+            async def record(work: DoorWork) -> int:
                 person = await _person(work, args)
                 return await privacy.record_request(
                     work.uow, None, RequestKind(args.kind), work.now, person=person,

@@ -9,17 +9,18 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from bot.core.ports import ApiKey, HasAccounts, HasSignIns
 from bot.spine.messages import OPEN311
-
-if TYPE_CHECKING:  # the command line reads SCOPES without loading the database layer
-    from storage.uow import SqlUnitOfWork
-    from storage.web import ApiKey
 
 PREFIX = "pakn_"
 OPEN311_SCOPE, DOSSIERS_SCOPE = "open311", "dossiers:write"
 SCOPES = (OPEN311_SCOPE, DOSSIERS_SCOPE)
+
+
+class Needs(HasAccounts, HasSignIns, Protocol):
+    """What issuing and checking keys use."""
 
 
 def key_hash(key: str) -> str:
@@ -34,7 +35,7 @@ class Client:
     chat_id: str
 
 
-async def issue_key(uow: SqlUnitOfWork, name: str, now: datetime,
+async def issue_key(uow: Needs, name: str, now: datetime,
                     scopes: frozenset[str] = frozenset({OPEN311_SCOPE})) -> tuple[str, int]:
     """A new key for the app `name`: the key itself (to show once) and its number."""
     chat = f"app-{secrets.token_hex(8)}"
@@ -43,7 +44,7 @@ async def issue_key(uow: SqlUnitOfWork, name: str, now: datetime,
     return key, await uow.web.create_api_key(key_hash(key), name, account.id, now, scopes)
 
 
-async def client_of(uow: SqlUnitOfWork, key: str) -> Client | None:
+async def client_of(uow: Needs, key: str) -> Client | None:
     """The app a key belongs to, unless the key is unknown or revoked."""
     found = await uow.web.api_key(key_hash(key))
     if found is None:

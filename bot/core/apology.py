@@ -5,9 +5,23 @@ passed without one."""
 
 from datetime import date, datetime, time
 from functools import partial
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot.core.ports import ApologyRecord, FileKind, UnitOfWork
+from bot.core.ports import (
+    ApologyRecord,
+    FileKind,
+    HasAccounts,
+    HasApologies,
+    HasAttachments,
+    HasAudit,
+    HasCalendar,
+    HasCases,
+    HasFollowers,
+    HasLimits,
+    HasMeta,
+    HasSenderChats,
+)
 from bot.core.sender_chats import sender_reach
 from bot.core.work import Work
 from bot.present.case_view import removed
@@ -22,12 +36,18 @@ from complaints.errors import ValidationError
 from complaints.people import Account
 
 
+class Needs(
+        HasAccounts, HasApologies, HasAttachments, HasAudit, HasCalendar, HasCases,
+        HasFollowers, HasLimits, HasMeta, HasSenderChats, Protocol):
+    """The repositories these use cases use."""
+
+
 def end_of(day: date, end_of_day: time, tz: ZoneInfo) -> datetime:
     """The new date as the moment it ends, the unit's working day over."""
     return datetime.combine(day, end_of_day, tzinfo=tz)
 
 
-async def check_date(work: Work, case: Case, day: date) -> None:
+async def check_date(work: Work[Needs], case: Case, day: date) -> None:
     """The one new date: a working day after the current due date."""
     calendar = await work.calendar()
     current = case.effective_due_at.astimezone(work.tz).date()
@@ -37,7 +57,7 @@ async def check_date(work: Work, case: Case, day: date) -> None:
         raise ValidationError("new_date_too_early")
 
 
-async def notice(uow: UnitOfWork, directory: Directory, case: Case, now: datetime,
+async def notice(uow: Needs, directory: Directory, case: Case, now: datetime,
                  timezone: ZoneInfo, *, reason: str, new_due: date | None, number: str,
                  official_name: str, official_title: str) -> ApologyNotice:
     contact = case.contact
@@ -53,7 +73,7 @@ async def notice(uow: UnitOfWork, directory: Directory, case: Case, now: datetim
         official_name=official_name, official_title=official_title)
 
 
-async def issue(work: Work, case: Case, *, kind: str, reason: str | None,
+async def issue(work: Work[Needs], case: Case, *, kind: str, reason: str | None,
                 new_due: datetime | None, official: Account | None,
                 official_title: str) -> bool:
     """Number the apology in the unit's register, make its PDF in the sender's language,

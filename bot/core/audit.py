@@ -6,13 +6,17 @@ in one of its own for a request on the dashboard (bot/web/session.py).
 """
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from bot.core.ports import Refusal, UnitOfWork
+from bot.core.ports import HasRefusals, Refusal
 from bot.present.errors import Refused
 from bot.spine.callbacks import unpack
 from bot.spine.messages import IncomingMessage, Kind
 from complaints.errors import ComplaintsError, InvalidTransition, NotAllowed
+
+
+class Needs(HasRefusals, Protocol):
+    """The repositories these use cases use."""
 
 
 def reason_of(error: ComplaintsError) -> str | None:
@@ -47,7 +51,7 @@ def case_of(error: ComplaintsError, message: IncomingMessage,
     return case_id if isinstance(case_id, int) else None
 
 
-async def record(uow: UnitOfWork, *, account_id: int, channel: str, update_key: str | None,
+async def record(uow: Needs, *, account_id: int, channel: str, update_key: str | None,
                  action: str, case_id: int | None, reason: str, now: datetime) -> None:
     await uow.refusals.add(Refusal(account_id=account_id, channel=channel,
                                    update_key=update_key, action=action, case_id=case_id,

@@ -3,10 +3,11 @@ the Labour Code), and an administrator's confirmation that a year is right as it
 The CLI, the dashboard and the scheduler's digest all ask these."""
 
 from datetime import datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.core.calendars import YearStatus, bundled, year_status
-from bot.core.ports import UnitOfWork
+from bot.core.ports import HasCalendar
 from complaints.calendar import Decisions
 from complaints.errors import ValidationError
 
@@ -16,13 +17,17 @@ LOOKAHEAD = timedelta(days=60)
 """How far ahead deadlines being counted now can reach: next year matters from November."""
 
 
+class Needs(HasCalendar, Protocol):
+    """The repositories these use cases use."""
+
+
 def check_year(year: int) -> int:
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise ValidationError("year_out_of_range")
     return year
 
 
-async def status_of(uow: UnitOfWork, year: int,
+async def status_of(uow: Needs, year: int,
                     decisions: Decisions | None = None) -> YearStatus:
     check_year(year)
     confirmations = await uow.calendar.confirmations()
@@ -30,14 +35,14 @@ async def status_of(uow: UnitOfWork, year: int,
                        await uow.calendar.overrides(), confirmations.get(year))
 
 
-async def confirm(uow: UnitOfWork, by: str, year: int, now: datetime) -> bool:
+async def confirm(uow: Needs, by: str, year: int, now: datetime) -> bool:
     """An administrator confirms a year's calendar as it stands (the Labour Code's days
     and the days declared); False when it was confirmed before."""
     check_year(year)
     return await uow.calendar.confirm(year, by, now)
 
 
-async def guessing(uow: UnitOfWork, now: datetime, timezone: ZoneInfo) -> list[YearStatus]:
+async def guessing(uow: Needs, now: datetime, timezone: ZoneInfo) -> list[YearStatus]:
     """The years deadlines counted now fall in (this one, and the next one near the end of
     the year), where their calendar is guessed."""
     today = now.astimezone(timezone).date()

@@ -6,9 +6,24 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 from functools import partial
+from typing import Protocol
 
 from bot.core.authority import actor_of
-from bot.core.ports import Chat
+from bot.core.ports import (
+    Chat,
+    HasAccounts,
+    HasAttachments,
+    HasAudit,
+    HasCalendar,
+    HasCases,
+    HasFollowers,
+    HasInbound,
+    HasLimits,
+    HasLocks,
+    HasOutbox,
+    HasPublications,
+    HasSenderChats,
+)
 from bot.core.sender_chats import sender_reach
 from bot.core.similar import raised_by
 from bot.core.work import Work
@@ -23,14 +38,21 @@ from complaints.privacy import anonymise
 from complaints.publication import known_details
 
 
-async def assignee_name(work: Work, case: Case) -> str | None:
+class Needs(
+        HasAccounts, HasAttachments, HasAudit, HasCalendar, HasCases, HasFollowers,
+        HasInbound, HasLimits, HasLocks, HasOutbox, HasPublications, HasSenderChats,
+        Protocol):
+    """The repositories these use cases use."""
+
+
+async def assignee_name(work: Work[Needs], case: Case) -> str | None:
     if case.assignee_id is None:
         return None
     account = await work.uow.accounts.get(case.assignee_id)
     return account.name if account else None
 
 
-async def card_for(work: Work, case: Case, reader: Account) -> Callable[[], Reply]:
+async def card_for(work: Work[Needs], case: Case, reader: Account) -> Callable[[], Reply]:
     """A builder of the reader's card, to be called in the reader's language."""
     assert case.id is not None
     uow = work.uow
@@ -53,7 +75,7 @@ async def card_for(work: Work, case: Case, reader: Account) -> Callable[[], Repl
     return lambda: case_card(case, actor, directory, tz, now, facts)
 
 
-async def save_and_refresh(work: Work, case: Case) -> None:
+async def save_and_refresh(work: Work[Needs], case: Case) -> None:
     """Store the change and redraw every card of the case for whoever reads it."""
     assert case.id is not None
     await work.uow.cases.save(case)
@@ -63,7 +85,7 @@ async def save_and_refresh(work: Work, case: Case) -> None:
             work.redraw(outbox_id, chat, reader, await card_for(work, case, reader), case.id)
 
 
-async def send_card_to_unit(work: Work, case: Case) -> list[Account]:
+async def send_card_to_unit(work: Work[Needs], case: Case) -> list[Account]:
     """Put a new or transferred case in front of its unit's staff. A unit nobody has
     joined yet falls back to the focal point's staff, so no case goes unseen."""
     assert case.id is not None
@@ -78,7 +100,8 @@ async def send_card_to_unit(work: Work, case: Case) -> list[Account]:
     return readers
 
 
-async def send_photos(work: Work, case: Case, reader: Account, chats: tuple[Chat, ...]) -> None:
+async def send_photos(work: Work[Needs], case: Case, reader: Account,
+                      chats: tuple[Chat, ...]) -> None:
     """The case's photos and scanned letters, after its card."""
     assert case.id is not None
     photos = await work.uow.attachments.of_case(case.id)
@@ -101,7 +124,7 @@ def _scan(code: str, number: int, attachment_id: int) -> Reply:
                  document=attachment_id)
 
 
-async def tell_sender(work: Work, case: Case, build: Callable[[], Reply]) -> None:
+async def tell_sender(work: Work[Needs], case: Case, build: Callable[[], Reply]) -> None:
     """Write to the sender in every chat of theirs (bot.core.sender_chats); not to one who
     erased their data (their chat is known by its pseudonym only)."""
     contact = (case.contact.name, case.contact.phone, case.contact.address)
@@ -116,7 +139,7 @@ async def tell_sender(work: Work, case: Case, build: Callable[[], Reply]) -> Non
         work.owe(person, marked, case_id=case.id, chats=tuple(chats))
 
 
-async def tell_followers(work: Work, case: Case, build: Callable[[], Reply]) -> None:
+async def tell_followers(work: Work[Needs], case: Case, build: Callable[[], Reply]) -> None:
     """Write to the citizens following the case (the same problem, raised by them too),
     in the chat they followed it from. What staff wrote to the sender may name them: the
     followers get it with the anonymiser's blanks."""
@@ -132,7 +155,7 @@ async def tell_followers(work: Work, case: Case, build: Callable[[], Reply]) -> 
             work.owe(account, redacted, case_id=case.id, chats=(follower.chat,))
 
 
-async def tell_handlers(work: Work, case: Case, build: Callable[[], Reply]) -> None:
+async def tell_handlers(work: Work[Needs], case: Case, build: Callable[[], Reply]) -> None:
     """Tell the staff handling a case: its assignee, else everyone in the unit."""
     if case.assignee_id is not None:
         assignee = await work.uow.accounts.get(case.assignee_id)

@@ -5,9 +5,22 @@ the unit's head (or its staff when it has no head)."""
 import base64
 import hashlib
 import hmac
+from typing import Protocol
 
 from bot.core.keys import deployment_key
-from bot.core.ports import RatingRecord, UnitOfWork
+from bot.core.ports import (
+    HasAccounts,
+    HasAudit,
+    HasCalendar,
+    HasCases,
+    HasFollowers,
+    HasLimits,
+    HasLocks,
+    HasMeta,
+    HasRatings,
+    HasSenderChats,
+    RatingRecord,
+)
 from bot.core.sender_chats import sender_reach
 from bot.core.work import Work
 from bot.present.i18n import _
@@ -22,6 +35,12 @@ from complaints.rating import Score
 
 LINK_KEY = "case_rating_key"
 LINK_PATH = "/danh-gia/{token}"
+
+
+class Needs(
+        HasAccounts, HasAudit, HasCalendar, HasCases, HasFollowers, HasLimits, HasLocks,
+        HasMeta, HasRatings, HasSenderChats, Protocol):
+    """The repositories these use cases use."""
 
 
 def score_label(value: Score) -> str:
@@ -43,7 +62,7 @@ def question(case: Case, directory: Directory) -> Reply:
                       for value in reversed(Score)))
 
 
-async def ask(work: Work, case: Case) -> None:
+async def ask(work: Work[Needs], case: Case) -> None:
     """Open the case's one rating, freezing who handled it, and ask the sender."""
     assert case.id is not None
     uow, directory = work.uow, work.directory
@@ -61,7 +80,7 @@ async def ask(work: Work, case: Case) -> None:
                      chats=(follower.chat,))
 
 
-async def remind(work: Work, case: Case) -> bool:
+async def remind(work: Work[Needs], case: Case) -> bool:
     """The one reminder to a sender who has not rated; False if already sent."""
     assert case.id is not None
     if not await work.uow.ratings.reminded(case.id, work.now):
@@ -78,7 +97,7 @@ async def remind(work: Work, case: Case) -> bool:
     return True
 
 
-async def rate(work: Work, case: Case, sender: Actor, value: Score) -> bool:
+async def rate(work: Work[Needs], case: Case, sender: Actor, value: Score) -> bool:
     """Record the sender's rating of the case; False when it was rated before."""
     assert case.id is not None
     if not await work.uow.ratings.rate(case.id, int(value), work.now):
@@ -95,13 +114,13 @@ async def rate(work: Work, case: Case, sender: Actor, value: Score) -> bool:
     return True
 
 
-async def rating_token(uow: UnitOfWork, case_id: int) -> str:
+async def rating_token(uow: Needs, case_id: int) -> str:
     """The case's rating link token: the same every time, unguessable without the key."""
     ident = format(case_id, "x")
     return f"{ident}-{_mac(await _key(uow), ident)}"
 
 
-async def case_of_token(uow: UnitOfWork, token: str) -> Case | None:
+async def case_of_token(uow: Needs, token: str) -> Case | None:
     ident, _sep, mac = token.partition("-")
     if not (0 < len(ident) <= 15 and all(c in "0123456789abcdef" for c in ident)):
         return None
@@ -111,7 +130,7 @@ async def case_of_token(uow: UnitOfWork, token: str) -> Case | None:
     return await uow.cases.get(int(ident, 16))
 
 
-async def _key(uow: UnitOfWork) -> bytes:
+async def _key(uow: Needs) -> bytes:
     return await deployment_key(uow, LINK_KEY)
 
 

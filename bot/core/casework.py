@@ -8,10 +8,29 @@ and returns what happened: the case, its new events and what the actor is told."
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Protocol
 
 from bot.core import case_rating
 from bot.core.apology import check_date, end_of, issue
 from bot.core.case_news import save_and_refresh, send_card_to_unit, tell_followers, tell_sender
+from bot.core.ports import (
+    HasAccounts,
+    HasApologies,
+    HasAttachments,
+    HasAudit,
+    HasCalendar,
+    HasCases,
+    HasDialogs,
+    HasFollowers,
+    HasInbound,
+    HasLimits,
+    HasLocks,
+    HasMeta,
+    HasOutbox,
+    HasPublications,
+    HasRatings,
+    HasSenderChats,
+)
 from bot.core.similar import merge_cases, raised_by
 from bot.core.work import Work
 from bot.present.case_view import raised_line
@@ -25,6 +44,13 @@ from complaints.apology import TITLE_MAX, TITLE_MIN
 from complaints.case import Case, Event, check_text
 from complaints.errors import InvalidTransition
 from complaints.people import Account, Actor
+
+
+class Needs(
+        HasAccounts, HasApologies, HasAttachments, HasAudit, HasCalendar, HasCases,
+        HasDialogs, HasFollowers, HasInbound, HasLimits, HasLocks, HasMeta, HasOutbox,
+        HasPublications, HasRatings, HasSenderChats, Protocol):
+    """The repositories these use cases use."""
 
 
 @dataclass(frozen=True)
@@ -43,7 +69,7 @@ def _since(case: Case, before: int) -> tuple[Event, ...]:
     return tuple(case.events[before:])
 
 
-async def claim(work: Work, actor: Actor, case: Case) -> Done:
+async def claim(work: Work[Needs], actor: Actor, case: Case) -> Done:
     before = len(case.events)
     lifecycle.claim(case, actor, work.now)
     events = _since(case, before)
@@ -55,7 +81,7 @@ async def claim(work: Work, actor: Actor, case: Case) -> Done:
     return Done(case, events, lambda: _("You took {code}.").format(code=case.code))
 
 
-async def reply(work: Work, actor: Actor, case: Case, text: str) -> Done:
+async def reply(work: Work[Needs], actor: Actor, case: Case, text: str) -> Done:
     before = len(case.events)
     event = lifecycle.reply(case, actor, text, work.now)
     events = _since(case, before)
@@ -68,7 +94,7 @@ async def reply(work: Work, actor: Actor, case: Case, text: str) -> Done:
                 lambda: _("Sent to the sender of {code}.").format(code=case.code))
 
 
-async def ask(work: Work, actor: Actor, case: Case, question: str) -> Done:
+async def ask(work: Work[Needs], actor: Actor, case: Case, question: str) -> Done:
     """Ask the sender for more: their next message in the chat they filed from is added
     to the case."""
     before = len(case.events)
@@ -94,7 +120,7 @@ async def ask(work: Work, actor: Actor, case: Case, question: str) -> Done:
                     code=case.code))
 
 
-async def transfer(work: Work, actor: Actor, case: Case, unit: str, reason: str) -> Done:
+async def transfer(work: Work[Needs], actor: Actor, case: Case, unit: str, reason: str) -> Done:
     directory = work.directory
     if not directory.has_unit(unit):
         raise InvalidTransition("transfer", "unknown_unit")
@@ -121,7 +147,7 @@ async def transfer(work: Work, actor: Actor, case: Case, unit: str, reason: str)
     return Done(case, events, told)
 
 
-async def merge(work: Work, actor: Actor, case: Case, into: str, reason: str) -> Done:
+async def merge(work: Work[Needs], actor: Actor, case: Case, into: str, reason: str) -> Done:
     """Close the case as a duplicate of `into`; its sender and followers follow that one."""
     assert case.id is not None
     merged = await merge_cases(work.uow, actor, work.now, case.id, into, reason)
@@ -144,7 +170,7 @@ async def merge(work: Work, actor: Actor, case: Case, into: str, reason: str) ->
                     code=case.code, into=survivor.code) + " " + raised_line(count) + ".")
 
 
-async def resolve(work: Work, actor: Actor, case: Case, answer: str) -> Done:
+async def resolve(work: Work[Needs], actor: Actor, case: Case, answer: str) -> Done:
     """The final answer: sent to the sender and followers, who are asked to rate it."""
     before = len(case.events)
     lifecycle.resolve(case, actor, answer, work.now)
@@ -169,7 +195,7 @@ def may_apologise(actor: Actor, case: Case) -> None:
         raise InvalidTransition("extend", "already_extended")
 
 
-async def signed(work: Work, official: Account, name: str, title: str) -> Account:
+async def signed(work: Work[Needs], official: Account, name: str, title: str) -> Account:
     """The official's name and title, as the apology is signed: kept for the next one."""
     name, title = check_text(name, TITLE_MIN, TITLE_MAX), check_text(title, TITLE_MIN, TITLE_MAX)
     if name != official.name:
@@ -178,7 +204,7 @@ async def signed(work: Work, official: Account, name: str, title: str) -> Accoun
     return replace(official, name=name)
 
 
-async def apologise(work: Work, actor: Actor, official: Account, case: Case, reason: str,
+async def apologise(work: Work[Needs], actor: Actor, official: Account, case: Case, reason: str,
                     day: date) -> Done:
     """The written apology with the one new date, signed by `official` (with the title
     kept for them), sent to the sender and told to the followers."""

@@ -6,10 +6,15 @@ ones take over their duties from the day the arrangement takes effect)."""
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Protocol
 
-from bot.core.ports import UnitOfWork
+from bot.core.ports import HasCases, HasDirectory
 from complaints.case import reorganise
 from complaints.directory import Choice, Directory, choose_successor
+
+
+class Needs(HasCases, HasDirectory, Protocol):
+    """The repositories these use cases use."""
 
 
 @dataclass(frozen=True)
@@ -26,7 +31,7 @@ class Loaded:
     moved: list[Moved] = field(default_factory=list)
 
 
-async def load_directory(uow: UnitOfWork, now: datetime, directory: Directory,
+async def load_directory(uow: Needs, now: datetime, directory: Directory,
                          effective: date | None = None,
                          successors: Mapping[str, tuple[str, ...]] | None = None) -> Loaded:
     """Replace the directory in use. With `successors` (from the mapping), the open cases

@@ -14,9 +14,21 @@ import hmac
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
+from typing import Protocol
 
 from bot.core.keys import deployment_key
-from bot.core.ports import Chat, DossierApology, FileKind, Follower, UnitOfWork
+from bot.core.ports import (
+    Chat,
+    DossierApology,
+    FileKind,
+    Follower,
+    HasAccounts,
+    HasAttachments,
+    HasCalendar,
+    HasDossiers,
+    HasLocks,
+    HasMeta,
+)
 from bot.core.work import Work
 from bot.present.documents import apology_message, apology_pdf
 from bot.present.dossier_view import status_label
@@ -54,6 +66,10 @@ TOLD = frozenset({Status.ADDITIONAL_DOCS, Status.FINISHED, Status.RETURNED, Stat
 ASKED_PER_ROUND = 500
 
 
+class Needs(HasAccounts, HasAttachments, HasCalendar, HasDossiers, HasLocks, HasMeta, Protocol):
+    """The repositories these use cases use."""
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What became of one record: created, updated, unchanged or refused (with why)."""
@@ -80,7 +96,7 @@ class Following:
 
 # --- records from the one-stop system ---------------------------------------------------------
 
-async def record_dossiers(work: Work, records: list[Record], source: str) -> list[Outcome]:
+async def record_dossiers(work: Work[Needs], records: list[Record], source: str) -> list[Outcome]:
     """Apply records in order (the same code twice: the second on top of the first).
     Followers are told what changed; those of a returned dossier are asked to rate it."""
     known = await work.uow.dossiers.by_codes(sorted({r.code for r in records}))
@@ -101,7 +117,7 @@ async def record_dossiers(work: Work, records: list[Record], source: str) -> lis
     return outcomes
 
 
-async def _tell_followers(work: Work, dossier: Dossier, change: Change) -> None:
+async def _tell_followers(work: Work[Needs], dossier: Dossier, change: Change) -> None:
     assert dossier.id is not None
     told = [event for event in change.events
             if (event.kind == "status" and event.status in TOLD) or event.kind == "extended"]
@@ -123,7 +139,7 @@ async def _tell_followers(work: Work, dossier: Dossier, change: Change) -> None:
                      chats=(follower.chat,))
 
 
-def _change_message(work: Work, dossier: Dossier, status: Status, kind: str) -> Reply:
+def _change_message(work: Work[Needs], dossier: Dossier, status: Status, kind: str) -> Reply:
     if kind == "extended":
         return Reply(_("Dossier {code}: the new date for the result is {date}.").format(
             code=dossier.code, date=format_date(dossier.effective_due_at, work.tz)))
@@ -153,7 +169,7 @@ def rating_offer(dossier: Dossier) -> Reply:
 
 # --- following a dossier ----------------------------------------------------------------------
 
-async def link_token(uow: UnitOfWork, dossier: Dossier) -> str:
+async def link_token(uow: Needs, dossier: Dossier) -> str:
     """The dossier's one-time follow-and-rate token, the same every time it is asked for
     (to print on the receipt, or show again), unguessable without the service's key."""
     assert dossier.id is not None
@@ -161,7 +177,7 @@ async def link_token(uow: UnitOfWork, dossier: Dossier) -> str:
     return f"{LINK_PREFIX}{ident}_{_mac(await _link_key(uow), ident)}"
 
 
-async def follow_by_link(work: Work, account: Account, chat: Chat, token: str) -> Following:
+async def follow_by_link(work: Work[Needs], account: Account, chat: Chat, token: str) -> Following:
     ident, _sep, mac = token.removeprefix(LINK_PREFIX).partition("_")
     dossier = None
     if ident.isascii() and ident.isalnum() and len(ident) <= 12 and hmac.compare_digest(
@@ -174,7 +190,7 @@ async def follow_by_link(work: Work, account: Account, chat: Chat, token: str) -
     return await _follow(work, account, chat, dossier, "link")
 
 
-async def follow_by_code(work: Work, account: Account, chat: Chat, code: str,
+async def follow_by_code(work: Work[Needs], account: Account, chat: Chat, code: str,
                          phone: str) -> Following:
     """Follow with the dossier's code and the phone on it. Wrong tries are kept, and
     limited per person and per code; the answer never says which of the two was wrong."""
@@ -200,7 +216,7 @@ async def follow_by_code(work: Work, account: Account, chat: Chat, code: str,
     return await _follow(work, account, chat, dossier, "phone")
 
 
-async def _follow(work: Work, account: Account, chat: Chat, dossier: Dossier,
+async def _follow(work: Work[Needs], account: Account, chat: Chat, dossier: Dossier,
                   via: str) -> Following:
     assert dossier.id is not None
     new = await work.uow.dossiers.follow(dossier.id, account.id, chat, via, work.now)
@@ -211,13 +227,13 @@ async def _follow(work: Work, account: Account, chat: Chat, dossier: Dossier,
     return Following(dossier, new=new, rate_now=rate_now)
 
 
-async def follower_of(uow: UnitOfWork, dossier_id: int, account_id: int) -> Follower | None:
+async def follower_of(uow: Needs, dossier_id: int, account_id: int) -> Follower | None:
     """The person's following of the dossier (in any of their chats), if any."""
     return next((f for f in await uow.dossiers.followers(dossier_id)
                  if f.account_id == account_id), None)
 
 
-async def _link_key(uow: UnitOfWork) -> bytes:
+async def _link_key(uow: Needs) -> bytes:
     return await deployment_key(uow, LINK_KEY)
 
 
@@ -245,7 +261,7 @@ def may_apologise(actor: Actor, dossier: Dossier, focal_unit: str, unit_staffed:
         not unit_staffed and actor.works_for(focal_unit))
 
 
-async def ask_for_apologies(work: Work) -> int:
+async def ask_for_apologies(work: Work[Needs]) -> int:
     """Ask the units of the dossiers not settled one working day before their due date
     for the apology (each dossier once); how many were asked for."""
     calendar = await work.calendar()
@@ -263,12 +279,12 @@ async def ask_for_apologies(work: Work) -> int:
     return asked
 
 
-async def _unit_staff(work: Work, dossier: Dossier) -> list[Account]:
+async def _unit_staff(work: Work[Needs], dossier: Dossier) -> list[Account]:
     return (await work.uow.accounts.members(dossier.unit)
             or await work.uow.accounts.members(work.directory.focal_unit))
 
 
-def _ask_message(work: Work, dossier: Dossier, owed_by: datetime) -> Reply:
+def _ask_message(work: Work[Needs], dossier: Dossier, owed_by: datetime) -> Reply:
     assert dossier.id is not None
     return Reply(
         _("Dossier {code} ({procedure}) is due {due} and not finished. If it will be late, "
@@ -287,7 +303,7 @@ class Issued:
     """Chats the apology went to; 0: nobody follows the dossier, it must be handed over."""
 
 
-async def apologise(work: Work, official: Account, title: str, dossier_id: int, reason: str,
+async def apologise(work: Work[Needs], official: Account, title: str, dossier_id: int, reason: str,
                     new_day: date) -> Issued:
     """Issue the apology with its new date, numbered in the unit's register, as a message
     and a document to everyone who follows the dossier."""
@@ -342,7 +358,7 @@ async def apologise(work: Work, official: Account, title: str, dossier_id: int, 
     return Issued(apology, delivered)
 
 
-def _notice(work: Work, dossier: Dossier, number: str, reason: str, new_day: date,
+def _notice(work: Work[Needs], dossier: Dossier, number: str, reason: str, new_day: date,
             official_name: str, official_title: str) -> ApologyNotice:
     local = dossier.received_at.astimezone(work.tz)
     return ApologyNotice(

@@ -5,15 +5,37 @@ calendar, its receipt recorded as the case's first event, its photos and files l
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from bot.core.case_news import send_card_to_unit
-from bot.core.ports import Chat, UnitOfWork
+from bot.core.ports import (
+    Chat,
+    HasAccounts,
+    HasAttachments,
+    HasAudit,
+    HasCalendar,
+    HasCases,
+    HasFollowers,
+    HasInbound,
+    HasLimits,
+    HasLocks,
+    HasOutbox,
+    HasPublications,
+    HasSenderChats,
+)
 from bot.core.work import Work
 from bot.present.case_view import receipt
 from bot.spine.messages import OPEN311, Kind, Reply
 from complaints.calendar import DeadlineRules, WorkingCalendar
 from complaints.case import Case, Contact, Event, Location, open_case
 from complaints.directory import Directory
+
+
+class Needs(
+        HasAccounts, HasAttachments, HasAudit, HasCalendar, HasCases, HasFollowers,
+        HasInbound, HasLimits, HasLocks, HasOutbox, HasPublications, HasSenderChats,
+        Protocol):
+    """The repositories these use cases use."""
 
 
 @dataclass(frozen=True)
@@ -40,7 +62,7 @@ class Source:
     reply_channel: str | None = None
 
 
-async def record_case(uow: UnitOfWork, directory: Directory, calendar: WorkingCalendar,
+async def record_case(uow: Needs, directory: Directory, calendar: WorkingCalendar,
                       rules: DeadlineRules, timezone_year: int, filing: Filing, source: Source,
                       received_at: datetime) -> tuple[Case, Event]:
     """Store a new case received at `received_at` (numbered in `timezone_year`, the local
@@ -64,7 +86,7 @@ async def record_case(uow: UnitOfWork, directory: Directory, calendar: WorkingCa
     return case, event
 
 
-async def file_case(work: Work, filing: Filing, source: Source) -> Case:
+async def file_case(work: Work[Needs], filing: Filing, source: Source) -> Case:
     """Route, date and record a PAKN received now, and put it in front of its unit's
     staff (the door confirms it to the sender: bot.present.case_view.receipt)."""
     case, _event = await record_case(
@@ -74,7 +96,7 @@ async def file_case(work: Work, filing: Filing, source: Source) -> Case:
     return case
 
 
-async def file_for_app(work: Work, filing: Filing, *, app_chat: str, app_name: str,
+async def file_for_app(work: Work[Needs], filing: Filing, *, app_chat: str, app_name: str,
                        language: str) -> Case:
     """A PAKN an app sent through Open311, filed as a chat files one, with the app's
     account (the chat of its key: bot.core.apikeys) as its sender: the request kept among

@@ -18,11 +18,31 @@ same way (Case.reply_chat)."""
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from bot.core import uploads
 from bot.core.case_news import send_card_to_unit
 from bot.core.filing import Filing, Source, record_case
-from bot.core.ports import Chat, FileKind, IntakeRecord
+from bot.core.ports import (
+    Chat,
+    FileKind,
+    HasAccounts,
+    HasAttachments,
+    HasAudit,
+    HasCalendar,
+    HasCases,
+    HasFollowers,
+    HasInbound,
+    HasIntakes,
+    HasLimits,
+    HasLocks,
+    HasMeta,
+    HasOutbox,
+    HasPublications,
+    HasSavepoints,
+    HasSenderChats,
+    IntakeRecord,
+)
 from bot.core.privacy import DASHBOARD
 from bot.core.work import Work
 from bot.files.images import NotAnImage, clean_image
@@ -40,6 +60,13 @@ from complaints.people import Account, Actor, Role
 
 SMS, EMAIL = "sms", "email"
 PUBLIC_CASE_PAGE = "/cong-khai/pakn/{code}"
+
+
+class Needs(
+        HasAccounts, HasAttachments, HasAudit, HasCalendar, HasCases, HasFollowers,
+        HasInbound, HasIntakes, HasLimits, HasLocks, HasMeta, HasOutbox, HasPublications,
+        HasSavepoints, HasSenderChats, Protocol):
+    """The repositories these use cases use."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +111,7 @@ def reply_chat(sender: Sender) -> Chat | None:
     return None
 
 
-async def file_on_behalf(work: Work, actor: Actor, request: IntakeRequest) -> Intake:
+async def file_on_behalf(work: Work[Needs], actor: Actor, request: IntakeRequest) -> Intake:
     """File a PAKN for a citizen; the receipt with its code is owed to them where they
     can be reached."""
     directory, uow = work.directory, work.uow
@@ -130,7 +157,7 @@ async def file_on_behalf(work: Work, actor: Actor, request: IntakeRequest) -> In
     return Intake(case, chat)
 
 
-async def file_and_send(work: Work, actor: Actor, request: IntakeRequest) -> Intake:
+async def file_and_send(work: Work[Needs], actor: Actor, request: IntakeRequest) -> Intake:
     """File a PAKN for a citizen (`file_on_behalf`) and put it in front of its unit: the
     chat's dialog and the dashboard's form both end here."""
     intake = await file_on_behalf(work, actor, request)
@@ -153,7 +180,7 @@ def filed_note(intake: Intake, directory: Directory, settings: Settings) -> str:
         link=follow_url(settings, case.code))
 
 
-async def _citizen(work: Work, request: IntakeRequest, chat: Chat | None) -> Account:
+async def _citizen(work: Work[Needs], request: IntakeRequest, chat: Chat | None) -> Account:
     """The sender's account: the one of their phone or email when they gave one (the
     same person filing again is known by it), else one of their own for this PAKN."""
     if chat is not None:
@@ -187,7 +214,7 @@ class FileRefused(ComplaintsError):
         self.reason = reason
 
 
-async def keep_file(work: Work, actor: Actor, name: str, content: bytes,
+async def keep_file(work: Work[Needs], actor: Actor, name: str, content: bytes,
                     client: str | None) -> int:
     """Keep a file sent with a PAKN taken by staff (a scanned letter as PDF, or a photo,
     decoded and encoded again without its metadata), counted in the hour's upload quota

@@ -12,11 +12,16 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot.core.ports import UnitOfWork
+from bot.core.ports import HasLimits
 from bot.present.i18n import _, format_datetime
 from bot.runtime.settings import Limits, Rate
+
+
+class Needs(HasLimits, Protocol):
+    """The repositories these use cases use."""
 
 
 class Door(StrEnum):
@@ -62,7 +67,7 @@ def buckets(limits: Limits, door: Door, identity: str | None, address: str | Non
     return found
 
 
-async def admit(uow: UnitOfWork, limits: Limits, door: Door, now: datetime, *,
+async def admit(uow: Needs, limits: Limits, door: Door, now: datetime, *,
                 identity: str | None = None, address: str | None = None) -> OverLimit | None:
     """Take a token from each of the request's buckets; None when it may go on. Within
     the caller's transaction: if the request then fails and rolls back, so do the
@@ -80,7 +85,7 @@ async def admit(uow: UnitOfWork, limits: Limits, door: Door, now: datetime, *,
     return None
 
 
-async def give_back(uow: UnitOfWork, limits: Limits, door: Door, now: datetime, *,
+async def give_back(uow: Needs, limits: Limits, door: Door, now: datetime, *,
                     identity: str | None = None, address: str | None = None) -> None:
     """Return the tokens of a request that should not count (a successful sign-in)."""
     for key, rate in buckets(limits, door, identity, address):

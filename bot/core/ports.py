@@ -13,6 +13,7 @@ from complaints.people import Account, Role
 from complaints.ports import CaseRepository, DirectoryRepository
 from complaints.publication import Publication
 from storage.records import (
+    ApiKey,
     ApologyRecord,
     Attachment,
     CaseFollower,
@@ -41,6 +42,7 @@ from surveys.indicators import Counts
 from surveys.report import Inclusion, Scope
 
 __all__ = [
+    "ApiKey",
     "ApologyRecord",
     "Attachment",
     "Chat",
@@ -65,10 +67,6 @@ __all__ = [
     "SurveyToken",
     "UnitOfWork",
 ]
-__all__ = ["ApologyRecord", "Attachment", "CaseFollower", "Chat", "Dialog", "DossierApology",
-           "DossierEvent", "Erasure", "FileKind", "Follower", "Invite", "NewRating", "OutboxQueue",
-           "Outgoing", "Override", "Queued", "RatingRecord", "Refusal", "Stored", "SurveyToken",
-           "UnitOfWork"]
 
 
 class AccountRepository(Protocol):
@@ -104,6 +102,9 @@ class SignInRepository(Protocol):
     async def create_login_code(self, code_hash: str, account_id: int, now: datetime,
                                 expires_at: datetime) -> None: ...
     async def sign_out_everywhere(self, account_id: int, now: datetime) -> int: ...
+    async def create_api_key(self, key_hash: str, name: str, account_id: int,
+                             now: datetime, scopes: frozenset[str]) -> int: ...
+    async def api_key(self, key_hash: str) -> ApiKey | None: ...
 
 
 class DialogRepository(Protocol):
@@ -292,66 +293,153 @@ class IntakeRepository(Protocol):
     async def get(self, case_id: int) -> IntakeRecord | None: ...
 
 
-class UnitOfWork(Protocol):
-    """Repositories over one transaction (read-only attributes, so implementations may
-    narrow their types)."""
+# What a use case works with: one protocol per repository of the unit of work, so each
+# use case names the ones it uses (`class Needs(HasCases, HasOutbox, Protocol)`) and
+# the type checker holds it to them. Read-only attributes, so implementations may
+# narrow their types.
 
+class HasCases(Protocol):
     @property
     def cases(self) -> CaseRepository: ...
+
+
+class HasFollowers(Protocol):
     @property
     def followers(self) -> FollowerRepository: ...
+
+
+class HasDirectory(Protocol):
     @property
     def directory(self) -> DirectoryRepository: ...
+
+
+class HasAccounts(Protocol):
     @property
     def accounts(self) -> AccountRepository: ...
+
+
+class HasInvites(Protocol):
     @property
     def invites(self) -> InviteRepository: ...
+
+
+class HasSignIns(Protocol):
     @property
     def web(self) -> SignInRepository: ...
+
+
+class HasDialogs(Protocol):
     @property
     def dialogs(self) -> DialogRepository: ...
+
+
+class HasInbound(Protocol):
     @property
     def inbound(self) -> InboundRepository: ...
+
+
+class HasOutbox(Protocol):
     @property
     def outbox(self) -> OutboxRepository: ...
+
+
+class HasAttachments(Protocol):
     @property
     def attachments(self) -> AttachmentRepository: ...
+
+
+class HasMeta(Protocol):
     @property
     def meta(self) -> MetaRepository: ...
+
+
+class HasCalendar(Protocol):
     @property
     def calendar(self) -> CalendarRepository: ...
+
+
+class HasApologies(Protocol):
     @property
     def apologies(self) -> ApologyRepository: ...
+
+
+class HasRatings(Protocol):
     @property
     def ratings(self) -> RatingRepository: ...
+
+
+class HasSurveys(Protocol):
     @property
     def surveys(self) -> SurveyRepository: ...
+
+
+class HasPrivacy(Protocol):
     @property
     def privacy(self) -> PrivacyRepository: ...
+
+
+class HasRefusals(Protocol):
     @property
     def refusals(self) -> RefusalRepository: ...
+
+
+class HasDossiers(Protocol):
     @property
     def dossiers(self) -> DossierRepository: ...
+
+
+class HasSenderChats(Protocol):
     @property
     def sender_chats(self) -> SenderChatRepository: ...
+
+
+class HasAudit(Protocol):
     @property
     def audit(self) -> AuditRepository: ...
+
+
+class HasIntakes(Protocol):
     @property
     def intakes(self) -> IntakeRepository: ...
+
+
+class HasPublications(Protocol):
     @property
     def publications(self) -> PublicationRepository: ...
+
+
+class HasLimits(Protocol):
     @property
     def limits(self) -> RateBuckets: ...
+
+
+class HasIndicators(Protocol):
     @property
     def indicators(self) -> IndicatorSource: ...
+
+
+class HasExports(Protocol):
     @property
     def exports(self) -> ExportSource: ...
 
-    def savepoint(self) -> AbstractAsyncContextManager[None]: ...
 
+class HasLocks(Protocol):
     async def try_lead(self, name: str) -> bool: ...
 
     async def lock(self, name: str) -> None: ...
+
+
+class HasSavepoints(Protocol):
+    def savepoint(self) -> AbstractAsyncContextManager[None]: ...
+
+
+class UnitOfWork(
+        HasCases, HasFollowers, HasDirectory, HasAccounts, HasInvites, HasSignIns,
+        HasDialogs, HasInbound, HasOutbox, HasAttachments, HasMeta, HasCalendar,
+        HasApologies, HasRatings, HasSurveys, HasPrivacy, HasRefusals, HasDossiers,
+        HasSenderChats, HasAudit, HasIntakes, HasPublications, HasLimits, HasIndicators,
+        HasExports, HasLocks, HasSavepoints, Protocol):
+    """All the repositories over one transaction: what the doors open."""
 
 
 class OutboxQueue(Protocol):

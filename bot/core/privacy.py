@@ -14,11 +14,21 @@ their date are shown to administrators."""
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.core.keys import deployment_secret
-from bot.core.ports import Erasure, UnitOfWork
+from bot.core.ports import (
+    Erasure,
+    HasAccounts,
+    HasCalendar,
+    HasCases,
+    HasDialogs,
+    HasLocks,
+    HasMeta,
+    HasOutbox,
+    HasPrivacy,
+)
 from bot.core.work import Work
 from bot.delivery.notify import Notifier
 from bot.present.i18n import _, format_datetime
@@ -37,6 +47,12 @@ ANSWER_WORKING_DAYS = 2
 """Nghị định 356/2025/NĐ-CP: the request is answered within 2 working days."""
 MEET_DAYS = 15
 """Nghị định 356/2025/NĐ-CP: carried out within 15 days of receipt."""
+
+
+class Needs(
+        HasAccounts, HasCalendar, HasCases, HasDialogs, HasLocks, HasMeta, HasOutbox,
+        HasPrivacy, Protocol):
+    """The repositories these use cases use."""
 
 
 DASHBOARD = "dashboard"
@@ -70,7 +86,7 @@ class DataRequest:
                    outcome=row["outcome"])
 
 
-async def pseudonym_key(uow: UnitOfWork, settings: Settings) -> bytes:
+async def pseudonym_key(uow: Needs, settings: Settings) -> bytes:
     """The key of the pseudonyms: the setting, else one made once for the deployment and
     kept in the database (set PAKN_PSEUDONYM_KEY so that a copy of the database alone
     cannot be used to test guesses of a chat id against the pseudonyms)."""
@@ -79,7 +95,7 @@ async def pseudonym_key(uow: UnitOfWork, settings: Settings) -> bytes:
     return (await deployment_secret(uow, KEY_META)).encode()
 
 
-async def record_request(uow: UnitOfWork, actor: Actor | None, kind: RequestKind,
+async def record_request(uow: Needs, actor: Actor | None, kind: RequestKind,
                          now: datetime, *, person: int | None, subject: str, channel: str,
                          calendar: WorkingCalendar, rules: DeadlineRules) -> int:
     """Record a request about personal data as received now; `actor`: the staff member
@@ -93,21 +109,21 @@ async def record_request(uow: UnitOfWork, actor: Actor | None, kind: RequestKind
         received_by=actor.account_id if actor else None)
 
 
-async def meet_request(uow: UnitOfWork, actor: Actor | None, request_id: int, now: datetime,
+async def meet_request(uow: Needs, actor: Actor | None, request_id: int, now: datetime,
                        outcome: str) -> None:
     await uow.privacy.meet_request(request_id, actor.account_id if actor else None, now,
                                    outcome)
 
 
-async def requests(uow: UnitOfWork, open_only: bool = False) -> list[DataRequest]:
+async def requests(uow: Needs, open_only: bool = False) -> list[DataRequest]:
     return [DataRequest.of(row) for row in await uow.privacy.requests(open_only)]
 
 
-async def overdue(uow: UnitOfWork, now: datetime) -> list[DataRequest]:
+async def overdue(uow: Needs, now: datetime) -> list[DataRequest]:
     return [r for r in await requests(uow, open_only=True) if r.overdue(now)]
 
 
-async def erase(uow: UnitOfWork, actor: Actor | None, person: int, now: datetime, *,
+async def erase(uow: Needs, actor: Actor | None, person: int, now: datetime, *,
                 key: bytes, request_id: int | None = None) -> Erasure:
     """Erase what identifies `person`, by their own wish (actor is the person) or on
     their request to an administrator (None: the service's operator, on the command
@@ -128,7 +144,7 @@ async def erase(uow: UnitOfWork, actor: Actor | None, person: int, now: datetime
     return erased
 
 
-async def erase_again(work: Work, people: list[int]) -> int:
+async def erase_again(work: Work[Needs], people: list[int]) -> int:
     """After a restore from a backup taken before their erasure: erase again the people
     whose erasure the replaced database recorded (they were told at the time, so no
     message); those not in the restored data are skipped. How many were erased."""
@@ -143,7 +159,7 @@ async def erase_again(work: Work, people: list[int]) -> int:
     return erased
 
 
-async def erase_on_request(work: Work, actor: Actor | None, person: int,
+async def erase_on_request(work: Work[Needs], actor: Actor | None, person: int,
                            request_id: int | None = None) -> Erasure:
     """An administrator's erasure on the person's request (a letter, at the desk): the
     request recorded if it was not, the data erased, the person told in their chats,
@@ -171,7 +187,7 @@ async def erase_on_request(work: Work, actor: Actor | None, person: int,
     return erased
 
 
-async def person_of_case(uow: UnitOfWork, code: str) -> int:
+async def person_of_case(uow: Needs, code: str) -> int:
     """Whose data a case holds, for an erasure asked by its code."""
     case = await uow.cases.get_by_code(code.strip().upper())
     if case is None:
@@ -179,7 +195,7 @@ async def person_of_case(uow: UnitOfWork, code: str) -> int:
     return case.citizen_id
 
 
-async def export_data(uow: UnitOfWork, actor: Actor, person: int) -> dict[str, Any]:
+async def export_data(uow: Needs, actor: Actor, person: int) -> dict[str, Any]:
     """What the service holds about `person`: asked by themselves or an administrator."""
     if actor.account_id != person and not actor.is_admin:
         raise NotAllowed("a copy of the data is the person's or an administrator's")

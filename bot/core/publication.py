@@ -8,8 +8,9 @@ an administrator approved the redacted text; never while the case is open."""
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Protocol
 
-from bot.core.ports import UnitOfWork
+from bot.core.ports import HasAudit, HasLocks, HasPublications
 from complaints.case import Case, Status, check_text
 from complaints.errors import InvalidTransition, NotAllowed
 from complaints.people import Actor
@@ -27,6 +28,10 @@ from complaints.publication import (
 
 STALE = "decided_meanwhile"
 """The state a form was filled against is no longer the case's."""
+
+
+class Needs(HasAudit, HasLocks, HasPublications, Protocol):
+    """The repositories these use cases use."""
 
 
 @dataclass(frozen=True)
@@ -62,14 +67,14 @@ def seen(publication: Publication | None) -> str:
     return publication.seen if publication is not None else ""
 
 
-async def in_force(uow: UnitOfWork, case: Case) -> Publication | None:
+async def in_force(uow: Needs, case: Case) -> Publication | None:
     """The decision on the case as it stands (one taken before a reopening is not)."""
     assert case.id is not None
     publication = await uow.publications.get(case.id)
     return publication if publication is not None and publication.holds_for(case) else None
 
 
-async def propose(uow: UnitOfWork, actor: Actor, case: Case, now: datetime) -> Proposal:
+async def propose(uow: Needs, actor: Actor, case: Case, now: datetime) -> Proposal:
     """The texts the anonymiser would publish, for a person to read and edit."""
     _check(actor, case, "publish")
     known = known_details(case)
@@ -83,7 +88,7 @@ async def propose(uow: UnitOfWork, actor: Actor, case: Case, now: datetime) -> P
                     coarse(place.longitude) if place else None)
 
 
-async def approve(uow: UnitOfWork, actor: Actor, case: Case, question: str, answer: str,
+async def approve(uow: Needs, actor: Actor, case: Case, question: str, answer: str,
                   now: datetime, *, location: bool = False, confirmed: bool = False,
                   seen_state: str | None = None) -> Approval:
     """Publish the texts exactly as given. What the anonymiser still finds in them is
@@ -107,7 +112,7 @@ async def approve(uow: UnitOfWork, actor: Actor, case: Case, question: str, answ
     return Approval(publication, findings)
 
 
-async def reject(uow: UnitOfWork, actor: Actor, case: Case, now: datetime, *,
+async def reject(uow: Needs, actor: Actor, case: Case, now: datetime, *,
                  seen_state: str | None = None) -> Publication:
     """Decide not to publish the case's texts (its facts stay public)."""
     current = await _decide(uow, actor, case, "reject", seen_state)
@@ -120,7 +125,7 @@ async def reject(uow: UnitOfWork, actor: Actor, case: Case, now: datetime, *,
     return publication
 
 
-async def withdraw(uow: UnitOfWork, actor: Actor, case: Case, now: datetime, *,
+async def withdraw(uow: Needs, actor: Actor, case: Case, now: datetime, *,
                    seen_state: str | None = None) -> Publication:
     """Take a publication down: the texts are no longer served, nor kept for it; who
     approved them and when stay on record."""
@@ -141,7 +146,7 @@ def _check(actor: Actor, case: Case, action: str) -> None:
         raise InvalidTransition(action, case.status)  # open cases are never published
 
 
-async def _decide(uow: UnitOfWork, actor: Actor, case: Case, action: str,
+async def _decide(uow: Needs, actor: Actor, case: Case, action: str,
                   seen_state: str | None) -> Publication | None:
     _check(actor, case, action)
     assert case.id is not None
@@ -152,7 +157,7 @@ async def _decide(uow: UnitOfWork, actor: Actor, case: Case, action: str,
     return current
 
 
-async def _store(uow: UnitOfWork, actor: Actor, case: Case, publication: Publication,
+async def _store(uow: Needs, actor: Actor, case: Case, publication: Publication,
                  before: Publication | None, now: datetime, **data: object) -> None:
     await uow.publications.save(publication, case.code)
     await uow.audit.record(actor.account_id, f"publication.{publication.status.value}", {

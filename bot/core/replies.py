@@ -2,8 +2,9 @@
 with reply threads), or the open case on which staff last wrote to them."""
 
 from datetime import datetime
+from typing import Protocol
 
-from bot.core.ports import Chat, UnitOfWork
+from bot.core.ports import Chat, HasAttachments, HasCases, HasOutbox
 from complaints import case as lifecycle
 from complaints.case import Case, EventKind, Location
 from complaints.errors import InvalidTransition, NotAllowed
@@ -14,7 +15,11 @@ OPEN_LOOKED_AT = 20
 STAFF_WROTE = frozenset({EventKind.REPLIED.value, EventKind.INFO_REQUESTED.value})
 
 
-async def replied_case(uow: UnitOfWork, chat: Chat, reply_to: str | None) -> Case | None:
+class Needs(HasAttachments, HasCases, HasOutbox, Protocol):
+    """The repositories these use cases use."""
+
+
+async def replied_case(uow: Needs, chat: Chat, reply_to: str | None) -> Case | None:
     """The case of the message a reply names (by the channel's id of it), if any."""
     if not reply_to:
         return None
@@ -22,7 +27,7 @@ async def replied_case(uow: UnitOfWork, chat: Chat, reply_to: str | None) -> Cas
     return await uow.cases.get(case_id) if case_id is not None else None
 
 
-async def awaiting_answer(uow: UnitOfWork, actor: Actor, chat: Chat) -> list[Case]:
+async def awaiting_answer(uow: Needs, actor: Actor, chat: Chat) -> list[Case]:
     """The citizen's open cases filed from this chat on which staff wrote last (a
     message or a question, not yet answered), the newest first."""
     cases = await uow.cases.open_of_chat(actor.account_id, chat.channel, chat.chat_id,
@@ -31,7 +36,7 @@ async def awaiting_answer(uow: UnitOfWork, actor: Actor, chat: Chat) -> list[Cas
     return [c for c in cases if last.get(c.id or 0) in STAFF_WROTE]
 
 
-async def add_citizen_reply(uow: UnitOfWork, actor: Actor, now: datetime, case: Case,
+async def add_citizen_reply(uow: Needs, actor: Actor, now: datetime, case: Case,
                             text: str | None, attachments: tuple[int, ...] = (),
                             location: Location | None = None) -> Case:
     """Add what the sender wrote to their open case (and answer a question, if one was

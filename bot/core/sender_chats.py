@@ -19,8 +19,17 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol
 
-from bot.core.ports import Chat, UnitOfWork
+from bot.core.ports import (
+    Chat,
+    HasAccounts,
+    HasAudit,
+    HasCalendar,
+    HasCases,
+    HasLimits,
+    HasSenderChats,
+)
 from bot.core.work import Work
 from bot.delivery.notify import sender_chats
 from bot.present.i18n import _
@@ -39,6 +48,10 @@ SENDS_PER_CASE, SENDS_PER_PERSON, SEND_WINDOW = 3, 5, 86400.0
 """Codes sent in a day for one case, and asked for by one person."""
 
 
+class Needs(HasAccounts, HasAudit, HasCalendar, HasCases, HasLimits, HasSenderChats, Protocol):
+    """The repositories these use cases use."""
+
+
 @dataclass(frozen=True)
 class Attaching:
     """What became of a try to follow a case here: "sent" (a code went to the phone,
@@ -53,7 +66,7 @@ class Attaching:
     left: int = 0
 
 
-async def sender_followers(uow: UnitOfWork, case: Case) -> list[tuple[Account, Chat]]:
+async def sender_followers(uow: Needs, case: Case) -> list[tuple[Account, Chat]]:
     """Those who proved they hold the case's phone, with the chat each proved it in."""
     assert case.id is not None
     found = []
@@ -64,7 +77,7 @@ async def sender_followers(uow: UnitOfWork, case: Case) -> list[tuple[Account, C
     return found
 
 
-async def sender_reach(uow: UnitOfWork, case: Case) -> list[tuple[Account, list[Chat]]]:
+async def sender_reach(uow: Needs, case: Case) -> list[tuple[Account, list[Chat]]]:
     """Every chat the sender is written to, with the account each is written as: the
     case's reply chat (the chat it was filed from, or the phone or email staff took it
     with) and the chats that proved its phone. Every message owed to the sender (the
@@ -80,14 +93,14 @@ async def sender_reach(uow: UnitOfWork, case: Case) -> list[tuple[Account, list[
     return reach
 
 
-async def speaks_for(uow: UnitOfWork, case: Case, account: Account) -> bool:
+async def speaks_for(uow: Needs, case: Case, account: Account) -> bool:
     """The sender of the case, or someone who proved they hold its phone."""
     if account.id == case.citizen_id:
         return True
     return any(a.id == account.id for a, _chat in await sender_followers(uow, case))
 
 
-async def sender_actor(uow: UnitOfWork, case: Case, actor: Actor) -> Actor:
+async def sender_actor(uow: Needs, case: Case, actor: Actor) -> Actor:
     """Who acts on the case for its sender: they themselves, or, from one of the sender's
     chats that proved the phone, the sender (the history names the sender)."""
     if actor.account_id == case.citizen_id:
@@ -100,7 +113,7 @@ async def sender_actor(uow: UnitOfWork, case: Case, actor: Actor) -> Actor:
     return citizen.as_actor()
 
 
-async def send_code(work: Work, account: Account, chat: Chat, code: str) -> Attaching:
+async def send_code(work: Work[Needs], account: Account, chat: Chat, code: str) -> Attaching:
     """Send a one-time code to the phone on the case, for this chat to follow it."""
     limits = work.uow.limits
     if not await limits.take(f"sender-chat:person:{account.id}", SENDS_PER_PERSON,
@@ -133,7 +146,7 @@ async def send_code(work: Work, account: Account, chat: Chat, code: str) -> Atta
     return Attaching("sent", case, masked=mask_phone(phone))
 
 
-async def confirm_code(work: Work, account: Account, chat: Chat, case_id: int,
+async def confirm_code(work: Work[Needs], account: Account, chat: Chat, case_id: int,
                        typed: str) -> Attaching:
     """The code typed in the chat: right, the chat follows the case from now on."""
     case = await work.uow.cases.get(case_id)
@@ -151,7 +164,7 @@ async def confirm_code(work: Work, account: Account, chat: Chat, case_id: int,
     return Attaching("wrong" if left else "expired", case, left=left)
 
 
-async def follow_by_contact(work: Work, account: Account, chat: Chat, code: str,
+async def follow_by_contact(work: Work[Needs], account: Account, chat: Chat, code: str,
                             shared_phone: str) -> Attaching:
     """The person's own number, shared from the chat app (Telegram vouches that it is
     theirs): a match follows at once. Wrong numbers are limited per person."""
@@ -171,7 +184,7 @@ async def follow_by_contact(work: Work, account: Account, chat: Chat, code: str,
     return await _follow(work, account, chat, case, "contact")
 
 
-async def _follow(work: Work, account: Account, chat: Chat, case: Case,
+async def _follow(work: Work[Needs], account: Account, chat: Chat, case: Case,
                   via: str) -> Attaching:
     assert case.id is not None
     new = await work.uow.sender_chats.follow(case.id, account.id, chat, via, work.now)
@@ -180,7 +193,7 @@ async def _follow(work: Work, account: Account, chat: Chat, case: Case,
     return Attaching("followed" if new else "already", case)
 
 
-async def _case(uow: UnitOfWork, code: str) -> Case | None:
+async def _case(uow: Needs, code: str) -> Case | None:
     parsed = parse_tracking_code(code)
     return await uow.cases.get_by_code(parsed) if parsed else None
 

@@ -11,8 +11,20 @@ the field, area and date then."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
-from bot.core.ports import Chat, UnitOfWork
+from bot.core.ports import (
+    Chat,
+    HasAccounts,
+    HasAudit,
+    HasCalendar,
+    HasCases,
+    HasFollowers,
+    HasLimits,
+    HasLocks,
+    HasPublications,
+    HasSenderChats,
+)
 from bot.core.publication import in_force
 from bot.core.sender_chats import sender_reach
 from complaints import case as lifecycle
@@ -29,6 +41,12 @@ SUMMARY_LENGTH = 90
 SUMMARY_BLANKS_MAX = 3
 
 
+class Needs(
+        HasAccounts, HasAudit, HasCalendar, HasCases, HasFollowers, HasLimits, HasLocks,
+        HasPublications, HasSenderChats, Protocol):
+    """The repositories these use cases use."""
+
+
 @dataclass(frozen=True)
 class Similar:
     case: Case
@@ -39,13 +57,13 @@ class Similar:
     """Its sender and those following it."""
 
 
-async def raised_by(uow: UnitOfWork, case_ids: list[int]) -> dict[int, int]:
+async def raised_by(uow: Needs, case_ids: list[int]) -> dict[int, int]:
     """How many citizens raised each case: its sender and its followers."""
     counts = await uow.followers.counts(case_ids)
     return {case_id: 1 + counts.get(case_id, 0) for case_id in case_ids}
 
 
-async def find_similar(uow: UnitOfWork, actor: Actor, now: datetime, *, field: str,
+async def find_similar(uow: Needs, actor: Actor, now: datetime, *, field: str,
                        area: str | None, text: str, answered_days: int,
                        threshold: float = THRESHOLD) -> list[Similar]:
     """The open or lately answered cases of this field and area whose text is like
@@ -61,7 +79,7 @@ async def find_similar(uow: UnitOfWork, actor: Actor, now: datetime, *, field: s
             for m in matches]
 
 
-async def summary(uow: UnitOfWork, case: Case) -> str | None:
+async def summary(uow: Needs, case: Case) -> str | None:
     publication = await in_force(uow, case)
     if (publication is not None and publication.status is Decision.APPROVED
             and publication.question):
@@ -81,7 +99,7 @@ def shorten(text: str, limit: int = SUMMARY_LENGTH) -> str:
     return flat[:cut if cut > limit // 2 else limit].rstrip(" ,.;:") + "…"
 
 
-async def follow_case(uow: UnitOfWork, actor: Actor, now: datetime, case_id: int,
+async def follow_case(uow: Needs, actor: Actor, now: datetime, case_id: int,
                       chat: Chat) -> Case:
     """The citizen follows a case about their problem instead of filing it again: they
     are sent its answer and asked to rate it, and it counts them among those who raised
@@ -107,7 +125,7 @@ class Merged:
     """What was recorded on the two cases."""
 
 
-async def merge_cases(uow: UnitOfWork, actor: Actor, now: datetime, duplicate_id: int,
+async def merge_cases(uow: Needs, actor: Actor, now: datetime, duplicate_id: int,
                       survivor_code: str, reason: str) -> Merged:
     """Close a case as a duplicate of another, for a reason kept on both; its sender and
     followers follow the case that goes on. The duplicate leaves the on-time rate."""

@@ -9,13 +9,18 @@ claims the same way (they no longer act on the old unit's cases). Both are audit
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
-from bot.core.ports import UnitOfWork
+from bot.core.ports import HasAccounts, HasAudit, HasCases, HasDirectory, HasSignIns
 from complaints import case as lifecycle
 from complaints.errors import NotAllowed
 from complaints.people import STAFF_ROLES, Account, Actor, Role
 
 REVOKED, MOVED = "revoked", "moved"
+
+
+class Needs(HasAccounts, HasAudit, HasCases, HasDirectory, HasSignIns, Protocol):
+    """The repositories these use cases use."""
 
 
 @dataclass(frozen=True)
@@ -35,13 +40,13 @@ class Changed:
     sessions_ended: int = 0
 
 
-async def members(uow: UnitOfWork, unit: str | None) -> list[Member]:
+async def members(uow: Needs, unit: str | None) -> list[Member]:
     """Staff, heads and administrators; of one unit when `unit` is given."""
     return [Member(account, len(await uow.cases.claimed_open(account.id)))
             for account in await uow.accounts.staff(unit)]
 
 
-async def _staff_member(uow: UnitOfWork, account_id: int) -> Account:
+async def _staff_member(uow: Needs, account_id: int) -> Account:
     account = await uow.accounts.get(account_id)
     if account is None:
         raise NotAllowed("unknown account")
@@ -50,7 +55,7 @@ async def _staff_member(uow: UnitOfWork, account_id: int) -> Account:
     return account
 
 
-async def _release_claims(uow: UnitOfWork, actor: Actor | None, account_id: int,
+async def _release_claims(uow: Needs, actor: Actor | None, account_id: int,
                           now: datetime, why: str) -> list[str]:
     released = []
     for case in await uow.cases.claimed_open(account_id):
@@ -60,7 +65,7 @@ async def _release_claims(uow: UnitOfWork, actor: Actor | None, account_id: int,
     return released
 
 
-async def revoke(uow: UnitOfWork, actor: Actor | None, account_id: int,
+async def revoke(uow: Needs, actor: Actor | None, account_id: int,
                  now: datetime) -> Changed:
     account = await _staff_member(uow, account_id)
     await uow.accounts.set_role(account.id, Role.CITIZEN, None)
@@ -72,7 +77,7 @@ async def revoke(uow: UnitOfWork, actor: Actor | None, account_id: int,
     return Changed(account, released, sessions)
 
 
-async def move(uow: UnitOfWork, actor: Actor | None, account_id: int, unit: str,
+async def move(uow: Needs, actor: Actor | None, account_id: int, unit: str,
                now: datetime) -> Changed:
     account = await _staff_member(uow, account_id)
     if account.role not in STAFF_ROLES:

@@ -9,16 +9,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from ipaddress import IPv6Address, ip_address, ip_network
+from typing import Protocol
 
 from babel.numbers import format_decimal
 
-from bot.core.ports import UnitOfWork
+from bot.core.ports import HasAttachments, HasSavepoints
 from bot.present.i18n import _, current_language, ngettext
 from bot.runtime.settings import Settings
 
 UNATTACHED_KEPT = timedelta(days=1)
 """An upload no case took is deleted after this: a person's photo is not kept for
 nothing (Luật 91/2025/QH15: personal data kept no longer than its purpose needs)."""
+
+
+class Needs(HasAttachments, HasSavepoints, Protocol):
+    """The repositories these use cases use."""
 
 
 @dataclass(frozen=True)
@@ -86,7 +91,7 @@ def hour_of(now: datetime) -> datetime:
     return now.replace(minute=0, second=0, microsecond=0)
 
 
-async def count_upload(uow: UnitOfWork, who: list[str], size: int, now: datetime,
+async def count_upload(uow: Needs, who: list[str], size: int, now: datetime,
                        limits: UploadLimits) -> None:
     """Count one upload of `size` bytes; UploadRefused when it would pass the quota of
     anyone in `who`, and then nothing is counted (the savepoint is rolled back), so the
@@ -100,7 +105,7 @@ async def count_upload(uow: UnitOfWork, who: list[str], size: int, now: datetime
                 raise UploadRefused(Refusal.TOO_LARGE)
 
 
-async def forget_unattached(uow: UnitOfWork, now: datetime) -> int:
+async def forget_unattached(uow: Needs, now: datetime) -> int:
     """Delete the uploads no case took within a day, and the quota counts of past hours;
     how many uploads."""
     await uow.attachments.forget_quota(hour_of(now) - timedelta(hours=1))

@@ -7,11 +7,11 @@ from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.core.calendars import Calendars
-from bot.core.ports import Chat, UnitOfWork
+from bot.core.ports import Chat, HasAccounts, HasCalendar, UnitOfWork
 from bot.delivery.notify import Notifier
 from bot.present.i18n import resolve_language
 from bot.runtime.settings import Settings
@@ -22,6 +22,14 @@ from complaints.people import Account
 from storage.errors import Conflict
 
 T = TypeVar("T")
+
+
+class Basics(HasAccounts, HasCalendar, Protocol):
+    """What every use case has: the people (to write to them in their language) and the
+    calendar (deadlines). Each use case adds the repositories it uses (bot.core.ports)."""
+
+
+U = TypeVar("U", bound=Basics, covariant=True)
 ATTEMPTS = 4
 
 
@@ -43,8 +51,8 @@ class Owed:
 
 
 @dataclass
-class Work:
-    uow: UnitOfWork
+class Work(Generic[U]):
+    uow: U
     now: datetime
     settings: Settings
     directory: Directory
@@ -72,6 +80,10 @@ class Work:
         """The language a person is written to in."""
         code = None if account.language else await self.uow.accounts.language_code(account.id)
         return resolve_language(account.language, code, self.settings.default_language)
+
+
+DoorWork = Work[UnitOfWork]
+"""What a door gives a use case: every repository of the transaction it opened."""
 
 
 async def deliver(owed: list[Owed], notifier: Notifier) -> None:
@@ -102,7 +114,7 @@ class Runner:
         self.clock = clock
         self.on_commit = on_commit
 
-    async def run(self, use_case: Callable[[Work], Awaitable[T]], door: str) -> T:
+    async def run(self, use_case: Callable[[DoorWork], Awaitable[T]], door: str) -> T:
         """One transaction for the use case and the messages it owes; run again from the
         start when a concurrent transaction changed the same rows."""
         for attempt in range(1, ATTEMPTS + 1):

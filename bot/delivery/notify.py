@@ -5,14 +5,19 @@ import itertools
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
+from typing import Protocol
 
-from bot.core.ports import Chat, Outgoing, UnitOfWork
+from bot.core.ports import Chat, HasAccounts, HasDialogs, HasOutbox, Outgoing
 from bot.present.i18n import resolve_language, use_locale
 from bot.runtime.logs import current_request_id
 from bot.spine.capabilities import capabilities
 from bot.spine.messages import Reply, fit, numbered
 from complaints.case import Case
 from complaints.people import Account
+
+
+class Needs(HasAccounts, HasDialogs, HasOutbox, Protocol):
+    """What owing people messages uses: their chats and language, the outbox."""
 
 
 def sender_chats(case: Case) -> list[Chat]:
@@ -23,7 +28,7 @@ def sender_chats(case: Case) -> list[Chat]:
 
 
 class Notifier:
-    def __init__(self, uow: UnitOfWork, default_language: str, now: datetime,
+    def __init__(self, uow: Needs, default_language: str, now: datetime,
                  key_prefix: str, known_languages: dict[int, str] | None = None) -> None:
         self.uow = uow
         self.default_language = default_language

@@ -6,14 +6,14 @@ from collections.abc import Awaitable, Callable
 
 from bot.core import case_news
 from bot.core.casework import Done
-from bot.core.work import Owed, Work
+from bot.core.work import DoorWork, Owed, Work
 from bot.spine.context import Context
 from bot.spine.messages import Reply
 from complaints.case import Case
 from complaints.people import Account
 
 
-def work_of(ctx: Context) -> Work:
+def work_of(ctx: Context) -> DoorWork:
     return Work(ctx.uow, ctx.now, ctx.settings, ctx.directory, ctx.calendars)
 
 
@@ -34,7 +34,7 @@ async def deliver_here(ctx: Context, owed: list[Owed]) -> None:
                              card_case_id=message.card_case_id, chats=chats)
 
 
-async def act(ctx: Context, done: Awaitable[Done], work: Work, *, ends_dialog: bool = True
+async def act(ctx: Context, done: Awaitable[Done], work: DoorWork, *, ends_dialog: bool = True
               ) -> None:
     """Carry out a staff action: the case's cards are redrawn, its dialog is over, the
     actor is told, then the others are."""

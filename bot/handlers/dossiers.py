@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date
 
 from bot.core import dossiers as core
-from bot.core.work import Work, deliver
+from bot.core.work import DoorWork, Work, deliver
 from bot.handlers import survey
 from bot.handlers.apology import end_of, parse_date
 from bot.handlers.common import ask_consent, has_consented, menu_buttons
@@ -29,11 +29,11 @@ router = Router()
 LISTED = 10
 
 
-def _work(ctx: Context) -> Work:
+def _work(ctx: Context) -> DoorWork:
     return Work(ctx.uow, ctx.now, ctx.settings, ctx.directory, ctx.calendars)
 
 
-async def _done(ctx: Context, work: Work) -> None:
+async def _done(ctx: Context, work: DoorWork) -> None:
     """What the use case owes others goes out with this message's transaction."""
     await deliver(work.owed, ctx.notifier)
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from bot.core import privacy
 from bot.core.calendars import Calendars
-from bot.core.work import Runner, Work
+from bot.core.work import DoorWork, Runner
 from bot.runtime.backups import LAST_BACKUP_META, Written, make_backup
 from bot.runtime.settings import Settings
 from bot.spine.dispatch import utcnow
@@ -96,7 +96,7 @@ async def erase_again(settings: Settings, people: list[int]) -> int:
         store = Store(database)
         runner = Runner(store, settings, Calendars(), utcnow, on_commit=lambda: None)
 
-        async def erase(work: Work) -> int:
+        async def erase(work: DoorWork) -> int:
             return await privacy.erase_again(work, people)
         return int(await runner.run(erase, "restore"))
     finally:

@@ -23,7 +23,7 @@ from bot.core.directory import load_directory
 from bot.core.invites import create_invite, telegram_link
 from bot.core.keys import BOT_USERNAME_KEY
 from bot.core.privacy import DASHBOARD
-from bot.core.work import Runner, Work
+from bot.core.work import DoorWork, Runner
 from bot.present.directory_view import as_json, as_text
 from bot.present.exports import CHUNK, XLSX, cases_csv, write_xlsx
 from bot.present.i18n import _, format_datetime, use_locale
@@ -312,7 +312,7 @@ class Admin(DashboardPages):
                     request, status=400,
                     error=_("{error} (nothing was changed)").format(error=exc))
 
-        async def replace(work: Work) -> None:
+        async def replace(work: DoorWork) -> None:
             await load_directory(work.uow, work.now, directory, work.now.astimezone(work.tz).date())
         await self._perform(viewer, fields, "directory", replace, upload.filename)
         with use_locale(self.language(viewer)):
@@ -359,7 +359,7 @@ class Admin(DashboardPages):
         year = self._year(str(fields.get("year", "")))
         by = viewer.account.name or str(viewer.account.id)
 
-        async def store_it(work: Work) -> bool:
+        async def store_it(work: DoorWork) -> bool:
             return await calendars.confirm(work.uow, by, year, work.now)
         await self._perform(viewer, fields, "calendar.confirm", store_it, str(year))
         with use_locale(self.language(viewer)):
@@ -383,7 +383,7 @@ class Admin(DashboardPages):
                     error=_("Choose day off or working day, and give the reason (the "
                             "decision)."))
 
-        async def store_it(work: Work) -> None:
+        async def store_it(work: DoorWork) -> None:
             await work.uow.calendar.set(Override(day, kind, reason[:300]), work.now)
         await self._perform(viewer, fields, "calendar", store_it, f"{day} {kind} {reason}")
         with use_locale(self.language(viewer)):
@@ -415,7 +415,7 @@ class Admin(DashboardPages):
                 return await self.invites(request, status=400, error=_(
                     "Choose a role, and a unit for staff and heads."))
 
-        async def make(work: Work) -> tuple[str, str | None]:
+        async def make(work: DoorWork) -> tuple[str, str | None]:
             token = await create_invite(work.uow.invites, Role(role),
                                         None if role == "admin" else unit, viewer.account.id,
                                         work.now, work.settings.invite_days)
@@ -433,14 +433,14 @@ class Admin(DashboardPages):
         return await self.invites(request, lines=lines)
 
     async def _perform(self, viewer: Viewer, fields: Form, what: str,
-                       action: Callable[[Work], Awaitable[T]], summary: str | None) -> T | None:
+                       action: Callable[[DoorWork], Awaitable[T]], summary: str | None) -> T | None:
         """An administrator's change, in one transaction with its form's nonce: once per
         form sent (None when it was sent before)."""
         nonce = str(fields.get("nonce", ""))
         if not NONCE.match(nonce):
             raise web.HTTPBadRequest(text="reload the page and try again")
 
-        async def once(work: Work) -> T | None:
+        async def once(work: DoorWork) -> T | None:
             if not await Sessions.first_time(work.uow, viewer, nonce, what,
                                              (summary or "")[:200], work.now):
                 return None

@@ -21,7 +21,7 @@ from bot.core.casework import Done
 from bot.core.privacy import DASHBOARD
 from bot.core.publication import in_force
 from bot.core.similar import raised_by
-from bot.core.work import Runner, Work
+from bot.core.work import DoorWork, Runner
 from bot.files.links import EXPORT_PAGE, parse_id
 from bot.files.media import Media
 from bot.present.case_view import event_line, removed, status_label
@@ -284,7 +284,7 @@ async def describe(uow: SqlUnitOfWork, case: Case, publication: Publication | No
 
 
 async def carry_out(viewer: Viewer, action: StaffAction, code: str, nonce: str,
-               fields: dict[str, str], work: Work) -> Done | None:
+               fields: dict[str, str], work: DoorWork) -> Done | None:
     """The action of a form, once: its nonce is kept with what it does, or it was done
     before (None)."""
     if not await Sessions.first_time(work.uow, viewer, nonce, action, code, work.now):

@@ -18,7 +18,7 @@ from bot.core import audit
 from bot.core.dossiers import Issued, apologise, may_apologise
 from bot.core.ports import DossierEvent
 from bot.core.privacy import DASHBOARD
-from bot.core.work import Runner, Work
+from bot.core.work import DoorWork, Runner
 from bot.present.dossier_view import status_label, summary
 from bot.present.errors import explain
 from bot.present.i18n import _, format_date, format_datetime, use_locale
@@ -225,7 +225,7 @@ class DossierDesk(DashboardPages):
 
 
 async def _issue(viewer: Viewer, dossier: Dossier, nonce: str, name: str, title: str,
-                 day: date, reason: str, work: Work) -> Issued | None:
+                 day: date, reason: str, work: DoorWork) -> Issued | None:
     """The apology, once per form: its nonce is kept with it, or it was sent before."""
     assert dossier.id is not None
     account = viewer.account

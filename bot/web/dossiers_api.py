@@ -15,7 +15,7 @@ from bot.core.apikeys import DOSSIERS_SCOPE, key_hash
 from bot.core.dossiers import Outcome, link_token, record_dossiers
 from bot.core.keys import BOT_USERNAME_KEY
 from bot.core.survey_links import telegram_link, web_link
-from bot.core.work import Runner, Work
+from bot.core.work import DoorWork, Runner
 from bot.present.dossier_view import refusal_text
 from bot.present.i18n import _, use_locale
 from bot.runtime.settings import Settings
@@ -78,12 +78,12 @@ class DossiersApi:
             return _error(413, _("At most {count} records per request.").format(
                 count=MAX_RECORDS))
 
-        async def record(work: Work) -> list[dict[str, Any]]:
+        async def record(work: DoorWork) -> list[dict[str, Any]]:
             return await self._record(work, body, f"api:{key_id}")
         return web.json_response({"results": await self.runner.run(record, "api")},
                                  dumps=_dumps)
 
-    async def _record(self, work: Work, body: list[Any], source: str) -> list[dict[str, Any]]:
+    async def _record(self, work: DoorWork, body: list[Any], source: str) -> list[dict[str, Any]]:
         read: list[Record | RecordRefused] = []
         for item in body:
             try:
@@ -105,7 +105,7 @@ class DossiersApi:
             results.append(await self._result(work, outcome, username))
         return results
 
-    async def _result(self, work: Work, outcome: Outcome,
+    async def _result(self, work: DoorWork, outcome: Outcome,
                       username: str | None) -> dict[str, Any]:
         if outcome.refusal is not None or outcome.dossier is None:
             assert outcome.refusal is not None

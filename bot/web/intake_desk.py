@@ -28,7 +28,7 @@ from bot.core.intake import (
     may_file,
 )
 from bot.core.privacy import DASHBOARD
-from bot.core.work import Runner, Work
+from bot.core.work import DoorWork, Runner
 from bot.present.errors import explain
 from bot.present.i18n import _, format_date, format_datetime, use_locale
 from bot.present.names import area_name, channel_name, consent_name, field_name, unit_name
@@ -265,7 +265,7 @@ async def _read(part: BodyPartReader, limit: int) -> bytes | None:
 
 
 async def _file(viewer: Viewer, nonce: str, request: IntakeRequest,
-                files: list[tuple[str, bytes]], client: str | None, work: Work
+                files: list[tuple[str, bytes]], client: str | None, work: DoorWork
                 ) -> tuple[str, bool, Callable[[], str]] | None:
     """The form, once (None: it was sent before): the PAKN filed with its files; its
     code, whether the person filing may open the case, and what they are told."""

@@ -27,7 +27,7 @@ from bot.core.publication import (
     reject,
     withdraw,
 )
-from bot.core.work import Runner, Work
+from bot.core.work import DoorWork, Runner
 from bot.present.case_view import status_label
 from bot.present.errors import explain
 from bot.present.i18n import _, format_date, use_locale
@@ -200,7 +200,7 @@ class PublicationDesk(DashboardPages):
 
 
 async def _decide(viewer: Viewer, code: str, nonce: str, decision: str,
-                  typed: dict[str, str], work: Work) -> None:
+                  typed: dict[str, str], work: DoorWork) -> None:
     """The decision, once per form: its nonce is kept with it, or it was taken before."""
     account = viewer.account
     if not await work.uow.inbound.record(

@@ -7,7 +7,7 @@ from datetime import datetime
 from aiohttp import web
 
 from bot.core.case_rating import LINK_PATH, case_of_token, rate, score_label
-from bot.core.work import Runner, Work
+from bot.core.work import DoorWork, Runner
 from bot.present.i18n import _, use_locale
 from bot.present.names import unit_name
 from bot.runtime.settings import Settings
@@ -60,7 +60,7 @@ class RatingPage:
         raw = form.get("score")
         value = int(raw) if isinstance(raw, str) and raw in ("1", "2", "3", "4", "5") else None
 
-        async def rating(work: Work) -> tuple[str, str]:
+        async def rating(work: DoorWork) -> tuple[str, str]:
             case = await case_of_token(work.uow, token)
             if case is None or case.id is None:
                 return "missing", ""

@@ -13,7 +13,7 @@ from aiohttp import web
 from bot.core import audit, privacy
 from bot.core.ports import Erasure
 from bot.core.privacy import DASHBOARD, RequestKind
-from bot.core.work import Runner, Work
+from bot.core.work import DoorWork, Runner
 from bot.present.errors import explain
 from bot.present.i18n import _, format_datetime, use_locale
 from bot.runtime.settings import Settings
@@ -111,14 +111,14 @@ class PersonalData(DashboardPages):
             return await self.page(request, status=400, error=text or explain(exc))
 
 
-async def _once(work: Work, viewer: Viewer, nonce: str, what: str, code: str) -> bool:
+async def _once(work: DoorWork, viewer: Viewer, nonce: str, what: str, code: str) -> bool:
     """Record the form with its nonce; False when it was sent before."""
     return await work.uow.inbound.record(
         DASHBOARD, nonce, str(viewer.account.id), viewer.account.id, Kind.COMMAND.value, None,
         {"command": f"web.{what}", "args": code}, work.now)
 
 
-async def _erase(viewer: Viewer, nonce: str, code: str, work: Work) -> Erasure | None:
+async def _erase(viewer: Viewer, nonce: str, code: str, work: DoorWork) -> Erasure | None:
     if not await _once(work, viewer, nonce, "erase", code):
         return None
     person = await privacy.person_of_case(work.uow, code)
@@ -126,7 +126,7 @@ async def _erase(viewer: Viewer, nonce: str, code: str, work: Work) -> Erasure |
 
 
 async def _record(viewer: Viewer, nonce: str, code: str, kind: RequestKind,
-                  work: Work) -> int | None:
+                  work: DoorWork) -> int | None:
     if not await _once(work, viewer, nonce, "data_request", code):
         return None
     person = await privacy.person_of_case(work.uow, code)
