@@ -10,6 +10,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from hypothesis import settings
 from playwright.async_api import Browser
 from sqlalchemy.engine import make_url
 
@@ -18,6 +19,10 @@ from storage.migrate import upgrade
 from tests.e2e.browser import chromium
 
 POSTGRES = os.environ.get("PAKN_TEST_POSTGRES_URL")
+# Properties, not timings: a loaded two-core machine must not fail an example for taking
+# more than hypothesis's default 200 ms (speed is measured by `make bench`).
+settings.register_profile("suite", deadline=None)
+settings.load_profile("suite")
 pytest_plugins = ["tests.conversation.fixtures"]
 # Each folder is a tier with a marker of its name, so `-m "unit or conversation"` picks the
 # fast tiers (`make check`) and `-m e2e` the slow ones.

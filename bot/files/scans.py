@@ -3,8 +3,6 @@
 import logging
 from io import BytesIO
 
-from pypdf import PdfReader
-
 MAX_PAGES = 50
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # it warns about every odd scanner
 
@@ -18,6 +16,8 @@ def check_pdf(content: bytes) -> int:
     damaged, encrypted, or too long for a letter)."""
     if not content.startswith(b"%PDF-"):
         raise NotAPdf("no PDF header")
+    from pypdf import PdfReader  # only processes that take letters load the PDF reader
+
     try:
         reader = PdfReader(BytesIO(content), strict=False)
         if reader.is_encrypted:

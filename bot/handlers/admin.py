@@ -7,7 +7,6 @@ from bot.core.invites import create_invite, telegram_link
 from bot.core.keys import BOT_USERNAME_KEY
 from bot.core.ports import FileKind
 from bot.files.links import EXPORT_PAGE
-from bot.present.charts import report_chart
 from bot.present.errors import Refused
 from bot.present.exports import XLSX, cases_csv, write_xlsx
 from bot.present.i18n import _
@@ -77,6 +76,9 @@ async def stats(ctx: Context) -> None:
     report = await make_report(ctx.uow.indicators, ctx.directory, period, Scope(), ctx.now,
                                ctx.tz)
     await ctx.reply(Reply(report_text(report, ctx.directory, ctx.language, ctx.tz)))
+    # matplotlib takes a third of a second to import: loaded by the first chart drawn.
+    from bot.present.charts import report_chart
+
     chart = await ctx.uow.attachments.add(
         ctx.account.id, ctx.message.channel, ctx.now,
         content=report_chart(report, ctx.directory, ctx.language), mime="image/png",

@@ -13,11 +13,12 @@ would make openpyxl refuse the whole workbook) are dropped."""
 import re
 from typing import Any
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
 PREFIX = "'"
 _FORMULA = re.compile(r"\s*[=+\-@\t\r\uff1d\uff0b\uff0d\uff20]")
 """Blanks (any Unicode white space), then a formula sign, a tab or a carriage return."""
+NOT_IN_XML = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+"""openpyxl's ILLEGAL_CHARACTERS_RE (a test holds them equal), written here so that
+writing a CSV does not load openpyxl and, through it, numpy."""
 
 
 def safe_cell(value: Any) -> Any:
@@ -29,7 +30,7 @@ def safe_cell(value: Any) -> Any:
 
 def safe_xlsx_cell(value: Any) -> Any:
     if isinstance(value, str):
-        return safe_cell(ILLEGAL_CHARACTERS_RE.sub("", value))
+        return safe_cell(NOT_IN_XML.sub("", value))
     return value
 
 

@@ -3,8 +3,6 @@
 from io import BytesIO
 
 import segno
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
 
 from bot.present.documents import fonts
 from bot.present.i18n import _
@@ -25,6 +23,9 @@ def qr_svg(link: str) -> bytes:
 def poster_pdf(procedure: str, unit: str | None, desk: str | None, telegram: str | None,
                web: str) -> bytes:
     """An A5 sheet for the desk: what to rate, and the codes to scan."""
+    from fpdf import FPDF  # slow to import: only where posters are made (documents.py)
+    from fpdf.enums import XPos, YPos
+
     pdf = FPDF(format=(148, 210))  # A5, in millimetres
     margin = 12
     pdf.set_margins(margin, margin, margin)

@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from babel.numbers import format_percent
 
-from bot.present.charts import indicator_chart
 from bot.present.i18n import _, use_locale
 from bot.present.names import area_name, channel_name, field_name, unit_name
 from bot.present.reports import (
@@ -210,6 +209,9 @@ def group_rows(report: Report, directory: Directory, group: str,
 
 def chart_svg(kind: str, report: Report, directory: Directory, language: str) -> bytes:
     """The chart of a kind chart_kinds() lists."""
+    # matplotlib takes a third of a second to import: loaded by the first chart drawn.
+    from bot.present.charts import indicator_chart
+
     with use_locale(language):
         svg = indicator_chart(kind, report, directory, language)
     assert svg is not None

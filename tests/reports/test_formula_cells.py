@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from bot.present.cells import PREFIX, safe_cell
+from bot.present.cells import NOT_IN_XML, PREFIX, safe_cell
 from bot.present.exports import write_cases_csv, write_xlsx
 from bot.present.i18n import use_locale
 from bot.present.reports import make_report
@@ -53,6 +53,12 @@ def expected(text: str, xlsx: bool = False) -> str:
     if xlsx:
         text = ILLEGAL_CHARACTERS_RE.sub("", text)
     return PREFIX + text if formula_like(text) else text
+
+
+def test_the_characters_dropped_are_those_openpyxl_refuses() -> None:
+    assert NOT_IN_XML.pattern == ILLEGAL_CHARACTERS_RE.pattern
+    assert [c for c in map(chr, range(0x80)) if NOT_IN_XML.match(c)] == [
+        chr(c) for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20))]
 
 
 @given(text=HOSTILE)
