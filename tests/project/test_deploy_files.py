@@ -59,6 +59,19 @@ def test_everything_the_image_copies_is_in_its_build_context() -> None:
             assert source in allowed or source.split("/")[0] in allowed, source
 
 
+def test_the_image_has_the_postgresql_client_of_the_compose_server() -> None:
+    """`pakn backup|restore` run pg_dump and pg_restore, which must not be older than
+    the server they read."""
+    runtime = dockerfile()[max(i for i, (op, _) in enumerate(dockerfile()) if op == "FROM"):]
+    major = next(args.split("=", 1)[1] for op, args in runtime
+                 if op == "ARG" and args.startswith("PG_MAJOR="))
+    assert any(op == "RUN" and 'postgresql-client-${PG_MAJOR}' in args for op, args in runtime)
+    services = compose()["services"]
+    assert isinstance(services, dict)
+    server = services["db"]["image"].split(":", 1)[1]
+    assert server.split("-")[0].split(".")[0] == major, (server, major)
+
+
 def test_compose_runs_postgresql_several_workers_and_a_tls_proxy() -> None:
     spec = compose()
     services = spec["services"]
