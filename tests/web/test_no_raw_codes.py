@@ -23,7 +23,7 @@ from tests.web.test_sign_in import ADMIN, people
 PERIOD = "2026-Q3"
 ADMIN_PAGES = ["/quan-tri/chi-so?period=" + PERIOD, "/quan-tri/ho-so?status=all",
                "/quan-tri/ho-so-tthc", "/quan-tri/xuat", "/quan-tri/lich", "/quan-tri/moi",
-               "/quan-tri/tiep-nhan"]
+               "/quan-tri/tiep-nhan", "/quan-tri/danh-ba"]
 PUBLIC_PAGES = [f"/cong-khai?period={PERIOD}", f"/public?period={PERIOD}", "/cong-khai/pakn",
                 "/public/pakn"]
 CHARTS = [f"{prefix}/bieu-do/{kind}.svg?period={PERIOD}" for prefix in ("/cong-khai", "/public")
