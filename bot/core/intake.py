@@ -46,12 +46,12 @@ from bot.core.ports import (
 from bot.core.privacy import DASHBOARD
 from bot.core.work import Work
 from bot.files.images import NotAnImage, clean_image
-from bot.files.scans import MAX_PAGES, NotAPdf, check_pdf
+from bot.files.scans import MAX_PAGES, PDF, NotAPdf, check_pdf
 from bot.present.errors import Refused
 from bot.present.i18n import _, format_date
 from bot.present.names import unit_name
 from bot.runtime.settings import Settings
-from bot.spine.messages import Reply
+from bot.spine.messages import FileRef, Reply, stored_file_id
 from complaints.case import Case, Contact, check_text
 from complaints.directory import Directory
 from complaints.errors import ComplaintsError, NotAllowed, ValidationError
@@ -226,7 +226,7 @@ async def keep_file(work: Work[Needs], actor: Actor, name: str, content: bytes,
             check_pdf(content)
         except NotAPdf:
             raise FileRefused(name, "not_a_pdf") from None
-        stored, mime, suffix = content, "application/pdf", "pdf"
+        stored, mime, suffix = content, PDF, "pdf"
     else:
         try:
             image = clean_image(content)
@@ -245,6 +245,25 @@ async def keep_file(work: Work[Needs], actor: Actor, name: str, content: bytes,
                                           content=stored, mime=mime,
                                           filename=f"scan-{number}.{suffix}",
                                           kind=FileKind.UPLOAD)
+
+
+async def keep_sent_scan(work: Work[Needs], actor: Actor, channel: str, file: FileRef,
+                         name: str, size: int, client: str | None = None) -> int:
+    """Keep a scanned letter staff sent as a PDF file in their chat: by the channel's
+    id, read whole the first time someone opens it (bot.files.media), as photos sent in a
+    chat are; counted in the hour's upload quota. FileRefused says why not."""
+    if size > MAX_FILE_BYTES:
+        raise FileRefused(name, "too_big")
+    limits = uploads.limits_of(work.settings)
+    try:
+        await uploads.count_upload(work.uow, uploads.subjects(actor.account_id, client),
+                                   size, work.now, limits)
+    except uploads.UploadRefused as refused:
+        raise FileRefused(name, refused.reason.value) from None
+    number = await work.uow.meta.next_number("intake-file")
+    return await work.uow.attachments.add(actor.account_id, channel, work.now,
+                                          telegram_file_id=stored_file_id(file), mime=PDF,
+                                          filename=f"scan-{number}.pdf", kind=FileKind.UPLOAD)
 
 
 def file_refusal(refused: FileRefused, settings: Settings) -> str:

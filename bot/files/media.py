@@ -21,6 +21,7 @@ from bot.channels.webchat import CHANNEL
 from bot.core import uploads
 from bot.core.ports import Attachment, FileKind
 from bot.files.images import NotAnImage, clean_image
+from bot.files.scans import PDF, check_pdf
 from bot.present.i18n import resolve_language, use_locale
 from bot.spine.messages import FileRef, kept_file, stored_file_id
 from complaints.case import can_view
@@ -64,9 +65,9 @@ class Media:
         return await self._fetched(found)
 
     async def _fetched(self, found: Attachment) -> StoredFile | None:
-        """Fetch (and keep) the bytes of a photo known by its channel's id or its link:
-        decoded and encoded again like an upload, so what is kept and shown has no
-        metadata; what does not decode is not kept."""
+        """Fetch (and keep) the bytes of a file known by its channel's id or its link: a
+        photo decoded and encoded again like an upload, so what is kept and shown has no
+        metadata; a scanned letter read whole as a PDF. What does not open is not kept."""
         try:
             if found.telegram_file_id is not None and self.download is not None:
                 raw = await self.download(found.telegram_file_id)
@@ -74,14 +75,18 @@ class Media:
                 raw = await fetch(found.source_url)
             else:
                 return None
-            clean = await asyncio.to_thread(clean_image, raw)
-        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:  # NotAnImage too
+            if found.mime == PDF:
+                await asyncio.to_thread(check_pdf, raw)
+                content, mime = raw, PDF
+            else:
+                clean = await asyncio.to_thread(clean_image, raw)
+                content, mime = clean.content, clean.mime
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:  # NotAnImage, NotAPdf
             log.warning("could not fetch attachment %s: %s", found.id, exc)
             return None
         async with self.store.unit_of_work() as uow:
-            await uow.attachments.store_content(found.id, clean.content, clean.mime)
-        return StoredFile(kept_file(found.telegram_file_id), clean.content, clean.mime,
-                          found.filename)
+            await uow.attachments.store_content(found.id, content, mime)
+        return StoredFile(kept_file(found.telegram_file_id), content, mime, found.filename)
 
     async def linkable(self, attachment_id: int) -> Attachment | None:
         """The file a link may name (its key and kind), without its bytes' fetching."""

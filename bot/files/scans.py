@@ -3,6 +3,7 @@
 import logging
 from io import BytesIO
 
+PDF = "application/pdf"
 MAX_PAGES = 50
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # it warns about every odd scanner
 

@@ -77,7 +77,7 @@ async def idle(ctx: Context) -> None:
         await show_status(ctx, message.text)
     elif ctx.dialog.state == MenuState.IDLE and await _about_a_case(ctx):
         return
-    elif message.kind is Kind.UNSUPPORTED:
+    elif message.kind in (Kind.UNSUPPORTED, Kind.DOCUMENT):  # files: staff intake only
         await ctx.reply(Reply(_("Sorry, I can only read text, photos and locations.")))
     elif ctx.dialog.state == MenuState.CONSENT:
         await ctx.reply(Reply(_("Please press \"I agree\" above to continue, or send /huy to "

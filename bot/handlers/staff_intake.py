@@ -1,12 +1,23 @@
 """Staff take a PAKN for a citizen in the chat (/nhaphananh, /intake): how it came, when
-it was received, the sender's details, field, area, text, photos, the consent given, and
-a summary to confirm; the use case (bot.core.intake) files it. Every answer is kept in
-the chat's dialog row until "File"."""
+it was received, the sender's details, field, area, text, photos and scanned letters (PDF
+files, on channels that keep files by their ids), the consent given, and a summary to
+confirm; the use case (bot.core.intake) files it. Every answer is kept in the chat's
+dialog row until "File"."""
 
 from datetime import datetime
 from typing import Any
 
-from bot.core.intake import Intake, IntakeRequest, file_and_send, filed_note, may_file
+from bot.core.intake import (
+    MAX_FILES,
+    FileRefused,
+    Intake,
+    IntakeRequest,
+    file_and_send,
+    file_refusal,
+    filed_note,
+    keep_sent_scan,
+    may_file,
+)
 from bot.handlers.casework import deliver_here, work_of
 from bot.handlers.common import menu_buttons
 from bot.handlers.intake import MAX_PHOTOS, NO_AREA, store_photo
@@ -14,6 +25,7 @@ from bot.present.errors import stale_button
 from bot.present.i18n import _, format_datetime
 from bot.present.names import area_name, channel_name, consent_name, field_name
 from bot.spine.callbacks import Payload, TakeStep
+from bot.spine.capabilities import capabilities
 from bot.spine.context import Context
 from bot.spine.messages import Button, Kind, Reply, rows
 from bot.spine.routing import Router
@@ -86,9 +98,18 @@ async def _ask_area(ctx: Context) -> None:
 
 
 async def _ask_attachments(ctx: Context) -> None:
-    await _ask(ctx, StaffIntakeState.ATTACH, _(
-        "Send photos of the letter or of what it shows (up to {count}), or press "
-        "\"Continue\".").format(count=MAX_PHOTOS), (_button(_("Continue"), "attach", "done"),))
+    if capabilities(ctx.chat.channel).keeps_file_ids:
+        ask = _("Send the scanned letter as a PDF file (up to {files}), photos of the letter "
+                "or of what it shows (up to {count}), or press \"Continue\".").format(
+                    files=MAX_FILES, count=MAX_PHOTOS)
+    else:
+        ask = _("Send photos of the letter or of what it shows (up to {count}), or press "
+                "\"Continue\".").format(count=MAX_PHOTOS)
+    await _ask(ctx, StaffIntakeState.ATTACH, ask, _continue())
+
+
+def _continue() -> tuple[Button, ...]:
+    return (_button(_("Continue"), "attach", "done"),)
 
 
 async def _ask_consent(ctx: Context) -> None:
@@ -114,6 +135,8 @@ def _summary(ctx: Context) -> str:
         _("Field: {field}").format(field=field_name(ctx.directory, data["field"])),
         _("Area: {area}").format(area=area_name(ctx.directory, data.get("area"))),
         _("Photos: {count}").format(count=len(data.get("photos", []))),
+        *([_("Scanned letters (PDF): {count}").format(count=len(data["scans"]))]
+          if data.get("scans") else []),
         _("Consent: {basis}").format(basis=consent_name(ConsentBasis(data["consent"]))),
         "", data["text"],
     ]
@@ -177,6 +200,8 @@ async def typed(ctx: Context) -> None:
     text = (message.text or "") if message.kind is Kind.TEXT else None
     if state == StaffIntakeState.ATTACH and message.kind is Kind.PHOTO and message.photo:
         await _photo(ctx)
+    elif state == StaffIntakeState.ATTACH and message.kind is Kind.DOCUMENT:
+        await _scan(ctx)
     elif text is None:
         await ctx.reply(Reply(_("Please answer the question above, use its buttons, or "
                                 "send /huy to cancel.")))
@@ -217,8 +242,26 @@ async def _photo(ctx: Context) -> None:
     if stored is not None:
         photos.append(stored)
         await ctx.reply(Reply(_("Photo {number} of at most {count} received.").format(
-            number=len(photos), count=MAX_PHOTOS),
-            buttons=((_button(_("Continue"), "attach", "done"),),)))
+            number=len(photos), count=MAX_PHOTOS), buttons=(_continue(),)))
+
+
+async def _scan(ctx: Context) -> None:
+    document, scans = ctx.message.document, ctx.dialog.data.setdefault("scans", [])
+    assert document is not None
+    if len(scans) >= MAX_FILES:
+        await ctx.reply(Reply(_("You have already added {count} files, the most I can take. "
+                                "Press \"Continue\".").format(count=MAX_FILES)))
+        return
+    name = document.name or _("the file")
+    try:
+        stored = await keep_sent_scan(work_of(ctx), ctx.actor, ctx.message.channel,
+                                      document.file, name, document.size)
+    except FileRefused as refused:
+        await ctx.reply(Reply(file_refusal(refused, ctx.settings)))
+        return
+    scans.append(stored)
+    await ctx.reply(Reply(_("Scanned letter {number} of at most {count} received.").format(
+        number=len(scans), count=MAX_FILES), buttons=(_continue(),)))
 
 
 def request_of(data: dict[str, Any]) -> IntakeRequest:
@@ -227,7 +270,8 @@ def request_of(data: dict[str, Any]) -> IntakeRequest:
     return IntakeRequest(
         origin=Origin(data["origin"]), received_at=datetime.fromisoformat(data["received"]),
         sender=sender, field=data["field"], area=data.get("area"), text=data["text"],
-        consent=ConsentBasis(data["consent"]), attachments=tuple(data.get("photos", [])))
+        consent=ConsentBasis(data["consent"]),
+        attachments=(*data.get("photos", []), *data.get("scans", [])))
 
 
 async def file_and_announce(ctx: Context, request: IntakeRequest) -> Intake:

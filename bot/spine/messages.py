@@ -33,6 +33,8 @@ class Kind(StrEnum):
     COMMAND = "command"
     BUTTON = "button"
     PHOTO = "photo"
+    DOCUMENT = "document"
+    """A PDF sent as a file (a scanned letter): staff taking a PAKN attach it."""
     LOCATION = "location"
     CONTACT = "contact"
     UNSUPPORTED = "unsupported"
@@ -70,6 +72,16 @@ class Photo:
 
 
 @dataclass(frozen=True)
+class Document:
+    """A PDF as the channel knows it, by its own file id: only channels whose ids the
+    attachments keep (Capabilities.keeps_file_ids) read a file into one."""
+
+    file: FileRef
+    name: str = ""
+    size: int = 0
+
+
+@dataclass(frozen=True)
 class SharedContact:
     phone: str
     name: str
@@ -90,6 +102,7 @@ class IncomingMessage:
     args: str = ""
     payload: str | None = None
     photo: Photo | None = None
+    document: Document | None = None
     location: tuple[float, float] | None = None
     contact: SharedContact | None = None
     profile_name: str = ""

@@ -10,7 +10,7 @@ forever.
 import math
 from dataclasses import replace
 
-from bot.spine.messages import IncomingMessage, Kind, Photo, SharedContact
+from bot.spine.messages import Document, IncomingMessage, Kind, Photo, SharedContact
 
 MAX_TEXT = 4096
 """Telegram's limit, the largest of any channel: no real message is longer."""
@@ -56,7 +56,8 @@ def clean(message: IncomingMessage) -> IncomingMessage | None:
         language_code=text(message.language_code, MAX_LANGUAGE) or None,
         callback_id=None if message.callback_id is None else text(message.callback_id, MAX_ID),
         reply_to=_reply_to(message.reply_to),
-        photo=_photo(message.photo), contact=_contact(message.contact))
+        photo=_photo(message.photo), document=_document(message.document),
+        contact=_contact(message.contact))
 
 
 def _on_earth(location: tuple[float, float]) -> bool:
@@ -75,6 +76,13 @@ def _photo(photo: Photo | None) -> Photo | None:
                    file=None if photo.file is None
                    else replace(photo.file, id=text(photo.file.id, MAX_FILE_ID)),
                    url=None if photo.url is None else text(photo.url, MAX_TEXT))
+
+
+def _document(document: Document | None) -> Document | None:
+    if document is None:
+        return None
+    return replace(document, file=replace(document.file, id=text(document.file.id, MAX_FILE_ID)),
+                   name=text(document.name, MAX_NAME))
 
 
 def _contact(contact: SharedContact | None) -> SharedContact | None:

@@ -5,7 +5,8 @@ from typing import Any
 from telegram import Update
 
 from bot.channels.telegram.capabilities import CHANNEL
-from bot.spine.messages import FileRef, IncomingMessage, Kind, Photo, SharedContact
+from bot.files.scans import PDF
+from bot.spine.messages import Document, FileRef, IncomingMessage, Kind, Photo, SharedContact
 
 
 def to_incoming(update: Update) -> IncomingMessage | None:
@@ -59,6 +60,11 @@ def _read(update: Update) -> IncomingMessage | None:
     if document is not None and (document.mime_type or "").startswith("image/"):
         return incoming(Kind.PHOTO, text=message.caption, photo=Photo(
             file=FileRef(CHANNEL, document.file_id), size=document.file_size or 0))
+    if document is not None and (document.mime_type == PDF
+                                 or (document.file_name or "").lower().endswith(".pdf")):
+        return incoming(Kind.DOCUMENT, text=message.caption, document=Document(
+            file=FileRef(CHANNEL, document.file_id), name=document.file_name or "",
+            size=document.file_size or 0))
     if message.location is not None:
         return incoming(Kind.LOCATION,
                         location=(message.location.latitude, message.location.longitude))
