@@ -95,8 +95,8 @@ def trend_chart(report: Report, kind: str = "svg") -> bytes:
 
 # Sized for a phone: a 5-inch figure is drawn at about its natural size in a 360 px column,
 # so 9-10 pt text stays readable there and in print.
-WIDTH, ROW, TEXT_SIZE, TITLE_SIZE = 5.0, 0.55, 9, 10
-LABEL_CHARACTERS, TITLE_CHARACTERS = 18, 48
+WIDTH, ROW, TEXT_SIZE, TITLE_SIZE = 4.0, 0.6, 10, 11
+LABEL_CHARACTERS, TITLE_CHARACTERS = 16, 38
 
 
 def _figure(width: float, height: float) -> Figure:
