@@ -161,8 +161,14 @@
     else jump.hidden = false;
   }
 
+  // Only a scroll up stops following: the scroll event of our own move to the bottom may
+  // come after a photo above grew the log, when the view is no longer at the bottom.
+  let lastTop = scroller.scrollTop;
   scroller.addEventListener("scroll", () => {
-    following = atBottom();
+    const top = scroller.scrollTop;
+    if (top < lastTop) following = atBottom();
+    else if (atBottom()) following = true;
+    lastTop = top;
     if (following) jump.hidden = true;
   }, { passive: true });
   // Photos loading, text wrapping anew, the keyboard or the typing box changing the
