@@ -264,6 +264,12 @@ class OutboxDispatcher:
 
     async def _deliver_line(self, chat: tuple[str, str], line: deque[Queued]) -> None:
         while line:
+            if self._closing:
+                # Stopping: what waits behind the message in hand is given back at once
+                # for the next worker or start, rather than sent at the chat's pace (a
+                # long line would hold the stop past the service manager's patience).
+                self._give_back(chat, line)
+                break
             item = line[0]
             deadline = self._lease_end(item)
             # Half the lease to send, half to record: it never ends mid-delivery.

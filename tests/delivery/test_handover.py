@@ -2,9 +2,11 @@
 outbox, delivered in order without a claim from the queue; left to the queue when an
 earlier message of the chat waits there, or given back to it when one fails."""
 
+import asyncio
 import contextlib
 from datetime import datetime
 
+from bot.channels.telegram import TelegramChannel
 from bot.delivery.outbox import OutboxDispatcher
 from bot.spine.messages import Reply
 from storage.records import Chat, Outgoing
@@ -100,3 +102,27 @@ async def test_messages_put_in_a_savepoint_rolled_back_are_not_handed_over(
     await dispatcher.drain()
     assert texts(fake_api, 9031) == ["Xin lỗi"]
     assert await dispatcher.claim_and_start() == 0
+
+
+async def test_a_stop_gives_back_what_waits_at_the_chat_s_pace(
+        store: Store, dispatcher: OutboxDispatcher, telegram: TelegramChannel,
+        fake_api: RecordingBotApi, clock: Clock) -> None:
+    """Ten messages to one chat go three at once, then one a second: a stop does not wait
+    for them all; the rest are the queue's again, and the next start sends them in order."""
+    wanted = [f"Tin {n}" for n in range(10)]
+    ids = await put(store, dispatcher, 9101, wanted, "stop", clock())
+    running = asyncio.create_task(dispatcher.run())
+    await fake_api.wait_for(lambda calls: len(fake_api.ok_to(9101)) >= 4)
+    loop = asyncio.get_running_loop()
+    stopping = loop.time()
+    running.cancel()
+    await asyncio.gather(running, return_exceptions=True)
+    assert loop.time() - stopping < 2.5, "a stop waits for the message in hand at most"
+    sent = texts(fake_api, 9101)
+    assert 4 <= len(sent) < len(wanted) and sent == wanted[:len(sent)]
+    for row_id in ids[len(sent):]:
+        row = await outbox_row(store, row_id)
+        assert (row.status, row.attempts, row.lease_until) == ("pending", 0, None)
+
+    await OutboxDispatcher(store, [telegram], clock).deliver_all()
+    assert texts(fake_api, 9101) == wanted, "the rest once each, in order"
