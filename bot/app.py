@@ -20,6 +20,7 @@ from bot.channels.open311 import Open311Sender
 from bot.channels.sms import EsmsClient, SmsChannel
 from bot.channels.sms.channel import REPORT_PATH
 from bot.channels.sms.esms import Report
+from bot.channels.telegram import CHANNEL as TELEGRAM
 from bot.channels.telegram import TelegramChannel, build_application
 from bot.channels.webchat import WebChatChannel
 from bot.channels.zalo import (
@@ -36,7 +37,7 @@ from bot.core.calendars import Calendars
 from bot.core.case_rating import LINK_PATH, rating_token
 from bot.core.keys import BOT_USERNAME_KEY
 from bot.core.work import Runner
-from bot.delivery.outbox import OutboxDispatcher
+from bot.delivery.outbox import OutboxDispatcher, Pacing
 from bot.files.links import EXPORT_PAGE, FileLinks, parse_id
 from bot.files.media import Media
 from bot.handlers import build_router
@@ -163,8 +164,11 @@ class Service:
                 SmtpServer(settings.smtp_host, settings.smtp_port, settings.smtp_user,
                            settings.smtp_password, settings.smtp_starttls),
                 settings.mail_from, self.media, self.rating_link))
+        telegram_pacing = Pacing(settings.telegram_per_second,
+                                 settings.telegram_chat_interval_ms / 1000)
         self.outbox = OutboxDispatcher(self.store, senders, clock,
-                                       lease_seconds=settings.outbox_lease, share=workers)
+                                       lease_seconds=settings.outbox_lease, share=workers,
+                                       pacing={TELEGRAM: telegram_pacing})
         self.dispatcher.delivery = self.outbox
         self.scheduler = Scheduler(self.store, settings, self.calendars, clock,
                                    on_commit=self.outbox.wake,

@@ -9,18 +9,19 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from bot.core.ports import ApiKey, HasAccounts, HasSignIns
 from bot.spine.messages import OPEN311
+
+if TYPE_CHECKING:  # the command line reads SCOPES without loading the domain and storage
+    from bot.core.ports import ApiKey, HasAccounts, HasSignIns
+
+    class Needs(HasAccounts, HasSignIns, Protocol):
+        """What issuing and checking keys use."""
 
 PREFIX = "pakn_"
 OPEN311_SCOPE, DOSSIERS_SCOPE = "open311", "dossiers:write"
 SCOPES = (OPEN311_SCOPE, DOSSIERS_SCOPE)
-
-
-class Needs(HasAccounts, HasSignIns, Protocol):
-    """What issuing and checking keys use."""
 
 
 def key_hash(key: str) -> str:

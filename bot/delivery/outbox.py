@@ -17,7 +17,7 @@ import logging
 import random
 import time
 from collections import deque
-from collections.abc import Callable, Collection, Coroutine
+from collections.abc import Callable, Collection, Coroutine, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -42,6 +42,15 @@ FIRST_RECORD_RETRY = 0.5
 SEND_SHARE = 0.4
 """The least share of its lease a message starts being sent with; half is kept for
 recording the outcome."""
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """A channel's sending limits as the deployment sets them, in place of those its
+    Capabilities declare (a bot allowed more by its platform, or tests not about pacing)."""
+
+    rate_per_second: float | None
+    per_chat_interval: float
 
 
 class QueueStore(Protocol):
@@ -123,7 +132,7 @@ class OutboxDispatcher:
     def __init__(self, store: QueueStore, senders: list[Sender],
                  clock: Callable[[], datetime], poll_interval: float = 1.0,
                  max_in_flight: int = 64, lease_seconds: float = LEASE_SECONDS,
-                 share: int = 1) -> None:
+                 share: int = 1, pacing: Mapping[str, Pacing] | None = None) -> None:
         self.store = store
         self.senders = {sender.channel: sender for sender in senders}
         self.clock = clock
@@ -132,11 +141,12 @@ class OutboxDispatcher:
         self.lease_seconds = lease_seconds
         # A channel's overall limit is the bot's: `share` processes sending for the same
         # bot (the workers of a pool) each keep to their part of it.
-        declared = [capabilities(s.channel) for s in senders]
-        self._limits = {c.channel: RateLimiter(c.rate_per_second / share)
-                        for c in declared if c.rate_per_second}
-        self._pacers = {c.channel: ChatPacer(c.per_chat_interval)
-                        for c in declared if c.per_chat_interval}
+        declared = {s.channel: (pacing or {}).get(s.channel) or capabilities(s.channel)
+                    for s in senders}
+        self._limits = {channel: RateLimiter(c.rate_per_second / share)
+                        for channel, c in declared.items() if c.rate_per_second}
+        self._pacers = {channel: ChatPacer(c.per_chat_interval)
+                        for channel, c in declared.items() if c.per_chat_interval}
         self._in_flight: set[asyncio.Task[None]] = set()
         self._lines: dict[tuple[str, str], deque[Queued]] = {}
         self._held: dict[tuple[str, str], list[int]] = {}

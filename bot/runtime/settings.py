@@ -76,6 +76,13 @@ class Settings:
     port: int = 8080
     telegram_token: str | None = None
     telegram_api_url: str = "https://api.telegram.org"
+    telegram_per_second: int = 29
+    """Messages a second the bot sends in all: Telegram allows 30 (one under, as sends
+    spaced exactly 1/30 s apart put 31 in some second), bots with paid broadcasts up to
+    1000."""
+    telegram_chat_interval_ms: int = 1000
+    """Milliseconds between messages to one chat after a burst of 3 (Telegram asks for
+    about one a second); 0: no pacing per chat."""
     public_url: str | None = None
     telegram_webhook_secret: str | None = None
     default_language: str = "vi"
@@ -291,6 +298,12 @@ class Settings:
             port=port,
             telegram_token=token,
             telegram_api_url=api_url,
+            telegram_per_second=_integer("PAKN_TELEGRAM_PER_SECOND",
+                                         get("PAKN_TELEGRAM_PER_SECOND"),
+                                         defaults.telegram_per_second, 1, 1000),
+            telegram_chat_interval_ms=_integer("PAKN_TELEGRAM_CHAT_INTERVAL_MS",
+                                               get("PAKN_TELEGRAM_CHAT_INTERVAL_MS"),
+                                               defaults.telegram_chat_interval_ms, 0, 60_000),
             public_url=public_url,
             telegram_webhook_secret=secret,
             default_language=language,

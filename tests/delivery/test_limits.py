@@ -6,7 +6,7 @@ import itertools
 import time
 
 from bot.channels.telegram import CAPABILITIES, TelegramChannel
-from bot.delivery.outbox import ChatPacer, OutboxDispatcher, RateLimiter
+from bot.delivery.outbox import ChatPacer, OutboxDispatcher, Pacing, RateLimiter
 from bot.spine.messages import Reply
 from storage.uow import Store
 from tests.delivery.conftest import Clock, RecordingBotApi, enqueue, outbox_rows
@@ -104,6 +104,32 @@ async def test_the_dispatcher_sends_about_30_messages_a_second_overall(
     rows = await outbox_rows(store)
     assert {(r.status, r.attempts, r.last_error) for r in rows} == {("sent", 1, None)}
     assert sorted(int(r.external_id or 0) for r in rows) == list(range(1, len(chats) + 1))
+
+
+async def test_a_deployment_sets_its_own_limits_in_place_of_the_declared_ones(
+        store: Store, telegram: TelegramChannel, fake_api: RecordingBotApi,
+        clock: Clock) -> None:
+    """PAKN_TELEGRAM_CHAT_INTERVAL_MS and PAKN_TELEGRAM_PER_SECOND (bot.app): a chat paced
+    every 200 ms, the bot at 50 a second."""
+    own = {"telegram": Pacing(50, 0.2)}
+    for n in range(8):
+        await enqueue(store, 9201, Reply(f"C{n}"), f"own-{n}", clock())
+    await OutboxDispatcher(store, [telegram], clock, pacing=own).deliver_all()
+    paced = fake_api.to_chat(9201)
+    assert [c.params["text"] for c in paced] == [f"C{n}" for n in range(8)]
+    assert paced[7].at - paced[0].at >= 5 * 0.2 - SLACK, "after the burst, 200 ms apart"
+    assert paced[7].at - paced[0].at < 1.0 + 2 * SLACK, "not a second apart"
+
+    chats = range(9300, 9360)
+    for chat in chats:
+        await enqueue(store, chat, Reply("D"), f"own-{chat}", clock())
+    await OutboxDispatcher(store, [telegram], clock, pacing=own).deliver_all()
+    calls = sorted((c for c in fake_api.calls if c.method == "sendMessage"
+                    and int(c.params["chat_id"]) in chats), key=lambda c: c.at)
+    assert len(calls) == len(chats)
+    for k, call in enumerate(calls):
+        assert call.at - calls[0].at >= k / 50 - SLACK, (k, call.at - calls[0].at)
+    assert calls[-1].at - calls[0].at < 59 / 30, "faster than the declared 30 a second"
 
 
 async def test_the_workers_of_a_pool_share_the_overall_limit(

@@ -18,6 +18,8 @@ class Chat:
         self.service, self.api, self.user = service, api, user
 
     async def send(self, update: dict[str, Any], method: str = "sendMessage") -> Call:
+        """Send once the bot has said all it had to say; the first message that answers."""
+        await self.service.settled()
         mark = len(self.api.calls)
         assert await self.service.post_update(update) == 200
         return await self.api.next_to(self.user.id, mark, method)

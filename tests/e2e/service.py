@@ -7,13 +7,17 @@ import socket
 import subprocess
 import sys
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+from sqlalchemy import func, select
 
 import bot.app
+from storage.db import Database
 from storage.migrate import upgrade
+from storage.models import OutboxRow
 from tests.e2e.seed import seed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,8 +47,14 @@ class ServiceProcess:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("PAKN_")}
+        # Messages to one chat one after the other, not one a second, and no flood control
+        # on people who answer as fast as a program: these tests are about neither
+        # (tests/delivery/test_limits.py, `make bench NAMES=pacing` and
+        # tests/hostile/test_flood.py are); the fault tests keep the pacing as shipped.
         self.env.update(PAKN_DATABASE_URL=database_url, PAKN_HOST="127.0.0.1",
-                        PAKN_PORT=str(self.port), PYTHONUNBUFFERED="1", **env)
+                        PAKN_PORT=str(self.port), PYTHONUNBUFFERED="1",
+                        PAKN_TELEGRAM_CHAT_INTERVAL_MS="0", PAKN_FLOOD_PER_MINUTE="0", **env)
+        self._database: Database | None = None
         self.output: list[str] = []
         self._process: asyncio.subprocess.Process | None = None
         # The suites' directory (tests/conftest.py: the 2022 organisation) is loaded before
@@ -85,7 +95,27 @@ class ServiceProcess:
     def log(self) -> str:
         return "\n".join(self.output[-80:])
 
+    async def settled(self, timeout: float = 30.0) -> None:
+        """Until the service owes nothing that is due (each message it queued is sent or
+        given up): what a person gets next answers what they do next, however many
+        messages answered what they did before."""
+        if self._database is None:
+            self._database = Database(self.env["PAKN_DATABASE_URL"])
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            owed = select(func.count()).select_from(OutboxRow).where(
+                OutboxRow.status == "pending", OutboxRow.next_attempt_at <= datetime.now(UTC))
+            async with self._database.reading() as session:
+                if not (await session.execute(owed)).scalar_one():
+                    return
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError("the service still owes messages:\n" + self.log())
+            await asyncio.sleep(0.02)
+
     async def stop(self) -> None:
+        if self._database is not None:
+            await self._database.dispose()
+            self._database = None
         if self._process is None or self._process.returncode is not None:
             return
         self._process.terminate()

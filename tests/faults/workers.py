@@ -12,7 +12,7 @@ class Worker(ServiceProcess):
         workdir.mkdir(parents=True, exist_ok=True)
         super().__init__(workdir, database_url, PAKN_TELEGRAM_TOKEN=TOKEN,
                          PAKN_TELEGRAM_API_URL=api_url, PAKN_TELEGRAM_WEBHOOK_SECRET=SECRET,
-                         **env)
+                         PAKN_TELEGRAM_CHAT_INTERVAL_MS="1000", **env)
         self.env["PAKN_PUBLIC_URL"] = self.url
 
     async def kill(self) -> None:

@@ -62,7 +62,9 @@ class Stage:
             zalo_bot_api_url=self.zalo.url,
             zalo_oa_app_id=OA_APP_ID, zalo_oa_secret_key=OA_SECRET,
             zalo_app_secret=OA_APP_SECRET, zalo_oa_api_url=self.oa.url,
-            zalo_oauth_url=self.oa.url, **self.overrides)
+            zalo_oauth_url=self.oa.url,
+            # Not about pacing (tests/delivery/test_limits.py is): one after the other.
+            **{"telegram_chat_interval_ms": 0, **self.overrides})
         self.service = Service(self.settings, self.clock)
         self.server = TestServer(self.service.web_app(), host="127.0.0.1", port=self.port)
         await self.server.start_server()
