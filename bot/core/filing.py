@@ -5,23 +5,11 @@ calendar, its receipt recorded as the case's first event, its photos and files l
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
+from bot.core import case_news
 from bot.core.case_news import send_card_to_unit
 from bot.core.ports import (
     Chat,
-    HasAccounts,
-    HasAttachments,
-    HasAudit,
-    HasCalendar,
-    HasCases,
-    HasFollowers,
-    HasInbound,
-    HasLimits,
-    HasLocks,
-    HasOutbox,
-    HasPublications,
-    HasSenderChats,
 )
 from bot.core.work import Work
 from bot.present.case_view import receipt
@@ -30,12 +18,8 @@ from complaints.calendar import DeadlineRules, WorkingCalendar
 from complaints.case import Case, Contact, Event, Location, open_case
 from complaints.directory import Directory
 
-
-class Needs(
-        HasAccounts, HasAttachments, HasAudit, HasCalendar, HasCases, HasFollowers,
-        HasInbound, HasLimits, HasLocks, HasOutbox, HasPublications, HasSenderChats,
-        Protocol):
-    """The repositories these use cases use."""
+# Filing uses what telling people about a case uses, no more.
+Needs = case_news.Needs
 
 
 @dataclass(frozen=True)

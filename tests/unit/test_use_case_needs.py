@@ -40,12 +40,16 @@ def test_each_module_taking_a_unit_of_work_declares_its_needs() -> None:
             continue
         tree = ast.parse(module.read_text())
         takes = any(name in ("uow", "work") for name, _, _ in annotations(tree))
-        # At the top, or among the imports for the type checker only (a module the
-        # command line reads without loading the rest).
-        declares = any(isinstance(node, ast.ClassDef) and node.name == "Needs"
-                       for node in ast.walk(tree) if node in tree.body or any(
-                           node in branch.body for branch in tree.body
-                           if isinstance(branch, ast.If)))
+        # At the top (a protocol, or another module's when it uses no more), or among the
+        # imports for the type checker only (a module the command line reads without
+        # loading the rest).
+        top = [*tree.body, *(node for branch in tree.body if isinstance(branch, ast.If)
+                             for node in branch.body)]
+        declares = any(
+            (isinstance(node, ast.ClassDef) and node.name == "Needs")
+            or (isinstance(node, ast.Assign)
+                and any(isinstance(t, ast.Name) and t.id == "Needs" for t in node.targets))
+            for node in top)
         if takes and not declares:
             undeclared.append(module.name)
     assert not undeclared, undeclared
