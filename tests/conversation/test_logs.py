@@ -11,7 +11,7 @@ import pytest
 
 from bot.channels.base import Outcome, Undeliverable
 from bot.core.ports import Queued
-from bot.delivery.outbox import OutboxDispatcher
+from bot.delivery.outbox import OutboxDispatcher, Pacing
 from bot.runtime import logs
 from tests.conversation.harness import Harness
 from tests.conversation.test_pakn_flow import CITIZEN, file_pakn
@@ -55,7 +55,9 @@ async def test_json_lines_with_one_request_id_and_no_personal_data(
     code = await file_pakn(bot)
     with logs.request_scope("feedc0de00000001"):
         await bot.text(CITIZEN, f"/tracuu {code}")
-    await OutboxDispatcher(bot.store, [Refusing(bot.channel)], bot.clock).deliver_all()
+    # At once, not at Telegram's pace for one chat: this is about what is logged.
+    await OutboxDispatcher(bot.store, [Refusing(bot.channel)], bot.clock,
+                           pacing={bot.channel: Pacing(None, 0.0)}).deliver_all()
 
     lines = [line for line in json_logs.getvalue().splitlines() if line.strip()]
     records = [json.loads(line) for line in lines]  # every line is one JSON object

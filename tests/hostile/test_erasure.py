@@ -19,7 +19,7 @@ from sqlalchemy import select, text
 from bot.channels.base import Outcome, Sent
 from bot.core import privacy
 from bot.core.privacy import RequestKind
-from bot.delivery.outbox import OutboxDispatcher
+from bot.delivery.outbox import OutboxDispatcher, Pacing
 from bot.spine.messages import Kind, Photo
 from complaints.people import Role
 from storage.models import (
@@ -70,7 +70,9 @@ class Recorder:
 
 
 async def deliver(bot: Harness, recorder: Recorder) -> None:
-    await OutboxDispatcher(bot.store, [recorder], bot.clock).deliver_all()
+    # At once, not at Telegram's pace for one chat: this is about what is kept.
+    await OutboxDispatcher(bot.store, [recorder], bot.clock,
+                           pacing={CHANNEL: Pacing(None, 0.0)}).deliver_all()
 
 
 async def history(bot: Harness) -> None:
