@@ -248,7 +248,7 @@ async def keep_file(work: Work[Needs], actor: Actor, name: str, content: bytes,
 
 
 async def keep_sent_scan(work: Work[Needs], actor: Actor, channel: str, file: FileRef,
-                         name: str, size: int, client: str | None = None) -> int:
+                         name: str, size: int, client: str | None) -> int:
     """Keep a scanned letter staff sent as a PDF file in their chat: by the channel's
     id, read whole the first time someone opens it (bot.files.media), as photos sent in a
     chat are; counted in the hour's upload quota. FileRefused says why not."""

@@ -255,7 +255,8 @@ async def _scan(ctx: Context) -> None:
     name = document.name or _("the file")
     try:
         stored = await keep_sent_scan(work_of(ctx), ctx.actor, ctx.message.channel,
-                                      document.file, name, document.size)
+                                      document.file, name, document.size,
+                                      ctx.message.client_address)
     except FileRefused as refused:
         await ctx.reply(Reply(file_refusal(refused, ctx.settings)))
         return
