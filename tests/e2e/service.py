@@ -51,9 +51,10 @@ class ServiceProcess:
         # on people who answer as fast as a program: these tests are about neither
         # (tests/delivery/test_limits.py, `make bench NAMES=pacing` and
         # tests/hostile/test_flood.py are); the fault tests keep the pacing as shipped.
-        self.env.update(PAKN_DATABASE_URL=database_url, PAKN_HOST="127.0.0.1",
-                        PAKN_PORT=str(self.port), PYTHONUNBUFFERED="1",
-                        PAKN_TELEGRAM_CHAT_INTERVAL_MS="0", PAKN_FLOOD_PER_MINUTE="0", **env)
+        self.env.update({"PAKN_DATABASE_URL": database_url, "PAKN_HOST": "127.0.0.1",
+                         "PAKN_PORT": str(self.port), "PYTHONUNBUFFERED": "1",
+                         "PAKN_TELEGRAM_CHAT_INTERVAL_MS": "0", "PAKN_FLOOD_PER_MINUTE": "0",
+                         **env})
         self._database: Database | None = None
         self.output: list[str] = []
         self._process: asyncio.subprocess.Process | None = None
