@@ -20,6 +20,7 @@
   let greeted = false;
   let following = true;           // keep the newest message in view
   let pressed = null;             // the bot button just used: its answer gets the focus
+  let placed = null;              // where the answer's focus was put
 
   const newId = () => (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) +
     Math.random().toString(16).slice(2)).replace(/[^A-Za-z0-9_-]/g, "");
@@ -179,18 +180,21 @@
   jump.addEventListener("click", () => { toBottom(); scroller.focus(); });
 
   function focusAnswer() {
-    // Several messages may answer one press: wait for the last before moving the focus
-    // to its first button (or to the typing box when it has none).
+    // Several messages may answer one press, not always close together: each moves the
+    // focus on to the newest one's first button (or to the typing box when it has none),
+    // as long as the focus is still where the press or the previous message left it.
     clearTimeout(focusAnswer.timer);
     focusAnswer.timer = setTimeout(() => {
-      // Unless the person has gone elsewhere meanwhile (started typing).
-      const moved = document.activeElement !== pressed && document.activeElement !== document.body;
-      pressed = null;
-      if (moved) return;
+      const here = document.activeElement;
+      if (here !== pressed && here !== placed && here !== document.body) {
+        pressed = null;  // the person went elsewhere: later messages leave the focus be
+        return;
+      }
       const last = log.lastElementChild;
       const first = last && last.classList.contains("bot") &&
         last.querySelector(".buttons button");
-      (first || textBox).focus({ preventScroll: true });
+      placed = first || textBox;
+      placed.focus({ preventScroll: true });
     }, 150);
   }
 
@@ -243,7 +247,10 @@
     textBox.style.height = "auto";
     textBox.style.height = `${textBox.scrollHeight + 2}px`;
   }
-  textBox.addEventListener("input", fitTextBox);
+  textBox.addEventListener("input", () => {
+    pressed = null;  // typing: what comes next does not move the focus away
+    fitTextBox();
+  });
 
   if (navigator.geolocation) locationButton.addEventListener("click", shareLocation);
   else locationButton.hidden = true;
