@@ -30,6 +30,8 @@ class Owed:
     status: str
     external_id: str | None
     purged: bool = False
+    source: str | None = None
+    """The request whose transaction put it."""
 
     @property
     def key(self) -> Key:
@@ -49,7 +51,8 @@ async def owed(url: str) -> list[Owed]:
             rows = (await session.execute(select(OutboxRow).where(
                 OutboxRow.channel == "telegram").order_by(OutboxRow.id))).scalars()
             return [Owed(r.id, int(r.chat_id), r.kind, str(r.body.get("text") or ""), r.status,
-                         r.external_id, bool(r.body.get("purged"))) for r in rows]
+                         r.external_id, bool(r.body.get("purged")), r.request_id)
+                    for r in rows]
     finally:
         await database.dispose()
 
@@ -99,8 +102,11 @@ class Ledger:
                 and message_id(c) not in recorded]
 
     def out_of_order(self) -> dict[int, tuple[list[int], list[int]]]:
-        """Chats whose messages arrived in another order than owed: (owed row ids, row
-        ids in the order of arrival). Copies are left out; edits are matched by text."""
+        """Chats where the messages one request put arrived in another order than it put
+        them: (owed row ids, row ids in the order of arrival). Different requests' messages
+        go in the order their transactions committed, which ids need not follow (on
+        PostgreSQL two transactions take ids from the sequence before either commits).
+        Copies are left out; edits are matched by text."""
         by_message = {r.external_id: r.id for r in self.rows if r.kind == "send"}
         edits: dict[Key, list[int]] = defaultdict(list)
         for row in self.rows:
@@ -116,9 +122,9 @@ class Ledger:
                 row_id = queue.pop(0) if queue else None
             if row_id is not None:
                 arrived[call.chat_id].append(row_id)
-        owed_order: dict[int, list[int]] = defaultdict(list)
+        owed_order: dict[tuple[int, str | None], list[int]] = defaultdict(list)
         for row in self.rows:
             if row.status == "sent":
-                owed_order[row.chat_id].append(row.id)
-        return {chat: (ids, arrived[chat]) for chat, ids in owed_order.items()
-                if ids != arrived[chat]}
+                owed_order[row.chat_id, row.source].append(row.id)
+        return {chat: (ids, arrived[chat]) for (chat, _source), ids in owed_order.items()
+                if ids != [i for i in arrived[chat] if i in set(ids)]}
