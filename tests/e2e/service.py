@@ -50,7 +50,7 @@ class ServiceProcess:
         # Messages to one chat one after the other, not one a second, and no flood control
         # on people who answer as fast as a program: these tests are about neither
         # (tests/delivery/test_limits.py, `make bench NAMES=pacing` and
-        # tests/hostile/test_flood.py are); the fault tests keep the pacing as shipped.
+        # tests/hostile/test_flood.py are); the fault tests keep both as shipped.
         self.env.update({"PAKN_DATABASE_URL": database_url, "PAKN_HOST": "127.0.0.1",
                          "PAKN_PORT": str(self.port), "PYTHONUNBUFFERED": "1",
                          "PAKN_TELEGRAM_CHAT_INTERVAL_MS": "0", "PAKN_FLOOD_PER_MINUTE": "0",
