@@ -5,6 +5,8 @@ whole the first time it is opened, and never kept when what comes back is no PDF
 
 from datetime import datetime
 
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 from telegram import Update
 
@@ -123,6 +125,27 @@ def test_telegram_reads_a_pdf_by_its_type_or_its_name_and_nothing_else() -> None
     assert (message.document.file, message.document.name, message.document.size) == (
         FileRef("telegram", "BQACAgUAAx"), "thu.pdf", 52_000)
     assert message.text == "thư của bà Bình"
+
+
+MIMES = st.one_of(st.none(), st.text(max_size=30), st.sampled_from(
+    [PDF, "application/octet-stream", "image/png", "image/jpeg", "text/plain"]))
+NAMES = st.one_of(st.none(), st.tuples(
+    st.text(max_size=30), st.sampled_from(["", ".pdf", ".PDF", ".Pdf", ".docx", ".jpg"])
+).map("".join))
+
+
+@given(MIMES, NAMES)
+def test_any_document_is_read_as_a_pdf_exactly_when_it_says_it_is_one(
+        mime: str | None, name: str | None) -> None:
+    message = to_incoming(Update.de_json(telegram_document(mime, name), None))
+    assert message is not None
+    says_pdf = mime == PDF or (name or "").lower().endswith(".pdf")
+    if says_pdf and not (mime or "").startswith("image/"):
+        assert message.kind is Kind.DOCUMENT and message.document is not None
+    elif (mime or "").startswith("image/"):
+        assert message.kind is Kind.PHOTO
+    else:
+        assert message.kind is Kind.UNSUPPORTED and message.document is None
 
 
 async def test_a_scan_is_read_whole_when_first_opened_and_kept_only_if_a_pdf(
