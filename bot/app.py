@@ -24,6 +24,9 @@ from bot.channels.telegram import CHANNEL as TELEGRAM
 from bot.channels.telegram import TelegramChannel, build_application
 from bot.channels.webchat import WebChatChannel
 from bot.channels.zalo import (
+    BOT_PLATFORM,
+    OFFICIAL_ACCOUNT,
+    ZALO_BOT,
     ZALO_OA,
     ReplyWindow,
     ZaloBotChannel,
@@ -99,6 +102,15 @@ async def seed_directory(store: Store, now: datetime) -> None:
             log.info("loaded the bundled directory")
 
 
+def pacing(settings: Settings) -> dict[str, Pacing]:
+    """The chat platforms' sending limits as the deployment sets them."""
+    zalo_interval = settings.zalo_chat_interval_ms / 1000
+    return {TELEGRAM: Pacing(settings.telegram_per_second,
+                             settings.telegram_chat_interval_ms / 1000),
+            ZALO_BOT: Pacing(BOT_PLATFORM.rate_per_second, zalo_interval),
+            ZALO_OA: Pacing(OFFICIAL_ACCOUNT.rate_per_second, zalo_interval)}
+
+
 class Service:
     def __init__(self, settings: Settings, clock: Callable[[], datetime] = utcnow,
                  workers: int = 1) -> None:
@@ -164,11 +176,9 @@ class Service:
                 SmtpServer(settings.smtp_host, settings.smtp_port, settings.smtp_user,
                            settings.smtp_password, settings.smtp_starttls),
                 settings.mail_from, self.media, self.rating_link))
-        telegram_pacing = Pacing(settings.telegram_per_second,
-                                 settings.telegram_chat_interval_ms / 1000)
         self.outbox = OutboxDispatcher(self.store, senders, clock,
                                        lease_seconds=settings.outbox_lease, share=workers,
-                                       pacing={TELEGRAM: telegram_pacing})
+                                       pacing=pacing(settings))
         self.dispatcher.delivery = self.outbox
         self.scheduler = Scheduler(self.store, settings, self.calendars, clock,
                                    on_commit=self.outbox.wake,

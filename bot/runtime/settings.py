@@ -83,6 +83,8 @@ class Settings:
     telegram_chat_interval_ms: int = 1000
     """Milliseconds between messages to one chat after a burst of 3 (Telegram asks for
     about one a second); 0: no pacing per chat."""
+    zalo_chat_interval_ms: int = 1000
+    """The same for a Zalo chat (Bot platform and Official Account)."""
     public_url: str | None = None
     telegram_webhook_secret: str | None = None
     default_language: str = "vi"
@@ -304,6 +306,9 @@ class Settings:
             telegram_chat_interval_ms=_integer("PAKN_TELEGRAM_CHAT_INTERVAL_MS",
                                                get("PAKN_TELEGRAM_CHAT_INTERVAL_MS"),
                                                defaults.telegram_chat_interval_ms, 0, 60_000),
+            zalo_chat_interval_ms=_integer("PAKN_ZALO_CHAT_INTERVAL_MS",
+                                           get("PAKN_ZALO_CHAT_INTERVAL_MS"),
+                                           defaults.zalo_chat_interval_ms, 0, 60_000),
             public_url=public_url,
             telegram_webhook_secret=secret,
             default_language=language,

@@ -5,8 +5,11 @@ import asyncio
 import itertools
 import time
 
+from bot.app import pacing
 from bot.channels.telegram import CAPABILITIES, TelegramChannel
+from bot.channels.zalo import ZALO_BOT, ZALO_OA
 from bot.delivery.outbox import ChatPacer, OutboxDispatcher, Pacing, RateLimiter
+from bot.runtime.settings import Settings
 from bot.spine.messages import Reply
 from storage.uow import Store
 from tests.delivery.conftest import Clock, RecordingBotApi, enqueue, outbox_rows
@@ -130,6 +133,19 @@ async def test_a_deployment_sets_its_own_limits_in_place_of_the_declared_ones(
     for k, call in enumerate(calls):
         assert call.at - calls[0].at >= k / 50 - SLACK, (k, call.at - calls[0].at)
     assert calls[-1].at - calls[0].at < 59 / 30, "faster than the declared 30 a second"
+
+
+def test_the_settings_set_each_chat_platform_s_limits() -> None:
+    """What bot.app hands the outbox: PAKN_TELEGRAM_* for Telegram, PAKN_ZALO_CHAT_INTERVAL_MS
+    for both Zalo platforms, whose overall limit stays the declared one; by default a
+    second per chat on all three."""
+    chosen = pacing(Settings(telegram_per_second=50, telegram_chat_interval_ms=200,
+                           zalo_chat_interval_ms=250))
+    assert chosen == {"telegram": Pacing(50, 0.2), ZALO_BOT: Pacing(20.0, 0.25),
+                    ZALO_OA: Pacing(20.0, 0.25)}
+    shipped = pacing(Settings())
+    assert {p.per_chat_interval for p in shipped.values()} == {1.0}
+    assert shipped["telegram"].rate_per_second == 29
 
 
 async def test_the_workers_of_a_pool_share_the_overall_limit(

@@ -53,7 +53,8 @@ class ServiceProcess:
         # tests/hostile/test_flood.py are); the fault tests keep both as shipped.
         self.env.update({"PAKN_DATABASE_URL": database_url, "PAKN_HOST": "127.0.0.1",
                          "PAKN_PORT": str(self.port), "PYTHONUNBUFFERED": "1",
-                         "PAKN_TELEGRAM_CHAT_INTERVAL_MS": "0", "PAKN_FLOOD_PER_MINUTE": "0",
+                         "PAKN_TELEGRAM_CHAT_INTERVAL_MS": "0", "PAKN_ZALO_CHAT_INTERVAL_MS": "0",
+                         "PAKN_FLOOD_PER_MINUTE": "0",
                          **env})
         self._database: Database | None = None
         self.output: list[str] = []

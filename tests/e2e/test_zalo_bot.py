@@ -61,6 +61,8 @@ class Person:
             return response.status
 
     async def say(self, text: str, wrapped: bool = False) -> ZaloCall:
+        """Say it once the bot has said all it had to say; the first message that answers."""
+        await self.service.settled()
         self.sent += 1
         mark = len(self.api.calls)
         event = text_event(self.chat, text, f"{self.chat}-{self.sent}", wrapped=wrapped)

@@ -59,6 +59,8 @@ class Follower:
             return response.status
 
     async def send(self, name: str, **message: object) -> OACall:
+        """Send once the bot has said all it had to say; the first message that answers."""
+        await self.service.settled()
         self.sent += 1
         mark = len(self.oa.calls)
         event = oa_event(APP_ID, self.user, name, msg_id=f"{self.user}-{self.sent}", **message)

@@ -13,6 +13,7 @@ class Worker(ServiceProcess):
         workdir.mkdir(parents=True, exist_ok=True)
         # The service as shipped: Telegram's pacing per chat and flood control on.
         shipped = {"PAKN_TELEGRAM_CHAT_INTERVAL_MS": str(Settings.telegram_chat_interval_ms),
+                   "PAKN_ZALO_CHAT_INTERVAL_MS": str(Settings.zalo_chat_interval_ms),
                    "PAKN_FLOOD_PER_MINUTE": str(Settings.flood_per_minute)}
         super().__init__(workdir, database_url, PAKN_TELEGRAM_TOKEN=TOKEN,
                          PAKN_TELEGRAM_API_URL=api_url, PAKN_TELEGRAM_WEBHOOK_SECRET=SECRET,

@@ -84,6 +84,7 @@ def test_every_setting_is_read() -> None:
         PAKN_SIMILAR_DAYS="0",
         PAKN_TELEGRAM_PER_SECOND="1000",
         PAKN_TELEGRAM_CHAT_INTERVAL_MS="0",
+        PAKN_ZALO_CHAT_INTERVAL_MS="250",
         **WEBHOOK,
     )
     assert settings.database_url == "postgresql+asyncpg://pakn@db/pakn"
@@ -99,6 +100,7 @@ def test_every_setting_is_read() -> None:
     assert settings.outbox_lease == 30
     assert settings.similar_days == 0
     assert (settings.telegram_per_second, settings.telegram_chat_interval_ms) == (1000, 0)
+    assert settings.zalo_chat_interval_ms == 250
 
 
 def test_the_public_url_loses_its_trailing_slash() -> None:
@@ -183,6 +185,8 @@ def test_the_property_follows_the_fields() -> None:
     ({"PAKN_TELEGRAM_PER_SECOND": "1001"}, "PAKN_TELEGRAM_PER_SECOND"),
     ({"PAKN_TELEGRAM_CHAT_INTERVAL_MS": "-1"}, "PAKN_TELEGRAM_CHAT_INTERVAL_MS"),
     ({"PAKN_TELEGRAM_CHAT_INTERVAL_MS": "1.5"}, "PAKN_TELEGRAM_CHAT_INTERVAL_MS"),
+    ({"PAKN_ZALO_CHAT_INTERVAL_MS": "-1"}, "PAKN_ZALO_CHAT_INTERVAL_MS"),
+    ({"PAKN_ZALO_CHAT_INTERVAL_MS": "60001"}, "PAKN_ZALO_CHAT_INTERVAL_MS"),
 ])
 def test_an_invalid_setting_is_refused_naming_its_variable(
         env: dict[str, str], variable: str) -> None:
