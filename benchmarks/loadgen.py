@@ -36,6 +36,11 @@ from tests.fakes.updates import User
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 CODE = re.compile(r"PA-\d{4}-\d{6}")
+# The twelve steps of a PAKN, as the benchmark's tables name them (in English, as the
+# rest of its reports), and the one a citizen takes when like cases are offered.
+STEPS = ("/phananh", "consent", "field", "area", "description", "photo", "location",
+         "go on", "name", "contact", "address", "send")
+SIMILAR = "file mine anyway"
 DESCRIPTION = "Đường ấp 3 bị ngập nước hai tuần nay sau khi thi công cống thoát nước."
 
 
@@ -74,6 +79,9 @@ class Results:
     """Webhook POST to the first message to that chat, per update."""
     step_latencies: list[float] = field(default_factory=list)
     """Webhook POST to the message the next step needs (the last of its answer)."""
+    steps: list[tuple[str, float, int]] = field(default_factory=list)
+    """Per step: its name, its answer's latency as in `step_latencies`, and how many
+    messages the answer took (the pacing spaces a chat's messages)."""
     updates: int = 0
     completed: int = 0
     errors: list[str] = field(default_factory=list)
@@ -86,7 +94,7 @@ class Citizen:
         self.load, self.user, self.rng = load, user, rng
         self.inbox: asyncio.Queue[Message] = asyncio.Queue()
 
-    async def step(self, update: dict[str, Any],
+    async def step(self, name: str, update: dict[str, Any],
                    expect: Callable[[Message], bool] = anything) -> Message:
         if self.load.think:
             await asyncio.sleep(self.rng.uniform(0.5, 1.5) * self.load.think)
@@ -99,61 +107,68 @@ class Citizen:
             if response.status != 200:
                 raise RuntimeError(f"webhook answered {response.status}")
         results.updates += 1
-        first = True
+        received = 0
         while True:
             message = await asyncio.wait_for(self.inbox.get(), self.load.timeout)
-            if first:
+            received += 1
+            if received == 1:
                 results.latencies.append(message.at - started)
-                first = False
             if expect(message):
                 results.step_latencies.append(message.at - started)
+                results.steps.append((name, message.at - started, received))
                 results.last_answer = max(results.last_answer, message.at)
                 return message
 
-    async def say(self, text: str, expect: Callable[[Message], bool] = anything) -> Message:
-        return await self.step(updates.text(self.user, text), expect)
+    async def say(self, name: str, text: str,
+                  expect: Callable[[Message], bool] = anything) -> Message:
+        return await self.step(name, updates.text(self.user, text), expect)
 
-    async def press(self, data: str, expect: Callable[[Message], bool] = anything) -> Message:
-        return await self.step(updates.callback(self.user, data), expect)
+    async def press(self, name: str, data: str,
+                    expect: Callable[[Message], bool] = anything) -> Message:
+        return await self.step(name, updates.callback(self.user, data), expect)
 
     async def file_pakn(self) -> None:
         """The whole PAKN, as tests/e2e/flows.py files it, taking the buttons offered."""
-        consent = await self.say("/phananh", offers("cs:"))
-        fields = await self.press(consent.callbacks("cs:")[0], offers("ch:field:"))
-        areas = await self.press(self.rng.choice(fields.callbacks("ch:field:")),
+        consent = await self.say(STEPS[0], "/phananh", offers("cs:"))
+        fields = await self.press(STEPS[1], consent.callbacks("cs:")[0], offers("ch:field:"))
+        areas = await self.press(STEPS[2], self.rng.choice(fields.callbacks("ch:field:")),
                                  offers("ch:area:"))
-        await self.press(self.rng.choice(areas.callbacks("ch:area:")))
-        attach = await self.say(DESCRIPTION, lambda m: asks_for("request_location")(m)
+        await self.press(STEPS[3], self.rng.choice(areas.callbacks("ch:area:")))
+        attach = await self.say(STEPS[4], DESCRIPTION,
+                                lambda m: asks_for("request_location")(m)
                                 or bool(m.callbacks("ch:similar:file")))
         if attach.callbacks("ch:similar:file"):
             # Like PAKN filed before are offered to be followed: these citizens file theirs.
-            attach = await self.press(attach.callbacks("ch:similar:file")[0],
+            attach = await self.press(SIMILAR, attach.callbacks("ch:similar:file")[0],
                                       asks_for("request_location"))
         go_on = next(b["text"] for b in attach.buttons() if not b.get("request_location"))
-        await self.step(updates.photo(self.user, f"AgACAgUAAxkBAAI-{self.user.id}"))
-        await self.step(updates.location(self.user, 10.9312, 107.4125))
-        await self.say(go_on)
-        await self.say("Nguyễn Văn An", asks_for("request_contact"))
-        await self.step(updates.contact(self.user, f"849{self.user.id % 100_000_000:08d}"))
-        summary = await self.say("Số 12, ấp 3, xã Xuân Bắc", offers("ch:confirm:send"))
-        receipt = await self.press(summary.callbacks("ch:confirm:send")[0],
+        await self.step(STEPS[5], updates.photo(self.user, f"AgACAgUAAxkBAAI-{self.user.id}"))
+        await self.step(STEPS[6], updates.location(self.user, 10.9312, 107.4125))
+        await self.say(STEPS[7], go_on)
+        await self.say(STEPS[8], "Nguyễn Văn An", asks_for("request_contact"))
+        await self.step(STEPS[9],
+                        updates.contact(self.user, f"849{self.user.id % 100_000_000:08d}"))
+        summary = await self.say(STEPS[10], "Số 12, ấp 3, xã Xuân Bắc",
+                                 offers("ch:confirm:send"))
+        receipt = await self.press(STEPS[11], summary.callbacks("ch:confirm:send")[0],
                                    lambda m: bool(CODE.search(m.text)))
         assert CODE.search(receipt.text)
 
     async def echo(self) -> None:
         """The same twelve kinds of update, to a bot that answers each."""
-        await self.say("/phananh")
-        await self.press("cs:1")
-        await self.press("ch:field:dat_dai")
-        await self.press("ch:area:26428")
-        await self.say(DESCRIPTION)
-        await self.step(updates.photo(self.user, f"AgACAgUAAxkBAAI-{self.user.id}"))
-        await self.step(updates.location(self.user, 10.9312, 107.4125))
-        await self.say("Tiếp tục")
-        await self.say("Nguyễn Văn An")
-        await self.step(updates.contact(self.user, f"849{self.user.id % 100_000_000:08d}"))
-        await self.say("Số 12, ấp 3, xã Xuân Bắc")
-        await self.press("ch:confirm:send")
+        await self.say(STEPS[0], "/phananh")
+        await self.press(STEPS[1], "cs:1")
+        await self.press(STEPS[2], "ch:field:dat_dai")
+        await self.press(STEPS[3], "ch:area:26428")
+        await self.say(STEPS[4], DESCRIPTION)
+        await self.step(STEPS[5], updates.photo(self.user, f"AgACAgUAAxkBAAI-{self.user.id}"))
+        await self.step(STEPS[6], updates.location(self.user, 10.9312, 107.4125))
+        await self.say(STEPS[7], "Tiếp tục")
+        await self.say(STEPS[8], "Nguyễn Văn An")
+        await self.step(STEPS[9],
+                        updates.contact(self.user, f"849{self.user.id % 100_000_000:08d}"))
+        await self.say(STEPS[10], "Số 12, ấp 3, xã Xuân Bắc")
+        await self.press(STEPS[11], "ch:confirm:send")
 
     async def run(self, flow: str, rounds: int) -> None:
         # At a human pace, people start at different moments.
@@ -202,7 +217,7 @@ async def generate(args: argparse.Namespace) -> dict[str, Any]:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return {"updates": r.updates, "completed": r.completed, "failed": len(r.errors),
             "errors": r.errors[:20], "seconds": max(r.last_answer - r.first_post, 1e-9),
-            "latencies": r.latencies, "step_latencies": r.step_latencies,
+            "latencies": r.latencies, "step_latencies": r.step_latencies, "steps": r.steps,
             "cpu_seconds": usage.ru_utime + usage.ru_stime}
 
 
