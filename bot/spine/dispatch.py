@@ -1,6 +1,7 @@
 """One incoming message, one transaction: dedupe, state, domain change and outgoing
 messages commit together or not at all; the channel acknowledges only after commit."""
 
+import asyncio
 import copy
 import logging
 from collections.abc import Awaitable, Callable
@@ -71,15 +72,21 @@ class Dispatcher:
         whoever claims them."""
         self._key: bytes | None = None
         """The key of erased people's pseudonyms (bot.core.privacy), read once."""
+        self._reading_key = asyncio.Lock()
+        """The updates that come before the key is read wait for the one reading it,
+        rather than each opening a transaction for it."""
 
     async def _pseudonym_key(self) -> bytes:
         """The key of erased people's pseudonyms, made if need be in a transaction of its
         own the first time, then kept for the process: it never changes, and it is kept
         only once committed, so every worker holds the same one."""
-        if self._key is None:
-            async with self.store.unit_of_work() as uow:
-                key = await pseudonym_key(uow, self.settings)
-            self._key = key
+        if self._key is not None:
+            return self._key
+        async with self._reading_key:
+            if self._key is None:
+                async with self.store.unit_of_work() as uow:
+                    key = await pseudonym_key(uow, self.settings)
+                self._key = key
         return self._key
 
     async def handle(self, message: IncomingMessage) -> bool:
