@@ -32,7 +32,7 @@ TIERS = frozenset({"unit", "project", "conversation", "reports", "delivery", "ap
 
 
 # The tiers whose tests mostly wait (on a service process, a browser, an outage's clock)
-# run first, longest first, so that the test processes overlap their waits with the
+# run first, those that wait longest first, so that the test processes overlap their waits with the
 # quick tiers' work instead of ending the run on one of them alone.
 WAITING_FIRST = ("faults", "e2e", "hostile", "web", "limits", "delivery")
 
@@ -48,6 +48,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def _waiting_first(item: pytest.Item) -> int:
     tier = item.path.relative_to(Path(__file__).parent).parts[0]
     return WAITING_FIRST.index(tier) if tier in WAITING_FIRST else len(WAITING_FIRST)
+
+
 CURRENT_DIRECTORY = bot.app.SEED_DIRECTORY
 # The suites were written against the 2022 organisation of Xuân Lộc district (its unit
 # codes PTNMT, VP, UBND-26425...), bundled as a dated version: the service's databases in
