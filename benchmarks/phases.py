@@ -24,12 +24,12 @@ from benchmarks.common import Child
 from bot.app import Service
 from bot.channels.base import Outcome
 from bot.channels.telegram import CAPABILITIES, TelegramChannel, to_incoming
+from bot.core.records import Queued
 from bot.delivery.outbox import OutboxDispatcher
 from bot.runtime.settings import Settings
 from bot.spine.capabilities import register
 from bot.spine.dispatch import utcnow
 from storage.migrate import upgrade
-from storage.records import Queued
 from tests.e2e.service import TOKEN
 from tests.fakes import updates
 from tests.fakes.updates import User

@@ -39,6 +39,7 @@ from bot.core import uploads
 from bot.core.calendars import Calendars
 from bot.core.case_rating import LINK_PATH, rating_token
 from bot.core.keys import BOT_USERNAME_KEY
+from bot.core.records import FileKind
 from bot.core.work import Runner
 from bot.delivery.outbox import OutboxDispatcher, Pacing
 from bot.files.links import EXPORT_PAGE, FileLinks, parse_id
@@ -70,7 +71,6 @@ from bot.web.tracing import request_ids, timed
 from complaints.directory_file import parse_directory
 from storage.db import Database
 from storage.notices import Notices
-from storage.records import FileKind
 from storage.uow import Store
 
 log = logging.getLogger(__name__)

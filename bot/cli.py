@@ -41,7 +41,7 @@ def _main(argv: list[str]) -> int:
     from bot.runtime import logs
     logs.configure(args.verbose, settings.log_format == "json",
                    service=run is serve)
-    from storage.errors import StorageError
+    from bot.core.errors import StorageError
     try:
         return int(run(settings, args) or 0)
     except StorageError as exc:

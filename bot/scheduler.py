@@ -22,6 +22,7 @@ from bot.core import apology, case_rating, dossiers, privacy, uploads
 from bot.core import calendar as calendar_use_cases
 from bot.core.actions import StaffAction
 from bot.core.calendars import Calendars, estimate_note
+from bot.core.errors import StorageError
 from bot.core.ports import UnitOfWork
 from bot.core.work import DoorWork, Work, deliver
 from bot.delivery.notify import Notifier
@@ -45,7 +46,6 @@ from complaints.deadlines import (
 )
 from complaints.directory import Directory
 from complaints.people import Account
-from storage.errors import StorageError
 from storage.health import SCHEDULER_ROUND_KEY
 
 log = logging.getLogger(__name__)

@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.records import MAX_ID, Attachment, FileKind
 from storage.models import AttachmentRow, Counter, Meta, UploadQuotaRow
-from storage.records import MAX_ID, Attachment, FileKind
 from storage.upsert import increment, insert_for
 
 

@@ -6,8 +6,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.records import AuditEntry
 from storage.models import AuditRow
-from storage.records import AuditEntry
 
 
 class SqlAuditRepository:

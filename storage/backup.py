@@ -21,7 +21,7 @@ from sqlalchemy import URL, func, inspect, make_url, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from storage.errors import StorageError
+from bot.core.errors import StorageError
 from storage.models import AccountRow
 
 IGNORED = ("alembic_version",)

@@ -6,10 +6,10 @@ from typing import Any
 from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.errors import Conflict
+from bot.core.errors import Conflict
+from bot.core.records import Dialog
 from storage.models import DialogRow, InboundRow, OutboxRow
 from storage.outbox import PURGED, SENT
-from storage.records import Dialog
 from storage.upsert import insert_for
 
 _DIALOGS: Table = DialogRow.__table__  # type: ignore[assignment]

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from storage.errors import PoolExhausted, StorageError
+from bot.core.errors import PoolExhausted, StorageError
 
 log = logging.getLogger(__name__)
 SCRUB = "scrub"

@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.records import ApologyRecord, Confirmation, Override, RatingRecord
 from storage.models import (
     ApologyRow,
     CalendarConfirmationRow,
@@ -12,7 +13,6 @@ from storage.models import (
     HandlingRatingRow,
     Meta,
 )
-from storage.records import ApologyRecord, Confirmation, Override, RatingRecord
 from storage.upsert import insert_for
 
 CALENDAR_VERSION = "calendar_version"

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.records import Chat, DossierApology, DossierEvent, Follower
 from complaints.dossiers import OPEN, Change, Dossier, Status
 from storage.models import (
     DossierApologyRow,
@@ -16,7 +17,6 @@ from storage.models import (
     DossierRow,
     FollowAttemptRow,
 )
-from storage.records import Chat, DossierApology, DossierEvent, Follower
 from storage.upsert import insert_for
 
 LISTS = ("open", "at_risk", "unapologised", "all")

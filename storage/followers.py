@@ -6,8 +6,8 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.records import CaseFollower, Chat
 from storage.models import CaseFollowerRow
-from storage.records import CaseFollower, Chat
 
 
 class SqlFollowerRepository:

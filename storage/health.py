@@ -1,12 +1,12 @@
 """The figures a metrics scrape reads: a few grouped counts over indexed columns, read
 outside any write transaction, so a scrape costs the hot path nothing."""
 
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.records import HealthFigures
 from complaints.case import OPEN_STATUSES
 from storage.models import CaseRow, Meta, OutboxRow
 from storage.outbox import PENDING
@@ -15,19 +15,8 @@ SCHEDULER_ROUND_KEY = "scheduler_round_at"
 """Meta key: when the scheduler's last round ran (ISO 8601, UTC)."""
 
 
-@dataclass
-class Figures:
-    outbox_depth: dict[str, int] = field(default_factory=dict)
-    """Messages owed (pending), by channel."""
-    outbox_oldest: dict[str, datetime] = field(default_factory=dict)
-    """When the oldest message still owed was made, by channel."""
-    cases_open: dict[str, int] = field(default_factory=dict)
-    cases_overdue: dict[str, int] = field(default_factory=dict)
-    scheduler_round_at: datetime | None = None
-
-
-async def read_figures(session: AsyncSession, now: datetime) -> Figures:
-    figures = Figures()
+async def read_figures(session: AsyncSession, now: datetime) -> HealthFigures:
+    figures = HealthFigures()
     owed = await session.execute(
         select(OutboxRow.channel, func.count(), func.min(OutboxRow.created_at))
         .where(OutboxRow.status == PENDING).group_by(OutboxRow.channel))

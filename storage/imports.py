@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.records import Stored
 from storage.models import AccountRow, CaseRow, HandlingRatingRow, Meta
-from storage.records import Stored
 from storage.surveys import store_rating
 
 IMPORT_ACCOUNT = "import_account"

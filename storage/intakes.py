@@ -2,8 +2,8 @@
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.records import IntakeRecord
 from storage.models import IntakeRow
-from storage.records import IntakeRecord
 
 
 class SqlIntakeRepository:

@@ -9,9 +9,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from bot.core.records import Chat, LeaseHolder, Outgoing, Queued
 from storage.db import scrub_after_commit
 from storage.models import AttachmentRow, IdentityRow, OutboxRow
-from storage.records import Chat, LeaseHolder, Outgoing, Queued
 from storage.upsert import dialect_name
 
 PENDING, SENT, UNDELIVERABLE = "pending", "sent", "undeliverable"

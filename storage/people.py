@@ -5,10 +5,10 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.records import Chat, Invite
 from complaints.people import Account, Role
 from storage.directory import SqlDirectoryRepository, version_probe
 from storage.models import AccountRow, ConsentRow, IdentityRow, InviteRow
-from storage.records import Chat, Invite
 
 
 class SqlAccountRepository:

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import delete, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.records import Chat, Erasure
 from complaints.privacy import REMOVED, anonymise
 from storage.db import scrub_after_commit
 from storage.models import (
@@ -50,7 +51,6 @@ from storage.models import (
     SurveyDraftRow,
 )
 from storage.outbox import PENDING, PURGED, UNDELIVERABLE
-from storage.records import Chat, Erasure
 
 KEPT_FROM_INBOUND = ("command", "payload")
 """What stays of a message received: which command or button it was, not what it said."""

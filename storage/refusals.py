@@ -2,8 +2,8 @@
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.records import Refusal
 from storage.models import RefusalRow
-from storage.records import Refusal
 
 
 class SqlRefusalRepository:

@@ -9,8 +9,8 @@ from datetime import date, datetime
 from sqlalchemy import false, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.records import SurveyToken
 from storage.models import AccountRow, RatingInclusionRow, RatingRow, SurveyTokenRow
-from storage.records import SurveyToken
 from surveys.bursts import Fresh
 from surveys.report import Inclusion, Scope
 

@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.records import Chat, SenderChat
 from storage.models import SenderChatRow
-from storage.records import Chat, SenderChat
 
 
 class SqlSenderChatRepository:

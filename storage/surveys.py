@@ -6,8 +6,8 @@ from typing import Any
 from sqlalchemy import delete, exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.records import NewRating, Stored, SurveyToken
 from storage.models import RatingRow, ReplacedRatingRow, SurveyDraftRow, SurveyTokenRow
-from storage.records import NewRating, Stored, SurveyToken
 from storage.upsert import insert_for
 
 

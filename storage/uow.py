@@ -11,6 +11,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
+from bot.core.errors import Conflict, PoolExhausted, StorageError
 from storage.attachments import SqlAttachmentRepository, SqlMetaRepository
 from storage.audit import SqlAuditRepository
 from storage.cases import SqlCaseRepository
@@ -19,7 +20,6 @@ from storage.db import Database
 from storage.deadlines import SqlApologyRepository, SqlCalendarRepository, SqlRatingRepository
 from storage.directory import DirectoryCache, SqlDirectoryRepository
 from storage.dossiers import SqlDossierRepository
-from storage.errors import Conflict, PoolExhausted, StorageError
 from storage.exports import SqlExportRepository
 from storage.followers import SqlFollowerRepository
 from storage.imports import SqlImportRepository

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.records import ApiKey
 from complaints.publication import Decision, search_key
 from storage.models import (
     ApiKeyRow,
@@ -17,7 +18,6 @@ from storage.models import (
     WebSessionRow,
 )
 from storage.publications import same_resolution
-from storage.records import ApiKey
 
 IDLE = timedelta(hours=2)
 """A session unused this long ends."""

@@ -3,8 +3,8 @@
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.records import ZaloTokens
 from storage.models import ZaloTokenRow
-from storage.records import ZaloTokens
 from storage.upsert import dialect_name
 
 ROW = 1

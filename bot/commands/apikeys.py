@@ -11,8 +11,8 @@ from bot.present.i18n import _, format_datetime
 from bot.present.names import scope_name
 
 if TYPE_CHECKING:
+    from bot.core.records import ApiKey
     from bot.runtime.settings import Settings
-    from storage.records import ApiKey
 
 NAME_MAX = 200
 

@@ -61,8 +61,8 @@ def iso_day(text: str) -> date:
 def add(settings: Settings, args: argparse.Namespace) -> int:
     import asyncio
 
+    from bot.core.records import Override
     from bot.spine.dispatch import utcnow
-    from storage.records import Override
     reason = args.reason.strip()
     if not reason:
         return fail(_("give the reason (the decision) for the day"), 2)
@@ -84,7 +84,7 @@ def show(settings: Settings, args: argparse.Namespace) -> int:
 
     from bot.core import calendar as use_cases
     from bot.core.calendars import YearStatus, bundled, calendar_text
-    from storage.records import Override
+    from bot.core.records import Override
     migrate(settings)
 
     async def load() -> tuple[YearStatus, list[Override]]:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
+from bot.core.records import Confirmation, Override
 from bot.present.i18n import _, current_language, format_datetime
 from complaints.calendar import (
     DayRule,
@@ -23,7 +24,6 @@ from complaints.calendar import (
     parse_decisions,
     year_estimated,
 )
-from storage.records import Confirmation, Override
 
 
 class CalendarSource(Protocol):

@@ -1,6 +1,6 @@
 """What the bot needs from storage, as protocols. `storage` implements them structurally,
 so handlers and the dispatcher never import SQLAlchemy; the plain records they exchange
-live in `storage.records`, which imports no database code."""
+live in `bot.core.records`, which imports no database code."""
 
 from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import AbstractAsyncContextManager
@@ -8,11 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from complaints.dossiers import Change, Dossier
-from complaints.people import Account, Role
-from complaints.ports import CaseRepository, DirectoryRepository
-from complaints.publication import Publication
-from storage.records import (
+from bot.core.records import (
     ApiKey,
     ApologyRecord,
     Attachment,
@@ -38,6 +34,10 @@ from storage.records import (
     Stored,
     SurveyToken,
 )
+from complaints.dossiers import Change, Dossier
+from complaints.people import Account, Role
+from complaints.ports import CaseRepository, DirectoryRepository
+from complaints.publication import Publication
 from surveys.indicators import Counts
 from surveys.report import Inclusion, Scope
 

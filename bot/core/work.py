@@ -11,6 +11,7 @@ from typing import Generic, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.core.calendars import Calendars
+from bot.core.errors import Conflict
 from bot.core.ports import Chat, HasAccounts, HasCalendar, UnitOfWork
 from bot.delivery.notify import Notifier
 from bot.present.i18n import resolve_language
@@ -19,7 +20,6 @@ from bot.spine.messages import Reply
 from complaints.calendar import WorkingCalendar
 from complaints.directory import Directory
 from complaints.people import Account
-from storage.errors import Conflict
 
 T = TypeVar("T")
 

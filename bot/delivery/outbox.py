@@ -24,11 +24,11 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.channels.base import Outcome, RetryLater, Sender, Sent, Undeliverable
+from bot.core.errors import StorageError
 from bot.core.ports import OutboxQueue, Queued
 from bot.runtime.logs import request_scope
 from bot.runtime.metrics import DELIVERIES, RATE_LIMITED, UNDELIVERABLE, reason_kind
 from bot.spine.capabilities import capabilities
-from storage.errors import StorageError
 
 log = logging.getLogger(__name__)
 

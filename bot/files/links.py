@@ -13,7 +13,7 @@ import hmac
 import re
 from datetime import datetime, timedelta
 
-from storage.records import MAX_ID
+from bot.core.records import MAX_ID
 
 DEFAULT_TTL = timedelta(hours=24)
 EXPORT_PAGE = "/quan-tri/xuat/tep/{attachment_id}"

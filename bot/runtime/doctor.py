@@ -15,11 +15,11 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from bot.core import calendar as calendar_use_cases
+from bot.core.errors import StorageError
 from bot.present.i18n import _
 from bot.runtime.maintenance import last_backup
 from bot.runtime.settings import Settings
 from storage.backup import backend, sqlite_path
-from storage.errors import StorageError
 from storage.migrate import alembic_config
 from storage.uow import Store
 

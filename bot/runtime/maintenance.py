@@ -10,13 +10,13 @@ from datetime import datetime, timedelta
 
 from bot.core import privacy
 from bot.core.calendars import Calendars
+from bot.core.errors import StorageError
 from bot.core.work import DoorWork, Runner
 from bot.runtime.backups import LAST_BACKUP_META, Written, make_backup
 from bot.runtime.settings import Settings
 from bot.spine.dispatch import utcnow
 from storage.backup import BackupError
 from storage.db import Database
-from storage.errors import StorageError
 from storage.uow import Store
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from storage.health import Figures
+from bot.core.records import HealthFigures
 
 REGISTRY = CollectorRegistry()
 UPDATES = Counter("pakn_updates", "Incoming messages by channel and outcome: processed, "
@@ -54,7 +54,7 @@ def reason_kind(reason: str) -> str:
 class Snapshot(Collector):
     """The gauges of one scrape, read from the database just before."""
 
-    def __init__(self, figures: Figures, now: datetime, pool: tuple[int, int] | None,
+    def __init__(self, figures: HealthFigures, now: datetime, pool: tuple[int, int] | None,
                  scheduler_interval: float) -> None:
         self.figures, self.now, self.pool = figures, now, pool
         self.scheduler_interval = scheduler_interval

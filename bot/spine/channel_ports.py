@@ -7,8 +7,8 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Protocol
 
-from storage.errors import StorageError
-from storage.records import Chat, Queued, ZaloTokens
+from bot.core.errors import StorageError
+from bot.core.records import Chat, Queued, ZaloTokens
 
 __all__ = ["ChannelRecords", "ChannelStore", "Chat", "Queued", "StorageError", "ZaloTokens"]
 

@@ -12,6 +12,7 @@ from typing import Protocol, TypeVar
 from bot.core import audit
 from bot.core.authority import covered_units
 from bot.core.calendars import Calendars
+from bot.core.errors import Conflict, StorageError
 from bot.core.ports import Chat, LeaseHolder, Queued, UnitOfWork
 from bot.core.privacy import pseudonym_key
 from bot.delivery.notify import Notifier
@@ -29,7 +30,6 @@ from bot.spine.sanitise import clean
 from bot.spine.states import MenuState
 from complaints.errors import ComplaintsError
 from complaints.privacy import pseudonym
-from storage.errors import Conflict, StorageError
 
 log = logging.getLogger(__name__)
 

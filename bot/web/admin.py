@@ -23,6 +23,7 @@ from bot.core.directory import load_directory
 from bot.core.invites import create_invite, telegram_link
 from bot.core.keys import BOT_USERNAME_KEY
 from bot.core.privacy import DASHBOARD
+from bot.core.records import Override, SurveyToken
 from bot.core.work import DoorWork, Runner
 from bot.present.directory_view import as_json, as_text
 from bot.present.exports import CHUNK, XLSX, cases_csv, write_xlsx
@@ -53,7 +54,6 @@ from complaints.directory import Directory
 from complaints.directory_file import parse_directory
 from complaints.errors import DirectoryError, ValidationError
 from complaints.people import Role
-from storage.records import Override, SurveyToken
 from storage.uow import SqlUnitOfWork, Store
 from surveys.bursts import BURST_COUNT, BURST_MINUTES, Burst, Place, find_bursts
 from surveys.periods import Period

@@ -20,6 +20,7 @@ from bot.core.actions import CHANGES, StaffAction
 from bot.core.casework import Done
 from bot.core.privacy import DASHBOARD
 from bot.core.publication import in_force
+from bot.core.records import FileKind
 from bot.core.similar import raised_by
 from bot.core.work import DoorWork, Runner
 from bot.files.links import EXPORT_PAGE, parse_id
@@ -39,7 +40,6 @@ from complaints.case import Case, Status, can_handle, can_view
 from complaints.errors import ComplaintsError, NotAllowed, ValidationError
 from complaints.intake import Origin
 from complaints.publication import Decision, Publication
-from storage.records import FileKind
 from storage.uow import SqlUnitOfWork, Store
 
 PAGE_SIZE = 25

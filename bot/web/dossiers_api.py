@@ -13,6 +13,7 @@ from aiohttp import web
 
 from bot.core.apikeys import DOSSIERS_SCOPE, key_hash
 from bot.core.dossiers import Outcome, link_token, record_dossiers
+from bot.core.errors import StorageError
 from bot.core.keys import BOT_USERNAME_KEY
 from bot.core.survey_links import telegram_link, web_link
 from bot.core.work import DoorWork, Runner
@@ -23,7 +24,6 @@ from bot.spine.jsonguard import JsonRefused, loads_bounded
 from bot.web.outage import noted
 from bot.web.published import reader_language
 from complaints.dossiers import Record, RecordRefused, read_record
-from storage.errors import StorageError
 from storage.uow import Store
 
 MAX_RECORDS = 1000

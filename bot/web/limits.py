@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from aiohttp import web
 from multidict import CIMultiDict
 
+from bot.core.errors import StorageError
 from bot.core.limits import Door, OverLimit, admit
 from bot.present.i18n import use_locale
 from bot.runtime.clients import client_address
@@ -20,7 +21,6 @@ from bot.runtime.settings import Settings
 from bot.web.open311_format import respond
 from bot.web.published import READ_HEADERS, reader_language
 from bot.web.render import page
-from storage.errors import StorageError
 from storage.uow import Store
 
 log = logging.getLogger(__name__)

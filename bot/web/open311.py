@@ -32,6 +32,7 @@ from aiohttp import web
 from multidict import MultiMapping
 
 from bot.core.apikeys import OPEN311_SCOPE, client_of
+from bot.core.errors import StorageError
 from bot.core.filing import file_for_app
 from bot.core.limits import Door, OverLimit, admit
 from bot.core.work import Runner
@@ -50,7 +51,6 @@ from complaints.case import Status
 from complaints.directory import Directory
 from complaints.errors import ComplaintsError
 from storage.directory import UPDATED_KEY
-from storage.errors import StorageError
 from storage.uow import Store
 
 log = logging.getLogger(__name__)

@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.core.errors import StorageError
 from bot.present.cells import safe_row
 from bot.present.i18n import _, use_locale
 from bot.present.names import area_name, field_name, procedure_name, unit_name
@@ -32,7 +33,6 @@ from bot.web.published import (
     w3c,
 )
 from complaints.directory import Directory
-from storage.errors import StorageError
 from storage.uow import Store
 from surveys.errors import PeriodError
 from surveys.indicators import Indicators, Rate, figures, judged

@@ -8,10 +8,10 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from bot.core.errors import PoolExhausted, StorageError
 from bot.present.i18n import _, use_locale
 from bot.runtime.metrics import UNAVAILABLE
 from bot.web.params import JSON_PREFIXES, language_of
-from storage.errors import PoolExhausted, StorageError
 
 log = logging.getLogger(__name__)
 RETRY_AFTER = 5

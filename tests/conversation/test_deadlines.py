@@ -10,10 +10,10 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from bot.core.records import Override
 from bot.scheduler import Scheduler
 from complaints.people import Role
 from storage.models import ApologyRow, AttachmentRow, CaseEventRow
-from storage.records import Override
 from tests.conversation.harness import Clock, Harness, one, to
 from tests.conversation.test_pakn_flow import CITIZEN, STAFF, file_pakn
 

@@ -5,9 +5,9 @@ from dataclasses import replace
 
 from sqlalchemy import select
 
+from bot.core.records import FileKind
 from bot.spine.messages import FileRef, Kind, Photo
 from storage.models import AttachmentRow, UploadQuotaRow
-from storage.records import FileKind
 from tests.conversation.harness import CHANNEL, Harness, one
 from tests.conversation.test_pakn_flow import file_pakn
 

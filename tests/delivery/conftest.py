@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import select
 
 from bot.channels.telegram import TelegramChannel, build_application
+from bot.core.records import Chat, Outgoing
 from bot.delivery.outbox import OutboxDispatcher
 from bot.files.media import Media
 from bot.spine.messages import IncomingMessage, Reply
 from storage.db import Database
 from storage.models import AttachmentRow, OutboxRow
-from storage.records import Chat, Outgoing
 from storage.uow import Store
 from tests.clock import Clock
 from tests.fakes.telegram_api import Call, FakeBotApi

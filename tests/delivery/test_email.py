@@ -9,12 +9,12 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from bot.channels.email import EmailChannel, SmtpServer
+from bot.core.records import Chat, FileKind, Outgoing
 from bot.delivery.notify import Notifier
 from bot.delivery.outbox import OutboxDispatcher
 from bot.files.media import Media
 from bot.present.i18n import _
 from bot.spine.messages import Button, Reply
-from storage.records import Chat, FileKind, Outgoing
 from storage.uow import Store
 from tests.clock import Clock
 from tests.delivery.conftest import outbox_row

@@ -7,9 +7,9 @@ import contextlib
 from datetime import datetime
 
 from bot.channels.telegram import TelegramChannel
+from bot.core.records import Chat, Outgoing
 from bot.delivery.outbox import OutboxDispatcher
 from bot.spine.messages import Reply
-from storage.records import Chat, Outgoing
 from storage.uow import Store
 from tests.delivery.conftest import Clock, RecordingBotApi, enqueue, outbox_row
 from tests.fakes.telegram_api import Failure

@@ -12,10 +12,10 @@ from datetime import timedelta
 from aiohttp import web
 
 from bot.channels.telegram import TelegramChannel, build_application
+from bot.core.errors import StorageError
 from bot.delivery.outbox import MAX_BACKOFF, OutboxDispatcher
 from bot.files.media import Media
 from bot.spine.messages import FileRef, IncomingMessage, Reply
-from storage.errors import StorageError
 from storage.outbox import SqlOutboxRepository
 from storage.uow import Store
 from tests.delivery.conftest import (

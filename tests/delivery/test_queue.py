@@ -6,10 +6,10 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from bot.channels.telegram import TelegramChannel
+from bot.core.records import Chat, Outgoing
 from bot.delivery.outbox import LEASE_SECONDS, OutboxDispatcher
 from bot.spine.messages import Reply
 from storage.models import OutboxRow
-from storage.records import Chat, Outgoing
 from storage.uow import Store
 from tests.delivery.conftest import Clock, RecordingBotApi, enqueue, outbox_row, outbox_rows
 

@@ -15,11 +15,11 @@ from bot.channels.sms import EsmsClient, SmsChannel
 from bot.channels.sms.channel import REPORT_PATH
 from bot.channels.sms.esms import Report
 from bot.channels.sms.text import count
+from bot.core.records import Chat, FileKind, Outgoing
 from bot.delivery.outbox import OutboxDispatcher
 from bot.files.links import FileLinks
 from bot.files.media import Media
 from bot.spine.messages import Button, Reply
-from storage.records import Chat, FileKind, Outgoing
 from storage.uow import Store
 from tests.clock import Clock
 from tests.delivery.conftest import outbox_row

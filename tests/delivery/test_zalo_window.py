@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from bot.channels.zalo import ReplyWindow, ZaloOAChannel, ZaloOAuth, ZaloTokenKeeper
+from bot.core.records import Chat, Outgoing
 from bot.delivery.outbox import OutboxDispatcher, Pacing
 from bot.spine.messages import Reply
 from complaints.privacy import pseudonym
 from storage.models import OutboxRow
-from storage.records import Chat, Outgoing
 from storage.uow import Store
 from tests.clock import Clock
 from tests.fakes.zalo_oa_api import FakeZaloOA

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 
 from bot.core.invites import create_invite
+from bot.core.records import Override
 from bot.present.i18n import _, use_locale
 from complaints.people import Role
 from storage.db import Database
 from storage.models import CaseRow
-from storage.records import Override
 from storage.uow import Store
 from tests.e2e.flows import Chat
 from tests.e2e.service import ServiceProcess

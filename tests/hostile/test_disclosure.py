@@ -10,10 +10,10 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import insert, select
 
+from bot.core.errors import StorageError
 from bot.core.invites import create_invite
 from complaints.people import Role
 from storage.db import Database
-from storage.errors import StorageError
 from storage.models import AttachmentRow, CaseRow
 from storage.uow import Store
 from tests.clock import Clock

@@ -19,6 +19,7 @@ from sqlalchemy import select, text
 from bot.channels.base import Outcome, Sent
 from bot.core import privacy
 from bot.core.privacy import RequestKind
+from bot.core.records import Queued
 from bot.delivery.outbox import OutboxDispatcher, Pacing
 from bot.spine.messages import Kind, Photo
 from complaints.people import Role
@@ -30,7 +31,6 @@ from storage.models import (
     IdentityRow,
     OutboxRow,
 )
-from storage.records import Queued
 from tests.conversation.harness import CHANNEL, Harness, one
 from tests.conversation.test_dossiers import push, record
 

@@ -15,10 +15,10 @@ from PIL import Image
 from sqlalchemy import delete, select
 
 from bot.channels.webchat import CHANNEL, chat_id_of
+from bot.core.records import FileKind
 from bot.files.images import clean_image
 from bot.files.links import FileLinks
 from storage.models import AttachmentRow
-from storage.records import FileKind
 from tests.clock import Clock
 from tests.hostile.checks import FUZZ, leaks, logged_errors
 from tests.hostile.stage import Stage, Visitor

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from bot.cli import main
 from bot.core import privacy
+from bot.core.records import FileKind
 from bot.core.work import Work
 from bot.runtime.backups import (
     BackupRefused,
@@ -33,7 +34,6 @@ from storage import backup
 from storage.db import Database
 from storage.migrate import alembic_config
 from storage.models import AccountRow, AttachmentRow, CaseRow
-from storage.records import FileKind
 from storage.uow import Store
 from tests.conversation.harness import Harness
 from tests.conversation.test_pakn_flow import file_pakn

@@ -19,6 +19,7 @@ from alembic import command
 
 from bot.cli import main
 from bot.core import calendar as calendar_use_cases
+from bot.core.records import ZaloTokens
 from bot.present.i18n import use_locale
 from bot.runtime import doctor
 from bot.runtime.backups import LAST_BACKUP_META
@@ -26,7 +27,6 @@ from bot.runtime.doctor import Checkup, Finding, Level, as_line, examine, worst
 from bot.runtime.settings import Settings
 from storage.db import Database
 from storage.migrate import alembic_config
-from storage.records import ZaloTokens
 from storage.uow import Store
 from tests.conversation.harness import MONDAY_MORNING, Harness
 from tests.fakes.telegram_api import FakeBotApi

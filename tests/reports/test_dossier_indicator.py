@@ -10,11 +10,11 @@ from datetime import date, timedelta
 import pytest
 
 from bot.app import bundled_directory_text
+from bot.core.records import NewRating, Stored
 from bot.present.reports import make_report
 from complaints.directory_file import parse_directory
 from storage.db import Database
 from storage.models import RatingInclusionRow
-from storage.records import NewRating, Stored
 from storage.uow import Store
 from surveys.periods import parse_period
 from surveys.report import Report, Scope

@@ -9,6 +9,7 @@ import aiohttp
 from sqlalchemy import func, select
 
 from bot.core.dossiers import record_dossiers
+from bot.core.records import Chat
 from bot.core.work import Work
 from bot.web.desk import new_nonce
 from complaints.dossiers import Record, Status
@@ -21,7 +22,6 @@ from storage.models import (
     OutboxRow,
     RefusalRow,
 )
-from storage.records import Chat
 from tests.e2e.published import VN
 from tests.web.site import Site, csrf_and_nonce
 

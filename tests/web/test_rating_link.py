@@ -9,9 +9,9 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
+from bot.core.records import RatingRecord
 from complaints.case import Case, Contact, open_case
 from storage.models import HandlingRatingRow
-from storage.records import RatingRecord
 from tests.clock import Clock
 from tests.web.site import Site
 

@@ -1,5 +1,6 @@
-"""Plain records that storage hands to the bot layer. No SQLAlchemy here, so the
-channel-neutral handlers can use them without depending on the database."""
+"""The plain records the core's ports exchange (bot.core.ports), which storage
+implements. No SQLAlchemy here, and nothing of the bot: storage imports this module and
+bot.core.errors, and no other of the bot (import-linter)."""
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -350,3 +351,16 @@ class ApiKey:
     created_at: datetime
     revoked_at: datetime | None
     scopes: frozenset[str] = frozenset({"open311"})
+
+
+@dataclass
+class HealthFigures:
+    """What a metrics scrape reads from the database (storage.health)."""
+
+    outbox_depth: dict[str, int] = field(default_factory=dict)
+    """Messages owed (pending), by channel."""
+    outbox_oldest: dict[str, datetime] = field(default_factory=dict)
+    """When the oldest message still owed was made, by channel."""
+    cases_open: dict[str, int] = field(default_factory=dict)
+    cases_overdue: dict[str, int] = field(default_factory=dict)
+    scheduler_round_at: datetime | None = None

@@ -1,4 +1,5 @@
-"""Storage failures as the bot layer sees them, without SQLAlchemy types."""
+"""Storage failures as the core sees them, without SQLAlchemy types: storage raises
+them, the doors answer them."""
 
 
 class StorageError(Exception):
