@@ -127,18 +127,17 @@ def postgres_databases(migrated_postgres: str) -> Iterator["PostgresDatabases"]:
 
 
 class PostgresDatabases:
-    """This test process's PostgreSQL databases at the latest schema: each made once from
-    the template, then emptied after each test and used again. Emptying costs the server
-    milliseconds; CREATE DATABASE ... TEMPLATE about half a second of its CPU, which
-    for some 600 tests was a fifth of the whole suite's."""
+    """This test process's PostgreSQL databases made from a template: each made once,
+    then put back as the template made it after each test and used again
+    (tests/pg_reset.py). CREATE DATABASE ... TEMPLATE costs the server about half a second
+    of CPU, which for some 700 tests was a fifth of the whole suite's."""
 
     def __init__(self, template: str) -> None:
         self.template = template
         self.free: list[str] = []
         self.made: list[str] = []
-        self.shape: tuple[object, ...] | None = None
-        """The template's schema (tests/pg_reset.py), which an emptied database must have
-        to be used again."""
+        self.snapshot: pg_reset.Snapshot | None = None
+        """The template's schema, rows and sequences, taken from the first copy."""
 
     def take(self) -> str:
         if self.free:
@@ -149,16 +148,16 @@ class PostgresDatabases:
         _admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"',
                f'ALTER DATABASE "{name}" SET synchronous_commit = off')
         self.made.append(name)
-        if self.shape is None:
-            self.shape = asyncio.run(pg_reset.shape(self.url(name)))
+        if self.snapshot is None:
+            self.snapshot = asyncio.run(pg_reset.snapshot(self.url(name)))
         return name
 
     def give_back(self, name: str) -> None:
-        """Empty the database for the next test, or drop it when that cannot be done or
-        the test changed its schema."""
-        assert self.shape is not None
+        """Put the database back for the next test, or drop it when that cannot be done
+        or the test changed its schema."""
+        assert self.snapshot is not None
         try:
-            reusable = asyncio.run(pg_reset.empty(self.url(name), self.shape))
+            reusable = asyncio.run(pg_reset.restore(self.url(name), self.snapshot))
         except (OSError, asyncpg.PostgresError):
             reusable = False
         if reusable:
@@ -179,8 +178,9 @@ class PostgresDatabases:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty database of each kind at the latest schema: a copy of the session's
-    migrated SQLite file, or one of this process's PostgreSQL databases emptied, so that a
-    test's set-up costs milliseconds, not a migration."""
+    migrated SQLite file, or one of this process's PostgreSQL databases put back as the
+    migrated template made it, so that a test's set-up costs milliseconds, not a
+    migration."""
     if request.param == "sqlite":
         path = tmp_path / "pakn.db"
         shutil.copyfile(request.getfixturevalue("migrated_sqlite"), path)

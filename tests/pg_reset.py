@@ -1,16 +1,20 @@
-"""Emptying a PostgreSQL test database for the next test, as if it were made afresh from
-the migrated template: no connection left, no row, every sequence at its start, and no
-sequence the test added (the service makes one of tracking numbers per year)."""
+"""Putting a PostgreSQL test database back as it was made from its template, for the next
+test: no connection left, the template's rows and nothing else, every sequence where the
+template had it, and no sequence the test added (the service makes one of tracking
+numbers per year). Costs milliseconds where CREATE DATABASE ... TEMPLATE costs the server
+about half a second of CPU."""
+
+import io
+from dataclasses import dataclass
 
 import asyncpg
 from sqlalchemy.engine import make_url
 
 SEQUENCES = """
-    SELECT c.relname, s.seqstart FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid
+    SELECT c.relname FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid
     WHERE c.relnamespace = 'public'::regnamespace ORDER BY c.relname"""
 TABLES = """
-    SELECT tablename FROM pg_tables WHERE schemaname = 'public'
-    AND tablename <> 'alembic_version' ORDER BY tablename"""
+    SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"""
 # What the schema is made of, to tell a database whose schema a test changed.
 SHAPE = """
     SELECT (SELECT string_agg(relname || ':' || relkind::text, ',' ORDER BY relname, relkind)
@@ -23,19 +27,40 @@ SHAPE = """
            (SELECT string_agg(conname, ',' ORDER BY conname) FROM pg_constraint
             WHERE connamespace = 'public'::regnamespace),
            (SELECT string_agg(tgname, ',' ORDER BY tgname) FROM pg_trigger
-            WHERE NOT tgisinternal),
-           (SELECT string_agg(version_num, ',') FROM alembic_version)"""
+            WHERE NOT tgisinternal)"""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A database as its template made it."""
+
+    shape: tuple[object, ...]
+    rows: dict[str, bytes]
+    """Per table that has rows, its rows (COPY's binary format)."""
+    sequences: dict[str, tuple[int, bool]]
+    """Per sequence, its last value and whether it was taken."""
 
 
 def _dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-async def shape(url: str) -> tuple[object, ...]:
-    """The database's schema, in the terms `empty` compares."""
+async def snapshot(url: str) -> Snapshot:
+    """What `restore` puts back: taken from a database just made from the template."""
     conn = await asyncpg.connect(_dsn(url))
     try:
-        return await _shape(conn)
+        rows = {}
+        for (table,) in await conn.fetch(TABLES):
+            if await conn.fetchval(f'SELECT EXISTS (SELECT FROM "{table}")'):  # noqa: S608
+                buffer = io.BytesIO()
+                await conn.copy_from_table(table, output=buffer, format="binary")
+                rows[table] = buffer.getvalue()
+        sequences = {}
+        for (name,) in await conn.fetch(SEQUENCES):
+            state = await conn.fetchrow(f'SELECT last_value, is_called FROM "{name}"')  # noqa: S608
+            assert state is not None
+            sequences[name] = (state[0], state[1])
+        return Snapshot(await _shape(conn), rows, sequences)
     finally:
         await conn.close()
 
@@ -46,9 +71,9 @@ async def _shape(conn: asyncpg.Connection) -> tuple[object, ...]:
     return tuple(row)
 
 
-async def empty(url: str, template: tuple[object, ...]) -> bool:
-    """Empty the database; False when its schema is not the template's any more (and
-    it must not be used again)."""
+async def restore(url: str, made: Snapshot) -> bool:
+    """Put the database back as `made`; False when its schema is not the template's any
+    more (and it must not be used again)."""
     conn = await asyncpg.connect(_dsn(url))
     try:
         # Whatever the test left connected (a killed service's sessions) goes, its locks
@@ -60,13 +85,14 @@ async def empty(url: str, template: tuple[object, ...]) -> bool:
             await conn.execute("SET LOCAL session_replication_role = replica")
             for (table,) in await conn.fetch(TABLES):
                 await conn.execute(f'DELETE FROM "{table}"')  # noqa: S608 (the catalog's names)
-            relations = str(template[0]).split(",")
-            for name, start in await conn.fetch(SEQUENCES):
-                if f"{name}:S" not in relations:
+            for table, rows in made.rows.items():
+                await conn.copy_to_table(table, source=io.BytesIO(rows), format="binary")
+            for (name,) in await conn.fetch(SEQUENCES):
+                if name not in made.sequences:
                     await conn.execute(f'DROP SEQUENCE "{name}"')
                 else:
-                    await conn.execute("SELECT setval($1::regclass, $2, false)",
-                                       f'"{name}"', start)
-        return await _shape(conn) == template
+                    await conn.execute("SELECT setval($1::regclass, $2, $3)", f'"{name}"',
+                                       *made.sequences[name])
+        return await _shape(conn) == made.shape
     finally:
         await conn.close()

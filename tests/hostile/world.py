@@ -41,7 +41,7 @@ from storage.models import (
     UnitRow,
 )
 from tests.clock import Clock
-from tests.conftest import POSTGRES, _admin
+from tests.conftest import POSTGRES, PostgresDatabases, _admin
 from tests.conversation.harness import MONDAY_MORNING
 from tests.web.site import CODE, Site, sign_in
 
@@ -180,13 +180,21 @@ def template(kind: str, folder: Path) -> Iterator[str]:
         pytest.skip("PAKN_TEST_POSTGRES_URL is not set")
     name = f"pakn_world_{uuid.uuid4().hex[:12]}"
     _admin(f'CREATE DATABASE "{name}"')
+    copies = _COPIES[name] = PostgresDatabases(name)
     try:
         url = make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
         upgrade(url)
         asyncio.run(_build(url))
         yield url
     finally:
+        del _COPIES[name]
+        copies.drop_all()
         _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+_COPIES: dict[str, PostgresDatabases] = {}
+"""Per PostgreSQL world, this process's copies of it, put back as the world after each
+test (tests/pg_reset.py)."""
 
 
 @contextmanager
@@ -197,12 +205,12 @@ def copy_of(url: str, folder: Path) -> Iterator[str]:
         shutil.copyfile(make_url(url).database or "", copy)
         yield f"sqlite+aiosqlite:///{copy}"
         return
-    name = f"pakn_test_{uuid.uuid4().hex[:12]}"
-    _admin(f'CREATE DATABASE "{name}" TEMPLATE "{make_url(url).database}"')
+    copies = _COPIES[str(make_url(url).database)]
+    name = copies.take()
     try:
-        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+        yield copies.url(name)
     finally:
-        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        copies.give_back(name)
 
 
 async def _build(url: str) -> None:

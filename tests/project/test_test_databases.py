@@ -3,12 +3,13 @@ made them (tests/conftest.py, tests/pg_reset.py): a test never sees another's ro
 or tracking numbers, and a database whose schema a test changed is dropped."""
 
 import asyncio
+import uuid
 
 import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.conftest import POSTGRES, PostgresDatabases
+from tests.conftest import POSTGRES, PostgresDatabases, _admin
 
 pytestmark = pytest.mark.skipif(POSTGRES is None, reason="PAKN_TEST_POSTGRES_URL is not set")
 
@@ -77,3 +78,28 @@ def test_a_database_whose_schema_a_test_changed_is_dropped(
     assert name not in postgres_databases.made + postgres_databases.free
     databases = run(postgres_databases.url("test"), "SELECT datname FROM pg_database")
     assert name not in {row[0] for row in databases}, "dropped"
+
+
+def test_a_template_s_rows_and_sequences_come_back(migrated_postgres: str) -> None:
+    """As the hostile tests' world (tests/hostile/world.py): a template with rows."""
+    template = f"pakn_world_{uuid.uuid4().hex[:12]}"
+    _admin(f'CREATE DATABASE "{template}" TEMPLATE "{migrated_postgres}"')
+    copies = PostgresDatabases(template)
+    try:
+        run(copies.url(template), WRITE[0], WRITE[3], WRITE[3])
+        name = copies.take()
+        run(copies.url(name), "DELETE FROM counters", WRITE[3],
+            "UPDATE accounts SET role = 'admin'")
+        copies.give_back(name)
+        assert copies.take() == name
+        assert [tuple(r) for r in run(copies.url(name), "SELECT name, value FROM counters")
+                ] == [("PA-2026", 41)]
+        assert [tuple(r) for r in run(copies.url(name),
+                                      "SELECT id, role FROM accounts ORDER BY id")] == \
+            [(1, "citizen"), (2, "citizen")]
+        assert run(copies.url(name), WRITE[3] + " RETURNING id")[0][0] == 3, \
+            "the sequence where the template had it"
+        copies.give_back(name)
+    finally:
+        copies.drop_all()
+        _admin(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
