@@ -77,11 +77,10 @@ def anything(message: Message) -> bool:
 class Results:
     latencies: list[float] = field(default_factory=list)
     """Webhook POST to the first message to that chat, per update."""
-    step_latencies: list[float] = field(default_factory=list)
-    """Webhook POST to the message the next step needs (the last of its answer)."""
     steps: list[tuple[str, float, int]] = field(default_factory=list)
-    """Per step: its name, its answer's latency as in `step_latencies`, and how many
-    messages the answer took (the pacing spaces a chat's messages)."""
+    """Per step: its name, its answer's latency (webhook POST to the message the next
+    step needs, the last of its answer), and how many messages the answer took (the
+    pacing spaces a chat's messages)."""
     updates: int = 0
     completed: int = 0
     errors: list[str] = field(default_factory=list)
@@ -114,7 +113,6 @@ class Citizen:
             if received == 1:
                 results.latencies.append(message.at - started)
             if expect(message):
-                results.step_latencies.append(message.at - started)
                 results.steps.append((name, message.at - started, received))
                 results.last_answer = max(results.last_answer, message.at)
                 return message
@@ -217,7 +215,7 @@ async def generate(args: argparse.Namespace) -> dict[str, Any]:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return {"updates": r.updates, "completed": r.completed, "failed": len(r.errors),
             "errors": r.errors[:20], "seconds": max(r.last_answer - r.first_post, 1e-9),
-            "latencies": r.latencies, "step_latencies": r.step_latencies, "steps": r.steps,
+            "latencies": r.latencies, "steps": r.steps,
             "cpu_seconds": usage.ru_utime + usage.ru_stime}
 
 

@@ -77,7 +77,6 @@ class Run:
     failed: int
     seconds: float
     latencies: list[float]
-    step_latencies: list[float]
     steps: list[tuple[str, float, int]]
     """Per step: its name, its answer's latency (s), the messages the answer took."""
     rss_mib: float
@@ -93,6 +92,10 @@ class Run:
     @property
     def pakn_per_s(self) -> float:
         return self.completed / self.seconds
+
+    @property
+    def step_latencies(self) -> list[float]:
+        return [seconds for _name, seconds, _messages in self.steps]
 
     def ms(self, q: float, values: list[float] | None = None) -> float:
         return percentile(self.latencies if values is None else values, q) * 1000
@@ -186,7 +189,7 @@ async def measure(bot: str, database: str, pid: int, fake: Child, webhook: str, 
            "fake": cpu_seconds(fake.process.pid) - before["fake"],
            "generator": result["cpu_seconds"]}
     run = Run(bot, database, pace, result["updates"], result["completed"], result["failed"],
-              result["seconds"], result["latencies"], result["step_latencies"],
+              result["seconds"], result["latencies"],
               [tuple(step) for step in result["steps"]], peak_rss_mib(pid), cpu, sessions)
     print(f"    {run.updates_per_s:.0f} updates/s, p50 {run.ms(50):.0f} ms, "
           f"p99 {run.ms(99):.0f} ms", flush=True)
@@ -386,7 +389,7 @@ def step_tables(runs: list[Run]) -> list[Table]:
             table.add(name, messages, percentile(mine, 50) * 1000, percentile(mine, 99) * 1000,
                       percentile(theirs, 50) * 1000, p99,
                       "met" if p99 < P99_TARGET_MS else "missed")
-        every = [seconds for _step, seconds, _n in lifted.steps]
+        every = lifted.step_latencies
         table.add("every step", "–", shipped.ms(50, shipped.step_latencies),
                   shipped.ms(99, shipped.step_latencies), lifted.ms(50, every),
                   lifted.ms(99, every),
