@@ -75,6 +75,8 @@ from storage.uow import Store
 
 log = logging.getLogger(__name__)
 RETRY_SECONDS = 30
+LOOPS_STOP_SECONDS = 5
+"""At shutdown, how long the outbox and the scheduler may take to end their round."""
 FILE_LINK_KEY = "file_link_key"
 CHAT_COOKIE_KEY = "webchat_cookie_key"
 ZALO_BOT_NAME_KEY = "zalo_bot_name"
@@ -302,6 +304,11 @@ class Service:
         if self.zalo_oa is not None:
             await self.zalo_oa.start()
         yield
+        # The loops stop between rounds. A transaction cut by a cancellation is not only
+        # undone: on SQLite its connection can keep the write lock until it is collected.
+        self.outbox.stop()
+        self.scheduler.stop()
+        await asyncio.wait(tasks[:2], timeout=LOOPS_STOP_SECONDS)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

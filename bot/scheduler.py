@@ -12,6 +12,7 @@ sent is never sent again (by this worker after a restart, or by another one), an
 round missed while the service was down is made up by the next."""
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -79,9 +80,15 @@ class Scheduler:
         self.clock = clock
         self.on_commit = on_commit
         self.upkeep = upkeep
+        self._stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        """End run() once the round under way is done."""
+        self._stopping.set()
 
     async def run(self) -> None:
-        while True:
+        """Rounds until stop(); a round is never cut inside its transaction."""
+        while not self._stopping.is_set():
             try:
                 await self.tick()
                 if self.upkeep is not None:  # outside the round's transaction
@@ -90,7 +97,9 @@ class Scheduler:
                 log.warning("scheduler: database unavailable (%s)", exc)
             except Exception:
                 log.exception("scheduler round failed")
-            await asyncio.sleep(self.settings.scheduler_interval)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.settings.scheduler_interval):
+                    await self._stopping.wait()
 
     async def tick(self) -> bool:
         """One round; False when it was not this worker's turn or not office hours."""

@@ -159,6 +159,7 @@ class OutboxDispatcher:
         self._outcomes: list[_Outcome] = []
         self._recording: asyncio.Task[None] | None = None
         self._closing = False
+        self._stopping = False
         self._wanted = False
         """Whether the queue may hold something to claim that no hand-over brings."""
         self._wake = asyncio.Event()
@@ -186,9 +187,16 @@ class OutboxDispatcher:
         for item in items:
             self._take(item, claimed=False)
 
+    def stop(self) -> None:
+        """End run() once the claim under way is done."""
+        self._stopping = True
+        self._wake.set()
+
     async def run(self) -> None:
+        """Claims until stop(), then the deliveries under way are finished or given
+        back; a claim is never cut inside its transaction."""
         try:
-            while True:
+            while not self._stopping:
                 try:
                     await self.claim_and_start()
                 except StorageError as exc:
