@@ -1,11 +1,37 @@
-"""argparse with its own words translated (usage, options, the help option), so that
-`pakn --help` is in the operator's language like the rest of the output."""
+"""argparse with its own words translated (usage, options, the help option, the errors
+it words itself), so that `pakn --help` and a mistyped command line are in the operator's
+language like the rest of the output."""
 
 import argparse
 import sys
 from typing import Any, NoReturn
 
-from bot.present.i18n import _
+from bot.present.i18n import _, ngettext
+
+
+def N_(message: str) -> str:
+    """A text for the catalogs that is translated where it is used (here, by argparse)."""
+    return message
+
+
+ARGPARSE_ERRORS = (
+    N_("argument %(argument_name)s: %(message)s"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+    N_("expected one argument"),
+    N_("ignored explicit argument %r"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("not allowed with argument %s"),
+    N_("one of the arguments %s is required"),
+    N_("the following arguments are required: %s"),
+    N_("unrecognized arguments: %s"),
+)
+"""The errors argparse words itself that a command line of `pakn` can cause."""
+
+# argparse words them with the `_` and `ngettext` of its own module, looked up when it
+# does: ours find them in the catalogs, in the language the command speaks.
+argparse._ = _  # type: ignore[attr-defined]
+argparse.ngettext = ngettext  # type: ignore[attr-defined]
 
 
 class Formatter(argparse.HelpFormatter):
