@@ -45,7 +45,7 @@ $(INSTALLED): pyproject.toml
 # Translations: extract the strings from the code, merge them into each language's
 # catalog (translate the new ones there), compile for use.
 i18n-extract: $(INSTALLED)
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k SettingsError -k ngettext:1,2 --no-location --sort-output \
 		--project pakn-bot --copyright-holder "PAKN bot" -o locales/messages.pot .
 
 i18n-update: i18n-extract

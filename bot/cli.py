@@ -32,8 +32,8 @@ def _main(argv: list[str]) -> int:
     try:
         settings = Settings.from_env(dotenv=DOTENV)
     except SettingsError as exc:
-        # The settings' messages name the variable in English: the line stays one language.
-        print(f"pakn: configuration error: {exc}", file=sys.stderr)
+        print(_("pakn: configuration error: {error}").format(error=exc.told()),
+              file=sys.stderr)
         return 2
     set_language(args.lang or settings.default_language)
     from bot.commands.serve import serve

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.present.i18n import _
 from bot.runtime.dotenv import read_dotenv
 from bot.runtime.home import database_url_in, home_of
 from complaints.calendar import END_OF_CIVIL_DAY, DeadlineRules
@@ -24,7 +25,15 @@ LANGUAGES = ("vi", "en")
 
 
 class SettingsError(Exception):
-    """A setting is missing or invalid; the message names the variable."""
+    """A setting is missing or invalid; the message names the variable. Its text is
+    English; `told()` words it in the language the command speaks (the catalogs')."""
+
+    def __init__(self, message: str, **values: object) -> None:
+        super().__init__(message.format(**values))
+        self.message, self.values = message, values
+
+    def told(self) -> str:
+        return _(self.message).format(**self.values)
 
 
 @dataclass(frozen=True)
@@ -218,7 +227,7 @@ class Settings:
             value = (values.get(name) or "").strip() or None
             path = (values.get(f"{name}_FILE") or "").strip()
             if path and value is not None:
-                raise SettingsError(f"{name}: set it or {name}_FILE, not both")
+                raise SettingsError("{name}: set it or {name}_FILE, not both", name=name)
             return _from_file(f"{name}_FILE", path) if path else value
 
         defaults = cls()
@@ -247,12 +256,14 @@ class Settings:
                                     "A-Z, a-z, 0-9, _ and -")
         language = get("PAKN_DEFAULT_LANGUAGE") or defaults.default_language
         if language not in LANGUAGES:
-            raise SettingsError(f"PAKN_DEFAULT_LANGUAGE: must be one of {', '.join(LANGUAGES)}")
+            raise SettingsError("PAKN_DEFAULT_LANGUAGE: must be one of {choices}",
+                                choices=", ".join(LANGUAGES))
         timezone = get("PAKN_TIMEZONE") or defaults.timezone
         try:
             ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise SettingsError(f"PAKN_TIMEZONE: unknown time zone '{timezone}'") from None
+            raise SettingsError("PAKN_TIMEZONE: unknown time zone '{timezone}'",
+                                timezone=timezone) from None
         zalo_bot_token = get("PAKN_ZALO_BOT_TOKEN")
         zalo_bot_secret = get("PAKN_ZALO_BOT_WEBHOOK_SECRET")
         if zalo_bot_token and public_url and not zalo_bot_secret:
@@ -370,7 +381,7 @@ def _sms(get: Callable[[str], str | None], defaults: "Settings") -> dict[str, An
     api_key = get("PAKN_SMS_API_KEY")
     for name in ("PAKN_SMS_SECRET_KEY", "PAKN_SMS_BRAND"):
         if api_key and not get(name):
-            raise SettingsError(f"{name}: required with PAKN_SMS_API_KEY")
+            raise SettingsError("{name}: required with PAKN_SMS_API_KEY", name=name)
     url = get("PAKN_SMS_URL") or defaults.sms_url
     _url("PAKN_SMS_URL", url)
     secret = get("PAKN_SMS_CALLBACK_SECRET")
@@ -393,7 +404,8 @@ def _mail(get: Callable[[str], str | None], defaults: "Settings") -> dict[str, A
         raise SettingsError("PAKN_MAIL_FROM: required with PAKN_SMTP_HOST")
     if sender and not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+|.*<[^@\s<>]+@[^@\s<>]+>",
                                    sender):
-        raise SettingsError(f"PAKN_MAIL_FROM: not an email address, got '{sender}'")
+        raise SettingsError("PAKN_MAIL_FROM: not an email address, got '{sender}'",
+                            sender=sender)
     return {"smtp_host": host,
             "smtp_port": _integer("PAKN_SMTP_PORT", get("PAKN_SMTP_PORT"),
                                   defaults.smtp_port, 1, 65535),
@@ -411,7 +423,8 @@ def _flag(name: str, raw: str | None, default: bool) -> bool:
         return True
     if value in ("0", "false", "no", "off"):
         return False
-    raise SettingsError(f"{name}: must be on or off (1/0, true/false), got '{raw}'")
+    raise SettingsError("{name}: must be on or off (1/0, true/false), got '{raw}'",
+                        name=name, raw=raw)
 
 
 def _from_file(name: str, path: str) -> str | None:
@@ -421,7 +434,8 @@ def _from_file(name: str, path: str) -> str | None:
         return Path(path).read_text(encoding="utf-8").strip() or None
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not text"
-        raise SettingsError(f"{name}: cannot read {path} ({reason})") from None
+        raise SettingsError("{name}: cannot read {path} ({reason})", name=name, path=path,
+                            reason=reason) from None
 
 
 def _integer(name: str, raw: str | None, default: int, low: int, high: int) -> int:
@@ -430,9 +444,11 @@ def _integer(name: str, raw: str | None, default: int, low: int, high: int) -> i
     try:
         value = int(raw)
     except ValueError:
-        raise SettingsError(f"{name}: must be a whole number, got '{raw}'") from None
+        raise SettingsError("{name}: must be a whole number, got '{raw}'", name=name,
+                            raw=raw) from None
     if not low <= value <= high:
-        raise SettingsError(f"{name}: must be between {low} and {high}, got {value}")
+        raise SettingsError("{name}: must be between {low} and {high}, got {value}", name=name,
+                            low=low, high=high, value=value)
     return value
 
 
@@ -442,10 +458,11 @@ def _days_list(name: str, raw: str | None, default: tuple[int, ...]) -> tuple[in
     try:
         days = tuple(sorted({int(part) for part in raw.split(",")}, reverse=True))
     except ValueError:
-        raise SettingsError(f"{name}: must be whole numbers of working days separated by "
-                            f"commas, like 2,0; got '{raw}'") from None
+        raise SettingsError("{name}: must be whole numbers of working days separated by "
+                            "commas, like 2,0; got '{raw}'", name=name, raw=raw) from None
     if any(day < 0 or day > 30 for day in days):
-        raise SettingsError(f"{name}: days must be between 0 and 30, got '{raw}'")
+        raise SettingsError("{name}: days must be between 0 and 30, got '{raw}'", name=name,
+                            raw=raw)
     return days
 
 
@@ -458,7 +475,8 @@ def _clock(name: str, raw: str | None, default: time) -> time:
         value = None
     if value is None or value.tzinfo is not None:
         # A local hour: the time zone is PAKN_TIMEZONE's.
-        raise SettingsError(f"{name}: must be a local time like 15:00, got '{raw}'")
+        raise SettingsError("{name}: must be a local time like 15:00, got '{raw}'", name=name,
+                            raw=raw)
     return value
 
 
@@ -482,15 +500,17 @@ def _origins(name: str, raw: str | None) -> tuple[str, ...]:
                                   if part))
     for origin in origins:
         if not _ORIGIN.fullmatch(origin):
-            raise SettingsError(f"{name}: must be origins like https://portal.example.gov.vn "
-                                f"separated by spaces or commas, got '{origin}'")
+            raise SettingsError("{name}: must be origins like https://portal.example.gov.vn "
+                                "separated by spaces or commas, got '{origin}'",
+                                name=name, origin=origin)
     return origins
 
 
 def _url(name: str, value: str) -> None:
     parsed = urlparse(value)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise SettingsError(f"{name}: must be an http(s) URL, got '{value}'")
+        raise SettingsError("{name}: must be an http(s) URL, got '{value}'", name=name,
+                            value=value)
 
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -504,8 +524,9 @@ def _rate(name: str, raw: str | None, default: Rate | None) -> Rate | None:
         return None
     match = re.fullmatch(r"(\d{1,7})\s*/\s*(\d{1,6})?\s*([smhd])", raw.strip().lower())
     if match is None or int(match[1]) < 1 or match[2] == "0":
-        raise SettingsError(f"{name}: a number of requests per period, like 10/1h or "
-                            f"5/15m (s, m, h, d), or 0 for no limit; got {raw!r}")
+        raise SettingsError("{name}: a number of requests per period, like 10/1h or "
+                            "5/15m (s, m, h, d), or 0 for no limit; got {raw!r}",
+                            name=name, raw=raw)
     return Rate(int(match[1]), int(match[2] or 1) * _UNITS[match[3]])
 
 
@@ -515,15 +536,17 @@ def _networks(name: str, raw: str | None) -> tuple[IPv4Network | IPv6Network, ..
         return tuple(ip_network(part.strip(), strict=False)
                      for part in (raw or "").split(",") if part.strip())
     except ValueError:
-        raise SettingsError(f"{name}: addresses or networks separated by commas, "
-                            f"e.g. 127.0.0.1, 10.0.0.0/8; got {raw!r}") from None
+        raise SettingsError("{name}: addresses or networks separated by commas, "
+                            "e.g. 127.0.0.1, 10.0.0.0/8; got {raw!r}", name=name,
+                            raw=raw) from None
 
 
 def _choice(name: str, raw: str | None, choices: tuple[str, ...]) -> str:
     if raw is None:
         return choices[0]
     if raw.lower() not in choices:
-        raise SettingsError(f"{name}: must be one of {', '.join(choices)}, got '{raw}'")
+        raise SettingsError("{name}: must be one of {choices}, got '{raw}'", name=name,
+                            choices=", ".join(choices), raw=raw)
     return raw.lower()
 
 

@@ -77,11 +77,19 @@ def test_invites(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_invalid_settings_stop_with_one_line(env: Path, monkeypatch: pytest.MonkeyPatch,
                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """In the operator's language, the variable named as it is written."""
     monkeypatch.setenv("PAKN_PORT", "eighty")
     assert main(["migrate"]) == 2
-    error = capsys.readouterr().err
-    assert error.strip() == "pakn: configuration error: PAKN_PORT: must be a whole number, " \
-                            "got 'eighty'"
+    assert capsys.readouterr().err.strip() == (
+        "pakn: lỗi cấu hình: PAKN_PORT: phải là số nguyên, nhận được 'eighty'")
+    assert main(["--lang", "en", "migrate"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "pakn: configuration error: PAKN_PORT: must be a whole number, got 'eighty'")
+    monkeypatch.setenv("PAKN_PORT", "8080")
+    monkeypatch.setenv("PAKN_SMTP_HOST", "mail.example.gov.vn")
+    assert main(["migrate"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "pakn: lỗi cấu hình: PAKN_MAIL_FROM: bắt buộc khi có PAKN_SMTP_HOST")
 
 
 def test_a_command_s_language_stays_with_the_command(env: Path,
