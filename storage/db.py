@@ -29,6 +29,10 @@ def scrub_after_commit(session: AsyncSession) -> None:
     session.info[SCRUB] = True
 
 
+OVERFLOW = 3
+"""Under load a pool grows to this many times its size (SQLAlchemy's overflow)."""
+
+
 class Database:
     """An engine, its session factory, and the write discipline its backend needs.
 
@@ -51,7 +55,7 @@ class Database:
         # database being unavailable (PoolExhausted), never hangs.
         if not self.is_sqlite or make_url(url).database not in (None, "", ":memory:"):
             # (an in-memory SQLite database has one connection, no pool to size)
-            kwargs.update(pool_size=pool_size, max_overflow=2 * pool_size,
+            kwargs.update(pool_size=pool_size, max_overflow=(OVERFLOW - 1) * pool_size,
                           pool_timeout=pool_timeout)
         if not self.is_sqlite:
             kwargs.update(pool_pre_ping=True)

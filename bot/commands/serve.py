@@ -8,7 +8,7 @@ import errno
 import re
 from typing import TYPE_CHECKING, Any
 
-from bot.commands.base import fail, migrate, reachable
+from bot.commands.base import fail, migrate, reachable, warn
 from bot.present.i18n import _
 
 if TYPE_CHECKING:
@@ -58,6 +58,11 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
         return fail(cannot_listen(settings, exc))
     if number is None:  # a pool's worker: the pool's parent migrated and greeted
         migrate(settings)
+    if not settings.database_url.startswith("sqlite"):
+        fitted = fit_pools(settings, workers, tell=number is None)
+        if isinstance(fitted, str):
+            return fail(fitted, 2)
+        settings = fitted
     if number is None and workers > 1:
         sock.close()
         print(banner(settings), flush=True)
@@ -69,6 +74,35 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
         (lambda: print(banner(settings), flush=True))
     run(app, settings, sock, ready=ready)
     return 0
+
+
+def fit_pools(settings: Settings, workers: int, tell: bool) -> Settings | str:
+    """The settings with each worker's pool as large as PostgreSQL's connections allow
+    (bot.runtime.connections); the reason not to start when not even a pool of 1 fits.
+    `tell`: warn when a pool is made smaller (the pool's parent does, once)."""
+    from dataclasses import replace
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.runtime.connections import SPARE, available, connections_of, pool_size_within
+    try:
+        room = asyncio.run(available(settings.database_url))
+    except (OSError, SQLAlchemyError):
+        return settings  # the database away: the service waits for it as it always does
+    wanted = settings.database_pool_size
+    size = pool_size_within(wanted, workers, room)
+    if size is None:
+        return _("{workers} workers need at least {needed} connections to PostgreSQL, which "
+                 "allows {room}: serve with fewer workers, or raise its max_connections."
+                 ).format(workers=workers, needed=connections_of(1, workers) + SPARE,
+                          room=room)
+    if size < wanted and tell:
+        warn(_("with PAKN_DATABASE_POOL_SIZE={wanted}, {workers} worker(s) could open "
+               "{needed} connections to PostgreSQL, which allows {room}: each pool holds "
+               "{size} instead. Raise max_connections to keep {wanted}.").format(
+            wanted=wanted, workers=workers, needed=connections_of(wanted, workers),
+            room=room, size=size))
+    return replace(settings, database_pool_size=size)
 
 
 async def _tag(number: str, request: web.Request, response: web.StreamResponse) -> None:
