@@ -2,12 +2,12 @@
 messages commit together or not at all; the channel acknowledges only after commit."""
 
 import asyncio
-import copy
 import logging
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
-from typing import Protocol, TypeVar
+from functools import partial
+from typing import Protocol
 
 from bot.core import audit
 from bot.core.authority import covered_units
@@ -34,7 +34,14 @@ from complaints.privacy import pseudonym
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 4
-T = TypeVar("T")
+
+
+class Failed(Exception):
+    """A step of the chat failed; `error`: the domain's reason, None for a fault of ours."""
+
+    def __init__(self, error: ComplaintsError | None) -> None:
+        super().__init__(error)
+        self.error = error
 
 
 class Store(Protocol):
@@ -120,7 +127,7 @@ class Dispatcher:
                     self.flood.told(chat)
                 return "throttled"
         try:
-            done = await self._run(cleaned, self._converse)
+            done = await self._run(cleaned)
         except StorageError:
             if self.flood is not None:
                 self.flood.refund((cleaned.channel, cleaned.chat_id))
@@ -143,9 +150,13 @@ class Dispatcher:
                                 key=f"flood:{until.isoformat()}")
         self.on_commit()
 
-    async def _run(self, message: IncomingMessage,
-                   action: Callable[[Context], Awaitable[T]]) -> T | None:
+    async def _run(self, message: IncomingMessage) -> bool | None:
+        """The message's step in one transaction (None: a redelivery). A step that
+        fails is not undone by a savepoint, which cost about a tenth of an update's CPU
+        (benchmarks/RESULTS.md): its transaction rolls back, and the message is taken
+        again in a new one with the failure alone answered."""
         key = await self._pseudonym_key()
+        step: Callable[[Context], Awaitable[bool]] = self._converse
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 async with self.store.unit_of_work() as uow:
@@ -154,13 +165,15 @@ class Dispatcher:
                     ctx = await self._open(uow, message, key)
                     if ctx is None:
                         return None
-                    result = await action(ctx)
+                    result = await step(ctx)
                 break
             except Conflict:
                 if attempt == MAX_ATTEMPTS:
                     raise
                 log.info("conflict on %s update %s, processing again", message.channel,
                          message.update_key)
+            except Failed as failed:
+                step = partial(self._answer_failure, failed.error)
         if uow.outbox.leased and self.delivery is not None:
             self.delivery.hand_over(uow.outbox.leased)
         if uow.outbox.unleased:
@@ -191,35 +204,43 @@ class Dispatcher:
                        covers=await covered_units(uow.accounts, directory, account))
 
     async def _converse(self, ctx: Context) -> bool:
-        """A step of the chat: routed to its handler; a domain error is explained to the
-        person and leaves the conversation where it was."""
-        uow, message, dialog = ctx.uow, ctx.message, ctx.dialog
-        offered = dialog.offered()
-        state_before, data_before = dialog.state, copy.deepcopy(dialog.data)
+        """A step of the chat, routed to its handler. One that fails (a domain error, or
+        a fault of ours) raises Failed: the step is undone with its transaction."""
+        dialog = ctx.dialog
+        state_before = dialog.state
         try:
-            async with uow.savepoint():
-                await self._route(ctx, offered)
-        except ComplaintsError as error:
-            dialog.state, dialog.data = state_before, data_before
-            await ctx.reply(Reply(explain(error)))
-            if (reason := audit.reason_of(error)) is not None:
-                await audit.record(uow, account_id=ctx.account.id, channel=message.channel,
-                                   update_key=message.update_key,
-                                   action=audit.attempt_of(message, state_before),
-                                   case_id=audit.case_of(error, message, data_before),
-                                   reason=reason, now=ctx.now)
+            await self._route(ctx, dialog.offered())
         except StorageError:
             raise
-        except Exception:
-            log.exception("handler failed on %s update %s", message.channel, message.update_key)
-            dialog.state, dialog.data = state_before, data_before
-            await ctx.reply(Reply(_("Sorry, something went wrong on our side. Your message "
-                                    "was saved; please try again in a moment.")))
+        except ComplaintsError as error:
+            raise Failed(error) from error
+        except Exception as error:
+            log.exception("handler failed on %s update %s", ctx.message.channel,
+                          ctx.message.update_key)
+            raise Failed(None) from error
         if ctx.options is not None:
             dialog.offer(ctx.options)
         elif dialog.state != state_before:
             dialog.forget_offer()
-        await uow.dialogs.save(dialog, ctx.now)
+        await ctx.uow.dialogs.save(dialog, ctx.now)
+        return True
+
+    async def _answer_failure(self, error: ComplaintsError | None, ctx: Context) -> bool:
+        """A failed step taken again: the person is told why (a domain error, explained;
+        None: a fault of ours) and the conversation stays where it was."""
+        uow, message = ctx.uow, ctx.message
+        if error is None:
+            await ctx.reply(Reply(_("Sorry, something went wrong on our side. Your message "
+                                    "was saved; please try again in a moment.")))
+        else:
+            await ctx.reply(Reply(explain(error)))
+            if (reason := audit.reason_of(error)) is not None:
+                await audit.record(uow, account_id=ctx.account.id, channel=message.channel,
+                                   update_key=message.update_key,
+                                   action=audit.attempt_of(message, ctx.dialog.state),
+                                   case_id=audit.case_of(error, message, ctx.dialog.data),
+                                   reason=reason, now=ctx.now)
+        await uow.dialogs.save(ctx.dialog, ctx.now)
         return True
 
     async def _route(self, ctx: Context, offered: list[list[str]] | None) -> None:
