@@ -29,18 +29,21 @@ async def test_a_notice_reaches_every_listener_once(fresh_postgres: str) -> None
                 break
             await asyncio.sleep(0.05)
         assert arrived.is_set()
-        knocks = len(received)
         sent = [{"chat": "c" * 32, "event": {"type": "message", "id": n,
                                              "text": "Đã nhận phản ánh " * 20}}
                 for n in range(20)]
         for notice in sent:
             await notices.publish(notice)
+
+        def after_the_knocks() -> list[dict[str, Any]]:
+            # A knock sent before the first one was heard may still come after this.
+            return [notice for notice in received if "knock" not in notice]
         async with asyncio.timeout(30):
-            while len(received) < knocks + len(sent):
+            while len(after_the_knocks()) < len(sent):
                 arrived.clear()
                 await arrived.wait()
         await asyncio.sleep(0.2)  # nothing more comes
-        assert received[knocks:] == sent
+        assert after_the_knocks() == sent
         for _ in range(5):
             await Notices(publisher, "pakn_other").publish({"elsewhere": True})
         await notices.publish({"last": True})
@@ -48,7 +51,7 @@ async def test_a_notice_reaches_every_listener_once(fresh_postgres: str) -> None
             while received[-1] != {"last": True}:
                 arrived.clear()
                 await arrived.wait()
-        assert received[knocks + len(sent):] == [{"last": True}], "channels are apart"
+        assert after_the_knocks()[len(sent):] == [{"last": True}], "channels are apart"
     finally:
         listening.cancel()
         await asyncio.gather(listening, return_exceptions=True)
