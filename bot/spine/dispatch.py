@@ -152,9 +152,10 @@ class Dispatcher:
 
     async def _run(self, message: IncomingMessage) -> bool | None:
         """The message's step in one transaction (None: a redelivery). A step that
-        fails is not undone by a savepoint, which cost about a tenth of an update's CPU
-        (benchmarks/RESULTS.md): its transaction rolls back, and the message is taken
-        again in a new one with the failure alone answered."""
+        fails is not undone by a savepoint around every step, which cost two statements
+        and about a seventh of the transaction's CPU (benchmarks/RESULTS.md): its
+        transaction rolls back, and the message is taken again in a new one with the
+        failure alone answered."""
         key = await self._pseudonym_key()
         step: Callable[[Context], Awaitable[bool]] = self._converse
         for attempt in range(1, MAX_ATTEMPTS + 1):
