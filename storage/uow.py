@@ -186,6 +186,19 @@ class SqlUnitOfWork:
         return await transcript(self.session, channel, chat_id, limit)
 
     @asynccontextmanager
+    async def storage_errors(self) -> AsyncIterator[None]:
+        """The database's failures inside the block as the core knows them, as at commit:
+        a concurrent change (a row's version moved, a unique key taken) as Conflict, to
+        process the message again; any other as StorageError. For a repository that
+        flushes in the middle of a step."""
+        try:
+            yield
+        except (StaleDataError, IntegrityError) as exc:
+            raise Conflict(str(exc)) from exc
+        except DBAPIError as exc:
+            raise StorageError(str(exc)) from exc
+
+    @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
         """Undo what the block wrote if it raises, keeping the rest of the transaction."""
         nested = await self.session.begin_nested()

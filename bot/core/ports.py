@@ -432,6 +432,8 @@ class HasLocks(Protocol):
 class HasSavepoints(Protocol):
     def savepoint(self) -> AbstractAsyncContextManager[None]: ...
 
+    def storage_errors(self) -> AbstractAsyncContextManager[None]: ...
+
 
 class UnitOfWork(
         HasCases, HasFollowers, HasDirectory, HasAccounts, HasInvites, HasSignIns,

@@ -210,7 +210,8 @@ class Dispatcher:
         dialog = ctx.dialog
         state_before = dialog.state
         try:
-            await self._route(ctx, dialog.offered())
+            async with ctx.uow.storage_errors():
+                await self._route(ctx, dialog.offered())
         except StorageError:
             raise
         except ComplaintsError as error:

@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from bot.spine.context import Context
 from bot.spine.messages import Reply
@@ -52,3 +54,32 @@ async def test_a_failed_step_leaves_only_the_message_and_the_answer(
     assert ("handler failed" in caplog.text) == isinstance(error, RuntimeError)
     # The conversation goes on from where it was.
     assert to("asker", await bot.text("asker", "/trogiup"))
+
+
+@pytest.mark.parametrize("concurrent", [
+    StaleDataError("UPDATE statement on table 'cases' expected to update 1 row(s); 0 were "
+                   "matched."),
+    IntegrityError("INSERT INTO ...", {}, Exception("duplicate key value")),
+])
+async def test_a_step_that_meets_a_concurrent_change_is_taken_again(
+        bot: Harness, concurrent: Exception) -> None:
+    """A repository that flushes mid-step and finds that another worker changed the row
+    first: the step is processed again from the start, not answered as a fault."""
+    await bot.text("racer", "/start")
+    tries = 0
+
+    async def step(ctx: Context) -> None:
+        nonlocal tries
+        tries += 1
+        await ctx.uow.meta.set("tries", str(tries))
+        if tries == 1:
+            raise concurrent
+        await ctx.reply(Reply("Taken on the second try."))
+    bot.dispatcher.router.command("dua")(step)
+    answers = to("racer", await bot.text("racer", "/dua"))
+    assert [a.text for a in answers] == ["Taken on the second try."]
+    async with bot.database.reading() as session:
+        assert (await session.get(Meta, "tries")).value == "2"  # type: ignore[union-attr]
+        kept = (await session.execute(select(InboundRow.text).where(
+            InboundRow.chat_id == "racer"))).scalars().all()
+    assert kept.count("/dua") == 1
