@@ -23,7 +23,13 @@ from tests.faults.bot_api import FaultyBotApi
 from tests.faults.citizens import citizens, field_of, file_pakn
 from tests.faults.conftest import MakeWorker
 from tests.faults.ledger import Ledger, owed
-from tests.faults.office import declare_today_a_working_day, set_due, staff_desks, words
+from tests.faults.office import (
+    declare_today_a_working_day,
+    office_all_day,
+    set_due,
+    staff_desks,
+    words,
+)
 from tests.faults.proxy import DatabaseProxy
 from tests.faults.waiting import eventually
 from tests.faults.webhook import Webhook
@@ -45,10 +51,10 @@ async def test_database_stops_and_comes_back(postgres_url: str, bot_api: FaultyB
     target = make_url(postgres_url)
     proxy = DatabaseProxy(target.host or "127.0.0.1", target.port or 5432)
     await proxy.start()
-    await declare_today_a_working_day(postgres_url)
+    office = office_all_day()
+    await declare_today_a_working_day(postgres_url, office["PAKN_TIMEZONE"])
     worker = workers(target.set(host="127.0.0.1", port=proxy.port).render_as_string(False),
-                     PAKN_SCHEDULER_INTERVAL="1", PAKN_REMINDER_HOUR="00:00",
-                     PAKN_END_OF_DAY="23:59")
+                     **office)
     try:
         await worker.start()
         staff = await staff_desks(postgres_url, worker, bot_api, 930000)

@@ -25,6 +25,7 @@ from tests.faults.office import (
     DESKS,
     declare_today_a_working_day,
     join,
+    office_all_day,
     set_due,
     staff_desks,
     words,
@@ -42,9 +43,9 @@ ADMIN = User(940200, "Quản trị", "Đỗ")
 
 async def test_two_workers_one_database(postgres_url: str, bot_api: FaultyBotApi,
                                         workers: MakeWorker) -> None:
-    await declare_today_a_working_day(postgres_url)
-    pair = [workers(postgres_url, PAKN_SCHEDULER_INTERVAL="1", PAKN_REMINDER_HOUR="00:00",
-                    PAKN_END_OF_DAY="23:59") for _worker in range(2)]
+    office = office_all_day()
+    await declare_today_a_working_day(postgres_url, office["PAKN_TIMEZONE"])
+    pair = [workers(postgres_url, **office) for _worker in range(2)]
     await asyncio.gather(*(w.start() for w in pair))  # on a new database, both at once
     staff = await staff_desks(postgres_url, pair[0], bot_api, 940000)
     await join(postgres_url, pair[1], bot_api, SECOND_STAFF, Role.STAFF, DESKS[CONTESTED])
