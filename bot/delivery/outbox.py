@@ -61,21 +61,27 @@ class ChatPacer:
     """Per-chat token buckets: a chat gets `burst` messages at once (a reply to what
     the person just did), then one per `interval` seconds, as Telegram asks."""
 
-    def __init__(self, interval: float, burst: int = 3) -> None:
+    def __init__(self, interval: float, burst: int = 3,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.interval = interval
         self.burst = float(burst)
+        self._clock = clock
         self._buckets: dict[tuple[str, str], tuple[float, float]] = {}
 
     def delay(self, chat: tuple[str, str]) -> float:
-        """Take a token for `chat`; returns how long to wait before sending."""
-        now = time.monotonic()
+        """0 when `chat` may send now, taking its token; else the seconds until it
+        may, taking none. The token is taken when the message goes, not when the
+        wait began: a sender that wakes late must not then send two at once."""
+        now = self._clock()
         tokens, updated = self._buckets.get(chat, (self.burst, now))
         tokens = min(self.burst, tokens + (now - updated) / self.interval)
-        wait = 0.0 if tokens >= 1 else (1 - tokens) * self.interval
-        self._buckets[chat] = (tokens - 1, now)
+        if tokens < 1 - 1e-9:  # not a rounding error short of a whole token
+            self._buckets[chat] = (tokens, now)
+            return (1 - tokens) * self.interval
+        self._buckets[chat] = (max(tokens - 1, 0.0), now)
         if len(self._buckets) > 50_000:
             self._forget_full(now)
-        return wait
+        return 0.0
 
     def _forget_full(self, now: float) -> None:
         """Drop chats whose bucket has refilled: they are as good as new."""
@@ -383,8 +389,9 @@ class OutboxDispatcher:
     async def _pace(self, sender: Sender, item: Queued) -> None:
         pacer = self._pacers.get(sender.channel)
         if pacer is not None:
-            wait = pacer.delay((item.chat.channel, item.chat.chat_id))
-            if wait > 0:
+            chat = (item.chat.channel, item.chat.chat_id)
+            # Not a poll: each wait is the time the token needs; late wakers ask again.
+            while (wait := pacer.delay(chat)) > 0:  # noqa: ASYNC110
                 await asyncio.sleep(wait)
         limiter = self._limits.get(sender.channel)
         if limiter is not None:

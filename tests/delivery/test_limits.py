@@ -1,9 +1,12 @@
-"""Telegram's limits, with the real clock: about 30 messages a second overall, and per
-chat a burst of 3 then one a second. Small tolerances for scheduling noise."""
+"""Telegram's limits: about 30 messages a second overall, and per chat a burst of 3 then
+one a second. The per-chat pacer's arithmetic runs on a clock the test moves; the rest on
+the real clock, with small tolerances for scheduling noise."""
 
 import asyncio
-import itertools
 import time
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.app import pacing
 from bot.channels.telegram import CAPABILITIES, TelegramChannel
@@ -42,24 +45,62 @@ async def test_the_rate_limiter_allows_about_30_acquisitions_a_second() -> None:
     assert all(times[k + 30] - times[k] >= 1.0 - 0.02 for k in range(60))
 
 
-async def test_the_chat_pacer_gives_a_burst_of_three_then_one_a_second() -> None:
-    pacer = ChatPacer(1.0, burst=3)
-    chat = ("telegram", "42")
-    began = time.monotonic()
-    waits, sent_at = [], []
-    for _ in range(6):  # as the dispatcher does: one message of a chat at a time
-        wait = pacer.delay(chat)
-        waits.append(wait)
-        await asyncio.sleep(wait)
-        sent_at.append(time.monotonic() - began)
+class _Timeline:
+    """A clock the test moves by hand, so the pacer's arithmetic is checked exactly."""
 
-    assert waits[:3] == [0.0, 0.0, 0.0]
-    assert all(abs(wait - 1.0) < 0.05 for wait in waits[3:]), waits
-    assert sent_at[2] < LATE
-    intervals = [later - earlier for earlier, later in itertools.pairwise(sent_at[2:])]
-    assert all(1.0 - 0.02 <= gap <= 1.0 + LATE for gap in intervals), intervals
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _send_paced(pacer: ChatPacer, timeline: _Timeline, chat: tuple[str, str],
+                late_by: list[float], busy_for: list[float] | None = None) -> list[float]:
+    """Send one message after another, as the dispatcher does for one chat: ask, sleep
+    as told and wake `late_by[k]` seconds late (a busy machine), until told to go;
+    sending then takes `busy_for[k]` seconds. The send times."""
+    sent = []
+    for k, late in enumerate(late_by):
+        while (wait := pacer.delay(chat)) > 0:
+            timeline.now += wait + late
+        sent.append(timeline.now)
+        timeline.now += busy_for[k] if busy_for else 0.0
+    return sent
+
+
+def test_the_chat_pacer_gives_a_burst_of_three_then_one_a_second() -> None:
+    timeline = _Timeline()
+    pacer = ChatPacer(1.0, burst=3, clock=timeline)
+
+    sent = _send_paced(pacer, timeline, ("telegram", "42"), [0.0] * 6)
+
+    assert sent == [0.0, 0.0, 0.0, 1.0, 2.0, 3.0]
     assert pacer.delay(("telegram", "43")) == 0.0  # other chats have their own bucket
     assert pacer.delay(("webchat", "42")) == 0.0
+    timeline.now += 3.0  # a chat quiet for three intervals has its burst again
+    assert _send_paced(pacer, timeline, ("telegram", "42"), [0.0] * 4) == [6.0] * 3 + [7.0]
+
+
+@settings(max_examples=300, deadline=None)
+@given(steps=st.lists(st.tuples(st.floats(0, 3), st.floats(0, 2)), min_size=1, max_size=30),
+       interval=st.sampled_from([1.0, 0.5, 60 / 20]),
+       burst=st.integers(1, 5))
+def test_the_chat_pacer_never_lets_a_window_hold_more_than_the_limit(
+        steps: list[tuple[float, float]], interval: float, burst: int) -> None:
+    """However late the sender wakes and however long a send takes, no stretch of time
+    of length T sees more than `burst + T / interval` messages of one chat: what
+    Telegram's per-chat limit asks."""
+    timeline = _Timeline()
+    pacer = ChatPacer(interval, burst=burst, clock=timeline)
+
+    sent = _send_paced(pacer, timeline, ("telegram", "42"),
+                       [late for late, _ in steps], [busy for _, busy in steps])
+
+    for first, start in enumerate(sent):
+        for last in range(first, len(sent)):
+            assert last - first + 1 <= burst + (sent[last] - start) / interval + 1e-9, (
+                first, last, sent)
 
 
 async def test_the_dispatcher_paces_each_chat_without_holding_up_the_others(
