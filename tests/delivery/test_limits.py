@@ -39,7 +39,7 @@ async def test_the_rate_limiter_allows_about_30_acquisitions_a_second() -> None:
     elapsed = time.monotonic() - began
     assert 89 / 30 - SLACK <= elapsed < 89 / 30 + LATE
     times.sort()
-    assert times[0] < 0.05  # the first at once,
+    assert times[0] < LATE  # the first at once (the next wait 1/30 s each),
     for k in range(1, 90):  # then one each 1/30 s: never more than 30 in any second
         assert times[k] >= k / 30 - 0.02, (k, times[k])
     assert all(times[k + 30] - times[k] >= 1.0 - 0.02 for k in range(60))
@@ -118,11 +118,11 @@ async def test_the_dispatcher_paces_each_chat_without_holding_up_the_others(
     assert [c.params["text"] for c in a] == [f"A{n}" for n in range(5)]
     assert [c.params["text"] for c in b] == [f"B{n}" for n in range(3)]
     first = a[0].at
-    assert a[2].at - first < 0.5  # the burst
+    assert a[2].at - first < LATE  # the burst (paced, the third would go at 2 s)
     assert a[3].at - first >= 1.0 - SLACK
     assert a[4].at - first >= 2.0 - SLACK
     assert a[4].at - a[3].at >= 1.0 - SLACK
-    assert b[2].at - first < 0.5  # chat B did not wait behind chat A's pacing
+    assert b[2].at - first < LATE  # chat B did not wait behind chat A's pacing
     rows = await outbox_rows(store)
     assert {(r.status, r.attempts, r.last_error) for r in rows} == {("sent", 1, None)}
     assert all(r.external_id for r in rows)
@@ -162,7 +162,7 @@ async def test_a_deployment_sets_its_own_limits_in_place_of_the_declared_ones(
     paced = fake_api.to_chat(9201)
     assert [c.params["text"] for c in paced] == [f"C{n}" for n in range(8)]
     assert paced[7].at - paced[0].at >= 5 * 0.2 - SLACK, "after the burst, 200 ms apart"
-    assert paced[7].at - paced[0].at < 1.0 + 2 * SLACK, "not a second apart"
+    assert paced[7].at - paced[0].at < 1.0 + LATE, "not a second apart (5 s)"
 
     chats = range(9300, 9360)
     for chat in chats:
