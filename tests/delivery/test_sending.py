@@ -269,6 +269,40 @@ async def test_a_web_chat_photo_is_uploaded_once_then_sent_by_telegrams_file_id(
     assert len([c for c in fake_api.calls if c.files]) == 1  # uploaded exactly once
 
 
+async def test_a_file_owed_to_several_chats_at_once_is_uploaded_once_per_file(
+        store: Store, dispatcher: OutboxDispatcher, fake_api: RecordingBotApi,
+        clock: Clock) -> None:
+    """An apology's PDF goes to the applicant and to the staff who wrote it, a photo to
+    everyone following a case: their chats' lines are delivered at the same time, and
+    only the first send of each file uploads it."""
+    async with store.unit_of_work() as uow:
+        account = await uow.accounts.identify("webchat", "chat2", "chat2", "", None, clock())
+        pdf = await uow.attachments.add(account.id, "webchat", clock(), content=b"%PDF-1.7 x",
+                                        mime="application/pdf", filename="xin-loi.pdf")
+        photo = await uow.attachments.add(account.id, "webchat", clock(),
+                                          content=PNG_BYTES, mime="image/png")
+    fake_api.upload_seconds = 0.3  # longer than the 1/30 s between two sends
+    chats = range(3101, 3106)
+    for chat in chats:
+        await enqueue(store, chat, Reply("Văn bản xin lỗi", document=pdf), f"pdf-{chat}",
+                      clock())
+        await enqueue(store, chat, Reply("Ảnh hiện trường", photo_attachment=photo),
+                      f"photo-{chat}", clock())
+
+    await dispatcher.deliver_all()
+
+    documents = [c for c in fake_api.calls if c.method == "sendDocument"]
+    photos = [c for c in fake_api.calls if c.method == "sendPhoto"]
+    assert sorted(int(c.params["chat_id"]) for c in documents) == list(chats)
+    assert sorted(int(c.params["chat_id"]) for c in photos) == list(chats)
+    assert [c.files for c in documents if c.files] == [{"document": b"%PDF-1.7 x"}]
+    assert [c.files for c in photos if c.files] == [{"photo": PNG_BYTES}]
+    kept = {(await attachment_row(store, pdf)).telegram_file_id,
+            (await attachment_row(store, photo)).telegram_file_id}
+    assert {c.params["document"] for c in documents if not c.files} | {
+        c.params["photo"] for c in photos if not c.files} == kept
+
+
 async def test_a_telegram_photo_is_sent_by_its_file_id(
         store: Store, dispatcher: OutboxDispatcher, fake_api: RecordingBotApi,
         clock: Clock) -> None:

@@ -62,6 +62,9 @@ class FakeBotApi:
         self.updates: deque[dict[str, Any]] = deque()
         self.files: dict[str, bytes] = {}
         self.failures: dict[str, deque[Failure]] = {}
+        self.upload_seconds = 0.0
+        """How long a call carrying a file takes to answer (the real API reads the upload
+        over the network first)."""
         self._message_ids = itertools.count(1)
         self._file_ids = itertools.count(1)
         self._changed = asyncio.Condition()
@@ -124,6 +127,8 @@ class FakeBotApi:
             return _error(401, "Unauthorized")
         method = request.match_info["method"]
         params, files = await _parse(request)
+        if files and self.upload_seconds:
+            await asyncio.sleep(self.upload_seconds)
         queued = self.failures.get(method)
         if queued:
             failure = queued.popleft()

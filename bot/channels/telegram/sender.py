@@ -1,7 +1,9 @@
 """Replies to Telegram: texts with inline or reply keyboards, photos and documents
 (uploaded once, then sent by the file id Telegram gave them), and edits of cards."""
 
+import asyncio
 import logging
+import weakref
 from datetime import timedelta
 
 from telegram import (
@@ -15,7 +17,7 @@ from telegram import (
 )
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.channels.base import MediaStore, Outcome, RetryLater, Sent, Undeliverable
+from bot.channels.base import MediaStore, Outcome, RetryLater, Sent, StoredFile, Undeliverable
 from bot.channels.telegram.capabilities import CHANNEL
 from bot.spine.channel_ports import Queued, StorageError
 from bot.spine.messages import ButtonKind, FileRef, Reply
@@ -32,6 +34,10 @@ class TelegramSender:
     def __init__(self, bot: Bot, media: MediaStore) -> None:
         self.bot = bot
         self.media = media
+        self._uploading: weakref.WeakValueDictionary[int, asyncio.Lock] = (
+            weakref.WeakValueDictionary())
+        """Per file not yet uploaded, held by the one send uploading it: the other chats'
+        lines, delivered concurrently, wait and send Telegram's id instead."""
 
     async def deliver(self, item: Queued) -> Outcome:
         reply = Reply.from_json(item.body)
@@ -70,9 +76,22 @@ class TelegramSender:
         id Telegram gave it."""
         attachment_id = reply.document if reply.document is not None else reply.photo_attachment
         assert attachment_id is not None
+        stored, file_id = await self._stored(attachment_id)
+        if stored is not None and file_id is None:
+            lock = self._uploading.setdefault(attachment_id, asyncio.Lock())
+            async with lock:
+                stored, file_id = await self._stored(attachment_id)
+                return await self._send_stored(chat_id, reply, attachment_id, stored, file_id)
+        return await self._send_stored(chat_id, reply, attachment_id, stored, file_id)
+
+    async def _stored(self, attachment_id: int) -> tuple[StoredFile | None, str | None]:
+        """The file, and Telegram's id for it once uploaded."""
         stored = await self.media.file(attachment_id)
         known = stored.file if stored is not None and stored.file is not None else None
-        file_id = known.id if known is not None and known.channel == CHANNEL else None
+        return stored, known.id if known is not None and known.channel == CHANNEL else None
+
+    async def _send_stored(self, chat_id: int, reply: Reply, attachment_id: int,
+                           stored: StoredFile | None, file_id: str | None) -> Outcome:
         if stored is None or (file_id is None and stored.content is None):
             return Undeliverable("the file is no longer stored")
         upload: str | InputFile
