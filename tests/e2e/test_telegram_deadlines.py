@@ -15,6 +15,7 @@ from sqlalchemy import update
 from storage.db import Database
 from storage.models import CaseRow
 from tests.e2e.flows import Chat, file_pakn, join
+from tests.e2e.office_hours import office_all_day
 from tests.e2e.service import SECRET, TOKEN, ServiceProcess
 from tests.e2e.test_telegram_webhook import case_row
 from tests.fakes.telegram_api import FakeBotApi
@@ -29,14 +30,15 @@ BUILDER = User(848484, "Dung", "Phạm")
 @pytest.fixture
 async def service(database_url: str, fake_api: FakeBotApi,
                   tmp_path: Path) -> AsyncIterator[ServiceProcess]:
-    """The service with a scheduler round every second and office hours all day; today
-    is declared a working day (it may be a weekend when the tests run)."""
+    """The service with a scheduler round every second and office hours all day, in a
+    time zone where it is now about noon; today is declared a working day (it may be a
+    weekend when the tests run)."""
+    office = office_all_day()
     process = ServiceProcess(tmp_path, database_url, PAKN_TELEGRAM_TOKEN=TOKEN,
                              PAKN_TELEGRAM_API_URL=fake_api.url,
-                             PAKN_TELEGRAM_WEBHOOK_SECRET=SECRET, PAKN_SCHEDULER_INTERVAL="1",
-                             PAKN_REMINDER_HOUR="00:00", PAKN_END_OF_DAY="23:59")
+                             PAKN_TELEGRAM_WEBHOOK_SECRET=SECRET, **office)
     process.env["PAKN_PUBLIC_URL"] = process.url
-    today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    today = datetime.now(ZoneInfo(office["PAKN_TIMEZONE"])).date()
     declared = process.cli("calendar", "add-workday", today.isoformat(), "end-to-end test")
     assert declared.returncode == 0, declared.stderr
     await process.start()

@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 
 from storage.db import Database
 from storage.models import AttachmentRow, CaseEventRow, CaseRow, InboundRow, OutboxRow
+from tests.e2e.office_hours import office_all_day
 from tests.fakes import updates
 from tests.fakes.updates import User
 from tests.faults.bot_api import FaultyBotApi
@@ -25,7 +26,6 @@ from tests.faults.conftest import MakeWorker
 from tests.faults.ledger import Ledger, owed
 from tests.faults.office import (
     declare_today_a_working_day,
-    office_all_day,
     set_due,
     staff_desks,
     words,

@@ -15,6 +15,7 @@ from bot.spine.callbacks import CaseAction
 from complaints.people import Role
 from storage.db import Database
 from storage.models import CaseEventRow, CaseRow, InboundRow
+from tests.e2e.office_hours import office_all_day
 from tests.fakes import updates
 from tests.fakes.updates import User
 from tests.faults.bot_api import FaultyBotApi
@@ -25,7 +26,6 @@ from tests.faults.office import (
     DESKS,
     declare_today_a_working_day,
     join,
-    office_all_day,
     set_due,
     staff_desks,
     words,
