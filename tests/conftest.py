@@ -15,8 +15,11 @@ from playwright.async_api import Browser
 from sqlalchemy.engine import make_url
 
 import bot.app
+from storage.db import Database
 from storage.migrate import upgrade
+from storage.uow import Store
 from tests import pg_reset
+from tests.conversation.harness import MONDAY_MORNING
 from tests.e2e.browser import chromium
 
 POSTGRES = os.environ.get("PAKN_TEST_POSTGRES_URL")
@@ -103,6 +106,24 @@ def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def seeded_sqlite(migrated_sqlite: Path) -> Path:
+    """The migrated SQLite file with the suites' directory loaded, as the conversation
+    harness and the service load it into an empty database."""
+    path = migrated_sqlite.with_name("seeded.db")
+    shutil.copyfile(migrated_sqlite, path)
+    asyncio.run(_seed(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+async def _seed(url: str) -> None:
+    database = Database(url)
+    try:
+        await bot.app.seed_directory(Store(database), MONDAY_MORNING)
+    finally:
+        await database.dispose()
+
+
+@pytest.fixture(scope="session")
 def migrated_postgres() -> Iterator[str]:
     """A PostgreSQL database at the latest schema, migrated once per test session, that
     each test's database is created from (CREATE DATABASE ... TEMPLATE)."""
@@ -118,8 +139,29 @@ def migrated_postgres() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def seeded_postgres(migrated_postgres: str) -> Iterator[str]:
+    """The migrated PostgreSQL template with the suites' directory loaded."""
+    name = f"pakn_seeded_{uuid.uuid4().hex[:12]}"
+    _admin(f'CREATE DATABASE "{name}" TEMPLATE "{migrated_postgres}"')
+    try:
+        asyncio.run(_seed(PostgresDatabases.url(name)))
+        yield name
+    finally:
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
 def postgres_databases(migrated_postgres: str) -> Iterator["PostgresDatabases"]:
     databases = PostgresDatabases(migrated_postgres)
+    try:
+        yield databases
+    finally:
+        databases.drop_all()
+
+
+@pytest.fixture(scope="session")
+def seeded_postgres_databases(seeded_postgres: str) -> Iterator["PostgresDatabases"]:
+    databases = PostgresDatabases(seeded_postgres)
     try:
         yield databases
     finally:
@@ -180,13 +222,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     """An empty database of each kind at the latest schema: a copy of the session's
     migrated SQLite file, or one of this process's PostgreSQL databases put back as the
     migrated template made it, so that a test's set-up costs milliseconds, not a
-    migration."""
+    migration. For a test of the conversation harness (`bot`), which would load the
+    suites' directory first thing, the copy has it loaded already."""
+    seeded = "bot" in request.fixturenames
     if request.param == "sqlite":
         path = tmp_path / "pakn.db"
-        shutil.copyfile(request.getfixturevalue("migrated_sqlite"), path)
+        template = "seeded_sqlite" if seeded else "migrated_sqlite"
+        shutil.copyfile(request.getfixturevalue(template), path)
         yield f"sqlite+aiosqlite:///{path}"
         return
-    databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
+    databases: PostgresDatabases = request.getfixturevalue(
+        "seeded_postgres_databases" if seeded else "postgres_databases")
     name = databases.take()
     try:
         yield databases.url(name)
