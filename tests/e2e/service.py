@@ -1,6 +1,7 @@
 """The real service in its own process, as `make run` starts it."""
 
 import asyncio
+import concurrent.futures
 import contextlib
 import os
 import socket
@@ -61,16 +62,20 @@ class ServiceProcess:
         self._process: asyncio.subprocess.Process | None = None
         # The suites' directory (tests/conftest.py: the 2022 organisation) is loaded before
         # the service or a command would seed the organisation of today into the database.
-        self._seed = [sys.executable, "-m", "tests.e2e.seed", database_url,
-                      bot.app.SEED_DIRECTORY]
+        self._directory = bot.app.SEED_DIRECTORY
         self._seeded = False
         self._reader: asyncio.Task[None] | None = None
+
+    def _migrate_and_seed(self) -> None:
+        url = self.env["PAKN_DATABASE_URL"]
+        _upgrade(url)
+        asyncio.run(seed(url, self._directory))
 
     async def start(self, timeout: float = 60.0) -> "ServiceProcess":
         if not self._seeded:  # without blocking the loop (a test's database proxy runs on it)
             url = self.env["PAKN_DATABASE_URL"]
             await asyncio.to_thread(_upgrade, url)
-            await seed(url, bot.app.SEED_DIRECTORY)
+            await seed(url, self._directory)
             self._seeded = True
         self._process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "serve", cwd=self.workdir, env=self.env,
@@ -132,7 +137,10 @@ class ServiceProcess:
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run `pakn ARGS` against the same database and settings."""
         if not self._seeded:
-            subprocess.run(self._seed, cwd=ROOT, check=True, timeout=120)
+            # On a thread of its own: the test's loop may be running (and waits meanwhile,
+            # as it does for the command).
+            with concurrent.futures.ThreadPoolExecutor(1) as thread:
+                thread.submit(self._migrate_and_seed).result(timeout=120)
             self._seeded = True
         return subprocess.run([sys.executable, "-m", "bot", *args], cwd=self.workdir,
                               env=self.env, capture_output=True, text=True, timeout=120,
