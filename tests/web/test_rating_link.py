@@ -76,7 +76,8 @@ async def test_a_forged_link_finds_nothing_and_an_unanswered_case_waits(site: Si
     assert waiting.id is not None and other.id is not None
     link = await site.service.rating_link(waiting.id)
     token = link.rsplit("/", 1)[1]
-    forged = [f"{other.id:x}-{token.split('-', 1)[1]}", token[:-1] + "A", "zz-1", "-",
+    altered = token[:-1] + ("B" if token.endswith("A") else "A")
+    forged = [f"{other.id:x}-{token.split('-', 1)[1]}", altered, "zz-1", "-",
               f"{waiting.id:x}", "1" * 40]
     async with aiohttp.ClientSession() as http:
         async with http.get(link + "?lang=en") as response:
