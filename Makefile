@@ -3,7 +3,7 @@ PYTHON ?= python3
 # Test processes. The machines this runs on have two cores; the whole suite spends much
 # of its time waiting (on service processes, browsers, an outage's clock), which four
 # processes, handed tests as they free up (worksteal), fill with the others' work.
-JOBS ?= 4
+JOBS ?= 3
 CHECK_JOBS ?= 2
 VENV ?= .venv
 BIN := $(VENV)/bin
