@@ -1,8 +1,8 @@
 # Two commands: `make run` serves, `make test` checks everything. Both set up .venv first.
 PYTHON ?= python3
-# Test processes. The machines this runs on have two cores; the whole suite spends much
-# of its time waiting (on service processes, browsers, an outage's clock), which four
-# processes, handed tests as they free up (worksteal), fill with the others' work.
+# Test processes. The machines this runs on have two cores; part of the suite waits (on
+# service processes, browsers, an outage's clock), which three processes, handed tests as
+# they free up (worksteal), fill with the others' work (measured: README, "Two commands").
 JOBS ?= 3
 CHECK_JOBS ?= 2
 VENV ?= .venv
