@@ -152,16 +152,16 @@ def seeded_postgres(migrated_postgres: str) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def postgres_databases(migrated_postgres: str) -> Iterator["PostgresDatabases"]:
-    databases = PostgresDatabases(migrated_postgres)
-    try:
-        yield databases
-    finally:
-        databases.drop_all()
+    yield from _made_from(migrated_postgres)
 
 
 @pytest.fixture(scope="session")
 def seeded_postgres_databases(seeded_postgres: str) -> Iterator["PostgresDatabases"]:
-    databases = PostgresDatabases(seeded_postgres)
+    yield from _made_from(seeded_postgres)
+
+
+def _made_from(template: str) -> Iterator["PostgresDatabases"]:
+    databases = PostgresDatabases(template)
     try:
         yield databases
     finally:
