@@ -6,7 +6,6 @@ import contextlib
 import os
 import socket
 import subprocess
-import sys
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +18,7 @@ import bot.app
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import OutboxRow
+from tests.e2e import forked
 from tests.e2e.seed import seed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,7 +59,7 @@ class ServiceProcess:
                          **env})
         self._database: Database | None = None
         self.output: list[str] = []
-        self._process: asyncio.subprocess.Process | None = None
+        self._process: forked.Forked | None = None
         # The suites' directory (tests/conftest.py: the 2022 organisation) is loaded before
         # the service or a command would seed the organisation of today into the database.
         self._directory = bot.app.SEED_DIRECTORY
@@ -77,9 +77,7 @@ class ServiceProcess:
             await asyncio.to_thread(_upgrade, url)
             await seed(url, self._directory)
             self._seeded = True
-        self._process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "serve", cwd=self.workdir, env=self.env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        self._process = await forked.start(["serve"], self.env, self.workdir)
         self._reader = asyncio.create_task(self._read())
         deadline = asyncio.get_running_loop().time() + timeout
         async with aiohttp.ClientSession() as session:
@@ -142,9 +140,7 @@ class ServiceProcess:
             with concurrent.futures.ThreadPoolExecutor(1) as thread:
                 thread.submit(self._migrate_and_seed).result(timeout=120)
             self._seeded = True
-        return subprocess.run([sys.executable, "-m", "bot", *args], cwd=self.workdir,
-                              env=self.env, capture_output=True, text=True, timeout=120,
-                              check=False)
+        return forked.run(args, self.env, self.workdir, timeout=120)
 
     async def post_update(self, update: dict[str, Any], secret: str | None = SECRET) -> int:
         headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}

@@ -22,19 +22,21 @@ from bot.channels.webchat import COOKIE
 from bot.channels.zalo import ZaloOAuth, ZaloTokenKeeper
 from bot.core.keys import BOT_USERNAME_KEY
 from bot.runtime.settings import Limits, Rate, Settings
-from storage.models import Base, OutboxRow
+from storage.models import OutboxRow
 from tests.browsing import loopback_jar
 from tests.clock import Clock
 from tests.e2e.service import free_port
 from tests.fakes.telegram_api import FakeBotApi
 from tests.fakes.zalo_bot_api import FakeZaloBotApi
 from tests.fakes.zalo_oa_api import FakeZaloOA
+from tests.row_counts import counting, row_counts
 
 TELEGRAM_TOKEN = "123456789:TEST-token_for-the-hostile-tests"
 TELEGRAM_SECRET = "hostile-telegram-secret"
 ZALO_BOT_TOKEN = "1234567890:zalo-bot-token"
 ZALO_BOT_SECRET = "hostile-zalo-secret"
 OA_APP_ID, OA_SECRET, OA_APP_SECRET = "4321098765", "oa-secret-key", "app-secret"
+_COUNTING = counting("meta")
 
 
 class Stage:
@@ -138,9 +140,7 @@ class Stage:
         `meta` is left out: the service's own bookkeeping (the scheduler's last round,
         upkeep times) is written there by its clock, whatever the requests."""
         async with self.service.database.reading() as session:
-            return {name: int((await session.execute(
-                select(func.count()).select_from(table))).scalar_one())
-                for name, table in Base.metadata.tables.items() if name != "meta"}
+            return await row_counts(session, _COUNTING)
 
     async def outbox_texts(self, after: int = 0) -> list[tuple[str, str, str]]:
         """(channel, chat, text) of every message the bot owes, after row `after`."""

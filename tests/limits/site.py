@@ -7,16 +7,16 @@ from typing import Any
 
 import aiohttp
 from aiohttp.test_utils import TestServer
-from sqlalchemy import func, select
 
 from bot.app import Service
 from bot.runtime.settings import Settings
-from storage.models import Base
 from tests.browsing import loopback_jar
 from tests.clock import Clock
+from tests.row_counts import counting, row_counts
 from tests.web.site import Site
 
 PROXY = (ip_network("127.0.0.1/32"),)
+_COUNTING = counting("rate_buckets")
 
 
 class LimitedSite(Site):
@@ -37,6 +37,4 @@ class LimitedSite(Site):
     async def counts(self) -> dict[str, int]:
         """Rows per table (the limits' own excepted): what a refused request must leave."""
         async with self.service.database.reading() as session:
-            return {name: int((await session.execute(
-                select(func.count()).select_from(table))).scalar_one())
-                for name, table in Base.metadata.tables.items() if name != "rate_buckets"}
+            return await row_counts(session, _COUNTING)
