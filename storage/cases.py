@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.errors import Conflict
 from complaints.case import OPEN_STATUSES, Case, Contact, Event, EventKind, Location, Status
 from complaints.codes import tracking_code
 from storage.models import CaseEventRow, CaseRow, Counter
@@ -15,6 +16,14 @@ from storage.upsert import dialect_name, increment
 class SqlCaseRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self._read: dict[int, int] = {}
+        """The version of each case as this transaction read it. The session keeps no
+        row it is not changing, so a save reads the row again, and another worker's
+        commit in between must be found by this version, not by the one read then."""
+
+    def _case(self, row: CaseRow) -> Case:
+        self._read[row.id] = row.version
+        return _from_row(row)
 
     async def next_code(self, year: int) -> str:
         """Cases are numbered per year of receipt: on PostgreSQL from the year's sequence
@@ -44,22 +53,25 @@ class SqlCaseRepository:
 
     async def get(self, case_id: int) -> Case | None:
         row = await self.session.get(CaseRow, case_id, populate_existing=True)
-        return _from_row(row) if row else None
+        return self._case(row) if row else None
 
     async def get_by_code(self, code: str) -> Case | None:
         row = (await self.session.execute(
             select(CaseRow).where(CaseRow.code == code))).scalar_one_or_none()
-        return _from_row(row) if row else None
+        return self._case(row) if row else None
 
     async def save(self, case: Case) -> None:
         assert case.id is not None
         row = await self.session.get(CaseRow, case.id)
         assert row is not None
+        if self._read.get(case.id, row.version) != row.version:
+            raise Conflict(f"case {case.id} changed since this transaction read it")
         _to_row(case, row)
         if case.events:
             row.updated_at = case.events[-1].at
         await self._append_events(case)
-        await self.session.flush()
+        await self.session.flush()  # UPDATE ... WHERE version: a commit since is a conflict
+        self._read[case.id] = row.version
 
     async def history(self, case_id: int) -> list[Event]:
         rows = (await self.session.execute(
@@ -76,7 +88,7 @@ class SqlCaseRepository:
         if units is not None:
             stmt = stmt.where(CaseRow.unit_code.in_(sorted(units)))
         stmt = stmt.order_by(effective_due, CaseRow.id).limit(limit)
-        return [_from_row(r) for r in (await self.session.execute(stmt)).scalars()]
+        return [self._case(r) for r in (await self.session.execute(stmt)).scalars()]
 
     async def claimed_open(self, account_id: int) -> list[Case]:
         """The open cases a person has claimed."""
@@ -84,14 +96,14 @@ class SqlCaseRepository:
             select(CaseRow).where(CaseRow.assignee_id == account_id,
                                   CaseRow.status.in_([s.value for s in OPEN_STATUSES]))
             .order_by(CaseRow.id))
-        return [_from_row(row) for row in rows.scalars()]
+        return [self._case(row) for row in rows.scalars()]
 
     async def open_in_units(self, units: list[str]) -> list[Case]:
         """Every open case of these units, oldest first (a reorganisation moves them)."""
         stmt = (select(CaseRow).where(CaseRow.status.in_([s.value for s in OPEN_STATUSES]),
                                       CaseRow.unit_code.in_(units))
                 .order_by(CaseRow.id))
-        return [_from_row(r) for r in (await self.session.execute(stmt)).scalars()]
+        return [self._case(r) for r in (await self.session.execute(stmt)).scalars()]
 
     async def needing_attention(self, due_before: datetime, limit: int) -> list[Case]:
         """Open cases due (on their current date) before `due_before`, or not yet taken:
@@ -101,7 +113,7 @@ class SqlCaseRepository:
                 .where(CaseRow.status.in_([s.value for s in OPEN_STATUSES]),
                        or_(effective_due < due_before, CaseRow.status == Status.RECEIVED.value))
                 .order_by(CaseRow.id).limit(limit))
-        return [_from_row(r) for r in (await self.session.execute(stmt)).scalars()]
+        return [self._case(r) for r in (await self.session.execute(stmt)).scalars()]
 
     async def late(self, now: datetime, unit: str | None, limit: int) -> list[Case]:
         """Open cases past the date they are now promised for, the longest late first."""
@@ -111,7 +123,7 @@ class SqlCaseRepository:
         if unit is not None:
             stmt = stmt.where(CaseRow.unit_code == unit)
         stmt = stmt.order_by(effective_due, CaseRow.id).limit(limit)
-        return [_from_row(r) for r in (await self.session.execute(stmt)).scalars()]
+        return [self._case(r) for r in (await self.session.execute(stmt)).scalars()]
 
     async def lock(self, case_id: int) -> Case | None:
         """The case, locked until commit where the database can (PostgreSQL): two workers
@@ -121,12 +133,12 @@ class SqlCaseRepository:
         if dialect_name(self.session) == "postgresql":
             stmt = stmt.with_for_update()
         row = (await self.session.execute(stmt)).scalar_one_or_none()
-        return _from_row(row) if row else None
+        return self._case(row) if row else None
 
     async def of_citizen(self, citizen_id: int, limit: int) -> list[Case]:
         stmt = (select(CaseRow).where(CaseRow.citizen_id == citizen_id)
                 .order_by(CaseRow.id.desc()).limit(limit))
-        return [_from_row(r) for r in (await self.session.execute(stmt)).scalars()]
+        return [self._case(r) for r in (await self.session.execute(stmt)).scalars()]
 
     async def search(self, *, now: datetime, unit: str | None = None,
                      units: Collection[str] | None = None, field: str | None = None,
@@ -167,7 +179,7 @@ class SqlCaseRepository:
                  else (CaseRow.received_at.desc(), CaseRow.id.desc()))
         rows = (await self.session.execute(stmt.order_by(*order).limit(limit).offset(offset))
                 ).scalars()
-        return [_from_row(r) for r in rows], int(total)
+        return [self._case(r) for r in rows], int(total)
 
     async def similar_candidates(self, field: str, area: str | None, answered_since: datetime,
                                  limit: int) -> list[Case]:
@@ -179,7 +191,7 @@ class SqlCaseRepository:
         place = CaseRow.area_code.is_(None) if area is None else CaseRow.area_code == area
         stmt = (select(CaseRow).where(CaseRow.field_code == field, place, or_(opened, answered))
                 .order_by(CaseRow.id.desc()).limit(limit))
-        return [_from_row(r) for r in (await self.session.execute(stmt)).scalars()]
+        return [self._case(r) for r in (await self.session.execute(stmt)).scalars()]
 
     async def open_of_chat(self, citizen_id: int, channel: str, chat_id: str,
                            limit: int) -> list[Case]:
@@ -188,7 +200,7 @@ class SqlCaseRepository:
                                       CaseRow.channel == channel, CaseRow.chat_id == chat_id,
                                       CaseRow.status.in_([s.value for s in OPEN_STATUSES]))
                 .order_by(CaseRow.id.desc()).limit(limit))
-        return [_from_row(r) for r in (await self.session.execute(stmt)).scalars()]
+        return [self._case(r) for r in (await self.session.execute(stmt)).scalars()]
 
     async def last_exchange(self, case_ids: list[int]) -> dict[int, str]:
         """Per case, the kind of its last event among staff writing to the sender and the

@@ -79,9 +79,12 @@ async def test_two_workers_one_database(postgres_url: str, bot_api: FaultyBotApi
                     for text in bot_api.received[user.id]
                     if took in text or taken_by_other in text]
         await bot_api.wait_for(lambda calls: len(answers()) == 2 * len(contested), 60)
-        assert sum(taken_by_other in text for text in answers()) == len(contested)
+        told = {user.id: [text for text in bot_api.received[user.id]
+                          if took in text or taken_by_other in text]
+                for user in (staff[CONTESTED], SECOND_STAFF)}
+        assert sum(taken_by_other in text for text in answers()) == len(contested), told
         for case in contested:
-            assert sum(case.code in text for text in answers()) == 1, case.code
+            assert sum(case.code in text for text in answers()) == 1, (case.code, told)
 
         # Both schedulers run: a case due today and a late one (its unit is told, its
         # sender gets an apology, the administrator the digest); then another due

@@ -1,0 +1,49 @@
+"""Two staff take one case at the same moment, through two transactions (two workers):
+the one that saves second must find the case changed, not overwrite the first's claim.
+The case row SQLAlchemy read is not kept alive between a step's read and its save, so the
+save reads the row again: the version checked must be the one the step read."""
+
+import pytest
+from sqlalchemy import select
+
+from bot.core.errors import Conflict
+from complaints import case as lifecycle
+from complaints.people import Actor, Role
+from storage.models import CaseEventRow, IdentityRow
+from tests.conversation.harness import MONDAY_MORNING, Harness
+from tests.conversation.test_pakn_flow import file_pakn
+
+FIRST, SECOND = "2101", "2102"
+
+
+# PostgreSQL only: SQLite's transactions that write begin IMMEDIATE, one at a time, so
+# the second cannot read before the first commits.
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_the_second_of_two_claims_at_once_is_a_conflict(bot: Harness) -> None:
+    await bot.join(FIRST, Role.STAFF, "PTNMT")
+    await bot.join(SECOND, Role.STAFF, "PTNMT")
+    code = await file_pakn(bot)
+    case_id = (await bot.case(code)).id
+    async with bot.database.reading() as session:
+        ids = dict((await session.execute(select(IdentityRow.chat_id, IdentityRow.account_id)
+                                           .where(IdentityRow.chat_id.in_([FIRST, SECOND]))
+                                           )).tuples().all())
+    actors = [Actor(ids[chat], Role.STAFF, "PTNMT") for chat in (FIRST, SECOND)]
+
+    with pytest.raises(Conflict):  # and the later transaction is rolled back
+        async with bot.store.unit_of_work() as late:
+            seen = await late.cases.get(case_id)  # read before the other commits
+            assert seen is not None and seen.assignee_id is None
+            async with bot.store.unit_of_work() as early:
+                taken = await early.cases.get(case_id)
+                assert taken is not None
+                lifecycle.claim(taken, actors[0], MONDAY_MORNING)
+                await early.cases.save(taken)
+            lifecycle.claim(seen, actors[1], MONDAY_MORNING)  # allowed by what it read
+            await late.cases.save(seen)
+
+    async with bot.database.reading() as session:
+        claims = (await session.execute(select(CaseEventRow.actor_id).where(
+            CaseEventRow.case_id == case_id, CaseEventRow.kind == "claimed"))).scalars().all()
+    assert claims == [actors[0].account_id]
+    assert (await bot.case(code)).assignee_id == actors[0].account_id
