@@ -23,6 +23,7 @@ from storage.migrate import alembic_config
 from storage.models import CaseRow, OutboxRow
 from tests.e2e.deployed import Caddy, Deployed
 from tests.e2e.webchat_citizen import WebChatCitizen
+from tests.faults.waiting import eventually
 
 CITIZENS = 16
 
@@ -106,6 +107,11 @@ async def test_two_workers_behind_caddy(fresh_postgres: str, tmp_path: Path) -> 
         # Each message the outbox sent reached its tab once, whichever worker sent it.
         pushed = [message for _, _, ids in results for message in ids]
         assert len(pushed) == len(set(pushed)), "a message shown twice"
+
+        # A message is recorded sent in a batch of outcomes after it reached the tab.
+        async def recorded() -> bool:
+            return "pending" not in await webchat_outbox(fresh_postgres)
+        await eventually(recorded, "the outcome of every message", 30)
         assert await webchat_outbox(fresh_postgres) == {"sent": len(pushed)}
         workers = worker_pids(deployed.output)
         assert len(workers) == 2
