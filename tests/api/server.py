@@ -10,7 +10,7 @@ from aiohttp import web
 
 from bot.app import Service
 from bot.runtime.settings import Settings
-from tests.e2e.service import free_port
+from tests.ports import free_port
 
 T = TypeVar("T")
 

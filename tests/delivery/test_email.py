@@ -18,7 +18,8 @@ from bot.spine.messages import Button, Reply
 from storage.uow import Store
 from tests.clock import Clock
 from tests.delivery.conftest import outbox_row
-from tests.fakes.smtp_server import BUSY, REFUSED, Mailbox, free_port, start_server
+from tests.fakes.smtp_server import BUSY, REFUSED, Mailbox, start_server
+from tests.ports import free_port
 
 CITIZEN = "nguyenvanan@dan.example.vn"
 FROM = "UBND xa Xuan Bac <pakn@xuanbac.example.gov.vn>"

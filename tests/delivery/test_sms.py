@@ -4,7 +4,6 @@ for files, our RequestId), each class of its answers (taken, refused for the pho
 the text, a setting to fix, a server failure, unreachable), and its delivery reports
 recorded on the message."""
 
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -24,6 +23,7 @@ from storage.uow import Store
 from tests.clock import Clock
 from tests.delivery.conftest import outbox_row
 from tests.fakes.esms_gateway import API_KEY, BRAND, SECRET_KEY, FakeEsms
+from tests.ports import free_port
 
 PHONE = "0912345678"
 SECRET = "report-secret-0123456789"
@@ -198,10 +198,7 @@ async def test_a_retry_after_a_lost_answer_is_not_sent_twice(rig: Rig) -> None:
 
 async def test_an_unreachable_gateway_is_retried(store: Store, clock: Clock,
                                                  gateway: FakeEsms) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    async for rig in _rig(store, clock, f"http://127.0.0.1:{port}/send", gateway):
+    async for rig in _rig(store, clock, f"http://127.0.0.1:{free_port()}/send", gateway):
         row_id = await owe(rig, Reply("Xin chào"), "down")
         await rig.dispatcher.deliver_all()
         row = await outbox_row(store, row_id)

@@ -9,7 +9,8 @@ import signal
 import sys
 from pathlib import Path
 
-from tests.e2e.service import ROOT, free_port
+from tests.e2e.service import ROOT
+from tests.ports import free_port
 
 DEPLOY = ROOT / "deploy"
 ENTRYPOINT = DEPLOY / "entrypoint.sh"

@@ -4,7 +4,6 @@ import asyncio
 import concurrent.futures
 import contextlib
 import os
-import socket
 import subprocess
 import threading
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ from storage.migrate import upgrade
 from storage.models import OutboxRow
 from tests.e2e import forked
 from tests.e2e.seed import seed
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "webhook-secret-for-tests"
@@ -34,12 +34,6 @@ def _upgrade(url: str) -> None:
     (the test's services may start at once)."""
     with _MIGRATING:
         upgrade(url)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class ServiceProcess:

@@ -16,7 +16,8 @@ from playwright.async_api import Browser, BrowserContext, FrameLocator, Locator,
 
 from tests.e2e import axe
 from tests.e2e.browser import ARTIFACTS, chromium, png, png_bytes
-from tests.e2e.service import ServiceProcess, free_port
+from tests.e2e.service import ServiceProcess
+from tests.ports import free_port
 
 # What a person sees and can do does not depend on the database: these run on the
 # embedded one `make run` uses (the database's side is tested on both elsewhere).

@@ -1,13 +1,14 @@
 """A local SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it receives, refuses
 some addresses for good (550) and others for now (451)."""
 
-import socket
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from tests.ports import free_port
 
 REFUSED = "khongton@tai.example.vn"
 BUSY = "dangban@tai.example.vn"
@@ -41,12 +42,6 @@ class Mailbox:
         self.received.append(Received(str(envelope.mail_from), list(envelope.rcpt_tos),
                                       message))
         return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def start_server() -> tuple[Controller, Mailbox]:

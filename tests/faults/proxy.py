@@ -8,7 +8,7 @@ without touching the server the other tests share.
 import asyncio
 import contextlib
 
-from tests.e2e.service import free_port
+from tests.ports import free_port
 
 
 class DatabaseProxy:

@@ -25,10 +25,10 @@ from bot.runtime.settings import Limits, Rate, Settings
 from storage.models import OutboxRow
 from tests.browsing import loopback_jar
 from tests.clock import Clock
-from tests.e2e.service import free_port
 from tests.fakes.telegram_api import FakeBotApi
 from tests.fakes.zalo_bot_api import FakeZaloBotApi
 from tests.fakes.zalo_oa_api import FakeZaloOA
+from tests.ports import free_port
 from tests.row_counts import counting, row_counts
 
 TELEGRAM_TOKEN = "123456789:TEST-token_for-the-hostile-tests"

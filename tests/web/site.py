@@ -21,7 +21,7 @@ from storage.models import OutboxRow
 from tests.browsing import loopback_jar
 from tests.clock import Clock
 from tests.e2e.published import VN
-from tests.e2e.service import free_port
+from tests.ports import free_port
 
 CODE = re.compile(r"(\d{4}) (\d{4})")
 
