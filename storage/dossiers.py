@@ -33,15 +33,24 @@ class SqlDossierRepository:
             select(DossierRow).where(DossierRow.code == code))).scalar_one_or_none()
         return _dossier(row) if row else None
 
-    async def get_by_id(self, dossier_id: int) -> Dossier | None:
-        row = await self.session.get(DossierRow, dossier_id, populate_existing=True)
+    async def get_by_id(self, dossier_id: int, *, to_change: bool = False) -> Dossier | None:
+        """`to_change`: locked until the transaction ends (SELECT ... FOR UPDATE), so that
+        what is saved is worked out from the dossier as it is, not as it was before another
+        transaction's change committed; SQLite's writers run one at a time anyway."""
+        row = await self.session.get(DossierRow, dossier_id, populate_existing=True,
+                                     with_for_update=to_change)
         return _dossier(row) if row else None
 
     async def by_codes(self, codes: list[str]) -> dict[str, Dossier]:
+        """The dossiers of `codes` that exist, locked to change (as get_by_id), in the
+        order of their codes: two pushes lock theirs in one order and cannot deadlock."""
         found: dict[str, Dossier] = {}
+        codes = sorted(codes)
         for first in range(0, len(codes), 500):
             rows = await self.session.execute(
-                select(DossierRow).where(DossierRow.code.in_(codes[first:first + 500])))
+                select(DossierRow).where(DossierRow.code.in_(codes[first:first + 500]))
+                .order_by(DossierRow.code).with_for_update()
+                .execution_options(populate_existing=True))
             found.update({row.code: _dossier(row) for row in rows.scalars()})
         return found
 

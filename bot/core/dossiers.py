@@ -99,7 +99,7 @@ class Following:
 async def record_dossiers(work: Work[Needs], records: list[Record], source: str) -> list[Outcome]:
     """Apply records in order (the same code twice: the second on top of the first).
     Followers are told what changed; those of a returned dossier are asked to rate it."""
-    known = await work.uow.dossiers.by_codes(sorted({r.code for r in records}))
+    known = await work.uow.dossiers.by_codes(list({r.code for r in records}))
     outcomes = []
     for record in records:
         try:
@@ -307,7 +307,8 @@ async def apologise(work: Work[Needs], official: Account, title: str, dossier_id
                     new_day: date) -> Issued:
     """Issue the apology with its new date, numbered in the unit's register, as a message
     and a document to everyone who follows the dossier."""
-    dossier = await work.uow.dossiers.get_by_id(dossier_id)
+    # Locked: a push finishing the dossier meanwhile waits, then sees the new date.
+    dossier = await work.uow.dossiers.get_by_id(dossier_id, to_change=True)
     if dossier is None or dossier.id is None:
         raise NotAllowed("no_such_dossier")
     staffed = bool(await work.uow.accounts.members(dossier.unit))
