@@ -159,7 +159,7 @@ async def test_a_whole_pakn_keeps_the_newest_message_in_view(
         await step(page, shots, "06-attach")
         await page.set_input_files("#photo", str(png(tmp_path / "photo.png", 600, 900)))
         await expect(page.locator("#log li.mine img")).to_have_count(1)
-        await expect(last_bot(page)).to_contain_text("1")
+        await expect(last_bot(page)).to_contain_text("ảnh thứ 1")
         # The tall photo loads after it is placed: the view follows it down.
         await page.wait_for_function(
             "() => [...document.querySelectorAll('#log img')].every((i) => i.complete)")
@@ -271,10 +271,10 @@ async def test_a_pakn_with_the_keyboard_alone(webchat: ServiceProcess,
         # The answer to a button takes the focus: its first button.
         await wait_focus(page, "Gửi phản ánh")
         await page.keyboard.press("Enter")
-        await expect(last_bot(page)).to_contain_text("lĩnh vực")
+        await expect(last_bot(page)).to_contain_text("thuộc lĩnh vực nào")
         await tab_to(page, "Đất đai")
         await page.keyboard.press("Enter")
-        await expect(last_bot(page)).to_contain_text("xã")
+        await expect(last_bot(page)).to_contain_text("xã, phường nào")
         await tab_to(page, "Xã Xuân Bắc")
         await page.keyboard.press("Enter")
         await wait_focus(page, "Hủy")
