@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from bot.core.errors import PoolExhausted, StorageError
+from storage import sqlite_driver
 
 log = logging.getLogger(__name__)
 SCRUB = "scrub"
@@ -51,6 +52,8 @@ class Database:
         if self.is_sqlite:
             # aiosqlite logs every statement with its parameters at DEBUG.
             logging.getLogger("aiosqlite").setLevel(logging.INFO)
+            if make_url(url).get_driver_name() == "aiosqlite":
+                kwargs["module"] = sqlite_driver.dbapi()
         # A request waits `pool_timeout` seconds for a connection, then fails as the
         # database being unavailable (PoolExhausted), never hangs.
         if not self.is_sqlite or make_url(url).database not in (None, "", ":memory:"):

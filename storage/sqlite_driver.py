@@ -1,0 +1,109 @@
+"""SQLite through aiosqlite with one hand-off to its thread per statement.
+
+SQLAlchemy's aiosqlite adapter hands a statement to aiosqlite's thread three or four
+times (make a cursor, execute, fetch the rows, close), each a queue put, a thread woken
+and a future resolved on the event loop; py-spy put about a quarter of an update's CPU
+in those hand-offs (benchmarks/RESULTS.md). This cursor does the four in one function on
+that thread. Rows are fetched at once, as SQLAlchemy's own adapter does; the
+server-side cursor (stream_results) is left as it was."""
+
+import collections
+import sqlite3
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import aiosqlite
+from sqlalchemy.connectors.asyncio import AsyncAdapt_dbapi_connection
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_dbapi,
+)
+from sqlalchemy.util import EMPTY_DICT
+from sqlalchemy.util.concurrency import await_
+
+T = TypeVar("T")
+Done = tuple[Any, int, int | None]
+"""What a statement left on its cursor: description, rowcount, lastrowid."""
+
+
+class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
+    __slots__ = ("_done",)
+
+    def __init__(self, adapt_connection: AsyncAdapt_dbapi_connection) -> None:
+        # No aiosqlite cursor: each statement makes and closes its own on the thread.
+        self._adapt_connection = adapt_connection
+        self._connection = adapt_connection._connection
+        self._soft_closed_memoized = EMPTY_DICT
+        self._rows = collections.deque()
+        self._done: Done = (None, -1, None)
+
+    @property
+    def description(self) -> Any:
+        return self._done[0]
+
+    @property
+    def rowcount(self) -> int:
+        return self._done[1]
+
+    @property
+    def lastrowid(self) -> int:
+        return self._done[2] or 0
+
+    async def _async_soft_close(self) -> None:
+        """Nothing to close: the statement's cursor was closed on the thread."""
+
+    def close(self) -> None:
+        self._rows.clear()
+
+    def execute(self, operation: Any, parameters: Any = None) -> None:
+        def run(raw: sqlite3.Connection) -> tuple[Done, list[Any] | None]:
+            cursor = raw.cursor()
+            try:
+                cursor.execute(operation, () if parameters is None else parameters)
+                rows = cursor.fetchall() if cursor.description else None
+                return (cursor.description, cursor.rowcount, cursor.lastrowid), rows
+            finally:
+                cursor.close()
+        self._done, rows = self._on_thread(run)
+        self._rows = collections.deque(rows or ())
+
+    def executemany(self, operation: Any, seq_of_parameters: Sequence[Any]) -> None:
+        def run(raw: sqlite3.Connection) -> Done:
+            cursor = raw.cursor()
+            try:
+                cursor.executemany(operation, seq_of_parameters)
+                return cursor.description, cursor.rowcount, cursor.lastrowid
+            finally:
+                cursor.close()
+        self._done = self._on_thread(run)
+        self._rows.clear()
+
+    def _on_thread(self, run: Callable[[sqlite3.Connection], T]) -> T:
+        connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+
+        async def hand_over() -> T:
+            async with self._adapt_connection._execute_mutex:
+                # aiosqlite's queue of work for its thread, as SQLAlchemy's adapter uses it.
+                done: T = await connection._execute(  # type: ignore[no-untyped-call]
+                    run, connection._conn)
+                return done
+        try:
+            return await_(hand_over())
+        except Exception as error:
+            self._adapt_connection._handle_exception(error)
+
+
+class OneHopConnection(AsyncAdapt_aiosqlite_connection):
+    __slots__ = ()
+    _cursor_cls = OneHopCursor
+
+
+class OneHopDbapi(AsyncAdapt_aiosqlite_dbapi):
+    def connect(self, *arg: Any, **kw: Any) -> AsyncAdapt_aiosqlite_connection:
+        return OneHopConnection(self, super().connect(*arg, **kw)._connection)
+
+
+def dbapi() -> OneHopDbapi:
+    """The module to give create_async_engine for a sqlite+aiosqlite URL."""
+    return OneHopDbapi(aiosqlite, sqlite3)

@@ -1,0 +1,79 @@
+"""SQLite's statements reach aiosqlite's thread once each (storage/sqlite_driver.py), and
+what SQLAlchemy reads back from a cursor is what the standard module gives: rows, the
+count an UPDATE guarded by a version relies on, the id of an insert, errors."""
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from storage.db import Database
+
+ROWS = Table("rows", MetaData(), Column("id", Integer, primary_key=True),
+             Column("name", String, unique=True), Column("version", Integer))
+
+
+@pytest.fixture
+async def database(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'driver.db'}")
+    async with database.engine.begin() as conn:
+        await conn.run_sync(ROWS.metadata.create_all)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def hand_offs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The functions given to aiosqlite's thread, by name."""
+    given: list[str] = []
+    real: Callable[..., Awaitable[Any]] = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Callable[..., Any], *args: Any,
+                      **kwargs: Any) -> Any:
+        given.append(getattr(fn, "__name__", repr(fn)))
+        return await real(self, fn, *args, **kwargs)
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    return given
+
+
+async def test_each_statement_is_one_hand_off_to_the_thread(database: Database,
+                                                            hand_offs: list[str]) -> None:
+    async with database.transaction() as session:
+        await session.execute(insert(ROWS).values(name="r0", version=1))
+        hand_offs.clear()  # the connection's setup, BEGIN IMMEDIATE and the first insert
+        for n in range(1, 5):
+            await session.execute(insert(ROWS).values(name=f"r{n}", version=1))
+        names = (await session.execute(select(ROWS.c.name).order_by(ROWS.c.id))
+                 ).scalars().all()
+        statements = len(hand_offs)
+    assert names == [f"r{n}" for n in range(5)]
+    assert statements == 5, hand_offs
+
+
+async def test_a_cursor_gives_back_what_sqlite3_gave(database: Database) -> None:
+    async with database.transaction() as session:
+        made = await session.execute(insert(ROWS).values(name="a", version=1))
+        assert made.inserted_primary_key == (1,)
+        await session.execute(insert(ROWS), [{"name": f"m{n}", "version": 1}
+                                             for n in range(3)])
+        guarded = update(ROWS).where(ROWS.c.name == "a", ROWS.c.version == 1).values(
+            version=2)
+        assert (await session.execute(guarded)).rowcount == 1
+        assert (await session.execute(guarded)).rowcount == 0, "the version moved"
+        everyone = await session.execute(update(ROWS).values(version=ROWS.c.version + 1))
+        assert everyone.rowcount == 4
+        rows = (await session.execute(select(ROWS.c.name, ROWS.c.version)
+                                      .order_by(ROWS.c.id))).all()
+    assert [tuple(row) for row in rows] == [("a", 3), ("m0", 2), ("m1", 2), ("m2", 2)]
+
+    with pytest.raises(IntegrityError):
+        async with database.transaction() as session:
+            await session.execute(insert(ROWS).values(name="b", version=1))
+            await session.execute(insert(ROWS).values(name="a", version=1))
+    async with database.reading() as session:
+        names = (await session.execute(select(ROWS.c.name))).scalars().all()
+    assert sorted(names) == ["a", "m0", "m1", "m2"], "the failed transaction left nothing"
