@@ -56,7 +56,8 @@ from benchmarks.common import (
 )
 from storage.db import Database
 from storage.models import CaseRow, InboundRow
-from tests.e2e.service import SECRET, TOKEN, free_port
+from tests.e2e.service import SECRET, TOKEN
+from tests.ports import free_port
 
 CITIZENS = env_int("BENCH_CITIZENS", 200)
 ROUNDS = env_int("BENCH_ROUNDS", 1)
