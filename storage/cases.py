@@ -17,12 +17,14 @@ class SqlCaseRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self._read: dict[int, int] = {}
-        """The version of each case as this transaction read it. The session keeps no
-        row it is not changing, so a save reads the row again, and another worker's
-        commit in between must be found by this version, not by the one read then."""
+        """The version of each case as this transaction first read it (or last saved it).
+        The session keeps no row it is not changing, so a save reads the row again, and
+        another worker's commit in between must be found by this version, not by the one
+        read then. A second read keeps the first version: an object from the first read
+        is then refused, one from the second taken again (a retry), never overwritten."""
 
     def _case(self, row: CaseRow) -> Case:
-        self._read[row.id] = row.version
+        self._read.setdefault(row.id, row.version)
         return _from_row(row)
 
     async def next_code(self, year: int) -> str:

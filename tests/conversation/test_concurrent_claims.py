@@ -27,7 +27,7 @@ async def test_the_second_of_two_claims_at_once_is_a_conflict(bot: Harness) -> N
     async with bot.database.reading() as session:
         ids = dict((await session.execute(select(IdentityRow.chat_id, IdentityRow.account_id)
                                            .where(IdentityRow.chat_id.in_([FIRST, SECOND]))
-                                           )).tuples().all())
+                                           )).all())
     actors = [Actor(ids[chat], Role.STAFF, "PTNMT") for chat in (FIRST, SECOND)]
 
     with pytest.raises(Conflict):  # and the later transaction is rolled back
@@ -46,4 +46,35 @@ async def test_the_second_of_two_claims_at_once_is_a_conflict(bot: Harness) -> N
         claims = (await session.execute(select(CaseEventRow.actor_id).where(
             CaseEventRow.case_id == case_id, CaseEventRow.kind == "claimed"))).scalars().all()
     assert claims == [actors[0].account_id]
+    assert (await bot.case(code)).assignee_id == actors[0].account_id
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_a_case_read_twice_is_checked_against_the_first_read(bot: Harness) -> None:
+    """A transaction that reads a case, then again after another worker's commit, and
+    saves what it read first, would undo that commit: it is a conflict."""
+    await bot.join(FIRST, Role.STAFF, "PTNMT")
+    await bot.join(SECOND, Role.STAFF, "PTNMT")
+    code = await file_pakn(bot)
+    case_id = (await bot.case(code)).id
+    async with bot.database.reading() as session:
+        ids = dict((await session.execute(select(IdentityRow.chat_id, IdentityRow.account_id)
+                                           .where(IdentityRow.chat_id.in_([FIRST, SECOND]))
+                                           )).all())
+    actors = [Actor(ids[chat], Role.STAFF, "PTNMT") for chat in (FIRST, SECOND)]
+
+    with pytest.raises(Conflict):
+        async with bot.store.unit_of_work() as late:
+            first = await late.cases.get(case_id)
+            assert first is not None and first.assignee_id is None
+            async with bot.store.unit_of_work() as early:
+                taken = await early.cases.get(case_id)
+                assert taken is not None
+                lifecycle.claim(taken, actors[0], MONDAY_MORNING)
+                await early.cases.save(taken)
+            again = await late.cases.get(case_id)
+            assert again is not None and again.assignee_id == actors[0].account_id
+            lifecycle.claim(first, actors[1], MONDAY_MORNING)
+            await late.cases.save(first)
+
     assert (await bot.case(code)).assignee_id == actors[0].account_id
