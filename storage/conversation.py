@@ -1,16 +1,18 @@
 """Conversation state per chat, and the record of every update received."""
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import Conflict
 from bot.core.records import Dialog
 from storage.models import DialogRow, InboundRow, OutboxRow
 from storage.outbox import PURGED, SENT
-from storage.upsert import insert_for
+from storage.upsert import dialect_name
 
 _DIALOGS: Table = DialogRow.__table__  # type: ignore[assignment]
 _THIS_CHAT = (_DIALOGS.c.channel == bindparam("in_channel"),
@@ -23,6 +25,22 @@ _ADD = insert(_DIALOGS).values(
 _CHANGE = update(_DIALOGS).where(*_THIS_CHAT, _DIALOGS.c.version == bindparam("expected")) \
     .values(state=bindparam("state"), data=bindparam("data"), updated_at=bindparam("now"),
             version=bindparam("expected") + 1)
+
+
+_INBOUND: Table = InboundRow.__table__  # type: ignore[assignment]
+
+
+@cache
+def _record(dialect: str) -> Any:
+    """The INSERT of an update, skipped for one stored before: built once per database."""
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return make(_INBOUND).values(
+        channel=bindparam("channel"), update_key=bindparam("update_key"),
+        chat_id=bindparam("chat_id"), account_id=bindparam("account_id"),
+        kind=bindparam("kind"), text=bindparam("text"), data=bindparam("data"),
+        received_at=bindparam("now"),
+    ).on_conflict_do_nothing(index_elements=["channel", "update_key"]).returning(
+        _INBOUND.c.id)
 
 
 class SqlDialogRepository:
@@ -67,12 +85,10 @@ class SqlInboundRepository:
     async def record(self, channel: str, update_key: str, chat_id: str, account_id: int | None,
                      kind: str, text: str | None, data: dict[str, Any], now: datetime) -> bool:
         """Store an update; False when this update was stored before (a redelivery)."""
-        stmt = insert_for(self.session, InboundRow.__table__).values(
-            channel=channel, update_key=update_key, chat_id=chat_id, account_id=account_id,
-            kind=kind, text=text, data=data, received_at=now,
-        ).on_conflict_do_nothing(index_elements=["channel", "update_key"]).returning(
-            InboundRow.__table__.c.id)
-        return (await self.session.execute(stmt)).first() is not None
+        return (await self.session.execute(_record(dialect_name(self.session)), {
+            "channel": channel, "update_key": update_key, "chat_id": chat_id,
+            "account_id": account_id, "kind": kind, "text": text, "data": data,
+            "now": now})).first() is not None
 
     async def last_seen(self, channel: str, chat_id: str) -> datetime | None:
         """When the person of a chat last wrote (channels that limit replies to a window
