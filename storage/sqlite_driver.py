@@ -28,7 +28,7 @@ Done = tuple[Any, int, int | None]
 
 
 class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
-    __slots__ = ("_done",)
+    __slots__ = ("_done", "_size")
 
     def __init__(self, adapt_connection: AsyncAdapt_dbapi_connection) -> None:
         # No aiosqlite cursor: each statement makes and closes its own on the thread.
@@ -37,6 +37,16 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         self._soft_closed_memoized = EMPTY_DICT
         self._rows = collections.deque()
         self._done: Done = (None, -1, None)
+        self._size = 1
+
+    @property
+    def arraysize(self) -> int:
+        """What fetchmany() takes without a size (DB-API: 1 unless set)."""
+        return self._size
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        self._size = value
 
     @property
     def description(self) -> Any:

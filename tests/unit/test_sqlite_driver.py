@@ -9,6 +9,7 @@ from typing import Any
 import aiosqlite
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
@@ -69,6 +70,8 @@ async def test_a_cursor_gives_back_what_sqlite3_gave(database: Database) -> None
         rows = (await session.execute(select(ROWS.c.name, ROWS.c.version)
                                       .order_by(ROWS.c.id))).all()
     assert [tuple(row) for row in rows] == [("a", 3), ("m0", 2), ("m1", 2), ("m2", 2)]
+    async with database.engine.connect() as conn:
+        await conn.run_sync(_fetched_as_the_dbapi_says)
 
     with pytest.raises(IntegrityError):
         async with database.transaction() as session:
@@ -77,3 +80,15 @@ async def test_a_cursor_gives_back_what_sqlite3_gave(database: Database) -> None
     async with database.reading() as session:
         names = (await session.execute(select(ROWS.c.name))).scalars().all()
     assert sorted(names) == ["a", "m0", "m1", "m2"], "the failed transaction left nothing"
+
+
+def _fetched_as_the_dbapi_says(conn: Connection) -> None:
+    """The cursor as the DB-API has it: rows one, some or all at a time."""
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor.execute("SELECT name FROM rows ORDER BY id")
+    assert cursor.fetchone() == ("a",)
+    assert cursor.fetchmany() == [("m0",)], "arraysize: one row"
+    cursor.arraysize = 5
+    assert cursor.fetchmany() == [("m1",), ("m2",)]
+    assert cursor.fetchall() == [] and cursor.rowcount == -1
+    cursor.close()
