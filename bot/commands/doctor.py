@@ -5,6 +5,7 @@ error."""
 from __future__ import annotations
 
 import argparse
+import os
 from typing import TYPE_CHECKING, Any
 
 from bot.present.i18n import _
@@ -14,8 +15,23 @@ if TYPE_CHECKING:
 
 
 def register(commands: Any) -> None:
-    commands.add_parser("doctor", help=_("check the configuration, database, channels, "
-                        "disk and backups")).set_defaults(run=doctor_command)
+    parser = commands.add_parser("doctor", help=_("check the configuration, database, "
+                                 "channels, disk and backups"))
+    parser.add_argument("--workers", type=_positive, metavar="N",
+                        default=os.environ.get("PAKN_WORKERS", "1"),
+                        help=_("the processes the service is served with, whose database "
+                               "connections must fit (default: PAKN_WORKERS, else 1)"))
+    parser.set_defaults(run=doctor_command)
+
+
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(_("a whole number of 1 or more"))
+    return number
 
 
 def doctor_command(settings: Settings, args: argparse.Namespace) -> int:
@@ -32,7 +48,8 @@ def doctor_command(settings: Settings, args: argparse.Namespace) -> int:
         database = Database(settings.database_url, pool_timeout=5)
         try:
             async with aiohttp.ClientSession() as http:
-                return await examine(Checkup(settings, Store(database), http, utcnow()))
+                return await examine(Checkup(settings, Store(database), http, utcnow(),
+                                             workers=args.workers))
         finally:
             await database.dispose()
     findings = asyncio.run(run())

@@ -17,6 +17,7 @@ from sqlalchemy import text
 from bot.core import calendar as calendar_use_cases
 from bot.core.errors import StorageError
 from bot.present.i18n import _
+from bot.runtime.connections import SPARE, available, connections_of, pool_size_within
 from bot.runtime.maintenance import last_backup
 from bot.runtime.settings import Settings
 from storage.backup import backend, sqlite_path
@@ -55,6 +56,8 @@ class Checkup:
     store: Store
     http: aiohttp.ClientSession
     now: datetime
+    workers: int = 1
+    """The processes the service is served with (`pakn serve --workers`)."""
 
 
 Check = Callable[[Checkup], Awaitable[Finding]]
@@ -97,6 +100,36 @@ async def database(c: Checkup) -> Finding:
                        _("run `pakn migrate` (the service migrates when it starts)"))
     return Finding(subject, Level.OK, _("reachable, schema up to date ({head})").format(
         head=head))
+
+
+async def connections(c: Checkup) -> Finding:
+    """Whether the workers' pools fit in PostgreSQL's connections: the service makes
+    them smaller at start when they do not, and does not start when not even one fits
+    (bot.commands.serve, bot.runtime.connections)."""
+    subject = _("Database connections")
+    if c.store.database.is_sqlite:
+        return Finding(subject, Level.OK, _("SQLite: no server connections to count"))
+    room = await available(c.settings.database_url)
+    workers, wanted = c.workers, c.settings.database_pool_size
+    size = pool_size_within(wanted, workers, room)
+    if size is None:
+        return Finding(subject, Level.ERROR, _(
+            "{workers} worker(s) need at least {needed} connections; PostgreSQL allows "
+            "{room}").format(workers=workers, needed=connections_of(1, workers) + SPARE,
+                             room=room),
+            _("serve with fewer workers, or raise PostgreSQL's max_connections"))
+    if size < wanted:
+        return Finding(subject, Level.WARNING, _(
+            "{workers} worker(s) with pools of {wanted} could open {needed} connections; "
+            "PostgreSQL allows {room}, so each pool will hold {size}").format(
+                workers=workers, wanted=wanted, needed=connections_of(wanted, workers),
+                room=room, size=size),
+            _("raise PostgreSQL's max_connections, or set PAKN_DATABASE_POOL_SIZE={size}"
+              ).format(size=size))
+    return Finding(subject, Level.OK, _(
+        "{workers} worker(s) with pools of {size} open at most {needed} connections; "
+        "PostgreSQL allows {room}").format(workers=workers, size=size,
+                                           needed=connections_of(size, workers), room=room))
 
 
 async def directory(c: Checkup) -> Finding:
@@ -257,10 +290,10 @@ async def backups(c: Checkup) -> Finding:
     return Finding(subject, Level.OK, words)
 
 
-DATABASE_CHECKS: list[Check] = [directory, calendar, zalo, backups]
+DATABASE_CHECKS: list[Check] = [connections, directory, calendar, zalo, backups]
 """Checks that need the database: skipped when it cannot be reached."""
-CHECKS: list[Check] = [configuration, database, directory, calendar, public_url, telegram,
-                       zalo, disk, backups]
+CHECKS: list[Check] = [configuration, database, connections, directory, calendar, public_url,
+                       telegram, zalo, disk, backups]
 
 
 async def examine(c: Checkup, checks: list[Check] | None = None) -> list[Finding]:

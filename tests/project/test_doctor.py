@@ -16,6 +16,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from alembic import command
+from sqlalchemy import text
 
 from bot.cli import main
 from bot.core import calendar as calendar_use_cases
@@ -85,6 +86,41 @@ async def test_database_reachable_and_migrated(checkup: Checkup, tmp_path: Path)
                 assert "Database" in subjects
         finally:
             await database.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_the_workers_connections_against_postgresql(checkup: Checkup) -> None:
+    """Enough room, a pool the service will make smaller, and not even a pool of one:
+    as `pakn serve --workers N` fits them at start (bot.commands.serve)."""
+    async with checkup.store.database.reading() as session:
+        room = int((await session.execute(text("SHOW max_connections"))).scalar_one()) - int(
+            (await session.execute(text("SHOW superuser_reserved_connections"))).scalar_one())
+    assert checkup.settings.database_pool_size == 10
+
+    fits = await doctor.connections(dataclasses.replace(checkup, workers=1))
+    assert fits.level is Level.OK, fits
+    assert fits.found == f"1 worker(s) with pools of 10 open at most 31 connections; " \
+                         f"PostgreSQL allows {room}"
+
+    workers = room // 8  # room for pools of about two each
+    smaller = await doctor.connections(dataclasses.replace(checkup, workers=workers))
+    assert smaller.level is Level.WARNING, smaller
+    size = int(smaller.todo.rsplit("=", 1)[1])
+    assert 1 <= size < 10 and workers * (3 * size + 1) <= room
+    assert workers * (3 * (size + 1) + 1) > room - 5, "the largest that fits, 5 kept spare"
+    assert f"PostgreSQL allows {room}, so each pool will hold {size}" in smaller.found
+
+    none = await doctor.connections(dataclasses.replace(checkup, workers=room))
+    assert none.level is Level.ERROR, none
+    assert none.found.startswith(f"{room} worker(s) need at least {4 * room + 5} ")
+    assert "fewer workers" in none.todo
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_the_workers_connections_on_sqlite(checkup: Checkup) -> None:
+    finding = await doctor.connections(dataclasses.replace(checkup, workers=4))
+    assert (finding.level, finding.found) == (Level.OK,
+                                              "SQLite: no server connections to count")
 
 
 async def test_directory(checkup: Checkup, tmp_path: Path) -> None:
@@ -230,12 +266,19 @@ def test_the_command_exits_with_the_worst_level(
     capsys.readouterr()
     assert main(["--lang", language, "doctor"]) == 2, "no directory loaded"
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 9
+    assert len(lines) == 10
     error = "[error]" if language == "en" else "[lỗi]"
     assert any(line.startswith(error) for line in lines), lines
     assert main(["--lang", language, "directory", "show"]) == 0  # loads the directory
     capsys.readouterr()
     assert main(["--lang", language, "doctor"]) == 1, "warnings only (no public address)"
+    for wrong in ("0", "two", "-3"):
+        with pytest.raises(SystemExit) as refused:
+            main(["--lang", language, "doctor", "--workers", wrong])
+        assert refused.value.code == 2
+        told = capsys.readouterr().err
+        assert ("a whole number of 1 or more" if language == "en"
+                else "một số nguyên từ 1 trở lên") in told, told
 
 
 def test_settings_of_backups_and_the_pool() -> None:
