@@ -16,9 +16,11 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from alembic import command
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import text
 
-from bot.cli import main
+from bot.cli import build_parser, main
 from bot.core import calendar as calendar_use_cases
 from bot.core.records import ZaloTokens
 from bot.present.i18n import use_locale
@@ -289,3 +291,24 @@ def test_settings_of_backups_and_the_pool() -> None:
         Path("/srv/backups"), 6, 3)
     assert (read.database_pool_size, read.database_pool_timeout) == (4, 2)
     assert (Settings().backup_every, Settings().backup_keep) == (0, 14)  # the defaults
+
+
+@settings(max_examples=200, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.one_of(st.integers().map(str), st.text(max_size=12)))
+def test_doctor_takes_a_whole_number_of_workers_and_refuses_the_rest(
+        text: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Whatever is given as --workers: a whole number of 1 or more is taken, anything else
+    is refused with the reason (argparse's exit 2), never a traceback."""
+    try:
+        wanted = int(text)
+    except ValueError:
+        wanted = 0
+    parser = build_parser()
+    if wanted >= 1:
+        assert parser.parse_args(["doctor", f"--workers={text}"]).workers == wanted
+        return
+    with pytest.raises(SystemExit) as refused:
+        parser.parse_args(["doctor", f"--workers={text}"])
+    assert refused.value.code == 2
+    assert "a whole number of 1 or more" in capsys.readouterr().err
