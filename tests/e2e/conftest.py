@@ -24,6 +24,7 @@ async def service(database_url: str, fake_api: FakeBotApi,
     process.env["PAKN_PUBLIC_URL"] = process.url
     await process.start()
     await fake_api.wait_for(lambda calls: any(c.method == "setWebhook" for c in calls))
+    await process.connected("Telegram")
     yield process
     await process.stop()
 

@@ -94,6 +94,16 @@ class ServiceProcess:
     def log(self) -> str:
         return "\n".join(self.output[-80:])
 
+    async def connected(self, channel: str, timeout: float = 30.0) -> None:
+        """Until the service has stored the channel's account name, which the links it
+        makes (QR posters, invitations) are built from; it does so just after the
+        channel's webhook is registered, in a transaction of its own."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not any(f"{channel} connected as" in line for line in self.output):
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"{channel} never connected:\n" + self.log())
+            await asyncio.sleep(0.02)
+
     async def settled(self, timeout: float = 30.0) -> None:
         """Until the service owes nothing that is due (each message it queued is sent or
         given up): what a person gets next answers what they do next, however many

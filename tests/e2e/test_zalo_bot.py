@@ -45,6 +45,7 @@ async def service(database_url: str, zalo: FakeZaloBotApi,
     process.env["PAKN_PUBLIC_URL"] = process.url
     await process.start()
     await zalo.wait_for(lambda calls: any(c.method == "setWebhook" for c in calls))
+    await process.connected("Zalo Bot")
     yield process
     await process.stop()
 
