@@ -19,7 +19,7 @@ BENCH_POSTGRES_URL or PAKN_TEST_POSTGRES_URL, migrated by the service at start a
 Parameters: BENCH_CITIZENS (200), BENCH_ROUNDS (PAKN per citizen, 1),
 BENCH_THINK_SECONDS (10: the citizens' mean time per step in the as-shipped runs; 0 skips
 them), BENCH_PHASE_CITIZENS (10: PAKN filed one update at a time for the profile by
-phase, benchmarks/phases.py).
+phase, benchmarks/phases.py; 0 skips it).
 """
 
 import asyncio
@@ -437,7 +437,9 @@ async def run_all() -> None:
         for name, where in databases:
             runs.append(await service_run(True, name, where, think=THINK))
             runs.append(await service_run(False, name, where, think=THINK))
-    shown = [*tables(runs), *step_tables(runs), await phase_table(databases)]
+    shown = [*tables(runs), *step_tables(runs)]
+    if PHASE_CITIZENS:
+        shown.append(await phase_table(databases))
     notes.append(f"Machine: {machine.describe()}; bot, fake Bot API, load generator (and "
                  "PostgreSQL) are separate processes sharing these cores.")
     report("throughput", "Throughput and latency over the Telegram webhook", shown, notes)

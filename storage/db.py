@@ -66,18 +66,27 @@ class Database:
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.inline = "module" in kwargs
+        """SQLite through storage.sqlite_driver, which can run brief transactions'
+        statements on the event loop's thread."""
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session in one transaction: committed on success, rolled back on error."""
+    async def transaction(self, brief: bool = False) -> AsyncIterator[AsyncSession]:
+        """A session in one transaction: committed on success, rolled back on error.
+        `brief`: a few small statements (a message's step), which SQLite runs on the
+        event loop's thread once the write lock is taken (storage.sqlite_driver)."""
         if self._write_lock is None:
             async with self.sessions() as session, session.begin():
                 yield session
             return
         async with self._write_lock:
             async with self.sessions() as session, session.begin():
-                yield session
+                if brief and self.inline:
+                    async with _brief(session):
+                        yield session
+                else:
+                    yield session
             if session.info.get(SCRUB):
                 await self._checkpoint()
 
@@ -147,6 +156,19 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+@asynccontextmanager
+async def _brief(session: AsyncSession) -> AsyncIterator[None]:
+    """Mark the session's connection brief while the block runs (it begins the
+    transaction, and so takes the write lock, now)."""
+    raw = await (await session.connection()).get_raw_connection()
+    driver: sqlite_driver.OneHopConnection = raw.dbapi_connection  # type: ignore[assignment]
+    driver.brief = True
+    try:
+        yield
+    finally:
+        driver.brief = False
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -5,7 +5,14 @@ times (make a cursor, execute, fetch the rows, close), each a queue put, a threa
 and a future resolved on the event loop; py-spy put about a quarter of an update's CPU
 in those hand-offs (benchmarks/RESULTS.md). This cursor does the four in one function on
 that thread. Rows are fetched at once, as SQLAlchemy's own adapter does; the
-server-side cursor (stream_results) is left as it was."""
+server-side cursor (stream_results) is left as it was.
+
+A connection marked `brief` (a message's transaction: a few small statements) runs its
+statements on the event loop's own thread once it holds the write lock, without any
+hand-off: a hand-off costs about 50 µs of CPU, the statement itself one or two. Holding
+the lock (BEGIN IMMEDIATE, in WAL mode), a statement waits on no other connection; what
+can wait (BEGIN IMMEDIATE on another process's lock, COMMIT's fsync and checkpoint) still
+goes to the thread."""
 
 import collections
 import sqlite3
@@ -91,6 +98,12 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
     def _on_thread(self, run: Callable[[sqlite3.Connection], T]) -> T:
         connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+        adapt: OneHopConnection = self._adapt_connection  # type: ignore[assignment]
+        if adapt.brief and connection._conn.in_transaction:
+            try:
+                return run(connection._conn)
+            except Exception as error:
+                adapt._handle_exception(error)
 
         async def hand_over() -> T:
             async with self._adapt_connection._execute_mutex:
@@ -105,8 +118,21 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    __slots__ = ("brief",)
     _cursor_cls = OneHopCursor
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self.brief = False
+        """Set for the length of a message's transaction (storage.db.Database)."""
+
+    def rollback(self) -> None:
+        # The pool's reset after each COMMIT is a ROLLBACK of nothing: the thread is
+        # not woken for it.
+        raw: sqlite3.Connection | None = self._connection._connection
+        if raw is not None and not raw.in_transaction:
+            return
+        super().rollback()
 
 
 class OneHopDbapi(AsyncAdapt_aiosqlite_dbapi):

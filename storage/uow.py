@@ -227,10 +227,11 @@ class Store:
         self.directory_cache = DirectoryCache()
 
     @asynccontextmanager
-    async def unit_of_work(self) -> AsyncIterator[SqlUnitOfWork]:
-        """One transaction; database failures come out as Conflict or StorageError."""
+    async def unit_of_work(self, brief: bool = False) -> AsyncIterator[SqlUnitOfWork]:
+        """One transaction; database failures come out as Conflict or StorageError.
+        `brief`: a message's step, a few small statements (Database.transaction)."""
         try:
-            async with self.database.transaction() as session:
+            async with self.database.transaction(brief) as session:
                 yield SqlUnitOfWork(session, self.directory_cache)
         except (StaleDataError, IntegrityError) as exc:
             raise Conflict(str(exc)) from exc

@@ -45,7 +45,10 @@ class Failed(Exception):
 
 
 class Store(Protocol):
-    def unit_of_work(self) -> AbstractAsyncContextManager[UnitOfWork]: ...
+    def unit_of_work(self, brief: bool = False) -> AbstractAsyncContextManager[UnitOfWork]:
+        """`brief`: a message's step, a few small statements the database may run
+        without handing them to another thread."""
+        ...
 
 
 class Delivery(LeaseHolder, Protocol):
@@ -160,7 +163,7 @@ class Dispatcher:
         step: Callable[[Context], Awaitable[bool]] = self._converse
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                async with self.store.unit_of_work() as uow:
+                async with self.store.unit_of_work(brief=True) as uow:
                     if self.delivery is not None:
                         uow.outbox.lease_new(self.delivery, self.delivery.lease_seconds)
                     ctx = await self._open(uow, message, key)

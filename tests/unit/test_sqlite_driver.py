@@ -2,6 +2,8 @@
 what SQLAlchemy reads back from a cursor is what the standard module gives: rows, the
 count an UPDATE guarded by a version relies on, the id of an insert, errors."""
 
+import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -92,3 +94,59 @@ def _fetched_as_the_dbapi_says(conn: Connection) -> None:
     assert cursor.fetchmany() == [("m1",), ("m2",)]
     assert cursor.fetchall() == [] and cursor.rowcount == -1
     cursor.close()
+
+
+async def test_a_brief_transaction_runs_its_statements_without_hand_offs(
+        database: Database, hand_offs: list[str]) -> None:
+    async with database.transaction(brief=True) as session:
+        begun = len(hand_offs)  # the connection's setup and BEGIN IMMEDIATE, on the thread
+        for n in range(5):
+            await session.execute(insert(ROWS).values(name=f"r{n}", version=1))
+        changed = await session.execute(update(ROWS).where(ROWS.c.name == "r0")
+                                        .values(version=2))
+        assert changed.rowcount == 1
+        assert (await session.execute(select(ROWS.c.version).where(ROWS.c.name == "r0"))
+                ).scalar_one() == 2
+        assert len(hand_offs) == begun, hand_offs[begun:]
+    assert hand_offs[begun:] == ["commit"], "COMMIT, which waits on the disk, on the thread"
+    hand_offs.clear()
+    async with database.transaction() as session:  # the same connection, not brief now
+        names = (await session.execute(select(ROWS.c.name).order_by(ROWS.c.id))
+                 ).scalars().all()
+        assert len(hand_offs) == 2, "BEGIN IMMEDIATE and the SELECT"
+    assert names == [f"r{n}" for n in range(5)], "committed"
+
+    with pytest.raises(IntegrityError):
+        async with database.transaction(brief=True) as session:
+            await session.execute(insert(ROWS).values(name="new", version=1))
+            await session.execute(insert(ROWS).values(name="r1", version=1))
+    async with database.reading() as session:
+        count = len((await session.execute(select(ROWS.c.id))).all())
+    assert count == 5, "the failed transaction left nothing"
+
+
+async def test_a_brief_transaction_waits_for_the_lock_off_the_event_loop(
+        database: Database, tmp_path: Path) -> None:
+    """Another process's writer holds the database: the brief transaction's BEGIN waits
+    for it on aiosqlite's thread, and the event loop serves everyone else meanwhile."""
+    other = sqlite3.connect(tmp_path / "driver.db", isolation_level=None,
+                            check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO rows (name, version) VALUES ('theirs', 1)")
+
+    async def brief() -> list[str]:
+        async with database.transaction(brief=True) as session:
+            await session.execute(insert(ROWS).values(name="mine", version=1))
+            return list((await session.execute(select(ROWS.c.name).order_by(ROWS.c.id))
+                         ).scalars())
+    waiting = asyncio.create_task(brief())
+    loop = asyncio.get_running_loop()
+    ticks, started = 0, loop.time()
+    while loop.time() - started < 0.5:
+        await asyncio.sleep(0.01)
+        ticks += 1
+    assert not waiting.done()
+    assert ticks >= 10, "the event loop was held while the lock was waited for"
+    other.execute("COMMIT")
+    other.close()
+    assert await asyncio.wait_for(waiting, 10) == ["theirs", "mine"]
