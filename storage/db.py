@@ -184,9 +184,11 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         # Deleted and overwritten content is zeroed, not left in free space (erasure).
         cursor.execute("PRAGMA secure_delete=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={sqlite_driver.BUSY_TIMEOUT_MS}")
         cursor.close()
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        driver = conn.connection.dbapi_connection
+        if not (isinstance(driver, sqlite_driver.OneHopConnection) and driver.begin_at_once()):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -12,7 +12,8 @@ statements on the event loop's own thread once it holds the write lock, without 
 hand-off: a hand-off costs about 50 µs of CPU, the statement itself one or two. Holding
 the lock (BEGIN IMMEDIATE, in WAL mode), a statement waits on no other connection; what
 can wait (BEGIN IMMEDIATE on another process's lock, COMMIT's fsync and checkpoint) still
-goes to the thread."""
+goes to the thread. Every transaction's BEGIN IMMEDIATE is first tried on the event
+loop's thread without waiting, and goes to the thread only when the lock is taken."""
 
 import collections
 import sqlite3
@@ -28,6 +29,9 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 )
 from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
+
+BUSY_TIMEOUT_MS = 10_000
+"""How long a connection waits for another's lock before "database is locked"."""
 
 T = TypeVar("T")
 Done = tuple[Any, int, int | None]
@@ -125,6 +129,23 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
         super().__init__(dbapi, connection)
         self.brief = False
         """Set for the length of a message's transaction (storage.db.Database)."""
+
+    def begin_at_once(self) -> bool:
+        """BEGIN IMMEDIATE on this thread if the write lock is free; False, and nothing
+        begun, when it is not (or anything failed): the caller then waits for it on
+        aiosqlite's thread."""
+        raw: sqlite3.Connection | None = self._connection._connection
+        if raw is None:
+            return False
+        try:
+            raw.execute("PRAGMA busy_timeout=0")
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return True
+            finally:
+                raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        except sqlite3.Error:
+            return raw.in_transaction
 
     def rollback(self) -> None:
         # The pool's reset after each COMMIT is a ROLLBACK of nothing: the thread is
