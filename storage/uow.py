@@ -250,6 +250,6 @@ class Store:
             yield SqlExportRepository(session)
 
     @asynccontextmanager
-    async def outbox_queue(self) -> AsyncIterator[SqlOutboxRepository]:
-        async with self.unit_of_work() as uow:
+    async def outbox_queue(self, brief: bool = False) -> AsyncIterator[SqlOutboxRepository]:
+        async with self.unit_of_work(brief) as uow:
             yield uow.outbox

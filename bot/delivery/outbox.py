@@ -54,7 +54,10 @@ class Pacing:
 
 
 class QueueStore(Protocol):
-    def outbox_queue(self) -> AbstractAsyncContextManager[OutboxQueue]: ...
+    def outbox_queue(self, brief: bool = False) -> AbstractAsyncContextManager[OutboxQueue]:
+        """`brief`: a few small statements (recording outcomes), which the database may
+        run without handing them to another thread."""
+        ...
 
 
 class ChatPacer:
@@ -331,7 +334,7 @@ class OutboxDispatcher:
             while self._outcomes:
                 batch, self._outcomes = self._outcomes, []
                 try:
-                    async with self.store.outbox_queue() as queue:
+                    async with self.store.outbox_queue(brief=True) as queue:
                         await self._record(queue, batch, self.clock())
                 except StorageError as exc:
                     # Unrecorded, a message waits for its lease to end and is then sent

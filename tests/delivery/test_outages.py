@@ -43,12 +43,12 @@ class DatabaseAway:
         self.opened = 0
 
     @asynccontextmanager
-    async def outbox_queue(self) -> AsyncIterator[SqlOutboxRepository]:
+    async def outbox_queue(self, brief: bool = False) -> AsyncIterator[SqlOutboxRepository]:
         self.opened += 1
         if self.opened > self.working and self.away:
             self.away -= 1
             raise self.error
-        async with self.store.outbox_queue() as queue:
+        async with self.store.outbox_queue(brief) as queue:
             yield queue
 
 
