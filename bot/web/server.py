@@ -14,6 +14,7 @@ Websockets, once upgraded, are the web chat's business (heartbeats), not these t
 """
 
 import asyncio
+import gc
 import logging
 import socket
 from collections import Counter
@@ -183,6 +184,11 @@ async def _serve(app: web.Application, settings: Settings, sock: socket.socket |
                  ready: Callable[[], None]) -> None:
     runner = web.AppRunner(app, access_log=None, handle_signals=True)
     await runner.setup()
+    # What is loaded by now (the libraries, the directory, the catalogs) stays for the
+    # process's life: out of the collector's sight, its full collections scan only what
+    # came later. They took 150 to 170 ms each, stalling every update in flight
+    # (benchmarks/RESULTS.md).
+    gc.freeze()
     try:
         await GuardedSite(runner, settings, sock).start()
         ready()
