@@ -227,11 +227,13 @@ class Store:
         self.directory_cache = DirectoryCache()
 
     @asynccontextmanager
-    async def unit_of_work(self, brief: bool = False) -> AsyncIterator[SqlUnitOfWork]:
+    async def unit_of_work(self, brief: bool = False,
+                           alone: bool = False) -> AsyncIterator[SqlUnitOfWork]:
         """One transaction; database failures come out as Conflict or StorageError.
-        `brief`: a message's step, a few small statements (Database.transaction)."""
+        `brief`: a message's step, a few small statements, which may share its
+        transaction with others unless `alone` (Database.transaction)."""
         try:
-            async with self.database.transaction(brief) as session:
+            async with self.database.transaction(brief, alone) as session:
                 yield SqlUnitOfWork(session, self.directory_cache)
         except (StaleDataError, IntegrityError) as exc:
             raise Conflict(str(exc)) from exc
@@ -250,6 +252,7 @@ class Store:
             yield SqlExportRepository(session)
 
     @asynccontextmanager
-    async def outbox_queue(self, brief: bool = False) -> AsyncIterator[SqlOutboxRepository]:
-        async with self.unit_of_work(brief) as uow:
+    async def outbox_queue(self, brief: bool = False,
+                           alone: bool = False) -> AsyncIterator[SqlOutboxRepository]:
+        async with self.unit_of_work(brief, alone) as uow:
             yield uow.outbox

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.channels.base import Outcome, RetryLater, Sender, Sent, Undeliverable
-from bot.core.errors import StorageError
+from bot.core.errors import SharedRollback, StorageError
 from bot.core.ports import OutboxQueue, Queued
 from bot.runtime.logs import request_scope
 from bot.runtime.metrics import DELIVERIES, RATE_LIMITED, UNDELIVERABLE, reason_kind
@@ -54,9 +54,11 @@ class Pacing:
 
 
 class QueueStore(Protocol):
-    def outbox_queue(self, brief: bool = False) -> AbstractAsyncContextManager[OutboxQueue]:
+    def outbox_queue(self, brief: bool = False,
+                     alone: bool = False) -> AbstractAsyncContextManager[OutboxQueue]:
         """`brief`: a few small statements (recording outcomes), which the database may
-        run without handing them to another thread."""
+        run without handing them to another thread, in a transaction shared with
+        messages' steps (group commit) unless `alone`."""
         ...
 
 
@@ -330,12 +332,18 @@ class OutboxDispatcher:
 
     async def _record_batches(self) -> None:
         pause = FIRST_RECORD_RETRY
+        alone = False
         try:
             while self._outcomes:
                 batch, self._outcomes = self._outcomes, []
                 try:
-                    async with self.store.outbox_queue(brief=True) as queue:
+                    async with self.store.outbox_queue(brief=True, alone=alone) as queue:
                         await self._record(queue, batch, self.clock())
+                except SharedRollback:
+                    # A message's step failed in the transaction these shared: again, alone.
+                    self._outcomes[:0] = batch
+                    alone = True
+                    continue
                 except StorageError as exc:
                     # Unrecorded, a message waits for its lease to end and is then sent
                     # (again, if it was delivered): keep trying while the lease lasts,
@@ -355,7 +363,7 @@ class OutboxDispatcher:
                         await asyncio.sleep(pause)
                         pause = min(pause * 2, 5.0)
                     continue
-                pause = FIRST_RECORD_RETRY
+                pause, alone = FIRST_RECORD_RETRY, False
                 for done in batch:
                     self._recorded(done)
                     if not isinstance(done.outcome, (Sent, Undeliverable)):

@@ -45,9 +45,11 @@ class Failed(Exception):
 
 
 class Store(Protocol):
-    def unit_of_work(self, brief: bool = False) -> AbstractAsyncContextManager[UnitOfWork]:
+    def unit_of_work(self, brief: bool = False,
+                     alone: bool = False) -> AbstractAsyncContextManager[UnitOfWork]:
         """`brief`: a message's step, a few small statements the database may run
-        without handing them to another thread."""
+        without handing them to another thread, in a transaction shared with other
+        messages' steps (group commit) unless `alone`."""
         ...
 
 
@@ -163,7 +165,8 @@ class Dispatcher:
         step: Callable[[Context], Awaitable[bool]] = self._converse
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                async with self.store.unit_of_work(brief=True) as uow:
+                # Taken again, a step runs alone: a step that fails cannot undo it.
+                async with self.store.unit_of_work(brief=True, alone=attempt > 1) as uow:
                     if self.delivery is not None:
                         uow.outbox.lease_new(self.delivery, self.delivery.lease_seconds)
                     ctx = await self._open(uow, message, key)

@@ -43,12 +43,13 @@ class DatabaseAway:
         self.opened = 0
 
     @asynccontextmanager
-    async def outbox_queue(self, brief: bool = False) -> AsyncIterator[SqlOutboxRepository]:
+    async def outbox_queue(self, brief: bool = False,
+                           alone: bool = False) -> AsyncIterator[SqlOutboxRepository]:
         self.opened += 1
         if self.opened > self.working and self.away:
             self.away -= 1
             raise self.error
-        async with self.store.outbox_queue(brief) as queue:
+        async with self.store.outbox_queue(brief, alone) as queue:
             yield queue
 
 
