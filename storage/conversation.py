@@ -12,35 +12,38 @@ from bot.core.errors import Conflict
 from bot.core.records import Dialog
 from storage.models import DialogRow, InboundRow, OutboxRow
 from storage.outbox import PURGED, SENT
+from storage.prepared import Prepared
 from storage.upsert import dialect_name
 
 _DIALOGS: Table = DialogRow.__table__  # type: ignore[assignment]
 _THIS_CHAT = (_DIALOGS.c.channel == bindparam("in_channel"),
               _DIALOGS.c.chat_id == bindparam("in_chat"))
-# Built once, with bound parameters, so SQLAlchemy compiles each once too.
-_LOAD = select(_DIALOGS.c.state, _DIALOGS.c.data, _DIALOGS.c.version).where(*_THIS_CHAT)
-_ADD = insert(_DIALOGS).values(
+# Run on every update: built and compiled once (storage.prepared).
+_LOAD = Prepared(select(_DIALOGS.c.state, _DIALOGS.c.data, _DIALOGS.c.version)
+                 .where(*_THIS_CHAT))
+_ADD = Prepared(insert(_DIALOGS).values(
     channel=bindparam("channel"), chat_id=bindparam("chat_id"), state=bindparam("state"),
-    data=bindparam("data"), updated_at=bindparam("now"), version=1)
-_CHANGE = update(_DIALOGS).where(*_THIS_CHAT, _DIALOGS.c.version == bindparam("expected")) \
+    data=bindparam("data"), updated_at=bindparam("now"), version=1))
+_CHANGE = Prepared(
+    update(_DIALOGS).where(*_THIS_CHAT, _DIALOGS.c.version == bindparam("expected"))
     .values(state=bindparam("state"), data=bindparam("data"), updated_at=bindparam("now"),
-            version=bindparam("expected") + 1)
+            version=bindparam("expected") + 1))
 
 
 _INBOUND: Table = InboundRow.__table__  # type: ignore[assignment]
 
 
 @cache
-def _record(dialect: str) -> Any:
+def _record(dialect: str) -> Prepared:
     """The INSERT of an update, skipped for one stored before: built once per database."""
     make = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return make(_INBOUND).values(
+    return Prepared(make(_INBOUND).values(
         channel=bindparam("channel"), update_key=bindparam("update_key"),
         chat_id=bindparam("chat_id"), account_id=bindparam("account_id"),
         kind=bindparam("kind"), text=bindparam("text"), data=bindparam("data"),
         received_at=bindparam("now"),
     ).on_conflict_do_nothing(index_elements=["channel", "update_key"]).returning(
-        _INBOUND.c.id)
+        _INBOUND.c.id))
 
 
 class SqlDialogRepository:
@@ -50,8 +53,8 @@ class SqlDialogRepository:
         """The versions this transaction wrote, per chat."""
 
     async def load(self, channel: str, chat_id: str) -> Dialog:
-        row = (await self.session.execute(
-            _LOAD, {"in_channel": channel, "in_chat": chat_id})).first()
+        row = (await _LOAD.run(self.session, {"in_channel": channel, "in_chat": chat_id})
+               ).first()
         if row is None:
             return Dialog(channel=channel, chat_id=chat_id)
         return Dialog(channel=channel, chat_id=chat_id, state=row.state, data=row.data,
@@ -69,11 +72,11 @@ class SqlDialogRepository:
         expected = self.written.get(chat, dialog.version)
         values = {"state": dialog.state, "data": dict(dialog.data), "now": now}
         if expected == 0:
-            await self.session.execute(_ADD, values | {"channel": dialog.channel,
-                                                       "chat_id": dialog.chat_id})
-        elif (await self.session.execute(_CHANGE, values | {
+            await _ADD.run(self.session, values | {"channel": dialog.channel,
+                                                   "chat_id": dialog.chat_id})
+        elif (await _CHANGE.run(self.session, values | {
                 "in_channel": dialog.channel, "in_chat": dialog.chat_id, "expected": expected})
-              ).rowcount != 1:  # type: ignore[attr-defined]
+              ).rowcount != 1:
             raise Conflict(f"the state of {dialog.channel} chat {dialog.chat_id} changed")
         self.written[chat] = dialog.version = expected + 1
 
@@ -85,7 +88,7 @@ class SqlInboundRepository:
     async def record(self, channel: str, update_key: str, chat_id: str, account_id: int | None,
                      kind: str, text: str | None, data: dict[str, Any], now: datetime) -> bool:
         """Store an update; False when this update was stored before (a redelivery)."""
-        return (await self.session.execute(_record(dialect_name(self.session)), {
+        return (await _record(dialect_name(self.session)).run(self.session, {
             "channel": channel, "update_key": update_key, "chat_id": chat_id,
             "account_id": account_id, "kind": kind, "text": text, "data": data,
             "now": now})).first() is not None

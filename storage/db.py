@@ -20,6 +20,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from bot.core.errors import PoolExhausted, SharedRollback, StorageError
 from storage import sqlite_driver
+from storage.prepared import RAW
 
 log = logging.getLogger(__name__)
 SCRUB = "scrub"
@@ -158,6 +159,7 @@ class Database:
                 # the group's transaction back.
                 async with self.sessions(bind=group.connection,
                                          join_transaction_mode="rollback_only") as session:
+                    session.info[RAW] = group.driver.raw
                     async with session.begin():
                         yield session
                     group.scrub |= bool(session.info.get(SCRUB))
@@ -297,10 +299,12 @@ async def _brief(session: AsyncSession) -> AsyncIterator[None]:
     raw = await (await session.connection()).get_raw_connection()
     driver: sqlite_driver.OneHopConnection = raw.dbapi_connection  # type: ignore[assignment]
     driver.brief = True
+    session.info[RAW] = driver.raw
     try:
         yield
     finally:
         driver.brief = False
+        del session.info[RAW]
 
 
 def _replace_closed(engine: AsyncEngine) -> None:

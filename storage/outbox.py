@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 from bot.core.records import Chat, LeaseHolder, Outgoing, Queued
 from storage.db import scrub_after_commit
 from storage.models import AttachmentRow, IdentityRow, OutboxRow
+from storage.prepared import Prepared
 from storage.upsert import dialect_name
 
 PENDING, SENT, UNDELIVERABLE = "pending", "sent", "undeliverable"
@@ -26,15 +27,16 @@ _COLUMNS = ("idem_key", "channel", "chat_id", "kind", "body", "status", "attempt
             "edit_of", "sensitive", "request_id")
 
 
-def _enqueue(dialect: Any) -> Insert:
+def _enqueue(dialect: Any) -> Prepared:
     stmt: Insert = dialect.insert(_TABLE).values({name: bindparam(name) for name in _COLUMNS}) \
         .on_conflict_do_nothing(index_elements=["idem_key"]).returning(_TABLE.c.id)
-    return stmt
+    return Prepared(stmt)
 
 
-# Statements built once, with bound parameters, so SQLAlchemy compiles each once too.
+# Statements built once, with bound parameters, so SQLAlchemy compiles each once too; those
+# of every message compiled once for sqlite3 as well (storage.prepared).
 _ENQUEUE = {"postgresql": _enqueue(postgresql), "sqlite": _enqueue(sqlite)}
-_PENDING_AFTER = (select(_TABLE.c.id).where(
+_PENDING_AFTER = Prepared(select(_TABLE.c.id).where(
     _TABLE.c.channel == bindparam("channel"), _TABLE.c.chat_id == bindparam("chat_id"),
     _TABLE.c.status == PENDING, _TABLE.c.id > bindparam("after")).limit(1))
 _SENT = (update(_TABLE).where(_TABLE.c.id == bindparam("row_id"))
@@ -73,7 +75,7 @@ class SqlOutboxRepository:
     async def enqueue(self, message: Outgoing, now: datetime) -> int | None:
         """Add a message; None when a message with this idempotency key already exists."""
         lease = await self._lease(message, now)
-        row_id = (await self.session.execute(_ENQUEUE[dialect_name(self.session)], {
+        row_id: int | None = (await _ENQUEUE[dialect_name(self.session)].run(self.session, {
             "idem_key": message.idem_key, "channel": message.chat.channel,
             "chat_id": message.chat.chat_id, "kind": message.kind, "body": message.body,
             "status": PENDING, "attempts": 0, "next_attempt_at": now, "lease_until": lease,
@@ -99,7 +101,7 @@ class SqlOutboxRepository:
         if leasing is None:
             after = holder.held(chat.channel, chat.chat_id)
             leasing = after is not None and chat.channel in holder.channels and (
-                await self.session.execute(_PENDING_AFTER, {
+                await _PENDING_AFTER.run(self.session, {
                     "channel": chat.channel, "chat_id": chat.chat_id, "after": after})
             ).first() is None
         # An edit names a message whose channel id is known only once it went: the

@@ -9,12 +9,13 @@ from bot.core.records import Chat, Invite
 from complaints.people import Account, Role
 from storage.directory import SqlDirectoryRepository, version_probe
 from storage.models import AccountRow, ConsentRow, IdentityRow, InviteRow
+from storage.prepared import Prepared
 
 _ACCOUNTS: Table = AccountRow.__table__  # type: ignore[assignment]
 _IDENTITIES: Table = IdentityRow.__table__  # type: ignore[assignment]
-# Every update identifies its sender: built once, with bound parameters, so SQLAlchemy
-# compiles each once too, and read as columns, not as ORM objects (benchmarks/RESULTS.md).
-_KNOWN = (select(_ACCOUNTS.c.id, _ACCOUNTS.c.role, _ACCOUNTS.c.unit_code,
+# Every update identifies its sender: built and compiled once (storage.prepared), and
+# read as columns, not as ORM objects (benchmarks/RESULTS.md).
+_KNOWN = Prepared(select(_ACCOUNTS.c.id, _ACCOUNTS.c.role, _ACCOUNTS.c.unit_code,
                  _ACCOUNTS.c.display_name, _ACCOUNTS.c.language, _ACCOUNTS.c.consent_version,
                  _ACCOUNTS.c.profile_withheld, _IDENTITIES.c.id.label("identity_id"),
                  _IDENTITIES.c.chat_id, _IDENTITIES.c.profile_name,
@@ -22,9 +23,9 @@ _KNOWN = (select(_ACCOUNTS.c.id, _ACCOUNTS.c.role, _ACCOUNTS.c.unit_code,
           .join_from(_ACCOUNTS, _IDENTITIES, _IDENTITIES.c.account_id == _ACCOUNTS.c.id)
           .where(_IDENTITIES.c.channel == bindparam("in_channel"),
                  _IDENTITIES.c.external_id == bindparam("in_external_id")))
-_SEEN_AS = update(_IDENTITIES).where(_IDENTITIES.c.id == bindparam("identity")).values(
+_SEEN_AS = Prepared(update(_IDENTITIES).where(_IDENTITIES.c.id == bindparam("identity")).values(
     chat_id=bindparam("chat_id"), profile_name=bindparam("profile_name"),
-    language_code=bindparam("language_code"))
+    language_code=bindparam("language_code")))
 
 
 class SqlAccountRepository:
@@ -40,8 +41,8 @@ class SqlAccountRepository:
         """The account behind a channel user, created on first contact. `erased_as`: the
         user's pseudonym, were they erased; a new user found under it erased their data
         before, and the name their chat app shows is not stored until they consent again."""
-        found = (await self.session.execute(
-            _KNOWN, {"in_channel": channel, "in_external_id": external_id})).first()
+        found = (await _KNOWN.run(
+            self.session, {"in_channel": channel, "in_external_id": external_id})).first()
         if found is None:
             withheld = erased_as is not None and (await self.session.execute(
                 select(IdentityRow.id).where(IdentityRow.channel == channel,
@@ -63,7 +64,7 @@ class SqlAccountRepository:
             profile_name = found.profile_name
         if (found.chat_id, found.profile_name, found.language_code) != (
                 chat_id, profile_name, language_code):
-            await self.session.execute(_SEEN_AS, {
+            await _SEEN_AS.run(self.session, {
                 "identity": found.identity_id, "chat_id": chat_id,
                 "profile_name": profile_name, "language_code": language_code})
         return Account(id=found.id, role=Role(found.role), unit=found.unit_code,

@@ -130,6 +130,13 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
         self.brief = False
         """Set for the length of a message's transaction (storage.db.Database)."""
 
+    @property
+    def raw(self) -> sqlite3.Connection | None:
+        """The standard module's connection, on which a brief transaction's statements
+        run (here, and straight from storage.prepared)."""
+        connection: sqlite3.Connection | None = self._connection._connection
+        return connection
+
     def begin_at_once(self) -> bool:
         """BEGIN IMMEDIATE on this thread if the write lock is free; False, and nothing
         begun, when it is not (or anything failed): the caller then waits for it on

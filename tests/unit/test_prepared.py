@@ -1,0 +1,131 @@
+"""The message path's statements run straight on sqlite3 (storage/prepared.py) give what
+the same statements give through the session: values converted by their column types
+(UTC datetimes, JSON with null, booleans), row counts, generated ids, errors as
+SQLAlchemy's; and they go through the session wherever they cannot run raw."""
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, bindparam, \
+    event, insert, select, update
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase
+
+from storage.db import Database
+from storage.models import UTCDateTime
+from storage.prepared import Prepared
+
+THINGS = Table("things", MetaData(), Column("id", Integer, primary_key=True),
+               Column("name", String, unique=True), Column("at", UTCDateTime),
+               Column("data", JSON), Column("flag", Boolean), Column("version", Integer))
+ADD = Prepared(sqlite.insert(THINGS).values(
+    name=bindparam("name"), at=bindparam("at"), data=bindparam("data"),
+    flag=bindparam("flag"), version=1).on_conflict_do_nothing(
+    index_elements=["name"]).returning(THINGS.c.id))
+GET = Prepared(select(THINGS.c.id, THINGS.c.at, THINGS.c.data, THINGS.c.flag,
+                      THINGS.c.version.label("v")).where(THINGS.c.name == bindparam("name")))
+BUMP = Prepared(update(THINGS).where(THINGS.c.name == bindparam("name"),
+                                     THINGS.c.version == bindparam("expected"))
+                .values(version=bindparam("expected") + 1, flag=False))
+RENAME = Prepared(update(THINGS).where(THINGS.c.name == bindparam("name"))
+                  .values(name=bindparam("new")))
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Thing(Base):
+    __table__ = THINGS
+
+
+@pytest.fixture
+async def database(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'prepared.db'}")
+    async with database.engine.begin() as conn:
+        await conn.run_sync(THINGS.metadata.create_all)
+    yield database
+    await database.dispose()
+
+
+def through_session(database: Database) -> list[str]:
+    seen: list[str] = []
+    event.listen(database.engine.sync_engine, "before_cursor_execute",
+                 lambda _c, _cur, sql, *_rest: seen.append(sql))
+    return seen
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-2**53, 2**53) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner,
+                                                                 max_size=3), max_leaves=8)
+moments = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1),
+                       timezones=st.sampled_from([UTC, timezone(timedelta(hours=7)),
+                                                  timezone(timedelta(hours=-5))]))
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=json_values, at=st.none() | moments, flag=st.none() | st.booleans())
+async def test_raw_and_through_the_session_read_back_the_same(
+        database: Database, data: Any, at: datetime | None, flag: bool | None) -> None:
+    values = {"at": at, "data": data, "flag": flag}
+    async with database.transaction(brief=True, alone=True) as session:
+        sent = through_session(database)
+        raw_id = (await ADD.run(session, {"name": "raw"} | values)).scalar_one_or_none()
+        raw_row = (await GET.run(session, {"name": "raw"})).one()
+        assert sent == [], "run on sqlite3, not through the session"
+    async with database.transaction() as session:  # not brief: through the session
+        session_id = (await ADD.run(session, {"name": "session"} | values)
+                      ).scalar_one_or_none()
+        session_row = (await GET.run(session, {"name": "session"})).one()
+        assert sent, "through the session"
+    assert raw_id is not None and session_id == raw_id + 1
+    assert raw_row[1:] == session_row[1:]
+    assert (raw_row.at, raw_row.data, raw_row.flag, raw_row.v) == (
+        None if at is None else at.astimezone(UTC), data, flag, 1)
+    async with database.transaction() as session:
+        await session.execute(THINGS.delete())
+
+
+async def test_counts_conflicts_and_errors_are_sqlalchemys(database: Database) -> None:
+    async with database.transaction(brief=True, alone=True) as session:
+        sent = through_session(database)
+        first = (await ADD.run(session, {"name": "a", "at": None, "data": {}, "flag": True})
+                 ).scalar_one_or_none()
+        again = (await ADD.run(session, {"name": "a", "at": None, "data": {}, "flag": True})
+                 ).scalar_one_or_none()
+        assert (first, again) == (1, None), "ON CONFLICT DO NOTHING returns no row"
+        assert (await BUMP.run(session, {"name": "a", "expected": 1})).rowcount == 1
+        assert (await BUMP.run(session, {"name": "a", "expected": 1})).rowcount == 0
+        await ADD.run(session, {"name": "b", "at": None, "data": None, "flag": None})
+        assert sent == []
+    with pytest.raises(IntegrityError):
+        async with database.transaction(brief=True, alone=True) as session:
+            await RENAME.run(session, {"name": "b", "new": "a"})
+    async with database.reading() as session:
+        assert (await session.execute(select(THINGS.c.name).order_by(THINGS.c.id))
+                ).scalars().all() == ["a", "b"], "the failed transaction changed nothing"
+    with pytest.raises(IntegrityError):
+        async with database.transaction(brief=True, alone=True) as session:
+            await ADD.run(session, {"name": "c", "at": None, "data": None, "flag": None})
+            await RENAME.run(session, {"name": "c", "new": "a"})
+    async with database.reading() as session:
+        assert len((await session.execute(select(THINGS.c.id))).all()) == 2, "rolled back"
+
+
+async def test_with_objects_to_flush_it_goes_through_the_session(database: Database) -> None:
+    async with database.transaction(brief=True, alone=True) as session:
+        await session.execute(insert(THINGS).values(name="x", version=5))
+        sent = through_session(database)
+        assert (await GET.run(session, {"name": "x"})).one().v == 5
+        assert sent == []
+        session.add(Thing(name="y", version=7))
+        assert session.new
+        assert (await GET.run(session, {"name": "y"})).one().v == 7
+        assert sent, "the session flushed what was pending first"
