@@ -29,6 +29,7 @@ from bot.delivery.outbox import OutboxDispatcher
 from bot.runtime.settings import Settings
 from bot.spine.capabilities import register
 from bot.spine.dispatch import utcnow
+from storage.db import Database
 from storage.migrate import upgrade
 from tests.e2e.service import TOKEN
 from tests.fakes import updates
@@ -105,6 +106,27 @@ def flow(user: User, notice_version: str) -> list[dict[str, Any]]:
     ]
 
 
+def count_statements(database: Database, clocks: Clocks) -> None:
+    """Every statement the database runs for the service: on SQLite as sqlite3 runs it
+    (storage.prepared runs some straight on sqlite3, past SQLAlchemy's events), but for
+    BEGIN, COMMIT and ROLLBACK and the busy timeout's PRAGMAs; elsewhere SQLAlchemy's."""
+    engine = database.engine.sync_engine
+    if not database.inline:
+        event.listen(engine, "before_cursor_execute", clocks.count)
+        return
+
+    def trace(statement: str) -> None:
+        if not statement.lstrip().upper().startswith(_NOT_COUNTED):
+            clocks.count()
+
+    @event.listens_for(engine, "checkout")
+    def _traced(dbapi_connection: Any, *_args: object) -> None:
+        dbapi_connection.raw.set_trace_callback(trace)
+
+
+_NOT_COUNTED = ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")
+
+
 async def measure(database_url: str | None, citizens: int) -> tuple[int, Clocks]:
     """(updates, clocks) for `citizens` PAKN on the database (None: a SQLite file)."""
     with tempfile.TemporaryDirectory(prefix="bench-phases-") as workdir:
@@ -120,8 +142,7 @@ async def measure(database_url: str | None, citizens: int) -> tuple[int, Clocks]
             await service.prepare()
             await service.telegram.application.initialize()
             clocks = Clocks()
-            event.listen(service.database.engine.sync_engine, "before_cursor_execute",
-                         clocks.count)
+            count_statements(service.database, clocks)
             register(UNPACED, replacing=True)
             outbox = TimedDispatcher(service.store, [TimedSender(service.telegram, clocks)],
                                      utcnow)
