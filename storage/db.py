@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event, make_url
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
@@ -20,7 +21,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from bot.core.errors import PoolExhausted, SharedRollback, StorageError
 from storage import sqlite_driver
-from storage.prepared import RAW
+from storage.prepared import ASYNCPG, RAW
 
 log = logging.getLogger(__name__)
 SCRUB = "scrub"
@@ -121,6 +122,8 @@ class Database:
         `alone`."""
         if self._write_lock is None:
             async with self.sessions() as session, session.begin():
+                if brief:
+                    await _on_asyncpg(session)
                 yield session
             return
         if brief and self.inline and not alone:
@@ -305,6 +308,14 @@ async def _brief(session: AsyncSession) -> AsyncIterator[None]:
     finally:
         driver.brief = False
         del session.info[RAW]
+
+
+async def _on_asyncpg(session: AsyncSession) -> None:
+    """Let storage.prepared run the brief transaction's statements on its asyncpg
+    connection (as SQLAlchemy adapts it)."""
+    raw = await (await session.connection()).get_raw_connection()
+    if isinstance(raw.dbapi_connection, AsyncAdapt_asyncpg_connection):
+        session.info[ASYNCPG] = raw.dbapi_connection
 
 
 def _replace_closed(engine: AsyncEngine) -> None:

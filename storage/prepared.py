@@ -1,21 +1,24 @@
-"""The statements every message runs, compiled once and, in a message's SQLite
-transaction, run straight on the standard sqlite3 connection.
+"""The statements every message runs, compiled once and, in a message's transaction, run
+straight on the driver's connection: the standard sqlite3 module's, or asyncpg's.
 
 Through the session a statement SQLAlchemy has cached still costs about 125 µs of CPU
-(execution context, events, result metadata); sqlite3 runs one of these in about 4 µs
-(benchmarks/RESULTS.md). So the statements built once for the message path (the sender's
-account, the update's record, the dialog, the outbox row) are compiled here once per
-database by SQLAlchemy, with its own conversion of each parameter and column (dates in
-UTC, JSON, booleans), and run on sqlite3 when the session is a brief transaction's that
-holds the write lock (storage.sqlite_driver) and has nothing of its own to flush first.
-Anywhere else (PostgreSQL, other transactions) they go through the session as before.
+on SQLite and 170 to 200 on PostgreSQL (execution context, events, result metadata);
+sqlite3 runs one of these in about 4 µs, asyncpg's prepared statement in about 30
+(benchmarks/RESULTS.md). So the statements built once for the message path (the
+sender's account, the update's record, the dialog, the outbox row) are compiled here
+once per database by SQLAlchemy, with its own conversion of each parameter and column
+(dates in UTC, JSON, booleans), and run on the driver when the session is a brief
+transaction's (on SQLite, once it holds the write lock: storage.sqlite_driver) and has
+nothing of its own to flush first. Anywhere else they go through the session.
 """
 
+import re
 import sqlite3
 from collections import namedtuple
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +26,9 @@ from sqlalchemy.sql.expression import Executable
 
 RAW = "sqlite3"
 """The session.info key of the sqlite3 connection a brief transaction may use."""
+ASYNCPG = "asyncpg"
+"""The session.info key of the asyncpg connection (as SQLAlchemy adapts it) a brief
+PostgreSQL transaction may use."""
 
 Processor = Callable[[Any], Any] | None
 
@@ -100,18 +106,31 @@ class Prepared:
         self._compiled: dict[str, _Compiled] = {}
 
     async def run(self, session: AsyncSession, values: Mapping[str, Any]) -> Rows:
-        raw: sqlite3.Connection | None = session.info.get(RAW)
-        if raw is None or not raw.in_transaction or session.new or session.dirty or \
-                session.deleted:  # (through the session, which flushes them first)
-            result = await session.execute(self.statement, dict(values))
-            if self.returns_rows:
-                return Rows(list(result.all()), -1)
-            return Rows([], result.rowcount)  # type: ignore[attr-defined]
-        compiled = self._compiled.get("sqlite")
+        if not (session.new or session.dirty or session.deleted):
+            # (else through the session, which flushes them first)
+            raw: sqlite3.Connection | None = session.info.get(RAW)
+            if raw is not None and raw.in_transaction:
+                return self._on_sqlite3(raw, self._compiled_for(session), values)
+            adapted: AsyncAdapt_asyncpg_connection | None = session.info.get(ASYNCPG)
+            if adapted is not None:
+                return await self._on_asyncpg(adapted, self._compiled_for(session), values)
+        result = await session.execute(self.statement, dict(values))
+        if self.returns_rows:
+            return Rows(list(result.all()), -1)
+        return Rows([], result.rowcount)  # type: ignore[attr-defined]
+
+    def _compiled_for(self, session: AsyncSession) -> _Compiled:
+        bind = session.bind
+        assert bind is not None
+        compiled = self._compiled.get(bind.dialect.name)
         if compiled is None:
-            bind = session.bind
-            assert bind is not None
-            compiled = self._compiled["sqlite"] = _Compiled(self.statement, bind.dialect)
+            compiled = self._compiled[bind.dialect.name] = _Compiled(self.statement,
+                                                                     bind.dialect)
+        return compiled
+
+    @staticmethod
+    def _on_sqlite3(raw: sqlite3.Connection, compiled: _Compiled,
+                    values: Mapping[str, Any]) -> Rows:
         parameters = compiled.parameters(values)
         try:
             cursor = raw.execute(compiled.sql, parameters)
@@ -121,3 +140,31 @@ class Prepared:
                                       hide_parameters=True) from error
         return Rows(compiled.rows(fetched) if fetched else [], cursor.rowcount)
 
+    @staticmethod
+    async def _on_asyncpg(adapted: AsyncAdapt_asyncpg_connection, compiled: _Compiled,
+                          values: Mapping[str, Any]) -> Rows:
+        """As SQLAlchemy's asyncpg adapter runs a statement (its statement cache, the
+        transaction begun by the first statement, its errors), without the rest."""
+        parameters = compiled.parameters(values)
+        try:
+            try:
+                async with adapted._execute_mutex:
+                    if adapted._transaction is None:
+                        await adapted._start_transaction()  # type: ignore[no-untyped-call]
+                    statement, _ = await adapted._prepare(  # type: ignore[no-untyped-call]
+                        compiled.sql, 0)
+                    fetched = await statement.fetch(*parameters)
+                    status = statement.get_statusmsg()
+            except Exception as error:
+                adapted._handle_exception(error)  # raises it as the DB-API's error
+                raise
+        except adapted.dbapi.Error as error:
+            raise DBAPIError.instance(compiled.sql, parameters, error, adapted.dbapi.Error,
+                                      hide_parameters=True) from error
+        counted = _COUNTED.match(status or "")
+        return Rows(compiled.rows(fetched) if fetched else [],
+                    int(counted.group(1)) if counted else -1)
+
+
+_COUNTED = re.compile(r"(?:SELECT|UPDATE|DELETE|INSERT \d+) (\d+)")
+"""The row count in PostgreSQL's command tag (as SQLAlchemy's adapter reads it)."""

@@ -31,6 +31,8 @@ class WebCitizen:
         self.number = number
         self.marker = f"(người gửi web {number})"
         """In what they write, to find their PAKN."""
+        self.acknowledged = 0
+        """How many of their messages the service has acknowledged so far."""
 
     async def file(self) -> str:
         """File a PAKN with a photo; the tracking code the chat answered with."""
@@ -79,6 +81,7 @@ class WebCitizen:
                 raise AssertionError(f"citizen {self.number}: {event} for {frame}")
             if event["type"] == "ack" and event["client_id"] == client_id:
                 acknowledged = True
+                self.acknowledged += 1
             found = CODE.search(str(event.get("text", ""))) if until_code else None
             if found:
                 return found.group(0)

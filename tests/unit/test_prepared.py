@@ -1,7 +1,7 @@
-"""The message path's statements run straight on sqlite3 (storage/prepared.py) give what
-the same statements give through the session: values converted by their column types
-(UTC datetimes, JSON with null, booleans), row counts, generated ids, errors as
-SQLAlchemy's; and they go through the session wherever they cannot run raw."""
+"""The message path's statements run straight on the driver (storage/prepared.py: sqlite3,
+or asyncpg) give what the same statements give through the session: values converted by
+their column types (UTC datetimes, JSON with null, booleans), row counts, generated ids,
+errors as SQLAlchemy's; and they go through the session wherever they cannot run so."""
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -11,9 +11,21 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, bindparam, \
-    event, insert, select, update
-from sqlalchemy.dialects import sqlite
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    event,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase
 
@@ -24,10 +36,10 @@ from storage.prepared import Prepared
 THINGS = Table("things", MetaData(), Column("id", Integer, primary_key=True),
                Column("name", String, unique=True), Column("at", UTCDateTime),
                Column("data", JSON), Column("flag", Boolean), Column("version", Integer))
-ADD = Prepared(sqlite.insert(THINGS).values(
+ADDS = {dialect.__name__.rsplit(".", 1)[-1]: Prepared(dialect.insert(THINGS).values(
     name=bindparam("name"), at=bindparam("at"), data=bindparam("data"),
     flag=bindparam("flag"), version=1).on_conflict_do_nothing(
-    index_elements=["name"]).returning(THINGS.c.id))
+    index_elements=["name"]).returning(THINGS.c.id)) for dialect in (sqlite, postgresql)}
 GET = Prepared(select(THINGS.c.id, THINGS.c.at, THINGS.c.data, THINGS.c.flag,
                       THINGS.c.version.label("v")).where(THINGS.c.name == bindparam("name")))
 BUMP = Prepared(update(THINGS).where(THINGS.c.name == bindparam("name"),
@@ -45,13 +57,25 @@ class Thing(Base):
     __table__ = THINGS
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'prepared.db'}"
+    fresh: str = request.getfixturevalue("fresh_postgres")
+    return fresh
+
+
 @pytest.fixture
-async def database(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'prepared.db'}")
+async def database(url: str) -> AsyncIterator[Database]:
+    database = Database(url)
     async with database.engine.begin() as conn:
         await conn.run_sync(THINGS.metadata.create_all)
     yield database
     await database.dispose()
+
+
+def adding(database: Database) -> Prepared:
+    return ADDS[database.engine.dialect.name]
 
 
 def through_session(database: Database) -> list[str]:
@@ -77,11 +101,12 @@ async def test_raw_and_through_the_session_read_back_the_same(
     values = {"at": at, "data": data, "flag": flag}
     async with database.transaction(brief=True, alone=True) as session:
         sent = through_session(database)
-        raw_id = (await ADD.run(session, {"name": "raw"} | values)).scalar_one_or_none()
+        raw_id = (await adding(database).run(session, {"name": "raw"} | values)
+                  ).scalar_one_or_none()
         raw_row = (await GET.run(session, {"name": "raw"})).one()
         assert sent == [], "run on sqlite3, not through the session"
     async with database.transaction() as session:  # not brief: through the session
-        session_id = (await ADD.run(session, {"name": "session"} | values)
+        session_id = (await adding(database).run(session, {"name": "session"} | values)
                       ).scalar_one_or_none()
         session_row = (await GET.run(session, {"name": "session"})).one()
         assert sent, "through the session"
@@ -94,16 +119,17 @@ async def test_raw_and_through_the_session_read_back_the_same(
 
 
 async def test_counts_conflicts_and_errors_are_sqlalchemys(database: Database) -> None:
+    add = adding(database)
     async with database.transaction(brief=True, alone=True) as session:
         sent = through_session(database)
-        first = (await ADD.run(session, {"name": "a", "at": None, "data": {}, "flag": True})
+        first = (await add.run(session, {"name": "a", "at": None, "data": {}, "flag": True})
                  ).scalar_one_or_none()
-        again = (await ADD.run(session, {"name": "a", "at": None, "data": {}, "flag": True})
+        again = (await add.run(session, {"name": "a", "at": None, "data": {}, "flag": True})
                  ).scalar_one_or_none()
         assert (first, again) == (1, None), "ON CONFLICT DO NOTHING returns no row"
         assert (await BUMP.run(session, {"name": "a", "expected": 1})).rowcount == 1
         assert (await BUMP.run(session, {"name": "a", "expected": 1})).rowcount == 0
-        await ADD.run(session, {"name": "b", "at": None, "data": None, "flag": None})
+        await add.run(session, {"name": "b", "at": None, "data": None, "flag": None})
         assert sent == []
     with pytest.raises(IntegrityError):
         async with database.transaction(brief=True, alone=True) as session:
@@ -113,7 +139,7 @@ async def test_counts_conflicts_and_errors_are_sqlalchemys(database: Database) -
                 ).scalars().all() == ["a", "b"], "the failed transaction changed nothing"
     with pytest.raises(IntegrityError):
         async with database.transaction(brief=True, alone=True) as session:
-            await ADD.run(session, {"name": "c", "at": None, "data": None, "flag": None})
+            await add.run(session, {"name": "c", "at": None, "data": None, "flag": None})
             await RENAME.run(session, {"name": "c", "new": "a"})
     async with database.reading() as session:
         assert len((await session.execute(select(THINGS.c.id))).all()) == 2, "rolled back"
