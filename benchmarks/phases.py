@@ -12,7 +12,7 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
@@ -31,6 +31,7 @@ from bot.spine.capabilities import register
 from bot.spine.dispatch import utcnow
 from storage.db import Database
 from storage.migrate import upgrade
+from storage.prepared import Prepared
 from tests.e2e.service import TOKEN
 from tests.fakes import updates
 from tests.fakes.updates import User
@@ -106,14 +107,25 @@ def flow(user: User, notice_version: str) -> list[dict[str, Any]]:
     ]
 
 
-def count_statements(database: Database, clocks: Clocks) -> None:
-    """Every statement the database runs for the service: on SQLite as sqlite3 runs it
-    (storage.prepared runs some straight on sqlite3, past SQLAlchemy's events), but for
-    BEGIN, COMMIT and ROLLBACK and the busy timeout's PRAGMAs; elsewhere SQLAlchemy's."""
+def count_statements(database: Database, clocks: Clocks) -> Callable[[], None]:
+    """Count every statement the database runs for the service; what puts things back.
+    storage.prepared runs some straight on the driver, past SQLAlchemy's events: on
+    SQLite they are counted as sqlite3 runs them (but for BEGIN, COMMIT and ROLLBACK and
+    the busy timeout's PRAGMAs), on PostgreSQL as SQLAlchemy's events and
+    storage.prepared's runs on asyncpg."""
     engine = database.engine.sync_engine
     if not database.inline:
         event.listen(engine, "before_cursor_execute", clocks.count)
-        return
+        on_asyncpg = Prepared._on_asyncpg
+
+        async def counted(*args: Any) -> Any:
+            clocks.count()
+            return await on_asyncpg(*args)
+        Prepared._on_asyncpg = staticmethod(counted)  # type: ignore[method-assign]
+
+        def restore() -> None:
+            Prepared._on_asyncpg = staticmethod(on_asyncpg)  # type: ignore[method-assign]
+        return restore
 
     def trace(statement: str) -> None:
         if not statement.lstrip().upper().startswith(_NOT_COUNTED):
@@ -122,6 +134,7 @@ def count_statements(database: Database, clocks: Clocks) -> None:
     @event.listens_for(engine, "checkout")
     def _traced(dbapi_connection: Any, *_args: object) -> None:
         dbapi_connection.raw.set_trace_callback(trace)
+    return lambda: None
 
 
 _NOT_COUNTED = ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")
@@ -142,7 +155,7 @@ async def measure(database_url: str | None, citizens: int) -> tuple[int, Clocks]
             await service.prepare()
             await service.telegram.application.initialize()
             clocks = Clocks()
-            count_statements(service.database, clocks)
+            uncount = count_statements(service.database, clocks)
             register(UNPACED, replacing=True)
             outbox = TimedDispatcher(service.store, [TimedSender(service.telegram, clocks)],
                                      utcnow)
@@ -164,6 +177,7 @@ async def measure(database_url: str | None, citizens: int) -> tuple[int, Clocks]
                     count += 1
             # Anything not handed over waits in the queue: claimed now, and counted.
             await outbox.deliver_all()
+            uncount()
             await service.telegram.application.shutdown()
             await service.database.dispose()
     for clock in (clocks.cpu, clocks.wall):  # the outbox's whole time held the others
