@@ -35,7 +35,7 @@ Processor = Callable[[Any], Any] | None
 
 class Rows:
     """What a run statement gave back, as much of SQLAlchemy's Result as the message path
-    reads: first(), one(), scalar_one_or_none() and rowcount."""
+    reads: first(), scalar_one_or_none() and rowcount."""
 
     __slots__ = ("_rows", "rowcount")
 
@@ -45,11 +45,6 @@ class Rows:
 
     def first(self) -> Any:
         return self._rows[0] if self._rows else None
-
-    def one(self) -> Any:
-        if len(self._rows) != 1:
-            raise ValueError(f"one row expected, {len(self._rows)} found")
-        return self._rows[0]
 
     def scalar_one_or_none(self) -> Any:
         if len(self._rows) > 1:

@@ -103,12 +103,12 @@ async def test_raw_and_through_the_session_read_back_the_same(
         sent = through_session(database)
         raw_id = (await adding(database).run(session, {"name": "raw"} | values)
                   ).scalar_one_or_none()
-        raw_row = (await GET.run(session, {"name": "raw"})).one()
+        raw_row = (await GET.run(session, {"name": "raw"})).first()
         assert sent == [], "run on sqlite3, not through the session"
     async with database.transaction() as session:  # not brief: through the session
         session_id = (await adding(database).run(session, {"name": "session"} | values)
                       ).scalar_one_or_none()
-        session_row = (await GET.run(session, {"name": "session"})).one()
+        session_row = (await GET.run(session, {"name": "session"})).first()
         assert sent, "through the session"
     assert raw_id is not None and session_id == raw_id + 1
     assert raw_row[1:] == session_row[1:]
@@ -149,9 +149,9 @@ async def test_with_objects_to_flush_it_goes_through_the_session(database: Datab
     async with database.transaction(brief=True, alone=True) as session:
         await session.execute(insert(THINGS).values(name="x", version=5))
         sent = through_session(database)
-        assert (await GET.run(session, {"name": "x"})).one().v == 5
+        assert (await GET.run(session, {"name": "x"})).first().v == 5
         assert sent == []
         session.add(Thing(name="y", version=7))
         assert session.new
-        assert (await GET.run(session, {"name": "y"})).one().v == 7
+        assert (await GET.run(session, {"name": "y"})).first().v == 7
         assert sent, "the session flushed what was pending first"
