@@ -17,6 +17,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from complaints.anonymiser import fold
 
@@ -65,6 +66,13 @@ def dice(a: frozenset[str], b: frozenset[str]) -> float:
 def similarity(first: str, second: str) -> float:
     """From 0 (nothing in common) to 1 (the same words, however written)."""
     return dice(trigrams(normalise(first)), trigrams(normalise(second)))
+
+
+class Candidate(NamedTuple):
+    """A case a new PAKN may repeat, as the comparison reads it."""
+
+    id: int
+    text: str
 
 
 @dataclass(frozen=True)

@@ -3,14 +3,43 @@
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import ColumnElement, Table, bindparam, func, literal, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import Conflict
 from complaints.case import OPEN_STATUSES, Case, Contact, Event, EventKind, Location, Status
 from complaints.codes import tracking_code
-from storage.models import CaseEventRow, CaseRow, Counter
+from complaints.similar import Candidate
+from storage.models import CaseEventRow, CaseFollowerRow, CaseRow, Counter
+from storage.prepared import Prepared
 from storage.upsert import dialect_name, increment
+
+_CASES: Table = CaseRow.__table__  # type: ignore[assignment]
+_FOLLOWERS: Table = CaseFollowerRow.__table__  # type: ignore[assignment]
+# Read for every case shown, and for every PAKN a citizen types (its similar cases):
+# compiled once and run on the driver in a message's transaction (storage.prepared).
+_CASE = Prepared(select(_CASES).where(_CASES.c.id == bindparam("case_id")))
+
+
+def _candidates(place: ColumnElement[bool]) -> Prepared:
+    """Open or lately answered cases of a field in one place, not the person's own nor
+    those they follow; only what the comparison reads."""
+    cases = _CASES.c
+    # The statuses as bound values, not an IN list finished per call (storage.prepared).
+    opened = cases.status.in_([literal(s.value) for s in sorted(OPEN_STATUSES)])
+    answered = (cases.status == literal(Status.RESOLVED.value)) & (
+        cases.resolved_at >= bindparam("since"))
+    followed = select(_FOLLOWERS.c.case_id).where(
+        _FOLLOWERS.c.account_id == bindparam("excluding"))
+    return Prepared(select(cases.id, cases.text)
+                    .where(cases.field_code == bindparam("field"), place,
+                           or_(opened, answered), cases.citizen_id != bindparam("excluding"),
+                           cases.id.not_in(followed.scalar_subquery()))
+                    .order_by(cases.id.desc()).limit(bindparam("limit")))
+
+
+_CANDIDATES_IN = _candidates(_CASES.c.area_code == bindparam("area"))
+_CANDIDATES_NOWHERE = _candidates(_CASES.c.area_code.is_(None))
 
 
 class SqlCaseRepository:
@@ -54,7 +83,7 @@ class SqlCaseRepository:
         return case
 
     async def get(self, case_id: int) -> Case | None:
-        row = await self.session.get(CaseRow, case_id, populate_existing=True)
+        row = (await _CASE.run(self.session, {"case_id": case_id})).first()
         return self._case(row) if row else None
 
     async def get_by_code(self, code: str) -> Case | None:
@@ -184,16 +213,15 @@ class SqlCaseRepository:
         return [self._case(r) for r in rows], int(total)
 
     async def similar_candidates(self, field: str, area: str | None, answered_since: datetime,
-                                 limit: int) -> list[Case]:
+                                 limit: int, excluding: int) -> list[Candidate]:
         """Cases a new PAKN of this field and area may repeat: open, or answered since
-        `answered_since`; the newest first."""
-        opened = CaseRow.status.in_([s.value for s in OPEN_STATUSES])
-        answered = (CaseRow.status == Status.RESOLVED.value) & (
-            CaseRow.resolved_at >= answered_since)
-        place = CaseRow.area_code.is_(None) if area is None else CaseRow.area_code == area
-        stmt = (select(CaseRow).where(CaseRow.field_code == field, place, or_(opened, answered))
-                .order_by(CaseRow.id.desc()).limit(limit))
-        return [self._case(r) for r in (await self.session.execute(stmt)).scalars()]
+        `answered_since`; not the account `excluding`'s own nor those it follows; the
+        newest first."""
+        statement = _CANDIDATES_NOWHERE if area is None else _CANDIDATES_IN
+        rows = await statement.run(self.session, {
+            "field": field, "area": area, "since": answered_since, "excluding": excluding,
+            "limit": limit})
+        return [Candidate(row.id, row.text) for row in rows]
 
     async def open_of_chat(self, citizen_id: int, channel: str, chat_id: str,
                            limit: int) -> list[Case]:

@@ -48,11 +48,6 @@ class SqlFollowerRepository:
             .group_by(CaseFollowerRow.case_id))
         return {case_id: int(count) for case_id, count in rows}
 
-    async def followed(self, account_id: int) -> set[int]:
-        rows = await self.session.execute(
-            select(CaseFollowerRow.case_id).where(CaseFollowerRow.account_id == account_id))
-        return {case_id for (case_id,) in rows}
-
     async def rate(self, case_id: int, account_id: int, score: int, now: datetime) -> bool:
         """A follower's one rating of the handling; False when already given."""
         result = await self.session.execute(

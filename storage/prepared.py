@@ -15,7 +15,7 @@ nothing of its own to flush first. Anywhere else they go through the session.
 import re
 import sqlite3
 from collections import namedtuple
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
@@ -23,6 +23,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import Executable
+from sqlalchemy.types import Float, Numeric, TypeEngine
 
 RAW = "sqlite3"
 """The session.info key of the sqlite3 connection a brief transaction may use."""
@@ -35,13 +36,16 @@ Processor = Callable[[Any], Any] | None
 
 class Rows:
     """What a run statement gave back, as much of SQLAlchemy's Result as the message path
-    reads: first(), scalar_one_or_none() and rowcount."""
+    reads: its rows, first(), scalar_one_or_none() and rowcount."""
 
     __slots__ = ("_rows", "rowcount")
 
     def __init__(self, rows: list[Any], rowcount: int) -> None:
         self._rows = rows
         self.rowcount = rowcount
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._rows)
 
     def first(self) -> Any:
         return self._rows[0] if self._rows else None
@@ -69,7 +73,7 @@ class _Compiled:
         columns = list(statement.exported_columns)  # a SELECT's, or what it RETURNS
         # (the dialect's own form of each type, as SQLAlchemy's execution uses)
         self.columns: list[Processor] = [
-            column.type.dialect_impl(dialect).result_processor(dialect, None)
+            column.type.dialect_impl(dialect).result_processor(dialect, _type_code(column.type))
             for column in columns]
         self.row: Any = namedtuple("Row", [column.key for column in columns],
                                    rename=True) if columns else None
@@ -88,6 +92,15 @@ class _Compiled:
         return [make([value if process is None else process(value)
                       for process, value in zip(processors, raw, strict=True)])
                 for raw in fetched]
+
+
+def _type_code(type_: TypeEngine[Any]) -> int | None:
+    """The database's code for a column's type, as a cursor describes it, where a result
+    processor asks for it: asyncpg's numeric types do (PostgreSQL's type OIDs: the
+    schema's Float columns are double precision, 701; a Numeric, numeric, 1700)."""
+    if isinstance(type_, Float):
+        return 701
+    return 1700 if isinstance(type_, Numeric) else None
 
 
 class Prepared:

@@ -1,16 +1,22 @@
 """Decisions on publishing cases' texts, and the resolved cases waiting for one."""
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, Table, and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from complaints.case import Case, Status
 from complaints.publication import Decision, Publication, search_key
 from storage.cases import _from_row
 from storage.models import CaseRow, PublicationRow
+from storage.prepared import Prepared
 
 WAITING_CHANNELS_EXCLUDED = ("import",)
 """History imported from before the service is not offered for publication (the public
 doors leave it out too)."""
+
+_PUBLICATIONS: Table = PublicationRow.__table__  # type: ignore[assignment]
+# Read for each similar case a citizen is shown: run on the driver (storage.prepared).
+_DECISION = Prepared(select(_PUBLICATIONS).where(
+    _PUBLICATIONS.c.case_id == bindparam("case_id")))
 
 
 class SqlPublicationRepository:
@@ -18,7 +24,7 @@ class SqlPublicationRepository:
         self.session = session
 
     async def get(self, case_id: int) -> Publication | None:
-        row = await self.session.get(PublicationRow, case_id, populate_existing=True)
+        row = (await _DECISION.run(self.session, {"case_id": case_id})).first()
         return _publication(row) if row else None
 
     async def save(self, publication: Publication, code: str) -> None:

@@ -69,14 +69,16 @@ async def find_similar(uow: Needs, actor: Actor, now: datetime, *, field: str,
     """The open or lately answered cases of this field and area whose text is like
     `text`, the most alike first; not the actor's own, nor those they follow."""
     since = now - timedelta(days=answered_days)
-    followed = await uow.followers.followed(actor.account_id)
-    cases = {c.id: c for c in await uow.cases.similar_candidates(field, area, since, CANDIDATES)
-             if c.id is not None and c.citizen_id != actor.account_id and c.id not in followed}
-    matches = most_similar(text, ((case_id, c.text) for case_id, c in cases.items()),
-                           threshold, SHOWN)
+    candidates = await uow.cases.similar_candidates(field, area, since, CANDIDATES,
+                                                    excluding=actor.account_id)
+    matches = most_similar(text, candidates, threshold, SHOWN)
     counts = await raised_by(uow, [m.key for m in matches])
-    return [Similar(cases[m.key], m.score, await summary(uow, cases[m.key]), counts[m.key])
-            for m in matches]
+    found = []
+    for match in matches:  # read whole only once shown
+        case = await uow.cases.get(match.key)
+        if case is not None:
+            found.append(Similar(case, match.score, await summary(uow, case), counts[match.key]))
+    return found
 
 
 async def summary(uow: Needs, case: Case) -> str | None:

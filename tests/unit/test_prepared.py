@@ -1,6 +1,6 @@
 """The message path's statements run straight on the driver (storage/prepared.py: sqlite3,
 or asyncpg) give what the same statements give through the session: values converted by
-their column types (UTC datetimes, JSON with null, booleans), row counts, generated ids,
+their column types (UTC datetimes, JSON with null, booleans, floats), row counts, generated ids,
 errors as SQLAlchemy's; and they go through the session wherever they cannot run so."""
 
 from collections.abc import AsyncIterator
@@ -15,6 +15,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Float,
     Integer,
     MetaData,
     String,
@@ -35,13 +36,15 @@ from storage.prepared import Prepared
 
 THINGS = Table("things", MetaData(), Column("id", Integer, primary_key=True),
                Column("name", String, unique=True), Column("at", UTCDateTime),
-               Column("data", JSON), Column("flag", Boolean), Column("version", Integer))
+               Column("data", JSON), Column("flag", Boolean), Column("version", Integer),
+               Column("place", Float))
 ADDS = {dialect.__name__.rsplit(".", 1)[-1]: Prepared(dialect.insert(THINGS).values(
     name=bindparam("name"), at=bindparam("at"), data=bindparam("data"),
-    flag=bindparam("flag"), version=1).on_conflict_do_nothing(
+    flag=bindparam("flag"), place=bindparam("place"), version=1).on_conflict_do_nothing(
     index_elements=["name"]).returning(THINGS.c.id)) for dialect in (sqlite, postgresql)}
 GET = Prepared(select(THINGS.c.id, THINGS.c.at, THINGS.c.data, THINGS.c.flag,
-                      THINGS.c.version.label("v")).where(THINGS.c.name == bindparam("name")))
+                      THINGS.c.version.label("v"), THINGS.c.place)
+               .where(THINGS.c.name == bindparam("name")))
 BUMP = Prepared(update(THINGS).where(THINGS.c.name == bindparam("name"),
                                      THINGS.c.version == bindparam("expected"))
                 .values(version=bindparam("expected") + 1, flag=False))
@@ -95,10 +98,12 @@ moments = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 
 
 
 @settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=json_values, at=st.none() | moments, flag=st.none() | st.booleans())
+@given(data=json_values, at=st.none() | moments, flag=st.none() | st.booleans(),
+       place=st.none() | st.floats(allow_nan=False, allow_infinity=False))
 async def test_raw_and_through_the_session_read_back_the_same(
-        database: Database, data: Any, at: datetime | None, flag: bool | None) -> None:
-    values = {"at": at, "data": data, "flag": flag}
+        database: Database, data: Any, at: datetime | None, flag: bool | None,
+        place: float | None) -> None:
+    values = {"at": at, "data": data, "flag": flag, "place": place}
     async with database.transaction(brief=True, alone=True) as session:
         sent = through_session(database)
         raw_id = (await adding(database).run(session, {"name": "raw"} | values)
@@ -112,8 +117,8 @@ async def test_raw_and_through_the_session_read_back_the_same(
         assert sent, "through the session"
     assert raw_id is not None and session_id == raw_id + 1
     assert raw_row[1:] == session_row[1:]
-    assert (raw_row.at, raw_row.data, raw_row.flag, raw_row.v) == (
-        None if at is None else at.astimezone(UTC), data, flag, 1)
+    assert (raw_row.at, raw_row.data, raw_row.flag, raw_row.v, raw_row.place) == (
+        None if at is None else at.astimezone(UTC), data, flag, 1, place)
     async with database.transaction() as session:
         await session.execute(THINGS.delete())
 
