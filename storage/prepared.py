@@ -88,6 +88,10 @@ class _Compiled:
         return out
 
     def rows(self, fetched: list[Any]) -> list[Any]:
+        if self.row is None:
+            # PostgreSQL's INSERT returns the new key unasked (SQLAlchemy's implicit
+            # RETURNING, compiled in): the statement returns nothing of its own.
+            return []
         make, processors = self.row._make, self.columns
         return [make([value if process is None else process(value)
                       for process, value in zip(processors, raw, strict=True)])

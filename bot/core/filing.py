@@ -3,8 +3,10 @@ a letter): routed to its unit, its time limits counted from its receipt by the w
 calendar, its receipt recorded as the case's first event, its photos and files linked."""
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from bot.core import case_news
 from bot.core.case_news import send_card_to_unit
@@ -15,7 +17,7 @@ from bot.core.work import Work
 from bot.present.case_view import receipt
 from bot.spine.messages import OPEN311, Kind, Reply
 from complaints.calendar import DeadlineRules, WorkingCalendar
-from complaints.case import Case, Contact, Event, Location, open_case
+from complaints.case import Case, Contact, Location, open_case
 from complaints.directory import Directory
 
 # Filing uses what telling people about a case uses, no more.
@@ -48,9 +50,9 @@ class Source:
 
 async def record_case(uow: Needs, directory: Directory, calendar: WorkingCalendar,
                       rules: DeadlineRules, timezone_year: int, filing: Filing, source: Source,
-                      received_at: datetime) -> tuple[Case, Event]:
+                      received_at: datetime, facts: Mapping[str, Any] | None = None) -> Case:
     """Store a new case received at `received_at` (numbered in `timezone_year`, the local
-    year of receipt); returns it with its receipt event, to which callers may add facts."""
+    year of receipt), with `facts` on its receipt event."""
     unit = directory.route(filing.field, filing.area)
     field = directory.field(filing.field)
     case = Case(
@@ -64,16 +66,17 @@ async def record_case(uow: Needs, directory: Directory, calendar: WorkingCalenda
     )
     event = open_case(case, received_at,
                       rules.deadline(calendar, received_at, field.transfer_days))
+    event.data.update(facts or {})
     await uow.cases.add(case)
     assert case.id is not None
     await uow.attachments.link(list(filing.photos), case.id)
-    return case, event
+    return case
 
 
 async def file_case(work: Work[Needs], filing: Filing, source: Source) -> Case:
     """Route, date and record a PAKN received now, and put it in front of its unit's
     staff (the door confirms it to the sender: bot.present.case_view.receipt)."""
-    case, _event = await record_case(
+    case = await record_case(
         work.uow, work.directory, await work.calendar(), work.settings.deadline_rules,
         work.now.astimezone(work.tz).year, filing, source, work.now)
     await send_card_to_unit(work, case)

@@ -131,7 +131,7 @@ async def file_on_behalf(work: Work[Needs], actor: Actor, request: IntakeRequest
     sender = request.sender
     chat = reply_chat(sender)
     citizen = await _citizen(work, request, chat)
-    case, event = await record_case(
+    case = await record_case(
         uow, directory, await work.calendar(), work.settings.deadline_rules,
         received_at.astimezone(work.tz).year,
         Filing(field=request.field, area=request.area, text=text,
@@ -139,9 +139,8 @@ async def file_on_behalf(work: Work[Needs], actor: Actor, request: IntakeRequest
                photos=request.attachments),
         Source(request.origin.value, chat.chat_id if chat else "", citizen.id,
                chat.channel if chat else None),
-        received_at)
+        received_at, facts={"taken_by": actor.account_id, "filed_at": work.now.isoformat()})
     assert case.id is not None
-    event.data.update(taken_by=actor.account_id, filed_at=work.now.isoformat())
     await uow.intakes.add(IntakeRecord(
         case_id=case.id, taken_by=actor.account_id, taken_at=work.now, email=sender.email,
         consent_basis=request.consent.value, consent_recorded_by=actor.account_id,
