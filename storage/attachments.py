@@ -1,13 +1,42 @@
 """Photos people send, and small facts about the deployment."""
 
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.records import MAX_ID, Attachment, FileKind
-from storage.models import AttachmentRow, Counter, Meta, UploadQuotaRow
-from storage.upsert import increment, insert_for
+from storage.models import AttachmentRow, Meta, UploadQuotaRow, new_file_key
+from storage.prepared import Prepared
+from storage.upsert import dialect_name, increment
+
+_FILES: Table = AttachmentRow.__table__  # type: ignore[assignment]
+_QUOTAS: Table = UploadQuotaRow.__table__  # type: ignore[assignment]
+_METAS: Table = Meta.__table__  # type: ignore[assignment]
+# A photo's message writes these, and a PAKN filed links its photos: run on the driver in
+# a message's transaction (storage.prepared).
+_ADD = Prepared(insert(_FILES).values(
+    key=bindparam("key"), kind=bindparam("kind"), case_id=bindparam("case_id"),
+    owner_id=bindparam("owner_id"), channel=bindparam("channel"),
+    telegram_file_id=bindparam("telegram_file_id"), source_url=bindparam("source_url"),
+    content=bindparam("content"), mime=bindparam("mime"), size=bindparam("size"),
+    filename=bindparam("filename"), created_at=bindparam("now")).returning(_FILES.c.id))
+_LINK = Prepared(update(_FILES).where(_FILES.c.id == bindparam("attachment_id"))
+                 .values(case_id=bindparam("case_id")))
+_META = Prepared(select(_METAS.c.value).where(_METAS.c.key == bindparam("key")))
+
+
+@cache
+def _count_upload(dialect: str) -> Prepared:
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return Prepared(make(_QUOTAS).values(
+        subject=bindparam("subject"), hour=bindparam("hour"), uploads=1,
+        size=bindparam("size")).on_conflict_do_update(
+        index_elements=["subject", "hour"],
+        set_={"uploads": _QUOTAS.c.uploads + 1, "size": _QUOTAS.c.size + bindparam("size")},
+    ).returning(_QUOTAS.c.uploads, _QUOTAS.c.size))
 
 
 class SqlAttachmentRepository:
@@ -19,13 +48,12 @@ class SqlAttachmentRepository:
                   mime: str = "image/jpeg", filename: str | None = None,
                   case_id: int | None = None, source_url: str | None = None,
                   kind: FileKind = FileKind.UPLOAD) -> int:
-        row = AttachmentRow(owner_id=owner_id, channel=channel, telegram_file_id=telegram_file_id,
-                            content=content, mime=mime, size=len(content or b""),
-                            filename=filename, case_id=case_id, source_url=source_url,
-                            kind=kind, created_at=now)
-        self.session.add(row)
-        await self.session.flush()
-        return row.id
+        return int((await _ADD.run(self.session, {
+            "key": new_file_key(), "kind": str(kind), "case_id": case_id, "owner_id": owner_id,
+            "channel": channel, "telegram_file_id": telegram_file_id,
+            "source_url": source_url, "content": content, "mime": mime,
+            "size": len(content or b""), "filename": filename, "now": now,
+        })).scalar_one_or_none())
 
     async def get(self, attachment_id: int) -> Attachment | None:
         if not 0 < attachment_id <= MAX_ID:
@@ -39,10 +67,8 @@ class SqlAttachmentRepository:
                           source_url=row.source_url, key=row.key, kind=FileKind(row.kind))
 
     async def link(self, attachment_ids: list[int], case_id: int) -> None:
-        if attachment_ids:
-            await self.session.execute(
-                update(AttachmentRow).where(AttachmentRow.id.in_(attachment_ids))
-                .values(case_id=case_id))
+        for attachment_id in attachment_ids:  # a few photos: a statement each, on the driver
+            await _LINK.run(self.session, {"attachment_id": attachment_id, "case_id": case_id})
 
     async def of_case(self, case_id: int) -> list[int]:
         """The photos of a case (not the documents the bot made for it)."""
@@ -76,14 +102,8 @@ class SqlAttachmentRepository:
         """Count one upload of `size` bytes for `subject` in the hour starting at `hour`;
         the uploads and bytes counted there so far, this one included. The row stays
         locked until commit, so parallel uploads are counted in turn."""
-        table = UploadQuotaRow.__table__
-        stmt = insert_for(self.session, table).values(subject=subject, hour=hour,
-                                                      uploads=1, size=size)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["subject", "hour"],
-            set_={"uploads": table.c.uploads + 1, "size": table.c.size + size},
-        ).returning(table.c.uploads, table.c.size)
-        uploads, total = (await self.session.execute(stmt)).one()
+        uploads, total = (await _count_upload(dialect_name(self.session)).run(
+            self.session, {"subject": subject, "hour": hour, "size": size})).first()
         return int(uploads), int(total)
 
     async def forget_unattached(self, before: datetime) -> int:
@@ -103,12 +123,12 @@ class SqlMetaRepository:
         self.session = session
 
     async def get(self, key: str) -> str | None:
-        row = await self.session.get(Meta, key)
-        return row.value if row else None
+        value: str | None = (await _META.run(self.session, {"key": key})).scalar_one_or_none()
+        return value
 
     async def set(self, key: str, value: str) -> None:
         await self.session.merge(Meta(key=key, value=value))
 
     async def next_number(self, counter: str) -> int:
         """The next number of a register (apologies of a unit in a year, ...)."""
-        return await increment(self.session, Counter.__table__, counter)
+        return await increment(self.session, counter)

@@ -3,14 +3,14 @@
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Table, bindparam, func, literal, or_, select, text
+from sqlalchemy import ColumnElement, Table, bindparam, func, insert, literal, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import Conflict
 from complaints.case import OPEN_STATUSES, Case, Contact, Event, EventKind, Location, Status
 from complaints.codes import tracking_code
 from complaints.similar import Candidate
-from storage.models import CaseEventRow, CaseFollowerRow, CaseRow, Counter
+from storage.models import CaseEventRow, CaseFollowerRow, CaseRow
 from storage.prepared import Prepared
 from storage.upsert import dialect_name, increment
 
@@ -19,6 +19,10 @@ _FOLLOWERS: Table = CaseFollowerRow.__table__  # type: ignore[assignment]
 # Read for every case shown, and for every PAKN a citizen types (its similar cases):
 # compiled once and run on the driver in a message's transaction (storage.prepared).
 _CASE = Prepared(select(_CASES).where(_CASES.c.id == bindparam("case_id")))
+_EVENTS: Table = CaseEventRow.__table__  # type: ignore[assignment]
+_EVENT = Prepared(insert(_EVENTS).values(
+    case_id=bindparam("case_id"), at=bindparam("at"), actor_id=bindparam("actor_id"),
+    kind=bindparam("kind"), unit_code=bindparam("unit_code"), data=bindparam("data")))
 
 
 def _candidates(place: ColumnElement[bool]) -> Prepared:
@@ -61,8 +65,7 @@ class SqlCaseRepository:
         (migration 0019), which transactions filing at once do not wait for; on SQLite,
         which writes one transaction at a time, from a counter row."""
         if dialect_name(self.session) != "postgresql":
-            return tracking_code(year, await increment(self.session, Counter.__table__,
-                                                        f"case:{year}"))
+            return tracking_code(year, await increment(self.session, f"case:{year}"))
         sequence = f"case_number_{int(year)}"
         if (await self.session.execute(text("SELECT to_regclass(:name)"),
                                        {"name": sequence})).scalar() is None:
@@ -254,9 +257,9 @@ class SqlCaseRepository:
     async def _append_events(self, case: Case) -> None:
         assert case.id is not None
         for event in case.events:
-            self.session.add(CaseEventRow(case_id=case.id, at=event.at, actor_id=event.actor_id,
-                                          kind=event.kind.value, unit_code=event.unit,
-                                          data=event.data))
+            await _EVENT.run(self.session, {
+                "case_id": case.id, "at": event.at, "actor_id": event.actor_id,
+                "kind": event.kind.value, "unit_code": event.unit, "data": event.data})
         case.events.clear()
 
 

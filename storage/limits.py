@@ -7,18 +7,20 @@ serialises takers, so parallel requests can never take more tokens than there ar
 """
 
 from datetime import datetime
-from typing import Any
+from functools import cache
 
-from sqlalchemy import ColumnElement, case, delete, select, update
+from sqlalchemy import Float, Table, bindparam, case, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import RateBucketRow
-from storage.upsert import insert_for
+from storage.prepared import Prepared
+from storage.upsert import dialect_name
 
 PURGE_EVERY = 600.0
 """Seconds between two purges of full buckets by one worker."""
 
-_table = RateBucketRow.__table__
+_table: Table = RateBucketRow.__table__  # type: ignore[assignment]
 _row = RateBucketRow
 
 
@@ -29,17 +31,10 @@ class SqlRateBuckets:
     async def take(self, key: str, capacity: int, seconds: float, now: datetime) -> bool:
         """Take a token from `key`'s bucket (`capacity` tokens, refilled over
         `seconds`); False when none is left, and then nothing changes."""
-        t, at, rate = _table.c, now.timestamp(), capacity / seconds
-        level = _level(capacity, rate, at)
-        stmt = insert_for(self.session, _table).values(
-            key=key, tokens=capacity - 1, stamp=at, full_at=at + 1 / rate)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[t.key],
-            set_={"tokens": level - 1, "stamp": case((t.stamp > at, t.stamp), else_=at),
-                  "full_at": at + (capacity - (level - 1)) / rate},
-            where=level >= 1,
-        ).returning(t.tokens)
-        taken = (await self.session.execute(stmt)).first() is not None
+        at, rate = now.timestamp(), capacity / seconds
+        taken = (await _take(dialect_name(self.session)).run(self.session, {
+            "key": key, "capacity": float(capacity), "rate": rate, "at": at,
+            "left": capacity - 1, "first_full": at + 1 / rate})).first() is not None
         if taken:
             await self._purge_now_and_then(at)
         return taken
@@ -74,9 +69,22 @@ class SqlRateBuckets:
 _last_purge = 0.0
 
 
-def _level(capacity: int, rate: float, at: float) -> ColumnElement[Any]:
-    """The tokens in the stored bucket at `at`, in SQL: what was left plus what refilled
-    since (never less, should clocks of two workers disagree), up to the capacity."""
+@cache
+def _take(dialect: str) -> Prepared:
+    """The taking upsert, built once per database with every number bound (every filing
+    and web chat session takes a token): storage.prepared runs it on the driver."""
     t = _table.c
+    capacity, rate, at = (bindparam(name, type_=Float) for name in ("capacity", "rate", "at"))
+    # What was left plus what refilled since (never less, should clocks of two workers
+    # disagree), up to the capacity.
     refilled = t.tokens + case((t.stamp > at, 0.0), else_=at - t.stamp) * rate
-    return case((refilled > capacity, float(capacity)), else_=refilled)
+    level = case((refilled > capacity, capacity), else_=refilled)
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return Prepared(make(_table).values(
+        key=bindparam("key"), tokens=bindparam("left"), stamp=at,
+        full_at=bindparam("first_full")).on_conflict_do_update(
+        index_elements=[t.key],
+        set_={"tokens": level - 1, "stamp": case((t.stamp > at, t.stamp), else_=at),
+              "full_at": at + (capacity - (level - 1)) / rate},
+        where=level >= 1,
+    ).returning(t.tokens))

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.records import Chat, Invite
@@ -23,6 +23,19 @@ _KNOWN = Prepared(select(_ACCOUNTS.c.id, _ACCOUNTS.c.role, _ACCOUNTS.c.unit_code
           .join_from(_ACCOUNTS, _IDENTITIES, _IDENTITIES.c.account_id == _ACCOUNTS.c.id)
           .where(_IDENTITIES.c.channel == bindparam("in_channel"),
                  _IDENTITIES.c.external_id == bindparam("in_external_id")))
+_CONSENTS: Table = ConsentRow.__table__  # type: ignore[assignment]
+# Read or written by most messages of a PAKN (the account again after consent, the
+# unit's staff sent its card): run on the driver too.
+_ACCOUNT = Prepared(select(_ACCOUNTS).where(_ACCOUNTS.c.id == bindparam("account_id")))
+_MEMBERS = Prepared(select(_ACCOUNTS).where(
+    _ACCOUNTS.c.unit_code == bindparam("unit"),
+    _ACCOUNTS.c.role.in_([literal(Role.STAFF.value), literal(Role.HEAD.value)]))
+    .order_by(_ACCOUNTS.c.id))
+_CONSENT = Prepared(insert(_CONSENTS).values(
+    account_id=bindparam("account_id"), notice_version=bindparam("version"),
+    channel=bindparam("channel"), given_at=bindparam("now")))
+_CONSENTED = Prepared(update(_ACCOUNTS).where(_ACCOUNTS.c.id == bindparam("account_id")).values(
+    consent_version=bindparam("version"), consent_at=bindparam("now"), profile_withheld=False))
 _SEEN_AS = Prepared(update(_IDENTITIES).where(_IDENTITIES.c.id == bindparam("identity")).values(
     chat_id=bindparam("chat_id"), profile_name=bindparam("profile_name"),
     language_code=bindparam("language_code")))
@@ -80,7 +93,7 @@ class SqlAccountRepository:
         return _account(row) if row else None
 
     async def get(self, account_id: int) -> Account | None:
-        row = await self.session.get(AccountRow, account_id)
+        row = (await _ACCOUNT.run(self.session, {"account_id": account_id})).first()
         return _account(row) if row else None
 
     async def set_language(self, account_id: int, language: str) -> None:
@@ -89,11 +102,9 @@ class SqlAccountRepository:
 
     async def record_consent(self, account_id: int, notice_version: str, channel: str,
                              now: datetime) -> None:
-        self.session.add(ConsentRow(account_id=account_id, notice_version=notice_version,
-                                    channel=channel, given_at=now))
-        await self.session.execute(
-            update(AccountRow).where(AccountRow.id == account_id)
-            .values(consent_version=notice_version, consent_at=now, profile_withheld=False))
+        values = {"account_id": account_id, "version": notice_version, "now": now}
+        await _CONSENT.run(self.session, values | {"channel": channel})
+        await _CONSENTED.run(self.session, values)
 
     async def set_role(self, account_id: int, role: Role, unit: str | None) -> None:
         await self.session.execute(
@@ -125,11 +136,7 @@ class SqlAccountRepository:
         return [Chat(channel, chat_id) for channel, chat_id in rows]
 
     async def members(self, unit: str) -> list[Account]:
-        rows = await self.session.execute(
-            select(AccountRow).where(AccountRow.unit_code == unit,
-                                     AccountRow.role.in_([Role.STAFF.value, Role.HEAD.value]))
-            .order_by(AccountRow.id))
-        return [_account(r) for r in rows.scalars()]
+        return [_account(row) for row in await _MEMBERS.run(self.session, {"unit": unit})]
 
     async def staffed_units(self) -> set[str]:
         """The units that have at least one member of staff."""

@@ -202,6 +202,9 @@ class SqlUnitOfWork:
     async def savepoint(self) -> AsyncIterator[None]:
         """Undo what the block wrote if it raises, keeping the rest of the transaction."""
         nested = await self.session.begin_nested()
+        # SAVEPOINT now, not at the block's first statement through the session: those
+        # run on the driver (storage.prepared) pass the session by and must be inside it.
+        await self.session.connection()
         owed, written = self.outbox.mark(), dict(self.dialogs.written)
         try:
             yield

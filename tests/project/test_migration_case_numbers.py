@@ -12,7 +12,6 @@ from sqlalchemy import text
 
 from storage.db import Database
 from storage.migrate import alembic_config, upgrade
-from storage.models import Counter
 from storage.uow import Store
 from storage.upsert import increment
 
@@ -51,7 +50,7 @@ async def test_numbers_continue_from_the_counter_and_never_repeat(old_database: 
         async with store.unit_of_work() as uow:
             codes = [await uow.cases.next_code(2026)]
         async with store.unit_of_work() as uow:  # the previous version's way
-            old_way = await increment(uow.session, Counter.__table__, "case:2026")
+            old_way = await increment(uow.session, "case:2026")
         async with store.unit_of_work() as uow:
             codes += [await uow.cases.next_code(2026), await uow.cases.next_code(2027)]
     finally:

@@ -48,6 +48,7 @@ GET = Prepared(select(THINGS.c.id, THINGS.c.at, THINGS.c.data, THINGS.c.flag,
 BUMP = Prepared(update(THINGS).where(THINGS.c.name == bindparam("name"),
                                      THINGS.c.version == bindparam("expected"))
                 .values(version=bindparam("expected") + 1, flag=False))
+PLAIN_ADD = Prepared(insert(THINGS).values(name=bindparam("name"), version=1))
 RENAME = Prepared(update(THINGS).where(THINGS.c.name == bindparam("name"))
                   .values(name=bindparam("new")))
 
@@ -148,6 +149,18 @@ async def test_counts_conflicts_and_errors_are_sqlalchemys(database: Database) -
             await RENAME.run(session, {"name": "c", "new": "a"})
     async with database.reading() as session:
         assert len((await session.execute(select(THINGS.c.id))).all()) == 2, "rolled back"
+
+
+async def test_an_insert_without_returning_gives_no_rows(database: Database) -> None:
+    """PostgreSQL's INSERT comes compiled with the new key RETURNING (SQLAlchemy's
+    implicit RETURNING): on the driver it still gives back no row, only its count."""
+    async with database.transaction(brief=True, alone=True) as session:
+        sent = through_session(database)
+        added = await PLAIN_ADD.run(session, {"name": "plain"})
+        assert sent == []
+    assert (list(added), added.first(), added.rowcount) == ([], None, 1)
+    async with database.reading() as session:
+        assert (await session.execute(select(THINGS.c.name))).scalars().all() == ["plain"]
 
 
 async def test_with_objects_to_flush_it_goes_through_the_session(database: Database) -> None:
