@@ -8,13 +8,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.records import MAX_ID, Attachment, FileKind
+from storage.meta import meta_value
 from storage.models import AttachmentRow, Meta, UploadQuotaRow, new_file_key
 from storage.prepared import Prepared
 from storage.upsert import dialect_name, increment
 
 _FILES: Table = AttachmentRow.__table__  # type: ignore[assignment]
 _QUOTAS: Table = UploadQuotaRow.__table__  # type: ignore[assignment]
-_METAS: Table = Meta.__table__  # type: ignore[assignment]
 # A photo's message writes these, and a PAKN filed links its photos: run on the driver in
 # a message's transaction (storage.prepared).
 _ADD = Prepared(insert(_FILES).values(
@@ -25,7 +25,6 @@ _ADD = Prepared(insert(_FILES).values(
     filename=bindparam("filename"), created_at=bindparam("now")).returning(_FILES.c.id))
 _LINK = Prepared(update(_FILES).where(_FILES.c.id == bindparam("attachment_id"))
                  .values(case_id=bindparam("case_id")))
-_META = Prepared(select(_METAS.c.value).where(_METAS.c.key == bindparam("key")))
 
 
 @cache
@@ -123,8 +122,7 @@ class SqlMetaRepository:
         self.session = session
 
     async def get(self, key: str) -> str | None:
-        value: str | None = (await _META.run(self.session, {"key": key})).scalar_one_or_none()
-        return value
+        return await meta_value(self.session, key)
 
     async def set(self, key: str, value: str) -> None:
         await self.session.merge(Meta(key=key, value=value))

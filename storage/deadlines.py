@@ -6,6 +6,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.records import ApologyRecord, Confirmation, Override, RatingRecord
+from storage.meta import meta_value
 from storage.models import (
     ApologyRow,
     CalendarConfirmationRow,
@@ -23,8 +24,7 @@ class SqlCalendarRepository:
         self.session = session
 
     async def version(self) -> str:
-        row = await self.session.get(Meta, CALENDAR_VERSION)
-        return row.value if row else ""
+        return await meta_value(self.session, CALENDAR_VERSION) or ""
 
     async def overrides(self) -> list[Override]:
         rows = await self.session.execute(

@@ -22,6 +22,7 @@ from complaints.directory import (
     Unit,
     UnitKind,
 )
+from storage.meta import meta_value
 from storage.models import (
     AreaRow,
     FieldRow,
@@ -131,8 +132,7 @@ class SqlDirectoryRepository:
         await s.flush()
 
     async def _meta(self, key: str) -> str | None:
-        row = await self.session.get(Meta, key)
-        return row.value if row else None
+        return await meta_value(self.session, key)
 
     async def _read(self) -> Directory:
         s = self.session

@@ -36,6 +36,19 @@ _CONSENT = Prepared(insert(_CONSENTS).values(
     channel=bindparam("channel"), given_at=bindparam("now")))
 _CONSENTED = Prepared(update(_ACCOUNTS).where(_ACCOUNTS.c.id == bindparam("account_id")).values(
     consent_version=bindparam("version"), consent_at=bindparam("now"), profile_withheld=False))
+# A person's first message: whether they erased their data before, their account and
+# their identity.
+_ERASED = Prepared(select(_IDENTITIES.c.id).where(
+    _IDENTITIES.c.channel == bindparam("channel"),
+    _IDENTITIES.c.external_id == bindparam("erased_as")).limit(1))
+_NEW_ACCOUNT = Prepared(insert(_ACCOUNTS).values(
+    role=Role.CITIZEN.value, display_name=bindparam("name"), created_at=bindparam("now"),
+    profile_withheld=bindparam("withheld")).returning(_ACCOUNTS.c.id))
+_NEW_IDENTITY = Prepared(insert(_IDENTITIES).values(
+    account_id=bindparam("account_id"), channel=bindparam("channel"),
+    external_id=bindparam("external_id"), chat_id=bindparam("chat_id"),
+    profile_name=bindparam("profile_name"), language_code=bindparam("language_code"),
+    created_at=bindparam("now")))
 _SEEN_AS = Prepared(update(_IDENTITIES).where(_IDENTITIES.c.id == bindparam("identity")).values(
     chat_id=bindparam("chat_id"), profile_name=bindparam("profile_name"),
     language_code=bindparam("language_code")))
@@ -57,21 +70,18 @@ class SqlAccountRepository:
         found = (await _KNOWN.run(
             self.session, {"in_channel": channel, "in_external_id": external_id})).first()
         if found is None:
-            withheld = erased_as is not None and (await self.session.execute(
-                select(IdentityRow.id).where(IdentityRow.channel == channel,
-                                             IdentityRow.external_id == erased_as).limit(1)
-            )).first() is not None
+            withheld = erased_as is not None and (await _ERASED.run(self.session, {
+                "channel": channel, "erased_as": erased_as})).first() is not None
             if withheld:
                 profile_name = ""
-            account = AccountRow(role=Role.CITIZEN.value, display_name=profile_name,
-                                 created_at=now, profile_withheld=withheld)
-            self.session.add(account)
-            await self.session.flush()
-            self.session.add(IdentityRow(account_id=account.id, channel=channel,
-                                         external_id=external_id, chat_id=chat_id,
-                                         profile_name=profile_name,
-                                         language_code=language_code, created_at=now))
-            return _account(account)
+            account_id = (await _NEW_ACCOUNT.run(self.session, {
+                "name": profile_name, "now": now, "withheld": withheld})).scalar_one_or_none()
+            await _NEW_IDENTITY.run(self.session, {
+                "account_id": account_id, "channel": channel, "external_id": external_id,
+                "chat_id": chat_id, "profile_name": profile_name,
+                "language_code": language_code, "now": now})
+            return Account(id=account_id, role=Role.CITIZEN, unit=None, name=profile_name,
+                           language=None, consent_version=None)
         self.directory.probed = found.directory_version
         if found.profile_withheld:
             profile_name = found.profile_name

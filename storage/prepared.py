@@ -65,10 +65,18 @@ class _Compiled:
         if "POSTCOMPILE" in self.sql:
             raise ValueError("a statement whose SQL is finished per call (IN lists) cannot "
                              "be compiled once")
+        # The columns an INSERT leaves out get their defaults, which SQLAlchemy's execution
+        # computes per call: a constant is taken here; a function must be given a value.
+        defaults = {}
+        for column in getattr(compiled, "insert_prefetch", ()):
+            if not column.default.is_scalar:
+                raise ValueError(f"give {column.key} a value: its default is computed")
+            defaults[column.key] = column.default.arg
         # Per parameter, in order: its name, the value written into the statement if any
-        # (a literal), and its type's conversion.
+        # (a literal, or a column's default), and its type's conversion.
         self.binds: list[tuple[str, Any, Processor]] = [
-            (name, bind.effective_value, bind.type.dialect_impl(dialect).bind_processor(dialect))
+            (name, defaults.get(name, bind.effective_value),
+             bind.type.dialect_impl(dialect).bind_processor(dialect))
             for name in compiled.positiontup or () for bind in (compiled.binds[name],)]
         columns = list(statement.exported_columns)  # a SELECT's, or what it RETURNS
         # (the dialect's own form of each type, as SQLAlchemy's execution uses)

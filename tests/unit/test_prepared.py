@@ -37,7 +37,7 @@ from storage.prepared import Prepared
 THINGS = Table("things", MetaData(), Column("id", Integer, primary_key=True),
                Column("name", String, unique=True), Column("at", UTCDateTime),
                Column("data", JSON), Column("flag", Boolean), Column("version", Integer),
-               Column("place", Float))
+               Column("place", Float), Column("label", String, nullable=False, default="-"))
 ADDS = {dialect.__name__.rsplit(".", 1)[-1]: Prepared(dialect.insert(THINGS).values(
     name=bindparam("name"), at=bindparam("at"), data=bindparam("data"),
     flag=bindparam("flag"), place=bindparam("place"), version=1).on_conflict_do_nothing(
@@ -160,7 +160,16 @@ async def test_an_insert_without_returning_gives_no_rows(database: Database) -> 
         assert sent == []
     assert (list(added), added.first(), added.rowcount) == ([], None, 1)
     async with database.reading() as session:
-        assert (await session.execute(select(THINGS.c.name))).scalars().all() == ["plain"]
+        assert (await session.execute(select(THINGS.c.name, THINGS.c.label))).all() == [
+            ("plain", "-")], "a column left out has its default"
+
+
+async def test_a_default_computed_per_call_must_be_given(database: Database) -> None:
+    stamped = Table("stamped", MetaData(), Column("id", Integer, primary_key=True),
+                    Column("at", UTCDateTime, default=lambda: datetime.now(UTC)))
+    with pytest.raises(ValueError, match="give at a value"):
+        async with database.transaction(brief=True, alone=True) as session:
+            await Prepared(insert(stamped).values(id=bindparam("id"))).run(session, {"id": 1})
 
 
 async def test_with_objects_to_flush_it_goes_through_the_session(database: Database) -> None:
