@@ -19,6 +19,9 @@ _FOLLOWERS: Table = CaseFollowerRow.__table__  # type: ignore[assignment]
 # Read for every case shown, and for every PAKN a citizen types (its similar cases):
 # compiled once and run on the driver in a message's transaction (storage.prepared).
 _CASE = Prepared(select(_CASES).where(_CASES.c.id == bindparam("case_id")))
+# A citizen's last case lends its contact to the next one (bot.handlers.intake).
+_OF_CITIZEN = Prepared(select(_CASES).where(_CASES.c.citizen_id == bindparam("citizen_id"))
+                       .order_by(_CASES.c.id.desc()).limit(bindparam("limit")))
 _EVENTS: Table = CaseEventRow.__table__  # type: ignore[assignment]
 _EVENT = Prepared(insert(_EVENTS).values(
     case_id=bindparam("case_id"), at=bindparam("at"), actor_id=bindparam("actor_id"),
@@ -170,9 +173,8 @@ class SqlCaseRepository:
         return self._case(row) if row else None
 
     async def of_citizen(self, citizen_id: int, limit: int) -> list[Case]:
-        stmt = (select(CaseRow).where(CaseRow.citizen_id == citizen_id)
-                .order_by(CaseRow.id.desc()).limit(limit))
-        return [self._case(r) for r in (await self.session.execute(stmt)).scalars()]
+        rows = await _OF_CITIZEN.run(self.session, {"citizen_id": citizen_id, "limit": limit})
+        return [self._case(row) for row in rows]
 
     async def search(self, *, now: datetime, unit: str | None = None,
                      units: Collection[str] | None = None, field: str | None = None,
