@@ -3,6 +3,7 @@ or asyncpg) give what the same statements give through the session: values conve
 their column types (UTC datetimes, JSON with null, booleans, floats), row counts, generated ids,
 errors as SQLAlchemy's; and they go through the session wherever they cannot run so."""
 
+import weakref
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -27,6 +28,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase
 
@@ -82,10 +84,19 @@ def adding(database: Database) -> Prepared:
     return ADDS[database.engine.dialect.name]
 
 
+_SEEN: "weakref.WeakKeyDictionary[Engine, list[str]]" = weakref.WeakKeyDictionary()
+
+
 def through_session(database: Database) -> list[str]:
-    seen: list[str] = []
-    event.listen(database.engine.sync_engine, "before_cursor_execute",
-                 lambda _c, _cur, sql, *_rest: seen.append(sql))
+    """The statements SQLAlchemy runs on the database from now on: one listener per
+    engine, however many Hypothesis examples share it."""
+    engine = database.engine.sync_engine
+    seen = _SEEN.get(engine)
+    if seen is None:
+        seen = _SEEN[engine] = []
+        event.listen(engine, "before_cursor_execute",
+                     lambda _c, _cur, sql, *_rest: seen.append(sql))
+    seen.clear()
     return seen
 
 
