@@ -25,12 +25,14 @@ def loads_bounded(raw: bytes | str, max_bytes: int = MAX_BYTES,
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError:
         raise JsonRefused("not UTF-8") from None
-    depth = deepest = 0
-    for bracket in _BRACKETS.findall(_STRINGS.sub("", text)):
-        depth += 1 if bracket in "[{" else -1
-        deepest = max(deepest, depth)
-        if deepest > max_depth:
-            raise JsonRefused("nested too deeply")
+    # No deeper than its opening brackets, strings' included: most bodies need no scan.
+    if text.count("{") + text.count("[") > max_depth:
+        depth = deepest = 0
+        for bracket in _BRACKETS.findall(_STRINGS.sub("", text)):
+            depth += 1 if bracket in "[{" else -1
+            deepest = max(deepest, depth)
+            if deepest > max_depth:
+                raise JsonRefused("nested too deeply")
     try:
         return json.loads(text)
     except (ValueError, RecursionError):
