@@ -4,7 +4,7 @@ Handlers match on these types, never on translated labels. Anything that does no
 unpack (a forged or outdated payload) is reported as None and refused politely.
 """
 
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -27,7 +27,9 @@ class Payload:
         _REGISTRY[prefix] = cls
 
     def pack(self) -> str:
-        parts = [self.prefix, *(str(value) for value in astuple(self))]  # type: ignore[call-overload]
+        # Fields one by one: astuple would copy each value deeply, and they are flat.
+        parts = [self.prefix, *(str(getattr(self, field.name))
+                                for field in fields(self))]  # type: ignore[arg-type]
         if any(":" in part for part in parts[1:]):
             raise ValueError("payload fields may not contain ':'")
         packed = ":".join(parts)
