@@ -104,6 +104,29 @@ async def test_messages_put_in_a_savepoint_rolled_back_are_not_handed_over(
     assert await dispatcher.claim_and_start() == 0
 
 
+async def test_a_message_put_again_is_not_put_twice_and_the_next_is_still_leased(
+        store: Store, dispatcher: OutboxDispatcher, fake_api: RecordingBotApi,
+        clock: Clock) -> None:
+    """A redelivered update puts its message again: the INSERT that would lease it finds
+    it there, and the chat's next message decides its lease itself."""
+    [first] = await put(store, dispatcher, 9041, ["Một"], "u1", clock())
+    await dispatcher.drain()
+    chat = Chat("telegram", "9041")
+    for brief in (False, True):  # through the session, and on the driver
+        async with store.unit_of_work(brief=brief) as uow:
+            uow.outbox.lease_new(dispatcher, dispatcher.lease_seconds)
+            again = await uow.outbox.enqueue(Outgoing(chat, Reply("Một").to_json(), "u1:0"),
+                                             clock())
+            after = await uow.outbox.enqueue(Outgoing(
+                chat, Reply(f"Hai {brief}").to_json(), f"u2:{brief}"), clock())
+        assert again is None and after is not None
+        assert [item.id for item in uow.outbox.leased] == [after]
+        dispatcher.hand_over(uow.outbox.leased)
+        await dispatcher.drain()
+    assert texts(fake_api, 9041) == ["Một", "Hai False", "Hai True"]
+    assert (await outbox_row(store, first)).status == "sent"
+
+
 async def test_a_stop_gives_back_what_waits_at_the_chat_s_pace(
         store: Store, dispatcher: OutboxDispatcher, telegram: TelegramChannel,
         fake_api: RecordingBotApi, clock: Clock) -> None:
