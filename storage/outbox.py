@@ -4,7 +4,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Insert, Table, and_, bindparam, case, exists, func, or_, select, update
+from sqlalchemy import Insert, Table, and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -27,29 +27,18 @@ _COLUMNS = ("idem_key", "channel", "chat_id", "kind", "body", "status", "attempt
             "edit_of", "sensitive", "request_id")
 
 
-def _enqueue(dialect: Any, first: bool = False) -> Prepared:
-    """The INSERT of an owed message. `first`: the first of its chat in a transaction
-    that may lease it, which the INSERT leases only if no older message of the chat waits
-    but those the holder has (up to id `after`): one statement, not a check and then the
-    INSERT (a round trip each on PostgreSQL)."""
-    values: dict[str, Any] = {name: bindparam(name) for name in _COLUMNS}
-    if first:
-        waiting = exists().where(
-            _TABLE.c.channel == bindparam("channel"), _TABLE.c.chat_id == bindparam("chat_id"),
-            _TABLE.c.status == PENDING, _TABLE.c.id > bindparam("after"))
-        values["lease_until"] = case(
-            (waiting, None),
-            else_=bindparam("lease_until", type_=_TABLE.c.lease_until.type))
-    stmt: Insert = dialect.insert(_TABLE).values(values) \
-        .on_conflict_do_nothing(index_elements=["idem_key"]) \
-        .returning(_TABLE.c.id, _TABLE.c.lease_until)
+def _enqueue(dialect: Any) -> Prepared:
+    stmt: Insert = dialect.insert(_TABLE).values({name: bindparam(name) for name in _COLUMNS}) \
+        .on_conflict_do_nothing(index_elements=["idem_key"]).returning(_TABLE.c.id)
     return Prepared(stmt)
 
 
 # Statements built once, with bound parameters, so SQLAlchemy compiles each once too; those
 # of every message compiled once for sqlite3 as well (storage.prepared).
-_ENQUEUE = {first: {"postgresql": _enqueue(postgresql, first), "sqlite": _enqueue(sqlite, first)}
-            for first in (False, True)}
+_ENQUEUE = {"postgresql": _enqueue(postgresql), "sqlite": _enqueue(sqlite)}
+_PENDING_AFTER = Prepared(select(_TABLE.c.id).where(
+    _TABLE.c.channel == bindparam("channel"), _TABLE.c.chat_id == bindparam("chat_id"),
+    _TABLE.c.status == PENDING, _TABLE.c.id > bindparam("after")).limit(1))
 _SENT = (update(_TABLE).where(_TABLE.c.id == bindparam("row_id"))
          .values(status=SENT, sent_at=bindparam("now"), external_id=bindparam("external_id"),
                  lease_until=None, attempts=_TABLE.c.attempts + 1, last_error=None))
@@ -84,49 +73,41 @@ class SqlOutboxRepository:
         self.unleased, self._leasing = mark[1], mark[2]
 
     async def enqueue(self, message: Outgoing, now: datetime) -> int | None:
-        """Add a message; None when a message with this idempotency key already exists.
-        Leased to the holder, if there is one, while nothing older of its chat waits but
-        what the holder has."""
-        chat = message.chat
-        leasing = self._leasing.get(chat)
-        # An edit names a message whose channel id is known only once it went: the
-        # queue sends it, and the chat's later messages after it.
-        if message.kind != "send":
-            leasing = False
-        after = self._held(chat) if leasing is None else None
-        if leasing is None and after is None:
-            leasing = False
-        lease = now + timedelta(seconds=self._lease_seconds)
-        row = (await _ENQUEUE[after is not None][dialect_name(self.session)].run(self.session, {
-            "idem_key": message.idem_key, "channel": chat.channel, "chat_id": chat.chat_id,
-            "kind": message.kind, "body": message.body, "status": PENDING, "attempts": 0,
-            "next_attempt_at": now, "lease_until": lease if leasing or after is not None
-            else None, "after": after, "created_at": now, "case_id": message.case_id,
+        """Add a message; None when a message with this idempotency key already exists."""
+        lease = await self._lease(message, now)
+        row_id: int | None = (await _ENQUEUE[dialect_name(self.session)].run(self.session, {
+            "idem_key": message.idem_key, "channel": message.chat.channel,
+            "chat_id": message.chat.chat_id, "kind": message.kind, "body": message.body,
+            "status": PENDING, "attempts": 0, "next_attempt_at": now, "lease_until": lease,
+            "created_at": now, "case_id": message.case_id,
             "card_case_id": message.card_case_id, "edit_of": message.edit_of,
             "sensitive": message.sensitive, "request_id": message.request_id,
-        })).first()
-        if row is None:  # a message put before: its chat's leasing is not learnt here
-            if leasing is not None:
-                self._leasing[chat] = leasing
-            return None
-        self._leasing[chat] = leased = row.lease_until is not None
-        if leased:
+        })).scalar_one_or_none()
+        if row_id is not None and lease is not None:
             self.leased.append(Queued(
-                id=row.id, chat=chat, kind=message.kind, body=dict(message.body),
+                id=row_id, chat=message.chat, kind=message.kind, body=dict(message.body),
                 attempts=0, sensitive=message.sensitive, request_id=message.request_id,
                 lease_until=lease))
-        else:
+        elif row_id is not None:
             self.unleased = True
-        row_id: int = row.id
         return row_id
 
-    def _held(self, chat: Chat) -> int | None:
-        """The last id of the chat the holder has (0: none), when it may lease the chat's
-        messages; None when they are left to the queue."""
-        holder = self._holder
-        if holder is None or chat.channel not in holder.channels:
+    async def _lease(self, message: Outgoing, now: datetime) -> datetime | None:
+        """Until when the new message is leased to the holder, if it is."""
+        holder, chat = self._holder, message.chat
+        if holder is None:
             return None
-        return holder.held(chat.channel, chat.chat_id)
+        leasing = self._leasing.get(chat)
+        if leasing is None:
+            after = holder.held(chat.channel, chat.chat_id)
+            leasing = after is not None and chat.channel in holder.channels and (
+                await _PENDING_AFTER.run(self.session, {
+                    "channel": chat.channel, "chat_id": chat.chat_id, "after": after})
+            ).first() is None
+        # An edit names a message whose channel id is known only once it went: the
+        # queue sends it, and the chat's later messages after it.
+        self._leasing[chat] = leasing = leasing and message.kind == "send"
+        return now + timedelta(seconds=self._lease_seconds) if leasing else None
 
     async def forget_after_delivery(self, chats: tuple[tuple[Chat, str], ...]) -> None:
         """What is still owed to an erased person's chats (the confirmation) goes out, and
