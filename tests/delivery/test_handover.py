@@ -107,8 +107,8 @@ async def test_messages_put_in_a_savepoint_rolled_back_are_not_handed_over(
 async def test_a_message_put_again_is_not_put_twice_and_the_next_is_still_leased(
         store: Store, dispatcher: OutboxDispatcher, fake_api: RecordingBotApi,
         clock: Clock) -> None:
-    """A redelivered update puts its message again: the INSERT that would lease it finds
-    it there, and the chat's next message decides its lease itself."""
+    """A redelivered update puts its message again: it is not put twice, and the chat's
+    next message in that transaction is leased as it would have been."""
     [first] = await put(store, dispatcher, 9041, ["Một"], "u1", clock())
     await dispatcher.drain()
     chat = Chat("telegram", "9041")
