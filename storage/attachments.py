@@ -4,14 +4,13 @@ from datetime import datetime
 from functools import cache
 
 from sqlalchemy import Table, bindparam, delete, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.records import MAX_ID, Attachment, FileKind
 from storage.meta import meta_value
 from storage.models import AttachmentRow, Meta, UploadQuotaRow, new_file_key
 from storage.prepared import Prepared
-from storage.upsert import dialect_name, increment
+from storage.upsert import dialect_insert, dialect_name, increment
 
 _FILES: Table = AttachmentRow.__table__  # type: ignore[assignment]
 _QUOTAS: Table = UploadQuotaRow.__table__  # type: ignore[assignment]
@@ -29,8 +28,7 @@ _LINK = Prepared(update(_FILES).where(_FILES.c.id == bindparam("attachment_id"))
 
 @cache
 def _count_upload(dialect: str) -> Prepared:
-    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return Prepared(make(_QUOTAS).values(
+    return Prepared(dialect_insert(dialect, _QUOTAS).values(
         subject=bindparam("subject"), hour=bindparam("hour"), uploads=1,
         size=bindparam("size")).on_conflict_do_update(
         index_elements=["subject", "hour"],

@@ -5,7 +5,6 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import Conflict
@@ -13,7 +12,7 @@ from bot.core.records import Dialog
 from storage.models import DialogRow, InboundRow, OutboxRow
 from storage.outbox import PURGED, SENT
 from storage.prepared import Prepared
-from storage.upsert import dialect_name
+from storage.upsert import dialect_insert, dialect_name
 
 _DIALOGS: Table = DialogRow.__table__  # type: ignore[assignment]
 _THIS_CHAT = (_DIALOGS.c.channel == bindparam("in_channel"),
@@ -36,8 +35,7 @@ _INBOUND: Table = InboundRow.__table__  # type: ignore[assignment]
 @cache
 def _record(dialect: str) -> Prepared:
     """The INSERT of an update, skipped for one stored before: built once per database."""
-    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return Prepared(make(_INBOUND).values(
+    return Prepared(dialect_insert(dialect, _INBOUND).values(
         channel=bindparam("channel"), update_key=bindparam("update_key"),
         chat_id=bindparam("chat_id"), account_id=bindparam("account_id"),
         kind=bindparam("kind"), text=bindparam("text"), data=bindparam("data"),

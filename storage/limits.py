@@ -10,12 +10,11 @@ from datetime import datetime
 from functools import cache
 
 from sqlalchemy import Float, Table, bindparam, case, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import RateBucketRow
 from storage.prepared import Prepared
-from storage.upsert import dialect_name
+from storage.upsert import dialect_insert, dialect_name
 
 PURGE_EVERY = 600.0
 """Seconds between two purges of full buckets by one worker."""
@@ -79,8 +78,7 @@ def _take(dialect: str) -> Prepared:
     # disagree), up to the capacity.
     refilled = t.tokens + case((t.stamp > at, 0.0), else_=at - t.stamp) * rate
     level = case((refilled > capacity, capacity), else_=refilled)
-    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return Prepared(make(_table).values(
+    return Prepared(dialect_insert(dialect, _table).values(
         key=bindparam("key"), tokens=bindparam("left"), stamp=at,
         full_at=bindparam("first_full")).on_conflict_do_update(
         index_elements=[t.key],

@@ -19,16 +19,19 @@ def dialect_name(session: AsyncSession) -> str:
 
 def insert_for(session: AsyncSession, table: Any) -> Any:
     """The dialect's INSERT construct, which knows on_conflict_do_nothing/update."""
-    if dialect_name(session) == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
+    return dialect_insert(dialect_name(session), table)
+
+
+def dialect_insert(dialect: str, table: Any) -> Any:
+    """The INSERT construct of the database named `dialect`."""
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 @cache
 def _increment(dialect: str) -> Prepared:
     counters: Table = Counter.__table__  # type: ignore[assignment]
-    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return Prepared(make(counters).values(name=bindparam("name"), value=1).on_conflict_do_update(
+    return Prepared(dialect_insert(dialect, counters).values(
+        name=bindparam("name"), value=1).on_conflict_do_update(
         index_elements=["name"], set_={"value": counters.c.value + 1}
     ).returning(counters.c.value))
 
