@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.expression import Executable
+from sqlalchemy.sql.expression import Executable, Insert
 from sqlalchemy.types import Float, Numeric, TypeEngine
 
 RAW = "sqlite3"
@@ -60,6 +60,10 @@ class _Compiled:
     __slots__ = ("binds", "columns", "row", "sql")
 
     def __init__(self, statement: Any, dialect: Dialect) -> None:
+        if isinstance(statement, Insert) and not statement.exported_columns:
+            # Else PostgreSQL's INSERT is compiled with RETURNING of its key (SQLAlchemy's
+            # implicit RETURNING), rows nobody asked for.
+            statement = statement.inline()
         compiled = statement.compile(dialect=dialect)
         self.sql: str = compiled.string
         if "POSTCOMPILE" in self.sql:
@@ -96,10 +100,6 @@ class _Compiled:
         return out
 
     def rows(self, fetched: list[Any]) -> list[Any]:
-        if self.row is None:
-            # PostgreSQL's INSERT returns the new key unasked (SQLAlchemy's implicit
-            # RETURNING, compiled in): the statement returns nothing of its own.
-            return []
         make, processors = self.row._make, self.columns
         return [make([value if process is None else process(value)
                       for process, value in zip(processors, raw, strict=True)])

@@ -163,8 +163,8 @@ async def test_counts_conflicts_and_errors_are_sqlalchemys(database: Database) -
 
 
 async def test_an_insert_without_returning_gives_no_rows(database: Database) -> None:
-    """PostgreSQL's INSERT comes compiled with the new key RETURNING (SQLAlchemy's
-    implicit RETURNING): on the driver it still gives back no row, only its count."""
+    """On the driver, an INSERT that returns nothing gives back no row, only its count
+    (SQLAlchemy would compile PostgreSQL's with RETURNING of the new key)."""
     async with database.transaction(brief=True, alone=True) as session:
         sent = through_session(database)
         added = await PLAIN_ADD.run(session, {"name": "plain"})
