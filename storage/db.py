@@ -34,7 +34,7 @@ def scrub_after_commit(session: AsyncSession) -> None:
 
 
 OVERFLOW = 3
-"""Under load a pool grows to this many times its size (SQLAlchemy's overflow)."""
+"""Under load a pool opens up to this many times its size, and keeps them."""
 GROUP_MAX = 32
 """The most brief transactions one COMMIT takes (group commit): the first of a group
 waits for the others' steps, about 2 ms each under load, before its answer."""
@@ -96,7 +96,11 @@ class Database:
         # database being unavailable (PoolExhausted), never hangs.
         if not self.is_sqlite or make_url(url).database not in (None, "", ":memory:"):
             # (an in-memory SQLite database has one connection, no pool to size)
-            kwargs.update(pool_size=pool_size, max_overflow=(OVERFLOW - 1) * pool_size,
+            # Every connection opened is kept, none beyond the pool's size closed when
+            # given back (SQLAlchemy's overflow): under a steady load those were opened
+            # again at once, on PostgreSQL each with its handshake, the driver's set-up
+            # and every statement prepared again (benchmarks/RESULTS.md).
+            kwargs.update(pool_size=OVERFLOW * pool_size, max_overflow=0,
                           pool_timeout=pool_timeout)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
