@@ -2,9 +2,9 @@
 
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import ColumnElement, Label, Table, and_, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import Conflict
@@ -44,13 +44,45 @@ def _record(dialect: str) -> Prepared:
         _INBOUND.c.id))
 
 
+class DialogProbe(NamedTuple):
+    """What reads, in another query, the state of the chat bound as `in_chat`:
+    SqlAccountRepository.identify reads the sender's chat with the sender
+    (SqlDialogRepository.probed)."""
+
+    table: Table
+    on: ColumnElement[bool]
+    """The outer join's condition."""
+    columns: tuple[Label[Any], ...]
+
+
+def dialog_probe(channel: ColumnElement[str]) -> DialogProbe:
+    """The probe of the chat on `channel` (a column of the query it joins)."""
+    return DialogProbe(
+        _DIALOGS, and_(_DIALOGS.c.channel == channel, _DIALOGS.c.chat_id == bindparam("in_chat")),
+        (_DIALOGS.c.state.label("dialog_state"), _DIALOGS.c.data.label("dialog_data"),
+         _DIALOGS.c.version.label("dialog_version")))
+
+
 class SqlDialogRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.written: dict[tuple[str, str], int] = {}
         """The versions this transaction wrote, per chat."""
+        self.probed: Dialog | None = None
+        """A chat's state read along with its sender in this transaction, not read again
+        by the next load of it (every update reads its sender, then its chat)."""
+
+    def probe(self, channel: str, chat_id: str, state: str | None, data: dict[str, Any] | None,
+              version: int | None) -> None:
+        """The chat's columns as dialog_probe read them (None: no row yet)."""
+        self.probed = (Dialog(channel=channel, chat_id=chat_id) if version is None else
+                       Dialog(channel=channel, chat_id=chat_id, state=state or "idle",
+                              data=data or {}, version=version))
 
     async def load(self, channel: str, chat_id: str) -> Dialog:
+        probed, self.probed = self.probed, None
+        if probed is not None and (probed.channel, probed.chat_id) == (channel, chat_id):
+            return probed
         row = (await _LOAD.run(self.session, {"in_channel": channel, "in_chat": chat_id})
                ).first()
         if row is None:
@@ -62,6 +94,7 @@ class SqlDialogRepository:
         """Write the state back. The row's version column makes a concurrent change by
         another worker fail this transaction (Conflict, or IntegrityError for a first
         message), and the dispatcher processes the message again."""
+        self.probed = None
         if dialog.discarded:
             return
         chat = (dialog.channel, dialog.chat_id)

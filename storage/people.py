@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.records import Chat, Invite
 from complaints.people import Account, Role
+from storage.conversation import SqlDialogRepository, dialog_probe
 from storage.directory import SqlDirectoryRepository, version_probe
 from storage.models import AccountRow, ConsentRow, IdentityRow, InviteRow
 from storage.prepared import Prepared
@@ -14,13 +15,17 @@ from storage.prepared import Prepared
 _ACCOUNTS: Table = AccountRow.__table__  # type: ignore[assignment]
 _IDENTITIES: Table = IdentityRow.__table__  # type: ignore[assignment]
 # Every update identifies its sender: built and compiled once (storage.prepared), and
-# read as columns, not as ORM objects (benchmarks/RESULTS.md).
+# read as columns, not as ORM objects, with the directory's version and the state of the
+# chat the message came from, which the update reads next (benchmarks/RESULTS.md).
+_CHAT = dialog_probe(_IDENTITIES.c.channel)
 _KNOWN = Prepared(select(_ACCOUNTS.c.id, _ACCOUNTS.c.role, _ACCOUNTS.c.unit_code,
                  _ACCOUNTS.c.display_name, _ACCOUNTS.c.language, _ACCOUNTS.c.consent_version,
                  _ACCOUNTS.c.profile_withheld, _IDENTITIES.c.id.label("identity_id"),
                  _IDENTITIES.c.chat_id, _IDENTITIES.c.profile_name,
-                 _IDENTITIES.c.language_code, version_probe().label("directory_version"))
+                 _IDENTITIES.c.language_code, version_probe().label("directory_version"),
+                 *_CHAT.columns)
           .join_from(_ACCOUNTS, _IDENTITIES, _IDENTITIES.c.account_id == _ACCOUNTS.c.id)
+          .outerjoin(_CHAT.table, _CHAT.on)
           .where(_IDENTITIES.c.channel == bindparam("in_channel"),
                  _IDENTITIES.c.external_id == bindparam("in_external_id")))
 _CONSENTS: Table = ConsentRow.__table__  # type: ignore[assignment]
@@ -55,11 +60,14 @@ _SEEN_AS = Prepared(update(_IDENTITIES).where(_IDENTITIES.c.id == bindparam("ide
 
 
 class SqlAccountRepository:
-    def __init__(self, session: AsyncSession, directory: SqlDirectoryRepository) -> None:
+    def __init__(self, session: AsyncSession, directory: SqlDirectoryRepository,
+                 dialogs: SqlDialogRepository) -> None:
         self.session = session
         self.directory = directory
         """Told the directory's version read along with a known user (every update
         identifies its sender, then loads the directory)."""
+        self.dialogs = dialogs
+        """Told the state of the chat read along with a known user (then loaded)."""
 
     async def identify(self, channel: str, external_id: str, chat_id: str, profile_name: str,
                        language_code: str | None, now: datetime,
@@ -67,8 +75,8 @@ class SqlAccountRepository:
         """The account behind a channel user, created on first contact. `erased_as`: the
         user's pseudonym, were they erased; a new user found under it erased their data
         before, and the name their chat app shows is not stored until they consent again."""
-        found = (await _KNOWN.run(
-            self.session, {"in_channel": channel, "in_external_id": external_id})).first()
+        found = (await _KNOWN.run(self.session, {
+            "in_channel": channel, "in_external_id": external_id, "in_chat": chat_id})).first()
         if found is None:
             withheld = erased_as is not None and (await _ERASED.run(self.session, {
                 "channel": channel, "erased_as": erased_as})).first() is not None
@@ -83,6 +91,8 @@ class SqlAccountRepository:
             return Account(id=account_id, role=Role.CITIZEN, unit=None, name=profile_name,
                            language=None, consent_version=None)
         self.directory.probed = found.directory_version
+        self.dialogs.probe(channel, chat_id, found.dialog_state, found.dialog_data,
+                           found.dialog_version)
         if found.profile_withheld:
             profile_name = found.profile_name
         if (found.chat_id, found.profile_name, found.language_code) != (

@@ -62,7 +62,7 @@ class SqlUnitOfWork:
 
     @cached_property
     def accounts(self) -> SqlAccountRepository:
-        return SqlAccountRepository(self.session, self.directory)
+        return SqlAccountRepository(self.session, self.directory, self.dialogs)
 
     @cached_property
     def invites(self) -> SqlInviteRepository:
