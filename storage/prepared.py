@@ -57,7 +57,7 @@ class Rows:
 
 
 class _Compiled:
-    __slots__ = ("binds", "columns", "row", "sql")
+    __slots__ = ("binds", "converted", "row", "sql")
 
     def __init__(self, statement: Any, dialect: Dialect) -> None:
         if isinstance(statement, Insert) and not statement.exported_columns:
@@ -83,10 +83,13 @@ class _Compiled:
              bind.type.dialect_impl(dialect).bind_processor(dialect))
             for name in compiled.positiontup or () for bind in (compiled.binds[name],)]
         columns = list(statement.exported_columns)  # a SELECT's, or what it RETURNS
-        # (the dialect's own form of each type, as SQLAlchemy's execution uses)
-        self.columns: list[Processor] = [
-            column.type.dialect_impl(dialect).result_processor(dialect, _type_code(column.type))
-            for column in columns]
+        # The columns whose values their type converts, with its conversion (the dialect's
+        # own form of each type, as SQLAlchemy's execution uses); the others are taken as
+        # the driver gives them.
+        self.converted: list[tuple[int, Callable[[Any], Any]]] = [
+            (index, process) for index, column in enumerate(columns)
+            if (process := column.type.dialect_impl(dialect).result_processor(
+                dialect, _type_code(column.type))) is not None]
         self.row: Any = namedtuple("Row", [column.key for column in columns],
                                    rename=True) if columns else None
 
@@ -100,10 +103,16 @@ class _Compiled:
         return out
 
     def rows(self, fetched: list[Any]) -> list[Any]:
-        make, processors = self.row._make, self.columns
-        return [make([value if process is None else process(value)
-                      for process, value in zip(processors, raw, strict=True)])
-                for raw in fetched]
+        make, converted = self.row._make, self.converted
+        if not converted:
+            return [make(raw) for raw in fetched]
+        rows = []
+        for raw in fetched:
+            values = list(raw)
+            for index, process in converted:
+                values[index] = process(values[index])
+            rows.append(make(values))
+        return rows
 
 
 def _type_code(type_: TypeEngine[Any]) -> int | None:
