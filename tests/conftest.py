@@ -238,3 +238,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield databases.url(name)
     finally:
         databases.give_back(name)
+
+
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[Store]:
+    """The service's store on a database of each kind (database_url)."""
+    database = Database(database_url)
+    yield Store(database)
+    await database.dispose()

@@ -3,7 +3,7 @@
 same transaction is what the database holds, on both databases, without a second read;
 and once the transaction wrote the chat, or for another chat, it is read again."""
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,18 +13,11 @@ from hypothesis import strategies as st
 
 from bot.core.records import Dialog
 from storage import conversation
-from storage.db import Database
 from storage.uow import Store
 
 NOW = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
 CHANNEL, USER, CHAT = "telegram", "7001", "7001"
 
-
-@pytest.fixture
-async def store(database_url: str) -> AsyncIterator[Store]:
-    database = Database(database_url)
-    yield Store(database)
-    await database.dispose()
 
 
 @pytest.fixture

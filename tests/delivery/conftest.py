@@ -16,7 +16,6 @@ from bot.core.records import Chat, Outgoing
 from bot.delivery.outbox import OutboxDispatcher
 from bot.files.media import Media
 from bot.spine.messages import IncomingMessage, Reply
-from storage.db import Database
 from storage.models import AttachmentRow, OutboxRow
 from storage.uow import Store
 from tests.clock import Clock
@@ -79,12 +78,6 @@ async def _no_updates(message: IncomingMessage) -> bool:
 def clock() -> Clock:
     return Clock(START)
 
-
-@pytest.fixture
-async def store(database_url: str) -> AsyncIterator[Store]:
-    database = Database(database_url)
-    yield Store(database)
-    await database.dispose()
 
 
 @pytest.fixture

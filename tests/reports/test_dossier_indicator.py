@@ -4,16 +4,12 @@ no finish time, open past due, withdrawn and rejected left out, a new date that 
 move the count; late dossiers apologised for in time; unverified ratings beside the
 figure, and counted only inside an administrator's inclusion."""
 
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
-
-import pytest
 
 from bot.app import bundled_directory_text
 from bot.core.records import NewRating, Stored
 from bot.present.reports import make_report
 from complaints.directory_file import parse_directory
-from storage.db import Database
 from storage.models import RatingInclusionRow
 from storage.uow import Store
 from surveys.periods import parse_period
@@ -30,12 +26,6 @@ from tests.reports.data import (
 DIRECTORY = parse_directory(bundled_directory_text())
 NOW = local(2026, 4, 10)
 
-
-@pytest.fixture
-async def store(database_url: str) -> AsyncIterator[Store]:
-    database = Database(database_url)
-    yield Store(database)
-    await database.dispose()
 
 
 EVERYTHING = Scope()

@@ -2,15 +2,11 @@
 formula's edges (empty period, exactly at target, under the minimum, a case resolved
 the minute after its deadline, an extended case, midnight boundaries in local time)."""
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-
-import pytest
 
 from bot.app import bundled_directory_text
 from bot.present.reports import make_report
 from complaints.directory_file import parse_directory
-from storage.db import Database
 from storage.uow import Store
 from surveys.indicators import wilson
 from surveys.periods import parse_period
@@ -20,12 +16,6 @@ from tests.reports.data import VN, case, citizen, handling, local, rating
 DIRECTORY = parse_directory(bundled_directory_text())
 NOW = local(2026, 4, 10)
 
-
-@pytest.fixture
-async def store(database_url: str) -> AsyncIterator[Store]:
-    database = Database(database_url)
-    yield Store(database)
-    await database.dispose()
 
 
 EVERYTHING = Scope()

@@ -2,16 +2,12 @@
 time: the bounds themselves, and a period of ten years (more months than one statement
 counts), on SQLite and PostgreSQL."""
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
-
-import pytest
 
 from bot.app import bundled_directory_text
 from bot.present.reports import make_report
 from complaints.directory_file import parse_directory
-from storage.db import Database
 from storage.indicators import MONTHS_PER_STATEMENT, local_months
 from storage.uow import Store
 from surveys.periods import parse_period
@@ -33,12 +29,6 @@ def test_months_are_cut_to_the_period_and_follow_summer_time() -> None:
     assert [label for label, _, _ in months] == [f"2026-{m:02d}" for m in range(1, 13)]
     assert months[1][1] == datetime(2026, 1, 31, 17, tzinfo=UTC), "local midnight, +07:00"
 
-
-@pytest.fixture
-async def store(database_url: str) -> AsyncIterator[Store]:
-    database = Database(database_url)
-    yield Store(database)
-    await database.dispose()
 
 
 async def test_ten_years_month_by_month(store: Store) -> None:
