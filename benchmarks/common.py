@@ -48,6 +48,31 @@ def peak_rss_mib(pid: int) -> float:
     raise RuntimeError(f"no VmHWM for process {pid}")
 
 
+def postgres_cpu_seconds() -> float | None:
+    """User and system CPU time this machine's PostgreSQL has used so far: its processes
+    alive, and through the postmaster's count of the children it has waited for, those
+    gone (the backends of connections closed). None when none is seen here (a server on
+    another machine)."""
+    stats = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() != "postgres":
+                continue
+            stats[int(entry.name)] = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+    if not stats:
+        return None
+    ticks = 0
+    for fields in stats.values():
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        if int(fields[1]) not in stats:  # the postmaster: cutime, cstime
+            ticks += int(fields[13]) + int(fields[14])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 class Machine:
     """What the figures were measured on, and how busy it was meanwhile (other work on
     the same cores slows every process here)."""

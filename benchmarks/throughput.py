@@ -49,6 +49,7 @@ from benchmarks.common import (
     env_int,
     peak_rss_mib,
     percentile,
+    postgres_cpu_seconds,
     postgres_reachable,
     postgres_server,
     report,
@@ -82,7 +83,8 @@ class Run:
     """Per step: its name, its answer's latency (s), the messages the answer took."""
     rss_mib: float
     cpu: dict[str, float]
-    """CPU seconds used during the run, by process: bot, fake, generator."""
+    """CPU seconds used during the run, by process: bot, fake, generator, and postgres
+    (the server's processes, when it runs on this machine)."""
     sessions: "Sessions | None" = None
     stored: str = "–"
 
@@ -182,13 +184,16 @@ async def measure(bot: str, database: str, pid: int, fake: Child, webhook: str, 
     pace = f"think {think:g} s" if think else CAPACITY
     print(f"  {bot}, {database}, {CITIZENS} citizens answering {pace} ...", flush=True)
     assert fake.process is not None
-    before = {"bot": cpu_seconds(pid), "fake": cpu_seconds(fake.process.pid)}
+    before = {"bot": cpu_seconds(pid), "fake": cpu_seconds(fake.process.pid),
+              "postgres": postgres_cpu_seconds() if postgres else None}
     load = asyncio.ensure_future(generate(fake.url, webhook, flow, think))
     sessions = await watch_sessions(*postgres, load) if postgres else None
     result = await load
     cpu = {"bot": cpu_seconds(pid) - before["bot"],
            "fake": cpu_seconds(fake.process.pid) - before["fake"],
            "generator": result["cpu_seconds"]}
+    if before["postgres"] is not None and (after := postgres_cpu_seconds()) is not None:
+        cpu["postgres"] = after - before["postgres"]
     run = Run(bot, database, pace, result["updates"], result["completed"], result["failed"],
               result["seconds"], result["latencies"],
               [tuple(step) for step in result["steps"]], peak_rss_mib(pid), cpu, sessions)
@@ -321,9 +326,10 @@ def tables(runs: list[Run]) -> list[Table]:
         "updates; the echo bot gets the same kinds of update)",
         ["bot", "database", "citizens answer", "updates/s", "PAKN/s", "p50 ms", "p99 ms",
          "p99 answer ms", "peak RSS MiB", "failed", "stored after the run"])
-    cpu = Table("CPU: the bot's per update (ms), and each process's use (% of one core)",
+    cpu = Table("CPU: the bot's per update (ms), each process's use (% of one core), and "
+                "all of theirs per update (ms)",
                 ["bot", "database", "citizens answer", "bot ms/update", "bot %",
-                 "fake API %", "generator %"])
+                 "fake API %", "generator %", "PostgreSQL %", "all ms/update"])
     sessions = Table("The service's PostgreSQL sessions, on average over the run",
                      ["bot", "citizens answer", "connected", "running a statement",
                       "waiting for a lock", "open, waiting for the service",
@@ -334,7 +340,9 @@ def tables(runs: list[Run]) -> list[Table]:
                     "–" if echo else run.pakn_per_s, run.ms(50), run.ms(99),
                     run.ms(99, run.step_latencies), run.rss_mib, run.failed, run.stored)
         cpu.add(run.bot, run.database, run.pace, run.cpu_ms_per_update("bot"),
-                run.cpu_use("bot"), run.cpu_use("fake"), run.cpu_use("generator"))
+                run.cpu_use("bot"), run.cpu_use("fake"), run.cpu_use("generator"),
+                run.cpu_use("postgres") if "postgres" in run.cpu else "–",
+                sum(run.cpu.values()) / max(run.updates, 1) * 1000)
         if run.sessions is not None:
             s = run.sessions
             sessions.add(run.bot, run.pace, s.connected, s.running, s.locked, s.open,
@@ -417,6 +425,11 @@ NOTES = [
     "at once it could not exceed about 28 updates/s.",
     "Phases: one update at a time; the messages an update owes are leased as they are "
     "put and handed to the outbox as it commits, so no claim is needed for them.",
+    "CPU 'all': the bot's, the fake Bot API's, the load generator's and, for PostgreSQL, "
+    "the database server's (its processes on this machine, those that exited included) "
+    "per update. On N cores the machine cannot pass N × 1,000 / 'all' updates per second "
+    "however the processes share them, nor the bot 1,000 / its own ms per update on its "
+    "one event loop.",
 ]
 
 
