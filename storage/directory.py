@@ -1,5 +1,6 @@
 """The directory tables, read through a per-process cache keyed by a version stamp."""
 
+import asyncio
 import dataclasses
 import json
 import uuid
@@ -46,6 +47,17 @@ class DirectoryCache:
 
     version: str | None = None
     directory: Directory | None = field(default=None)
+    reading: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """Held by the unit of work reading the directory: the others that find the cache
+    stale meanwhile wait for it and take what it read when it is their version. After a
+    start under load each update read the whole directory otherwise (24 reads at once on
+    PostgreSQL, benchmarks/RESULTS.md)."""
+
+    def of(self, version: str | None) -> Directory | None:
+        """The directory kept, if it is that version."""
+        if version is not None and version == self.version:
+            return self.directory
+        return None
 
 
 def version_probe() -> ScalarSelect[str]:
@@ -64,10 +76,13 @@ class SqlDirectoryRepository:
 
     async def load(self) -> Directory:
         version, self.probed = self.probed or await self._meta(VERSION_KEY), None
-        if version is not None and version == self.cache.version and self.cache.directory:
-            return self.cache.directory
-        directory = await self._read()
-        self.cache.version, self.cache.directory = version, directory
+        if (kept := self.cache.of(version)) is not None:
+            return kept
+        async with self.cache.reading:
+            if (kept := self.cache.of(version)) is not None:
+                return kept
+            directory = await self._read()
+            self.cache.version, self.cache.directory = version, directory
         return directory
 
     async def is_empty(self) -> bool:
