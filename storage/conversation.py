@@ -63,6 +63,16 @@ def dialog_probe(channel: ColumnElement[str]) -> DialogProbe:
          _DIALOGS.c.version.label("dialog_version")))
 
 
+def _dialog(channel: str, chat_id: str, state: str | None, data: dict[str, Any] | None,
+            version: int | None) -> Dialog:
+    """A chat's state from its row's columns; a new one where the chat has no row (the
+    outer join's None), the columns being NOT NULL."""
+    if version is None:
+        return Dialog(channel=channel, chat_id=chat_id)
+    assert state is not None and data is not None
+    return Dialog(channel=channel, chat_id=chat_id, state=state, data=data, version=version)
+
+
 class SqlDialogRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -75,9 +85,7 @@ class SqlDialogRepository:
     def probe(self, channel: str, chat_id: str, state: str | None, data: dict[str, Any] | None,
               version: int | None) -> None:
         """The chat's columns as dialog_probe read them (None: no row yet)."""
-        self.probed = (Dialog(channel=channel, chat_id=chat_id) if version is None else
-                       Dialog(channel=channel, chat_id=chat_id, state=state or "idle",
-                              data=data or {}, version=version))
+        self.probed = _dialog(channel, chat_id, state, data, version)
 
     async def load(self, channel: str, chat_id: str) -> Dialog:
         probed, self.probed = self.probed, None
@@ -87,8 +95,7 @@ class SqlDialogRepository:
                ).first()
         if row is None:
             return Dialog(channel=channel, chat_id=chat_id)
-        return Dialog(channel=channel, chat_id=chat_id, state=row.state, data=row.data,
-                      version=row.version)
+        return _dialog(channel, chat_id, row.state, row.data, row.version)
 
     async def save(self, dialog: Dialog, now: datetime) -> None:
         """Write the state back. The row's version column makes a concurrent change by
