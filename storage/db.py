@@ -2,7 +2,8 @@
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections import deque
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -38,18 +39,34 @@ OVERFLOW = 3
 GROUP_MAX = 32
 """The most brief transactions one COMMIT takes (group commit): the first of a group
 waits for the others' steps, about 2 ms each under load, before its answer."""
+POSTGRES_LANES = 2
+"""PostgreSQL: how many shared transactions are open at once, each on a connection of
+its own, so that while one lane's step waits for the server another's runs
+(benchmarks/RESULTS.md: more lanes made smaller groups, so more COMMITs)."""
+_UNDONE = ("40001", "40P01")
+"""PostgreSQL's serialization failure and deadlock detected."""
+
+
+def undone_by_server(exc: DBAPIError) -> bool:
+    """The server undid the transaction for another's sake: taken again, it may pass.
+    Shared transactions wait on each other's row locks until one commits, and so may
+    deadlock, which PostgreSQL breaks after `deadlock_timeout` by failing one."""
+    return getattr(exc.orig, "sqlstate", None) in _UNDONE
 
 
 class _Group:
-    """A SQLite transaction that the brief transactions queued for the write lock share,
-    committed once for them all (group commit)."""
+    """A transaction that the brief transactions queued in a lane share, committed once
+    for them all (group commit)."""
 
-    __slots__ = ("connection", "done", "driver", "members", "scrub")
+    __slots__ = ("connection", "done", "driver", "info", "members", "scrub")
 
     def __init__(self, connection: AsyncConnection,
-                 driver: sqlite_driver.OneHopConnection) -> None:
+                 driver: sqlite_driver.OneHopConnection | None, info: dict[str, Any]) -> None:
         self.connection = connection
         self.driver = driver
+        """SQLite's connection, which runs brief statements on the event loop's thread."""
+        self.info = info
+        """What storage.prepared needs of the connection, for each member's session."""
         self.members = 0
         self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         """Resolved once the group is committed; its error when it is not."""
@@ -63,6 +80,56 @@ def _retrieved(done: asyncio.Future[None]) -> None:
         done.exception()
 
 
+class _Lane:
+    """A place for one transaction at a time to run: the group open in it, if any."""
+
+    __slots__ = ("group",)
+
+    def __init__(self) -> None:
+        self.group: _Group | None = None
+
+
+class _Lanes:
+    """Lanes handed out in the order they were asked for: whoever waits takes the first
+    lane free, so none waits behind a step held up in another (a row lock, say)."""
+
+    def __init__(self, count: int, left: Callable[[_Lane], None]) -> None:
+        self.free = deque(_Lane() for _ in range(count))
+        self.waiting: deque[asyncio.Future[_Lane]] = deque()
+        self.left = left
+        """Given a lane whose group no one is left to commit (the one it was handed to
+        was cancelled); gives it back once it has."""
+
+    async def take(self) -> _Lane:
+        if self.free and not self.waiting:
+            return self.free.popleft()
+        wanted: asyncio.Future[_Lane] = asyncio.get_running_loop().create_future()
+        self.waiting.append(wanted)
+        try:
+            return await wanted
+        except asyncio.CancelledError:
+            if wanted.done() and not wanted.cancelled():
+                self.give(wanted.result())  # handed over as this one was cancelled
+            else:
+                self.waiting.remove(wanted)
+            raise
+
+    def wanted(self) -> bool:
+        return any(not wanted.done() for wanted in self.waiting)
+
+    def give(self, lane: _Lane) -> None:
+        """To the first still waiting, or free."""
+        while self.waiting:
+            wanted = self.waiting.popleft()
+            if not wanted.done():
+                wanted.set_result(lane)
+                return
+        if lane.group is not None:
+            self.left(lane)
+        else:
+            self.free.append(lane)
+
+
 class Database:
     """An engine, its session factory, and the write discipline its backend needs.
 
@@ -70,18 +137,19 @@ class Database:
     queue on the lock instead of failing on upgrade) and, within a process, writers
     take turns on an asyncio lock instead of spinning on "database is locked".
 
-    Group commit (SQLite): the brief transactions (messages' steps, outcomes of sent
-    messages) waiting for the lock when one of them begins share its transaction, each
-    in a session of its own, and are committed together by one COMMIT, one fsync; each
-    returns only once that COMMIT is durable. Their transaction, its BEGIN and its COMMIT
-    cost about 250 µs of CPU apart from the statements, and each COMMIT an fsync under
-    the lock (benchmarks/RESULTS.md). A step that fails rolls the shared transaction
-    back: the others that had run in it get SharedRollback and are taken again, each
-    alone.
+    Group commit: the brief transactions (messages' steps, outcomes of sent messages)
+    queued in a lane when one of them begins share its transaction, each in a session of
+    its own, and are committed together by one COMMIT, one flush of the log; each returns
+    only once that COMMIT is durable. On SQLite the one lane's lock is the write lock:
+    a transaction, its BEGIN and its COMMIT cost about 250 µs of CPU apart from the
+    statements, and each COMMIT an fsync under the lock. PostgreSQL has POSTGRES_LANES:
+    its round trips and COMMITs a message cost the service and the server alike
+    (benchmarks/RESULTS.md). A step that fails rolls the shared transaction back: the
+    others that had run in it get SharedRollback and are taken again, each alone.
     """
 
     def __init__(self, url: str, echo: bool = False, pool_size: int = 10,
-                 pool_timeout: float = 10.0) -> None:
+                 pool_timeout: float = 10.0, lanes: int = POSTGRES_LANES) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         # Parameters are what people wrote: never in the log, nor in the text of an
@@ -111,9 +179,10 @@ class Database:
         self.inline = "module" in kwargs
         """SQLite through storage.sqlite_driver, which can run brief transactions'
         statements on the event loop's thread."""
-        self._write_lock = asyncio.Lock() if self.is_sqlite else None
-        self._group: _Group | None = None
-        """The shared transaction open now, if any (group commit)."""
+        self.grouped = self.inline or not self.is_sqlite
+        """Whether brief transactions share theirs (group commit)."""
+        self._lanes = _Lanes(1 if self.is_sqlite else lanes, self._commit_left)
+        """On SQLite, the one lane is the write lock."""
         self._committers: set[asyncio.Task[None]] = set()
 
     @asynccontextmanager
@@ -124,14 +193,14 @@ class Database:
         event loop's thread once the write lock is taken (storage.sqlite_driver), in a
         transaction shared with the other brief ones queued (group commit) unless
         `alone`."""
-        if self._write_lock is None:
-            async with self.sessions() as session, session.begin():
-                if brief:
-                    await _on_asyncpg(session)
+        if brief and self.grouped and not alone:
+            async with self._shared() as session:
                 yield session
             return
-        if brief and self.inline and not alone:
-            async with self._shared() as session:
+        if not self.is_sqlite:
+            async with self.sessions() as session, session.begin():
+                if brief:
+                    session.info.update(await _prepared_info(await session.connection()))
                 yield session
             return
         async with self._exclusive():
@@ -148,64 +217,77 @@ class Database:
     async def _exclusive(self) -> AsyncIterator[None]:
         """The write lock with no shared transaction open: another connection's writer
         would wait on SQLite's lock, which that transaction holds."""
-        assert self._write_lock is not None
-        async with self._write_lock:
-            if self._group is not None:
-                await self._commit(self._group)
+        assert self.is_sqlite
+        lane = await self._lanes.take()
+        try:
+            if lane.group is not None:
+                await self._commit(lane, lane.group)
             yield
+        finally:
+            self._lanes.give(lane)
 
     @asynccontextmanager
     async def _shared(self) -> AsyncIterator[AsyncSession]:
-        """A session in the group's transaction; leaves once the group is committed."""
-        assert self._write_lock is not None
-        async with self._write_lock:
-            group = self._group or await self._open()
+        """A session in the transaction of a lane's group; leaves once it is committed.
+        The group is committed by its member that finds no one waiting for a lane, or
+        its GROUP_MAX-th."""
+        lane = await self._lanes.take()
+        try:
+            group = lane.group or await self._open(lane)
             group.members += 1
             try:
                 # rollback_only: the session's commit only flushes; its rollback rolls
                 # the group's transaction back.
                 async with self.sessions(bind=group.connection,
                                          join_transaction_mode="rollback_only") as session:
-                    session.info[RAW] = group.driver.raw
+                    session.info.update(group.info)
                     async with session.begin():
                         yield session
                     group.scrub |= bool(session.info.get(SCRUB))
             except BaseException:
-                await self._abandon(group)
+                await self._abandon(lane, group)
                 raise
-            if group.members >= GROUP_MAX:
-                await self._commit(group)
+            if group.members >= GROUP_MAX or not self._lanes.wanted():
+                await self._commit(lane, group)
+        finally:
+            self._lanes.give(lane)
         # Shielded: one member cancelled must not cancel the others' outcome.
         await asyncio.shield(group.done)
 
-    async def _open(self) -> _Group:
+    def _commit_left(self, lane: _Lane) -> None:
+        committer = asyncio.create_task(self._commit_and_give(lane))
+        self._committers.add(committer)
+        committer.add_done_callback(self._committers.discard)
+
+    async def _commit_and_give(self, lane: _Lane) -> None:
+        try:
+            if lane.group is not None:
+                await self._commit(lane, lane.group)
+        finally:
+            self._lanes.give(lane)
+
+    async def _open(self, lane: _Lane) -> _Group:
         connection = await self.engine.connect()
         try:
             await connection.begin()
-            raw = await connection.get_raw_connection()
+            info = await _prepared_info(connection)
         except BaseException:
             await connection.close()
             raise
-        driver: sqlite_driver.OneHopConnection = raw.dbapi_connection  # type: ignore[assignment]
-        driver.brief = True
-        group = self._group = _Group(connection, driver)
-        # Queued behind those waiting for the lock now: they join the group, then this
-        # commits it (unless GROUP_MAX or another writer did before).
-        committer = asyncio.create_task(self._commit_in_turn(group))
-        self._committers.add(committer)
-        committer.add_done_callback(self._committers.discard)
+        driver: sqlite_driver.OneHopConnection | None = None
+        if self.is_sqlite:
+            raw = (await connection.get_raw_connection()).dbapi_connection
+            assert isinstance(raw, sqlite_driver.OneHopConnection)
+            driver = raw
+            driver.brief = True
+        group = lane.group = _Group(connection, driver, info)
         return group
 
-    async def _commit_in_turn(self, group: _Group) -> None:
-        assert self._write_lock is not None
-        async with self._write_lock:
-            if self._group is group:
-                await self._commit(group)
-
-    async def _commit(self, group: _Group) -> None:
-        """COMMIT the group (under the write lock); its members learn the outcome."""
-        self._group = None
-        group.driver.brief = False
+    async def _commit(self, lane: _Lane, group: _Group) -> None:
+        """COMMIT the group (holding its lane); its members learn the outcome."""
+        lane.group = None
+        if group.driver is not None:
+            group.driver.brief = False
         try:
             await group.connection.commit()
         except BaseException as exc:
@@ -217,13 +299,14 @@ class Database:
             group.done.set_result(None)
         finally:
             await group.connection.close()
-        if group.scrub:
+        if group.scrub and self.is_sqlite:
             await self._checkpoint()
 
-    async def _abandon(self, group: _Group) -> None:
+    async def _abandon(self, lane: _Lane, group: _Group) -> None:
         """A member failed, and its session rolled the group's transaction back."""
-        self._group = None
-        group.driver.brief = False
+        lane.group = None
+        if group.driver is not None:
+            group.driver.brief = False
         group.done.set_exception(SharedRollback(
             "another step in the same transaction failed; nothing of this one was stored"))
         try:
@@ -299,6 +382,17 @@ class Database:
         await self.engine.dispose()
 
 
+async def _prepared_info(connection: AsyncConnection) -> dict[str, Any]:
+    """What storage.prepared needs to run a brief transaction's statements on the
+    driver's own connection: sqlite3's, or asyncpg's as SQLAlchemy adapts it."""
+    raw = (await connection.get_raw_connection()).dbapi_connection
+    if isinstance(raw, sqlite_driver.OneHopConnection):
+        return {RAW: raw.raw}
+    if isinstance(raw, AsyncAdapt_asyncpg_connection):
+        return {ASYNCPG: raw}
+    return {}
+
+
 @asynccontextmanager
 async def _brief(session: AsyncSession) -> AsyncIterator[None]:
     """Mark the session's connection brief while the block runs (it begins the
@@ -312,14 +406,6 @@ async def _brief(session: AsyncSession) -> AsyncIterator[None]:
     finally:
         driver.brief = False
         del session.info[RAW]
-
-
-async def _on_asyncpg(session: AsyncSession) -> None:
-    """Let storage.prepared run the brief transaction's statements on its asyncpg
-    connection (as SQLAlchemy adapts it)."""
-    raw = await (await session.connection()).get_raw_connection()
-    if isinstance(raw.dbapi_connection, AsyncAdapt_asyncpg_connection):
-        session.info[ASYNCPG] = raw.dbapi_connection
 
 
 def _replace_closed(engine: AsyncEngine) -> None:

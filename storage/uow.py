@@ -16,7 +16,7 @@ from storage.attachments import SqlAttachmentRepository, SqlMetaRepository
 from storage.audit import SqlAuditRepository
 from storage.cases import SqlCaseRepository
 from storage.conversation import SqlDialogRepository, SqlInboundRepository, transcript
-from storage.db import Database
+from storage.db import Database, undone_by_server
 from storage.deadlines import SqlApologyRepository, SqlCalendarRepository, SqlRatingRepository
 from storage.directory import DirectoryCache, SqlDirectoryRepository
 from storage.dossiers import SqlDossierRepository
@@ -196,7 +196,7 @@ class SqlUnitOfWork:
         except (StaleDataError, IntegrityError) as exc:
             raise Conflict(str(exc)) from exc
         except DBAPIError as exc:
-            raise StorageError(str(exc)) from exc
+            raise (Conflict if undone_by_server(exc) else StorageError)(str(exc)) from exc
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
@@ -214,7 +214,7 @@ class SqlUnitOfWork:
         except (StaleDataError, IntegrityError) as exc:
             raise Conflict(str(exc)) from exc
         except DBAPIError as exc:
-            raise StorageError(str(exc)) from exc
+            raise (Conflict if undone_by_server(exc) else StorageError)(str(exc)) from exc
         except BaseException:
             await nested.rollback()
             self.outbox.undo_to(owed)
@@ -242,7 +242,9 @@ class Store:
             raise Conflict(str(exc)) from exc
         except PoolTimeout as exc:
             raise PoolExhausted(str(exc)) from exc
-        except (DBAPIError, OSError) as exc:
+        except DBAPIError as exc:
+            raise (Conflict if undone_by_server(exc) else StorageError)(str(exc)) from exc
+        except OSError as exc:
             raise StorageError(str(exc)) from exc
 
     @asynccontextmanager

@@ -1,7 +1,7 @@
 """One incoming message, one transaction: dedupe, state, domain change and outgoing
-messages commit together or not at all; the channel acknowledges only after commit. (On
-SQLite the transaction may be shared with other messages' and committed once for all:
-group commit, storage.db; a message undone with them is taken again alone.)"""
+messages commit together or not at all; the channel acknowledges only after commit. (The
+transaction may be shared with other messages' and committed once for all: group commit,
+storage.db; a message undone with them is taken again alone.)"""
 
 import asyncio
 import logging

@@ -1,109 +1,137 @@
-"""Group commit on SQLite (storage/db.py): the brief transactions queued for the write
-lock share one transaction and one COMMIT; each returns only once that COMMIT is done; a
-failing one rolls back only the group it was in, whose other members are told to redo;
-a writer of its own, or a member cancelled, never leaves a group uncommitted."""
+"""Group commit (storage/db.py), on each database: the brief transactions queued in a
+lane share one transaction and one COMMIT; each returns only once that COMMIT is done; a
+failing one rolls back only the group it was in, whose other members are told to redo; a
+member cancelled never leaves a group uncommitted. SQLite has one lane, its write lock,
+which a writer of its own takes only once the open group is committed; PostgreSQL has
+two, so a step held up in one does not hold up the other's, and a deadlock between them
+is undone by the server and taken again."""
 
 import asyncio
-import sqlite3
+import math
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Column, Integer, MetaData, Table, event, insert, select
+from sqlalchemy import Column, Integer, MetaData, Table, delete, event, insert, select, update
 
 from bot.core.errors import Conflict, SharedRollback
 from storage.db import GROUP_MAX, Database
+from storage.uow import Store
 
 ROWS = Table("rows", MetaData(), Column("id", Integer, primary_key=True),
              Column("n", Integer, unique=True))
+LANES = 2
+"""The lanes the tests give a PostgreSQL database (SQLite has one)."""
 
 
-async def _database(path: Path) -> Database:
-    database = Database(f"sqlite+aiosqlite:///{path}")
+@dataclass
+class Rows:
+    """A database holding ROWS, and another connection's view of what it committed."""
+
+    database: Database
+    other: Database
+
+    @property
+    def lanes(self) -> int:
+        return 1 if self.database.is_sqlite else LANES
+
+    async def stored(self) -> set[int]:
+        async with self.other.reading() as session:
+            return set((await session.execute(select(ROWS.c.n))).scalars())
+
+    def commits(self) -> list[int]:
+        """One entry per COMMIT the engine sends."""
+        seen: list[int] = []
+        event.listen(self.database.engine.sync_engine, "commit", lambda _conn: seen.append(1))
+        return seen
+
+    async def step(self, n: int, alone: bool = False) -> None:
+        async with self.database.transaction(brief=True, alone=alone) as session:
+            await session.execute(insert(ROWS).values(n=n))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def rows_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'group.db'}"
+    url: str = request.getfixturevalue("fresh_postgres")
+    return url
+
+
+async def _rows(url: str, lanes: int = LANES) -> Rows:
+    database = Database(url, lanes=lanes)
     async with database.engine.begin() as conn:
         await conn.run_sync(ROWS.metadata.create_all)
-    return database
+        await conn.execute(delete(ROWS))
+    return Rows(database, Database(url))
 
 
 @pytest.fixture
-async def database(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await _database(tmp_path / "group.db")
-    yield database
-    await database.dispose()
+async def rows(rows_url: str) -> AsyncIterator[Rows]:
+    made = await _rows(rows_url)
+    yield made
+    await made.database.dispose()
+    await made.other.dispose()
 
 
-def commits(database: Database) -> list[int]:
-    """One entry per COMMIT the engine sends."""
-    seen: list[int] = []
-    event.listen(database.engine.sync_engine, "commit", lambda _conn: seen.append(1))
-    return seen
+def per_lane(steps: int, lanes: int) -> list[int]:
+    """How steps begun together spread over the lanes: each to the least queued."""
+    return [steps // lanes + (lane < steps % lanes) for lane in range(lanes)]
 
 
-def stored(path: Path) -> set[int]:
-    """What another connection reads: committed rows only."""
-    other = sqlite3.connect(path)
-    try:
-        return {n for (n,) in other.execute("SELECT n FROM rows")}
-    finally:
-        other.close()
-
-
-async def test_brief_transactions_queued_together_share_one_commit(
-        database: Database, tmp_path: Path) -> None:
-    committed = commits(database)
+async def test_brief_transactions_queued_together_share_a_commit_per_lane(rows: Rows) -> None:
+    committed = rows.commits()
     seen_on_return: dict[int, bool] = {}
 
     async def step(n: int) -> None:
-        async with database.transaction(brief=True) as session:
-            await session.execute(insert(ROWS).values(n=n))
-        seen_on_return[n] = n in stored(tmp_path / "group.db")
+        await rows.step(n)
+        seen_on_return[n] = n in await rows.stored()
 
     await asyncio.gather(*(step(n) for n in range(20)))
-    assert len(committed) == 1
-    assert stored(tmp_path / "group.db") == set(range(20))
+    assert len(committed) == rows.lanes
+    assert await rows.stored() == set(range(20))
     assert all(seen_on_return.values()), "each returned only once its COMMIT was done"
 
 
-async def test_a_group_holds_at_most_group_max(database: Database, tmp_path: Path) -> None:
-    committed = commits(database)
-
-    async def step(n: int) -> None:
-        async with database.transaction(brief=True) as session:
-            await session.execute(insert(ROWS).values(n=n))
-
-    await asyncio.gather(*(step(n) for n in range(2 * GROUP_MAX + 1)))
-    assert len(committed) == 3
-    assert stored(tmp_path / "group.db") == set(range(2 * GROUP_MAX + 1))
+async def test_a_group_holds_at_most_group_max(rows: Rows) -> None:
+    committed = rows.commits()
+    steps = 2 * GROUP_MAX + 1
+    await asyncio.gather(*(rows.step(n) for n in range(steps)))
+    assert len(committed) == sum(math.ceil(share / GROUP_MAX)
+                                 for share in per_lane(steps, rows.lanes))
+    assert await rows.stored() == set(range(steps))
 
 
-@settings(max_examples=25)
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(failing=st.sets(st.integers(0, 15), max_size=4),
        alone=st.sets(st.integers(0, 15), max_size=4))
 def test_a_failing_step_undoes_its_group_and_its_members_are_told_to_redo(
-        tmp_path_factory: pytest.TempPathFactory, failing: set[int], alone: set[int]) -> None:
+        rows_url: str, failing: set[int], alone: set[int]) -> None:
     """Whatever steps fail and whichever run alone: every step either is stored and
     returned normally, failed with its own error, or got SharedRollback (a Conflict, which
     the dispatcher takes again) with nothing of it stored."""
-    path = tmp_path_factory.mktemp("group") / "group.db"
 
-    async def run() -> list[BaseException | None]:
-        database = await _database(path)
+    async def run() -> tuple[list[BaseException | None], set[int]]:
+        made = await _rows(rows_url)
 
         async def step(n: int) -> None:
-            async with database.transaction(brief=True, alone=n in alone) as session:
+            async with made.database.transaction(brief=True, alone=n in alone) as session:
                 await session.execute(insert(ROWS).values(n=n))
                 if n in failing:
                     raise ValueError(n)
         try:
-            return await asyncio.gather(*(step(n) for n in range(16)),
-                                        return_exceptions=True)
+            outcomes = await asyncio.gather(*(step(n) for n in range(16)),
+                                            return_exceptions=True)
+            return outcomes, await made.stored()
         finally:
-            await database.dispose()
+            await made.database.dispose()
+            await made.other.dispose()
 
-    outcomes = asyncio.run(run())
-    kept = stored(path)
+    outcomes, kept = asyncio.run(run())
     for n, outcome in enumerate(outcomes):
         if n in failing:
             assert isinstance(outcome, ValueError) and n not in kept
@@ -114,65 +142,164 @@ def test_a_failing_step_undoes_its_group_and_its_members_are_told_to_redo(
             assert n not in kept and n not in alone, "a step run alone is undone by no other"
 
 
-async def test_a_writer_of_its_own_commits_the_open_group_first(
-        database: Database, tmp_path: Path) -> None:
-    order: list[str] = []
-    held = asyncio.Event()
-    go_on = asyncio.Event()
-
-    async def first() -> None:
-        async with database.transaction(brief=True) as session:
-            await session.execute(insert(ROWS).values(n=1))
-            held.set()
-            await go_on.wait()
-        order.append("first returned")
-
-    async def own() -> None:
-        async with database.transaction() as session:  # not brief: a writer of its own
-            order.append(f"own began, seeing {sorted(stored(tmp_path / 'group.db'))}")
-            await session.execute(insert(ROWS).values(n=2))
-
-    async def later() -> None:
-        async with database.transaction(brief=True) as session:
-            await session.execute(insert(ROWS).values(n=3))
-
-    started = asyncio.create_task(first())
-    await held.wait()
-    others = [asyncio.create_task(own()), asyncio.create_task(later())]
-    await asyncio.sleep(0)
-    go_on.set()
-    await asyncio.wait_for(asyncio.gather(started, *others), 10)
-    assert order[0] == "own began, seeing [1]", "the group was committed before it began"
-    assert stored(tmp_path / "group.db") == {1, 2, 3}
-
-
 async def test_a_member_cancelled_while_waiting_for_the_commit_leaves_it_to_happen(
-        database: Database, tmp_path: Path) -> None:
-    committed = commits(database)
+        rows_url: str) -> None:
+    rows = await _rows(rows_url, lanes=1)  # both steps in the one group
+    committed = rows.commits()
     second_in = asyncio.Event()
     go_on = asyncio.Event()
 
-    async def first() -> None:
-        async with database.transaction(brief=True) as session:
-            await session.execute(insert(ROWS).values(n=1))
-
     async def second() -> None:
-        async with database.transaction(brief=True) as session:
+        async with rows.database.transaction(brief=True) as session:
             await session.execute(insert(ROWS).values(n=2))
             second_in.set()
             await go_on.wait()
 
-    waiting = asyncio.create_task(first())
-    joining = asyncio.create_task(second())
-    await second_in.wait()  # the first has run, and waits for the group's COMMIT
-    assert not waiting.done()
-    waiting.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await waiting
-    assert not committed
-    go_on.set()
-    await asyncio.wait_for(joining, 10)
-    assert len(committed) == 1
-    assert stored(tmp_path / "group.db") == {1, 2}, "what the cancelled one wrote is kept"
-    async with database.transaction(brief=True) as session:  # the lock is free again
-        assert (await session.execute(select(ROWS.c.n).where(ROWS.c.n == 1))).scalar() == 1
+    try:
+        waiting = asyncio.create_task(rows.step(1))
+        joining = asyncio.create_task(second())
+        await second_in.wait()  # the first has run, and waits for the group's COMMIT
+        assert not waiting.done()
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        assert not committed
+        go_on.set()
+        await asyncio.wait_for(joining, 10)
+        assert len(committed) == 1
+        assert await rows.stored() == {1, 2}, "what the cancelled one wrote is kept"
+        await asyncio.wait_for(rows.step(3), 10)  # the lane is free again
+        assert await rows.stored() == {1, 2, 3}
+    finally:
+        await rows.database.dispose()
+        await rows.other.dispose()
+
+
+async def test_a_step_cancelled_as_it_is_handed_the_lane_leaves_the_group_to_commit(
+        rows_url: str) -> None:
+    """The step that ran hands its lane, its group still open, to the one waiting, which
+    is cancelled before it runs: the group is committed all the same, the lane freed."""
+    rows = await _rows(rows_url, lanes=1)
+    lanes = rows.database._lanes
+    handed = lanes.give
+    held, go_on = asyncio.Event(), asyncio.Event()
+
+    async def first() -> None:
+        async with rows.database.transaction(brief=True) as session:
+            await session.execute(insert(ROWS).values(n=1))
+            held.set()
+            await go_on.wait()
+
+    def give_then_cancel(lane: Any) -> None:
+        handed(lane)
+        if lane.group is not None:
+            cancelled.cancel()
+
+    try:
+        running = asyncio.create_task(first())
+        await held.wait()
+        cancelled = asyncio.create_task(rows.step(2))
+        await asyncio.sleep(0.01)  # waiting for the lane
+        lanes.give = give_then_cancel  # type: ignore[method-assign]
+        go_on.set()
+        await asyncio.wait_for(running, 10)
+        with pytest.raises(asyncio.CancelledError):
+            await cancelled
+        assert await rows.stored() == {1}
+        await asyncio.wait_for(rows.step(3), 10)  # the lane is free again
+        assert await rows.stored() == {1, 3}
+    finally:
+        await rows.database.dispose()
+        await rows.other.dispose()
+
+
+async def test_sqlite_a_writer_of_its_own_commits_the_open_group_first(tmp_path: Path) -> None:
+    rows = await _rows(f"sqlite+aiosqlite:///{tmp_path / 'group.db'}")
+    seen: list[int] = []
+    held = asyncio.Event()
+    go_on = asyncio.Event()
+
+    async def first() -> None:
+        async with rows.database.transaction(brief=True) as session:
+            await session.execute(insert(ROWS).values(n=1))
+            held.set()
+            await go_on.wait()
+
+    async def own() -> None:
+        async with rows.database.transaction() as session:  # not brief: a writer of its own
+            seen.extend(sorted(await rows.stored()))
+            await session.execute(insert(ROWS).values(n=2))
+
+    try:
+        started = asyncio.create_task(first())
+        await held.wait()
+        others = [asyncio.create_task(own()), asyncio.create_task(rows.step(3))]
+        await asyncio.sleep(0)
+        go_on.set()
+        await asyncio.wait_for(asyncio.gather(started, *others), 10)
+        assert seen == [1], "the group was committed before it began, the later step after"
+        assert await rows.stored() == {1, 2, 3}
+    finally:
+        await rows.database.dispose()
+        await rows.other.dispose()
+
+
+async def test_postgres_a_step_held_up_in_one_lane_holds_up_no_other(
+        fresh_postgres: str) -> None:
+    rows = await _rows(fresh_postgres)
+    held = asyncio.Event()
+    go_on = asyncio.Event()
+
+    async def slow() -> None:
+        async with rows.database.transaction(brief=True) as session:
+            await session.execute(insert(ROWS).values(n=1))
+            held.set()
+            await go_on.wait()
+
+    try:
+        stuck = asyncio.create_task(slow())
+        await held.wait()
+        await asyncio.wait_for(asyncio.gather(*(rows.step(n) for n in range(2, 6))), 10)
+        assert await rows.stored() == {2, 3, 4, 5}, "committed while the other lane waits"
+        go_on.set()
+        await asyncio.wait_for(stuck, 10)
+        assert await rows.stored() == {1, 2, 3, 4, 5}
+    finally:
+        await rows.database.dispose()
+        await rows.other.dispose()
+
+
+async def test_postgres_a_deadlock_between_lanes_is_a_conflict_taken_again(
+        fresh_postgres: str) -> None:
+    """Two lanes' transactions locking the same rows in opposite orders: the server
+    breaks the deadlock by failing one, which comes out as a Conflict (the dispatcher
+    takes the message again) and keeps nothing; the other commits."""
+    rows = await _rows(fresh_postgres)
+    async with rows.database.engine.begin() as conn:
+        await conn.execute(insert(ROWS), [{"id": 1, "n": 1}, {"id": 2, "n": 2}])
+    store = Store(rows.database)
+    locked = [asyncio.Event(), asyncio.Event()]
+
+    async def bump(first: int, then: int, mine: asyncio.Event, theirs: asyncio.Event) -> None:
+        async with store.unit_of_work(brief=True) as uow:
+            await uow.session.execute(update(ROWS).where(ROWS.c.n == first)
+                                      .values(id=ROWS.c.id + 10))
+            mine.set()
+            await theirs.wait()
+            await uow.session.execute(update(ROWS).where(ROWS.c.n == then)
+                                      .values(id=ROWS.c.id + 100))
+
+    try:
+        outcomes = await asyncio.wait_for(asyncio.gather(
+            bump(1, 2, locked[0], locked[1]), bump(2, 1, locked[1], locked[0]),
+            return_exceptions=True), 30)
+        failed = [outcome for outcome in outcomes if outcome is not None]
+        assert len(failed) == 1 and isinstance(failed[0], Conflict), outcomes
+        assert not isinstance(failed[0], SharedRollback)
+        async with rows.other.reading() as session:
+            ids = sorted((await session.execute(select(ROWS.c.id))).scalars())
+        # The one that passed moved both rows' ids; nothing of the other is left.
+        assert ids in ([11, 102], [12, 101]), ids
+    finally:
+        await rows.database.dispose()
+        await rows.other.dispose()
