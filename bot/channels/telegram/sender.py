@@ -3,19 +3,14 @@
 
 import asyncio
 import logging
+import warnings
 import weakref
 from datetime import timedelta
+from typing import Any
 
-from telegram import (
-    Bot,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    InputFile,
-    KeyboardButton,
-    ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
-)
+from telegram import Bot, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.warnings import PTBUserWarning
 
 from bot.channels.base import MediaStore, Outcome, RetryLater, Sent, StoredFile, Undeliverable
 from bot.channels.telegram.capabilities import CHANNEL
@@ -25,7 +20,13 @@ from bot.spine.messages import ButtonKind, FileRef, Reply
 log = logging.getLogger(__name__)
 
 _EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
-Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+Markup = dict[str, Any]
+"""A keyboard as the Bot API's JSON."""
+
+# A text is sent by Bot.do_api_request, which returns the Bot API's JSON: Bot.send_message
+# would parse each sent message back into PTB's objects (about 130 µs with a keyboard,
+# benchmarks/RESULTS.md) for the one id kept. PTB warns that its method exists.
+warnings.filterwarnings("ignore", r"Please use 'Bot\.send_message'", PTBUserWarning)
 
 
 class TelegramSender:
@@ -47,8 +48,9 @@ class TelegramSender:
                 return await self._edit(chat_id, item.edit_target, reply)
             if reply.photo_attachment is not None or reply.document is not None:
                 return await self._send_file(chat_id, reply)
-            sent = await self.bot.send_message(chat_id, reply.text, reply_markup=_markup(reply))
-            return Sent(str(sent.message_id))
+            sent = await self.bot.do_api_request("send_message", api_kwargs={
+                "chat_id": chat_id, "text": reply.text, "reply_markup": _markup(reply)})
+            return Sent(str(sent["message_id"]))
         except RetryAfter as exc:
             wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
@@ -66,9 +68,9 @@ class TelegramSender:
         if target is None:
             return Undeliverable("the message to update was never delivered")
         markup = _markup(reply)
-        await self.bot.edit_message_text(
-            reply.text, chat_id=chat_id, message_id=int(target),
-            reply_markup=markup if isinstance(markup, InlineKeyboardMarkup) else None)
+        inline = markup is not None and "inline_keyboard" in markup
+        await self.bot.edit_message_text(reply.text, chat_id=chat_id, message_id=int(target),
+                                         api_kwargs={"reply_markup": markup} if inline else None)
         return Sent(target)
 
     async def _send_file(self, chat_id: int, reply: Reply) -> Outcome:
@@ -101,14 +103,14 @@ class TelegramSender:
             assert stored.content is not None
             name = stored.filename or "photo" + _EXTENSIONS.get(stored.mime, ".jpg")
             upload = InputFile(stored.content, filename=name)
-        caption, markup = reply.text or None, _markup(reply)
+        caption, markup = reply.text or None, {"reply_markup": _markup(reply)}
         if reply.document is not None:
             sent = await self.bot.send_document(chat_id, upload, caption=caption,
-                                                reply_markup=markup)
+                                                api_kwargs=markup)
             given = sent.document.file_id if sent.document else None
         else:
             sent = await self.bot.send_photo(chat_id, upload, caption=caption,
-                                             reply_markup=markup)
+                                             api_kwargs=markup)
             given = sent.photo[-1].file_id if sent.photo else None
         if file_id is None and given:
             try:
@@ -126,15 +128,20 @@ class TelegramSender:
 
 def _markup(reply: Reply) -> Markup | None:
     if not reply.buttons:
-        return ReplyKeyboardRemove() if reply.remove_keyboard else None
+        return {"remove_keyboard": True} if reply.remove_keyboard else None
     kinds = {button.kind for row in reply.buttons for button in row}
     if kinds == {ButtonKind.CALLBACK}:
-        return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.payload)
-                                      for b in row] for row in reply.buttons])
+        return {"inline_keyboard": [[{"text": b.label, "callback_data": b.payload}
+                                     for b in row] for row in reply.buttons]}
     # Telegram asks for a contact or location only through a reply keyboard; the other
     # buttons then send their label, which the dispatcher maps back to the option.
-    return ReplyKeyboardMarkup(
-        [[KeyboardButton(b.label, request_contact=b.kind is ButtonKind.SHARE_CONTACT or None,
-                         request_location=b.kind is ButtonKind.SHARE_LOCATION or None)
-          for b in row] for row in reply.buttons],
-        resize_keyboard=True, one_time_keyboard=True)
+    return {"keyboard": [[_key(b.label, b.kind) for b in row] for row in reply.buttons],
+            "resize_keyboard": True, "one_time_keyboard": True}
+
+
+def _key(label: str, kind: ButtonKind) -> dict[str, Any]:
+    if kind is ButtonKind.SHARE_CONTACT:
+        return {"text": label, "request_contact": True}
+    if kind is ButtonKind.SHARE_LOCATION:
+        return {"text": label, "request_location": True}
+    return {"text": label}
