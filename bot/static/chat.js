@@ -248,7 +248,10 @@
     textBox.style.height = `${textBox.scrollHeight + 2}px`;
   }
   textBox.addEventListener("input", () => {
-    pressed = null;  // typing: what comes next does not move the focus away
+    // Typing: what comes next does not move the focus away, nor does the move an answer
+    // that came just before was about to make (Enter would press its button instead).
+    pressed = null;
+    clearTimeout(focusAnswer.timer);
     fitTextBox();
   });
 

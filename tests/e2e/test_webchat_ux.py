@@ -307,6 +307,51 @@ async def test_a_pakn_with_the_keyboard_alone(webchat: ServiceProcess,
         await page.screenshot(path=str(shots / "keyboard-200-percent.png"))
 
 
+TYPE_ON_ARRIVAL = """(text) => {
+    // The person starts typing the moment the next message from the service appears.
+    const log = document.getElementById("log"), box = document.getElementById("text");
+    new MutationObserver((changes, observer) => {
+        if (!changes.some((c) => [...c.addedNodes].some((n) => n.classList?.contains("bot"))))
+            return;
+        observer.disconnect();
+        box.focus();
+        box.value = text;
+        box.dispatchEvent(new Event("input", {bubbles: true}));
+    }).observe(log, {childList: true});
+}"""
+
+
+async def test_typing_as_an_answer_arrives_keeps_the_focus_in_the_typing_box(
+        webchat: ServiceProcess) -> None:
+    """An answer to a press moves the focus to its first button a moment after it shows;
+    a person who starts typing in that moment keeps typing, and Enter sends the text
+    rather than pressing the button."""
+    async with chromium() as browser:
+        page = await (await citizen(browser, DESKTOP)).new_page()
+        await page.goto(webchat.url + "/")
+        await say(page, "/phananh")
+        await press(page, "Tôi đồng ý")
+        await press(page, "Đất đai")
+        await press(page, "Xã Xuân Bắc")
+        await say(page, DESCRIPTION)
+        await press(page, "Tiếp tục")
+        # An answer with no button puts the focus in the typing box.
+        await expect(last_bot(page)).to_contain_text("Họ và tên")
+        await wait_focus(page, "text")
+        await say(page, "Nguyễn Văn An")
+        await say(page, "0912 345 678")
+        await say(page, "Số 12, ấp 3, xã Xuân Bắc")
+        await expect(last_bot(page)).to_contain_text("0912 345 678")
+        await page.evaluate(TYPE_ON_ARRIVAL, "/tracuu")
+        await press(page, "Gửi")
+        await code_in_view(page, "receipt")
+        await page.wait_for_timeout(500)  # past the moment the focus would have moved
+        assert await focused(page) == "text"
+        await page.keyboard.press("Enter")
+        await expect(page.locator("#log li.mine").last).to_contain_text("/tracuu")
+        await expect(last_bot(page)).to_contain_text(CODE)
+
+
 PORTAL = """<!doctype html>
 <html lang="vi"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
