@@ -66,7 +66,9 @@ class Harness:
         self.scheduler = Scheduler(self.store, self.settings, self.calendars, clock,
                                    on_commit=lambda: None)
         self._updates = itertools.count(1)
-        self._seen = 0
+        self._seen: set[int] = set()
+        """The outbox rows already read. Not a high-water mark: on PostgreSQL two lanes'
+        transactions (storage.db) may commit a later id before an earlier one."""
         self.channel = CHANNEL
         """The channel people write from (what they can press depends on it)."""
 
@@ -126,11 +128,11 @@ class Harness:
 
     async def new_messages(self) -> list[Out]:
         async with self.database.reading() as session:
+            ids = set((await session.execute(select(OutboxRow.id))).scalars()) - self._seen
             rows = (await session.execute(
-                select(OutboxRow).where(OutboxRow.id > self._seen).order_by(OutboxRow.id)
-            )).scalars().all()
-        if rows:
-            self._seen = rows[-1].id
+                select(OutboxRow).where(OutboxRow.id.in_(ids)).order_by(OutboxRow.id)
+            )).scalars().all() if ids else []
+        self._seen |= ids
         return [Out(id=r.id, chat=r.chat_id, kind=r.kind, text=r.body["text"],
                     buttons=[b for row in r.body.get("buttons", []) for b in row],
                     photo=r.body.get("photo_attachment"), document=r.body.get("document"),
