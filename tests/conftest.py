@@ -218,6 +218,16 @@ class PostgresDatabases:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database of each kind with no table at all: a new SQLite file, or a new
+    PostgreSQL database (fresh_postgres)."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+    fresh: str = request.getfixturevalue("fresh_postgres")
+    return fresh
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty database of each kind at the latest schema: a copy of the session's
     migrated SQLite file, or one of this process's PostgreSQL databases put back as the

@@ -9,6 +9,7 @@ is undone by the server and taken again."""
 import asyncio
 import math
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,28 +55,23 @@ class Rows:
             await session.execute(insert(ROWS).values(n=n))
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def rows_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'group.db'}"
-    url: str = request.getfixturevalue("fresh_postgres")
-    return url
-
-
-async def _rows(url: str, lanes: int = LANES) -> Rows:
-    database = Database(url, lanes=lanes)
-    async with database.engine.begin() as conn:
-        await conn.run_sync(ROWS.metadata.create_all)
-        await conn.execute(delete(ROWS))
-    return Rows(database, Database(url))
+@asynccontextmanager
+async def opened(url: str, lanes: int = LANES) -> AsyncIterator[Rows]:
+    database, other = Database(url, lanes=lanes), Database(url)
+    try:
+        async with database.engine.begin() as conn:
+            await conn.run_sync(ROWS.metadata.create_all)
+            await conn.execute(delete(ROWS))
+        yield Rows(database, other)
+    finally:
+        await database.dispose()
+        await other.dispose()
 
 
 @pytest.fixture
-async def rows(rows_url: str) -> AsyncIterator[Rows]:
-    made = await _rows(rows_url)
-    yield made
-    await made.database.dispose()
-    await made.other.dispose()
+async def rows(empty_url: str) -> AsyncIterator[Rows]:
+    async with opened(empty_url) as made:
+        yield made
 
 
 def per_lane(steps: int, lanes: int) -> list[int]:
@@ -110,26 +106,22 @@ async def test_a_group_holds_at_most_group_max(rows: Rows) -> None:
 @given(failing=st.sets(st.integers(0, 15), max_size=4),
        alone=st.sets(st.integers(0, 15), max_size=4))
 def test_a_failing_step_undoes_its_group_and_its_members_are_told_to_redo(
-        rows_url: str, failing: set[int], alone: set[int]) -> None:
+        empty_url: str, failing: set[int], alone: set[int]) -> None:
     """Whatever steps fail and whichever run alone: every step either is stored and
     returned normally, failed with its own error, or got SharedRollback (a Conflict, which
     the dispatcher takes again) with nothing of it stored."""
 
     async def run() -> tuple[list[BaseException | None], set[int]]:
-        made = await _rows(rows_url)
+        async with opened(empty_url) as made:
 
-        async def step(n: int) -> None:
-            async with made.database.transaction(brief=True, alone=n in alone) as session:
-                await session.execute(insert(ROWS).values(n=n))
-                if n in failing:
-                    raise ValueError(n)
-        try:
+            async def step(n: int) -> None:
+                async with made.database.transaction(brief=True, alone=n in alone) as session:
+                    await session.execute(insert(ROWS).values(n=n))
+                    if n in failing:
+                        raise ValueError(n)
             outcomes = await asyncio.gather(*(step(n) for n in range(16)),
                                             return_exceptions=True)
             return outcomes, await made.stored()
-        finally:
-            await made.database.dispose()
-            await made.other.dispose()
 
     outcomes, kept = asyncio.run(run())
     for n, outcome in enumerate(outcomes):
@@ -143,19 +135,18 @@ def test_a_failing_step_undoes_its_group_and_its_members_are_told_to_redo(
 
 
 async def test_a_member_cancelled_while_waiting_for_the_commit_leaves_it_to_happen(
-        rows_url: str) -> None:
-    rows = await _rows(rows_url, lanes=1)  # both steps in the one group
-    committed = rows.commits()
-    second_in = asyncio.Event()
-    go_on = asyncio.Event()
+        empty_url: str) -> None:
+    async with opened(empty_url, lanes=1) as rows:  # both steps in the one group
+        committed = rows.commits()
+        second_in = asyncio.Event()
+        go_on = asyncio.Event()
 
-    async def second() -> None:
-        async with rows.database.transaction(brief=True) as session:
-            await session.execute(insert(ROWS).values(n=2))
-            second_in.set()
-            await go_on.wait()
+        async def second() -> None:
+            async with rows.database.transaction(brief=True) as session:
+                await session.execute(insert(ROWS).values(n=2))
+                second_in.set()
+                await go_on.wait()
 
-    try:
         waiting = asyncio.create_task(rows.step(1))
         joining = asyncio.create_task(second())
         await second_in.wait()  # the first has run, and waits for the group's COMMIT
@@ -170,32 +161,28 @@ async def test_a_member_cancelled_while_waiting_for_the_commit_leaves_it_to_happ
         assert await rows.stored() == {1, 2}, "what the cancelled one wrote is kept"
         await asyncio.wait_for(rows.step(3), 10)  # the lane is free again
         assert await rows.stored() == {1, 2, 3}
-    finally:
-        await rows.database.dispose()
-        await rows.other.dispose()
 
 
 async def test_a_step_cancelled_as_it_is_handed_the_lane_leaves_the_group_to_commit(
-        rows_url: str) -> None:
+        empty_url: str) -> None:
     """The step that ran hands its lane, its group still open, to the one waiting, which
     is cancelled before it runs: the group is committed all the same, the lane freed."""
-    rows = await _rows(rows_url, lanes=1)
-    lanes = rows.database._lanes
-    handed = lanes.give
-    held, go_on = asyncio.Event(), asyncio.Event()
+    async with opened(empty_url, lanes=1) as rows:
+        lanes = rows.database._lanes
+        handed = lanes.give
+        held, go_on = asyncio.Event(), asyncio.Event()
 
-    async def first() -> None:
-        async with rows.database.transaction(brief=True) as session:
-            await session.execute(insert(ROWS).values(n=1))
-            held.set()
-            await go_on.wait()
+        async def first() -> None:
+            async with rows.database.transaction(brief=True) as session:
+                await session.execute(insert(ROWS).values(n=1))
+                held.set()
+                await go_on.wait()
 
-    def give_then_cancel(lane: Any) -> None:
-        handed(lane)
-        if lane.group is not None:
-            cancelled.cancel()
+        def give_then_cancel(lane: Any) -> None:
+            handed(lane)
+            if lane.group is not None:
+                cancelled.cancel()
 
-    try:
         running = asyncio.create_task(first())
         await held.wait()
         cancelled = asyncio.create_task(rows.step(2))
@@ -208,29 +195,25 @@ async def test_a_step_cancelled_as_it_is_handed_the_lane_leaves_the_group_to_com
         assert await rows.stored() == {1}
         await asyncio.wait_for(rows.step(3), 10)  # the lane is free again
         assert await rows.stored() == {1, 3}
-    finally:
-        await rows.database.dispose()
-        await rows.other.dispose()
 
 
 async def test_sqlite_a_writer_of_its_own_commits_the_open_group_first(tmp_path: Path) -> None:
-    rows = await _rows(f"sqlite+aiosqlite:///{tmp_path / 'group.db'}")
-    seen: list[int] = []
-    held = asyncio.Event()
-    go_on = asyncio.Event()
+    async with opened(f"sqlite+aiosqlite:///{tmp_path / 'group.db'}") as rows:
+        seen: list[int] = []
+        held = asyncio.Event()
+        go_on = asyncio.Event()
 
-    async def first() -> None:
-        async with rows.database.transaction(brief=True) as session:
-            await session.execute(insert(ROWS).values(n=1))
-            held.set()
-            await go_on.wait()
+        async def first() -> None:
+            async with rows.database.transaction(brief=True) as session:
+                await session.execute(insert(ROWS).values(n=1))
+                held.set()
+                await go_on.wait()
 
-    async def own() -> None:
-        async with rows.database.transaction() as session:  # not brief: a writer of its own
-            seen.extend(sorted(await rows.stored()))
-            await session.execute(insert(ROWS).values(n=2))
+        async def own() -> None:
+            async with rows.database.transaction() as session:  # not brief: a writer of its own
+                seen.extend(sorted(await rows.stored()))
+                await session.execute(insert(ROWS).values(n=2))
 
-    try:
         started = asyncio.create_task(first())
         await held.wait()
         others = [asyncio.create_task(own()), asyncio.create_task(rows.step(3))]
@@ -239,24 +222,20 @@ async def test_sqlite_a_writer_of_its_own_commits_the_open_group_first(tmp_path:
         await asyncio.wait_for(asyncio.gather(started, *others), 10)
         assert seen == [1], "the group was committed before it began, the later step after"
         assert await rows.stored() == {1, 2, 3}
-    finally:
-        await rows.database.dispose()
-        await rows.other.dispose()
 
 
 async def test_postgres_a_step_held_up_in_one_lane_holds_up_no_other(
         fresh_postgres: str) -> None:
-    rows = await _rows(fresh_postgres)
-    held = asyncio.Event()
-    go_on = asyncio.Event()
+    async with opened(fresh_postgres) as rows:
+        held = asyncio.Event()
+        go_on = asyncio.Event()
 
-    async def slow() -> None:
-        async with rows.database.transaction(brief=True) as session:
-            await session.execute(insert(ROWS).values(n=1))
-            held.set()
-            await go_on.wait()
+        async def slow() -> None:
+            async with rows.database.transaction(brief=True) as session:
+                await session.execute(insert(ROWS).values(n=1))
+                held.set()
+                await go_on.wait()
 
-    try:
         stuck = asyncio.create_task(slow())
         await held.wait()
         await asyncio.wait_for(asyncio.gather(*(rows.step(n) for n in range(2, 6))), 10)
@@ -264,9 +243,6 @@ async def test_postgres_a_step_held_up_in_one_lane_holds_up_no_other(
         go_on.set()
         await asyncio.wait_for(stuck, 10)
         assert await rows.stored() == {1, 2, 3, 4, 5}
-    finally:
-        await rows.database.dispose()
-        await rows.other.dispose()
 
 
 async def test_postgres_a_deadlock_between_lanes_is_a_conflict_taken_again(
@@ -274,22 +250,21 @@ async def test_postgres_a_deadlock_between_lanes_is_a_conflict_taken_again(
     """Two lanes' transactions locking the same rows in opposite orders: the server
     breaks the deadlock by failing one, which comes out as a Conflict (the dispatcher
     takes the message again) and keeps nothing; the other commits."""
-    rows = await _rows(fresh_postgres)
-    async with rows.database.engine.begin() as conn:
-        await conn.execute(insert(ROWS), [{"id": 1, "n": 1}, {"id": 2, "n": 2}])
-    store = Store(rows.database)
-    locked = [asyncio.Event(), asyncio.Event()]
+    async with opened(fresh_postgres) as rows:
+        async with rows.database.engine.begin() as conn:
+            await conn.execute(insert(ROWS), [{"id": 1, "n": 1}, {"id": 2, "n": 2}])
+        store = Store(rows.database)
+        locked = [asyncio.Event(), asyncio.Event()]
 
-    async def bump(first: int, then: int, mine: asyncio.Event, theirs: asyncio.Event) -> None:
-        async with store.unit_of_work(brief=True) as uow:
-            await uow.session.execute(update(ROWS).where(ROWS.c.n == first)
-                                      .values(id=ROWS.c.id + 10))
-            mine.set()
-            await theirs.wait()
-            await uow.session.execute(update(ROWS).where(ROWS.c.n == then)
-                                      .values(id=ROWS.c.id + 100))
+        async def bump(first: int, then: int, mine: asyncio.Event, theirs: asyncio.Event) -> None:
+            async with store.unit_of_work(brief=True) as uow:
+                await uow.session.execute(update(ROWS).where(ROWS.c.n == first)
+                                          .values(id=ROWS.c.id + 10))
+                mine.set()
+                await theirs.wait()
+                await uow.session.execute(update(ROWS).where(ROWS.c.n == then)
+                                          .values(id=ROWS.c.id + 100))
 
-    try:
         outcomes = await asyncio.wait_for(asyncio.gather(
             bump(1, 2, locked[0], locked[1]), bump(2, 1, locked[1], locked[0]),
             return_exceptions=True), 30)
@@ -300,6 +275,3 @@ async def test_postgres_a_deadlock_between_lanes_is_a_conflict_taken_again(
             ids = sorted((await session.execute(select(ROWS.c.id))).scalars())
         # The one that passed moved both rows' ids; nothing of the other is left.
         assert ids in ([11, 102], [12, 101]), ids
-    finally:
-        await rows.database.dispose()
-        await rows.other.dispose()

@@ -6,7 +6,6 @@ errors as SQLAlchemy's; and they go through the session wherever they cannot run
 import weakref
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -63,17 +62,9 @@ class Thing(Base):
     __table__ = THINGS
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'prepared.db'}"
-    fresh: str = request.getfixturevalue("fresh_postgres")
-    return fresh
-
-
 @pytest.fixture
-async def database(url: str) -> AsyncIterator[Database]:
-    database = Database(url)
+async def database(empty_url: str) -> AsyncIterator[Database]:
+    database = Database(empty_url)
     async with database.engine.begin() as conn:
         await conn.run_sync(THINGS.metadata.create_all)
     yield database
