@@ -55,8 +55,8 @@ def undone_by_server(exc: DBAPIError) -> bool:
 
 
 class _Group:
-    """A transaction that the brief transactions queued in a lane share, committed once
-    for them all (group commit)."""
+    """A transaction open in a lane, which the brief transactions that take the lane
+    share until it is committed, once for them all (group commit)."""
 
     __slots__ = ("connection", "done", "driver", "info", "members", "scrub")
 
@@ -135,17 +135,18 @@ class Database:
 
     SQLite allows one writer at a time: transactions begin IMMEDIATE (so two processes
     queue on the lock instead of failing on upgrade) and, within a process, writers
-    take turns on an asyncio lock instead of spinning on "database is locked".
+    take turns on its one lane instead of spinning on "database is locked".
 
-    Group commit: the brief transactions (messages' steps, outcomes of sent messages)
-    queued in a lane when one of them begins share its transaction, each in a session of
-    its own, and are committed together by one COMMIT, one flush of the log; each returns
-    only once that COMMIT is durable. On SQLite the one lane's lock is the write lock:
-    a transaction, its BEGIN and its COMMIT cost about 250 µs of CPU apart from the
-    statements, and each COMMIT an fsync under the lock. PostgreSQL has POSTGRES_LANES:
-    its round trips and COMMITs a message cost the service and the server alike
-    (benchmarks/RESULTS.md). A step that fails rolls the shared transaction back: the
-    others that had run in it get SharedRollback and are taken again, each alone.
+    Group commit: a brief transaction (a message's step, the outcomes of sent messages)
+    takes the first lane free, or waits for one, and joins the transaction open there,
+    in a session of its own; the one that finds no one waiting (or the GROUP_MAX-th)
+    commits it for them all, one COMMIT, one flush of the log; each returns only once
+    that COMMIT is durable. On SQLite the one lane is the write lock: a transaction, its
+    BEGIN and its COMMIT cost about 250 µs of CPU apart from the statements, and each
+    COMMIT an fsync under the lock. PostgreSQL has POSTGRES_LANES: its round trips and
+    COMMITs cost the service and the server alike (benchmarks/RESULTS.md). A step that
+    fails rolls the shared transaction back: the others that had run in it get
+    SharedRollback and are taken again, each alone.
     """
 
     def __init__(self, url: str, echo: bool = False, pool_size: int = 10,
