@@ -54,6 +54,13 @@ class Rows:
         async with self.database.transaction(brief=True, alone=alone) as session:
             await session.execute(insert(ROWS).values(n=n))
 
+    async def held_step(self, n: int, inside: asyncio.Event, go_on: asyncio.Event) -> None:
+        """A step that, once it has written, says so on `inside` and waits for `go_on`."""
+        async with self.database.transaction(brief=True) as session:
+            await session.execute(insert(ROWS).values(n=n))
+            inside.set()
+            await go_on.wait()
+
 
 @asynccontextmanager
 async def opened(url: str, lanes: int = LANES) -> AsyncIterator[Rows]:
@@ -141,14 +148,8 @@ async def test_a_member_cancelled_while_waiting_for_the_commit_leaves_it_to_happ
         second_in = asyncio.Event()
         go_on = asyncio.Event()
 
-        async def second() -> None:
-            async with rows.database.transaction(brief=True) as session:
-                await session.execute(insert(ROWS).values(n=2))
-                second_in.set()
-                await go_on.wait()
-
         waiting = asyncio.create_task(rows.step(1))
-        joining = asyncio.create_task(second())
+        joining = asyncio.create_task(rows.held_step(2, second_in, go_on))
         await second_in.wait()  # the first has run, and waits for the group's COMMIT
         assert not waiting.done()
         waiting.cancel()
@@ -172,18 +173,12 @@ async def test_a_step_cancelled_as_it_is_handed_the_lane_leaves_the_group_to_com
         handed = lanes.give
         held, go_on = asyncio.Event(), asyncio.Event()
 
-        async def first() -> None:
-            async with rows.database.transaction(brief=True) as session:
-                await session.execute(insert(ROWS).values(n=1))
-                held.set()
-                await go_on.wait()
-
         def give_then_cancel(lane: Any) -> None:
             handed(lane)
             if lane.group is not None:
                 cancelled.cancel()
 
-        running = asyncio.create_task(first())
+        running = asyncio.create_task(rows.held_step(1, held, go_on))
         await held.wait()
         cancelled = asyncio.create_task(rows.step(2))
         await asyncio.sleep(0.01)  # waiting for the lane
@@ -203,18 +198,12 @@ async def test_sqlite_a_writer_of_its_own_commits_the_open_group_first(tmp_path:
         held = asyncio.Event()
         go_on = asyncio.Event()
 
-        async def first() -> None:
-            async with rows.database.transaction(brief=True) as session:
-                await session.execute(insert(ROWS).values(n=1))
-                held.set()
-                await go_on.wait()
-
         async def own() -> None:
             async with rows.database.transaction() as session:  # not brief: a writer of its own
                 seen.extend(sorted(await rows.stored()))
                 await session.execute(insert(ROWS).values(n=2))
 
-        started = asyncio.create_task(first())
+        started = asyncio.create_task(rows.held_step(1, held, go_on))
         await held.wait()
         others = [asyncio.create_task(own()), asyncio.create_task(rows.step(3))]
         await asyncio.sleep(0)
@@ -230,13 +219,7 @@ async def test_postgres_a_step_held_up_in_one_lane_holds_up_no_other(
         held = asyncio.Event()
         go_on = asyncio.Event()
 
-        async def slow() -> None:
-            async with rows.database.transaction(brief=True) as session:
-                await session.execute(insert(ROWS).values(n=1))
-                held.set()
-                await go_on.wait()
-
-        stuck = asyncio.create_task(slow())
+        stuck = asyncio.create_task(rows.held_step(1, held, go_on))
         await held.wait()
         await asyncio.wait_for(asyncio.gather(*(rows.step(n) for n in range(2, 6))), 10)
         assert await rows.stored() == {2, 3, 4, 5}, "committed while the other lane waits"
