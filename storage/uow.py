@@ -39,6 +39,19 @@ from storage.web import SqlPublicRepository, SqlWebRepository
 from storage.zalo import SqlZaloTokenRepository
 
 
+def as_core(exc: Exception) -> Exception:
+    """A database's failure as the core knows it: a concurrent change (a row's version
+    moved, a unique key taken, a transaction the server undid for another's) as
+    Conflict, to process the message again; no free connection in time as
+    PoolExhausted; any other as StorageError."""
+    if isinstance(exc, (StaleDataError, IntegrityError)) or (
+            isinstance(exc, DBAPIError) and undone_by_server(exc)):
+        return Conflict(str(exc))
+    if isinstance(exc, PoolTimeout):
+        return PoolExhausted(str(exc))
+    return StorageError(str(exc))
+
+
 class SqlUnitOfWork:
     """The repositories over one session, each built at its first use (a message uses a
     few of them) and kept for the transaction: some hold its state (the outbox's leased
@@ -188,15 +201,12 @@ class SqlUnitOfWork:
     @asynccontextmanager
     async def storage_errors(self) -> AsyncIterator[None]:
         """The database's failures inside the block as the core knows them, as at commit:
-        a concurrent change (a row's version moved, a unique key taken) as Conflict, to
-        process the message again; any other as StorageError. For a repository that
-        flushes in the middle of a step."""
+        Conflict or StorageError (as_core). For a repository that flushes in the middle
+        of a step."""
         try:
             yield
-        except (StaleDataError, IntegrityError) as exc:
-            raise Conflict(str(exc)) from exc
-        except DBAPIError as exc:
-            raise (Conflict if undone_by_server(exc) else StorageError)(str(exc)) from exc
+        except (StaleDataError, DBAPIError) as exc:
+            raise as_core(exc) from exc
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
@@ -211,10 +221,8 @@ class SqlUnitOfWork:
             # Releasing the savepoint flushes and talks to the database: it fails the
             # same ways.
             await nested.commit()
-        except (StaleDataError, IntegrityError) as exc:
-            raise Conflict(str(exc)) from exc
-        except DBAPIError as exc:
-            raise (Conflict if undone_by_server(exc) else StorageError)(str(exc)) from exc
+        except (StaleDataError, DBAPIError) as exc:
+            raise as_core(exc) from exc
         except BaseException:
             await nested.rollback()
             self.outbox.undo_to(owed)
@@ -238,14 +246,8 @@ class Store:
         try:
             async with self.database.transaction(brief, alone) as session:
                 yield SqlUnitOfWork(session, self.directory_cache)
-        except (StaleDataError, IntegrityError) as exc:
-            raise Conflict(str(exc)) from exc
-        except PoolTimeout as exc:
-            raise PoolExhausted(str(exc)) from exc
-        except DBAPIError as exc:
-            raise (Conflict if undone_by_server(exc) else StorageError)(str(exc)) from exc
-        except OSError as exc:
-            raise StorageError(str(exc)) from exc
+        except (StaleDataError, PoolTimeout, DBAPIError, OSError) as exc:
+            raise as_core(exc) from exc
 
     @asynccontextmanager
     async def export_rows(self) -> AsyncIterator[SqlExportRepository]:
