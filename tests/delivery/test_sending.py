@@ -1,5 +1,10 @@
 """What reaches Telegram for each kind of reply, and what the outbox row records."""
 
+import itertools
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from bot.channels.telegram import CAPABILITIES
 from bot.delivery.outbox import OutboxDispatcher
 from bot.spine.messages import Button, ButtonKind, Reply, fit
@@ -29,6 +34,7 @@ async def test_plain_text_is_sent_and_the_row_keeps_telegrams_message_id(
     await dispatcher.deliver_all()
 
     [call] = fake_api.to_chat(1001)
+    assert call.content_type == "application/json"  # one JSON body, not a form
     assert call.params["text"] == text
     assert "reply_markup" not in call.params
     row = await outbox_row(store, row_id)
@@ -102,6 +108,37 @@ async def test_remove_keyboard_is_sent_as_reply_keyboard_remove(
     row = await outbox_row(store, row_id)
     assert (row.status, row.attempts, row.last_error) == ("sent", 1, None)
     assert row.external_id == str(fake_api.message_id(1004, "Cảm ơn bạn."))
+
+
+# Any text Telegram takes: every character but lone surrogates, and not blank.
+TEXTS = st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=300).filter(
+    str.strip)
+LABELS = st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=30)
+CHATS = itertools.count(1100)
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=TEXTS, labels=st.lists(LABELS, max_size=4))
+async def test_any_text_and_keyboard_arrive_as_written_in_one_json_body(
+        store: Store, dispatcher: OutboxDispatcher, fake_api: RecordingBotApi,
+        clock: Clock, text: str, labels: list[str]) -> None:
+    """Quotes, backslashes, newlines, control characters, emoji and Vietnamese reach
+    Telegram unchanged, keyboard included."""
+    chat = next(CHATS)
+    buttons = tuple((Button(label, f"b:{i}"),) for i, label in enumerate(labels))
+    await enqueue(store, chat, Reply(text, buttons=buttons), f"any-{chat}", clock())
+
+    await dispatcher.deliver_all()
+
+    [call] = fake_api.to_chat(chat)
+    assert call.content_type == "application/json"
+    assert call.params["text"] == text
+    if labels:
+        assert call.params["reply_markup"] == {"inline_keyboard": [
+            [{"text": label, "callback_data": f"b:{i}"}] for i, label in enumerate(labels)]}
+    else:
+        assert "reply_markup" not in call.params
 
 
 # --- long texts -------------------------------------------------------------------------
@@ -244,6 +281,7 @@ async def test_a_web_chat_photo_is_uploaded_once_then_sent_by_telegrams_file_id(
 
     [upload] = fake_api.to_chat(3001, "sendPhoto")
     assert upload.files == {"photo": PNG_BYTES}  # multipart upload of the stored bytes
+    assert upload.content_type == "multipart/form-data"
     assert upload.params["caption"] == first.text
     assert upload.params["reply_markup"] == {
         "inline_keyboard": [[{"text": "Xem", "callback_data": "view:4"}]]}
@@ -262,6 +300,7 @@ async def test_a_web_chat_photo_is_uploaded_once_then_sent_by_telegrams_file_id(
 
     [by_id] = fake_api.to_chat(3002, "sendPhoto")
     assert by_id.files == {}
+    assert by_id.content_type == "application/json"
     assert by_id.params["photo"] == file_id
     row = await outbox_row(store, second_id)
     assert (row.status, row.attempts, row.last_error) == ("sent", 1, None)

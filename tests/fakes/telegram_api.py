@@ -1,7 +1,7 @@
 """An in-repo fake of the Telegram Bot API: answers like Telegram, records every call.
 
-It parses what python-telegram-bot sends (form-encoded fields with JSON-encoded
-values, multipart for uploads, or JSON), returns real-shaped results, serves files
+It parses what python-telegram-bot sends (JSON, multipart for uploads, or form-encoded
+fields with JSON-encoded values), returns real-shaped results, serves files
 for getFile, queues updates for getUpdates, and can be told to fail the next calls.
 """
 
@@ -26,6 +26,8 @@ class Call:
     params: dict[str, Any]
     files: dict[str, bytes] = field(default_factory=dict)
     at: float = field(default_factory=time.monotonic)
+    content_type: str = ""
+    """How the body came: application/json, multipart/form-data or a form."""
 
     @property
     def chat_id(self) -> int | None:
@@ -126,13 +128,15 @@ class FakeBotApi:
         if request.match_info["token"] != self.token:
             return _error(401, "Unauthorized")
         method = request.match_info["method"]
+        kind = request.content_type
         params, files = await _parse(request)
         if files and self.upload_seconds:
             await asyncio.sleep(self.upload_seconds)
         queued = self.failures.get(method)
         if queued:
             failure = queued.popleft()
-            await self._record(Call(method, params | {"_failed": failure.status}, files))
+            await self._record(Call(method, params | {"_failed": failure.status}, files,
+                                    content_type=kind))
             extra = {"parameters": {"retry_after": failure.retry_after}} \
                 if failure.retry_after is not None else {}
             return _error(failure.status, failure.description, **extra)
@@ -141,11 +145,11 @@ class FakeBotApi:
             return _error(404, "Not Found: method not found")
         if len(str(params.get("text", ""))) > TEXT_LIMIT or len(
                 str(params.get("caption", ""))) > CAPTION_LIMIT:
-            await self._record(Call(method, params | {"_failed": 400}, files))
+            await self._record(Call(method, params | {"_failed": 400}, files, content_type=kind))
             return _error(400, "Bad Request: message is too long")
         if method == "getUpdates":
             return _ok(await handler(params))
-        await self._record(Call(method, params, files))
+        await self._record(Call(method, params, files, content_type=kind))
         return _ok(handler(params, files))
 
     async def _record(self, call: Call) -> None:
