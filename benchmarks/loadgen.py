@@ -12,6 +12,9 @@ many seconds) before each step, as people read and type, and they start at rando
 moments within the first such while; without it they answer at once, and the figures
 are the bot's capacity.
 
+What the bot's answer to the webhook asks of Telegram (answering a button press), the
+generator does at the fake, as Telegram would.
+
 Latency is measured from just before the webhook POST to the arrival of the first
 message to that chat at the fake (both stamped with the same system-wide monotonic
 clock). Prints one JSON object with what was measured.
@@ -32,6 +35,7 @@ from typing import Any
 import aiohttp
 
 from tests.fakes import updates
+from tests.fakes.telegram_api import carry_out
 from tests.fakes.updates import User
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -105,6 +109,7 @@ class Citizen:
             await response.read()
             if response.status != 200:
                 raise RuntimeError(f"webhook answered {response.status}")
+            await carry_out(self.load.http, response, self.load.api, self.load.token)
         results.updates += 1
         received = 0
         while True:
@@ -184,6 +189,7 @@ class Citizen:
 class Load:
     def __init__(self, args: argparse.Namespace, http: aiohttp.ClientSession) -> None:
         self.webhook, self.secret, self.timeout = args.webhook, args.secret, args.timeout
+        self.api, self.token = args.fake, args.token
         self.think = args.think
         self.http = http
         self.results = Results()
@@ -224,6 +230,7 @@ def main() -> None:
     parser.add_argument("--webhook", required=True)
     parser.add_argument("--secret", required=True)
     parser.add_argument("--fake", required=True, help="the fake Bot API's base URL")
+    parser.add_argument("--token", required=True, help="the bot's token at the fake")
     parser.add_argument("--flow", choices=["pakn", "echo"], default="pakn")
     parser.add_argument("--citizens", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=1, help="PAKN per citizen")

@@ -167,8 +167,9 @@ async def watch_sessions(server: str, database: str, until: "asyncio.Future[Any]
 async def generate(fake: str, webhook: str, flow: str, think: float) -> dict[str, Any]:
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "benchmarks.loadgen", "--webhook", webhook, "--secret", SECRET,
-        "--fake", fake, "--flow", flow, "--citizens", str(CITIZENS), "--rounds", str(ROUNDS),
-        "--think", str(think), cwd=ROOT, stdout=asyncio.subprocess.PIPE)
+        "--fake", fake, "--token", TOKEN, "--flow", flow, "--citizens", str(CITIZENS),
+        "--rounds", str(ROUNDS), "--think", str(think), cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE)
     out, _ = await process.communicate()
     if process.returncode != 0:
         raise RuntimeError(f"the load generator failed ({process.returncode})")

@@ -19,6 +19,7 @@ from storage.migrate import upgrade
 from storage.models import OutboxRow
 from tests.e2e import forked
 from tests.e2e.seed import seed
+from tests.fakes.telegram_api import carry_out
 from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -147,7 +148,10 @@ class ServiceProcess:
         return forked.run(args, self.env, self.workdir, timeout=120)
 
     async def post_update(self, update: dict[str, Any], secret: str | None = SECRET) -> int:
+        """As Telegram delivers an update, and carries out the method of its answer."""
         headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
         async with aiohttp.ClientSession() as session, session.post(
                 f"{self.url}/webhook/telegram", json=update, headers=headers) as response:
+            await carry_out(session, response, self.env.get("PAKN_TELEGRAM_API_URL", ""),
+                            self.env.get("PAKN_TELEGRAM_TOKEN", ""))
             return response.status

@@ -44,3 +44,12 @@ async def test_long_polling(polling_service: ServiceProcess, fake_api: FakeBotAp
         [c for c in calls if c.chat_id == CITIZEN.id]) > replies)
     welcomes = [c for c in fake_api.sent_to(CITIZEN.id) if c.text == welcome.text]
     assert len(welcomes) == 1, "the first update was processed once"
+
+
+    # Polling has no answer to carry a method in: the service answers a press itself.
+    press = updates.callback(CITIZEN, "ch:field:unknown")
+    fake_api.updates.append(press)
+    answered = await fake_api.wait_for(lambda calls: any(
+        c.method == "answerCallbackQuery" for c in calls))
+    [answer] = [c for c in answered if c.method == "answerCallbackQuery"]
+    assert answer.params["callback_query_id"] == press["callback_query"]["id"]

@@ -4,11 +4,12 @@ python-telegram-bot inside, against the fake Bot API, driven by real-shaped upda
 import asyncio
 import re
 
+import aiohttp
 from sqlalchemy import func, select
 
 from storage.db import Database
 from storage.models import CaseRow, InboundRow
-from tests.e2e.service import ServiceProcess
+from tests.e2e.service import SECRET, ServiceProcess
 from tests.fakes import updates
 from tests.fakes.telegram_api import BOT_USERNAME, Call, FakeBotApi
 from tests.fakes.updates import User
@@ -164,6 +165,26 @@ async def test_redelivered_update_and_wrong_secret(service: ServiceProcess,
     assert await service.post_update(another, secret="wrong-secret") == 401
     assert await service.post_update(another, secret=None) == 401
     assert await count(database_url, InboundRow) == stored, "nothing stored without the secret"
+
+
+async def test_a_press_is_answered_in_the_webhooks_answer(service: ServiceProcess,
+                                                          fake_api: FakeBotApi) -> None:
+    """The spinner of a pressed button stops with the webhook's answer, which Telegram
+    carries out: the service makes no request of its own for it."""
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    press = updates.callback(CITIZEN, "ch:field:unknown")
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{service.url}/webhook/telegram", json=press,
+                             headers=headers) as answer:
+            assert answer.status == 200
+            assert await answer.json() == {"method": "answerCallbackQuery",
+                                           "callback_query_id": press["callback_query"]["id"]}
+        async with http.post(f"{service.url}/webhook/telegram", headers=headers,
+                             json=updates.text(CITIZEN, "/trogiup")) as answer:
+            assert (answer.status, await answer.text()) == (200, "ok")
+    await fake_api.wait_for(lambda calls: len(
+        [c for c in calls if c.chat_id == CITIZEN.id]) >= 2)
+    assert not any(c.method == "answerCallbackQuery" for c in fake_api.calls)
 
 
 async def test_bad_input_gets_an_answer(service: ServiceProcess, fake_api: FakeBotApi) -> None:

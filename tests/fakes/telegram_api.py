@@ -13,6 +13,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 BOT_ID = 7000000001
@@ -275,6 +276,20 @@ def _decode(value: Any) -> Any:
         except ValueError:
             return value
     return value
+
+
+async def carry_out(http: aiohttp.ClientSession, answer: aiohttp.ClientResponse,
+                    api_url: str, token: str) -> None:
+    """What Telegram does with a webhook's answer: a JSON body naming a method is a call
+    of that method (Bot API, "Making requests when getting updates"), whose result no
+    one sees."""
+    if answer.status != 200 or answer.content_type != "application/json":
+        return
+    params = await answer.json()
+    method = params.pop("method", None)
+    if method:
+        async with http.post(f"{api_url}/bot{token}/{method}", json=params) as response:
+            await response.read()
 
 
 def _ok(result: Any) -> web.Response:

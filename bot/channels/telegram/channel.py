@@ -103,16 +103,22 @@ class TelegramChannel(TelegramSender):
             return web.Response(status=400, text="not an update")
         # A database outage is answered 503 by the web's middleware (bot.web.outage):
         # Telegram delivers the update again.
-        await self.process(update)
+        callback_id = await self.process(update)
+        if callback_id:
+            # Telegram carries out a method named in the webhook's answer (Bot API,
+            # "Making requests when getting updates"): the press's spinner stops with
+            # this answer, with no request of our own.
+            return web.json_response({"method": "answerCallbackQuery",
+                                      "callback_query_id": callback_id})
         return web.Response(text="ok")
 
-    async def process(self, update: Update) -> None:
+    async def process(self, update: Update) -> str | None:
+        """The update handled; the id of the button press it was, to be answered."""
         message = to_incoming(update)
         if message is None:
-            return
+            return None
         await self.handle(message)
-        if message.callback_id:
-            self._in_background(self._answer_callback(message.callback_id))
+        return message.callback_id or None
 
     async def _answer_callback(self, callback_id: str) -> None:
         try:
@@ -145,7 +151,8 @@ class TelegramChannel(TelegramSender):
             for update in updates:
                 while True:
                     try:
-                        await self.process(update)
+                        if callback_id := await self.process(update):
+                            self._in_background(self._answer_callback(callback_id))
                         break
                     except StorageError:
                         log.warning("database unavailable; update %s waits", update.update_id)
