@@ -9,6 +9,9 @@ import signal
 import sys
 from pathlib import Path
 
+import aiohttp
+
+from bot.runtime.workers import WORKER_HEADER
 from tests.e2e.service import ROOT
 from tests.ports import free_port
 
@@ -53,7 +56,24 @@ class Deployed:
             if asyncio.get_running_loop().time() > deadline:
                 raise RuntimeError("the service did not become healthy:\n" + self.log())
             await asyncio.sleep(0.2)
+        await self._every_worker_listening(deadline)
         return self
+
+    async def _every_worker_listening(self, deadline: float) -> None:
+        """Healthy is one worker answering: the kernel hands a new connection to the
+        workers listening on the port, so a worker still starting gets none of those
+        made meanwhile. New connections until each worker has answered one."""
+        workers = int(self.env["PAKN_WORKERS"])
+        seen: set[str] = set()
+        connector = aiohttp.TCPConnector(force_close=True)
+        async with aiohttp.ClientSession(connector=connector) as http:
+            while len(seen) < workers:
+                if asyncio.get_running_loop().time() > deadline:
+                    raise RuntimeError(f"only workers {sorted(seen)} answered:\n" + self.log())
+                with contextlib.suppress(aiohttp.ClientError):
+                    async with http.get(f"{self.url}/healthz") as answer:
+                        seen.add(answer.headers.get(WORKER_HEADER, "1"))
+                await asyncio.sleep(0.05)
 
     async def _read(self) -> None:
         assert self.process is not None and self.process.stdout is not None
