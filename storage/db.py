@@ -58,15 +58,16 @@ class _Group:
     """A transaction open in a lane, which the brief transactions that take the lane
     share until it is committed, once for them all (group commit)."""
 
-    __slots__ = ("connection", "done", "driver", "info", "members", "scrub")
+    __slots__ = ("connection", "done", "driver", "members", "scrub", "session")
 
     def __init__(self, connection: AsyncConnection,
-                 driver: sqlite_driver.OneHopConnection | None, info: dict[str, Any]) -> None:
+                 driver: sqlite_driver.OneHopConnection | None, session: AsyncSession) -> None:
         self.connection = connection
         self.driver = driver
         """SQLite's connection, which runs brief statements on the event loop's thread."""
-        self.info = info
-        """What storage.prepared needs of the connection, for each member's session."""
+        self.session = session
+        """The members' session, one after the other: one each cost about 75 µs of CPU
+        a step to make, begin and close (benchmarks/RESULTS.md)."""
         self.members = 0
         self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         """Resolved once the group is committed; its error when it is not."""
@@ -139,14 +140,14 @@ class Database:
 
     Group commit: a brief transaction (a message's step, the outcomes of sent messages)
     takes the first lane free, or waits for one, and joins the transaction open there,
-    in a session of its own; the one that finds no one waiting (or the GROUP_MAX-th)
-    commits it for them all, one COMMIT, one flush of the log; each returns only once
-    that COMMIT is durable. On SQLite the one lane is the write lock: a transaction, its
-    BEGIN and its COMMIT cost about 250 µs of CPU apart from the statements, and each
-    COMMIT an fsync under the lock. PostgreSQL has POSTGRES_LANES: its round trips and
-    COMMITs cost the service and the server alike (benchmarks/RESULTS.md). A step that
-    fails rolls the shared transaction back: the others that had run in it get
-    SharedRollback and are taken again, each alone.
+    in its session, which the members use one after the other; the one that finds no one
+    waiting (or the GROUP_MAX-th) commits it for them all, one COMMIT, one flush of the
+    log; each returns only once that COMMIT is durable. On SQLite the one lane is the
+    write lock: a transaction, its BEGIN and its COMMIT cost about 250 µs of CPU apart
+    from the statements, and each COMMIT an fsync under the lock. PostgreSQL has
+    POSTGRES_LANES: its round trips and COMMITs cost the service and the server alike
+    (benchmarks/RESULTS.md). A step that fails rolls the shared transaction back: the
+    others that had run in it get SharedRollback and are taken again, each alone.
     """
 
     def __init__(self, url: str, echo: bool = False, pool_size: int = 10,
@@ -236,18 +237,20 @@ class Database:
         try:
             group = lane.group or await self._open(lane)
             group.members += 1
+            session = group.session
             try:
-                # rollback_only: the session's commit only flushes; its rollback rolls
-                # the group's transaction back.
-                async with self.sessions(bind=group.connection,
-                                         join_transaction_mode="rollback_only") as session:
-                    session.info.update(group.info)
-                    async with session.begin():
-                        yield session
-                    group.scrub |= bool(session.info.get(SCRUB))
+                yield session
+                # What the step changed through the ORM is written within the step, so
+                # that its failure is the step's.
+                if session.new or session.dirty or session.deleted:
+                    await session.flush()
             except BaseException:
                 await self._abandon(lane, group)
                 raise
+            group.scrub |= bool(session.info.pop(SCRUB, False))
+            # What a step read through the ORM is not the next one's: a statement run on
+            # the driver (storage.prepared) may have changed those rows since.
+            session.expunge_all()
             if group.members >= GROUP_MAX or not self._lanes.wanted():
                 await self._commit(lane, group)
         finally:
@@ -268,6 +271,10 @@ class Database:
             self._lanes.give(lane)
 
     async def _open(self, lane: _Lane) -> _Group:
+        # One turn of the loop first: the steps ready to run ask for the lane meanwhile,
+        # and join this group instead of waiting for its COMMIT. Nothing else in a step
+        # need give them that turn (on SQLite a step runs on the loop's thread).
+        await asyncio.sleep(0)
         connection = await self.engine.connect()
         try:
             await connection.begin()
@@ -281,7 +288,11 @@ class Database:
             assert isinstance(raw, sqlite_driver.OneHopConnection)
             driver = raw
             driver.brief = True
-        group = lane.group = _Group(connection, driver, info)
+        # rollback_only: the session's commit would only flush; its rollback rolls the
+        # group's transaction back.
+        session = self.sessions(bind=connection, join_transaction_mode="rollback_only")
+        session.info.update(info)
+        group = lane.group = _Group(connection, driver, session)
         return group
 
     async def _commit(self, lane: _Lane, group: _Group) -> None:
@@ -290,6 +301,7 @@ class Database:
         if group.driver is not None:
             group.driver.brief = False
         try:
+            await group.session.close()
             await group.connection.commit()
         except BaseException as exc:
             group.done.set_exception(
@@ -304,13 +316,14 @@ class Database:
             await self._checkpoint()
 
     async def _abandon(self, lane: _Lane, group: _Group) -> None:
-        """A member failed, and its session rolled the group's transaction back."""
+        """A member failed: the group's transaction is rolled back."""
         lane.group = None
         if group.driver is not None:
             group.driver.brief = False
         group.done.set_exception(SharedRollback(
             "another step in the same transaction failed; nothing of this one was stored"))
         try:
+            await group.session.close()
             if group.connection.in_transaction():
                 await group.connection.rollback()
         finally:

@@ -1,10 +1,11 @@
-"""Group commit (storage/db.py), on each database: the brief transactions queued in a
-lane share one transaction and one COMMIT; each returns only once that COMMIT is done; a
-failing one rolls back only the group it was in, whose other members are told to redo; a
-member cancelled never leaves a group uncommitted. SQLite has one lane, its write lock,
-which a writer of its own takes only once the open group is committed; PostgreSQL has
-two, so a step held up in one does not hold up the other's, and a deadlock between them
-is undone by the server and taken again."""
+"""Group commit (storage/db.py), on each database: the brief transactions queued in a lane
+share one transaction and one COMMIT, and its session one after the other, each reading
+the rows afresh and writing its own changes itself; each returns only once that COMMIT
+is done; a failing one rolls back only the group it was in, whose other members are told
+to redo; a member cancelled never leaves a group uncommitted. SQLite has one lane, its
+write lock, which a writer of its own takes only once the open group is committed;
+PostgreSQL has two, so a step held up in one does not hold up the other's, and a
+deadlock between them is undone by the server and taken again."""
 
 import asyncio
 import math
@@ -18,6 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Column, Integer, MetaData, Table, delete, event, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import registry
 
 from bot.core.errors import Conflict, SharedRollback
 from storage.db import GROUP_MAX, Database
@@ -27,6 +30,19 @@ ROWS = Table("rows", MetaData(), Column("id", Integer, primary_key=True),
              Column("n", Integer, unique=True))
 LANES = 2
 """The lanes the tests give a PostgreSQL database (SQLite has one)."""
+
+
+class Row:
+    """A row of ROWS read and written through the ORM."""
+
+    id: int
+    n: int
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+
+registry().map_imperatively(Row, ROWS)
 
 
 @dataclass
@@ -139,6 +155,50 @@ def test_a_failing_step_undoes_its_group_and_its_members_are_told_to_redo(
         else:
             assert isinstance(outcome, SharedRollback) and isinstance(outcome, Conflict)
             assert n not in kept and n not in alone, "a step run alone is undone by no other"
+
+
+async def test_a_step_reads_the_rows_as_the_step_before_it_in_its_group_left_them(
+        empty_url: str) -> None:
+    """The members of a group share a session one after the other: what one read through
+    the ORM is not handed to the next, which reads what the rows hold now (the first
+    changed its row by a statement, which the ORM's copy does not follow)."""
+    async with opened(empty_url, lanes=1) as rows:
+        async with rows.database.transaction(brief=True) as session:
+            await session.execute(insert(ROWS).values(id=1, n=1))
+        committed = rows.commits()
+        seen: list[int] = []
+        kept: list[Row] = []  # (the ORM forgets an object no one holds)
+
+        async def first() -> None:
+            async with rows.database.transaction(brief=True) as session:
+                kept.append(await session.get_one(Row, 1))
+                seen.append(kept[0].n)
+                await session.execute(update(ROWS).where(ROWS.c.id == 1).values(n=2))
+
+        async def second() -> None:
+            async with rows.database.transaction(brief=True) as session:
+                seen.append((await session.get_one(Row, 1)).n)
+
+        await asyncio.gather(first(), second())
+        assert len(committed) == 1, "both in one group"
+        assert seen == [1, 2]
+
+
+async def test_a_steps_own_orm_change_that_fails_fails_that_step(empty_url: str) -> None:
+    """A row the step added through the ORM is written within the step: a duplicate
+    fails that step, and the step after it, which would have written it otherwise, is
+    not blamed for it."""
+    async with opened(empty_url, lanes=1) as rows:
+        await rows.step(1)
+
+        async def duplicate() -> None:
+            async with rows.database.transaction(brief=True) as session:
+                session.add(Row(n=1))
+
+        outcomes = await asyncio.gather(duplicate(), rows.step(2), return_exceptions=True)
+        assert isinstance(outcomes[0], IntegrityError)
+        assert outcomes[1] is None
+        assert await rows.stored() == {1, 2}
 
 
 async def test_a_member_cancelled_while_waiting_for_the_commit_leaves_it_to_happen(
