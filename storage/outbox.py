@@ -203,6 +203,23 @@ class SqlOutboxRepository:
         await self.session.flush()
         return result
 
+    async def waits_behind(self, now: datetime, held: list[int], channels: list[str]) -> bool:
+        """Whether a message due now waits behind one of `held` (an earlier one of its
+        chat, being delivered): the next claim after that one is recorded takes it."""
+        if not held:
+            return False
+        earlier = _EARLIER
+        stmt = select(OutboxRow.id).where(
+            OutboxRow.status == PENDING,
+            OutboxRow.channel.in_(channels),
+            OutboxRow.next_attempt_at <= now,
+            or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until <= now),
+            exists().where(and_(earlier.channel == OutboxRow.channel,
+                                earlier.chat_id == OutboxRow.chat_id,
+                                earlier.id.in_(held), earlier.id < OutboxRow.id)),
+        ).limit(1)
+        return (await self.session.execute(stmt)).first() is not None
+
     async def _edit_targets(self, ids: list[int]) -> dict[int, str | None]:
         if not ids:
             return {}

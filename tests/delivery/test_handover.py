@@ -6,13 +6,17 @@ import asyncio
 import contextlib
 from datetime import datetime
 
+import pytest
+
 from bot.channels.telegram import TelegramChannel
 from bot.core.records import Chat, Outgoing
 from bot.delivery.outbox import OutboxDispatcher
 from bot.spine.messages import Reply
+from storage.outbox import SqlOutboxRepository
 from storage.uow import Store
-from tests.delivery.conftest import Clock, RecordingBotApi, enqueue, outbox_row
+from tests.delivery.conftest import Clock, RecordingBotApi, enqueue, outbox_row, outbox_rows
 from tests.fakes.telegram_api import Failure
+from tests.faults.waiting import eventually
 
 
 async def put(store: Store, dispatcher: OutboxDispatcher, chat_id: int, texts: list[str],
@@ -58,6 +62,68 @@ async def test_handed_over_messages_go_in_order_without_a_claim(
         row = await outbox_row(store, row_id)
         assert (row.status, row.attempts, row.lease_until) == ("sent", 1, None)
     assert await dispatcher.claim_and_start() == 0
+
+
+async def test_once_a_claim_took_what_the_queue_held_no_delivery_claims_again(
+        store: Store, telegram: TelegramChannel, fake_api: RecordingBotApi,
+        clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A message committed unleased (a scheduled job's) is claimed while handed-over ones
+    are under way; the queue then holds nothing more, and delivering and recording
+    those, and the next ones handed over, claim nothing."""
+    claims: list[int] = []
+    claim_due = SqlOutboxRepository.claim_due
+
+    async def counted(self: SqlOutboxRepository, *args: object, **kwargs: object) -> list:
+        found = await claim_due(self, *args, **kwargs)  # type: ignore[arg-type]
+        claims.append(len(found))
+        return found
+    monkeypatch.setattr(SqlOutboxRepository, "claim_due", counted)
+    dispatcher = OutboxDispatcher(store, [telegram], clock, poll_interval=600)
+    fake_api.holding = asyncio.Event()  # Telegram slow: what is handed over stays held
+    running = asyncio.create_task(dispatcher.run())
+    try:
+        await eventually(lambda: claims == [0], "the first look, at start", 10)
+        for n in range(5):
+            await put(store, dispatcher, 9021 + n, [f"Tin {n}"], f"h{n}", clock())
+        await enqueue(store, 9030, Reply("Từ hàng đợi"), "queued", clock())
+        dispatcher.wake()
+        await eventually(lambda: claims == [0, 1], "the unleased one claimed", 10)
+        fake_api.holding.set()
+        for n in range(5):
+            await put(store, dispatcher, 9031 + n, [f"Sau {n}"], f"l{n}", clock())
+        async def recorded() -> bool:
+            rows = await outbox_rows(store)
+            return len(rows) == 11 and all(row.status == "sent" for row in rows)
+        await eventually(recorded, "every message delivered and recorded", 10)
+        await asyncio.sleep(0.2)  # (a claim a recording asked for would have begun)
+        assert claims == [0, 1]
+    finally:
+        fake_api.holding.set()
+        dispatcher.stop()
+        await running
+
+
+async def test_a_message_queued_behind_one_under_way_goes_once_that_one_is_recorded(
+        store: Store, telegram: TelegramChannel, fake_api: RecordingBotApi,
+        clock: Clock) -> None:
+    """The claim cannot take a chat's message while an earlier one is under way: it looks
+    again once that one is recorded, not at the next poll."""
+    dispatcher = OutboxDispatcher(store, [telegram], clock, poll_interval=600)
+    fake_api.holding = asyncio.Event()
+    running = asyncio.create_task(dispatcher.run())
+    try:
+        await put(store, dispatcher, 9041, ["Trước"], "first", clock())
+        await eventually(lambda: fake_api.held == 1, "the first under way", 10)
+        await enqueue(store, 9041, Reply("Sau"), "behind", clock())
+        dispatcher.wake()
+        await asyncio.sleep(0.2)  # the claim, which leaves it
+        fake_api.holding.set()
+        await eventually(lambda: texts(fake_api, 9041) == ["Trước", "Sau"], "both, in order",
+                         10)
+    finally:
+        fake_api.holding.set()
+        dispatcher.stop()
+        await running
 
 
 async def test_messages_behind_one_waiting_in_the_queue_are_left_to_it(

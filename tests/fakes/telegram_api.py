@@ -66,6 +66,10 @@ class FakeBotApi:
         self.files: dict[str, bytes] = {}
         self.failures: dict[str, deque[Failure]] = {}
         self.upload_seconds = 0.0
+        self.holding: asyncio.Event | None = None
+        """While an event not yet set, every call waits for it (Telegram slow to answer)."""
+        self.held = 0
+        """Calls waiting for `holding`."""
         """How long a call carrying a file takes to answer (the real API reads the upload
         over the network first)."""
         self._message_ids = itertools.count(1)
@@ -133,6 +137,12 @@ class FakeBotApi:
         params, files = await _parse(request)
         if files and self.upload_seconds:
             await asyncio.sleep(self.upload_seconds)
+        if self.holding is not None and not self.holding.is_set():
+            self.held += 1
+            try:
+                await self.holding.wait()
+            finally:
+                self.held -= 1
         queued = self.failures.get(method)
         if queued:
             failure = queued.popleft()
