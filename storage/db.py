@@ -251,6 +251,11 @@ class Database:
             # What a step read through the ORM is not the next one's: a statement run on
             # the driver (storage.prepared) may have changed those rows since.
             session.expunge_all()
+            # One turn of the loop before the COMMIT: the steps that became ready to run
+            # meanwhile ask for the lane and join this group. On SQLite a step runs on
+            # the loop's thread from end to end and gives them no other turn; the
+            # groups had half as many members (benchmarks/RESULTS.md).
+            await asyncio.sleep(0)
             if group.members >= GROUP_MAX or not self._lanes.wanted():
                 await self._commit(lane, group)
         finally:
@@ -271,10 +276,6 @@ class Database:
             self._lanes.give(lane)
 
     async def _open(self, lane: _Lane) -> _Group:
-        # One turn of the loop first: the steps ready to run ask for the lane meanwhile,
-        # and join this group instead of waiting for its COMMIT. Nothing else in a step
-        # need give them that turn (on SQLite a step runs on the loop's thread).
-        await asyncio.sleep(0)
         connection = await self.engine.connect()
         try:
             await connection.begin()
