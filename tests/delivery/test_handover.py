@@ -4,6 +4,7 @@ earlier message of the chat waits there, or given back to it when one fails."""
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator
 from datetime import datetime
 
 import pytest
@@ -47,6 +48,24 @@ def texts(api: RecordingBotApi, chat_id: int) -> list[str]:
     return [call.params["text"] for call in api.ok_to(chat_id)]
 
 
+@contextlib.asynccontextmanager
+async def running_while_telegram_waits(store: Store, telegram: TelegramChannel,
+                                       api: RecordingBotApi,
+                                       clock: Clock) -> AsyncIterator[OutboxDispatcher]:
+    """A dispatcher running, which looks at the queue only when it has reason to (no poll
+    in the test's time), while Telegram keeps every call waiting until `api.holding` is
+    set: what is handed over stays under way."""
+    dispatcher = OutboxDispatcher(store, [telegram], clock, poll_interval=600)
+    api.holding = asyncio.Event()
+    running = asyncio.create_task(dispatcher.run())
+    try:
+        yield dispatcher
+    finally:
+        api.holding.set()
+        dispatcher.stop()
+        await running
+
+
 async def test_handed_over_messages_go_in_order_without_a_claim(
         store: Store, dispatcher: OutboxDispatcher, fake_api: RecordingBotApi,
         clock: Clock) -> None:
@@ -78,29 +97,24 @@ async def test_once_a_claim_took_what_the_queue_held_no_delivery_claims_again(
         claims.append(len(found))
         return found
     monkeypatch.setattr(SqlOutboxRepository, "claim_due", counted)
-    dispatcher = OutboxDispatcher(store, [telegram], clock, poll_interval=600)
-    fake_api.holding = asyncio.Event()  # Telegram slow: what is handed over stays held
-    running = asyncio.create_task(dispatcher.run())
-    try:
+    async with running_while_telegram_waits(store, telegram, fake_api, clock) as dispatcher:
         await eventually(lambda: claims == [0], "the first look, at start", 10)
         for n in range(5):
             await put(store, dispatcher, 9021 + n, [f"Tin {n}"], f"h{n}", clock())
         await enqueue(store, 9030, Reply("Từ hàng đợi"), "queued", clock())
         dispatcher.wake()
         await eventually(lambda: claims == [0, 1], "the unleased one claimed", 10)
+        assert fake_api.holding is not None
         fake_api.holding.set()
         for n in range(5):
             await put(store, dispatcher, 9031 + n, [f"Sau {n}"], f"l{n}", clock())
+
         async def recorded() -> bool:
             rows = await outbox_rows(store)
             return len(rows) == 11 and all(row.status == "sent" for row in rows)
         await eventually(recorded, "every message delivered and recorded", 10)
         await asyncio.sleep(0.2)  # (a claim a recording asked for would have begun)
         assert claims == [0, 1]
-    finally:
-        fake_api.holding.set()
-        dispatcher.stop()
-        await running
 
 
 async def test_a_message_queued_behind_one_under_way_goes_once_that_one_is_recorded(
@@ -108,22 +122,16 @@ async def test_a_message_queued_behind_one_under_way_goes_once_that_one_is_recor
         clock: Clock) -> None:
     """The claim cannot take a chat's message while an earlier one is under way: it looks
     again once that one is recorded, not at the next poll."""
-    dispatcher = OutboxDispatcher(store, [telegram], clock, poll_interval=600)
-    fake_api.holding = asyncio.Event()
-    running = asyncio.create_task(dispatcher.run())
-    try:
+    async with running_while_telegram_waits(store, telegram, fake_api, clock) as dispatcher:
         await put(store, dispatcher, 9041, ["Trước"], "first", clock())
         await eventually(lambda: fake_api.held == 1, "the first under way", 10)
         await enqueue(store, 9041, Reply("Sau"), "behind", clock())
         dispatcher.wake()
         await asyncio.sleep(0.2)  # the claim, which leaves it
+        assert fake_api.holding is not None
         fake_api.holding.set()
         await eventually(lambda: texts(fake_api, 9041) == ["Trước", "Sau"], "both, in order",
                          10)
-    finally:
-        fake_api.holding.set()
-        dispatcher.stop()
-        await running
 
 
 async def test_messages_behind_one_waiting_in_the_queue_are_left_to_it(
