@@ -4,7 +4,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Insert, Table, and_, bindparam, exists, func, or_, select, update
+from sqlalchemy import Insert, Table, and_, bindparam, case, exists, func, null, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -27,18 +27,27 @@ _COLUMNS = ("idem_key", "channel", "chat_id", "kind", "body", "status", "attempt
             "edit_of", "sensitive", "request_id")
 
 
-def _enqueue(dialect: Any) -> Prepared:
-    stmt: Insert = dialect.insert(_TABLE).values({name: bindparam(name) for name in _COLUMNS}) \
-        .on_conflict_do_nothing(index_elements=["idem_key"]).returning(_TABLE.c.id)
+def _enqueue(dialect: Any, lease: Any) -> Prepared:
+    values = {name: bindparam(name) for name in _COLUMNS} | {"lease_until": lease}
+    stmt: Insert = dialect.insert(_TABLE).values(values) \
+        .on_conflict_do_nothing(index_elements=["idem_key"]) \
+        .returning(_TABLE.c.id, _TABLE.c.lease_until)
     return Prepared(stmt)
 
 
+# A chat's first message of a transaction is leased unless a message of the chat that the
+# holder does not have waits in the queue: asked in its INSERT, not by a statement apart.
+_UNLESS_WAITING = case(
+    (exists().where(_TABLE.c.channel == bindparam("channel"),
+                    _TABLE.c.chat_id == bindparam("chat_id"), _TABLE.c.status == PENDING,
+                    _TABLE.c.id > bindparam("after")), null()),
+    else_=bindparam("lease_until", type_=_TABLE.c.lease_until.type))
 # Statements built once, with bound parameters, so SQLAlchemy compiles each once too; those
 # of every message compiled once for sqlite3 as well (storage.prepared).
-_ENQUEUE = {"postgresql": _enqueue(postgresql), "sqlite": _enqueue(sqlite)}
-_PENDING_AFTER = Prepared(select(_TABLE.c.id).where(
-    _TABLE.c.channel == bindparam("channel"), _TABLE.c.chat_id == bindparam("chat_id"),
-    _TABLE.c.status == PENDING, _TABLE.c.id > bindparam("after")).limit(1))
+# By dialect, then by whether the INSERT asks what waits.
+_ENQUEUE = {name: {False: _enqueue(dialect, bindparam("lease_until")),
+                   True: _enqueue(dialect, _UNLESS_WAITING)}
+            for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
 _SENT = (update(_TABLE).where(_TABLE.c.id == bindparam("row_id"))
          .values(status=SENT, sent_at=bindparam("now"), external_id=bindparam("external_id"),
                  lease_until=None, attempts=_TABLE.c.attempts + 1, last_error=None))
@@ -74,40 +83,49 @@ class SqlOutboxRepository:
 
     async def enqueue(self, message: Outgoing, now: datetime) -> int | None:
         """Add a message; None when a message with this idempotency key already exists."""
-        lease = await self._lease(message, now)
-        row_id: int | None = (await _ENQUEUE[dialect_name(self.session)].run(self.session, {
-            "idem_key": message.idem_key, "channel": message.chat.channel,
-            "chat_id": message.chat.chat_id, "kind": message.kind, "body": message.body,
-            "status": PENDING, "attempts": 0, "next_attempt_at": now, "lease_until": lease,
-            "created_at": now, "case_id": message.case_id,
-            "card_case_id": message.card_case_id, "edit_of": message.edit_of,
-            "sensitive": message.sensitive, "request_id": message.request_id,
-        })).scalar_one_or_none()
-        if row_id is not None and lease is not None:
+        leasing, after = self._leasing_of(message)
+        lease = now + timedelta(seconds=self._lease_seconds) if leasing else None
+        row = (await _ENQUEUE[dialect_name(self.session)][after is not None].run(
+            self.session, {
+                "idem_key": message.idem_key, "channel": message.chat.channel,
+                "chat_id": message.chat.chat_id, "kind": message.kind, "body": message.body,
+                "status": PENDING, "attempts": 0, "next_attempt_at": now,
+                "lease_until": lease, "after": after, "created_at": now,
+                "case_id": message.case_id, "card_case_id": message.card_case_id,
+                "edit_of": message.edit_of, "sensitive": message.sensitive,
+                "request_id": message.request_id})).first()
+        if row is None:
+            return None
+        if after is not None:
+            self._leasing[message.chat] = row.lease_until is not None
+        if lease is not None and row.lease_until is not None:
             self.leased.append(Queued(
-                id=row_id, chat=message.chat, kind=message.kind, body=dict(message.body),
+                id=row.id, chat=message.chat, kind=message.kind, body=dict(message.body),
                 attempts=0, sensitive=message.sensitive, request_id=message.request_id,
                 lease_until=lease))
-        elif row_id is not None:
+        else:
             self.unleased = True
-        return row_id
+        return int(row.id)
 
-    async def _lease(self, message: Outgoing, now: datetime) -> datetime | None:
-        """Until when the new message is leased to the holder, if it is."""
+    def _leasing_of(self, message: Outgoing) -> tuple[bool, int | None]:
+        """Whether the new message is leased to the holder; or, for a chat's first message
+        here, (True, the last message of the chat the holder has): leased unless a message
+        after that one waits in the queue, which the INSERT itself asks."""
         holder, chat = self._holder, message.chat
-        if holder is None:
-            return None
-        leasing = self._leasing.get(chat)
-        if leasing is None:
-            after = holder.held(chat.channel, chat.chat_id)
-            leasing = after is not None and chat.channel in holder.channels and (
-                await _PENDING_AFTER.run(self.session, {
-                    "channel": chat.channel, "chat_id": chat.chat_id, "after": after})
-            ).first() is None
         # An edit names a message whose channel id is known only once it went: the
         # queue sends it, and the chat's later messages after it.
-        self._leasing[chat] = leasing = leasing and message.kind == "send"
-        return now + timedelta(seconds=self._lease_seconds) if leasing else None
+        if holder is None or message.kind != "send":
+            if holder is not None:
+                self._leasing[chat] = False
+            return False, None
+        leasing = self._leasing.get(chat)
+        if leasing is not None:
+            return leasing, None
+        after = holder.held(chat.channel, chat.chat_id)
+        if after is None or chat.channel not in holder.channels:
+            self._leasing[chat] = False
+            return False, None
+        return True, after
 
     async def forget_after_delivery(self, chats: tuple[tuple[Chat, str], ...]) -> None:
         """What is still owed to an erased person's chats (the confirmation) goes out, and
